@@ -1,0 +1,28 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+.PHONY: setup setup-test train run test test-fast validate bench clean
+
+setup:
+	scripts/setup.sh
+
+# Browser tests need Debian's Chromium (Playwright's own browser download is never used).
+setup-test: setup
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+train: setup
+	scripts/train.sh
+
+run: setup train
+	scripts/run.sh
+
+validate: setup
+	. scripts/env.sh && .venv/bin/rasa data validate --domain bot/domain --data data --config config.yml --fail-on-warnings
+
+test: setup-test train
+	scripts/test.sh
+
+bench: setup train
+	. scripts/env.sh && .venv/bin/python bench/run_all.py
+
+clean:
+	rm -rf var/*.db var/log results

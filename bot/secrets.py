@@ -1,0 +1,42 @@
+"""Writes missing secrets into the git-ignored .env on first run.
+
+Run as `python -m bot.secrets PATH`. Existing values are never changed or printed, so a
+second run is a no-op and no secret reaches a terminal or a log.
+"""
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import sys
+from pathlib import Path
+
+GENERATED = {
+    "CASEDESK_TOKEN": lambda: secrets.token_urlsafe(32),
+    # 32 random bytes, urlsafe base64: usable directly as a Fernet key.
+    "CASEDESK_SECRET_KEY": lambda: base64.urlsafe_b64encode(os.urandom(32)).decode(),
+    "RASA_TOKEN": lambda: secrets.token_urlsafe(32),
+}
+
+
+def ensure_env_file(path: Path) -> list[str]:
+    """Adds each missing key to `path`; returns the names added."""
+    present: set[str] = set()
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if "=" in line and not line.lstrip().startswith("#"):
+                present.add(line.split("=", 1)[0].strip())
+    missing = [k for k in GENERATED if k not in present and not os.environ.get(k)]
+    if missing:
+        with path.open("a", encoding="utf-8") as fh:
+            for key in missing:
+                fh.write(f"{key}={GENERATED[key]()}\n")
+        path.chmod(0o600)
+    return missing
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else ".env")
+    added = ensure_env_file(target)
+    if added:
+        print(f"==> 已在 {target} 生成密钥：{', '.join(added)}")

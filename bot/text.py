@@ -1,0 +1,44 @@
+"""Text normalisation shared by the NLU pipeline and the action server.
+
+Customers type Traditional characters, full-width digits, spaces inside phone numbers and
+amounts; everything downstream (jieba, regexes, parsers) expects one plain form.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Spaces between digits are only visual grouping (138 1234 5678, 12 800). Hyphens are left
+# alone because they also separate date parts (2026-11-08); the phone parser copes with them.
+_DIGIT_GAP = re.compile(r"(?<=\d)[ \u3000]+(?=\d)")
+_SPACES = re.compile(r"[ \t\u3000]+")
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc  # opencc-python-reimplemented: pure Python, ships its dictionaries
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    return _t2s().convert(text)
+
+
+def to_halfwidth(text: str) -> str:
+    # NFKC maps full-width ASCII (１３８, ＡＴＭ) to half-width but also turns Chinese
+    # punctuation such as "，" into ","; that is fine for matching, and we never show the
+    # normalised text back to the customer.
+    return unicodedata.normalize("NFKC", text)
+
+
+def normalize_text(text: str) -> str:
+    """Traditional→Simplified, full-width→half-width, digit grouping removed, spaces squeezed."""
+    if not text:
+        return ""
+    text = to_halfwidth(text)
+    text = to_simplified(text)
+    text = _DIGIT_GAP.sub("", text)
+    text = _SPACES.sub(" ", text).strip()
+    return text

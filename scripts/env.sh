@@ -1,0 +1,30 @@
+# Sourced by every script that starts a process: one place for the embedded defaults.
+# Values in .env (generated on first run, git-ignored) or the caller's environment win.
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export ROOT
+if [ -f "$ROOT/.env" ]; then
+  # The caller's environment wins over .env (tests and deployments pass their own values).
+  while IFS='=' read -r key value; do
+    case "$key" in ''|\#*) continue ;; esac
+    if [ -z "${!key+x}" ]; then export "$key=$value"; fi
+  done < "$ROOT/.env"
+fi
+export RASA_TELEMETRY_ENABLED=false
+export SQLALCHEMY_SILENCE_UBER_WARNING=1
+export TF_CPP_MIN_LOG_LEVEL=2
+export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
+export RASA_PORT="${RASA_PORT:-5005}"
+export ACTIONS_PORT="${ACTIONS_PORT:-5055}"
+export CASEDESK_PORT="${CASEDESK_PORT:-8000}"
+export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:$ACTIONS_PORT/webhook}"
+export CASEDESK_URL="${CASEDESK_URL:-http://127.0.0.1:$CASEDESK_PORT}"
+export CASEDESK_DB_URL="${CASEDESK_DB_URL:-sqlite+aiosqlite:///$ROOT/var/casedesk.db}"
+export TRACKER_DB_URL="${TRACKER_DB_URL:-sqlite:///$ROOT/var/tracker.db}"
+export OUTBOX_PATH="${OUTBOX_PATH:-$ROOT/var/outbox.db}"
+export LOCK_STORE_TYPE="${LOCK_STORE_TYPE:-in_memory}"
+export REDIS_HOST="${REDIS_HOST:-127.0.0.1}"
+export REDIS_PORT="${REDIS_PORT:-6379}"
+export REDIS_LOCK_DB="${REDIS_LOCK_DB:-1}"
+export RASA_URL="${RASA_URL:-http://127.0.0.1:$RASA_PORT}"
+export VENV="${VENV:-$ROOT/.venv}"
+mkdir -p "$ROOT/var"

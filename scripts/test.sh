@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# `make test` after set-up and training: cheap checks first, then the conversation tests,
+# then pytest (unit, case desk on SQLite and PostgreSQL, end-to-end, browser).
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+cd "$ROOT"
+
+echo "==> rasa data validate"
+"$VENV/bin/rasa" data validate --domain bot/domain --data data --config config.yml
+
+echo "==> rasa test：对话测试故事"
+"$VENV/bin/rasa" test core --model models --stories tests/stories \
+  --fail-on-prediction-errors --out results/core
+
+echo "==> pytest"
+"$VENV/bin/python" -m pytest "$@"

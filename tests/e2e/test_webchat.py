@@ -1,0 +1,69 @@
+"""The web chat page at /chat, in Debian's headless Chromium, against the real stack."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.dialogue import CASE_NO, topic_of
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+ANSWERS = {
+    "customer_name": "我姓周，周杰",
+    "phone": "13811112222",
+    "branch": "朝阳路支行",
+    "occurred_at": "今天上午十点",
+    "amount": "八百元",
+    "demand": "希望给我一个解释",
+    "confirm": "确认",
+}
+
+
+@pytest.fixture()
+def page():
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        try:
+            yield browser.new_page(locale="zh-CN")
+        finally:
+            browser.close()
+
+
+def bot_texts(page) -> list[str]:
+    return page.locator(".rw-response").all_inner_texts()
+
+
+def test_customer_files_a_complaint_in_the_web_chat(stack, page):
+    page.goto(f"{stack.casedesk_url}/chat")
+    assert "投诉" in page.title()
+    box = page.locator(".rw-new-message")
+    box.wait_for(timeout=30_000)
+
+    def send(text: str) -> list[str]:
+        before = len(bot_texts(page))
+        box.fill(text)
+        box.press("Enter")
+        page.wait_for_function(
+            "n => document.querySelectorAll('.rw-response').length > n", arg=before, timeout=30_000)
+        page.wait_for_timeout(1200)  # let every message of this turn arrive
+        return bot_texts(page)[before:]
+
+    replies = send("您好，我在你们ATM取钱，钱没出来但是卡里扣了八百块！")
+    assert re.search(r"抱歉|理解|不便", replies[0]), replies
+    for _ in range(12):
+        joined = "\n".join(replies)
+        if CASE_NO.search(joined):
+            break
+        topic = topic_of(replies[-1])
+        assert topic in ANSWERS, replies
+        replies = send(ANSWERS[topic])
+    case_no = CASE_NO.search("\n".join(replies)).group(0)
+    page.screenshot(path=str(stack.workdir / "webchat.png"), full_page=True)
+
+    r = stack.casedesk("GET", f"/api/cases/{case_no}")
+    assert r.status_code == 200
+    assert r.json()["channel"] == "web"
