@@ -1,0 +1,1 @@
+"""The case desk: complaint case API (aiohttp + SQLAlchemy), see docs/casedesk.md."""

@@ -1,0 +1,56 @@
+"""PII at rest: Fernet encryption for names and phones, a keyed hash for phone look-ups.
+
+One secret (CASEDESK_SECRET_KEY) feeds both through HKDF with different labels, so the lookup
+hash cannot be turned into the encryption key and vice versa, and operators manage one value.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from typing import Optional
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+_SALT = b"casedesk/v1"
+
+
+def _derive(secret: str, label: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=_SALT, info=label).derive(
+        secret.encode("utf-8")
+    )
+
+
+class DecryptionFailed(Exception):
+    """Ciphertext written under another key: the operator changed CASEDESK_SECRET_KEY."""
+
+
+class PiiCipher:
+    def __init__(self, secret_key: str) -> None:
+        if len(secret_key) < 16:
+            raise ValueError("CASEDESK_SECRET_KEY must be at least 16 characters")
+        self._fernet = Fernet(base64.urlsafe_b64encode(_derive(secret_key, b"fernet")))
+        self._hmac_key = _derive(secret_key, b"phone-lookup-hmac")
+
+    def __repr__(self) -> str:  # never let a key reach a log line through repr()
+        return "PiiCipher(<redacted>)"
+
+    def encrypt(self, value: Optional[str]) -> Optional[str]:
+        if value is None:
+            return None
+        return self._fernet.encrypt(value.encode("utf-8")).decode("ascii")
+
+    def decrypt(self, token: Optional[str]) -> Optional[str]:
+        if token is None:
+            return None
+        try:
+            return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
+        except InvalidToken as exc:
+            raise DecryptionFailed() from exc
+
+    def phone_hash(self, normalized_phone: Optional[str]) -> Optional[str]:
+        if not normalized_phone:
+            return None
+        return hmac.new(self._hmac_key, normalized_phone.encode("ascii"), hashlib.sha256).hexdigest()

@@ -1,0 +1,605 @@
+"""The case desk's database: engine life (app.cleanup_ctx), migrations, and every query.
+
+Same code on SQLite (embedded default) and PostgreSQL (production). Writes go through
+`Database.writing()`, which on SQLite takes the write lock up front (BEGIN IMMEDIATE) and on
+PostgreSQL relies on row locks, chiefly the per-day counter row every create updates first.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any, AsyncIterator, Dict, List, Optional, Sequence, Tuple
+
+from aiohttp import web
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import and_, func, insert, not_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import AsyncAdaptedQueuePool
+
+from . import domain
+from .appkeys import SETTINGS_KEY
+from .crypto import PiiCipher
+from .dbconfig import SQLITE_IMMEDIATE, connect_args, install_sqlite_hooks, is_sqlite, sync_url
+from .domain import Category, HandoffReason, Priority, Status
+from .errors import Conflict, NotFound
+from .models import AuditEntry, Case, CaseEvent, TranscriptTurn
+from .schemas import CasePatch, ListQuery, NewCase, NewTurn, format_amount
+from .settings import REPO_ROOT, Settings
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = REPO_ROOT / "bot" / "casedesk" / "migrations"
+
+
+def alembic_config(settings: Settings) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["sync_url"] = sync_url(settings.db_url)
+    cfg.attributes["schema"] = settings.db_schema
+    return cfg
+
+
+# Alembic keeps its migration context in module globals: two runs in one process (several apps
+# in a test process) must take turns. Across processes the database itself serialises them.
+_ALEMBIC_LOCK = threading.Lock()
+
+
+def run_migrations(settings: Settings, revision: str = "head") -> None:
+    with _ALEMBIC_LOCK:
+        command.upgrade(alembic_config(settings), revision)
+
+
+def downgrade(settings: Settings, revision: str = "base") -> None:
+    with _ALEMBIC_LOCK:
+        command.downgrade(alembic_config(settings), revision)
+
+
+class Database:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        url = settings.db_url
+        self.sqlite = is_sqlite(url)
+        options: Dict[str, Any] = dict(
+            future=True,
+            # SQL errors would otherwise print bound values: descriptions can hold PII
+            hide_parameters=True,
+            connect_args=connect_args(url, settings.db_schema),
+            pool_size=settings.db_pool_size,
+        )
+        if self.sqlite:
+            # the dialect's default (NullPool) opens a connection and a thread per request
+            options.update(poolclass=AsyncAdaptedQueuePool, max_overflow=0)
+        else:
+            options.update(max_overflow=10, pool_pre_ping=True)
+        self.engine = create_async_engine(url, **options)
+        writer = self.engine
+        if self.sqlite:
+            install_sqlite_hooks(self.engine.sync_engine, settings.sqlite_busy_timeout_ms)
+            writer = self.engine.execution_options(**{SQLITE_IMMEDIATE: True})
+        self._reader = sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self._writer = sessionmaker(writer, class_=AsyncSession, expire_on_commit=False)
+        # SQLite has one writer at a time anyway; queueing here instead of in SQLite's busy
+        # handler (which sleeps in steps) keeps latency low. Other processes still meet the
+        # busy timeout.
+        self._write_lock: Optional[asyncio.Lock] = asyncio.Lock() if self.sqlite else None
+
+    @property
+    def dialect(self) -> str:
+        return "sqlite" if self.sqlite else "postgresql"
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        async with self._reader() as session:
+            yield session
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[AsyncSession]:
+        if self._write_lock is None:
+            async with self._writer() as session, session.begin():
+                yield session
+            return
+        async with self._write_lock:
+            async with self._writer() as session, session.begin():
+                yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+DB_KEY = web.AppKey("casedesk_db", Database)
+
+
+async def db_context(app: web.Application) -> AsyncIterator[None]:
+    """cleanup_ctx: migrate, open the engine, and close it when the app stops."""
+    settings = app[SETTINGS_KEY]
+    # Alembic is synchronous; nothing is served yet, a thread keeps the loop free anyway
+    await asyncio.get_running_loop().run_in_executor(None, run_migrations, settings)
+    db = Database(settings)
+    app[DB_KEY] = db
+    log.info("case desk database ready (%s)", db.dialect)
+    yield
+    await db.dispose()
+
+
+async def ping(db: Database) -> None:
+    async with db.reading() as s:
+        await s.execute(text("SELECT 1"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Case numbers
+
+# One statement, atomic on both backends: the row lock (PostgreSQL) or the write lock (SQLite)
+# serialises concurrent creates, so two requests can never read the same value.
+_NEXT_SEQ = text(
+    "INSERT INTO case_counters (day, value) VALUES (:day, 1) "
+    "ON CONFLICT (day) DO UPDATE SET value = case_counters.value + 1 "
+    "RETURNING value"
+)
+
+
+async def next_case_no(s: AsyncSession, now: datetime) -> str:
+    day = domain.case_day(now)
+    seq = (await s.execute(_NEXT_SEQ, {"day": day})).scalar_one()
+    return domain.format_case_no(day, int(seq))
+
+
+# ---------------------------------------------------------------------------------------------
+# Reads
+
+
+async def find_by_intake(s: AsyncSession, conversation_id: str, intake_id: str) -> Optional[Case]:
+    stmt = select(Case).where(
+        Case.conversation_id == conversation_id, Case.intake_id == intake_id
+    )
+    return (await s.execute(stmt)).scalar_one_or_none()
+
+
+async def _case_or_404(s: AsyncSession, case_no: str, lock: bool = False) -> Case:
+    stmt = select(Case).where(Case.case_no == case_no)
+    if lock:
+        stmt = stmt.with_for_update()
+    case = (await s.execute(stmt)).scalar_one_or_none()
+    if case is None:
+        raise NotFound(f"未找到案件 {case_no}，请核对案件编号。")
+    return case
+
+
+def overdue_clause(now: datetime) -> Any:
+    """SQL twin of `domain.overdue_deadlines(...) != []`, through the stored next deadline."""
+    return and_(Case.next_due_at.isnot(None), Case.next_due_at < now)
+
+
+def _sla_state(case: Case) -> domain.SlaState:
+    return domain.SlaState(
+        status=Status(case.status),
+        contact_due_at=case.contact_due_at,
+        reply_due_at=case.reply_due_at,
+        decision_due_at=case.decision_due_at,
+        contacted_at=case.contacted_at,
+        replied_at=case.replied_at,
+        resolved_at=case.resolved_at,
+    )
+
+
+def _refresh_next_due(case: Case) -> None:
+    case.next_due_at = domain.next_due_at(_sla_state(case))
+
+
+def _filters(q: ListQuery, now: datetime) -> List[Any]:
+    conds: List[Any] = []
+    if q.conversation_id:
+        conds.append(Case.conversation_id == q.conversation_id)
+    if q.statuses:
+        conds.append(Case.status.in_([v.value for v in q.statuses]))
+    if q.priorities:
+        conds.append(Case.priority.in_([v.value for v in q.priorities]))
+    if q.categories:
+        conds.append(Case.category.in_([v.value for v in q.categories]))
+    if q.business_lines:
+        conds.append(Case.business_line.in_([v.value for v in q.business_lines]))
+    if q.owner:
+        conds.append(Case.owner == q.owner)
+    if q.overdue is not None:
+        clause = overdue_clause(now)
+        conds.append(clause if q.overdue else not_(clause))
+    # `==`, not IS: SQLite uses an index for equality on a boolean column
+    if q.repeat is not None:
+        conds.append(Case.repeat_flag == q.repeat)
+    if q.group is not None:
+        conds.append(Case.group_flag == q.group)
+    return conds
+
+
+async def list_cases(db: Database, q: ListQuery, now: datetime) -> Tuple[List[Case], int]:
+    conds = _filters(q, now)
+    order = (Case.created_at.desc(), Case.id.desc())
+    # pick the page's ids first: sorting narrow (created_at, id) rows instead of whole cases is
+    # what keeps a filtered page fast on a large table (the status index covers it)
+    page = select(Case.id).where(*conds).order_by(*order).limit(q.limit).offset(q.offset)
+    stmt = select(Case).where(Case.id.in_(page)).order_by(*order)
+    count = select(func.count()).select_from(Case).where(*conds)
+    async with db.reading() as s:
+        items = list((await s.execute(stmt)).scalars())
+        total = int((await s.execute(count)).scalar_one())
+    return items, total
+
+
+async def list_overdue(db: Database, now: datetime, limit: int = 500) -> List[Case]:
+    """For a scheduler or a supervisor report; the API exposes it as ?overdue=true."""
+    stmt = (
+        select(Case)
+        .where(overdue_clause(now))
+        .order_by(Case.next_due_at, Case.id)
+        .limit(limit)
+    )
+    async with db.reading() as s:
+        return list((await s.execute(stmt)).scalars())
+
+
+def _audit(s: AsyncSession, now: datetime, actor: str, action: str, case_no: Optional[str], remote: Optional[str]) -> None:
+    s.add(AuditEntry(at=now, actor=actor, action=action, case_no=case_no, remote=remote))
+
+
+async def read_case(
+    db: Database, case_no: str, actor: str, remote: Optional[str]
+) -> Tuple[Case, List[TranscriptTurn], List[CaseEvent]]:
+    """The full case; the audit row is in the same transaction, so no read goes unrecorded."""
+    async with db.writing() as s:
+        case = await _case_or_404(s, case_no)
+        turns = (
+            await s.execute(
+                select(TranscriptTurn)
+                .where(TranscriptTurn.case_id == case.id)
+                .order_by(TranscriptTurn.at, TranscriptTurn.id)
+            )
+        ).scalars()
+        events = (
+            await s.execute(
+                select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+            )
+        ).scalars()
+        turns_l, events_l = list(turns), list(events)
+        _audit(s, db.settings.clock(), actor, "read", case_no, remote)
+    return case, turns_l, events_l
+
+
+async def audit_trail(db: Database, case_no: str) -> List[AuditEntry]:
+    async with db.reading() as s:
+        stmt = select(AuditEntry).where(AuditEntry.case_no == case_no).order_by(AuditEntry.id)
+        return list((await s.execute(stmt)).scalars())
+
+
+# ---------------------------------------------------------------------------------------------
+# Create
+
+
+async def _repeat_source(
+    s: AsyncSession, phone_hash: Optional[str], category: Category, now: datetime
+) -> Optional[str]:
+    if not phone_hash:
+        return None
+    stmt = (
+        select(Case.case_no)
+        .where(
+            Case.phone_hash == phone_hash,
+            Case.category == category.value,
+            Case.created_at >= now - domain.REPEAT_WINDOW,
+        )
+        .order_by(Case.created_at.desc(), Case.id.desc())
+        .limit(1)
+    )
+    return (await s.execute(stmt)).scalar_one_or_none()
+
+
+async def _apply_group_rule(s: AsyncSession, case: Case, now: datetime) -> None:
+    if not case.branch or not case.phone_hash:
+        return
+    rows = (
+        await s.execute(
+            select(Case.id, Case.phone_hash, Case.group_flag, Case.group_key)
+            .where(
+                Case.branch == case.branch,
+                Case.category == case.category,
+                Case.created_at >= now - domain.GROUP_WINDOW,
+                Case.phone_hash.isnot(None),
+                Case.id != case.id,
+            )
+            .order_by(Case.id.desc())
+        )
+    ).all()
+    if not domain.is_group([case.phone_hash] + [r.phone_hash for r in rows]):
+        return
+    key = next((r.group_key for r in rows if r.group_key), None) or domain.group_key(
+        case.branch, Category(case.category), now
+    )
+    case.group_flag, case.group_key = True, key
+    newly = [r.id for r in rows if not r.group_flag]
+    if newly:
+        await s.execute(
+            update(Case)
+            .where(Case.id.in_(newly))
+            .values(group_flag=True, group_key=func.coalesce(Case.group_key, key), updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        for case_id in newly:
+            s.add(CaseEvent(case_id=case_id, at=now, actor="system", kind="flag", field="group_flag", old_value="false", new_value="true", note=key))
+
+
+async def create_case(
+    db: Database,
+    new: NewCase,
+    cipher: PiiCipher,
+    actor: str,
+    remote: Optional[str],
+) -> Tuple[Case, bool]:
+    """Returns (case, created). A repeat of (conversation_id, intake_id) returns the first case."""
+    try:
+        async with db.writing() as s:
+            # the idempotency check shares the write transaction: on SQLite every statement is a
+            # thread hop, and a separate read transaction cost three more of them per create
+            existing = await find_by_intake(s, new.conversation_id, new.intake_id)
+            if existing is not None:
+                return existing, False
+            # the counter first: on PostgreSQL its row lock orders concurrent creates, so the
+            # repeat/group look-ups below see every case committed before this one
+            now = db.settings.clock()
+            case_no = await next_case_no(s, now)
+            priority = domain.effective_priority(new.priority, new.handoff_reason)
+            sla = domain.sla_deadlines(now, priority)
+            phone_hash = cipher.phone_hash(new.phone)
+            repeat_of = await _repeat_source(s, phone_hash, new.category, now)
+            case = Case(
+                case_no=case_no,
+                conversation_id=new.conversation_id,
+                intake_id=new.intake_id,
+                channel=new.channel.value,
+                status=Status.NEW.value,
+                category=new.category.value,
+                business_line=new.business_line.value,
+                priority=priority.value,
+                customer_name_enc=cipher.encrypt(new.customer_name),
+                customer_name_masked=domain.mask_name(new.customer_name),
+                phone_enc=cipher.encrypt(new.phone),
+                phone_hash=phone_hash,
+                phone_masked=domain.mask_phone(new.phone),
+                branch=new.branch,
+                occurred_at=new.occurred_at,
+                amount_fen=new.amount_fen,
+                description=new.description,
+                demand=new.demand,
+                confidential=new.confidential,
+                compensation_requested=new.compensation_requested,
+                handoff_reason=new.handoff_reason.value if new.handoff_reason else None,
+                escalation_signals=list(new.escalation_signals),
+                owner=domain.route_queue(priority, new.category),
+                contact_due_at=sla.contact_due_at,
+                reply_due_at=sla.reply_due_at,
+                decision_due_at=sla.decision_due_at,
+                extended=False,
+                repeat_of=repeat_of,
+                repeat_flag=repeat_of is not None,
+                group_flag=False,
+                created_at=now,
+                updated_at=now,
+            )
+            _refresh_next_due(case)
+            s.add(case)
+            await s.flush()
+            await _apply_group_rule(s, case, now)
+            if new.transcript:
+                # one executemany; turn keys cannot clash yet in a case this new
+                await s.execute(
+                    insert(TranscriptTurn.__table__),
+                    [_turn_row(case.id, t, now) for t in new.transcript],
+                )
+            s.add(CaseEvent(case_id=case.id, at=now, actor=actor, kind="created", field="status", new_value=Status.NEW.value, note=case.owner))
+            _audit(s, now, actor, "create", case_no, remote)
+    except IntegrityError:
+        # a concurrent duplicate won the unique constraint: answer with its case
+        async with db.reading() as s:
+            existing = await find_by_intake(s, new.conversation_id, new.intake_id)
+        if existing is None:
+            raise
+        return existing, False
+    log.info(
+        "case created case_no=%s priority=%s category=%s owner=%s phone=%s repeat_of=%s group=%s",
+        case.case_no, case.priority, case.category, case.owner, case.phone_masked,
+        case.repeat_of, case.group_key,
+    )
+    return case, True
+
+
+# ---------------------------------------------------------------------------------------------
+# Transcript
+
+
+def _turn_row(case_id: int, turn: NewTurn, now: datetime) -> Dict[str, Any]:
+    return dict(case_id=case_id, turn_key=turn.turn_key, role=turn.role.value, text=turn.text, at=turn.at or now)
+
+
+async def _insert_turns(
+    s: AsyncSession, db: Database, case_id: int, turns: Sequence[NewTurn], now: datetime
+) -> int:
+    upsert = sqlite_insert if db.sqlite else pg_insert
+    table = TranscriptTurn.__table__
+    inserted = 0
+    for turn in turns:
+        stmt = upsert(table).values(**_turn_row(case_id, turn, now))
+        if turn.turn_key is not None:
+            # a retried delivery of the same turn is not a second turn
+            stmt = stmt.on_conflict_do_nothing(index_elements=["case_id", "turn_key"])
+        result = await s.execute(stmt)
+        inserted += max(result.rowcount, 0)
+    return inserted
+
+
+async def append_turns(
+    db: Database, case_no: str, turns: Sequence[NewTurn], actor: str, remote: Optional[str]
+) -> Tuple[int, int]:
+    async with db.writing() as s:
+        case = await _case_or_404(s, case_no, lock=True)
+        now = db.settings.clock()
+        appended = await _insert_turns(s, db, case.id, turns, now)
+        if appended:
+            case.updated_at = now
+        _audit(s, now, actor, "transcript", case_no, remote)
+        total = (
+            await s.execute(
+                select(func.count()).select_from(TranscriptTurn).where(TranscriptTurn.case_id == case.id)
+            )
+        ).scalar_one()
+    return appended, int(total)
+
+
+# ---------------------------------------------------------------------------------------------
+# Changes
+
+# API field → model attribute, for fields stored as they are (name and phone are not: see below)
+_PLAIN_FIELDS: Dict[str, str] = {
+    "category": "category",
+    "business_line": "business_line",
+    "priority": "priority",
+    "branch": "branch",
+    "occurred_at": "occurred_at",
+    "amount": "amount_fen",
+    "description": "description",
+    "demand": "demand",
+    "confidential": "confidential",
+    "compensation_requested": "compensation_requested",
+    "handoff_reason": "handoff_reason",
+    "escalation_signals": "escalation_signals",
+}
+
+
+def _show(value: Any) -> Optional[str]:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def _apply_correction(case: Case, name: str, value: Any, cipher: PiiCipher) -> Optional[Tuple[Optional[str], Optional[str]]]:
+    """Sets one corrected field; returns (old, new) for the history, or None if unchanged.
+    Name and phone are re-encrypted and their history keeps masked values only."""
+    if name == "customer_name":
+        if value == cipher.decrypt(case.customer_name_enc):
+            return None
+        old = case.customer_name_masked
+        case.customer_name_enc = cipher.encrypt(value)
+        case.customer_name_masked = domain.mask_name(value)
+        return old, case.customer_name_masked
+    if name == "phone":
+        if cipher.phone_hash(value) == case.phone_hash:
+            return None
+        old = case.phone_masked
+        case.phone_enc = cipher.encrypt(value)
+        case.phone_hash = cipher.phone_hash(value)
+        case.phone_masked = domain.mask_phone(value)
+        return old, case.phone_masked
+    attr = _PLAIN_FIELDS[name]
+    stored = value.value if isinstance(value, domain.StrEnum) else value
+    if isinstance(stored, list):
+        stored = list(stored)
+    current = getattr(case, attr)
+    if current == stored:
+        return None
+    setattr(case, attr, stored)
+    if name == "amount":
+        return format_amount(current), format_amount(stored)
+    return _show(current), _show(stored)
+
+
+async def patch_case(
+    db: Database,
+    case_no: str,
+    patch: CasePatch,
+    cipher: PiiCipher,
+    actor: str,
+    remote: Optional[str],
+) -> Case:
+    async with db.writing() as s:
+        case = await _case_or_404(s, case_no, lock=True)
+        now = db.settings.clock()
+        events: List[CaseEvent] = []
+
+        def event(kind: str, field: Optional[str], old: Optional[str], new: Optional[str]) -> None:
+            events.append(CaseEvent(case_id=case.id, at=now, actor=actor, kind=kind, field=field, old_value=old, new_value=new, note=patch.note))
+
+        if patch.status is not None and patch.status.value != case.status:
+            current = Status(case.status)
+            domain.check_transition(current, patch.status)
+            m = domain.milestones_after(
+                patch.status, now,
+                domain.Milestones(case.contacted_at, case.replied_at, case.resolved_at),
+            )
+            case.contacted_at, case.replied_at, case.resolved_at = m.contacted_at, m.replied_at, m.resolved_at
+            case.status = patch.status.value
+            event("status", "status", current.value, patch.status.value)
+
+        for name, value in patch.changes.items():
+            changed = _apply_correction(case, name, value, cipher)
+            if changed is not None:
+                event("correction", name, *changed)
+
+        # a handoff always means high priority; SLA clocks and the queue follow the priority
+        reason = HandoffReason(case.handoff_reason) if case.handoff_reason else None
+        priority = domain.effective_priority(Priority(case.priority), reason)
+        if priority.value != case.priority:
+            event("correction", "priority", case.priority, priority.value)
+            case.priority = priority.value
+        sla = domain.sla_deadlines(case.created_at, priority, extended=case.extended)
+        case.contact_due_at, case.reply_due_at = sla.contact_due_at, sla.reply_due_at
+        _refresh_next_due(case)
+
+        if patch.owner is not None and patch.owner != case.owner:
+            event("assign", "owner", case.owner, patch.owner)
+            case.owner = patch.owner
+        elif domain.is_queue(case.owner):
+            queue = domain.route_queue(priority, Category(case.category))
+            if queue != case.owner:
+                event("assign", "owner", case.owner, queue)
+                case.owner = queue
+
+        if not events and patch.note:
+            event("note", None, None, None)
+        if events:
+            case.updated_at = now
+            s.add_all(events)
+            _audit(s, now, actor, "update", case_no, remote)
+    if events:
+        log.info("case updated case_no=%s changes=%s by=%s", case_no, ",".join(e.field or e.kind for e in events), actor)
+    return case
+
+
+async def extend_case(
+    db: Database, case_no: str, reason: str, actor: str, remote: Optional[str]
+) -> Case:
+    async with db.writing() as s:
+        case = await _case_or_404(s, case_no, lock=True)
+        try:
+            domain.check_extension(Status(case.status), case.extended)
+        except domain.SlaConflict as exc:
+            raise Conflict(exc.message, code="extension_not_allowed")
+        now = db.settings.clock()
+        old_due = case.decision_due_at
+        sla = domain.sla_deadlines(case.created_at, Priority(case.priority), extended=True)
+        case.decision_due_at = sla.decision_due_at
+        case.extended, case.extension_reason, case.extended_at = True, reason, now
+        _refresh_next_due(case)
+        case.updated_at = now
+        s.add(CaseEvent(case_id=case.id, at=now, actor=actor, kind="extend", field="decision_due_at", old_value=domain.local_iso(old_due), new_value=domain.local_iso(case.decision_due_at), note=reason))
+        _audit(s, now, actor, "extend", case_no, remote)
+    log.info("case decision deadline extended case_no=%s by=%s", case_no, actor)
+    return case

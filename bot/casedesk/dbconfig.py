@@ -1,0 +1,61 @@
+"""Engine options shared by the async app engine and Alembic's sync engine.
+
+Both must agree on SQLite's pragmas and on PostgreSQL's schema, or migrations would create the
+tables somewhere the app does not look.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+
+# execution option that asks the SQLite begin hook for a write lock up front
+SQLITE_IMMEDIATE = "casedesk_sqlite_immediate"
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def sync_url(url: str) -> str:
+    """Alembic runs on sync drivers: sqlite3 and psycopg2 (both come with Rasa)."""
+    u = make_url(url)
+    backend = u.get_backend_name()
+    if backend == "sqlite":
+        return str(u.set(drivername="sqlite"))
+    if backend == "postgresql":
+        return u.set(drivername="postgresql+psycopg2").render_as_string(hide_password=False)
+    raise ValueError(f"unsupported database backend: {backend}")
+
+
+def connect_args(url: str, schema: Optional[str]) -> Dict[str, Any]:
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        # Python's sqlite3 opens transactions behind our back; the begin hook below does it
+        return {"isolation_level": None}
+    if schema:
+        if u.get_driver_name() == "asyncpg":
+            return {"server_settings": {"search_path": schema}}
+        return {"options": f"-csearch_path={schema}"}
+    return {}
+
+
+def install_sqlite_hooks(engine: Engine, busy_timeout_ms: int) -> None:
+    """WAL so readers never block the writer, a busy timeout so a second process waits instead of
+    failing, and BEGIN IMMEDIATE for writes: a deferred transaction that reads then writes can
+    fail at once with SQLITE_BUSY when another connection committed in between.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        immediate = conn.get_execution_options().get(SQLITE_IMMEDIATE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

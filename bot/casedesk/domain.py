@@ -1,0 +1,375 @@
+"""Case rules of the complaint desk, free of HTTP and of the database.
+
+Taxonomy (seed 001 分类, JR/T 0169-2018 业务类别), the status machine, SLA deadlines (seeds
+000/001/003 and the 2020 regulator rules), routing to queues, repeat/group detection rules and
+PII masking all live here so a reader can check them against the bank's procedures in one place.
+"""
+from __future__ import annotations
+
+import enum
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Dict, FrozenSet, Iterable, List, Optional
+
+# China has no daylight saving time, so a fixed offset is exact and needs no tz database.
+CHINA_TZ = timezone(timedelta(hours=8), name="Asia/Shanghai")
+
+
+class StrEnum(str, enum.Enum):
+    def __str__(self) -> str:
+        return self.value
+
+    @classmethod
+    def values(cls) -> List[str]:
+        return [m.value for m in cls]
+
+
+class Channel(StrEnum):
+    WEB = "web"
+    WECHAT = "wechat"
+    REST = "rest"
+
+
+class Status(StrEnum):
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+
+
+class Category(StrEnum):
+    PRODUCT_SERVICE = "product_service"
+    BUSINESS_OPERATION = "business_operation"
+    STAFF_SERVICE = "staff_service"
+    TRANSACTION_DISPUTE = "transaction_dispute"
+    OTHER = "other"
+
+
+class BusinessLine(StrEnum):
+    DEPOSIT = "deposit"
+    LOAN = "loan"
+    BANK_CARD = "bank_card"
+    PAYMENT = "payment"
+    CASH = "cash"
+    WEALTH = "wealth"
+    PERSONAL_INFO = "personal_info"
+    OTHER = "other"
+
+
+class Priority(StrEnum):
+    HIGH = "high"
+    NORMAL = "normal"
+
+
+class HandoffReason(StrEnum):
+    ANGER = "anger"
+    MEDIA = "media"
+    REGULATOR = "regulator"
+    VIOLENCE = "violence"
+    HUMAN = "human"
+
+
+class Role(StrEnum):
+    CUSTOMER = "customer"
+    BOT = "bot"
+    AGENT = "agent"
+
+
+STATUS_LABELS: Dict[Status, str] = {
+    Status.NEW: "新建",
+    Status.ACKNOWLEDGED: "已联系客户",
+    Status.IN_PROGRESS: "处理中",
+    Status.RESOLVED: "已办结",
+    Status.CLOSED: "已归档",
+    Status.WITHDRAWN: "客户撤诉",
+}
+
+# acknowledged means the customer has been contacted; a case may skip it when the agent contacts
+# and starts handling in one go. resolved → in_progress is the reopen when the customer is not
+# satisfied with the answer. closed and withdrawn are final: a new complaint is a new case.
+TRANSITIONS: Dict[Status, FrozenSet[Status]] = {
+    Status.NEW: frozenset({Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.WITHDRAWN}),
+    Status.ACKNOWLEDGED: frozenset({Status.IN_PROGRESS, Status.RESOLVED, Status.WITHDRAWN}),
+    Status.IN_PROGRESS: frozenset({Status.RESOLVED, Status.WITHDRAWN}),
+    Status.RESOLVED: frozenset({Status.CLOSED, Status.IN_PROGRESS}),
+    Status.CLOSED: frozenset(),
+    Status.WITHDRAWN: frozenset(),
+}
+
+OPEN_STATUSES: FrozenSet[Status] = frozenset(
+    {Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS}
+)
+
+
+class IllegalTransition(Exception):
+    def __init__(self, current: Status, target: Status) -> None:
+        super().__init__(f"{current.value} -> {target.value}")
+        self.current = current
+        self.target = target
+
+    @property
+    def message(self) -> str:
+        allowed = "、".join(STATUS_LABELS[s] for s in sorted(TRANSITIONS[self.current]))
+        tail = f"当前可变更为：{allowed}。" if allowed else "该状态为终态，不能再变更。"
+        return (
+            f"抱歉，案件当前状态为“{STATUS_LABELS[self.current]}”，"
+            f"不能变更为“{STATUS_LABELS[self.target]}”。{tail}"
+        )
+
+
+class SlaConflict(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def check_transition(current: Status, target: Status) -> None:
+    if target not in TRANSITIONS[current]:
+        raise IllegalTransition(current, target)
+
+
+# ---------------------------------------------------------------------------------------------
+# SLA
+
+
+CONTACT_WITHIN = {Priority.HIGH: timedelta(hours=1), Priority.NORMAL: timedelta(hours=24)}
+# Only the 绿色通道 promises a substantive reply before the decision.
+REPLY_WITHIN = {Priority.HIGH: timedelta(hours=4), Priority.NORMAL: None}
+DECISION_WITHIN = timedelta(days=15)
+DECISION_EXTENDED_WITHIN = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class SlaDeadlines:
+    contact_due_at: datetime
+    reply_due_at: Optional[datetime]
+    decision_due_at: datetime
+
+
+def sla_deadlines(created_at: datetime, priority: Priority, extended: bool = False) -> SlaDeadlines:
+    reply = REPLY_WITHIN[priority]
+    return SlaDeadlines(
+        contact_due_at=created_at + CONTACT_WITHIN[priority],
+        reply_due_at=created_at + reply if reply is not None else None,
+        decision_due_at=created_at + (DECISION_EXTENDED_WITHIN if extended else DECISION_WITHIN),
+    )
+
+
+def check_extension(status: Status, already_extended: bool) -> None:
+    if already_extended:
+        raise SlaConflict("该案件的办理期限已延长过一次（最长 30 天），不能再次延长。")
+    if status not in OPEN_STATUSES:
+        raise SlaConflict(f"案件状态为“{STATUS_LABELS[status]}”，无需延长办理期限。")
+
+
+@dataclass(frozen=True)
+class SlaState:
+    status: Status
+    contact_due_at: datetime
+    reply_due_at: Optional[datetime]
+    decision_due_at: datetime
+    contacted_at: Optional[datetime]
+    replied_at: Optional[datetime]
+    resolved_at: Optional[datetime]
+
+
+def pending_deadlines(state: SlaState) -> Dict[str, datetime]:
+    """The commitments not met yet, by name."""
+    if state.status not in OPEN_STATUSES:
+        return {}
+    pending = {}
+    if state.contacted_at is None:
+        pending["contact"] = state.contact_due_at
+    if state.reply_due_at is not None and state.replied_at is None:
+        pending["reply"] = state.reply_due_at
+    if state.resolved_at is None:
+        pending["decision"] = state.decision_due_at
+    return pending
+
+
+def overdue_deadlines(state: SlaState, now: datetime) -> List[str]:
+    """Which commitments are missed right now."""
+    return [name for name, due in pending_deadlines(state).items() if due < now]
+
+
+def next_due_at(state: SlaState) -> Optional[datetime]:
+    """The earliest pending deadline, stored on the case so "overdue" is one indexed comparison
+    (`next_due_at < now`) instead of a scan over every case's deadlines."""
+    pending = pending_deadlines(state)
+    return min(pending.values()) if pending else None
+
+
+@dataclass(frozen=True)
+class Milestones:
+    contacted_at: Optional[datetime]
+    replied_at: Optional[datetime]
+    resolved_at: Optional[datetime]
+
+
+def milestones_after(target: Status, now: datetime, m: Milestones) -> Milestones:
+    """SLA clocks stop when the status shows the commitment was met."""
+    contacted, replied, resolved = m.contacted_at, m.replied_at, m.resolved_at
+    if target in (Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.RESOLVED):
+        contacted = contacted or now
+    if target in (Status.IN_PROGRESS, Status.RESOLVED):
+        replied = replied or now
+    if target == Status.RESOLVED:
+        resolved = now
+    elif target == Status.IN_PROGRESS:
+        # a reopened case runs against its decision deadline again
+        resolved = None
+    return Milestones(contacted, replied, resolved)
+
+
+# ---------------------------------------------------------------------------------------------
+# Priority and routing
+
+
+def effective_priority(priority: Priority, handoff_reason: Optional[HandoffReason]) -> Priority:
+    # design.md: any handoff is high priority, whatever the classifier said.
+    return Priority.HIGH if handoff_reason is not None else priority
+
+
+# Queues are data: supervisors route by these names, a person is assigned later by PATCH.
+QUEUE_HIGH = "queue:high_priority"
+CATEGORY_QUEUES: Dict[Category, str] = {
+    Category.TRANSACTION_DISPUTE: "queue:transaction_dispute",
+    # complaints about staff go to the complaint department, never back to the branch (seed 000)
+    Category.STAFF_SERVICE: "queue:staff_service",
+}
+QUEUE_GENERAL = "queue:general"
+
+
+def route_queue(priority: Priority, category: Category) -> str:
+    if priority == Priority.HIGH:
+        return QUEUE_HIGH
+    return CATEGORY_QUEUES.get(category, QUEUE_GENERAL)
+
+
+def is_queue(owner: str) -> bool:
+    return owner.startswith("queue:")
+
+
+# ---------------------------------------------------------------------------------------------
+# Case number
+
+
+def case_day(now: datetime) -> str:
+    """The business day of a case number is the bank's (Beijing) date, not UTC's."""
+    return now.astimezone(CHINA_TZ).strftime("%Y%m%d")
+
+
+def format_case_no(day: str, seq: int) -> str:
+    return f"TS{day}{seq:06d}"
+
+
+CASE_NO_RE = re.compile(r"^TS[0-9]{14,20}$")
+
+
+# ---------------------------------------------------------------------------------------------
+# Repeat and group complaints (seed 000 第9项)
+
+REPEAT_WINDOW = timedelta(days=30)
+GROUP_WINDOW = timedelta(hours=24)
+GROUP_MIN_CUSTOMERS = 3
+
+
+def is_group(phone_hashes: Iterable[Optional[str]]) -> bool:
+    # customers without a phone cannot be told apart, so they do not make a group
+    return len({h for h in phone_hashes if h}) >= GROUP_MIN_CUSTOMERS
+
+
+def group_key(branch: str, category: Category, now: datetime) -> str:
+    digest = hashlib.sha256(f"{branch}\x1f{category.value}".encode("utf-8")).hexdigest()[:8]
+    return f"GRP{case_day(now)}-{digest}"
+
+
+# ---------------------------------------------------------------------------------------------
+# PII
+
+
+PHONE_RE = re.compile(r"^1[0-9]{10}$")
+_PHONE_IN_TEXT = re.compile(r"(?<![0-9])(1[0-9]{2})[0-9]{4}([0-9]{4})(?![0-9])")
+
+
+def normalize_phone(raw: str) -> Optional[str]:
+    # NFKC turns full-width digits (１３８…) into ASCII; other scripts' digits stay and fail
+    digits = re.sub(r"[\s\-()（）]", "", unicodedata.normalize("NFKC", raw))
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    return digits if PHONE_RE.match(digits) else None
+
+
+def mask_phone(phone: Optional[str]) -> Optional[str]:
+    if not phone:
+        return phone
+    if len(phone) <= 7:
+        return "*" * len(phone)
+    return f"{phone[:3]}****{phone[-4:]}"
+
+
+def mask_name(name: Optional[str]) -> Optional[str]:
+    if not name:
+        return name
+    if len(name) == 1:
+        return "*"
+    if len(name) == 2:
+        return f"{name[0]}*"
+    return f"{name[0]}{'*' * (len(name) - 2)}{name[-1]}"
+
+
+def mask_text(text: Optional[str]) -> Optional[str]:
+    """Free text can carry a phone number typed by the customer; lists must not show it."""
+    if not text:
+        return text
+    return _PHONE_IN_TEXT.sub(r"\1****\2", text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates
+
+
+def parse_occurred_at(raw: str, now: datetime) -> str:
+    """An ISO date or datetime; naive datetimes are Beijing time. Returns the normalised form."""
+    text = raw.strip()
+    value: object
+    if len(text) == 10:
+        value = date.fromisoformat(text)
+        day = value
+    else:
+        dt = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=CHINA_TZ)
+        value = dt
+        day = dt.astimezone(CHINA_TZ).date()
+    if day.year < 1990:
+        raise ValueError("too old")
+    if day > (now.astimezone(CHINA_TZ) + timedelta(days=1)).date():
+        raise ValueError("in the future")
+    if isinstance(value, datetime):
+        return value.astimezone(CHINA_TZ).isoformat(timespec="seconds")
+    return value.isoformat()
+
+
+def parse_timestamp(raw: str) -> datetime:
+    text = raw.strip()
+    if len(text) == 10:
+        d = date.fromisoformat(text)
+        return datetime(d.year, d.month, d.day, tzinfo=CHINA_TZ).astimezone(timezone.utc)
+    dt = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=CHINA_TZ)
+    return dt.astimezone(timezone.utc)
+
+
+def local_iso(dt: Optional[datetime]) -> Optional[str]:
+    if dt is None:
+        return None
+    return dt.astimezone(CHINA_TZ).isoformat(timespec="seconds")

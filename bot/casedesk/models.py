@@ -1,0 +1,190 @@
+"""SQLAlchemy models of the case desk.
+
+Written for SQLAlchemy 1.4 in the 2.0 style: `Mapped[...]` annotations with `Column(...)`, so
+the move to 2.x is a search-and-replace of `Column` by `mapped_column`. The schema itself is
+created only by the Alembic migrations in `migrations/`; these classes must match them
+(tests/casedesk/test_migrations.py compares the two).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, List, Optional
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, declarative_base
+from sqlalchemy.types import TypeDecorator
+
+Base: Any = declarative_base()
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes on both backends.
+
+    SQLite keeps naive text; storing UTC there keeps string comparison (overdue, windows) right
+    and hands back aware values so the rest of the code never mixes naive and aware times.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        UniqueConstraint("case_no", name="uq_cases_case_no"),
+        UniqueConstraint("conversation_id", "intake_id", name="uq_cases_conversation_intake"),
+        # list filters: each index ends in created_at so a filtered page is read in order, and
+        # the count and the page's ids come from the index alone
+        Index("ix_cases_created_at", "created_at"),
+        Index("ix_cases_status_priority", "status", "priority", "created_at"),
+        Index("ix_cases_category_status", "category", "status", "created_at"),
+        Index("ix_cases_priority", "priority", "created_at"),
+        Index("ix_cases_repeat_flag", "repeat_flag", "created_at"),
+        Index("ix_cases_group_flag", "group_flag", "created_at"),
+        Index("ix_cases_repeat_lookup", "phone_hash", "category", "created_at"),
+        Index("ix_cases_group_lookup", "branch", "category", "created_at"),
+        Index("ix_cases_next_due", "next_due_at"),
+        Index("ix_cases_group_key", "group_key"),
+    )
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    case_no: Mapped[str] = Column(String(24), nullable=False)
+    conversation_id: Mapped[str] = Column(String(128), nullable=False, index=True)
+    intake_id: Mapped[str] = Column(String(64), nullable=False)
+    channel: Mapped[str] = Column(String(16), nullable=False)
+    status: Mapped[str] = Column(String(16), nullable=False)
+    category: Mapped[str] = Column(String(32), nullable=False)
+    business_line: Mapped[str] = Column(String(32), nullable=False)
+    priority: Mapped[str] = Column(String(8), nullable=False)
+
+    # PII: ciphertext, a keyed hash for look-ups, and the masked form lists show without
+    # decrypting anything
+    customer_name_enc: Mapped[Optional[str]] = Column(Text)
+    customer_name_masked: Mapped[Optional[str]] = Column(String(64))
+    phone_enc: Mapped[Optional[str]] = Column(Text)
+    phone_hash: Mapped[Optional[str]] = Column(String(64))
+    phone_masked: Mapped[Optional[str]] = Column(String(16))
+
+    branch: Mapped[Optional[str]] = Column(String(128))
+    occurred_at: Mapped[Optional[str]] = Column(String(32))
+    # fen (分): exact on every backend, SQLite has no decimal type
+    amount_fen: Mapped[Optional[int]] = Column(BigInteger)
+    description: Mapped[str] = Column(Text, nullable=False)
+    demand: Mapped[Optional[str]] = Column(Text)
+    confidential: Mapped[bool] = Column(Boolean, nullable=False, default=False)
+    compensation_requested: Mapped[bool] = Column(Boolean, nullable=False, default=False)
+    handoff_reason: Mapped[Optional[str]] = Column(String(16))
+    escalation_signals: Mapped[List[str]] = Column(JSON, nullable=False, default=list)
+
+    owner: Mapped[str] = Column(String(128), nullable=False)
+
+    contact_due_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    reply_due_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
+    decision_due_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    extended: Mapped[bool] = Column(Boolean, nullable=False, default=False)
+    extension_reason: Mapped[Optional[str]] = Column(Text)
+    extended_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
+    contacted_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
+    replied_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
+    resolved_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
+    # earliest unmet deadline (domain.next_due_at); NULL once nothing is pending
+    next_due_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
+
+    repeat_of: Mapped[Optional[str]] = Column(String(24))
+    repeat_flag: Mapped[bool] = Column(Boolean, nullable=False, default=False)
+    group_flag: Mapped[bool] = Column(Boolean, nullable=False, default=False)
+    group_key: Mapped[Optional[str]] = Column(String(32))
+
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    updated_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+
+
+class TranscriptTurn(Base):
+    __tablename__ = "case_transcript"
+    __table_args__ = (
+        # lets a retrying client (the action server's outbox) resend turns without duplicates
+        UniqueConstraint("case_id", "turn_key", name="uq_case_transcript_turn_key"),
+        Index("ix_case_transcript_case_at", "case_id", "at"),
+    )
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    case_id: Mapped[int] = Column(
+        Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False
+    )
+    turn_key: Mapped[Optional[str]] = Column(String(64))
+    role: Mapped[str] = Column(String(16), nullable=False)
+    text: Mapped[str] = Column(Text, nullable=False)
+    at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+
+
+class CaseEvent(Base):
+    """History: status changes, corrections, assignment and SLA extensions."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (Index("ix_case_events_case_id", "case_id", "id"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    case_id: Mapped[int] = Column(
+        Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False
+    )
+    at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    actor: Mapped[str] = Column(String(64), nullable=False)
+    kind: Mapped[str] = Column(String(16), nullable=False)
+    field: Mapped[Optional[str]] = Column(String(32))
+    # PII fields keep only masked values here
+    old_value: Mapped[Optional[str]] = Column(Text)
+    new_value: Mapped[Optional[str]] = Column(Text)
+    note: Mapped[Optional[str]] = Column(Text)
+
+
+class AuditEntry(Base):
+    """Who touched which case when; a read of a full case is an entry too."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_case_no", "case_no", "at"),
+        Index("ix_audit_log_at", "at"),
+    )
+
+    id: Mapped[int] = Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    actor: Mapped[str] = Column(String(64), nullable=False)
+    action: Mapped[str] = Column(String(32), nullable=False)
+    case_no: Mapped[Optional[str]] = Column(String(24))
+    remote: Mapped[Optional[str]] = Column(String(64))
+
+
+class CaseCounter(Base):
+    """One row per business day; case numbers come from an atomic upsert on it."""
+
+    __tablename__ = "case_counters"
+
+    day: Mapped[str] = Column(String(8), primary_key=True)
+    value: Mapped[int] = Column(Integer, nullable=False)

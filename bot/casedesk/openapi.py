@@ -1,0 +1,334 @@
+"""The OpenAPI 3 document served at /api/openapi.json.
+
+Written by hand next to the routes it describes; tests/casedesk/test_openapi.py fails when a
+route is added or removed without updating this file.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict
+
+from .domain import BusinessLine, Category, Channel, HandoffReason, Priority, Role, Status
+
+
+def _enum(cls: Any, nullable: bool = False) -> Dict[str, Any]:
+    schema: Dict[str, Any] = {"type": "string", "enum": cls.values()}
+    if nullable:
+        schema["nullable"] = True
+    return schema
+
+
+def _ref(name: str) -> Dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _error(description: str) -> Dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": _ref("Error")}},
+    }
+
+
+def _ok(description: str, schema: str) -> Dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+CASE_NO_PARAM = {
+    "name": "case_no",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^TS\\d{14,}$", "example": "TS20261122000123"},
+}
+
+_STR = {"type": "string"}
+_NSTR = {"type": "string", "nullable": True}
+_NTIME = {"type": "string", "format": "date-time", "nullable": True}
+
+TURN = {
+    "type": "object",
+    "required": ["role", "text"],
+    "additionalProperties": False,
+    "properties": {
+        "role": _enum(Role),
+        "text": {"type": "string", "maxLength": 10000},
+        "at": {"type": "string", "format": "date-time", "description": "缺省为服务器接收时间；无时区视为北京时间"},
+        "turn_key": {"type": "string", "maxLength": 64, "description": "可选的去重键：同一案件内重复发送的同一发言只保存一次"},
+    },
+}
+
+CORRECTABLE = {
+    "category": _enum(Category),
+    "business_line": _enum(BusinessLine),
+    "priority": _enum(Priority),
+    "customer_name": {"type": "string", "maxLength": 50, "nullable": True},
+    "phone": {"type": "string", "description": "11 位手机号；可带 +86、空格或连字符", "nullable": True},
+    "branch": {"type": "string", "maxLength": 100, "nullable": True},
+    "occurred_at": {"type": "string", "description": "ISO 日期（2026-11-21）或日期时间", "nullable": True},
+    "amount": {
+        "oneOf": [{"type": "number"}, {"type": "string"}],
+        "description": "金额（元），最多两位小数",
+        "nullable": True,
+    },
+    "description": {"type": "string", "maxLength": 5000},
+    "demand": {"type": "string", "maxLength": 2000, "nullable": True},
+    "confidential": {"type": "boolean"},
+    "compensation_requested": {"type": "boolean"},
+    "handoff_reason": _enum(HandoffReason, nullable=True),
+    "escalation_signals": {"type": "array", "items": {"type": "string", "maxLength": 64}, "maxItems": 20},
+}
+
+SLA = {
+    "type": "object",
+    "properties": {
+        "next_due_at": {"type": "string", "format": "date-time", "nullable": True, "description": "最早的未完成时限；已办结/撤诉为 null"},
+        "contact_due_at": {"type": "string", "format": "date-time"},
+        "reply_due_at": _NTIME,
+        "decision_due_at": {"type": "string", "format": "date-time"},
+        "extended": {"type": "boolean"},
+        "extension_reason": _NSTR,
+        "extended_at": _NTIME,
+        "contacted_at": _NTIME,
+        "replied_at": _NTIME,
+        "resolved_at": _NTIME,
+        "overdue": {"type": "array", "items": {"type": "string", "enum": ["contact", "reply", "decision"]}},
+    },
+}
+
+CASE_COMMON = {
+    "case_no": _STR,
+    "conversation_id": _STR,
+    "intake_id": _STR,
+    "channel": _enum(Channel),
+    "status": _enum(Status),
+    "category": _enum(Category),
+    "business_line": _enum(BusinessLine),
+    "priority": _enum(Priority),
+    "customer_name": _NSTR,
+    "phone": _NSTR,
+    "branch": _NSTR,
+    "occurred_at": _NSTR,
+    "amount": {"type": "string", "nullable": True, "description": "元，两位小数的字符串，如 \"12800.50\""},
+    "confidential": {"type": "boolean"},
+    "compensation_requested": {"type": "boolean"},
+    "handoff_reason": _enum(HandoffReason, nullable=True),
+    "escalation_signals": {"type": "array", "items": _STR},
+    "owner": {"type": "string", "description": "队列（queue:…）或处理人"},
+    "sla": SLA,
+    "repeat_of": _NSTR,
+    "repeat_flag": {"type": "boolean"},
+    "group_flag": {"type": "boolean"},
+    "group_key": _NSTR,
+    "created_at": {"type": "string", "format": "date-time"},
+    "updated_at": {"type": "string", "format": "date-time"},
+    "masked": {"type": "boolean"},
+}
+
+
+def build_openapi() -> Dict[str, Any]:
+    bad = _error("输入无效：JSON 格式、缺少字段、未知字段、取值、日期或金额错误")
+    unauthorized = _error("缺少或错误的 Bearer 令牌")
+    not_found = _error("案件不存在")
+    too_large = _error("请求体超过 256 KiB")
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "投诉受理 案件台 (case desk) API",
+            "version": "1.0.0",
+            "description": (
+                "银行投诉案件的受理、查询、状态流转与审计。/api/* 需要 "
+                "`Authorization: Bearer <CASEDESK_TOKEN>`；可选 `X-Actor` 头标明操作人，记入审计。"
+                "列表与写操作的返回中姓名、手机号为脱敏值；仅单个案件详情返回完整值，且每次读取都记审计。"
+                "错误统一为 {\"error\": code, \"message\": 中文说明}。"
+            ),
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error", "message"],
+                    "properties": {"error": _STR, "message": _STR},
+                },
+                "Turn": TURN,
+                "CaseCreate": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["conversation_id", "intake_id", "channel", "description"],
+                    "properties": {
+                        "conversation_id": {"type": "string", "maxLength": 128},
+                        "intake_id": {"type": "string", "maxLength": 64},
+                        "channel": _enum(Channel),
+                        **CORRECTABLE,
+                        "transcript": {"type": "array", "items": _ref("Turn"), "maxItems": 1000},
+                    },
+                },
+                "CaseSummary": {
+                    "type": "object",
+                    "description": "脱敏视图：customer_name 如 王*国，phone 如 138****5678",
+                    "properties": {**CASE_COMMON, "summary": _STR},
+                },
+                "CaseDetail": {
+                    "type": "object",
+                    "description": "完整视图（含明文姓名、手机号、对话记录与变更历史）；每次读取写入审计",
+                    "properties": {
+                        **CASE_COMMON,
+                        "description": _STR,
+                        "demand": _NSTR,
+                        "transcript": {"type": "array", "items": _ref("Turn")},
+                        "history": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "at": {"type": "string", "format": "date-time"},
+                                    "actor": _STR,
+                                    "kind": {"type": "string", "enum": ["created", "status", "correction", "assign", "extend", "flag", "note"]},
+                                    "field": _NSTR,
+                                    "old_value": _NSTR,
+                                    "new_value": _NSTR,
+                                    "note": _NSTR,
+                                },
+                            },
+                        },
+                    },
+                },
+                "CaseList": {
+                    "type": "object",
+                    "properties": {
+                        "items": {"type": "array", "items": _ref("CaseSummary")},
+                        "total": {"type": "integer"},
+                        "limit": {"type": "integer"},
+                        "offset": {"type": "integer"},
+                    },
+                },
+                "CasePatch": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "description": (
+                        "状态变更（new→acknowledged→in_progress→resolved→closed，任一未结状态可→withdrawn，"
+                        "resolved 可重开为 in_progress；非法变更返回 409）和/或字段更正。"
+                        "延长办理期限请用 POST /api/cases/{case_no}/extend。"
+                    ),
+                    "properties": {
+                        "status": _enum(Status),
+                        "owner": {"type": "string", "maxLength": 128},
+                        "note": {"type": "string", "maxLength": 2000},
+                        **CORRECTABLE,
+                    },
+                },
+                "Extension": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["reason"],
+                    "properties": {"reason": {"type": "string", "maxLength": 500}},
+                },
+                "TranscriptAppend": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["turns"],
+                    "properties": {"turns": {"type": "array", "items": _ref("Turn"), "minItems": 1, "maxItems": 1000}},
+                },
+                "TranscriptAppended": {
+                    "type": "object",
+                    "properties": {"case_no": _STR, "appended": {"type": "integer"}, "total": {"type": "integer"}},
+                },
+                "Health": {"type": "object", "properties": {"status": _STR, "db": _STR}},
+            },
+        },
+        "security": [{"bearer": []}],
+        "paths": {
+            "/healthz": {
+                "get": {
+                    "summary": "健康检查（含数据库连通性）；无需令牌",
+                    "security": [],
+                    "responses": {
+                        "200": _ok("正常", "Health"),
+                        "503": _ok("数据库不可用", "Health"),
+                    },
+                }
+            },
+            "/api/openapi.json": {
+                "get": {
+                    "summary": "本文档；无需令牌",
+                    "security": [],
+                    "responses": {"200": {"description": "OpenAPI 3 文档"}},
+                }
+            },
+            "/api/cases": {
+                "post": {
+                    "summary": "创建案件；按 (conversation_id, intake_id) 幂等",
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("CaseCreate")}}},
+                    "responses": {
+                        "201": _ok("已创建（脱敏视图，含 case_no）", "CaseSummary"),
+                        "200": _ok("同一 (conversation_id, intake_id) 已创建过：返回原案件", "CaseSummary"),
+                        "400": bad,
+                        "401": unauthorized,
+                        "413": too_large,
+                    },
+                },
+                "get": {
+                    "summary": "案件列表（脱敏），按创建时间倒序",
+                    "parameters": [
+                        {"name": "conversation_id", "in": "query", "schema": _STR},
+                        {"name": "status", "in": "query", "schema": _STR, "description": "可逗号分隔多个：" + ",".join(Status.values())},
+                        {"name": "priority", "in": "query", "schema": _STR, "description": ",".join(Priority.values())},
+                        {"name": "category", "in": "query", "schema": _STR, "description": ",".join(Category.values())},
+                        {"name": "business_line", "in": "query", "schema": _STR, "description": ",".join(BusinessLine.values())},
+                        {"name": "owner", "in": "query", "schema": _STR},
+                        {"name": "overdue", "in": "query", "schema": {"type": "boolean"}, "description": "true：任一承诺时限（联系/答复/办结）已超时的未结案件"},
+                        {"name": "repeat", "in": "query", "schema": {"type": "boolean"}, "description": "重复投诉（30 天内同一手机号同类投诉）"},
+                        {"name": "group", "in": "query", "schema": {"type": "boolean"}, "description": "群体投诉（24 小时内同网点同类 ≥3 位客户）"},
+                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
+                        {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}},
+                    ],
+                    "responses": {"200": _ok("列表", "CaseList"), "400": bad, "401": unauthorized},
+                },
+            },
+            "/api/cases/{case_no}": {
+                "parameters": [CASE_NO_PARAM],
+                "get": {
+                    "summary": "单个案件完整信息（明文 PII、对话记录、历史）；每次读取写审计",
+                    "responses": {"200": _ok("案件", "CaseDetail"), "401": unauthorized, "404": not_found},
+                },
+                "patch": {
+                    "summary": "状态变更或字段更正（写历史与审计）",
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("CasePatch")}}},
+                    "responses": {
+                        "200": _ok("更新后的案件（脱敏）", "CaseSummary"),
+                        "400": bad,
+                        "401": unauthorized,
+                        "404": not_found,
+                        "409": _error("非法的状态变更"),
+                        "413": too_large,
+                    },
+                },
+            },
+            "/api/cases/{case_no}/extend": {
+                "parameters": [CASE_NO_PARAM],
+                "post": {
+                    "summary": "延长办结期限：从 15 天延至 30 天（仅一次，需记录原因并告知客户）",
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Extension")}}},
+                    "responses": {
+                        "200": _ok("更新后的案件（脱敏）", "CaseSummary"),
+                        "400": bad,
+                        "401": unauthorized,
+                        "404": not_found,
+                        "409": _error("已延长过，或案件已办结/撤诉"),
+                    },
+                },
+            },
+            "/api/cases/{case_no}/transcript": {
+                "parameters": [CASE_NO_PARAM],
+                "post": {
+                    "summary": "追加对话记录（助手、转人工坐席使用）",
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("TranscriptAppend")}}},
+                    "responses": {
+                        "201": _ok("已追加", "TranscriptAppended"),
+                        "400": bad,
+                        "401": unauthorized,
+                        "404": not_found,
+                        "413": too_large,
+                    },
+                },
+            },
+        },
+    }

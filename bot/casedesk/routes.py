@@ -1,0 +1,26 @@
+"""The case desk at a glance: every route it serves.
+
+`/api/handoffs` (live agent queue) comes with the handoff issue: its handlers go in a
+`handoffs.py` view module and its routes below the cases.
+"""
+from aiohttp import web
+
+from . import chat, views
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/healthz", views.healthz, name="healthz")
+
+    # the customer's web chat page and its widget bundle (fetched by scripts/setup.sh)
+    app.router.add_get("/chat", chat.chat_page, name="chat")
+    app.router.add_static("/static/", chat.STATIC_DIR, name="static")
+    app.router.add_get("/api/openapi.json", views.openapi, name="openapi")
+
+    app.router.add_post("/api/cases", views.create_case, name="cases.create")
+    app.router.add_get("/api/cases", views.list_cases, name="cases.list")
+    app.router.add_get("/api/cases/{case_no}", views.get_case, name="cases.get")
+    app.router.add_patch("/api/cases/{case_no}", views.patch_case, name="cases.patch")
+    app.router.add_post("/api/cases/{case_no}/extend", views.extend_case, name="cases.extend")
+    app.router.add_post(
+        "/api/cases/{case_no}/transcript", views.append_transcript, name="cases.transcript"
+    )

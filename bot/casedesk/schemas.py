@@ -1,0 +1,629 @@
+"""The API's input validation and output shapes, in plain code.
+
+Everything a client can send is checked here before it reaches the database, so bad input ends
+as a 400 with a Chinese message and never as a 500 (the fuzz test holds us to it).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Type, TypeVar
+
+from multidict import MultiMapping
+
+from . import domain
+from .crypto import PiiCipher
+from .domain import (
+    BusinessLine,
+    Category,
+    Channel,
+    HandoffReason,
+    Priority,
+    Role,
+    Status,
+    local_iso,
+)
+from .errors import BadRequest
+from .models import Case, CaseEvent, TranscriptTurn
+
+LABELS: Dict[str, str] = {
+    "conversation_id": "会话编号",
+    "intake_id": "受理编号",
+    "channel": "渠道",
+    "category": "投诉分类",
+    "business_line": "业务类别",
+    "priority": "优先级",
+    "customer_name": "客户姓名",
+    "phone": "手机号码",
+    "branch": "网点",
+    "occurred_at": "发生时间",
+    "amount": "金额",
+    "description": "投诉内容",
+    "demand": "客户诉求",
+    "confidential": "保密要求",
+    "compensation_requested": "是否要求赔偿",
+    "handoff_reason": "转人工原因",
+    "escalation_signals": "升级信号",
+    "transcript": "对话记录",
+    "turns": "对话记录",
+    "role": "发言方",
+    "text": "发言内容",
+    "at": "发言时间",
+    "turn_key": "发言编号",
+    "status": "状态",
+    "owner": "处理人",
+    "note": "备注",
+    "reason": "延期原因",
+    "limit": "每页条数",
+    "offset": "起始位置",
+    "overdue": "是否超时",
+    "repeat": "是否重复投诉",
+    "group": "是否群体投诉",
+}
+
+MAX_TURNS = 1000
+MAX_AMOUNT = Decimal("1000000000000")  # 1 万亿元: anything above is a typing error
+MAX_LIMIT = 200
+
+
+def _label(name: str) -> str:
+    return f"“{LABELS.get(name, name)}”（{name}）"
+
+
+def _invalid(name: str, hint: str) -> BadRequest:
+    return BadRequest(f"字段{_label(name)}{hint}，请检查后重试。", code="invalid_value")
+
+
+def _missing(name: str) -> BadRequest:
+    return BadRequest(f"缺少必填字段{_label(name)}，请补充后重试。", code="missing_field")
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bodies
+
+
+def parse_json_object(raw: bytes) -> Dict[str, Any]:
+    if not raw.strip():
+        raise BadRequest("请求体为空，请提供 JSON 对象。", code="invalid_json")
+    try:
+        # Decimal keeps 12800.50 exact; NaN/Infinity are not amounts
+        value = json.loads(
+            raw.decode("utf-8"), parse_float=Decimal, parse_constant=_reject_constant
+        )
+    except (ValueError, RecursionError):
+        raise BadRequest("请求内容不是有效的 JSON，请检查格式后重试。", code="invalid_json")
+    if not isinstance(value, dict):
+        raise BadRequest("请求体必须是一个 JSON 对象。", code="invalid_json")
+    return value
+
+
+def _check_unknown(body: Mapping[str, Any], allowed: Sequence[str], immutable: Sequence[str] = ()) -> None:
+    frozen = [k for k in body if k in immutable]
+    if frozen:
+        names = "、".join(_label(k) for k in frozen)
+        raise BadRequest(f"字段{names}创建后不可修改。", code="immutable_field")
+    unknown = [k for k in body if k not in allowed]
+    if unknown:
+        names = "、".join(f"“{k}”" for k in unknown[:5])
+        raise BadRequest(f"抱歉，无法识别字段 {names}，请核对字段名称。", code="unknown_field")
+
+
+def _clean(name: str, value: str, max_len: int) -> str:
+    # PostgreSQL refuses NUL bytes and lone surrogates cannot be encoded: both would be a 500
+    if "\x00" in value:
+        raise _invalid(name, "包含不允许的字符")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _invalid(name, "包含无法识别的字符")
+    value = value.strip()
+    if len(value) > max_len:
+        raise _invalid(name, f"过长（最多 {max_len} 个字符）")
+    return value
+
+
+def text_field(
+    body: Mapping[str, Any], name: str, max_len: int, required: bool = False
+) -> Optional[str]:
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise _missing(name)
+        return None
+    if not isinstance(value, str):
+        raise _invalid(name, "必须是文本")
+    value = _clean(name, value, max_len)
+    if not value:
+        if required:
+            raise _missing(name)
+        return None
+    return value
+
+
+E = TypeVar("E", bound=domain.StrEnum)
+
+
+def enum_field(
+    body: Mapping[str, Any], name: str, enum_cls: Type[E], default: Optional[E] = None,
+    required: bool = False,
+) -> Optional[E]:
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise _missing(name)
+        return default
+    if isinstance(value, str):
+        try:
+            return enum_cls(value.strip())
+        except ValueError:
+            pass
+    raise _invalid(name, f"取值无效，可选值为：{', '.join(enum_cls.values())}")
+
+
+def bool_field(body: Mapping[str, Any], name: str, default: bool = False) -> bool:
+    value = body.get(name)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise _invalid(name, "必须是 true 或 false")
+    return value
+
+
+def phone_field(body: Mapping[str, Any], name: str = "phone") -> Optional[str]:
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise _invalid(name, "必须是文本")
+    value = _clean(name, value, 32)
+    if not value:
+        return None
+    phone = domain.normalize_phone(value)
+    if phone is None:
+        raise _invalid(name, "格式不正确，应为 11 位手机号码")
+    return phone
+
+
+def amount_field(body: Mapping[str, Any], name: str = "amount") -> Optional[int]:
+    """Yuan in, fen out."""
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, float):
+        # only from Python callers: JSON bodies are parsed with Decimal already
+        value = Decimal(repr(value)) if value == value else "nan"
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
+        raise _invalid(name, "必须是数字（单位：元）")
+    try:
+        if isinstance(value, str):
+            text = _clean(name, value, 32).replace(",", "")
+            if not text:
+                return None
+            amount = Decimal(text)
+        else:
+            amount = Decimal(value)
+    except InvalidOperation:
+        raise _invalid(name, "必须是数字（单位：元）")
+    if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
+        raise _invalid(name, "超出合理范围")
+    fen = amount * 100
+    if fen != fen.to_integral_value():
+        raise _invalid(name, "最多保留两位小数")
+    return int(fen)
+
+
+def occurred_field(body: Mapping[str, Any], now: datetime, name: str = "occurred_at") -> Optional[str]:
+    value = text_field(body, name, 40)
+    if value is None:
+        return None
+    try:
+        return domain.parse_occurred_at(value, now)
+    except (ValueError, OverflowError):
+        raise _invalid(name, "应为不晚于今天的日期或时间，格式如 2026-11-21 或 2026-11-21T15:00:00+08:00")
+
+
+def signals_field(body: Mapping[str, Any], name: str = "escalation_signals") -> List[str]:
+    value = body.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > 20:
+        raise _invalid(name, "必须是不超过 20 项的文本列表")
+    out: List[str] = []
+    for item in value:
+        if not isinstance(item, str):
+            raise _invalid(name, "必须是不超过 20 项的文本列表")
+        item = _clean(name, item, 64)
+        if item and item not in out:
+            out.append(item)
+    return out
+
+
+def _timestamp(name: str, raw: str) -> datetime:
+    try:
+        at = domain.parse_timestamp(raw)
+    except (ValueError, OverflowError):
+        raise _invalid(name, "应为 ISO-8601 时间，如 2026-11-21T15:00:00+08:00")
+    if not 1990 <= at.year <= 2100:
+        raise _invalid(name, "超出合理范围")
+    return at
+
+
+@dataclass
+class NewTurn:
+    role: Role
+    text: str
+    at: Optional[datetime]
+    turn_key: Optional[str]
+
+
+def turns_field(body: Mapping[str, Any], name: str, required: bool) -> List[NewTurn]:
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise _missing(name)
+        return []
+    if not isinstance(value, list) or len(value) > MAX_TURNS:
+        raise _invalid(name, f"必须是不超过 {MAX_TURNS} 条的列表")
+    if required and not value:
+        raise _missing(name)
+    turns = []
+    for item in value:
+        if not isinstance(item, dict):
+            raise _invalid(name, "的每一条必须是 JSON 对象")
+        _check_unknown(item, ("role", "text", "at", "turn_key"))
+        role = enum_field(item, "role", Role, required=True)
+        text = text_field(item, "text", 10000, required=True)
+        at_raw = text_field(item, "at", 40)
+        turns.append(
+            NewTurn(
+                role=role,  # type: ignore[arg-type]
+                text=text,  # type: ignore[arg-type]
+                at=_timestamp("at", at_raw) if at_raw else None,
+                turn_key=text_field(item, "turn_key", 64),
+            )
+        )
+    return turns
+
+
+@dataclass
+class NewCase:
+    conversation_id: str
+    intake_id: str
+    channel: Channel
+    description: str
+    category: Category = Category.OTHER
+    business_line: BusinessLine = BusinessLine.OTHER
+    priority: Priority = Priority.NORMAL
+    customer_name: Optional[str] = None
+    phone: Optional[str] = None
+    branch: Optional[str] = None
+    occurred_at: Optional[str] = None
+    amount_fen: Optional[int] = None
+    demand: Optional[str] = None
+    confidential: bool = False
+    compensation_requested: bool = False
+    handoff_reason: Optional[HandoffReason] = None
+    escalation_signals: List[str] = field(default_factory=list)
+    transcript: List[NewTurn] = field(default_factory=list)
+
+
+CREATE_FIELDS = (
+    "conversation_id", "intake_id", "channel", "category", "business_line", "priority",
+    "customer_name", "phone", "branch", "occurred_at", "amount", "description", "demand",
+    "confidential", "compensation_requested", "handoff_reason", "escalation_signals",
+    "transcript",
+)
+
+
+def parse_new_case(body: Mapping[str, Any], now: datetime) -> NewCase:
+    _check_unknown(body, CREATE_FIELDS)
+    return NewCase(
+        conversation_id=text_field(body, "conversation_id", 128, required=True),  # type: ignore[arg-type]
+        intake_id=text_field(body, "intake_id", 64, required=True),  # type: ignore[arg-type]
+        channel=enum_field(body, "channel", Channel, required=True),  # type: ignore[arg-type]
+        description=text_field(body, "description", 5000, required=True),  # type: ignore[arg-type]
+        category=enum_field(body, "category", Category, Category.OTHER),  # type: ignore[arg-type]
+        business_line=enum_field(body, "business_line", BusinessLine, BusinessLine.OTHER),  # type: ignore[arg-type]
+        priority=enum_field(body, "priority", Priority, Priority.NORMAL),  # type: ignore[arg-type]
+        customer_name=text_field(body, "customer_name", 50),
+        phone=phone_field(body),
+        branch=text_field(body, "branch", 100),
+        occurred_at=occurred_field(body, now),
+        amount_fen=amount_field(body),
+        demand=text_field(body, "demand", 2000),
+        confidential=bool_field(body, "confidential"),
+        compensation_requested=bool_field(body, "compensation_requested"),
+        handoff_reason=enum_field(body, "handoff_reason", HandoffReason),
+        escalation_signals=signals_field(body),
+        transcript=turns_field(body, "transcript", required=False),
+    )
+
+
+IMMUTABLE_FIELDS = (
+    "case_no", "conversation_id", "intake_id", "channel", "created_at", "updated_at",
+    "repeat_of", "repeat_flag", "group_flag", "group_key", "sla", "transcript", "history",
+)
+CORRECTABLE_FIELDS = (
+    "category", "business_line", "priority", "customer_name", "phone", "branch",
+    "occurred_at", "amount", "description", "demand", "confidential",
+    "compensation_requested", "handoff_reason", "escalation_signals",
+)
+PATCH_FIELDS = ("status", "owner", "note") + CORRECTABLE_FIELDS
+
+
+@dataclass
+class CasePatch:
+    status: Optional[Status] = None
+    owner: Optional[str] = None
+    note: Optional[str] = None
+    # field name (API spelling) → parsed value; None clears an optional field
+    changes: Dict[str, Any] = field(default_factory=dict)
+
+
+def parse_patch(body: Mapping[str, Any], now: datetime) -> CasePatch:
+    _check_unknown(body, PATCH_FIELDS, IMMUTABLE_FIELDS)
+    if not body:
+        raise BadRequest("请提供要修改的字段，例如 status 或需要更正的案件信息。", code="empty_patch")
+    patch = CasePatch(
+        status=enum_field(body, "status", Status),
+        owner=text_field(body, "owner", 128),
+        note=text_field(body, "note", 2000),
+    )
+    if "owner" in body and patch.owner is None:
+        raise _invalid("owner", "不能为空；如需退回队列，请填写队列名称，如 queue:general")
+    parsers = {
+        "category": lambda: enum_field(body, "category", Category, required=True),
+        "business_line": lambda: enum_field(body, "business_line", BusinessLine, required=True),
+        "priority": lambda: enum_field(body, "priority", Priority, required=True),
+        "customer_name": lambda: text_field(body, "customer_name", 50),
+        "phone": lambda: phone_field(body),
+        "branch": lambda: text_field(body, "branch", 100),
+        "occurred_at": lambda: occurred_field(body, now),
+        "amount": lambda: amount_field(body),
+        "description": lambda: text_field(body, "description", 5000, required=True),
+        "demand": lambda: text_field(body, "demand", 2000),
+        "confidential": lambda: _required_bool(body, "confidential"),
+        "compensation_requested": lambda: _required_bool(body, "compensation_requested"),
+        "handoff_reason": lambda: enum_field(body, "handoff_reason", HandoffReason),
+        "escalation_signals": lambda: signals_field(body),
+    }
+    for name in CORRECTABLE_FIELDS:
+        if name in body:
+            patch.changes[name] = parsers[name]()
+    return patch
+
+
+def _required_bool(body: Mapping[str, Any], name: str) -> bool:
+    if body.get(name) is None:
+        raise _invalid(name, "必须是 true 或 false")
+    return bool_field(body, name)
+
+
+def parse_extension(body: Mapping[str, Any]) -> str:
+    _check_unknown(body, ("reason",))
+    return text_field(body, "reason", 500, required=True)  # type: ignore[return-value]
+
+
+def parse_turns(body: Mapping[str, Any]) -> List[NewTurn]:
+    _check_unknown(body, ("turns",))
+    return turns_field(body, "turns", required=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Query strings
+
+
+@dataclass
+class ListQuery:
+    conversation_id: Optional[str] = None
+    statuses: List[Status] = field(default_factory=list)
+    priorities: List[Priority] = field(default_factory=list)
+    categories: List[Category] = field(default_factory=list)
+    business_lines: List[BusinessLine] = field(default_factory=list)
+    owner: Optional[str] = None
+    overdue: Optional[bool] = None
+    repeat: Optional[bool] = None
+    group: Optional[bool] = None
+    limit: int = 50
+    offset: int = 0
+
+
+LIST_PARAMS = (
+    "conversation_id", "status", "priority", "category", "business_line", "owner",
+    "overdue", "repeat", "group", "limit", "offset",
+)
+
+
+def _query_enums(query: MultiMapping[str], name: str, enum_cls: Type[E]) -> List[E]:
+    out: List[E] = []
+    for raw in query.getall(name, []):
+        for part in raw.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            try:
+                value = enum_cls(part)
+            except ValueError:
+                raise _invalid(name, f"取值无效，可选值为：{', '.join(enum_cls.values())}")
+            if value not in out:
+                out.append(value)
+    return out
+
+
+def _query_single(query: MultiMapping[str], name: str) -> Optional[str]:
+    values = query.getall(name, [])
+    if len(values) > 1:
+        raise _invalid(name, "只能出现一次")
+    return values[0] if values else None
+
+
+def _query_bool(query: MultiMapping[str], name: str) -> Optional[bool]:
+    raw = _query_single(query, name)
+    if raw is None or raw == "":
+        return None
+    lowered = raw.strip().lower()
+    if lowered in ("true", "1", "yes"):
+        return True
+    if lowered in ("false", "0", "no"):
+        return False
+    raise _invalid(name, "必须是 true 或 false")
+
+
+def _query_int(query: MultiMapping[str], name: str, default: int, low: int, high: int) -> int:
+    raw = _query_single(query, name)
+    if raw is None or raw == "":
+        return default
+    raw = raw.strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9 or not low <= int(raw) <= high:
+        raise _invalid(name, f"必须是 {low} 到 {high} 之间的整数")
+    return int(raw)
+
+
+def _query_text(query: MultiMapping[str], name: str, max_len: int) -> Optional[str]:
+    raw = _query_single(query, name)
+    if raw is None:
+        return None
+    value = _clean(name, raw, max_len)
+    return value or None
+
+
+def parse_list_query(query: MultiMapping[str]) -> ListQuery:
+    unknown = [k for k in query.keys() if k not in LIST_PARAMS]
+    if unknown:
+        names = "、".join(f"“{k}”" for k in dict.fromkeys(unknown))
+        raise BadRequest(f"抱歉，无法识别查询参数 {names}，请核对参数名称。", code="unknown_field")
+    return ListQuery(
+        conversation_id=_query_text(query, "conversation_id", 128),
+        statuses=_query_enums(query, "status", Status),
+        priorities=_query_enums(query, "priority", Priority),
+        categories=_query_enums(query, "category", Category),
+        business_lines=_query_enums(query, "business_line", BusinessLine),
+        owner=_query_text(query, "owner", 128),
+        overdue=_query_bool(query, "overdue"),
+        repeat=_query_bool(query, "repeat"),
+        group=_query_bool(query, "group"),
+        limit=_query_int(query, "limit", 50, 1, MAX_LIMIT),
+        offset=_query_int(query, "offset", 0, 0, 100_000_000),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Output
+
+
+def format_amount(fen: Optional[int]) -> Optional[str]:
+    # a string, not a float: 12800.50 must stay exactly that in every client
+    if fen is None:
+        return None
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def sla_view(case: Case, now: datetime) -> Dict[str, Any]:
+    state = domain.SlaState(
+        status=Status(case.status),
+        contact_due_at=case.contact_due_at,
+        reply_due_at=case.reply_due_at,
+        decision_due_at=case.decision_due_at,
+        contacted_at=case.contacted_at,
+        replied_at=case.replied_at,
+        resolved_at=case.resolved_at,
+    )
+    return {
+        "next_due_at": local_iso(case.next_due_at),
+        "contact_due_at": local_iso(case.contact_due_at),
+        "reply_due_at": local_iso(case.reply_due_at),
+        "decision_due_at": local_iso(case.decision_due_at),
+        "extended": case.extended,
+        "extension_reason": case.extension_reason,
+        "extended_at": local_iso(case.extended_at),
+        "contacted_at": local_iso(case.contacted_at),
+        "replied_at": local_iso(case.replied_at),
+        "resolved_at": local_iso(case.resolved_at),
+        "overdue": domain.overdue_deadlines(state, now),
+    }
+
+
+def _common(case: Case, now: datetime) -> Dict[str, Any]:
+    return {
+        "case_no": case.case_no,
+        "conversation_id": case.conversation_id,
+        "intake_id": case.intake_id,
+        "channel": case.channel,
+        "status": case.status,
+        "category": case.category,
+        "business_line": case.business_line,
+        "priority": case.priority,
+        "branch": case.branch,
+        "occurred_at": case.occurred_at,
+        "amount": format_amount(case.amount_fen),
+        "confidential": case.confidential,
+        "compensation_requested": case.compensation_requested,
+        "handoff_reason": case.handoff_reason,
+        "escalation_signals": list(case.escalation_signals or []),
+        "owner": case.owner,
+        "sla": sla_view(case, now),
+        "repeat_of": case.repeat_of,
+        "repeat_flag": case.repeat_flag,
+        "group_flag": case.group_flag,
+        "group_key": case.group_key,
+        "created_at": local_iso(case.created_at),
+        "updated_at": local_iso(case.updated_at),
+    }
+
+
+SUMMARY_CHARS = 80
+
+
+def case_summary(case: Case, now: datetime) -> Dict[str, Any]:
+    """The masked view: lists, and the answers to create and PATCH."""
+    out = _common(case, now)
+    summary = domain.mask_text(case.description) or ""
+    out.update(
+        customer_name=case.customer_name_masked,
+        phone=case.phone_masked,
+        summary=summary[:SUMMARY_CHARS] + ("…" if len(summary) > SUMMARY_CHARS else ""),
+        masked=True,
+    )
+    return out
+
+
+def case_detail(
+    case: Case,
+    turns: Sequence[TranscriptTurn],
+    events: Sequence[CaseEvent],
+    cipher: PiiCipher,
+    now: datetime,
+) -> Dict[str, Any]:
+    out = _common(case, now)
+    out.update(
+        customer_name=cipher.decrypt(case.customer_name_enc),
+        phone=cipher.decrypt(case.phone_enc),
+        description=case.description,
+        demand=case.demand,
+        masked=False,
+        transcript=[
+            {"role": t.role, "text": t.text, "at": local_iso(t.at), "turn_key": t.turn_key}
+            for t in turns
+        ],
+        history=[
+            {
+                "at": local_iso(e.at),
+                "actor": e.actor,
+                "kind": e.kind,
+                "field": e.field,
+                "old_value": e.old_value,
+                "new_value": e.new_value,
+                "note": e.note,
+            }
+            for e in events
+        ],
+    )
+    return out

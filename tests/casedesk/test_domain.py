@@ -1,0 +1,169 @@
+"""Case rules without HTTP or database: fast, and the place to read what the rules are."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from bot.casedesk import domain
+from bot.casedesk.domain import Category, HandoffReason, Priority, Status
+
+NOW = datetime(2026, 11, 22, 2, 0, tzinfo=timezone.utc)  # 10:00 in Beijing
+
+
+@pytest.mark.parametrize(
+    "current,target",
+    [
+        ("new", "acknowledged"),
+        ("new", "in_progress"),
+        ("new", "withdrawn"),
+        ("acknowledged", "in_progress"),
+        ("acknowledged", "resolved"),
+        ("in_progress", "resolved"),
+        ("in_progress", "withdrawn"),
+        ("resolved", "closed"),
+        ("resolved", "in_progress"),
+    ],
+)
+def test_legal_transitions(current: str, target: str) -> None:
+    domain.check_transition(Status(current), Status(target))
+
+
+@pytest.mark.parametrize(
+    "current,target",
+    [
+        ("new", "resolved"),
+        ("new", "closed"),
+        ("acknowledged", "new"),
+        ("in_progress", "closed"),
+        ("resolved", "withdrawn"),
+        ("closed", "in_progress"),
+        ("closed", "new"),
+        ("withdrawn", "new"),
+        ("withdrawn", "in_progress"),
+    ],
+)
+def test_illegal_transitions(current: str, target: str) -> None:
+    with pytest.raises(domain.IllegalTransition) as info:
+        domain.check_transition(Status(current), Status(target))
+    assert "不能变更为" in info.value.message
+
+
+def test_every_status_has_a_transition_entry() -> None:
+    assert set(domain.TRANSITIONS) == set(Status)
+
+
+def test_sla_normal_and_high() -> None:
+    normal = domain.sla_deadlines(NOW, Priority.NORMAL)
+    assert normal.contact_due_at == NOW + timedelta(hours=24)
+    assert normal.reply_due_at is None
+    assert normal.decision_due_at == NOW + timedelta(days=15)
+    high = domain.sla_deadlines(NOW, Priority.HIGH)
+    assert high.contact_due_at == NOW + timedelta(hours=1)
+    assert high.reply_due_at == NOW + timedelta(hours=4)
+    assert domain.sla_deadlines(NOW, Priority.HIGH, extended=True).decision_due_at == NOW + timedelta(days=30)
+
+
+def test_overdue_deadlines() -> None:
+    sla = domain.sla_deadlines(NOW, Priority.HIGH)
+    state = domain.SlaState(Status.NEW, sla.contact_due_at, sla.reply_due_at, sla.decision_due_at, None, None, None)
+    assert domain.overdue_deadlines(state, NOW) == []
+    assert domain.overdue_deadlines(state, NOW + timedelta(hours=2)) == ["contact"]
+    assert domain.overdue_deadlines(state, NOW + timedelta(hours=5)) == ["contact", "reply"]
+    assert domain.overdue_deadlines(state, NOW + timedelta(days=16)) == ["contact", "reply", "decision"]
+    closed = domain.SlaState(Status.CLOSED, *[getattr(state, f) for f in ("contact_due_at", "reply_due_at", "decision_due_at")], None, None, None)
+    assert domain.overdue_deadlines(closed, NOW + timedelta(days=40)) == []
+
+
+@pytest.mark.parametrize("priority", list(Priority))
+@pytest.mark.parametrize("status", list(Status))
+@pytest.mark.parametrize("met", [(), ("contact",), ("contact", "reply"), ("contact", "reply", "decision")])
+@pytest.mark.parametrize("hours_later", [0, 2, 5, 25, 24 * 16])
+def test_stored_next_due_agrees_with_overdue(priority: Priority, status: Status, met: tuple, hours_later: int) -> None:
+    sla = domain.sla_deadlines(NOW, priority)
+    state = domain.SlaState(
+        status, sla.contact_due_at, sla.reply_due_at, sla.decision_due_at,
+        NOW if "contact" in met else None, NOW if "reply" in met else None, NOW if "decision" in met else None,
+    )
+    later = NOW + timedelta(hours=hours_later)
+    due = domain.next_due_at(state)
+    assert bool(domain.overdue_deadlines(state, later)) == (due is not None and due < later)
+
+
+def test_milestones_follow_status() -> None:
+    empty = domain.Milestones(None, None, None)
+    m = domain.milestones_after(Status.ACKNOWLEDGED, NOW, empty)
+    assert m.contacted_at == NOW and m.replied_at is None
+    later = NOW + timedelta(hours=1)
+    m = domain.milestones_after(Status.RESOLVED, later, m)
+    assert (m.contacted_at, m.replied_at, m.resolved_at) == (NOW, later, later)
+    reopened = domain.milestones_after(Status.IN_PROGRESS, later, m)
+    assert reopened.resolved_at is None and reopened.contacted_at == NOW
+
+
+def test_extension_rules() -> None:
+    domain.check_extension(Status.IN_PROGRESS, already_extended=False)
+    with pytest.raises(domain.SlaConflict):
+        domain.check_extension(Status.IN_PROGRESS, already_extended=True)
+    with pytest.raises(domain.SlaConflict):
+        domain.check_extension(Status.CLOSED, already_extended=False)
+
+
+def test_priority_and_queues() -> None:
+    assert domain.effective_priority(Priority.NORMAL, HandoffReason.MEDIA) == Priority.HIGH
+    assert domain.effective_priority(Priority.NORMAL, None) == Priority.NORMAL
+    assert domain.route_queue(Priority.HIGH, Category.OTHER) == "queue:high_priority"
+    assert domain.route_queue(Priority.NORMAL, Category.OTHER) == "queue:general"
+    assert domain.route_queue(Priority.NORMAL, Category.STAFF_SERVICE) == "queue:staff_service"
+    for p in Priority:
+        for c in Category:
+            assert domain.route_queue(p, c).startswith("queue:")
+
+
+def test_case_no_uses_beijing_date() -> None:
+    late_utc = datetime(2026, 11, 21, 17, 30, tzinfo=timezone.utc)  # 01:30 on the 22nd in Beijing
+    assert domain.case_day(late_utc) == "20261122"
+    assert domain.format_case_no("20261122", 123) == "TS20261122000123"
+    assert domain.CASE_NO_RE.match("TS20261122000123")
+
+
+def test_masking() -> None:
+    assert domain.mask_phone("13812345678") == "138****5678"
+    assert domain.mask_name("王建国") == "王*国"
+    assert domain.mask_name("王五") == "王*"
+    assert domain.mask_name("欧阳建国") == "欧**国"
+    assert domain.mask_name("王") == "*"
+    assert domain.mask_name(None) is None
+    assert domain.mask_text("请回电13812345678，谢谢") == "请回电138****5678，谢谢"
+    assert domain.mask_text("卡号 6222021234567890123") == "卡号 6222021234567890123"
+
+
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("13812345678", "13812345678"),
+        ("138 1234 5678", "13812345678"),
+        ("+86 138-1234-5678", "13812345678"),
+        ("008613812345678", "13812345678"),
+        ("12345", None),
+        ("23812345678", None),
+        ("1381234567８", "13812345678"),
+        ("١٣٨١٢٣٤٥٦٧٨", None),
+    ],
+)
+def test_normalize_phone(raw: str, expected: object) -> None:
+    assert domain.normalize_phone(raw) == expected
+
+
+def test_occurred_at() -> None:
+    assert domain.parse_occurred_at("2026-11-21", NOW) == "2026-11-21"
+    assert domain.parse_occurred_at("2026-11-21T15:00:00", NOW) == "2026-11-21T15:00:00+08:00"
+    assert domain.parse_occurred_at("2026-11-21T07:00:00Z", NOW) == "2026-11-21T15:00:00+08:00"
+    for bad in ("2026-13-01", "昨天", "2030-01-01", "1900-01-01", "2026-11-21T25:00"):
+        with pytest.raises(ValueError):
+            domain.parse_occurred_at(bad, NOW)
+
+
+def test_group_needs_three_distinct_phones() -> None:
+    assert not domain.is_group(["a", "a", "b", None])
+    assert domain.is_group(["a", "b", "c"])
+    key = domain.group_key("朝阳路支行", Category.PRODUCT_SERVICE, NOW)
+    assert key.startswith("GRP20261122-") and key == domain.group_key("朝阳路支行", Category.PRODUCT_SERVICE, NOW)
