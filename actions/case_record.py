@@ -1,0 +1,142 @@
+"""The case as the customer hears it (read-back) and as the case desk receives it (payload).
+
+Both are built from the same slots, so what the customer confirmed is what gets filed. Field
+names and the payload shape are the contract in docs/architecture.md.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any, Dict, Iterable, List, Mapping, Optional
+
+from actions.classify import business_line_label, category_label
+from actions.parsing import NOT_KNOWN, format_amount, is_valid_amount, mask_phone
+
+NAME_DECLINED = "未提供"
+
+# Rasa input channel name → the case desk's channel.
+CHANNELS = {"rest": "rest", "socketio": "web", "wechat": "wechat"}
+
+FIELD_LABELS = {
+    "customer_name": "姓名",
+    "phone": "手机号",
+    "branch": "网点",
+    "occurred_at": "发生日期",
+    "amount": "涉及金额",
+    "description": "投诉内容",
+    "demand": "您的诉求",
+    "confidential": "是否保密",
+}
+
+_UNSET = (None, "", NOT_KNOWN, NAME_DECLINED)
+
+
+def channel_of(input_channel: Optional[str]) -> str:
+    return CHANNELS.get(input_channel or "", "rest")
+
+
+def _iso(ts: Any) -> str:
+    try:
+        return datetime.fromtimestamp(float(ts), tz=timezone.utc).isoformat()
+    except (TypeError, ValueError, OverflowError):
+        return datetime.now(tz=timezone.utc).isoformat()
+
+
+def build_transcript(events: Iterable[Mapping[str, Any]]) -> List[Dict[str, str]]:
+    """The conversation of this intake as the agent will read it: customer and bot lines,
+    oldest first, from the message that opened the intake. An earlier complaint in the same
+    conversation is its own case and stays out (it may be confidential)."""
+    events = list(events)
+    start = 0
+    opened = max((i for i, e in enumerate(events)
+                  if e.get("event") == "action" and e.get("name") == "action_start_intake"), default=None)
+    if opened is not None:
+        start = max((i for i in range(opened) if events[i].get("event") == "user"), default=0)
+    lines = []
+    for event in events[start:]:
+        kind = event.get("event")
+        text = event.get("text")
+        if kind not in ("user", "bot") or not text:
+            continue
+        lines.append({
+            "role": "customer" if kind == "user" else "bot",
+            "text": str(text),
+            "at": _iso(event.get("timestamp")),
+        })
+    return lines
+
+
+def _known(value: Any) -> Any:
+    return None if value in _UNSET else value
+
+
+def build_payload(
+    slots: Mapping[str, Any],
+    conversation_id: str,
+    channel: str,
+    transcript: List[Dict[str, str]],
+) -> Dict[str, Any]:
+    amount = slots.get("amount")
+    return {
+        "conversation_id": conversation_id,
+        "intake_id": slots.get("intake_id"),
+        "channel": channel,
+        "category": slots.get("category") or "other",
+        "business_line": slots.get("business_line") or "other",
+        "priority": slots.get("priority") or "normal",
+        "customer_name": _known(slots.get("customer_name")),
+        "phone": _known(slots.get("phone")),
+        "branch": _known(slots.get("branch")),
+        "occurred_at": _known(slots.get("occurred_at")),
+        "amount": float(amount) if is_valid_amount(amount) else None,
+        "description": slots.get("description") or "（客户未描述具体情况）",
+        "demand": _known(slots.get("demand")),
+        "confidential": bool(slots.get("confidential")),
+        "compensation_requested": bool(slots.get("compensation_requested")),
+        "handoff_reason": None,
+        "escalation_signals": [],
+        "transcript": transcript,
+    }
+
+
+def _display_date(value: Any) -> str:
+    try:
+        d = date.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def display_value(field: str, value: Any) -> str:
+    if field == "phone":
+        return mask_phone(value)
+    if field == "occurred_at" and value != NOT_KNOWN:
+        return _display_date(value)
+    if field == "amount" and value != NOT_KNOWN:
+        return format_amount(value)
+    if field == "confidential":
+        return "是（不会透露给被投诉的网点或人员）" if value else "否"
+    if field in ("description", "demand"):
+        return _shorten(value)
+    return str(value)
+
+
+def summary(slots: Mapping[str, Any]) -> str:
+    """The read-back: every recorded field in plain Chinese, the phone number masked."""
+    kind = category_label(slots.get("category"))
+    if slots.get("business_line") not in (None, "other"):
+        kind += f"（{business_line_label(slots.get('business_line'))}）"
+    lines = [f"投诉类型：{kind}"]
+    for field in ("customer_name", "phone", "branch", "occurred_at", "amount", "description", "demand"):
+        value = slots.get(field)
+        if value in (None, ""):
+            continue
+        lines.append(f"{FIELD_LABELS[field]}：{display_value(field, value)}")
+    lines.append(f"{FIELD_LABELS['confidential']}：{display_value('confidential', slots.get('confidential'))}")
+    if slots.get("compensation_requested"):
+        lines.append("赔偿/退款要求：已记录，由责任部门核实后评估")
+    return "\n".join(lines)

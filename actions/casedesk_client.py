@@ -1,0 +1,91 @@
+"""HTTP client for the case desk's ``POST /api/cases`` (contract: docs/architecture.md).
+
+Only transport lives here: what to send is built in case_record.py, when to retry is decided
+by outbox.py. Errors are sorted into "try again later" (the case desk is down, slow, 5xx, or
+not yet configured) and "this payload will never be accepted" (400/422).
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+import aiohttp
+from dotenv import dotenv_values
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV_FILE = ROOT / ".env"
+DEFAULT_URL = "http://127.0.0.1:8000"
+
+# 401/403 are retried: the token in .env is generated on the case desk's first start and may
+# not be there yet; a payload the case desk rejects as invalid is not.
+_PERMANENT = {400, 413, 415, 422}
+
+
+class CaseDeskError(Exception):
+    def __init__(self, message: str, retryable: bool, status: Optional[int] = None) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.status = status
+
+
+def _setting(name: str, default: Optional[str] = None) -> Optional[str]:
+    # The environment wins over .env, like scripts/env.sh. .env is re-read on every call so a
+    # token generated after the action server started is picked up without a restart.
+    value = os.environ.get(name)
+    if value:
+        return value
+    if ENV_FILE.exists():
+        value = dotenv_values(ENV_FILE).get(name)
+    return value or default
+
+
+class CaseDeskClient:
+    def __init__(
+        self,
+        base_url: Optional[str] = None,
+        token: Optional[str] = None,
+        timeout: Optional[float] = None,
+    ) -> None:
+        self._base_url = base_url
+        self._token = token
+        self._timeout = timeout
+
+    @property
+    def base_url(self) -> str:
+        return (self._base_url or _setting("CASEDESK_URL", DEFAULT_URL)).rstrip("/")
+
+    @property
+    def timeout(self) -> float:
+        return self._timeout or float(_setting("CASEDESK_TIMEOUT", "5"))
+
+    def _headers(self) -> Dict[str, str]:
+        token = self._token or _setting("CASEDESK_TOKEN")
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return headers
+
+    async def create_case(self, payload: Dict[str, Any]) -> Dict[str, Any]:
+        """Files one case; returns the case desk's answer (it carries ``case_no``)."""
+        url = f"{self.base_url}/api/cases"
+        try:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout)) as session:
+                async with session.post(url, json=payload, headers=self._headers()) as response:
+                    try:
+                        body = await response.json(content_type=None)
+                    except ValueError:
+                        body = {"message": (await response.text())[:200]}
+                    if response.status in (200, 201) and isinstance(body, dict) and body.get("case_no"):
+                        return body
+                    message = body.get("message") if isinstance(body, dict) else str(body)
+                    raise CaseDeskError(
+                        f"case desk answered {response.status}: {message}",
+                        retryable=response.status not in _PERMANENT,
+                        status=response.status,
+                    )
+        except CaseDeskError:
+            raise
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            raise CaseDeskError(f"case desk unreachable: {exc!r}", retryable=True) from exc

@@ -1,0 +1,183 @@
+"""Step 4 of the script: read the case back, let the customer correct any field, then confirm.
+
+The confirmation is a loop (``confirm_form``, one slot: ``confirmed``) so that every answer at
+the read-back — "确认", "电话不对，是139…", "不对", "网点", "13912345678" — goes to one place,
+this validator, and interruptions (cancel, a person, chit-chat) fall through to the same rules
+as in the intake form. Its question, ``action_ask_confirmed``, is the read-back itself, or the
+follow-up question while a correction is under way.
+
+Correction steps are kept in two bookkeeping slots: ``intake_stage`` ("confirming" /
+"correcting") and ``correcting_field`` (the field whose new value we asked for).
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.case_record import FIELD_LABELS, summary
+from actions.classify import detect_flags
+from actions.custom_forms import (
+    CHITCHAT_INTENTS,
+    INVALID,
+    REASK_SLOT,
+    RULE_INTENTS,
+    ask_response,
+    is_fresh_user_turn,
+    latest_intent,
+    reask_state,
+)
+from actions.corrections import (
+    has_value_attempt,
+    named_fields,
+    read_correction,
+    typed_values,
+)
+from actions.intake_form import (
+    classification_slots,
+    entity_values,
+    is_more_complaint,
+    is_question,
+    message_text,
+    message_words,
+    today,
+)
+
+FORM = "confirm_form"
+STAGE = "intake_stage"
+CORRECTING = "correcting_field"
+
+# The words decide when the NLU hesitates: "没问题了，提交吧" is a yes even if read as deny.
+_YES = re.compile(r"没问题|没有问题|没错|对的|是的|确认|提交|可以了|就这样|都对|无误|没有要改|不用改")
+_NO = re.compile(r"不对|不是|错了|有误|要改|修改|更正|不正确|不准确")
+
+
+def derived_slots(slots: Dict[str, Any], values: Dict[str, Any]) -> Dict[str, Any]:
+    """What else changes with a corrected field: classification, the compensation flag."""
+    derived: Dict[str, Any] = {}
+    updated = {**slots, **values}
+    if "description" in values:
+        derived.update(classification_slots(values["description"], slots))
+    if "demand" in values or "description" in values:
+        said = f"{updated.get('description') or ''}；{updated.get('demand') or ''}"
+        derived["compensation_requested"] = detect_flags(said)["compensation_requested"]
+    return derived
+
+
+def _last_action(tracker: Tracker) -> Optional[str]:
+    for event in reversed(tracker.events):
+        if event.get("event") == "action" and event.get("name") not in (FORM, "action_listen", "action_extract_slots"):
+            return event.get("name")
+    return None
+
+
+def _confirming() -> List[EventType]:
+    return [SlotSet(STAGE, "confirming"), SlotSet(CORRECTING, None), SlotSet(REASK_SLOT, None)]
+
+
+class ValidateConfirmForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_confirm_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        if not is_fresh_user_turn(tracker, FORM):
+            return []  # activation, or back from an interruption: the question is asked again
+        intent = latest_intent(tracker)
+        text = message_text(tracker)
+        fields = named_fields(text, entity_values(tracker, "field"))
+        if intent in RULE_INTENTS:
+            return []
+        more = is_more_complaint(tracker)
+        if intent in CHITCHAT_INTENTS and not more and (
+            is_question(text) or not (fields or typed_values(text, today()))
+        ):
+            return []
+        slots = tracker.current_slot_values()
+        stage = slots.get(STAGE) or "confirming"
+        pending = slots.get(CORRECTING)
+
+        if more and not fields:
+            description = f"{slots.get('description') or ''}；{message_words(tracker)}".strip("；")
+            return self._apply(dispatcher, slots, {"description": description}, "utter_detail_added")
+
+        targets = fields or ([pending] if pending else [])
+        values = {f: v for f in targets if (v := read_correction(f, text, slots, today())) is not None}
+        if not targets:
+            values = typed_values(text, today())
+        if values:
+            return self._apply(dispatcher, slots, values, "utter_corrected")
+
+        if targets:
+            field = targets[0]
+            if has_value_attempt(text):
+                state = reask_state(tracker, field)
+                state = {"slot": field, "count": int(state["count"]) + 1, "reason": INVALID}
+                return [SlotSet(STAGE, "correcting"), SlotSet(CORRECTING, field), SlotSet(REASK_SLOT, state)]
+            return [SlotSet(STAGE, "correcting"), SlotSet(CORRECTING, field), SlotSet(REASK_SLOT, None)]
+
+        says_yes = intent == "affirm" or bool(_YES.search(text))
+        if _NO.search(text) and not re.search(r"没有要改|不用改", text):
+            says_yes = False
+        if says_yes:
+            if stage == "correcting" and pending:
+                return [SlotSet(STAGE, "correcting")]  # "好的" is not the new value: ask again
+            if stage == "correcting" and intent != "affirm":
+                return _confirming()  # "不用改了": read back again
+            return [SlotSet("confirmed", True), SlotSet(REASK_SLOT, None)]
+        if intent == "deny" and stage == "correcting":
+            return _confirming()  # "算了不改了": read back again
+        if intent in ("deny", "correct"):
+            return [SlotSet(STAGE, "correcting"), SlotSet(CORRECTING, None), SlotSet(REASK_SLOT, None)]
+        # not understood: ask the short confirmation question instead of the whole read-back
+        state = reask_state(tracker, "confirmed")
+        return [SlotSet(STAGE, stage), SlotSet(REASK_SLOT, {"slot": "confirmed", "count": int(state["count"]) + 1})]
+
+    @staticmethod
+    def _apply(
+        dispatcher: CollectingDispatcher,
+        slots: Dict[str, Any],
+        values: Dict[str, Any],
+        response: str,
+    ) -> List[EventType]:
+        values = {k: v for k, v in values.items() if v is not None}
+        values.update(derived_slots(slots, values))
+        dispatcher.utter_message(response=response)
+        return [SlotSet(k, v) for k, v in values.items()] + _confirming()
+
+
+class ActionAskConfirmed(Action):
+    """The read-back (名字、masked phone, category in plain Chinese, 保密) and "是否确认提交？";
+    during a correction, the question that correction needs next."""
+
+    def name(self) -> Text:
+        return "action_ask_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        slots = tracker.current_slot_values()
+        if slots.get(STAGE) == "correcting":
+            field: Optional[str] = slots.get(CORRECTING)
+            if not field:
+                dispatcher.utter_message(response="utter_ask_which_field")
+                return []
+            state = reask_state(tracker, field)
+            if state["count"]:
+                dispatcher.utter_message(response=ask_response(field, state, domain))
+            else:
+                dispatcher.utter_message(response="utter_ask_correct_value", field_label=FIELD_LABELS[field])
+            return []
+        # back from chit-chat or a request for a person: the short question, not the whole case
+        interrupted = not is_fresh_user_turn(tracker, FORM) and _last_action(tracker) != "action_propose"
+        if interrupted or reask_state(tracker, "confirmed")["count"]:
+            dispatcher.utter_message(response="utter_ask_confirm")
+            return []
+        dispatcher.utter_message(response="utter_read_back", case_summary=summary(slots))
+        return [SlotSet(STAGE, "confirming")]

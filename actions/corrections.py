@@ -1,0 +1,89 @@
+"""Reading a correction: which field the customer names and the new value they give.
+
+Used at the read-back (confirm_form.py) and in the middle of the intake form ("电话说错了，
+是139…"). Text only: the callers pass the NLU's `field` entity values and today's date.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any, Dict, Iterable, List
+
+from actions import parsing
+
+# Words that name a field in a correction, checked in this order. The NLU `field` entity
+# (synonym-mapped to these slot names) counts first.
+FIELD_WORDS = (
+    ("phone", re.compile(r"电话|手机|号码|联系方式")),
+    ("customer_name", re.compile(r"名字|姓名|称呼|姓")),
+    ("branch", re.compile(r"网点|支行|营业部|营业厅|分行|分理处")),
+    ("occurred_at", re.compile(r"时间|日期|日子|哪天|几号")),
+    ("amount", re.compile(r"金额|钱数|数额|多少钱")),
+    ("demand", re.compile(r"诉求|要求")),
+    ("description", re.compile(r"描述|经过|情况|内容")),
+    ("confidential", re.compile(r"保密")),
+)
+CORRECTABLE = tuple(f for f, _ in FIELD_WORDS)
+_VALUE_CUE = re.compile(r"改成|改为|换成|写成|应该是|更正为|更正成|改一下|改下|是|为|[:：]")
+_NOT_A_VALUE = re.compile(
+    r"电话|手机|号码|联系方式|名字|姓名|称呼|网点|支行|营业部|时间|日期|金额|诉求|要求|描述|经过|"
+    r"情况|内容|保密|不对|错了|写错了|有误|不是|改一下|改下|修改|更正|帮我|麻烦|请|我的|一下|也|还有|"
+    r"[\s\W_]"
+)
+_NO_CONFIDENTIAL = re.compile(r"(不用|不需要|无需|不必|取消|不要)保密")
+
+
+def named_fields(text: str, entity_fields: Iterable[str] = ()) -> List[str]:
+    """The fields a message names: the NLU's `field` entity first, then the words."""
+    named = [v for v in entity_fields if v in CORRECTABLE]
+    return named + [f for f, words in FIELD_WORDS if words.search(text) and f not in named]
+
+
+def correction_value_text(text: str) -> str:
+    """The part of "网点写错了，是高新区支行" that holds the new value."""
+    cues = list(_VALUE_CUE.finditer(text))
+    if cues and text[cues[-1].end():].strip(" ，。,.!！"):
+        return text[cues[-1].end():].strip(" ，。,.!！")
+    return text
+
+
+def has_value_attempt(text: str) -> bool:
+    return bool(_NOT_A_VALUE.sub("", correction_value_text(text)))
+
+
+def read_correction(field: str, text: str, slots: Dict[str, Any], today: date) -> Any:
+    """The new value of ``field`` from a correction message, or None."""
+    value_text = correction_value_text(text)
+    if field == "confidential":
+        return not _NO_CONFIDENTIAL.search(text)
+    if field == "description":
+        addition = value_text.strip()
+        if len(_NOT_A_VALUE.sub("", addition)) < 2:
+            return None
+        return f"{slots.get('description') or ''}；{addition}".strip("；")
+    if field == "customer_name":
+        return parsing.parse_name(value_text) or parsing.find_name(text)
+    if field == "phone":
+        return parsing.parse_phone(value_text) or parsing.parse_phone(text)
+    if field == "branch":
+        return parsing.find_branch(text) or parsing.parse_branch(value_text, free_text=not parsing.has_digits(value_text))
+    if field == "occurred_at":
+        return parsing.parse_date(value_text, today) or parsing.parse_date(text, today)
+    if field == "amount":
+        return parsing.parse_amount(value_text)
+    if field == "demand":
+        return parsing.parse_demand(value_text)
+    return None
+
+
+def typed_values(text: str, today: date) -> Dict[str, Any]:
+    """Values a message states clearly enough to need no field name ("13912345678")."""
+    found = {
+        "phone": parsing.find_phone(text),
+        "branch": parsing.find_branch(text),
+        "occurred_at": parsing.find_date(text, today),
+        "amount": parsing.find_amount(text),
+        "customer_name": parsing.find_name(text),
+        "demand": parsing.find_demand(text),
+    }
+    return {k: v for k, v in found.items() if v is not None}

@@ -1,0 +1,254 @@
+"""The de-escalation script (seed 000: 先处理感情，再处理事情), as actions, in conversation order:
+
+1. ``action_start_intake``  a complaint arrives: read everything it already says, classify it,
+                            open a new intake. The apology is ``utter_apologize``, which the rule
+                            runs right after this action and before the form's first question.
+2. ``intake_form``          asks only what is missing (intake_form.py).
+3. ``action_propose``       the next step and the time commitment; never a promised outcome.
+4. ``confirm_form``         reads the case back (phone masked) and asks "是否确认提交？"; a
+                            correction changes just that field and reads back (confirm_form.py).
+5. ``action_file_case``     outbox first, then the case desk; the case number, thanks, a rating.
+   ``action_record_rating`` the optional 1–5 rating.
+Any time: ``action_cancel_intake`` (nothing is filed), ``action_request_human``.
+
+Every word the customer sees is a response in bot/domain/intake.yml, in the same order.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import uuid
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import parsing
+from actions.case_record import build_payload, build_transcript, channel_of
+from actions.classify import classify
+from actions.custom_forms import REASK_SLOT, latest_intent
+from actions.intake_form import (
+    FORM_SLOTS,
+    classification_slots,
+    entity_values,
+    message_text,
+    message_words,
+    today,
+)
+from actions.outbox import DELIVERED, deliverer
+
+logger = logging.getLogger(__name__)
+
+STAGE = "intake_stage"  # confirming | correcting | rating; bookkeeping, rules do not read it
+CORRECTING = "correcting_field"
+CASE_SLOTS = (
+    *FORM_SLOTS, "confidential", "compensation_requested", "category", "business_line",
+    "priority", "intake_id", "case_no", "filing_status", "confirmed",
+)
+
+
+def reset_intake() -> List[EventType]:
+    """Forget the intake: every case slot and every bit of bookkeeping."""
+    flags = ("confidential", "compensation_requested")
+    events: List[EventType] = [SlotSet(slot, False if slot in flags else None) for slot in CASE_SLOTS]
+    events += [SlotSet(slot, None) for slot in (STAGE, REASK_SLOT, CORRECTING, "satisfaction")]
+    return events
+
+
+_FILLER = re.compile(
+    r"我要投诉|我想投诉|要投诉|想投诉|投诉一下|投诉|我要反映|反映一下|反映|我要|我想|你好|您好|请问|"
+    r"我叫|我是|名字|姓名|电话|手机|号码|联系方式|"
+    r"一下|问题|你们|银行|贵行|这个|那个|一个|个|的|了|啊|呀|吧|呢|哦|嗯|[\s\W_\d]"
+)
+
+
+def is_substantive(text: str, found: Dict[str, Any]) -> bool:
+    """Does the message say what happened, or only that the customer wants to complain (or who
+    they are)? What was read as name, branch or demand does not count as a description."""
+    category, _, priority = classify(text)
+    if category != "other" or priority == "high":
+        return True
+    rest = text
+    for key in ("customer_name", "branch", "demand"):
+        if isinstance(found.get(key), str):
+            rest = rest.replace(found[key], "")
+    return len(_FILLER.sub("", rest)) >= 6 or bool(found.get("demand"))
+
+
+# -- 1. a complaint arrives ---------------------------------------------------------------------
+
+class ActionStartIntake(Action):
+    def name(self) -> Text:
+        return "action_start_intake"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        deliverer().ensure_started()
+        text = message_text(tracker)
+        found = parsing.extract_all(text, today())
+        if not found["customer_name"]:
+            found["customer_name"] = next(
+                (n for n in map(parsing.normalize, entity_values(tracker, "customer_name"))
+                 if parsing.is_valid_name(n) and n in text),
+                None,
+            )
+        slots: Dict[str, Any] = {k: v for k, v in found.items() if v not in (None, False)}
+        if tracker.get_slot("filing_status"):
+            # a second complaint in the same conversation: who the customer is was already said
+            for key in ("customer_name", "phone"):
+                if not slots.get(key) and tracker.get_slot(key):
+                    slots[key] = tracker.get_slot(key)
+        slots["intake_id"] = str(uuid.uuid4())
+        slots.update(classification_slots(text, {}))
+        if is_substantive(text, found):
+            slots["description"] = message_words(tracker)
+        # else ("我要投诉", or only a name): the form asks what happened first
+        return reset_intake() + [SlotSet(k, v) for k, v in slots.items()]
+
+
+# -- 3. propose -----------------------------------------------------------------------------------
+
+class ActionPropose(Action):
+    def name(self) -> Text:
+        return "action_propose"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        if tracker.get_slot("priority") == "high":
+            dispatcher.utter_message(response="utter_propose_urgent")
+            if tracker.get_slot("business_line") != "wealth":
+                dispatcher.utter_message(response="utter_advise_protect_funds")
+        else:
+            dispatcher.utter_message(response="utter_propose")
+        if tracker.get_slot("compensation_requested"):
+            dispatcher.utter_message(response="utter_compensation_noted")
+        if tracker.get_slot("confidential"):
+            dispatcher.utter_message(response="utter_confidential_noted")
+        return []
+
+
+# -- 4. confirm: confirm_form.py (the read-back is that loop's question) ------------------------
+
+# -- 5. file --------------------------------------------------------------------------------------
+
+class ActionFileCase(Action):
+    def name(self) -> Text:
+        return "action_file_case"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        slots = tracker.current_slot_values()
+        if not slots.get("intake_id"):
+            dispatcher.utter_message(response="utter_how_can_i_help")
+            return [SlotSet(STAGE, None)]
+        payload = build_payload(
+            slots,
+            conversation_id=tracker.sender_id,
+            channel=channel_of(tracker.get_latest_input_channel()),
+            transcript=build_transcript(tracker.events),
+        )
+        d = deliverer()
+        d.ensure_started()
+        try:
+            entry = await asyncio.to_thread(d.outbox.add, payload)
+        except Exception:
+            logger.exception("outbox unavailable, case %s not stored", payload["intake_id"])
+            dispatcher.utter_message(response="utter_filing_failed")
+            return [SlotSet("confirmed", None)]
+        case_no = entry.case_no if entry.status == DELIVERED else await d.deliver(entry.key)
+
+        events: List[EventType] = [SlotSet(STAGE, "rating"), SlotSet(REASK_SLOT, None), SlotSet(CORRECTING, None)]
+        if case_no:
+            dispatcher.utter_message(response="utter_filed", case_no=case_no)
+            events += [SlotSet("case_no", case_no), SlotSet("filing_status", "filed")]
+        else:
+            dispatcher.utter_message(response="utter_filed_pending")
+            events += [SlotSet("filing_status", "pending")]
+        dispatcher.utter_message(response="utter_thanks_and_rating")
+        return events
+
+
+# "3", "3分", "五星"; a Chinese numeral only with 分/星 or alone ("一般" is not a 1)
+_RATING_DIGIT = re.compile(
+    r"(?<![\d.])([1-5])(?![\d.万千百])|([一二三四五])\s*(?:分|星|颗星|个星)|^\s*([一二三四五])\s*[。.!！]?\s*$"
+)
+_RATING_WORDS = (
+    (re.compile(r"非常不满意|很不满意|太差|很差|极差"), 1),
+    (re.compile(r"不满意|不太满意|差"), 2),
+    (re.compile(r"一般|还行|凑合|马马虎虎"), 3),
+    (re.compile(r"非常满意|很满意|特别满意|十分满意|满分|很好|非常好"), 5),
+    (re.compile(r"满意|不错|挺好|好评"), 4),
+)
+
+
+def parse_rating(text: str) -> Optional[int]:
+    t = parsing.normalize(text)
+    m = _RATING_DIGIT.search(t)
+    if m:
+        digit = next(g for g in m.groups() if g)
+        return int(digit) if digit.isdigit() else "0一二三四五".index(digit)
+    for pattern, value in _RATING_WORDS:
+        if pattern.search(t):
+            return value
+    return None
+
+
+class ActionRecordRating(Action):
+    def name(self) -> Text:
+        return "action_record_rating"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        rating = None if latest_intent(tracker) == "deny" else parse_rating(message_text(tracker))
+        if rating is None:
+            if latest_intent(tracker) == "thank":
+                dispatcher.utter_message(response="utter_you_are_welcome")
+            dispatcher.utter_message(response="utter_rating_skipped")
+            return [SlotSet(STAGE, None)]
+        dispatcher.utter_message(response="utter_rating_thanks", rating=rating)
+        return [SlotSet("satisfaction", float(rating)), SlotSet(STAGE, None)]
+
+
+# -- any time ------------------------------------------------------------------------------------
+
+class ActionCancelIntake(Action):
+    def name(self) -> Text:
+        return "action_cancel_intake"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        if tracker.get_slot("filing_status") in ("filed", "pending"):
+            # already with the case desk: withdrawing is the case owner's job, not the bot's
+            dispatcher.utter_message(response="utter_cancel_after_filing")
+            return [SlotSet(STAGE, None), SlotSet(REASK_SLOT, None), SlotSet(CORRECTING, None)]
+        if tracker.get_slot("intake_id"):
+            dispatcher.utter_message(response="utter_cancelled")
+        else:
+            dispatcher.utter_message(response="utter_cancel_nothing")
+        return reset_intake()
+
+
+class ActionRequestHuman(Action):
+    """Placeholder until the real handoff (a later issue replaces this action, same name)."""
+
+    def name(self) -> Text:
+        return "action_request_human"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        dispatcher.utter_message(response="utter_human_hotline")
+        if tracker.active_loop.get("name") in ("intake_form", "confirm_form"):
+            # the form asks its question again right after this
+            dispatcher.utter_message(response="utter_human_keep_recording")
+        else:
+            dispatcher.utter_message(response="utter_human_describe")
+        return []

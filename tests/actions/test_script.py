@@ -1,0 +1,218 @@
+"""The conversation actions of actions/script.py."""
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import outbox, script
+from actions.case_record import build_payload, channel_of, summary
+from actions.intake_form import today
+from actions.outbox import Deliverer, Outbox
+from tests.actions.helpers import domain, plain_tracker, responses, slot_events
+from tests.actions.test_outbox import FakeClient
+
+
+async def run(action, tracker):
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker, domain())
+    return slot_events(events), dispatcher
+
+
+@pytest.fixture
+def fake_deliverer(tmp_path, monkeypatch):
+    d = Deliverer(Outbox(tmp_path / "outbox.db"), FakeClient())
+    monkeypatch.setattr(outbox, "_deliverer", d)
+    monkeypatch.setattr(d, "ensure_started", lambda: None)
+    return d
+
+
+# -- 1. a complaint arrives -------------------------------------------------------------------------
+
+@pytest.mark.asyncio
+async def test_start_reads_everything_the_opening_says(fake_deliverer):
+    text = ("我叫李娜，手机13912345678。前天在高新区支行办业务，柜员态度特别差，还冲我翻白眼，"
+            "我要投诉她，这件事请不要让她知道是我投诉的")
+    slots, dispatcher = await run(script.ActionStartIntake(), plain_tracker(text, "complain"))
+    assert dispatcher.messages == []  # the apology is the next step (utter_apologize), not this
+    assert slots["customer_name"] == "李娜"
+    assert slots["phone"] == "13912345678"
+    assert slots["branch"] == "高新区支行"
+    assert slots["occurred_at"] == (today() - timedelta(days=2)).isoformat()
+    assert slots["confidential"] is True
+    assert slots["category"] == "staff_service"
+    assert slots["description"] == text
+    uuid.UUID(slots["intake_id"])
+
+
+@pytest.mark.asyncio
+async def test_start_resets_a_previous_intake_but_remembers_who_filed_it(fake_deliverer):
+    old = {"customer_name": "王建国", "phone": "13812345678", "case_no": "TS20261122000001",
+           "filing_status": "filed", "intake_id": "old", "amount": 5000.0, "branch": "朝阳路支行"}
+    slots, _ = await run(script.ActionStartIntake(), plain_tracker("你们ATM吞了我的卡", "complain", slots=old))
+    assert slots["case_no"] is None and slots["filing_status"] is None and slots["amount"] is None
+    assert slots["branch"] is None
+    assert slots["customer_name"] == "王建国" and slots["phone"] == "13812345678"
+    assert slots["intake_id"] != "old"
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("text", ["我要投诉", "我要投诉你们银行！", "你好，我想反映个问题"])
+async def test_a_bare_wish_to_complain_leaves_the_description_to_ask(fake_deliverer, text):
+    slots, _ = await run(script.ActionStartIntake(), plain_tracker(text, "complain"))
+    assert slots.get("description") is None
+    assert slots["category"] == "other"
+
+
+@pytest.mark.asyncio
+async def test_traditional_opening_is_read(fake_deliverer):
+    slots, _ = await run(script.ActionStartIntake(),
+                         plain_tracker("你們銀行的理財產品虧了一萬二，當初經理說保本的，根本是誤導銷售！", "complain"))
+    assert slots["amount"] == 12000
+    assert slots["business_line"] == "wealth" and slots["priority"] == "high"
+    assert "理财产品" in slots["description"]
+
+
+# -- 3. propose ------------------------------------------------------------------------------------
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("slots,expected", [
+    ({"priority": "normal"}, ["utter_propose"]),
+    ({"priority": "high", "business_line": "bank_card"}, ["utter_propose_urgent", "utter_advise_protect_funds"]),
+    ({"priority": "high", "business_line": "wealth"}, ["utter_propose_urgent"]),
+    ({"priority": "normal", "compensation_requested": True, "confidential": True},
+     ["utter_propose", "utter_compensation_noted", "utter_confidential_noted"]),
+])
+async def test_propose(slots, expected):
+    _, dispatcher = await run(script.ActionPropose(), plain_tracker("", "inform", slots=slots))
+    assert responses(dispatcher) == expected
+
+
+# -- 5. file ---------------------------------------------------------------------------------------
+
+CASE = {
+    "intake_id": "i-1", "description": "信用卡被盗刷", "category": "transaction_dispute",
+    "business_line": "bank_card", "priority": "high", "customer_name": "王建国",
+    "phone": "13812345678", "occurred_at": "2026-11-21", "amount": 5000.0, "demand": "查清楚",
+    "confirmed": True,
+}
+HISTORY = [
+    {"event": "user", "text": "我的信用卡被盗刷了", "timestamp": 1763800000.0, "input_channel": "socketio",
+     "parse_data": {"intent": {"name": "complain"}}},
+    {"event": "bot", "text": "非常抱歉……", "timestamp": 1763800001.0},
+]
+
+
+@pytest.mark.asyncio
+async def test_file_gives_the_case_number_thanks_and_offers_a_rating(fake_deliverer):
+    tracker = plain_tracker("确认", "affirm", slots=CASE, events=HISTORY, channel="socketio")
+    slots, dispatcher = await run(script.ActionFileCase(), tracker)
+    assert responses(dispatcher) == ["utter_filed", "utter_thanks_and_rating"]
+    assert dispatcher.messages[0]["case_no"] == slots["case_no"] == "TS20261122000001"
+    assert slots["filing_status"] == "filed" and slots["intake_stage"] == "rating"
+    sent = fake_deliverer.client.calls[0]
+    assert sent["channel"] == "web"
+    assert sent["conversation_id"] == "test-sender" and sent["intake_id"] == "i-1"
+    assert [line["role"] for line in sent["transcript"]] == ["customer", "bot", "customer"]
+    assert sent["transcript"][0]["at"].startswith("2025-")
+
+
+@pytest.mark.asyncio
+async def test_file_when_the_case_desk_is_down_keeps_the_case(fake_deliverer):
+    fake_deliverer.client.failures = 1
+    slots, dispatcher = await run(script.ActionFileCase(), plain_tracker("确认", "affirm", slots=CASE))
+    assert responses(dispatcher) == ["utter_filed_pending", "utter_thanks_and_rating"]
+    assert slots["filing_status"] == "pending" and "case_no" not in slots
+    assert fake_deliverer.outbox.counts() == {"pending": 1}
+
+
+@pytest.mark.asyncio
+async def test_filing_twice_files_once(fake_deliverer):
+    tracker = plain_tracker("确认", "affirm", slots=CASE)
+    first, _ = await run(script.ActionFileCase(), tracker)
+    second, _ = await run(script.ActionFileCase(), tracker)
+    assert first["case_no"] == second["case_no"]
+    assert len(fake_deliverer.client.calls) == 1
+
+
+def test_payload_follows_the_contract():
+    body = build_payload({**CASE, "branch": "不详", "customer_name": "未提供"}, "c-1", "rest", [])
+    assert set(body) == {
+        "conversation_id", "intake_id", "channel", "category", "business_line", "priority",
+        "customer_name", "phone", "branch", "occurred_at", "amount", "description", "demand",
+        "confidential", "compensation_requested", "handoff_reason", "escalation_signals", "transcript",
+    }
+    assert body["branch"] is None and body["customer_name"] is None
+    assert body["amount"] == 5000.0 and body["confidential"] is False
+    assert [channel_of(c) for c in ("rest", "socketio", "wechat", None, "cmdline")] == \
+        ["rest", "web", "wechat", "rest", "rest"]
+
+
+def test_summary_in_plain_chinese():
+    text = summary({**CASE, "confidential": True, "compensation_requested": True})
+    assert "交易争议（银行卡）" in text
+    assert "138****5678" in text and "13812345678" not in text
+    assert "5,000元" in text and "2026年11月21日" in text
+    assert "是否保密：是" in text and "赔偿/退款要求：已记录" in text
+
+
+# -- rating, cancel, a person ----------------------------------------------------------------------
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("text,intent,rating", [
+    ("5分", "inform", 5), ("五星", "inform", 5), ("3", "inform", 3), ("非常满意", "affirm", 5),
+    ("一般吧", "inform", 3), ("不用了", "deny", None), ("好的", "affirm", None),
+])
+async def test_rating(text, intent, rating):
+    slots, dispatcher = await run(script.ActionRecordRating(), plain_tracker(text, intent))
+    if rating is None:
+        assert responses(dispatcher) == ["utter_rating_skipped"] and "satisfaction" not in slots
+    else:
+        assert slots["satisfaction"] == rating
+        assert dispatcher.messages[0]["rating"] == rating
+
+
+@pytest.mark.asyncio
+async def test_cancel_forgets_the_intake():
+    slots, dispatcher = await run(script.ActionCancelIntake(), plain_tracker("算了，不投诉了", "cancel", slots=CASE))
+    assert responses(dispatcher) == ["utter_cancelled"]
+    for name in ("intake_id", "description", "phone", "customer_name", "amount", "category"):
+        assert slots[name] is None
+
+
+@pytest.mark.asyncio
+async def test_cancel_after_filing_does_not_pretend_to_withdraw():
+    filed = {**CASE, "case_no": "TS20261122000001", "filing_status": "filed"}
+    slots, dispatcher = await run(script.ActionCancelIntake(), plain_tracker("算了", "cancel", slots=filed))
+    assert responses(dispatcher) == ["utter_cancel_after_filing"]
+    assert "case_no" not in slots
+
+
+@pytest.mark.asyncio
+async def test_request_human_offers_the_hotline_and_to_keep_recording():
+    tracker = plain_tracker("转人工", "request_human")
+    _, dispatcher = await run(script.ActionRequestHuman(), tracker)
+    assert responses(dispatcher) == ["utter_human_hotline", "utter_human_describe"]
+    tracker.active_loop = {"name": "intake_form"}
+    _, dispatcher = await run(script.ActionRequestHuman(), tracker)
+    assert responses(dispatcher) == ["utter_human_hotline", "utter_human_keep_recording"]
+
+
+def test_transcript_starts_with_the_message_that_opened_this_intake():
+    from actions.case_record import build_transcript
+
+    events = [
+        {"event": "user", "text": "第一次投诉：柜员态度差，请保密", "timestamp": 1.0},
+        {"event": "action", "name": "action_start_intake"},
+        {"event": "bot", "text": "非常抱歉", "timestamp": 2.0},
+        {"event": "user", "text": "第二件事：ATM吞卡", "timestamp": 3.0},
+        {"event": "action", "name": "action_extract_slots"},
+        {"event": "action", "name": "action_start_intake"},
+        {"event": "bot", "text": "真的很抱歉", "timestamp": 4.0},
+        {"event": "bot", "text": None, "timestamp": 4.5},
+    ]
+    lines = build_transcript(events)
+    assert [line["text"] for line in lines] == ["第二件事：ATM吞卡", "真的很抱歉"]
+    assert [line["role"] for line in lines] == ["customer", "bot"]
