@@ -5,9 +5,13 @@ SHELL := /bin/bash
 setup:
 	scripts/setup.sh
 
-# Browser tests need Debian's Chromium (Playwright's own browser download is never used).
+# Browser tests need Debian's Chromium (Playwright's own browser download is never used) and
+# a CJK font so screenshots of the Chinese pages are legible.
 setup-test: setup
-	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@if ! command -v chromium >/dev/null || ! fc-list :lang=zh | grep -q .; then \
+	  echo "==> 安装 Chromium 与中文字体（Debian 软件包）"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
 
 train: setup
 	scripts/train.sh

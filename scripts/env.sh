@@ -21,6 +21,8 @@ export CASEDESK_URL="${CASEDESK_URL:-http://127.0.0.1:$CASEDESK_PORT}"
 export CASEDESK_DB_URL="${CASEDESK_DB_URL:-sqlite+aiosqlite:///$ROOT/var/casedesk.db}"
 export TRACKER_DB_URL="${TRACKER_DB_URL:-sqlite:///$ROOT/var/tracker.db}"
 export OUTBOX_PATH="${OUTBOX_PATH:-$ROOT/var/outbox.db}"
+# The bank works on Beijing time: "昨天" and the case number's date are Beijing dates.
+export INTAKE_TIMEZONE="${INTAKE_TIMEZONE:-Asia/Shanghai}"
 export LOCK_STORE_TYPE="${LOCK_STORE_TYPE:-in_memory}"
 export REDIS_HOST="${REDIS_HOST:-127.0.0.1}"
 export REDIS_PORT="${REDIS_PORT:-6379}"

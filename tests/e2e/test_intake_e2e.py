@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import date, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.e2e.dialogue import CASE_NO, Customer, topic_of
+
+
+
+def beijing_today():
+    # scripts/env.sh runs the assistant on Beijing time (INTAKE_TIMEZONE)
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+
 
 APOLOGY = re.compile(r"抱歉|对不起|理解您|非常理解|给您带来|不便|歉意")
 PROMISE = re.compile(r"保证.{0,6}(赔|退|解决)|一定.{0,4}(赔|退还|给您解决)|包赔|全额赔")
@@ -61,7 +69,7 @@ def test_happy_path_files_a_complete_case(stack):
     assert case["priority"] == "high"
     assert case["channel"] == "rest"
     assert float(case["amount"]) == 5000
-    assert case["occurred_at"].startswith((date.today() - timedelta(days=1)).isoformat())
+    assert case["occurred_at"].startswith((beijing_today() - timedelta(days=1)).isoformat())
     assert "盗刷" in case["description"]
     assert case["transcript"], "案件应带有对话记录"
     for _, replies in customer.transcript:
@@ -82,7 +90,7 @@ def test_everything_in_one_message_asks_nothing_already_said(stack):
     assert case["branch"] == "高新区支行"
     assert case["phone"] == "13912345678"
     assert case["confidential"] is True
-    assert case["occurred_at"].startswith((date.today() - timedelta(days=2)).isoformat())
+    assert case["occurred_at"].startswith((beijing_today() - timedelta(days=2)).isoformat())
 
 
 def test_correction_at_read_back_changes_only_that_field(stack):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -49,8 +50,15 @@ def test_customer_files_a_complaint_in_the_web_chat(stack, page):
         box.press("Enter")
         page.wait_for_function(
             "n => document.querySelectorAll('.rw-response').length > n", arg=before, timeout=30_000)
-        page.wait_for_timeout(1200)  # let every message of this turn arrive
-        return bot_texts(page)[before:]
+        # The widget reveals a turn's messages one by one with a typing delay; the turn is
+        # complete once nothing has changed for a while.
+        seen, stable_since = None, time.monotonic()
+        while time.monotonic() - stable_since < 2.0:
+            page.wait_for_timeout(200)
+            texts = bot_texts(page)
+            if texts != seen or not all(t.strip() for t in texts[before:]):
+                seen, stable_since = texts, time.monotonic()
+        return seen[before:]
 
     replies = send("您好，我在你们ATM取钱，钱没出来但是卡里扣了八百块！")
     assert re.search(r"抱歉|理解|不便", replies[0]), replies

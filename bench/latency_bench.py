@@ -1,0 +1,179 @@
+"""Latency and throughput of the assistant over REST, beside a vanilla `rasa init` bot.
+
+Usage: .venv/bin/python bench/latency_bench.py [--conversations 40] [--concurrency 1 20]
+
+Our bot runs as the real stack (case desk + action server + Rasa, cases really filed); the
+reference is the bot `rasa init` creates, trained once into var/bench/vanilla. Both are
+measured in the same run on the same machine. Figures are printed, not asserted.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.e2e.dialogue import CASE_NO, topic_of  # noqa: E402
+from tests.stack import Stack, free_port  # noqa: E402
+
+VENV = ROOT / ".venv/bin"
+OPENINGS = [
+    "我的信用卡昨天被盗刷了两千块，我根本没消费过",
+    "你们朝阳路支行的柜员态度太差了，我要投诉",
+    "手机银行转账扣了我50块手续费，之前没说过要收费",
+    "ATM吞卡了，打电话半天没人接",
+    "理财产品亏了一万，经理当时说保本，这是误导销售",
+]
+ANSWERS = {
+    "customer_name": "我叫王建国",
+    "phone": "13812345678",
+    "branch": "朝阳路支行",
+    "occurred_at": "昨天下午三点",
+    "amount": "五千元",
+    "demand": "希望尽快处理",
+    "confirm": "确认",
+}
+VANILLA_SCRIPT = ["hello", "I am feeling sad", "yes", "thanks", "bye"]
+
+
+def percentile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    k = max(0, min(len(values) - 1, round(q / 100 * (len(values) - 1))))
+    return values[k]
+
+
+async def post(session, url, sender, text, latencies):
+    t0 = time.perf_counter()
+    async with session.post(url, json={"sender": sender, "message": text}) as r:
+        body = await r.json()
+    latencies.append((time.perf_counter() - t0) * 1000)
+    return [m.get("text", "") for m in body]
+
+
+async def our_conversation(session, url, sender, n, latencies):
+    replies = await post(session, url, sender, OPENINGS[n % len(OPENINGS)], latencies)
+    for _ in range(12):
+        if CASE_NO.search("\n".join(replies)):
+            return True
+        topic = topic_of(replies[-1] if replies else "")
+        if topic not in ANSWERS:
+            return False
+        replies = await post(session, url, sender, ANSWERS[topic], latencies)
+    return False
+
+
+async def vanilla_conversation(session, url, sender, n, latencies):
+    for text in VANILLA_SCRIPT:
+        await post(session, url, sender, text, latencies)
+    return True
+
+
+async def drive(url, conversation, total, concurrency, tag):
+    latencies: list[float] = []
+    sem = asyncio.Semaphore(concurrency)
+    ok = 0
+
+    async def one(i):
+        nonlocal ok
+        async with sem:
+            if await conversation(session, url, f"bench-{tag}-{concurrency}-{i}-{os.getpid()}", i, latencies):
+                ok += 1
+
+    timeout = aiohttp.ClientTimeout(total=120)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        t0 = time.perf_counter()
+        await asyncio.gather(*(one(i) for i in range(total)))
+        elapsed = time.perf_counter() - t0
+    return {
+        "messages": len(latencies), "ok": ok, "total": total, "seconds": elapsed,
+        "msg_per_s": len(latencies) / elapsed,
+        "p50": statistics.median(latencies), "p95": percentile(latencies, 95),
+    }
+
+
+def vanilla_project(workdir: Path) -> Path:
+    project = workdir / "vanilla"
+    if not list((project / "models").glob("*.tar.gz")):
+        project.mkdir(parents=True, exist_ok=True)
+        print("训练参照用的 rasa init 机器人 …", flush=True)
+        subprocess.run([str(VENV / "rasa"), "init", "--no-prompt", "--init-dir", str(project)],
+                       check=True, cwd=project, stdout=subprocess.DEVNULL,
+                       env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"})
+    return project
+
+
+def start_vanilla(project: Path, port: int, log: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [str(VENV / "rasa"), "run", "--port", str(port), "--model", "models"],
+        cwd=project, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
+        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"})
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--conversations", type=int, default=40)
+    ap.add_argument("--concurrency", type=int, nargs="+", default=[1, 20])
+    args = ap.parse_args()
+    bench_dir = ROOT / "var/bench"
+    bench_dir.mkdir(parents=True, exist_ok=True)
+    rows = []
+
+    project = vanilla_project(bench_dir)
+    port = free_port()
+    vanilla = start_vanilla(project, port, bench_dir / "vanilla.log")
+    try:
+        t0 = time.perf_counter()
+        # The vanilla bot runs without --enable-api, so readiness is its REST webhook answering.
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            if vanilla.poll() is not None:
+                raise RuntimeError("vanilla bot exited; see var/bench/vanilla.log")
+            try:
+                if requests.post(f"http://127.0.0.1:{port}/webhooks/rest/webhook",
+                                 json={"sender": "warm", "message": "hi"}, timeout=5).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.5)
+        vanilla_load = time.perf_counter() - t0
+        url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
+        for c in args.concurrency:
+            rows.append(("vanilla rasa init", c, asyncio.run(
+                drive(url, vanilla_conversation, args.conversations, c, "v"))))
+    finally:
+        os.killpg(vanilla.pid, 15)
+        vanilla.wait()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        stack = Stack(Path(tmp))
+        t0 = time.perf_counter()
+        stack.start_all()
+        ours_load = time.perf_counter() - t0
+        try:
+            url = f"{stack.rasa_url}/webhooks/rest/webhook"
+            for c in args.concurrency:
+                rows.append(("投诉受理助手 (cases filed)", c, asyncio.run(
+                    drive(url, our_conversation, args.conversations, c, "o"))))
+        finally:
+            stack.stop_all()
+
+    print()
+    print(f"model load + start: ours {ours_load:.1f} s (3 processes), vanilla {vanilla_load:.1f} s")
+    print(f"{'bot':<28}{'conc':>5}{'convs ok':>10}{'msgs':>6}{'msg/s':>8}{'p50 ms':>8}{'p95 ms':>8}")
+    for name, c, r in rows:
+        print(f"{name:<28}{c:>5}{r['ok']:>5}/{r['total']:<4}{r['messages']:>6}"
+              f"{r['msg_per_s']:>8.1f}{r['p50']:>8.0f}{r['p95']:>8.0f}")
+
+
+if __name__ == "__main__":
+    main()
