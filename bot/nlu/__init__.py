@@ -1,0 +1,11 @@
+"""Custom Rasa NLU components of the complaint-intake assistant.
+
+- ``bot.nlu.normalizer.TextNormalizer``: rewrites the message text with
+  ``bot.text.normalize_text`` (Traditional→Simplified, full-width→half-width, digit grouping
+  removed) before the tokenizer, at training and at inference.
+- ``bot.nlu.regex_extractor.DeclaredRegexEntityExtractor``: RegexEntityExtractor that extracts only
+  the entities named in its config (``phone``), without needing DIET-visible annotations.
+- ``jieba_dict/``: the banking user dictionary folder for JiebaTokenizer (every file in it is
+  loaded, so keep only dictionary files there). ``branch.txt`` in it is generated from
+  ``data/nlu/lookups/branch.yml`` by ``python -m bot.nlu.sync_dict``.
+"""
