@@ -29,11 +29,11 @@ fi
 
 # Reinstall only when a requirements or constraints file changed.
 stamp="$VENV/.requirements.sha"
-want=$(cat requirements.txt requirements-dev.txt constraints.txt | sha256sum | cut -d' ' -f1)
+want=$(cat requirements.txt requirements-dev.txt constraints.txt requirements.lock | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "==> 安装 Python 依赖（首次约需 3 分钟）"
   "$VENV/bin/pip" install -q --disable-pip-version-check -c constraints.txt -U pip
-  "$VENV/bin/pip" install -q --disable-pip-version-check -c constraints.txt -r requirements-dev.txt
+  "$VENV/bin/pip" install -q --disable-pip-version-check -c constraints.txt -c requirements.lock -r requirements-dev.txt
   echo "$want" > "$stamp"
 fi
 
