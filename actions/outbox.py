@@ -10,6 +10,9 @@ Rows are leased (``claimed_until``) before a delivery attempt, so the action tha
 case and the redelivery loop (or a second action-server process on the same file) never post
 the same row at the same time.
 
+The payload holds the customer's name and phone, so it is stored encrypted (Fernet, key derived
+from OUTBOX_SECRET_KEY or else CASEDESK_SECRET_KEY), like the case desk's own PII at rest.
+
 SQLite calls are tiny and run in a worker thread (``asyncio.to_thread``) to keep them off the
 event loop; each call opens its own connection, which makes them thread-safe.
 """
@@ -27,7 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from actions.casedesk_client import CaseDeskClient, CaseDeskError
+from actions.casedesk_client import CaseDeskClient, CaseDeskError, _setting
+from bot.casedesk.crypto import derive_fernet
 
 logger = logging.getLogger(__name__)
 
@@ -94,9 +98,24 @@ class Outbox:
     def __init__(self, path: Optional[os.PathLike] = None) -> None:
         self.path = Path(path or os.environ.get("OUTBOX_PATH") or ROOT / "var" / "outbox.db")
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fernet = None
         with closing(self._connect()) as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
+
+    def _cipher(self):
+        if self._fernet is None:
+            secret = _setting("OUTBOX_SECRET_KEY") or _setting("CASEDESK_SECRET_KEY")
+            if not secret:
+                raise RuntimeError("OUTBOX_SECRET_KEY / CASEDESK_SECRET_KEY 未设置：请先运行 scripts/setup.sh")
+            self._fernet = derive_fernet(secret, b"outbox")
+        return self._fernet
+
+    def _seal(self, payload: Dict[str, Any]) -> str:
+        return self._cipher().encrypt(json.dumps(payload, ensure_ascii=False).encode("utf-8")).decode("ascii")
+
+    def _open(self, sealed: str) -> Dict[str, Any]:
+        return json.loads(self._cipher().decrypt(sealed.encode("ascii")))
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
@@ -105,14 +124,13 @@ class Outbox:
         db.execute("PRAGMA synchronous=FULL")
         return db
 
-    @staticmethod
-    def _entry(row: Optional[sqlite3.Row]) -> Optional[Entry]:
+    def _entry(self, row: Optional[sqlite3.Row]) -> Optional[Entry]:
         if row is None:
             return None
         return Entry(
             conversation_id=row["conversation_id"],
             intake_id=row["intake_id"],
-            payload=json.loads(row["payload"]),
+            payload=self._open(row["payload"]),
             status=row["status"],
             case_no=row["case_no"],
             attempts=row["attempts"],
@@ -128,7 +146,7 @@ class Outbox:
             db.execute(
                 "INSERT OR IGNORE INTO outbox (conversation_id, intake_id, payload, status,"
                 " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (*key, json.dumps(payload, ensure_ascii=False), PENDING, now, now),
+                (*key, self._seal(payload), PENDING, now, now),
             )
         entry = self.get(key)
         assert entry is not None

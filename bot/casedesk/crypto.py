@@ -23,6 +23,11 @@ def _derive(secret: str, label: bytes) -> bytes:
     )
 
 
+def derive_fernet(secret_key: str, label: bytes) -> Fernet:
+    """A Fernet cipher for one purpose (label), derived from the one operator secret."""
+    return Fernet(base64.urlsafe_b64encode(_derive(secret_key, label)))
+
+
 class DecryptionFailed(Exception):
     """Ciphertext written under another key: the operator changed CASEDESK_SECRET_KEY."""
 
@@ -31,7 +36,7 @@ class PiiCipher:
     def __init__(self, secret_key: str) -> None:
         if len(secret_key) < 16:
             raise ValueError("CASEDESK_SECRET_KEY must be at least 16 characters")
-        self._fernet = Fernet(base64.urlsafe_b64encode(_derive(secret_key, b"fernet")))
+        self._fernet = derive_fernet(secret_key, b"fernet")
         self._hmac_key = _derive(secret_key, b"phone-lookup-hmac")
 
     def __repr__(self) -> str:  # never let a key reach a log line through repr()

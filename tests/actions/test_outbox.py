@@ -50,6 +50,15 @@ def test_a_stored_case_survives_reopening(tmp_path):
     assert entry.payload["description"] == "信用卡被盗刷"
 
 
+def test_the_customers_phone_and_text_are_not_stored_in_clear(tmp_path):
+    path = tmp_path / "outbox.db"
+    Outbox(path).add(payload())
+    raw = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    assert b"13812345678" not in raw
+    assert "盗刷".encode() not in raw
+    assert Outbox(path).get(("conv-1", "intake-1")).payload["phone"] == "13812345678"
+
+
 def test_adding_the_same_intake_twice_keeps_one_row(tmp_path):
     box = Outbox(tmp_path / "outbox.db")
     box.add(payload())
