@@ -182,22 +182,61 @@ _AMOUNT_TOKEN = re.compile(
     r"(?P<num>(?:" + _ARABIC_AMOUNT + r")(?:[万千](?:\d+|[" + _CN_DIGIT + r"十百千]+)?)?"
     r"|[" + _CN_NUM_CHARS + r"]+(?:点[" + _CN_DIGIT + r"]+)?[万亿]?)"
     r"\s*(?P<unit>[kKwW](?![a-zA-Z]))?"
-    r"(?P<approx>多|余|来)?"
+    r"(?P<approx>多|余|来|几)?"
     r"\s*(?P<currency>块钱|块|元|圆|rmb|RMB|人民币|大洋)?"
 )
 # words right before a number that make it money even without 元/块
 _MONEY_CONTEXT = re.compile(
-    r"(?:(?:扣|转|刷|收|取|存|付|交|花|借|贷|还|退|赔|亏|少|损失|多扣|盗刷|转走|被转|转出|被刷|被扣|支付)"
-    r"(?:了|掉|走|出|款|费)?(?:我|我们)?(?:的)?(?:钱)?"
+    r"(?:(?:扣|转|刷|收|取|存|付|交|花|借|贷|还|退|赔|亏|少|损失|多扣|盗刷|转走|被转|转出|被刷|被扣|支付|冒领|充|汇|骗|差)"
+    r"(?:了|掉|走|出|款|费)?(?:我|我们)?(?:的)?(?:钱|本金|利息)?了?"
     r"|金额(?:是|为|有)?|余额(?:只有|还有|是)?|费用(?:是|为)?|手续费(?:是|为)?|年费(?:是|为)?"
-    r"|本金|共计|一共|总共|合计|大概|大约|差不多|将近|接近|每笔|每次|价值)\s*$"
+    r"|本金|共计|一共|总共|合计|大概|大约|差不多|将近|接近|每笔|每次(?:都)?(?:是|为)?|一次|一笔|笔|价值"
+    r"|分别(?:是|为)?|钱是|钱数是|(?:扣|付|刷|交|充)了?(?:两|三|\d)次)\s*$"
+)
+# words right after a number that make it money: "一笔1288的消费", "19.9的扣费"
+_MONEY_AFTER = re.compile(
+    r"^\s*(?:元|块)?的?\s*(?:跨境|网上|境外|淘宝|网购)?(?:扣款|消费|交易|转账|支出|账单|扣费|存款|贷款|汇款|定金|订单|年费|手续费|保证金)"
 )
 # words right after a number that make it something other than money
 _NOT_MONEY_AFTER = re.compile(
-    r"^\s*(?:多|余|来)?\s*(?:次|笔|天|个|号|日|月|年|点|分钟|分|秒|小时|钟头|岁|楼|层|张|位|遍|"
-    r"趟|人|期|倍|%|％|周|星期|礼拜|家|台|条|条短信|窗口|号窗|排|米|公里|页|项|遍)"
+    r"^\s*(?:多|余|来|几)?\s*(?:次|笔|天|个|号|日|月(?!费|供)|年(?!费)|点|分钟|分|秒|小时|钟头|岁|楼|层|张|位|遍|"
+    r"趟|人|期|倍|%|％|周|星期|礼拜|家|台|条|条短信|窗口|号窗|排|米|公里|页|项|步|粉丝|个点|以上|以下|以内)"
 )
-_NOT_MONEY_BEFORE = re.compile(r"(尾号|卡号|账号|号码|手机|电话|编号|第|工号|窗口|排队|等了|等)\s*$")
+_NOT_MONEY_BEFORE = re.compile(r"(尾号|卡号|账号|号码|手机|电话|编号|第|工号|窗口|排队|等了|等|年化|利率)\s*$")
+# a clause about a limit or a rate: its numbers are not the money at stake
+_LIMIT_CLAUSE = re.compile(r"额度|限额|利率|年化|粉丝|只能|超过|降额|降到|提额|门槛|起存|起购")
+# words before an amount that make it the sum lost or disputed (preferred over other sums)
+_LOSS_CONTEXT = re.compile(
+    r"(?:少了|亏了|亏损了?|损失了?|差了|丢了|多扣了?|多收了?|扣了|扣钱了|被(?:转|刷|扣|取|骗|盗|划)(?:走)?了?|"
+    r"骗了|转走了|冒领了|吞了|吃了)(?:我|我们)?(?:的)?(?:本金|利息|钱)?\s*$"
+)
+# cash notes: "两张一百" is 200, "一张假的一百" is 100
+_NOTES = re.compile(
+    r"(?P<n>\d+|[" + _CN_DIGIT + r"十]+)\s*张\s*(?:是)?(?:假的?|破的?|残缺?的?|旧的?|缺角的?|面值)?\s*"
+    r"(?P<d>一百|五十|二十|十|100|50|20|10)(?:元|块)?"
+)
+# "三五千" and "八九百" are ranges: the upper bound
+_CN_RANGE = re.compile(r"([一二两三四五六七八])([二三四五六七八九])(?=[十百千万])")
+# "两块五" is 2.5 yuan
+_KUAI_DECIMAL = re.compile(
+    r"(\d+|[" + _CN_DIGIT + r"十]+)块([" + _CN_DIGIT + r"]|\d)(?:毛|角)?(?![\d" + _CN_NUM_CHARS + r"])"
+)
+_DIGITS = {c: str(i) for i, c in enumerate("零一二三四五六七八九")}
+
+
+def _prepare_amounts(t: str) -> str:
+    def range_upper(m: re.Match) -> str:
+        lo, hi = _cn_small_int(m.group(1)), _cn_small_int(m.group(2))
+        return m.group(2) if lo is not None and hi is not None and lo < hi else m.group(0)
+
+    def kuai(m: re.Match) -> str:
+        whole = _cn_small_int(m.group(1))
+        tenth = m.group(2) if m.group(2).isdigit() else _DIGITS.get(m.group(2), "")
+        if whole is None or not tenth:
+            return m.group(0)
+        return f"{whole}.{tenth}元"
+
+    return _KUAI_DECIMAL.sub(kuai, _CN_RANGE.sub(range_upper, t))
 
 
 def _amount_tokens(text: str) -> Iterable[Tuple[re.Match, float]]:
@@ -216,9 +255,20 @@ def _amount_tokens(text: str) -> Iterable[Tuple[re.Match, float]]:
         yield m, value
 
 
-def _amount_candidates(text: str, strict: bool) -> List[float]:
-    t = normalize(text)
-    found: List[float] = []
+def _note_amounts(t: str) -> List[float]:
+    out = []
+    for m in _NOTES.finditer(t):
+        n, d = _cn_small_int(m.group("n")), cn_number(m.group("d"))
+        if n and d:
+            out.append(float(n * d))
+    return out
+
+
+def _amount_candidates(text: str, strict: bool) -> List[Tuple[float, bool]]:
+    """(value, is the sum lost or disputed) for every money amount in the text."""
+    t = _prepare_amounts(normalize(text))
+    found: List[Tuple[float, bool]] = []
+    accepted_end = -10
     for m, value in _amount_tokens(t):
         before, after = t[: m.start()], t[m.end():]
         digits = re.sub(r"\D", "", m.group("num"))
@@ -226,34 +276,87 @@ def _amount_candidates(text: str, strict: bool) -> List[float]:
             continue
         if _NOT_MONEY_BEFORE.search(before):
             continue
+        if re.search(r"(不是|而非)\s*$", before) and strict:  # "不是五百，是五千"
+            continue
         has_currency = bool(m.group("prefix") or m.group("currency"))
         if not has_currency and _NOT_MONEY_AFTER.search(after):
             continue
-        if not has_currency and re.match(r"\s*[-/月年:：]", after):  # a date or a time
+        if not has_currency and re.match(r"\s*([-/:：]|[月年](?!费|供))", after):  # a date or a time
+            continue
+        clause = re.split(r"[，。！？；,!?;\n]", before)[-1]
+        if _LIMIT_CLAUSE.search(clause):
             continue
         has_magnitude = bool(m.group("unit")) or bool(re.search(r"[万千百亿]", m.group("num")))
         if strict and not has_currency:
-            if not (_MONEY_CONTEXT.search(before) and (has_magnitude or value >= 10)):
+            listed = re.search(r"[、和及]\s*$", before) and m.start() - accepted_end <= 2
+            context = _MONEY_CONTEXT.search(before) or _MONEY_AFTER.match(after) or listed
+            # "一万八", "五千八": a sum with 万/千 in a complaint is money by itself
+            big = has_magnitude and value >= 1000 and not m.group("unit") or bool(m.group("unit"))
+            if not ((context and (has_magnitude or value >= 10 or _MONEY_AFTER.match(after))) or big):
                 continue
         if value <= 0:
             continue
-        found.append(value)
+        found.append((value, bool(_LOSS_CONTEXT.search(before))))
+        accepted_end = m.end()
     return found
 
 
-def find_amount(text: str) -> Optional[float]:
-    """An amount of money the customer mentions in a complaint, or None.
+def _pick(values: List[Tuple[float, bool]]) -> Optional[float]:
+    if not values:
+        return None
+    lost = [v for v, loss in values if loss]
+    return max(lost) if lost else max(v for v, _ in values)
 
-    The largest one wins: "被转走5000元，手续费50元" is about the 5000.
+
+def find_amount(text: str) -> Optional[float]:
+    """The amount at stake in a complaint, or None (docs/taxonomy.md "amount").
+
+    Cash notes counted out ("两张假的一百") win; then the largest sum lost or disputed
+    ("少了/被转走/扣了…"); then the largest money amount ("被转走5000元，手续费50元" → 5000).
     """
-    values = _amount_candidates(text, strict=True)
-    return max(values) if values else None
+    t = normalize(text)
+    notes = _note_amounts(t)
+    if notes:
+        return max(notes)
+    return _pick(_amount_candidates(t, strict=True))
+
+
+_AMOUNT_ANSWER = re.compile(
+    r"(?:大概|差不多|大约|约|一共|总共|共|就|是|估计|可能|应该是|损失了?|被扣了|扣了|金额是?)?\s*"
+    r"[\d,.\s" + _CN_NUM_CHARS + r"点kKwW¥￥]+\s*(?:多|余|来|几)?\s*(?:块钱|块|元|rmb|RMB|人民币)?"
+    r"(?:\s*(?:到|至|-|~)\s*[\d,.\s" + _CN_NUM_CHARS + r"点kKwW]+\s*(?:块钱|块|元)?)?"
+    r"\s*(?:左右|之间|吧|的样子|上下|出头|多)?"
+)
+_FIELD_VALUE_CUE = re.compile(r"(?:应该是|改成|改为|改到|写成|是)\s*")
 
 
 def parse_amount(text: str) -> Optional[float]:
     """The answer to "涉及多少钱？": a bare "5000" or "大概五千左右" is enough."""
-    values = _amount_candidates(text, strict=True) or _amount_candidates(text, strict=False)
-    return max(values) if values else None
+    t = normalize(text)
+    notes = _note_amounts(t)
+    if notes:
+        return max(notes)
+    return _pick(_amount_candidates(t, strict=True)) or _pick(_amount_candidates(t, strict=False))
+
+
+def _amount_answer(t: str) -> Optional[float]:
+    """A message that is only an amount ("两万多", "三千到五千之间"), or a correction of the
+    amount field ("金额写错了，应该是三千二", "不是五百，是五千")."""
+    if re.search(r"\d+\.\d+\.\d+|\d+[-/]\d+", t):  # 2026.3.1 is a date
+        return None
+    body = re.sub(r"^.*不是[^，,。]*[，,]\s*", "", t).strip(_PUNCT + " ")
+    if _AMOUNT_ANSWER.fullmatch(body):
+        return parse_amount(body)
+    if re.search(r"金额|钱数|数额|数目|钱", t):
+        cue = None
+        for cue in _FIELD_VALUE_CUE.finditer(t):
+            pass
+        if cue is not None:
+            tail = t[cue.end():].strip(_PUNCT + " ")
+            tail = re.split(r"[，,。；;]|不是", tail)[0]
+            if tail and _AMOUNT_ANSWER.fullmatch(tail):
+                return parse_amount(tail)
+    return None
 
 
 def is_valid_amount(value: Any) -> bool:
@@ -448,15 +551,21 @@ _SURNAMES = set(
 )
 _NAME_CUE = re.compile(
     r"(?:我(?:的)?(?:名字|姓名)(?:是|叫)?|名字(?:是|叫)|姓名(?:是|叫)?|我叫|叫我|我是|本人(?:是|叫)?|"
-    r"这里是|这边是|免贵姓\S?叫|免贵)\s*[:：]?\s*"
+    r"这里是|这边是|免贵姓\S?叫|免贵|(?:名字|姓名)(?:就)?(?:写|填|记)(?:成|作|为)?)\s*[:：]?\s*"
 )
 _SURNAME_CUE = re.compile(r"(?:免贵|我)?姓\s*(?P<s>[\u4e00-\u9fff]{1,2})")
 # characters that end a name when they follow it in running text
 _NAME_STOP_WORDS = (
     "电话", "手机", "号码", "联系", "今天", "昨天", "前天", "上周", "上个月", "刚才", "家住", "住在",
     "投诉", "反映", "来自", "因为", "想要", "要求", "希望", "你们", "您好", "客户", "先生的", "女士的",
+    "就行", "就好", "就可以", "即可", "不叫", "不是",
 )
-_NAME_STOP_CHARS = set("的在是我你他她它了吗呢吧啊呀哦嗯哈电手号想要，。！？,.!?;；:：、 0123456789")
+_NAME_STOP_CHARS = set("的在是我你他她它了吗呢吧啊呀哦嗯哈电手号想要不就，。！？,.!?;；:：、 0123456789")
+# what a customer may ask to be called after "叫我…就行" even without a surname ("胖哥", "王姐")
+_NICKNAME = re.compile(r"[\u4e00-\u9fff]{1,2}(?:哥|姐|叔|姨|爷|总|工|师傅)")
+# a correction of the name field: "名字不对，应该是王小明", "是李静不是李晶"
+_NAME_FIELD = re.compile(r"名字|姓名|称呼")
+_NAME_FIELD_VALUE = re.compile(r"(?:应该是|改成|改为|写成|是|叫)\s*(?P<v>[\u4e00-\u9fff]{2,4})")
 _NOT_NAMES = {
     "客户", "老客户", "本人", "用户", "储户", "持卡人", "消费者", "你们", "这里", "那个", "投诉",
     "你好", "您好", "谢谢", "不是", "没有", "知道", "不知道", "就是", "那个人", "银行", "经理",
@@ -467,6 +576,9 @@ _HONORIFIC = ("先生", "女士", "小姐", "阿姨", "叔叔", "大爷", "大�
 
 def _looks_like_name(candidate: str) -> bool:
     if not candidate or candidate in _NOT_NAMES:
+        return False
+    # "周一" is a day; "我是来闹事的", "本人来签字" are verbs (来 as a surname is too rare to risk)
+    if re.fullmatch(r"周[一二三四五六七日天末]", candidate) or candidate[0] in "来去":
         return False
     if re.fullmatch(r"[A-Za-z][A-Za-z .'-]{1,19}[\u4e00-\u9fff]?", candidate):
         return True
@@ -513,6 +625,13 @@ def find_name(text: str) -> Optional[str]:
         candidate = _cut_name(run.group(0))
         if _looks_like_name(candidate):
             return candidate
+        if m.group(0).startswith("叫我") and _NICKNAME.fullmatch(candidate):
+            return candidate
+    if _NAME_FIELD.search(t):
+        for m in _NAME_FIELD_VALUE.finditer(re.sub(r"不(?:是|叫)\s*[\u4e00-\u9fff]{1,4}", "", t)):
+            candidate = _cut_name(m.group("v"))
+            if _looks_like_name(candidate):
+                return candidate
     m = re.search(r"叫\s*([\u4e00-\u9fff]{2,4})", t)
     if m and _SURNAME_CUE.search(t):  # "免贵姓李，叫李娜"
         candidate = _cut_name(m.group(1))
@@ -558,7 +677,9 @@ def is_valid_name(value: Any) -> bool:
 
 _BRANCH_SUFFIX = "支行|分行|营业部|分理处|储蓄所|营业厅|营业网点"
 _BRANCH_PHRASE = re.compile(rf"([\u4e00-\u9fffA-Za-z0-9]{{1,12}}?)({_BRANCH_SUFFIX})")
-_BRANCH_WORD_AFTER_STEM = re.compile(rf"^\s*(?:的|那个|那家|这个|这家)?\s*(?:{_BRANCH_SUFFIX}|网点|银行|那家|这家)")
+_BRANCH_WORD_AFTER_STEM = re.compile(
+    rf"^\s*(?:的|那个|那家|这个|这家|那边的?|那里的?|附近的?)?\s*(?:{_BRANCH_SUFFIX}|网点|银行|自助银行|那家|这家)"
+)
 # where a place name starts inside "昨天下午在朝阳路支行"
 _BRANCH_CUT = re.compile(r".*(?:在|去|到|的|是|了|个|家|我|们|和|跟|从|往|银行|贵行|本行|咱行|上午|下午|晚上|早上|中午)")
 _ONLINE = re.compile(r"手机银行|网上银行|网银|app|APP|App|微信银行|电话银行|线上|小程序|网页")
@@ -587,21 +708,42 @@ def _stem(name: str) -> str:
     return re.sub(rf"({_BRANCH_SUFFIX})$", "", name)
 
 
+@lru_cache(maxsize=1)
+def _branch_keys() -> Tuple[Tuple[str, str], ...]:
+    """(words, full name): each stem ("朝阳路"), and each shorter start of a stem that names one
+    branch only ("高新" → 高新区支行, "万达" → 万达广场支行), longest first."""
+    stems = {_stem(name): name for name in branch_names() if len(_stem(name)) >= 2}
+    keys = dict(stems)
+    for stem, name in stems.items():
+        for n in range(2, len(stem)):
+            prefix = stem[:n]
+            if prefix in stems or sum(1 for other in stems if other.startswith(prefix)) > 1:
+                continue
+            keys.setdefault(prefix, name)
+    return tuple(sorted(keys.items(), key=lambda kv: len(kv[0]), reverse=True))
+
+
+def _denied(t: str, start: int) -> bool:
+    return bool(re.search(r"不是\s*$", t[max(0, start - 3): start]))
+
+
 def _lookup_branch(t: str, need_branch_word: bool) -> Optional[str]:
     for name in branch_names():
-        if name in t:
+        if any(not _denied(t, m.start()) for m in re.finditer(re.escape(name), t)):
             return name
-    best: Optional[Tuple[int, str]] = None
-    for name in branch_names():
-        stem = _stem(name)
-        if len(stem) < 2:
-            continue
-        for m in re.finditer(re.escape(stem), t):
-            if need_branch_word and not _BRANCH_WORD_AFTER_STEM.match(t[m.end():]):
+    for key, name in _branch_keys():
+        is_prefix = key != _stem(name)
+        for m in re.finditer(re.escape(key), t):
+            if _denied(t, m.start()):
                 continue
-            if best is None or len(stem) > best[0]:
-                best = (len(stem), name)
-    return best[1] if best else None
+            after = t[m.end():]
+            if need_branch_word and not _BRANCH_WORD_AFTER_STEM.match(after):
+                continue
+            # a short form ("高新") only where it stands for a place: "人民币", "金融监管" are not
+            if is_prefix and not re.match(rf"\s*(那|这|附近|的?(?:{_BRANCH_SUFFIX}|网点|营业厅)|$)", after):
+                continue
+            return name
+    return None
 
 
 def find_branch(text: str) -> Optional[str]:
@@ -713,18 +855,36 @@ def is_valid_demand(value: Any) -> bool:
 # everything at once
 # ---------------------------------------------------------------------------------------------
 
+# short replies that start with a surname character but are not names: 谢啦, 都对, 那好, 好的
+_REPLY_WORDS = re.compile(
+    r"谢(谢|啦|了|您|你|咯)|(那|都|就|还|也)(好|对|行|是|可以)|(好|行|对|是|嗯|哦|喂|算|没|不|早|晚|拜)"
+)
+
+
+def _answer_body(t: str) -> str:
+    """The message without phone numbers and punctuation: what is left of a short answer."""
+    t = _spoken_digits_to_arabic(t)
+    t = _PHONE.sub(" ", t)
+    t = re.sub(r"(手机|电话|号码|手机号)(号码)?(是|:|：)?", " ", t)
+    return t.strip(_PUNCT + " ")
+
+
 def extract_all(text: str, today: date) -> Dict[str, Any]:
-    """Every field a customer's message states by itself (the opening complaint, usually).
+    """Every field a customer's message states by itself: the opening complaint, or an answer.
 
     Returns all of: customer_name, phone, branch, occurred_at (ISO date), amount (yuan, float),
     demand (the customer's words), confidential (bool), compensation_requested (bool); a field
     that is not stated is None (the two flags are False).
+
+    In a complaint only values with their own cue count (strict ``find_*``). A message that is
+    nothing but a value — "王雪梅。", "贺小军 159…", "大学城", "两万多", "不是五百，是五千" — is an
+    answer, and is read the lenient way (docs/taxonomy.md §4).
     """
     from actions.classify import detect_flags  # classify imports nothing from here
 
     t = normalize(text)
     flags = detect_flags(t)
-    return {
+    found = {
         "customer_name": find_name(t),
         "phone": find_phone(t),
         "branch": find_branch(t),
@@ -734,3 +894,11 @@ def extract_all(text: str, today: date) -> Dict[str, Any]:
         "confidential": flags["confidential"],
         "compensation_requested": flags["compensation_requested"],
     }
+    body = _answer_body(t)
+    if found["customer_name"] is None and re.fullmatch(r"[\u4e00-\u9fff]{1,4}", body) and not _REPLY_WORDS.match(body):
+        found["customer_name"] = parse_name(body)
+    if found["branch"] is None and len(body) <= 14 and not re.search(r"\d", body):
+        found["branch"] = _lookup_branch(body, need_branch_word=False)
+    if found["amount"] is None:
+        found["amount"] = _amount_answer(t)
+    return found

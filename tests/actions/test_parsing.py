@@ -278,3 +278,83 @@ def test_extract_all_nothing_stated():
     assert all(v in (None, False) for v in got.values())
     assert set(got) == {"customer_name", "phone", "branch", "occurred_at", "amount", "demand",
                         "confidential", "compensation_requested"}
+
+
+# -- values as docs/taxonomy.md §4 decides them ------------------------------------------------
+
+@pytest.mark.parametrize("text,expected", [
+    ("五千块", 5000), ("3K", 3000), ("八百元", 800), ("200块钱", 200), ("¥500", 500),
+    ("5000RMB", 5000), ("两万多", 20000), ("九百多块", 900), ("八十几块", 80), ("两万出头", 20000),
+    ("三五千", 5000), ("八九百块", 900), ("三千到五千", 5000), ("两块五", 2.5), ("十二万五", 125000),
+    ("两张一百", 200), ("五张一百的", 500),
+])
+def test_amount_forms_in_the_guide(text, expected):
+    assert parsing.parse_amount(text) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("被骗子转走了一万八", 18000),                       # 万 by itself makes it money
+    ("账单上有一笔999的境外消费", 999),                   # "一笔 N 的消费"
+    ("每个月都有一笔29.9的扣费", 29.9),
+    ("刷了三笔，分别是199、299和399", 399),              # a list of sums
+    ("存了八万，现在少了两千三", 2300),                   # the sum lost beats the principal
+    ("付了50块，结果扣了500", 500),
+    ("取了一万块，里面有两张假的一百", 200),              # notes counted out
+    ("每年扣我三百年费", 300),                            # 年费 is not a year
+])
+def test_amount_at_stake(text, expected):
+    assert parsing.find_amount(text) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("text", [
+    "信用卡额度从五万降到了一万", "网银单笔限额才五万", "取五万以上要预约", "年化4.5%", "好几千块",
+])
+def test_limits_rates_and_vague_sums_are_not_amounts(text):
+    assert parsing.find_amount(text) is None
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("三千二", 3200), ("大概1.5万吧", 15000), ("不是三千，是三万", 30000), ("金额错了，应该是四千五", 4500),
+    ("钱数改成2万", 20000),
+])
+def test_amount_answers_and_corrections_in_one_message(text, expected):
+    assert extract_all(text, TODAY)["amount"] == pytest.approx(expected)
+
+
+def test_a_bare_date_is_not_an_amount():
+    got = extract_all("2026.11.3", TODAY)
+    assert got["amount"] is None and got["occurred_at"] == "2026-11-03"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("邓丽", "邓丽"), ("魏", "魏"), ("孙女士。", "孙女士"), ("谭晓东 13712345678", "谭晓东"),
+    ("叫我老周就好", "老周"), ("叫我强哥就行", "强哥"), ("名字就写钟雪吧", "钟雪"),
+    ("姓名写错了，应该是邵华", "邵华"), ("名字不对，是范冰不是范兵", "范冰"), ("我叫严丽不叫严莉", "严丽"),
+])
+def test_names_in_answers_and_corrections(text, expected):
+    assert extract_all(text, TODAY)["customer_name"] == expected
+
+
+@pytest.mark.parametrize("text", [
+    "我不知道", "你好", "谢谢客服", "谢啦", "都对", "好的", "周五", "朝阳路支行", "我是来投诉的",
+    "本人来办业务的", "ok", "hello",
+])
+def test_phrases_that_are_not_names(text):
+    assert extract_all(text, TODAY)["customer_name"] is None
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("开发区", "开发区支行"),                  # a bare stem as the answer
+    ("长江路那边", "长江路支行"),
+    ("和平街的", "和平街支行"),
+    ("高新那个网点", "高新区支行"),            # a short form naming one branch only
+    ("不是城北，是城南支行", "城南支行"),
+    ("在萬達那個支行", "万达广场支行"),
+])
+def test_branch_answers_in_one_message(text, expected):
+    assert extract_all(text, TODAY)["branch"] == expected
+
+
+@pytest.mark.parametrize("text", ["我要去人民银行告你们", "人民币汇率太坑了", "金融监管总局会管你们的"])
+def test_short_forms_only_stand_for_a_branch_as_a_place(text):
+    assert extract_all(text, TODAY)["branch"] is None

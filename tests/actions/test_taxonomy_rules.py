@@ -1,0 +1,72 @@
+"""The boundary cases docs/taxonomy.md decides, one example each (our own wording)."""
+from __future__ import annotations
+
+import pytest
+
+from actions.classify import classify, explain
+
+GUIDE = [
+    # (complaint, category, business_line) — the decision in docs/taxonomy.md it pins
+    ("自助机把我的卡吞进去了，到现在都没退出来", "product_service", "bank_card"),        # ATM swallowed card
+    ("在取款机上取三千，机器没吐钱，账户却扣了", "transaction_dispute", "cash"),          # no cash, debited
+    ("取款机的屏幕花了，什么都看不清", "product_service", "cash"),                          # machine fault
+    ("借记卡每年扣我十块年费，办卡时说免费的", "product_service", "bank_card"),            # fee dispute
+    ("账上每个月少二十块，查不到是哪家扣的，我从来没开通过任何服务", "transaction_dispute", "bank_card"),  # unknown charge
+    ("客户经理说这款理财稳赚不赔，结果亏了四万", "product_service", "wealth"),            # mis-selling
+    ("我只想存定期，你们的人说这个跟定期一样，结果是万能险", "product_service", "wealth"),  # deposit sold as insurance
+    ("理财经理每天打三个电话催我买基金，说了不要还打", "staff_service", "wealth"),        # pushy selling
+    ("你们的员工私下卖他亲戚公司的理财，现在人找不到了", "staff_service", "wealth"),      # private sale
+    ("开户的时候说必须存五万定期才给开，不存就不办", "business_operation", "deposit"),    # a condition
+    ("周一上午网点排了两个半小时的队", "business_operation", "other"),                    # queueing
+    ("手机银行一点转账就闪退，卸了重装也没用", "product_service", "payment"),              # app fault
+    ("柜员把我的活期办成了定期，现在钱取不出来", "business_operation", "deposit"),        # staff operating error
+    ("柜员把金额输错了，我去问她还说是我自己填错的", "staff_service", "other"),          # attitude about the error
+    ("有人在手机银行上把我卡里的六千转走了，我根本没登录过", "transaction_dispute", "bank_card"),  # unauthorised via app
+    ("我的征信报告上多了一条我没办过的信用卡", "business_operation", "personal_info"),    # credit report
+    ("刚办完业务就有保险公司打电话来推销，我的信息是你们卖的吧", "other", "personal_info"),  # institutional leak
+    ("客户经理把我的存款金额告诉了我的亲戚", "staff_service", "personal_info"),           # staff leak
+    ("催收人员天天打电话到我老家，还威胁我父母", "staff_service", "loan"),                # collection
+    ("我的卡突然被冻结了，要我带身份证去网点说明资金来源", "business_operation", "bank_card"),  # freeze
+    ("被冒充公安的人骗着转了七万到安全账户", "transaction_dispute", "payment"),            # fraud transfer
+    ("柜台给我的两千块里有一张假钞", "transaction_dispute", "cash"),                      # counterfeit from the bank
+    ("我要投诉", "other", "other"),                                                        # nothing concrete yet
+    ("再不处理我就去找电视台曝光", "other", "other"),                                      # threat only
+]
+
+
+@pytest.mark.parametrize("text,category,business_line", GUIDE)
+def test_guide_boundary_cases(text, category, business_line):
+    assert classify(text)[:2] == (category, business_line)
+
+
+@pytest.mark.parametrize("text,category", [
+    ("柜员态度其实还行，主要是你们规定非要本人来，我妈住院来不了", "business_operation"),
+    ("我不是说柜员态度不好，是你们只开一个窗口", "business_operation"),
+    ("这次不是被骗，是我自己把钱转错了人", "transaction_dispute"),
+])
+def test_negated_words_do_not_decide(text, category):
+    assert classify(text)[0] == category
+
+
+def test_negated_product_word_does_not_set_the_line():
+    assert classify("卡里莫名被扣了两百，说是保险费，我从没买过保险")[1] == "bank_card"
+
+
+@pytest.mark.parametrize("text", [
+    "理财经理说保本，结果亏了三成",
+    "信用卡被人在外地刷了一万",
+    "客户经理卖给我他朋友公司的私募",
+])
+def test_fund_safety_and_mis_selling_are_high_priority(text):
+    assert classify(text)[2] == "high"
+
+
+def test_a_staff_name_without_a_concrete_problem_still_routes_to_staff():
+    # no rule fires; the person named decides (taxonomy.yml `fallback`)
+    assert explain("那个保安今天又在门口跟人吵")["rule"] is None
+    assert classify("那个保安今天又在门口跟人吵")[0] == "staff_service"
+
+
+def test_explain_names_the_rule():
+    assert explain("信用卡被盗刷了")["rule"] == "money_dispute"
+    assert explain("理财经理说是保本的")["rule"] == "mis_selling"
