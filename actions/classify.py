@@ -5,9 +5,15 @@ The labelling rules are written in ``docs/taxonomy.md``; their words live in
 applies them. Keyword rules are deliberate: a trainer can see why a case was classified the way
 it was (``explain(text)``), and a misclassified case is fixed by an edit to the word list. The
 classification is a first guess for routing; the case desk lets staff correct it.
+
+Where the rules are not decisive (no rule fires, or a broad rule meets a confident
+disagreement), a small model trained at first use from committed labelled text decides
+(``actions/classify_model.py``, ``combine``; docs/taxonomy.md "Learned fallback").
 """
 from __future__ import annotations
 
+import logging
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,7 +24,15 @@ import yaml
 
 from bot.text import normalize_text
 
+logger = logging.getLogger(__name__)
+
 TAXONOMY_PATH = Path(__file__).with_name("taxonomy.yml")
+# The learned model overrides a non-decisive rule when its margin (best class score minus the
+# runner-up, LinearSVC decision function) is at least this; cross-validated plateau 0.2–0.4.
+MODEL_MARGIN = 0.3
+# When no rule fired, the model's category is taken only with at least this margin; below it
+# the rules' own guess stands (a text with nothing concrete in it).
+MODEL_MIN_MARGIN = 0.1
 
 CATEGORIES = ("product_service", "business_operation", "staff_service", "transaction_dispute", "other")
 BUSINESS_LINES = ("deposit", "loan", "bank_card", "payment", "cash", "wealth", "personal_info", "other")
@@ -169,40 +183,133 @@ def taxonomy() -> _Taxonomy:
     )
 
 
-def explain(text: str) -> Dict[str, object]:
-    """Why a text gets its labels: the rule that fired and the line scores (for trainers)."""
+# Category rules precise enough to win over the learned model (bench/classify_cv.py).
+DECISIVE_RULES = frozenset({"private_sale", "mis_selling", "operating_error", "credit_report"})
+
+
+@dataclass(frozen=True)
+class RuleDecision:
+    """What the keyword rules say about a text, and how sure they are."""
+    category: str
+    business_line: str
+    high: bool
+    rule: Optional[str]  # the category rule that fired, None when the fallback guessed
+    vague: bool  # a bare "我要投诉" or a threat: `other` on purpose
+    line_fixed: bool  # the rule itself names the line
+    line_score: int  # top score of the line scorer (0: nothing named a product)
+
+
+def rule_decision(text: str) -> RuleDecision:
+    """The keyword rules of taxonomy.yml alone (docs/taxonomy.md §1–§3)."""
     t = normalize_text(text or "")
     tax = taxonomy()
     rule = next((r for r in tax.rules if r.fires(t, tax.negation)), None)
-    return {
-        "rule": rule.name if rule else None,
-        "category_scores": tax.categories.scores(t, tax.negation),
-        "line_scores": tax.business_lines.scores(t, tax.negation),
-        "staff_line_scores": tax.staff_lines.scores(t, tax.negation),
-    }
-
-
-def classify(text: str) -> Tuple[str, str, str]:
-    """(category, business_line, priority) of a complaint text (docs/taxonomy.md)."""
-    t = normalize_text(text or "")
-    tax = taxonomy()
-    rule = next((r for r in tax.rules if r.fires(t, tax.negation)), None)
+    vague = False
     if rule is not None:
         category = rule.category
     else:
+        vague = any(p.search(t) for p in tax.vague)
         category = tax.guess(t)
-    if rule is not None and rule.business_line:
+    line_fixed = bool(rule is not None and rule.business_line)
+    if line_fixed:
         business_line = rule.business_line
+        line_score = 99
     elif category == "staff_service":
+        scores = tax.staff_lines.scores(t, tax.negation)
+        line_score = max(scores.values(), default=0)
         business_line = tax.staff_lines.best(t, tax.negation)
     else:
+        scores = tax.business_lines.scores(t, tax.negation)
+        line_score = max(scores.values(), default=0)
         business_line = tax.business_lines.best(t, tax.negation)
         if business_line == "other" and rule is not None and rule.default_line and (
             rule.default_line_when is None or rule.default_line_when.search(t)
         ):
             business_line = rule.default_line
     high = (rule is not None and rule.high_priority) or any(p.search(t) for p in tax.high_priority)
-    return category, business_line, "high" if high else "normal"
+    return RuleDecision(category, business_line, high, rule.name if rule else None, vague,
+                        line_fixed, line_score)
+
+
+def classify_rules_only(text: str) -> Tuple[str, str, str]:
+    """(category, business_line, priority) from the keyword rules alone (no learned model)."""
+    d = rule_decision(text)
+    return d.category, d.business_line, "high" if d.high else "normal"
+
+
+def explain(text: str) -> Dict[str, object]:
+    """Why a text gets its labels: the rule that fired, the line scores, the learned model's
+    guess and which of them decided (for trainers)."""
+    t = normalize_text(text or "")
+    tax = taxonomy()
+    d = rule_decision(text)
+    model = _model_prediction(text)
+    category, line, c_src, l_src = combine(d, model)
+    return {
+        "rule": d.rule,
+        "category_scores": tax.categories.scores(t, tax.negation),
+        "line_scores": tax.business_lines.scores(t, tax.negation),
+        "staff_line_scores": tax.staff_lines.scores(t, tax.negation),
+        "rules_say": (d.category, d.business_line),
+        "model_says": model,
+        "decided": {"category": category, "category_by": c_src, "business_line": line, "business_line_by": l_src},
+    }
+
+
+def _model_prediction(text: str) -> Optional[Dict[str, object]]:
+    """The learned fallback's labels and margins (actions/classify_model.py); None if disabled
+    (CLASSIFY_MODEL=off) or unavailable, so the rules alone still answer."""
+    if os.environ.get("CLASSIFY_MODEL", "on").lower() in ("off", "0", "false", "no"):
+        return None
+    try:
+        from actions import classify_model
+
+        return classify_model.predict(text)
+    except Exception:  # pragma: no cover - a broken model must never break the intake
+        logger.exception("learned classifier unavailable; using the keyword rules alone")
+        return None
+
+
+def combine(rules: RuleDecision, model: Optional[Dict[str, object]]) -> Tuple[str, str, str, str]:
+    """(category, business_line, category_source, line_source) — docs/taxonomy.md "Learned
+    fallback"; chosen by cross-validation (bench/classify_cv.py).
+
+    Category: a vague complaint or threat stays with the rules; a DECISIVE rule wins; another
+    rule wins unless the model disagrees with a margin >= MODEL_MARGIN; when no rule fired the
+    model decides if its margin is >= MODEL_MIN_MARGIN, else the rules' guess stands.
+    Line: a vague complaint and a line named by the rule stay; otherwise the model decides when
+    no rule fired, or when it disagrees with the line scorer by a margin >= MODEL_MARGIN.
+    """
+    category, c_src = rules.category, "rule" if rules.rule else ("vague" if rules.vague else "guess")
+    line, l_src = rules.business_line, "rule"
+    if model is None:
+        return category, line, c_src, l_src
+    m_cat, m_cp = str(model["category"]), float(model["category_p"])  # type: ignore[arg-type]
+    m_line, m_lp = str(model["business_line"]), float(model["business_line_p"])  # type: ignore[arg-type]
+    if rules.rule is None and not rules.vague:
+        if m_cp >= MODEL_MIN_MARGIN:
+            category, c_src = m_cat, "model"
+    elif rules.rule is not None and rules.rule not in DECISIVE_RULES and m_cat != category and m_cp >= MODEL_MARGIN:
+        category, c_src = m_cat, "model"
+    if rules.vague or rules.line_fixed:
+        return category, line, c_src, l_src
+    if rules.rule is None or (m_line != line and m_lp >= MODEL_MARGIN):
+        line, l_src = m_line, "model"
+    return category, line, c_src, l_src
+
+
+def classify_rules_only(text: str) -> Tuple[str, str, str]:
+    """(category, business_line, priority) from the keyword rules alone (no learned model)."""
+    d = rule_decision(text)
+    return d.category, d.business_line, "high" if d.high else "normal"
+
+
+def classify(text: str) -> Tuple[str, str, str]:
+    """(category, business_line, priority) of a complaint text (docs/taxonomy.md): the keyword
+    rules, with the learned model where they are not decisive. Priority stays rule-based."""
+    d = rule_decision(text)
+    category, business_line, _, _ = combine(d, _model_prediction(text))
+    return category, business_line, "high" if d.high else "normal"
 
 
 def case_kind(category: Optional[str], business_line: Optional[str], text: str) -> str:
@@ -241,3 +348,8 @@ def business_line_label(code: Optional[str]) -> str:
 
 def priority_label(code: Optional[str]) -> str:
     return taxonomy().priority_labels.get(code or "normal", "普通")
+
+
+# Importing the model module inside `rasa run actions` starts its training in the background
+# while the server starts (classify_model._warm_up_on_action_server).
+from actions import classify_model as _classify_model  # noqa: E402,F401
