@@ -9,3 +9,7 @@
   loaded, so keep only dictionary files there). ``branch.txt`` in it is generated from
   ``data/nlu/lookups/branch.yml`` by ``python -m bot.nlu.sync_dict``.
 """
+
+# Rasa imports this package whenever it loads a model with our components: install the
+# behaviour-preserving speed fixes for the Rasa server (see bot/rasa_patches.py).
+from bot import rasa_patches  # noqa: E402,F401
