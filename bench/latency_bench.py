@@ -47,6 +47,24 @@ ANSWERS = {
 VANILLA_SCRIPT = ["hello", "I am feeling sad", "yes", "thanks", "bye"]
 
 
+# Our stack as `make run` starts it, and as production runs it (design.md "Scale-out"): the
+# PostgreSQL tracker store and case desk, the Redis lock store, and two Sanic workers in Rasa.
+SETUPS = {
+    "embedded": lambda: {},
+    "production": lambda: {
+        "CASEDESK_DB_URL": "postgresql+asyncpg://postgres@127.0.0.1:5432/test",
+        "CASEDESK_DB_SCHEMA": f"bench_{os.getpid()}",
+        "TRACKER_DB_URL": "postgresql://postgres@127.0.0.1:5432/test",
+        "LOCK_STORE_TYPE": "redis",
+        "SANIC_WORKERS": "2",
+    },
+}
+SETUP_TEXT = {
+    "embedded": "SQLite tracker store and case desk, in-memory lock store, 1 Rasa worker",
+    "production": "PostgreSQL tracker store and case desk, Redis lock store, 2 Rasa workers",
+}
+
+
 def percentile(values: list[float], q: float) -> float:
     values = sorted(values)
     k = max(0, min(len(values) - 1, round(q / 100 * (len(values) - 1))))
@@ -124,6 +142,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--conversations", type=int, default=40)
     ap.add_argument("--concurrency", type=int, nargs="+", default=[1, 20])
+    ap.add_argument("--setups", nargs="+", default=["embedded", "production"],
+                    choices=sorted(SETUPS), help="which set-ups of our stack to measure")
     args = ap.parse_args()
     bench_dir = ROOT / "var/bench"
     bench_dir.mkdir(parents=True, exist_ok=True)
@@ -154,21 +174,28 @@ def main() -> None:
         os.killpg(vanilla.pid, 15)
         vanilla.wait()
 
-    with tempfile.TemporaryDirectory() as tmp:
-        stack = Stack(Path(tmp))
-        t0 = time.perf_counter()
-        stack.start_all()
-        ours_load = time.perf_counter() - t0
-        try:
-            url = f"{stack.rasa_url}/webhooks/rest/webhook"
-            for c in args.concurrency:
-                rows.append(("投诉受理助手 (cases filed)", c, asyncio.run(
-                    drive(url, our_conversation, args.conversations, c, "o"))))
-        finally:
-            stack.stop_all()
+    loads = {}
+    for setup in args.setups:
+        with tempfile.TemporaryDirectory() as tmp:
+            stack = Stack(Path(tmp), **SETUPS[setup]())
+            t0 = time.perf_counter()
+            stack.start_all()
+            loads[setup] = time.perf_counter() - t0
+            try:
+                url = f"{stack.rasa_url}/webhooks/rest/webhook"
+                for c in args.concurrency:
+                    rows.append((f"ours, {setup}", c, asyncio.run(
+                        drive(url, our_conversation, args.conversations, c, f"o{setup[0]}"))))
+            finally:
+                stack.stop_all()
+                stack.drop_casedesk_schema()
 
     print()
-    print(f"model load + start: ours {ours_load:.1f} s (3 processes), vanilla {vanilla_load:.1f} s")
+    print("ours: every conversation files a case with the case desk.")
+    for setup, text in SETUP_TEXT.items():
+        if setup in loads:
+            print(f"  {setup}: {text}; load + start {loads[setup]:.1f} s")
+    print(f"vanilla rasa init: in-memory tracker, no action server; load + start {vanilla_load:.1f} s")
     print(f"{'bot':<28}{'conc':>5}{'convs ok':>10}{'msgs':>6}{'msg/s':>8}{'p50 ms':>8}{'p95 ms':>8}")
     for name, c, r in rows:
         print(f"{name:<28}{c:>5}{r['ok']:>5}/{r['total']:<4}{r['messages']:>6}"

@@ -143,6 +143,18 @@ class Stack:
         for name in reversed(PROCESSES):
             self.stop(name)
 
+    def drop_casedesk_schema(self) -> None:
+        """Each run's PostgreSQL case desk lives in a schema of its own; leave the shared
+        database clean."""
+        schema = self.env.get("CASEDESK_DB_SCHEMA")
+        url = self.env.get("CASEDESK_DB_URL", "")
+        if not schema or not url.startswith("postgresql"):
+            return
+        import psycopg2
+
+        with psycopg2.connect(url.replace("+asyncpg", "")) as conn, conn.cursor() as cur:
+            cur.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
     # -- talking to it ---------------------------------------------------------------
     def say(self, sender: str, text: str, timeout: float = 30) -> list[str]:
         """One customer message over the REST channel; returns the bot's text replies."""

@@ -37,3 +37,4 @@ def stack(request, tmp_path_factory):
         raise
     yield s
     s.stop_all()
+    s.drop_casedesk_schema()
