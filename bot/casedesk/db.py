@@ -178,20 +178,8 @@ def overdue_clause(now: datetime) -> Any:
     return and_(Case.next_due_at.isnot(None), Case.next_due_at < now)
 
 
-def _sla_state(case: Case) -> domain.SlaState:
-    return domain.SlaState(
-        status=Status(case.status),
-        contact_due_at=case.contact_due_at,
-        reply_due_at=case.reply_due_at,
-        decision_due_at=case.decision_due_at,
-        contacted_at=case.contacted_at,
-        replied_at=case.replied_at,
-        resolved_at=case.resolved_at,
-    )
-
-
 def _refresh_next_due(case: Case) -> None:
-    case.next_due_at = domain.next_due_at(_sla_state(case))
+    case.next_due_at = domain.next_due_at(case.sla_state())
 
 
 def _filters(q: ListQuery, now: datetime) -> List[Any]:

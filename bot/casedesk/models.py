@@ -26,6 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, declarative_base
 from sqlalchemy.types import TypeDecorator
 
+from . import domain
+
 Base: Any = declarative_base()
 
 
@@ -124,6 +126,18 @@ class Case(Base):
 
     created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
     updated_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+
+    def sla_state(self) -> "domain.SlaState":
+        """The SLA clock of this case, for the rules in domain.py."""
+        return domain.SlaState(
+            status=domain.Status(self.status),
+            contact_due_at=self.contact_due_at,
+            reply_due_at=self.reply_due_at,
+            decision_due_at=self.decision_due_at,
+            contacted_at=self.contacted_at,
+            replied_at=self.replied_at,
+            resolved_at=self.resolved_at,
+        )
 
 
 class TranscriptTurn(Base):

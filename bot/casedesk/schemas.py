@@ -527,15 +527,7 @@ def format_amount(fen: Optional[int]) -> Optional[str]:
 
 
 def sla_view(case: Case, now: datetime) -> Dict[str, Any]:
-    state = domain.SlaState(
-        status=Status(case.status),
-        contact_due_at=case.contact_due_at,
-        reply_due_at=case.reply_due_at,
-        decision_due_at=case.decision_due_at,
-        contacted_at=case.contacted_at,
-        replied_at=case.replied_at,
-        resolved_at=case.resolved_at,
-    )
+    state = case.sla_state()
     return {
         "next_due_at": local_iso(case.next_due_at),
         "contact_due_at": local_iso(case.contact_due_at),
