@@ -78,6 +78,8 @@ class Role(StrEnum):
     CUSTOMER = "customer"
     BOT = "bot"
     AGENT = "agent"
+    # an agent's internal note: in the transcript for colleagues, never sent to the customer
+    NOTE = "note"
 
 
 STATUS_LABELS: Dict[Status, str] = {

@@ -11,6 +11,7 @@ from .crypto import PiiCipher
 from .db import db_context
 from .domain import mask_text
 from .middlewares import setup_middlewares
+from .rasa_bridge import rasa_context
 from .routes import setup_routes
 from .settings import Settings, load_settings
 
@@ -22,6 +23,8 @@ def init_app(settings: Optional[Settings] = None) -> web.Application:
     app[CIPHER_KEY] = PiiCipher(settings.secret_key)
     # migrations, then the engine, for the app's whole life
     app.cleanup_ctx.append(db_context)
+    # after the database: the Rasa client and the handoff sync loop that uses both
+    app.cleanup_ctx.append(rasa_context)
     setup_routes(app)
     setup_middlewares(app)
     return app

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -153,9 +154,14 @@ class TranscriptTurn(Base):
         Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False
     )
     turn_key: Mapped[Optional[str]] = Column(String(64))
+    # customer | bot | agent | note (an agent's internal note, never sent to the customer)
     role: Mapped[str] = Column(String(16), nullable=False)
     text: Mapped[str] = Column(Text, nullable=False)
     at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    # console user who wrote an agent turn or note
+    author: Mapped[Optional[str]] = Column(String(64))
+    # agent turns only: sent | failed (the channel did not take it; the console shows it)
+    delivery: Mapped[Optional[str]] = Column(String(16))
 
 
 class CaseEvent(Base):
@@ -202,3 +208,71 @@ class CaseCounter(Base):
 
     day: Mapped[str] = Column(String(8), primary_key=True)
     value: Mapped[int] = Column(Integer, nullable=False)
+
+
+class Handoff(Base):
+    """A conversation handed from the bot to a person (design.md, "Escalation and handoff").
+
+    waiting (in the live queue) → active (an agent claimed it) → closed, where `outcome` says
+    whether the agent released it back to the bot or closed the conversation.
+    """
+
+    __tablename__ = "handoffs"
+    __table_args__ = (
+        # the action server's outbox retries with the same key: one handoff per request
+        UniqueConstraint("conversation_id", "request_id", name="uq_handoffs_conversation_request"),
+        Index("ix_handoffs_status_priority", "status", "priority", "created_at"),
+        Index("ix_handoffs_conversation", "conversation_id", "created_at"),
+    )
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = Column(String(128), nullable=False)
+    request_id: Mapped[str] = Column(String(64), nullable=False)
+    case_id: Mapped[int] = Column(Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False)
+    channel: Mapped[str] = Column(String(16), nullable=False)
+    reason: Mapped[str] = Column(String(16), nullable=False)
+    # the cues that fired (keywords, never the customer's own words around them)
+    signals: Mapped[List[str]] = Column(JSON, nullable=False, default=list)
+    priority: Mapped[str] = Column(String(8), nullable=False)
+    status: Mapped[str] = Column(String(16), nullable=False)
+    outcome: Mapped[Optional[str]] = Column(String(16))
+    claimed_by: Mapped[Optional[str]] = Column(String(64))
+    # Rasa tracker timestamp of the last customer message copied into the transcript
+    synced_until: Mapped[Optional[float]] = Column(Float)
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    claimed_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
+    closed_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
+    updated_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+
+
+class ConsoleUser(Base):
+    """A person who signs in to the console: agent, supervisor or trainer."""
+
+    __tablename__ = "console_users"
+    __table_args__ = (UniqueConstraint("username", name="uq_console_users_username"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    username: Mapped[str] = Column(String(64), nullable=False)
+    display_name: Mapped[str] = Column(String(64), nullable=False)
+    password_hash: Mapped[str] = Column(String(255), nullable=False)
+    role: Mapped[str] = Column(String(16), nullable=False)
+    # the branch the user works at: confidential complaints about it are hidden from them
+    branch: Mapped[Optional[str]] = Column(String(128))
+    active: Mapped[bool] = Column(Boolean, nullable=False, default=True)
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+
+
+class ConsoleSession(Base):
+    """A signed-in browser. Only a hash of the cookie's token is stored, so a copy of the
+    database does not let anyone sign in."""
+
+    __tablename__ = "console_sessions"
+    __table_args__ = (Index("ix_console_sessions_expires", "expires_at"),)
+
+    token_hash: Mapped[str] = Column(String(64), primary_key=True)
+    user_id: Mapped[int] = Column(
+        Integer, ForeignKey("console_users.id", ondelete="CASCADE"), nullable=False
+    )
+    csrf_token: Mapped[str] = Column(String(64), nullable=False)
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    expires_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)

@@ -128,7 +128,7 @@ def build_openapi() -> Dict[str, Any]:
     unauthorized = _error("缺少或错误的 Bearer 令牌")
     not_found = _error("案件不存在")
     too_large = _error("请求体超过 256 KiB")
-    return {
+    doc: Dict[str, Any] = {
         "openapi": "3.0.3",
         "info": {
             "title": "投诉受理 案件台 (case desk) API",
@@ -181,7 +181,7 @@ def build_openapi() -> Dict[str, Any]:
                                 "properties": {
                                     "at": {"type": "string", "format": "date-time"},
                                     "actor": _STR,
-                                    "kind": {"type": "string", "enum": ["created", "status", "correction", "assign", "extend", "flag", "note"]},
+                                    "kind": {"type": "string", "enum": ["created", "status", "correction", "assign", "extend", "flag", "note", "handoff"]},
                                     "field": _NSTR,
                                     "old_value": _NSTR,
                                     "new_value": _NSTR,
@@ -329,6 +329,200 @@ def build_openapi() -> Dict[str, Any]:
                         "413": too_large,
                     },
                 },
+            },
+        },
+    }
+    doc["components"]["schemas"].update(HANDOFF_SCHEMAS)
+    doc["paths"].update(_handoff_paths(bad, unauthorized, too_large))
+    return doc
+
+
+# ---------------------------------------------------------------------------------------------
+# Handoffs
+
+HANDOFF_STATUS = {"type": "string", "enum": ["waiting", "active", "closed"]}
+HANDOFF_ID_PARAM = {
+    "name": "handoff_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1},
+}
+_TIME = {"type": "string", "format": "date-time"}
+
+HANDOFF_SCHEMAS: Dict[str, Any] = {
+    "HandoffCreate": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["conversation_id", "request_id", "channel", "reason"],
+        "description": "case_no（本会话已立案）与 case（随转人工立案）二者必填其一",
+        "properties": {
+            "conversation_id": {"type": "string", "maxLength": 128},
+            "request_id": {"type": "string", "maxLength": 64, "description": "重试键：同一会话内相同 request_id 只转一次"},
+            "channel": _enum(Channel),
+            "reason": _enum(HandoffReason),
+            "signals": {"type": "array", "items": {"type": "string", "maxLength": 32}, "maxItems": 20},
+            "case_no": {"type": "string", "pattern": "^TS\\d{14,}$"},
+            "case": {
+                "type": "object",
+                "additionalProperties": False,
+                "description": "同 POST /api/cases 的请求体，但不含 conversation_id、channel；均可缺省（description 缺省时填占位说明，intake_id 缺省为 request_id）",
+                "properties": {
+                    "intake_id": {"type": "string", "maxLength": 64},
+                    **CORRECTABLE,
+                    "transcript": {"type": "array", "items": _ref("Turn"), "maxItems": 1000},
+                },
+            },
+        },
+    },
+    "HandoffOpened": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "status": HANDOFF_STATUS,
+            "case_no": _STR,
+            "position": {"type": "integer", "description": "在等待队列中的位置（从 1 起）；非等待状态为 0"},
+            "expected_wait_minutes": {"type": "integer", "description": "position × CASEDESK_MINUTES_PER_HANDOFF，至少 1"},
+            "created": {"type": "boolean"},
+        },
+    },
+    "HandoffSummary": {
+        "type": "object",
+        "description": "队列视图；case 中姓名、手机号为脱敏值",
+        "properties": {
+            "id": {"type": "integer"},
+            "conversation_id": _STR,
+            "case_no": _STR,
+            "reason": _enum(HandoffReason),
+            "signals": {"type": "array", "items": _STR},
+            "status": HANDOFF_STATUS,
+            "outcome": {"type": "string", "enum": ["released", "closed"], "nullable": True},
+            "priority": _enum(Priority),
+            "channel": _enum(Channel),
+            "claimed_by": _NSTR,
+            "created_at": _TIME,
+            "claimed_at": _NTIME,
+            "closed_at": _NTIME,
+            "updated_at": _TIME,
+            "waiting_seconds": {"type": "integer", "description": "客户等待人工的秒数（至接入或结束）"},
+            "case": {
+                "type": "object",
+                "properties": {
+                    "case_no": _STR,
+                    "category": _enum(Category),
+                    "business_line": _enum(BusinessLine),
+                    "customer_name": _NSTR,
+                    "phone": _NSTR,
+                    "branch": _NSTR,
+                    "confidential": {"type": "boolean"},
+                    "summary": _STR,
+                },
+            },
+        },
+    },
+    "HandoffTurn": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "role": _enum(Role),
+            "text": _STR,
+            "at": _TIME,
+            "turn_key": _NSTR,
+            "author": _NSTR,
+            "delivery": {"type": "string", "enum": ["sent", "failed"], "nullable": True},
+        },
+    },
+    "HandoffDetail": {
+        "allOf": [
+            _ref("HandoffSummary"),
+            {"type": "object", "properties": {"transcript": {"type": "array", "items": _ref("HandoffTurn")}}},
+        ]
+    },
+    "HandoffList": {
+        "type": "object",
+        "properties": {"items": {"type": "array", "items": _ref("HandoffSummary")}, "total": {"type": "integer"}},
+    },
+    "AgentMessage": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["text"],
+        "properties": {
+            "text": {"type": "string", "minLength": 1, "maxLength": 2000},
+            "internal": {"type": "boolean", "default": False, "description": "true：内部备注，不发送给客户"},
+        },
+    },
+}
+
+
+def _handoff_paths(bad: Dict[str, Any], unauthorized: Dict[str, Any], too_large: Dict[str, Any]) -> Dict[str, Any]:
+    not_found = _error("转人工会话不存在")
+    conflict = _error("会话已结束（handoff_closed）或已由其他坐席接入（handoff_claimed）")
+    rasa_down = _error("对话机器人（Rasa）暂不可用；会话保持原状态（rasa_unavailable）")
+    actor = "操作坐席取自 X-Actor 头。"
+    return {
+        "/api/handoffs": {
+            "post": {
+                "summary": "转人工：立案或更新案件（高优先级、转人工原因），进入人工队列；按 (conversation_id, request_id) 幂等，会话已有未结转人工时返回该转人工",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("HandoffCreate")}}},
+                "responses": {
+                    "201": _ok("已转人工", "HandoffOpened"),
+                    "200": _ok("重复请求或会话已在转人工中：返回原转人工", "HandoffOpened"),
+                    "400": bad,
+                    "401": unauthorized,
+                    "404": _error("case_no 对应的案件不存在"),
+                    "409": _error("案件不属于该会话（case_conversation_mismatch）"),
+                    "413": too_large,
+                },
+            },
+            "get": {
+                "summary": "人工队列：等待中在前，其次处理中；高优先级在前；等待最久在前（脱敏）",
+                "parameters": [
+                    {"name": "status", "in": "query", "schema": _STR, "description": "可逗号分隔多个：waiting,active,closed"},
+                    {"name": "conversation_id", "in": "query", "schema": _STR},
+                ],
+                "responses": {"200": _ok("列表", "HandoffList"), "400": bad, "401": unauthorized},
+            },
+        },
+        "/api/handoffs/{handoff_id}": {
+            "parameters": [HANDOFF_ID_PARAM],
+            "get": {
+                "summary": "单个转人工及完整对话记录；每次读取写审计",
+                "responses": {"200": _ok("转人工", "HandoffDetail"), "401": unauthorized, "404": not_found},
+            },
+        },
+        "/api/handoffs/{handoff_id}/claim": {
+            "parameters": [HANDOFF_ID_PARAM],
+            "post": {
+                "summary": "接入（waiting → active）。" + actor + "同一坐席重复接入无副作用",
+                "responses": {"200": _ok("已接入", "HandoffSummary"), "400": bad, "401": unauthorized, "404": not_found, "409": conflict},
+            },
+        },
+        "/api/handoffs/{handoff_id}/messages": {
+            "parameters": [HANDOFF_ID_PARAM],
+            "post": {
+                "summary": "坐席回复（经 Rasa 发到客户所在渠道；等待中的会话随之接入）或内部备注（internal=true，不发送）。" + actor,
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("AgentMessage")}}},
+                "responses": {
+                    "201": _ok("已记录；delivery 为 sent 或 failed（渠道未接收，可重发）", "HandoffTurn"),
+                    "400": bad,
+                    "401": unauthorized,
+                    "404": not_found,
+                    "409": conflict,
+                    "413": too_large,
+                },
+            },
+        },
+        "/api/handoffs/{handoff_id}/release": {
+            "parameters": [HANDOFF_ID_PARAM],
+            "post": {
+                "summary": "交还机器人（outcome=released）。" + actor,
+                "responses": {"200": _ok("已结束", "HandoffSummary"), "400": bad, "401": unauthorized, "404": not_found, "409": conflict, "503": rasa_down},
+            },
+        },
+        "/api/handoffs/{handoff_id}/close": {
+            "parameters": [HANDOFF_ID_PARAM],
+            "post": {
+                "summary": "结束会话（outcome=closed；机器人致结束语并重置会话）。" + actor,
+                "responses": {"200": _ok("已结束", "HandoffSummary"), "400": bad, "401": unauthorized, "404": not_found, "409": conflict, "503": rasa_down},
             },
         },
     }

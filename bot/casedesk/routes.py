@@ -1,11 +1,10 @@
 """The case desk at a glance: every route it serves.
 
-`/api/handoffs` (live agent queue) comes with the handoff issue: its handlers go in a
-`handoffs.py` view module and its routes below the cases.
+`/api/handoffs` (live agent queue): handlers in `handoff_views.py`, rules in `handoffs.py`.
 """
 from aiohttp import web
 
-from . import chat, views
+from . import chat, handoff_views, views
 
 
 def setup_routes(app: web.Application) -> None:
@@ -24,3 +23,17 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post(
         "/api/cases/{case_no}/transcript", views.append_transcript, name="cases.transcript"
     )
+
+    app.router.add_post("/api/handoffs", handoff_views.open_handoff, name="handoffs.open")
+    app.router.add_get("/api/handoffs", handoff_views.list_handoffs, name="handoffs.list")
+    app.router.add_get("/api/handoffs/{handoff_id}", handoff_views.get_handoff, name="handoffs.get")
+    app.router.add_post(
+        "/api/handoffs/{handoff_id}/claim", handoff_views.claim, name="handoffs.claim"
+    )
+    app.router.add_post(
+        "/api/handoffs/{handoff_id}/messages", handoff_views.post_message, name="handoffs.messages"
+    )
+    app.router.add_post(
+        "/api/handoffs/{handoff_id}/release", handoff_views.release, name="handoffs.release"
+    )
+    app.router.add_post("/api/handoffs/{handoff_id}/close", handoff_views.close, name="handoffs.close")

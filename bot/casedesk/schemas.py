@@ -619,3 +619,225 @@ def case_detail(
         ],
     )
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Handoffs (design.md, "Escalation and handoff")
+
+HANDOFF_LABELS: Dict[str, str] = {
+    "request_id": "请求编号",
+    "reason": "转人工原因",
+    "signals": "升级信号",
+    "case_no": "案件编号",
+    "case": "案件信息",
+    "internal": "是否内部备注",
+    "since": "转人工时间戳",
+}
+LABELS.update({k: v for k, v in HANDOFF_LABELS.items() if k not in ("reason",)})
+
+HANDOFF_FIELDS = ("conversation_id", "request_id", "channel", "reason", "signals", "case_no", "case", "since")
+# the case sub-object is a POST /api/cases body without what the handoff itself carries
+HANDOFF_CASE_FIELDS = tuple(f for f in CREATE_FIELDS if f not in ("conversation_id", "channel"))
+MAX_SIGNALS = 20
+MAX_SIGNAL_CHARS = 32
+MAX_MESSAGE_CHARS = 2000
+# a case filed at handoff time may have no description yet: the agent completes it later
+HANDOFF_PLACEHOLDER_DESCRIPTION = "（客户在描述投诉内容前转人工，详见对话记录）"
+
+
+@dataclass
+class NewHandoff:
+    conversation_id: str
+    request_id: str
+    channel: Channel
+    reason: HandoffReason
+    signals: List[str] = field(default_factory=list)
+    case_no: Optional[str] = None
+    # parsed case sub-object, conversation_id/channel/handoff_reason/signals already filled in
+    case: Optional[NewCase] = None
+    # Rasa timestamp of the message that triggered the handoff: customer messages after it are
+    # copied to the agent, also when the handoff reaches the desk late (outbox after an outage)
+    since: Optional[float] = None
+
+
+def _handoff_signals(body: Mapping[str, Any]) -> List[str]:
+    value = body.get("signals")
+    if value is None:
+        return []
+    hint = f"必须是不超过 {MAX_SIGNALS} 项、每项不超过 {MAX_SIGNAL_CHARS} 个字符的文本列表"
+    if not isinstance(value, list) or len(value) > MAX_SIGNALS:
+        raise _invalid("signals", hint)
+    out: List[str] = []
+    for item in value:
+        if not isinstance(item, str) or len(item.strip()) > MAX_SIGNAL_CHARS:
+            raise _invalid("signals", hint)
+        item = _clean("signals", item, MAX_SIGNAL_CHARS)
+        if item and item not in out:
+            out.append(item)
+    return out
+
+
+def parse_new_handoff(body: Mapping[str, Any], now: datetime) -> NewHandoff:
+    _check_unknown(body, HANDOFF_FIELDS)
+    conversation_id = text_field(body, "conversation_id", 128, required=True)
+    request_id = text_field(body, "request_id", 64, required=True)
+    channel = enum_field(body, "channel", Channel, required=True)
+    try:
+        reason = enum_field(body, "reason", HandoffReason, required=True)
+    except BadRequest as exc:
+        # "reason" is labelled for extensions (延期原因); here it is the handoff's reason
+        raise BadRequest(exc.message.replace(_label("reason"), "“转人工原因”（reason）"), code=exc.code)
+    signals = _handoff_signals(body)
+    case_no = text_field(body, "case_no", 24)
+    if case_no is not None and not domain.CASE_NO_RE.match(case_no):
+        raise _invalid("case_no", "格式不正确，应如 TS20261122000123")
+    raw_case = body.get("case")
+    if raw_case is not None and not isinstance(raw_case, dict):
+        raise _invalid("case", "必须是 JSON 对象")
+    if case_no is None and raw_case is None:
+        raise BadRequest(
+            f"请提供{_label('case_no')}或{_label('case')}其中之一，请补充后重试。",
+            code="missing_field",
+        )
+    case: Optional[NewCase] = None
+    if raw_case is not None and case_no is None:
+        _check_unknown(raw_case, HANDOFF_CASE_FIELDS)
+        filled = dict(raw_case)
+        filled.update(conversation_id=conversation_id, channel=channel.value)  # type: ignore[union-attr]
+        # the retry key of the handoff doubles as the intake key of its case, so a retried
+        # handoff never files a second case
+        if not isinstance(filled.get("intake_id"), str) or not filled["intake_id"].strip():
+            filled["intake_id"] = request_id
+        if not isinstance(filled.get("description"), str) or not filled["description"].strip():
+            filled["description"] = HANDOFF_PLACEHOLDER_DESCRIPTION
+        case = parse_new_case(filled, now)
+        case.handoff_reason = reason
+        case.priority = Priority.HIGH
+        case.escalation_signals = merge_signals(case.escalation_signals, signals)
+    since = body.get("since")
+    if since is not None and (
+        isinstance(since, bool) or not isinstance(since, (int, float, Decimal)) or not 0 <= since < 1e11
+    ):
+        raise _invalid("since", "必须是 Unix 时间戳（秒）")
+    return NewHandoff(
+        since=float(since) if since is not None else None,
+        conversation_id=conversation_id,  # type: ignore[arg-type]
+        request_id=request_id,  # type: ignore[arg-type]
+        channel=channel,  # type: ignore[arg-type]
+        reason=reason,  # type: ignore[arg-type]
+        signals=signals,
+        case_no=case_no,
+        case=case,
+    )
+
+
+def merge_signals(current: Sequence[str], new: Sequence[str]) -> List[str]:
+    out = list(current or [])
+    for item in new:
+        if item not in out:
+            out.append(item)
+    return out[: MAX_SIGNALS * 2]
+
+
+def message_text(value: Any, name: str = "text") -> str:
+    """An agent's reply or note: what the console and the API both accept."""
+    if not isinstance(value, str):
+        raise _invalid(name, "必须是文本") if value is not None else _missing(name)
+    if "\x00" in value:
+        raise _invalid(name, "包含不允许的字符")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _invalid(name, "包含无法识别的字符")
+    value = value.strip()
+    if not value:
+        raise BadRequest("消息内容不能为空，请输入后再发送。", code="missing_field")
+    if len(value) > MAX_MESSAGE_CHARS:
+        raise BadRequest(
+            f"消息过长（最多 {MAX_MESSAGE_CHARS} 个字符），请分段发送。", code="invalid_value"
+        )
+    return value
+
+
+@dataclass
+class AgentMessage:
+    text: str
+    internal: bool = False
+
+
+def parse_agent_message(body: Mapping[str, Any]) -> AgentMessage:
+    _check_unknown(body, ("text", "internal"))
+    return AgentMessage(text=message_text(body.get("text")), internal=bool_field(body, "internal"))
+
+
+HANDOFF_STATUSES = ("waiting", "active", "closed")
+HANDOFF_LIST_PARAMS = ("status", "conversation_id")
+
+
+@dataclass
+class HandoffQuery:
+    statuses: List[str] = field(default_factory=list)
+    conversation_id: Optional[str] = None
+
+
+def parse_handoff_query(query: MultiMapping[str]) -> HandoffQuery:
+    unknown = [k for k in query.keys() if k not in HANDOFF_LIST_PARAMS]
+    if unknown:
+        names = "、".join(f"“{k}”" for k in dict.fromkeys(unknown))
+        raise BadRequest(f"抱歉，无法识别查询参数 {names}，请核对参数名称。", code="unknown_field")
+    statuses: List[str] = []
+    for raw in query.getall("status", []):
+        for part in raw.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if part not in HANDOFF_STATUSES:
+                raise _invalid("status", f"取值无效，可选值为：{', '.join(HANDOFF_STATUSES)}")
+            if part not in statuses:
+                statuses.append(part)
+    return HandoffQuery(statuses=statuses, conversation_id=_query_text(query, "conversation_id", 128))
+
+
+def turn_view(t: TranscriptTurn) -> Dict[str, Any]:
+    return {
+        "id": t.id,
+        "role": t.role,
+        "text": t.text,
+        "at": local_iso(t.at),
+        "turn_key": t.turn_key,
+        "author": t.author,
+        "delivery": t.delivery,
+    }
+
+
+def handoff_summary(handoff: Any, case: Case, now: datetime) -> Dict[str, Any]:
+    """The queue's view of a handoff with its case: masked, so lists can go anywhere."""
+    end = handoff.claimed_at if handoff.claimed_at is not None else (handoff.closed_at or now)
+    return {
+        "id": handoff.id,
+        "conversation_id": handoff.conversation_id,
+        "case_no": case.case_no,
+        "reason": handoff.reason,
+        "signals": list(handoff.signals or []),
+        "status": handoff.status,
+        "outcome": handoff.outcome,
+        "priority": handoff.priority,
+        "channel": handoff.channel,
+        "claimed_by": handoff.claimed_by,
+        "created_at": local_iso(handoff.created_at),
+        "claimed_at": local_iso(handoff.claimed_at),
+        "closed_at": local_iso(handoff.closed_at),
+        "updated_at": local_iso(handoff.updated_at),
+        # time the customer waited (or is waiting) for a person
+        "waiting_seconds": max(0, int((end - handoff.created_at).total_seconds())),
+        "case": {
+            "case_no": case.case_no,
+            "category": case.category,
+            "business_line": case.business_line,
+            "customer_name": case.customer_name_masked,
+            "phone": case.phone_masked,
+            "branch": case.branch,
+            "confidential": case.confidential,
+            "summary": (domain.mask_text(case.description) or "")[:SUMMARY_CHARS],
+        },
+    }

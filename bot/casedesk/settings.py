@@ -18,6 +18,10 @@ from dotenv import dotenv_values
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_ENV_FILE = REPO_ROOT / ".env"
 DEFAULT_DB_URL = "sqlite+aiosqlite:///var/casedesk.db"
+DEFAULT_RASA_URL = "http://127.0.0.1:5005"
+# read from the environment / .env besides the CASEDESK_* keys: Rasa's own settings are shared
+# with the Rasa server and the action server, so they keep Rasa's names
+RASA_KEYS = ("RASA_URL", "RASA_TOKEN")
 MAX_BODY_BYTES = 256 * 1024
 
 _SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -39,6 +43,17 @@ class Settings:
     client_max_size: int = MAX_BODY_BYTES
     db_pool_size: int = 5
     sqlite_busy_timeout_ms: int = 15000
+    # Rasa's HTTP API (rasa run --enable-api --auth-token): the handoff bridge talks to it
+    rasa_url: str = DEFAULT_RASA_URL
+    rasa_token: Optional[str] = field(default=None, repr=False)
+    # a slow Rasa must not hold an agent's click (or the sync loop) for long
+    rasa_timeout_seconds: float = 5.0
+    # how often customer messages of open handoffs are copied from Rasa; 0 turns the loop off
+    handoff_sync_seconds: float = 0.5
+    # the expected wait told to a customer: place in the queue × this
+    minutes_per_handoff: int = 3
+    # console cookies get `Secure` (CASEDESK_COOKIE_SECURE=1) when the desk is served over TLS
+    cookie_secure: bool = False
     # injectable so SLA, repeat and group windows can be tested without waiting for days
     clock: Callable[[], datetime] = field(default=utc_now, repr=False, compare=False)
 
@@ -49,7 +64,10 @@ class Settings:
             raise ValueError("CASEDESK_SECRET_KEY must be at least 16 characters")
         if self.db_schema is not None and not _SCHEMA_RE.match(self.db_schema):
             raise ValueError("CASEDESK_DB_SCHEMA must be a lower-case SQL identifier")
+        if self.handoff_sync_seconds < 0 or self.minutes_per_handoff < 1:
+            raise ValueError("CASEDESK_HANDOFF_SYNC_SECONDS must be ≥ 0, CASEDESK_MINUTES_PER_HANDOFF ≥ 1")
         object.__setattr__(self, "db_url", resolve_db_url(self.db_url))
+        object.__setattr__(self, "rasa_url", self.rasa_url.rstrip("/"))
 
 
 def resolve_db_url(url: str) -> str:
@@ -93,7 +111,9 @@ def load_settings(
     if env_file.exists():
         values.update(dotenv_values(env_file))
     # the process environment wins over the file, as with dotenv's override=False
-    values.update({k: v for k, v in environ.items() if k.startswith("CASEDESK_")})
+    values.update(
+        {k: v for k, v in environ.items() if k.startswith("CASEDESK_") or k in RASA_KEYS}
+    )
     _ensure_secrets(env_file, values)
     return Settings(
         token=values["CASEDESK_TOKEN"],
@@ -102,4 +122,9 @@ def load_settings(
         db_schema=values.get("CASEDESK_DB_SCHEMA") or None,
         host=values.get("CASEDESK_HOST") or "127.0.0.1",
         port=int(values.get("CASEDESK_PORT") or 8000),
+        rasa_url=values.get("RASA_URL") or DEFAULT_RASA_URL,
+        rasa_token=values.get("RASA_TOKEN") or None,
+        handoff_sync_seconds=float(values.get("CASEDESK_HANDOFF_SYNC_SECONDS") or 0.5),
+        minutes_per_handoff=int(values.get("CASEDESK_MINUTES_PER_HANDOFF") or 3),
+        cookie_secure=values.get("CASEDESK_COOKIE_SECURE") == "1",
     )

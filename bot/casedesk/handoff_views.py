@@ -1,0 +1,106 @@
+"""HTTP handlers of /api/handoffs: parse (schemas), act (handoffs), answer (schemas).
+
+The action server opens handoffs here; services acting for an agent name them in `X-Actor`.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict
+
+from aiohttp import web
+
+from . import handoffs, schemas
+from .appkeys import CIPHER_KEY, SETTINGS_KEY
+from .db import DB_KEY
+from .errors import NotFound
+from .middlewares import actor_of
+from .rasa_bridge import RASA_KEY
+from .views import _body, _json, _now
+
+# ids beyond this are not ours (and would overflow the INTEGER column on PostgreSQL)
+MAX_ID = 2**31 - 1
+
+
+def _handoff_id(request: web.Request) -> int:
+    raw = request.match_info["handoff_id"]
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 10 or not 0 < int(raw) <= MAX_ID:
+        raise NotFound(f"未找到转人工会话 {raw[:32]}，请核对编号。", code="handoff_not_found")
+    return int(raw)
+
+
+async def open_handoff(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS_KEY]
+    now = _now(request)
+    body = schemas.parse_new_handoff(await _body(request), now)
+    handoff, case, created = await handoffs.open_handoff(
+        request.app[DB_KEY], request.app[CIPHER_KEY], body, now,
+        actor=actor_of(request), remote=request.remote,
+    )
+    position = await handoffs.queue_position(request.app[DB_KEY], handoff)
+    answer: Dict[str, Any] = {
+        "id": handoff.id,
+        "status": handoff.status,
+        "case_no": case.case_no,
+        "position": position,
+        "expected_wait_minutes": handoffs.expected_wait_minutes(position, settings.minutes_per_handoff),
+        "created": created,
+    }
+    return _json(answer, status=201 if created else 200)
+
+
+async def list_handoffs(request: web.Request) -> web.Response:
+    query = schemas.parse_handoff_query(request.query)
+    now = _now(request)
+    items = await handoffs.list_handoffs(
+        request.app[DB_KEY], status=query.statuses or None, conversation_id=query.conversation_id
+    )
+    return _json({"items": [schemas.handoff_summary(h, c, now) for h, c in items], "total": len(items)})
+
+
+async def get_handoff(request: web.Request) -> web.Response:
+    handoff, case, turns = await handoffs.read_handoff(
+        request.app[DB_KEY], _handoff_id(request), actor_of(request), request.remote
+    )
+    out = schemas.handoff_summary(handoff, case, _now(request))
+    out["transcript"] = [schemas.turn_view(t) for t in turns]
+    return _json(out)
+
+
+async def claim(request: web.Request) -> web.Response:
+    db = request.app[DB_KEY]
+    handoff = await handoffs.claim(
+        db, _handoff_id(request), actor_of(request), _now(request), remote=request.remote
+    )
+    item = await handoffs.get_handoff(db, handoff.id)
+    return _json(schemas.handoff_summary(item.handoff, item.case, _now(request)))
+
+
+async def post_message(request: web.Request) -> web.Response:
+    handoff_id = _handoff_id(request)
+    message = schemas.parse_agent_message(await _body(request))
+    db, actor, now = request.app[DB_KEY], actor_of(request), _now(request)
+    if message.internal:
+        turn = await handoffs.add_note(db, handoff_id, actor, message.text, now, remote=request.remote)
+    else:
+        turn = await handoffs.send_agent_message(
+            db, request.app[RASA_KEY], handoff_id, actor, message.text, now, remote=request.remote
+        )
+    return _json(schemas.turn_view(turn), status=201)
+
+
+async def _finish(request: web.Request, release: bool) -> web.Response:
+    db = request.app[DB_KEY]
+    action = handoffs.release if release else handoffs.close
+    handoff = await action(
+        db, request.app[RASA_KEY], _handoff_id(request), actor_of(request), _now(request),
+        remote=request.remote,
+    )
+    item = await handoffs.get_handoff(db, handoff.id)
+    return _json(schemas.handoff_summary(item.handoff, item.case, _now(request)))
+
+
+async def release(request: web.Request) -> web.Response:
+    return await _finish(request, release=True)
+
+
+async def close(request: web.Request) -> web.Response:
+    return await _finish(request, release=False)
