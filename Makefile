@@ -1,6 +1,6 @@
 # The two commands a newcomer needs: `make run` and `make test`.
 SHELL := /bin/bash
-.PHONY: setup setup-test train run test test-fast validate bench clean
+.PHONY: setup setup-test train run test test-fast validate bench clean user
 
 setup:
 	scripts/setup.sh
@@ -27,6 +27,10 @@ test: setup-test train
 
 bench: setup train
 	. scripts/env.sh && .venv/bin/python bench/run_all.py
+
+# console accounts (docs/console.md): make user ARGS='create --username wang --role agent --display-name 王明'
+user:
+	. scripts/env.sh && .venv/bin/python -m bot.casedesk.console.users $(ARGS)
 
 clean:
 	rm -rf var/*.db var/log results

@@ -6,6 +6,7 @@ from typing import Optional
 
 from aiohttp import web
 
+from . import console
 from .appkeys import CIPHER_KEY, SETTINGS_KEY
 from .crypto import PiiCipher
 from .db import db_context
@@ -27,6 +28,8 @@ def init_app(settings: Optional[Settings] = None) -> web.Application:
     app.cleanup_ctx.append(rasa_context)
     setup_routes(app)
     setup_middlewares(app)
+    # the agent console (cookies, HTML): after the API's middlewares so its own runs inside them
+    console.setup(app)
     return app
 
 

@@ -1,0 +1,51 @@
+"""The agent console at /console: sign-in, live handoff queue, handoff workspace, case detail,
+supervisor view (docs/console.md).
+
+Mounted by one call, `setup(app)`, after the API's middlewares so that its own middleware runs
+inside them and answers console errors as pages. It uses cookies, not the API's bearer token:
+/console is outside /api, where the token is checked.
+"""
+from __future__ import annotations
+
+from aiohttp import web
+
+from ..appkeys import SETTINGS_KEY
+from . import events, views
+from .auth import LoginThrottle
+from .middleware import add_security_headers, console_middleware
+from .render import setup_templates
+
+
+def setup_routes(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/console", views.home, name="console.home")
+    r.add_get("/console/login", views.login_page, name="console.login_page")
+    r.add_post("/console/login", views.login, name="console.login")
+    r.add_post("/console/logout", views.logout, name="console.logout")
+    r.add_get("/console/events", events.stream, name="console.events")
+    r.add_get("/console/trainer", views.trainer_home, name="console.trainer")
+    r.add_get("/console/supervisor", views.supervisor_page, name="console.supervisor")
+
+    r.add_get("/console/handoffs/{handoff_id}", views.handoff_page, name="console.handoff")
+    r.add_post("/console/handoffs/{handoff_id}/claim", views.claim, name="console.claim")
+    r.add_post("/console/handoffs/{handoff_id}/messages", views.reply, name="console.reply")
+    r.add_post("/console/handoffs/{handoff_id}/notes", views.note, name="console.note")
+    r.add_post("/console/handoffs/{handoff_id}/release", views.release, name="console.release")
+    r.add_post("/console/handoffs/{handoff_id}/close", views.close, name="console.close")
+
+    r.add_get("/console/cases/{case_no}", views.case_page, name="console.case")
+    r.add_post("/console/cases/{case_no}/status", views.case_status, name="console.case_status")
+    r.add_post("/console/cases/{case_no}/extend", views.case_extend, name="console.case_extend")
+    # console.css / console.js are served by the app's /static/ route (static/console/)
+
+
+def setup(app: web.Application) -> None:
+    setup_templates(app)
+    app[views.THROTTLE_KEY] = LoginThrottle()
+    # behind TLS (production) the session cookie must never travel over plain HTTP
+    app[views.COOKIE_SECURE_KEY] = app[SETTINGS_KEY].cookie_secure
+    app[events.STREAMS_KEY] = set()
+    setup_routes(app)
+    app.middlewares.append(console_middleware)
+    app.on_response_prepare.append(add_security_headers)
+    app.on_shutdown.append(events.stop_streams)

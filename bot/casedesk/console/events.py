@@ -1,0 +1,161 @@
+"""`/console/events`: server-sent events that keep the queue and a workspace current.
+
+The stream polls the database (every POLL_S) rather than listening to other requests, so
+it works the same with several case-desk instances behind a load balancer and on both
+databases. It sends a snapshot only when it changed, a comment line as a heartbeat (proxies
+close idle connections), and stops when the client goes, the session ends, or the app stops.
+
+    GET /console/events                      → event: queue   {"items": [...], "now": ...}
+    GET /console/events?handoff=ID&after=N   → event: handoff {...state}
+                                               event: turns   {"turns": [...]}  (id: last turn id)
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Any, Optional, Set
+
+from aiohttp import web
+
+from ..appkeys import SETTINGS_KEY
+from ..db import DB_KEY
+from . import live
+from ..access import hidden_branch
+from .auth import COOKIE_NAME, Identity, load_session
+from .guards import require_case_worker
+
+log = logging.getLogger(__name__)
+
+POLL_S = 0.5
+HEARTBEAT_S = 15.0
+# a logout, an expired session or a disabled account ends open streams within this time
+RECHECK_S = 10.0
+
+STREAMS_KEY = web.AppKey("casedesk_console_streams", set)
+
+
+def _event(name: str, data: Any, event_id: Optional[int] = None) -> bytes:
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    # json.dumps never emits a raw newline, so one data: line carries the whole payload
+    return f"{head}event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode("utf-8")
+
+
+def _int(raw: Optional[str], default: int = 0) -> int:
+    if raw is None or not raw.isascii() or not raw.isdigit() or len(raw) > 12:
+        return default
+    return int(raw)
+
+
+class _Gone(Exception):
+    """The client disconnected, or the session/handoff is no longer there for this user."""
+
+
+class Stream:
+    def __init__(self, request: web.Request, me: Identity) -> None:
+        self.request = request
+        self.me = me
+        self.db = request.app[DB_KEY]
+        self.clock = request.app[SETTINGS_KEY].clock
+        self.branch = hidden_branch(me)
+        self.response = web.StreamResponse(
+            headers={
+                "Content-Type": "text/event-stream; charset=utf-8",
+                # nginx would otherwise hold events back in its buffer
+                "X-Accel-Buffering": "no",
+            }
+        )
+        self.stopping = asyncio.Event()
+        self._last: Optional[str] = None
+        self._last_state: Optional[str] = None
+
+    async def send(self, chunk: bytes) -> None:
+        transport = self.request.transport
+        if transport is None or transport.is_closing():
+            raise _Gone()
+        try:
+            await self.response.write(chunk)
+        except (ConnectionResetError, RuntimeError):
+            raise _Gone()
+
+    def client_gone(self) -> bool:
+        transport = self.request.transport
+        return transport is None or transport.is_closing()
+
+    async def queue_tick(self) -> None:
+        items = await live.queue(self.db, self.branch)
+        fingerprint = json.dumps(items, sort_keys=True)
+        if fingerprint != self._last:
+            self._last = fingerprint
+            await self.send(_event("queue", {"items": items, "now": live.server_now(self.clock())}))
+
+    async def handoff_tick(self, handoff_id: int, cursor: list) -> None:
+        found = await live.handoff_with_case(self.db, handoff_id, self.branch)
+        if found is None:
+            raise _Gone()
+        handoff, case = found
+        state = live.handoff_state(handoff, case)
+        fingerprint = json.dumps(state, sort_keys=True)
+        if fingerprint != self._last_state:
+            self._last_state = fingerprint
+            await self.send(_event("handoff", state))
+        new = await live.turns(self.db, case.id, cursor[0])
+        if new:
+            cursor[0] = new[-1]["id"]
+            await self.send(_event("turns", {"turns": new}, event_id=cursor[0]))
+
+    async def run(self) -> web.StreamResponse:
+        query = self.request.query
+        handoff_id = _int(query.get("handoff"), default=-1)
+        # EventSource resends the last id it saw when it reconnects: resume from there
+        cursor = [_int(self.request.headers.get("Last-Event-ID"), _int(query.get("after")))]
+        await self.response.prepare(self.request)
+        await self.send(b"retry: 2000\n\n")
+        last_beat = last_check = time.monotonic()
+        try:
+            while not self.stopping.is_set() and not self.client_gone():
+                if handoff_id >= 0:
+                    await self.handoff_tick(handoff_id, cursor)
+                else:
+                    await self.queue_tick()
+                now = time.monotonic()
+                if now - last_beat >= HEARTBEAT_S:
+                    last_beat = now
+                    await self.send(b": ping\n\n")
+                if now - last_check >= RECHECK_S:
+                    last_check = now
+                    token = self.request.cookies.get(COOKIE_NAME)
+                    if await load_session(self.db, token, self.clock()) is None:
+                        await self.send(_event("logout", {}))
+                        break
+                try:
+                    await asyncio.wait_for(self.stopping.wait(), timeout=POLL_S)
+                except asyncio.TimeoutError:
+                    pass
+        except _Gone:
+            pass
+        return self.response
+
+
+async def stream(request: web.Request) -> web.StreamResponse:
+    me = require_case_worker(request)
+    handoff_id = _int(request.query.get("handoff"), default=-1)
+    if handoff_id >= 0 and await live.handoff_with_case(
+        request.app[DB_KEY], handoff_id, hidden_branch(me)
+    ) is None:
+        # unknown and hidden look the same; a 404 also stops EventSource from reconnecting
+        raise web.HTTPNotFound()
+    s = Stream(request, me)
+    streams: Set[Stream] = request.app[STREAMS_KEY]
+    streams.add(s)
+    try:
+        return await s.run()
+    finally:
+        streams.discard(s)
+
+
+async def stop_streams(app: web.Application) -> None:
+    """on_shutdown: open streams end now instead of holding the shutdown for its timeout."""
+    for s in list(app[STREAMS_KEY]):
+        s.stopping.set()

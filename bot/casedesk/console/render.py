@@ -1,0 +1,79 @@
+"""Templates (aiohttp-jinja2, autoescape on) and the small formatting helpers pages share."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from ..domain import CHINA_TZ, local_iso
+from . import labels
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
+# an app key of our own: the console's environment is not anyone else's default
+JINJA_KEY = web.AppKey("casedesk_console_jinja2", jinja2.Environment)
+
+
+def beijing(dt: Optional[datetime], fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+    """Agents read Beijing time whatever the server's zone."""
+    if dt is None:
+        return "—"
+    return dt.astimezone(CHINA_TZ).strftime(fmt)
+
+
+def setup_templates(app: web.Application) -> None:
+    env = aiohttp_jinja2.setup(
+        app,
+        app_key=JINJA_KEY,
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        # every value is escaped unless a template says otherwise, and none does for data
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        default_helpers=False,
+    )
+    env.filters.update(
+        beijing=beijing,
+        iso=local_iso,
+        category=lambda c: labels.label(labels.CATEGORY_LABELS, c),
+        business_line=lambda c: labels.label(labels.BUSINESS_LINE_LABELS, c),
+        reason=lambda c: labels.label(labels.REASON_LABELS, c),
+        channel=lambda c: labels.label(labels.CHANNEL_LABELS, c),
+        handoff_status=lambda c: labels.label(labels.HANDOFF_STATUS_LABELS, c),
+        role=lambda c: labels.label(labels.ROLE_LABELS, c),
+        turn_role=lambda c: labels.label(labels.TURN_ROLE_LABELS, c),
+        priority=lambda c: labels.label(labels.PRIORITY_LABELS, c),
+        case_status=labels.status_label,
+    )
+
+
+def render(
+    request: web.Request, template: str, context: Dict[str, Any], status: int = 200
+) -> web.Response:
+    from .middleware import identity_of  # the middleware imports this module
+
+    me = identity_of(request)
+    base = {
+        "me": me,
+        "csrf": me.csrf_token if me else "",
+        "notice": None,
+        "notice_bad": request.query.get("msg") == "failed",
+    }
+    base.update(context)
+    response = aiohttp_jinja2.render_template(template, request, base, app_key=JINJA_KEY, status=status)
+    response.charset = "utf-8"
+    return response
+
+
+def wants_json(request: web.Request) -> bool:
+    """fetch() calls from console.js ask for JSON; forms and links get pages."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def json_response(data: Any, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status, dumps=lambda v: json.dumps(v, ensure_ascii=False))

@@ -1,0 +1,140 @@
+"""Supervisor figures: overdue and flagged cases, counts by category and branch, and the daily
+first-contact SLA hit rate. Every query applies the access rule, counts included: a confidential
+case about a supervisor's own branch does not exist for them, not even as a number.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from sqlalchemy import func, or_, select
+
+from ..db import Database, overdue_clause
+from ..domain import CHINA_TZ, OPEN_STATUSES, Status
+from ..models import Case
+from . import labels
+from ..access import visible_cases
+
+LIST_LIMIT = 50
+CHART_WINDOW = timedelta(days=30)
+FLAG_WINDOW = timedelta(days=30)
+SLA_DAYS = 14
+TOP_BRANCHES = 10
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: int
+    # 0..1 of the chart's largest value (bars), or the rate itself (SLA chart)
+    share: float
+    note: str = ""
+
+
+def bars(pairs: Sequence[Tuple[str, int]]) -> List[Bar]:
+    top = max((v for _, v in pairs), default=0) or 1
+    return [Bar(label, value, value / top) for label, value in pairs]
+
+
+_OPEN = [s.value for s in OPEN_STATUSES]
+
+
+async def overdue_cases(db: Database, branch: Optional[str], now: datetime) -> List[Case]:
+    stmt = (
+        select(Case)
+        .where(overdue_clause(now), visible_cases(branch))
+        .order_by(Case.next_due_at, Case.id)
+        .limit(LIST_LIMIT)
+    )
+    async with db.reading() as s:
+        return list((await s.execute(stmt)).scalars())
+
+
+async def flagged_cases(db: Database, branch: Optional[str], now: datetime) -> List[Case]:
+    """Open repeat and group complaints of the last 30 days (seed 000 第9项)."""
+    stmt = (
+        select(Case)
+        .where(
+            or_(Case.repeat_flag == True, Case.group_flag == True),  # noqa: E712 (SQL)
+            Case.status.in_(_OPEN),
+            Case.created_at >= now - FLAG_WINDOW,
+            visible_cases(branch),
+        )
+        .order_by(Case.created_at.desc(), Case.id.desc())
+        .limit(LIST_LIMIT)
+    )
+    async with db.reading() as s:
+        return list((await s.execute(stmt)).scalars())
+
+
+async def by_category(db: Database, branch: Optional[str], now: datetime) -> List[Bar]:
+    stmt = (
+        select(Case.category, func.count())
+        .where(Case.created_at >= now - CHART_WINDOW, visible_cases(branch))
+        .group_by(Case.category)
+    )
+    async with db.reading() as s:
+        counts = dict((await s.execute(stmt)).all())
+    # every category, in the taxonomy's order, so charts are comparable from day to day
+    return bars([(text, int(counts.get(code, 0))) for code, text in labels.CATEGORY_LABELS.items()])
+
+
+async def by_branch(db: Database, branch: Optional[str], now: datetime) -> List[Bar]:
+    n = func.count()
+    stmt = (
+        select(Case.branch, n)
+        .where(Case.created_at >= now - CHART_WINDOW, Case.branch.isnot(None), visible_cases(branch))
+        .group_by(Case.branch)
+        .order_by(n.desc(), Case.branch)
+        .limit(TOP_BRANCHES)
+    )
+    async with db.reading() as s:
+        return bars([(b, int(c)) for b, c in (await s.execute(stmt)).all()])
+
+
+def _day(dt: datetime) -> date:
+    return dt.astimezone(CHINA_TZ).date()
+
+
+def sla_hit_rates(
+    rows: Iterable[Tuple[datetime, Optional[datetime], str]], now: datetime, days: int = SLA_DAYS
+) -> List[Bar]:
+    """First-contact SLA per Beijing day the contact fell due: met = contacted by the deadline.
+
+    rows are (contact_due_at, contacted_at, status). A deadline still in the future and not yet
+    met is pending and not counted; neither is a case withdrawn before anyone contacted it.
+    """
+    today = _day(now)
+    first = today - timedelta(days=days - 1)
+    met: Dict[date, int] = {}
+    due: Dict[date, int] = {}
+    for due_at, contacted_at, status in rows:
+        day = _day(due_at)
+        if not first <= day <= today:
+            continue
+        if contacted_at is None and (due_at >= now or status == Status.WITHDRAWN.value):
+            continue
+        due[day] = due.get(day, 0) + 1
+        if contacted_at is not None and contacted_at <= due_at:
+            met[day] = met.get(day, 0) + 1
+    out = []
+    for i in range(days):
+        day = first + timedelta(days=i)
+        total = due.get(day, 0)
+        hit = met.get(day, 0)
+        rate = hit / total if total else 0.0
+        note = f"{hit}/{total}" if total else "无到期"
+        out.append(Bar(day.strftime("%m-%d"), round(rate * 100), rate, note))
+    return out
+
+
+async def sla_daily(db: Database, branch: Optional[str], now: datetime) -> List[Bar]:
+    first = datetime.combine(_day(now) - timedelta(days=SLA_DAYS - 1), time(0), tzinfo=CHINA_TZ)
+    last = datetime.combine(_day(now) + timedelta(days=1), time(0), tzinfo=CHINA_TZ)
+    stmt = select(Case.contact_due_at, Case.contacted_at, Case.status).where(
+        Case.contact_due_at >= first, Case.contact_due_at < last, visible_cases(branch)
+    )
+    async with db.reading() as s:
+        rows = [tuple(r) for r in (await s.execute(stmt)).all()]
+    return sla_hit_rates(rows, now)  # type: ignore[arg-type]

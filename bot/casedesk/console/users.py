@@ -1,0 +1,175 @@
+"""Console accounts from the command line (there is no sign-up page on purpose).
+
+    python -m bot.casedesk.console.users create --username wang --role agent \\
+        --display-name 王明 [--branch 人民路支行]
+    python -m bot.casedesk.console.users list
+    python -m bot.casedesk.console.users disable --username wang
+    python -m bot.casedesk.console.users enable --username wang
+    python -m bot.casedesk.console.users passwd --username wang
+
+The password is asked for twice at a prompt (getpass), or read from CONSOLE_PASSWORD for
+scripts; it is never an argument, so it does not end up in shell history or `ps`. The database
+is the case desk's (CASEDESK_DB_URL / .env), migrated first like the desk does at start-up.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import re
+import sys
+from typing import List, Optional, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..db import Database, run_migrations
+from ..models import ConsoleUser
+from ..settings import Settings, load_settings, utc_now
+from .auth import ConsoleRole, end_user_sessions, hash_password
+
+# user names go into audit rows as the actor: same alphabet as the API's X-Actor header
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._\-]{1,31}$")
+MIN_PASSWORD = 10
+
+
+class UsageError(Exception):
+    pass
+
+
+def check_username(username: str) -> str:
+    if not USERNAME_RE.match(username):
+        raise UsageError("用户名须为 2–32 位小写字母、数字或 ._-，以字母或数字开头。")
+    return username
+
+
+def check_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise UsageError(f"密码至少 {MIN_PASSWORD} 个字符。")
+    return password
+
+
+def read_password(environ=os.environ) -> str:
+    from_env = environ.get("CONSOLE_PASSWORD")
+    if from_env:
+        return check_password(from_env)
+    if not sys.stdin.isatty():
+        raise UsageError("请在终端中运行以输入密码，或通过环境变量 CONSOLE_PASSWORD 提供。")
+    first = getpass.getpass("密码：")
+    check_password(first)
+    if getpass.getpass("再次输入密码：") != first:
+        raise UsageError("两次输入的密码不一致。")
+    return first
+
+
+async def create_user(
+    db: Database, username: str, password: str, role: str, display_name: str, branch: Optional[str]
+) -> ConsoleUser:
+    user = ConsoleUser(
+        username=check_username(username),
+        display_name=display_name.strip() or username,
+        password_hash=hash_password(check_password(password)),
+        role=ConsoleRole(role).value,
+        branch=(branch or "").strip() or None,
+        active=True,
+        created_at=utc_now(),
+    )
+    try:
+        async with db.writing() as s:
+            s.add(user)
+    except IntegrityError:
+        raise UsageError(f"用户名 {username} 已存在。")
+    return user
+
+
+async def _find(db: Database, username: str) -> ConsoleUser:
+    async with db.reading() as s:
+        user = (
+            await s.execute(select(ConsoleUser).where(ConsoleUser.username == username))
+        ).scalar_one_or_none()
+    if user is None:
+        raise UsageError(f"没有用户 {username}。")
+    return user
+
+
+async def set_active(db: Database, username: str, active: bool) -> None:
+    user = await _find(db, username)
+    async with db.writing() as s:
+        row = await s.get(ConsoleUser, user.id)
+        row.active = active
+    if not active:
+        # a disabled account is signed out everywhere at once, not when its sessions expire
+        await end_user_sessions(db, user.id)
+
+
+async def set_password(db: Database, username: str, password: str) -> None:
+    user = await _find(db, username)
+    new_hash = hash_password(check_password(password))
+    async with db.writing() as s:
+        row = await s.get(ConsoleUser, user.id)
+        row.password_hash = new_hash
+    await end_user_sessions(db, user.id)
+
+
+async def list_users(db: Database) -> List[ConsoleUser]:
+    async with db.reading() as s:
+        return list((await s.execute(select(ConsoleUser).order_by(ConsoleUser.username))).scalars())
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m bot.casedesk.console.users", description="坐席控制台账号管理")
+    sub = p.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("create", help="创建账号（密码从提示或 CONSOLE_PASSWORD 读取）")
+    c.add_argument("--username", required=True)
+    c.add_argument("--role", required=True, choices=[r.value for r in ConsoleRole])
+    c.add_argument("--display-name", required=True)
+    c.add_argument("--branch", help="所属网点：涉及该网点的保密投诉对其不可见")
+    sub.add_parser("list", help="列出账号")
+    for name, text in (("disable", "停用账号并注销其所有会话"), ("enable", "重新启用账号"), ("passwd", "重设密码")):
+        sp = sub.add_parser(name, help=text)
+        sp.add_argument("--username", required=True)
+    return p
+
+
+async def _run(args: argparse.Namespace, settings: Settings) -> str:
+    db = Database(settings)
+    try:
+        if args.command == "create":
+            password = read_password()
+            user = await create_user(db, args.username, password, args.role, args.display_name, args.branch)
+            return f"已创建用户 {user.username}（{user.role}）。"
+        if args.command == "list":
+            rows = await list_users(db)
+            lines = [
+                f"{u.username}\t{u.display_name}\t{u.role}\t{u.branch or '-'}\t{'启用' if u.active else '停用'}"
+                for u in rows
+            ]
+            return "\n".join(["用户名\t姓名\t角色\t网点\t状态"] + lines)
+        if args.command in ("disable", "enable"):
+            await set_active(db, args.username, args.command == "enable")
+            return f"已{'启用' if args.command == 'enable' else '停用'}用户 {args.username}。"
+        if args.command == "passwd":
+            await set_password(db, args.username, read_password())
+            return f"已为 {args.username} 重设密码，其现有会话已注销。"
+        raise UsageError(args.command)
+    finally:
+        await db.dispose()
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = load_settings()
+    try:
+        if args.command == "create":
+            check_username(args.username)
+        run_migrations(settings)
+        print(asyncio.run(_run(args, settings)))
+    except UsageError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,373 @@
+"""Console pages and form actions: parse → check who → act (service/db) → page or redirect.
+
+Rules live in the handoff service (handoffs.py), the case desk (db.py, domain.py) and
+bot/casedesk/access.py; this module only wires them to forms. POSTs answer with a redirect (303) for forms
+and with JSON for console.js's fetch() calls.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any, Dict, Optional
+
+from aiohttp import web
+
+from .. import db, handoffs, schemas
+from ..appkeys import CIPHER_KEY, SETTINGS_KEY
+from ..db import DB_KEY
+from ..domain import CASE_NO_RE, OPEN_STATUSES, TRANSITIONS, Status
+from ..errors import BadRequest, NotFound
+from ..rasa_bridge import RASA_KEY
+from . import labels, live, stats
+from ..access import can_see, hidden_branch
+from .auth import (
+    COOKIE_NAME,
+    CSRF_FIELD,
+    LOGIN_COOKIE_NAME,
+    SESSION_LIFETIME,
+    ConsoleRole,
+    LoginThrottle,
+    authenticate,
+    clear_cookie,
+    end_session,
+    set_cookie,
+    start_session,
+    tokens_match,
+)
+from .guards import require_case_worker, require_login, require_supervisor
+from .middleware import identity_of
+from .render import json_response, render, wants_json
+
+log = logging.getLogger(__name__)
+
+THROTTLE_KEY = web.AppKey("casedesk_console_throttle", LoginThrottle)
+COOKIE_SECURE_KEY = web.AppKey("casedesk_console_cookie_secure", bool)
+
+LOGIN_FAILED = "用户名或密码不正确，请重新输入。"
+LOGIN_THROTTLED = "登录尝试次数过多，请 15 分钟后再试。"
+
+# outcome of a form action, shown once on the next page; codes only, never user text
+NOTICES = {
+    "claimed": "您已接入该会话，请及时回复客户。",
+    "sent": "回复已发送给客户。",
+    "failed": "发送失败：客户暂时收不到这条回复，请稍后重试。",
+    "noted": "内部备注已保存（不会发送给客户）。",
+    "released": "会话已交还机器人。",
+    "closed": "会话已结束。",
+    "status": "案件状态已更新。",
+    "extended": "办理期限已延长至 30 天。",
+}
+
+
+def _now(request: web.Request):
+    return request.app[SETTINGS_KEY].clock()
+
+
+def _db(request: web.Request) -> db.Database:
+    return request.app[DB_KEY]
+
+
+def _safe_next(raw: Optional[str]) -> Optional[str]:
+    """Only our own console paths: an open redirect after login would be a phishing aid."""
+    if not raw or not raw.startswith("/console") or "//" in raw or "\\" in raw:
+        return None
+    return raw
+
+
+def _notice(request: web.Request) -> Optional[str]:
+    return NOTICES.get(request.query.get("msg", ""))
+
+
+async def _form(request: web.Request) -> Dict[str, str]:
+    form = await request.post()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+def _handoff_id(request: web.Request) -> int:
+    raw = request.match_info["handoff_id"]
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
+        raise NotFound("未找到该转人工会话。")
+    return int(raw)
+
+
+def _case_no(request: web.Request) -> str:
+    case_no = request.match_info["case_no"]
+    if not CASE_NO_RE.match(case_no):
+        raise NotFound("未找到该案件，请核对案件编号。")
+    return case_no
+
+
+# ---------------------------------------------------------------------------------------------
+# Sign-in
+
+
+def _login_page(request: web.Request, error: Optional[str], status: int = 200) -> web.Response:
+    # the login form's own CSRF guard: the same random value in a cookie and in the form
+    login_token = secrets.token_urlsafe(24)
+    response = render(
+        request,
+        "console/login.html",
+        {"error": error, "login_token": login_token, "next": _safe_next(request.query.get("next")) or ""},
+        status=status,
+    )
+    set_cookie(response, LOGIN_COOKIE_NAME, login_token, request.app[COOKIE_SECURE_KEY], 3600)
+    return response
+
+
+async def login_page(request: web.Request) -> web.StreamResponse:
+    if identity_of(request) is not None:
+        raise web.HTTPSeeOther("/console")
+    return _login_page(request, None)
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    form = await _form(request)
+    if not tokens_match(form.get(CSRF_FIELD), request.cookies.get(LOGIN_COOKIE_NAME)):
+        return _login_page(request, "页面已过期，请重新输入用户名和密码。", status=403)
+    username = form.get("username", "").strip()[:64]
+    password = form.get("password", "")[:1024]
+    throttle = request.app[THROTTLE_KEY]
+    if throttle.blocked(username, request.remote):
+        return _login_page(request, LOGIN_THROTTLED, status=429)
+    user = await authenticate(_db(request), username, password) if username and password else None
+    if user is None:
+        throttle.failed(username, request.remote)
+        # one message whether the name exists or not
+        log.info("console sign-in failed")
+        return _login_page(request, LOGIN_FAILED, status=401)
+    throttle.succeeded(username)
+    token, _ = await start_session(_db(request), user, _now(request))
+    home = "/console/trainer" if user.role == ConsoleRole.TRAINER.value else "/console"
+    target = _safe_next(form.get("next")) or home
+    response = web.HTTPSeeOther(target)
+    set_cookie(response, COOKIE_NAME, token, request.app[COOKIE_SECURE_KEY], int(SESSION_LIFETIME.total_seconds()))
+    clear_cookie(response, LOGIN_COOKIE_NAME)
+    log.info("console sign-in user=%s role=%s", user.username, user.role)
+    raise response
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    await end_session(_db(request), request.cookies.get(COOKIE_NAME))
+    response = web.HTTPSeeOther("/console/login")
+    clear_cookie(response, COOKIE_NAME)
+    raise response
+
+
+# ---------------------------------------------------------------------------------------------
+# Pages
+
+
+async def home(request: web.Request) -> web.StreamResponse:
+    me = require_login(request)
+    if me.role == ConsoleRole.TRAINER.value:
+        raise web.HTTPSeeOther("/console/trainer")
+    items = await live.queue(_db(request), hidden_branch(me))
+    return render(
+        request,
+        "console/queue.html",
+        {"queue": {"items": items, "now": live.server_now(_now(request))}, "notice": _notice(request)},
+    )
+
+
+async def trainer_home(request: web.Request) -> web.StreamResponse:
+    # placeholder: the trainer pages come with their own issue; no case data here
+    require_login(request)
+    return render(request, "console/trainer.html", {})
+
+
+async def handoff_page(request: web.Request) -> web.StreamResponse:
+    me = require_case_worker(request)
+    found = await live.handoff_with_case(_db(request), _handoff_id(request), hidden_branch(me))
+    if found is None:
+        raise NotFound("未找到该转人工会话，或您无权查看。")
+    handoff, case = found
+    turns = await live.turns(_db(request), case.id)
+    return render(
+        request,
+        "console/handoff.html",
+        {
+            "h": handoff,
+            "c": case,
+            "state": live.handoff_state(handoff, case),
+            "turns": turns,
+            "last_turn_id": max([0] + [t["id"] for t in turns]),
+            "next_statuses": sorted(TRANSITIONS[Status(case.status)], key=lambda s: list(Status).index(s)),
+            "now_iso": live.server_now(_now(request)),
+            "notice": _notice(request),
+            "mine": handoff.claimed_by == me.username,
+        },
+    )
+
+
+async def case_page(request: web.Request) -> web.StreamResponse:
+    me = require_case_worker(request)
+    case_no = _case_no(request)
+    database = _db(request)
+    ref = await live.case_ref(database, case_no)
+    if ref is None or not can_see(hidden_branch(me), ref.confidential, ref.branch):
+        if ref is not None:
+            log.warning("console: hidden confidential case requested by user=%s", me.username)
+        raise NotFound("未找到该案件，或您无权查看。")
+    # the one page with full name and phone: read through db.read_case, which audits the
+    # read in the same transaction, with the console user as the actor
+    case, turns, events = await db.read_case(database, case_no, me.username, request.remote)
+    cipher = request.app[CIPHER_KEY]
+    related = await handoffs.list_handoffs(
+        database, conversation_id=case.conversation_id, hidden_branch=hidden_branch(me)
+    )
+    now = _now(request)
+    return render(
+        request,
+        "console/case.html",
+        {
+            "c": case,
+            "customer_name": cipher.decrypt(case.customer_name_enc),
+            "phone": cipher.decrypt(case.phone_enc),
+            "amount": schemas.format_amount(case.amount_fen),
+            "sla": schemas.sla_view(case, now),
+            "turns": [live.turn_row(t) | {"text": t.text} for t in turns],
+            "events": events,
+            "handoffs": [item.handoff for item in related],
+            "next_statuses": sorted(TRANSITIONS[Status(case.status)], key=lambda s: list(Status).index(s)),
+            "can_extend": me.is_supervisor and not case.extended and Status(case.status) in OPEN_STATUSES,
+            "notice": _notice(request),
+        },
+    )
+
+
+async def supervisor_page(request: web.Request) -> web.StreamResponse:
+    me = require_supervisor(request)
+    database, branch, now = _db(request), hidden_branch(me), _now(request)
+    items = await live.queue(database, branch)
+    return render(
+        request,
+        "console/supervisor.html",
+        {
+            "waiting": [i for i in items if i["status"] == "waiting"],
+            "active": [i for i in items if i["status"] == "active"],
+            "overdue": await stats.overdue_cases(database, branch, now),
+            "flagged": await stats.flagged_cases(database, branch, now),
+            "by_category": await stats.by_category(database, branch, now),
+            "by_branch": await stats.by_branch(database, branch, now),
+            "sla_daily": await stats.sla_daily(database, branch, now),
+            "now": now,
+            "labels": labels,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Handoff actions
+
+
+def _done(request: web.Request, handoff_id: int, code: str, data: Optional[Dict[str, Any]] = None) -> web.StreamResponse:
+    if wants_json(request):
+        return json_response({"ok": True, "notice": NOTICES.get(code, ""), **(data or {})})
+    raise web.HTTPSeeOther(f"/console/handoffs/{handoff_id}?msg={code}")
+
+
+async def claim(request: web.Request) -> web.StreamResponse:
+    me = require_case_worker(request)
+    handoff_id = _handoff_id(request)
+    await handoffs.claim(
+        _db(request), handoff_id, me.username, _now(request),
+        hidden_branch=hidden_branch(me), remote=request.remote,
+    )
+    return _done(request, handoff_id, "claimed")
+
+
+async def _text(request: web.Request) -> str:
+    if request.content_type == "application/json":
+        body = schemas.parse_json_object(await request.read())
+        value = body.get("text")
+    else:
+        value = (await _form(request)).get("text")
+    return schemas.message_text(value)
+
+
+async def reply(request: web.Request) -> web.StreamResponse:
+    me = require_case_worker(request)
+    handoff_id = _handoff_id(request)
+    text = await _text(request)
+    turn = await handoffs.send_agent_message(
+        _db(request), request.app[RASA_KEY], handoff_id, me.username, text, _now(request),
+        agent_name=me.display_name, hidden_branch=hidden_branch(me), remote=request.remote,
+    )
+    code = "failed" if turn.delivery == handoffs.FAILED else "sent"
+    return _done(request, handoff_id, code, {"turn": live.turn_row(turn)})
+
+
+async def note(request: web.Request) -> web.StreamResponse:
+    me = require_case_worker(request)
+    handoff_id = _handoff_id(request)
+    text = await _text(request)
+    turn = await handoffs.add_note(
+        _db(request), handoff_id, me.username, text, _now(request),
+        hidden_branch=hidden_branch(me), remote=request.remote,
+    )
+    return _done(request, handoff_id, "noted", {"turn": live.turn_row(turn)})
+
+
+async def release(request: web.Request) -> web.StreamResponse:
+    me = require_case_worker(request)
+    handoff_id = _handoff_id(request)
+    await handoffs.release(
+        _db(request), request.app[RASA_KEY], handoff_id, me.username, _now(request),
+        hidden_branch=hidden_branch(me), remote=request.remote,
+    )
+    return _done(request, handoff_id, "released")
+
+
+async def close(request: web.Request) -> web.StreamResponse:
+    me = require_case_worker(request)
+    handoff_id = _handoff_id(request)
+    await handoffs.close(
+        _db(request), request.app[RASA_KEY], handoff_id, me.username, _now(request),
+        hidden_branch=hidden_branch(me), remote=request.remote,
+    )
+    return _done(request, handoff_id, "closed")
+
+
+# ---------------------------------------------------------------------------------------------
+# Case actions
+
+
+async def _visible_case_no(request: web.Request, me) -> str:
+    case_no = _case_no(request)
+    ref = await live.case_ref(_db(request), case_no)
+    if ref is None or not can_see(hidden_branch(me), ref.confidential, ref.branch):
+        raise NotFound("未找到该案件，或您无权查看。")
+    return case_no
+
+
+def _back(form: Dict[str, str], case_no: str, code: str) -> web.HTTPSeeOther:
+    target = _safe_next(form.get("next")) or f"/console/cases/{case_no}"
+    sep = "&" if "?" in target else "?"
+    return web.HTTPSeeOther(f"{target}{sep}msg={code}")
+
+
+async def case_status(request: web.Request) -> web.StreamResponse:
+    """The case desk's status transitions (domain.TRANSITIONS), audited by db.patch_case."""
+    me = require_case_worker(request)
+    case_no = await _visible_case_no(request, me)
+    form = await _form(request)
+    try:
+        status = Status(form.get("status", ""))
+    except ValueError:
+        raise BadRequest("请选择要变更的案件状态。")
+    note_text = (form.get("note") or "").strip()[:2000] or None
+    patch = schemas.CasePatch(status=status, note=note_text)
+    await db.patch_case(
+        _db(request), case_no, patch, request.app[CIPHER_KEY], me.username, request.remote
+    )
+    raise _back(form, case_no, "status")
+
+
+async def case_extend(request: web.Request) -> web.StreamResponse:
+    me = require_supervisor(request)
+    case_no = await _visible_case_no(request, me)
+    form = await _form(request)
+    reason = schemas.parse_extension({"reason": form.get("reason", "")})
+    await db.extend_case(_db(request), case_no, reason, me.username, request.remote)
+    raise _back(form, case_no, "extended")
+

@@ -1,0 +1,140 @@
+"""The console in Debian's headless Chromium against a real `python -m bot.casedesk` process and
+a fake Rasa on loopback: sign in, a new handoff appears live, customer markup stays text, a reply
+reaches Rasa, the conversation goes back to the bot."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import requests
+
+from bot.casedesk.settings import REPO_ROOT
+from tests.casedesk.helpers import SECRET, TOKEN
+
+from .fakes import FakeRasa
+from .helpers import handoff_body
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+PASSWORD = "browser-test-password"
+SCRIPT = "<script>alert(1)</script>"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Iterator[dict]:
+    fake = FakeRasa().start()
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CASEDESK_", "RASA_"))}
+    env.update(
+        CASEDESK_PORT=str(port),
+        CASEDESK_DB_URL=f"sqlite+aiosqlite:///{tmp_path / 'casedesk.db'}",
+        CASEDESK_TOKEN=TOKEN,
+        CASEDESK_SECRET_KEY=SECRET,
+        CASEDESK_HANDOFF_SYNC_SECONDS="0.3",
+        RASA_URL=fake.url,
+    )
+    made = subprocess.run(
+        [sys.executable, "-m", "bot.casedesk.console.users", "create", "--username", "wang",
+         "--role", "agent", "--display-name", "王明"],
+        cwd=REPO_ROOT, env={**env, "CONSOLE_PASSWORD": PASSWORD}, capture_output=True, text=True, timeout=120,
+    )
+    assert made.returncode == 0, made.stderr
+    log = (tmp_path / "casedesk.log").open("wb")
+    proc = subprocess.Popen([sys.executable, "-m", "bot.casedesk"], cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, (tmp_path / "casedesk.log").read_text()
+            try:
+                if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            assert time.monotonic() < deadline, "case desk did not start"
+            time.sleep(0.2)
+        yield {"url": url, "rasa": fake, "workdir": tmp_path}
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        fake.stop()
+
+
+@pytest.fixture
+def page() -> Iterator[object]:
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        try:
+            yield browser.new_page(locale="zh-CN")
+        finally:
+            browser.close()
+
+
+def test_agent_takes_a_handoff_in_the_browser(desk: dict, page) -> None:
+    url, rasa = desk["url"], desk["rasa"]
+    dialogs, csp_errors = [], []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("console", lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None)
+
+    page.goto(f"{url}/console")
+    assert page.url.endswith("/console/login?next=/console")
+    page.fill("input[name=username]", "wang")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{url}/console")
+    page.locator("#live-state").wait_for()
+    page.wait_for_timeout(500)  # the event stream is open
+
+    body = handoff_body("media", transcript=[{"role": "customer", "text": "我要曝光你们！"}])
+    resp = requests.post(f"{url}/api/handoffs", json=body, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
+    assert resp.status_code == 201, resp.text
+    handoff = resp.json()
+    started = time.monotonic()
+    row = page.locator(f'#queue-rows tr[data-id="{handoff["id"]}"]')
+    row.wait_for(timeout=2000)  # live, without a reload
+    assert time.monotonic() - started < 2.0
+    assert "媒体曝光" in row.inner_text() and handoff["case_no"] in row.inner_text()
+    assert "138****5678" in row.inner_text()
+
+    row.locator("button.claim").click()
+    page.wait_for_url(f"{url}/console/handoffs/{handoff['id']}?msg=claimed")
+    assert page.locator("#handoff-status").inner_text() == "处理中"
+
+    rasa.customer_says(body["conversation_id"], SCRIPT)
+    customer = page.locator("#transcript .turn.role-customer .text").filter(has_text="alert(1)")
+    customer.wait_for(timeout=5000)
+    assert customer.inner_text() == SCRIPT  # shown as text: no element was created from it
+    assert page.locator("#transcript script").count() == 0
+
+    page.fill("#reply-text", "您好，我是客服王明，非常理解您的心情。")
+    page.click("#reply-btn")
+    page.locator("#transcript .turn.role-agent").filter(has_text="客服王明").wait_for(timeout=5000)
+    sent = rasa.posted(body["conversation_id"], "tracker/events")
+    assert sent and sent[-1]["body"][0]["text"] == "您好，我是客服王明，非常理解您的心情。"
+
+    page.click("#release-btn")
+    page.wait_for_url(f"{url}/console/handoffs/{handoff['id']}?msg=released")
+    assert "已结束" in page.locator("#handoff-status").inner_text()
+    assert rasa.posted(body["conversation_id"], "execute")[-1]["body"] == {"name": "utter_handoff_released"}
+    page.screenshot(path=str(desk["workdir"] / "console.png"), full_page=True)
+
+    assert dialogs == []
+    assert csp_errors == []

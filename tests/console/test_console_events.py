@@ -1,0 +1,92 @@
+"""/console/events: the queue and a workspace follow changes within seconds, and a hidden
+confidential case never travels down the stream."""
+from __future__ import annotations
+
+import asyncio
+
+from bot.casedesk import handoffs
+from bot.casedesk.rasa_bridge import RASA_KEY
+
+from .helpers import Console, queue_ids
+from .test_console_pages import BRANCH, SCRIPT
+
+
+async def test_queue_stream_shows_a_new_handoff(console: Console) -> None:
+    await console.user("wang")
+    first = await console.handoff()
+    await console.login("wang")
+    created = {}
+
+    async def later() -> None:
+        await asyncio.sleep(0.6)
+        created.update(await console.handoff("human"))
+
+    task = asyncio.create_task(later())
+    events = await console.events(
+        "/console/events", until=lambda ev: any(len(ids) == 2 for ids in queue_ids(ev)), timeout=5
+    )
+    await task
+    snapshots = queue_ids(events)
+    assert snapshots[0] == [first["id"]]
+    assert snapshots[-1] == [first["id"], created["id"]]
+
+
+async def test_stream_never_carries_a_hidden_confidential_case(console: Console) -> None:
+    await console.user("branchguy", "agent", branch=BRANCH)
+    secret = await console.handoff(branch=BRANCH, confidential=True)
+    visible = await console.handoff(branch="人民路支行", confidential=True)
+    await console.login("branchguy")
+    events = await console.events("/console/events", until=lambda ev: bool(queue_ids(ev)))
+    assert queue_ids(events)[0] == [visible["id"]]
+    assert secret["case_no"] not in str(events)
+    resp = await console.client.get(f"/console/events?handoff={secret['id']}")
+    assert resp.status == 404
+
+
+async def test_workspace_stream_sends_state_and_new_turns(console: Console, fake_rasa) -> None:
+    await console.user("wang")
+    h = await console.handoff()
+    await console.login("wang")
+    _, page = await console.page(f"/console/handoffs/{h['id']}")
+    after = int(__import__("re").search(r'data-after="(\d+)"', page).group(1))
+
+    async def later() -> None:
+        await asyncio.sleep(0.6)
+        fake_rasa.customer_says(h["conversation_id"], SCRIPT)
+        await handoffs.sync_once(console.db, console.app[RASA_KEY])
+        await console.post(f"/console/handoffs/{h['id']}/claim")
+
+    task = asyncio.create_task(later())
+
+    def done(ev) -> bool:
+        states = [d for n, d in ev if n == "handoff"]
+        turns = [t for n, d in ev if n == "turns" for t in d["turns"]]
+        return bool(turns) and bool(states) and states[-1]["status"] == "active"
+
+    events = await console.events(f"/console/events?handoff={h['id']}&after={after}", until=done)
+    await task
+    states = [d for n, d in events if n == "handoff"]
+    assert states[0]["status"] == "waiting" and states[-1]["claimed_by"] == "wang"
+    turns = [t for n, d in events if n == "turns" for t in d["turns"]]
+    assert [t["text"] for t in turns] == [SCRIPT]  # JSON, rendered by textContent in the page
+    assert all(t["id"] > after for t in turns)
+
+
+async def test_stream_ends_when_the_session_does(console: Console, monkeypatch) -> None:
+    from bot.casedesk.console import events as events_module
+
+    monkeypatch.setattr(events_module, "RECHECK_S", 0.3)
+    await console.user("wang")
+    await console.login("wang")
+
+    async def later() -> None:
+        await asyncio.sleep(0.5)
+        from bot.casedesk.console.auth import end_user_sessions
+        from bot.casedesk.console.users import _find
+
+        await end_user_sessions(console.db, (await _find(console.db, "wang")).id)
+
+    task = asyncio.create_task(later())
+    events = await console.events("/console/events", until=lambda ev: any(n == "logout" for n, _ in ev))
+    await task
+    assert events[-1][0] == "logout"

@@ -1,0 +1,44 @@
+"""`python -m bot.casedesk.console.users`: create, list, disable — as an operator runs it."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict
+
+from bot.casedesk.settings import REPO_ROOT
+from tests.casedesk.helpers import SECRET, TOKEN
+
+
+def _run(env: Dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.casedesk.console.users", *args],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+    )
+
+
+def test_users_command(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CASEDESK_")}
+    env.update(
+        CASEDESK_DB_URL=f"sqlite+aiosqlite:///{tmp_path / 'c.db'}",
+        CASEDESK_TOKEN=TOKEN, CASEDESK_SECRET_KEY=SECRET, CONSOLE_PASSWORD="a-long-password",
+    )
+    made = _run(env, "create", "--username", "wang", "--role", "agent", "--display-name", "王明", "--branch", "人民路支行")
+    assert made.returncode == 0, made.stderr
+    assert "a-long-password" not in made.stdout + made.stderr
+    again = _run(env, "create", "--username", "wang", "--role", "agent", "--display-name", "王明")
+    assert again.returncode == 2 and "已存在" in again.stderr
+    bad = _run(env, "create", "--username", "Wang Ming", "--role", "agent", "--display-name", "王明")
+    assert bad.returncode == 2 and "用户名" in bad.stderr
+    short = _run({**env, "CONSOLE_PASSWORD": "short"}, "create", "--username", "li", "--role", "agent", "--display-name", "李")
+    assert short.returncode == 2 and "密码至少" in short.stderr
+    # no prompt possible and no CONSOLE_PASSWORD: a clear refusal, not a hang
+    no_pw = _run({k: v for k, v in env.items() if k != "CONSOLE_PASSWORD"}, "create", "--username", "li", "--role", "agent", "--display-name", "李")
+    assert no_pw.returncode == 2 and "CONSOLE_PASSWORD" in no_pw.stderr
+
+    listed = _run(env, "list")
+    assert listed.returncode == 0 and "wang\t王明\tagent\t人民路支行\t启用" in listed.stdout
+    assert _run(env, "disable", "--username", "wang").returncode == 0
+    assert "停用" in _run(env, "list").stdout
+    assert _run(env, "disable", "--username", "nobody").returncode == 2
