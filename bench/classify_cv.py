@@ -25,6 +25,8 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--errors", action="store_true",
+                    help="list the texts the chosen combination gets wrong (first repeat)")
     args = ap.parse_args()
     from sklearn.model_selection import StratifiedKFold
 
@@ -35,6 +37,7 @@ def main() -> int:
     cat_hits = defaultdict(int)
     line_hits = defaultdict(int)
     n = 0
+    errors = []
     for seed in range(args.repeats):
         skf = StratifiedKFold(n_splits=args.folds, shuffle=True, random_state=seed)
         for train_idx, test_idx in skf.split(labelled, y):
@@ -60,6 +63,9 @@ def main() -> int:
                     cats[f"no-rule model only if margin>={t}, +override>=0.3"] = (
                         r.category if (not r.rule and not r.vague and mcp < t)
                         else cats["..+override_non_decisive>=0.3"])
+                cats["no override into other"] = (
+                    cats["no-rule model only if margin>=0.1, +override>=0.3"]
+                    if not (r.rule and mc == "other") else r.category)
                 chosen = C.combine(r, {"category": mc, "category_p": mcp, "business_line": ml, "business_line_p": mlp})
                 cats["CHOSEN: actions.classify.combine"] = chosen[0]
                 for k, v in cats.items():
@@ -83,7 +89,18 @@ def main() -> int:
                     lines[f"fallback_or_no_score+override>={t}"] = (
                         ml if (not r.line_fixed and (fb or r.line_score == 0 or (ml != r.business_line and mlp >= t)))
                         else r.business_line)
+                for floor in (3, 4, 6):
+                    for t in (0.3, 0.6):
+                        lines[f"fallback+override>=0.3, score>={floor} needs margin>={t + 0.3:.1f}"] = (
+                            r.business_line if r.line_fixed else
+                            ml if ((fb and r.line_score < floor) or
+                                   (ml != r.business_line and mlp >= (t + 0.3 if r.line_score >= floor else 0.3))
+                                   or (fb and r.line_score >= floor and ml == r.business_line))
+                            else r.business_line)
                 lines["CHOSEN: actions.classify.combine"] = chosen[1]
+                if seed == 0 and (chosen[0] != gold_c or chosen[1] != gold_l):
+                    errors.append(f"  {gold_c}/{gold_l} -> {chosen[0]}/{chosen[1]} "
+                                  f"(rule={r.rule}, by {chosen[2]}/{chosen[3]})  {text}")
                 for k, v in lines.items():
                     line_hits[k] += v == gold_l
     print(f"{args.folds}-fold x {args.repeats} over {len(labelled)} labelled texts (+{len(dev)} dev always in training)")
@@ -93,6 +110,9 @@ def main() -> int:
     print("business line:")
     for k, v in line_hits.items():
         print(f"  {k:45s} {100 * v / n:5.1f}%")
+    if args.errors:
+        print(f"errors of the chosen combination (repeat 0, {len(errors)}):")
+        print("\n".join(sorted(errors)))
     return 0
 
 

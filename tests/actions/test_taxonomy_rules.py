@@ -70,3 +70,46 @@ def test_a_staff_name_without_a_concrete_problem_still_routes_to_staff():
 def test_explain_names_the_rule():
     assert explain("信用卡被盗刷了")["rule"] == "money_dispute"
     assert explain("理财经理说是保本的")["rule"] == "mis_selling"
+
+
+# Rules added for the kinds of complaint cross-validation found weak (docs/taxonomy.md §1–§2);
+# checked on the keyword rules alone so that each rule, not the model, is pinned.
+RULES = [
+    # (complaint, category, business_line, rule that fires)
+    ("新办的信用卡我还没收到，短信说已经激活了", "business_operation", "bank_card", "unauthorised_operation"),
+    ("信用卡快递还在路上，卡就被人刷了两千", "transaction_dispute", "bank_card", "money_dispute"),
+    ("取款机扣了钱但是不吐钞", "transaction_dispute", "cash", "money_dispute"),
+    ("自助机存了八百块，结果八百块没进账", "transaction_dispute", "cash", "money_dispute"),
+    ("理财到期一周了，本金还不到账", "transaction_dispute", "wealth", "money_dispute"),
+    ("余额变动的短信提醒经常收不到", "product_service", "other", "product"),
+    ("汇款被银行拦截了，说怀疑我是电诈受害人", "business_operation", "payment", "process"),
+    ("骗子连我住哪个小区都说得出来，信息肯定是你们泄露的", "other", "personal_info", "personal_info_leak"),
+    ("每天都有推销电话说是你们银行的，我烦死了", "other", "personal_info", "marketing_contact"),
+    ("客户经理天天打推销电话让我买保险", "staff_service", "wealth", "staff_conduct"),
+    ("柜员把我的三年定期存成了活期", "business_operation", "deposit", "operating_error"),
+    ("经理一直劝我买他推荐的基金，我不买他就不给好脸色", "staff_service", "wealth", "staff_conduct"),
+    ("在柜台存钱被做成了保险，后来才知道是份年金保单", "product_service", "wealth", "mis_selling"),
+    ("不买理财就不给我批车贷", "business_operation", "loan", "process"),
+    ("房贷强制搭售意外险", "product_service", "loan", "product"),
+    ("信贷员暗示要送礼才能放款", "staff_service", "loan", "staff_conduct"),
+    ("催债的把电话打到我单位，就因为信用卡晚还了", "staff_service", "bank_card", "staff_conduct"),
+    ("自助终端把我的借记卡吃了", "product_service", "bank_card", "product"),
+    ("网点换硬币只在周四下午，其他时间不换", "business_operation", "cash", "process"),
+    ("回电话的承诺说了三次，一个回电都没有", "business_operation", "other", "process"),
+]
+
+
+@pytest.mark.parametrize("text,category,business_line,rule", RULES)
+def test_rules_for_weak_kinds(text, category, business_line, rule):
+    from actions.classify import classify_rules_only, rule_decision
+
+    assert rule_decision(text).rule == rule
+    assert classify_rules_only(text)[:2] == (category, business_line)
+
+
+@pytest.mark.parametrize("text", ["受够了，太过分了", "气死我了！！"])
+def test_bare_anger_is_vague(text):
+    from actions.classify import rule_decision
+
+    d = rule_decision(text)
+    assert d.rule is None and d.vague and d.category == "other"
