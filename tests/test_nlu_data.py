@@ -18,7 +18,7 @@ from bot.nlu.normalizer import TextNormalizer  # noqa: E402
 from bot.text import normalize_text  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-INTENTS = {"complain", "inform", "affirm", "deny", "correct", "cancel", "request_human",
+INTENTS = {"complain", "inform", "affirm", "deny", "correct", "cancel", "request_human", "escalate",
            "greet", "thank", "goodbye", "out_of_scope"}
 DIET_ENTITIES = {"customer_name", "branch", "amount", "occurred_at", "field"}
 

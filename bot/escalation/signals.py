@@ -1,0 +1,131 @@
+"""Conversation signals: hand off because of how the conversation goes, not one message.
+
+Pure functions over the tracker's event dicts (``tracker.events`` in rasa_sdk)::
+
+    {"event": "user", "text": ..., "parse_data": {"intent": {...}, "escalation": {...}}}
+    {"event": "bot", "text": ...}
+    {"event": "action", "name": ...}
+
+- anger again after an apology: a mild-anger message after the bot apologised and after an
+  earlier angry message → anger;
+- the same complaint repeated: the customer sends (nearly) the same complaint text again → anger;
+- a third failed answer to one question: ``third_failed_answer(failures)`` → human (the action
+  server counts the failures per question).
+
+``conversation_signal(events, latest_detection, failures=0)`` returns the detection that should
+hand off now (the latest message's own strong detection first), or None.
+"""
+from __future__ import annotations
+
+from difflib import SequenceMatcher
+from typing import Any, Dict, Iterable, List, Optional, Union
+
+from bot.escalation.detector import STRONG, Detection, EscalationDetector, default_detector
+from bot.escalation.rules import norm
+
+APOLOGY_ACTIONS = {"action_start_intake"}  # its first words are the apology (docs/intake.md)
+APOLOGY_WORDS = ("抱歉", "对不起", "歉意")
+COMPLAINT_INTENTS = {"complain", "escalate"}
+REPEAT_RATIO = 0.9
+REPEAT_MIN_CHARS = 6  # "好的" twice is not a repeated complaint
+MAX_FAILED_ANSWERS = 3
+
+Event = Dict[str, Any]
+DetectionLike = Union[Detection, Dict[str, Any], None]
+
+
+def _as_detection(value: DetectionLike) -> Optional[Detection]:
+    return value if isinstance(value, Detection) or value is None else Detection.from_dict(value)
+
+
+def _user_detection(event: Event, detector: EscalationDetector) -> Optional[Detection]:
+    # What the NLU component decided, if it ran; the rules alone otherwise (older models).
+    escalation = (event.get("parse_data") or {}).get("escalation")
+    if escalation:
+        return Detection.from_dict(escalation)
+    return detector.detect(event.get("text") or "")
+
+
+def _intent_name(event: Event) -> Optional[str]:
+    parse_data = event.get("parse_data") or {}
+    original = (parse_data.get("escalation") or {}).get("original_intent") or {}
+    return original.get("name") or (parse_data.get("intent") or {}).get("name")
+
+
+def is_apology(event: Event) -> bool:
+    if event.get("event") == "action":
+        return event.get("name") in APOLOGY_ACTIONS
+    if event.get("event") == "bot":
+        text = norm(event.get("text") or "")
+        return any(word in text for word in APOLOGY_WORDS)
+    return False
+
+
+def _split_latest(events: Iterable[Event]):
+    """(events before the latest user message, the latest user message)."""
+    events = list(events)
+    for i in range(len(events) - 1, -1, -1):
+        if events[i].get("event") == "user":
+            return events[:i], events[i]
+    return events, None
+
+
+def anger_after_apology(events: Iterable[Event], latest: DetectionLike,
+                        detector: Optional[EscalationDetector] = None) -> Optional[Detection]:
+    latest = _as_detection(latest)
+    if latest is None or latest.reason != "anger":
+        return None
+    detector = detector or default_detector()
+    before, _ = _split_latest(events)
+    apologised = earlier_anger = False
+    for event in before:
+        if is_apology(event):
+            apologised = True
+        elif event.get("event") == "user":
+            found = _user_detection(event, detector)
+            earlier_anger = earlier_anger or (found is not None and found.reason == "anger")
+    if apologised and earlier_anger:
+        return Detection("anger", STRONG, tuple(latest.cues) + ("道歉后仍不满",), "conversation")
+    return None
+
+
+def similar(a: str, b: str) -> bool:
+    a, b = norm(a), norm(b)
+    if min(len(a), len(b)) < REPEAT_MIN_CHARS:
+        return False
+    return a == b or SequenceMatcher(None, a, b).ratio() >= REPEAT_RATIO
+
+
+def repeated_complaint(events: Iterable[Event]) -> Optional[Detection]:
+    before, latest = _split_latest(events)
+    if latest is None:
+        return None
+    text = latest.get("text") or ""
+    latest_is_complaint = _intent_name(latest) in COMPLAINT_INTENTS
+    for event in before:
+        if event.get("event") != "user":
+            continue
+        # a re-typed phone number is an answer, not a complaint: one side must be a complaint
+        if (latest_is_complaint or _intent_name(event) in COMPLAINT_INTENTS) and similar(
+            text, event.get("text") or ""
+        ):
+            return Detection("anger", STRONG, ("重复投诉",), "conversation")
+    return None
+
+
+def third_failed_answer(failures: int) -> bool:
+    return failures >= MAX_FAILED_ANSWERS
+
+
+def conversation_signal(events: List[Event], latest_detection: DetectionLike,
+                        failures: int = 0,
+                        detector: Optional[EscalationDetector] = None) -> Optional[Detection]:
+    latest = _as_detection(latest_detection)
+    if latest is not None and latest.strong:
+        return latest
+    return (
+        anger_after_apology(events, latest, detector)
+        or repeated_complaint(events)
+        or (Detection("human", STRONG, ("第三次未答上",), "conversation")
+            if third_failed_answer(failures) else None)
+    )
