@@ -1,4 +1,5 @@
-"""HTTP client for the case desk's ``POST /api/cases`` (contract: docs/architecture.md).
+"""HTTP client for the case desk's ``POST /api/cases`` and ``POST /api/handoffs`` (contracts:
+docs/architecture.md, docs/casedesk.md).
 
 Only transport lives here: what to send is built in case_record.py, when to retry is decided
 by outbox.py. Errors are sorted into "try again later" (the case desk is down, slow, 5xx, or
@@ -69,7 +70,15 @@ class CaseDeskClient:
 
     async def create_case(self, payload: Dict[str, Any]) -> Dict[str, Any]:
         """Files one case; returns the case desk's answer (it carries ``case_no``)."""
-        url = f"{self.base_url}/api/cases"
+        return await self._post("/api/cases", payload)
+
+    async def open_handoff(self, payload: Dict[str, Any]) -> Dict[str, Any]:
+        """Queues a conversation for an agent; the answer carries ``case_no``, ``position`` and
+        ``expected_wait_minutes``."""
+        return await self._post("/api/handoffs", payload)
+
+    async def _post(self, path: str, payload: Dict[str, Any]) -> Dict[str, Any]:
+        url = f"{self.base_url}{path}"
         try:
             async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout)) as session:
                 async with session.post(url, json=payload, headers=self._headers()) as response:

@@ -10,7 +10,7 @@ How a turn inside a form goes:
   the form asks again; the ask action (``AskForSlotAction``) picks the wording from the count:
   ``utter_ask_<slot>`` → ``utter_reask_<slot>`` → ``utter_reask_<slot>_again`` (and
   ``utter_<slot>_declined`` when the customer refused to give it).
-* The customer cancels or asks for a person: the validator returns nothing, Rasa rejects the
+* The customer cancels, asks for a person or escalates: the validator returns nothing, Rasa rejects the
   form, and a rule takes over (data/rules/intake.yml).
 * The customer chats (greet, thank, goodbye, out_of_scope) without answering: same as above, a
   rule replies and the form asks the same question again. A chatty message that does carry a
@@ -31,16 +31,37 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions.handoff import signal_handoff_events
+from bot.escalation import signals
+from bot.escalation.detector import Detection
+from bot.escalation.signals import third_failed_answer
+
 REASK_SLOT = "reask"
+THIRD_FAILURE_CUE = "同一问题三次未能作答"
 INVALID = "invalid"
 DECLINED = "declined"
 
 # Intents a rule answers while a form is active (data/rules/intake.yml).
-RULE_INTENTS = frozenset({"cancel", "request_human"})
+RULE_INTENTS = frozenset({"cancel", "request_human", "escalate"})
 CHITCHAT_INTENTS = frozenset({"greet", "thank", "goodbye", "out_of_scope"})
 
 # Actions Rasa logs between a user message and the form's own validation call.
 _BOOKKEEPING_ACTIONS = frozenset({"action_listen", "action_extract_slots"})
+
+
+def gives_up_on(reask_events: List[EventType]) -> bool:
+    """Did this answer fail the same question for the third time (not counting refusals:
+    a customer may decline to give a phone number without needing a person)?"""
+    for event in reask_events:
+        state = event.get("value") or {}
+        if isinstance(state, dict) and state.get("reason") == INVALID:
+            return third_failed_answer(int(state.get("count") or 0))
+    return False
+
+
+def conversation_signal(tracker: Tracker) -> Optional[Detection]:
+    """Anger again after the apology, or the same complaint repeated (bot/escalation/signals.py)."""
+    return signals.conversation_signal(tracker.events, (tracker.latest_message or {}).get("escalation"))
 
 
 def latest_intent(tracker: Tracker) -> Optional[str]:
@@ -168,7 +189,14 @@ class ReaskingFormValidationAction(FormValidationAction, ABC):
         extra = await self.extra_events(dispatcher, tracker, domain, filled)
         events += extra
         if requested:
-            events += self._reask_events(requested, before, {**filled, **_slot_values(extra)}, tracker)
+            reask = self._reask_events(requested, before, {**filled, **_slot_values(extra)}, tracker)
+            events += reask
+            if gives_up_on(reask):
+                # a third unusable answer to one question: a person does better than a fourth ask
+                return events + signal_handoff_events("human", [THIRD_FAILURE_CUE])
+        signal = conversation_signal(tracker)
+        if signal is not None:
+            return events + signal_handoff_events(signal.reason, signal.cues)
         return events
 
     def _reask_events(

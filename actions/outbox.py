@@ -138,9 +138,10 @@ class Outbox:
             last_error=row["last_error"],
         )
 
-    def add(self, payload: Dict[str, Any]) -> Entry:
-        """Stores a case to deliver; adding the same (conversation_id, intake_id) again is a no-op."""
-        key = (str(payload["conversation_id"]), str(payload["intake_id"]))
+    def add(self, payload: Dict[str, Any], key: Optional[Key] = None) -> Entry:
+        """Stores a case (or, with an explicit ``handoff:`` key, a handoff request) to deliver;
+        adding the same key again is a no-op."""
+        key = key or (str(payload["conversation_id"]), str(payload["intake_id"]))
         now = time.time()
         with closing(self._connect()) as db:
             db.execute(
@@ -237,12 +238,20 @@ class Deliverer:
 
     async def deliver(self, key: Key) -> Optional[str]:
         """One attempt for one case; returns its case number once the case desk has it."""
-        entry = await asyncio.to_thread(self.outbox.claim, key, self.lease_seconds)
-        if entry is None:
+        answer = await self.attempt(key)
+        if answer is None:
             current = await asyncio.to_thread(self.outbox.get, key)
             return current.case_no if current and current.status == DELIVERED else None
+        return str(answer["case_no"])
+
+    async def attempt(self, key: Key) -> Optional[Dict[str, Any]]:
+        """One delivery attempt; the case desk's answer when this attempt delivered the row."""
+        entry = await asyncio.to_thread(self.outbox.claim, key, self.lease_seconds)
+        if entry is None:
+            return None
+        send = self.client.open_handoff if entry.intake_id.startswith("handoff:") else self.client.create_case
         try:
-            body = await self.client.create_case(entry.payload)
+            body = await send(entry.payload)
         except CaseDeskError as exc:
             if exc.retryable:
                 delay = await asyncio.to_thread(self.outbox.mark_failed, key, str(exc))
@@ -256,8 +265,8 @@ class Deliverer:
             raise
         case_no = str(body["case_no"])
         await asyncio.to_thread(self.outbox.mark_delivered, key, case_no)
-        logger.info("outbox: case %s delivered as %s", key, case_no)
-        return case_no
+        logger.info("outbox: %s delivered as %s", key, case_no)
+        return body
 
     async def deliver_due(self) -> int:
         delivered = 0

@@ -9,7 +9,8 @@
                             correction changes just that field and reads back (confirm_form.py).
 5. ``action_file_case``     outbox first, then the case desk; the case number, thanks, a rating.
    ``action_record_rating`` the optional 1–5 rating.
-Any time: ``action_cancel_intake`` (nothing is filed), ``action_request_human``.
+Any time: ``action_cancel_intake`` (nothing is filed), ``action_handoff`` (a person takes over,
+actions/handoff.py).
 
 Every word the customer sees is a response in bot/domain/intake.yml, in the same order.
 """
@@ -234,21 +235,3 @@ class ActionCancelIntake(Action):
         else:
             dispatcher.utter_message(response="utter_cancel_nothing")
         return reset_intake()
-
-
-class ActionRequestHuman(Action):
-    """Placeholder until the real handoff (a later issue replaces this action, same name)."""
-
-    def name(self) -> Text:
-        return "action_request_human"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
-        dispatcher.utter_message(response="utter_human_hotline")
-        if tracker.active_loop.get("name") in ("intake_form", "confirm_form"):
-            # the form asks its question again right after this
-            dispatcher.utter_message(response="utter_human_keep_recording")
-        else:
-            dispatcher.utter_message(response="utter_human_describe")
-        return []

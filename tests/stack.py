@@ -62,6 +62,7 @@ class Stack:
         }
         self.env.pop("ACTION_ENDPOINT_URL", None)
         self.env.pop("CASEDESK_URL", None)
+        self.env.pop("RASA_URL", None)
         self.procs: dict[str, subprocess.Popen] = {}
 
     # -- process control -------------------------------------------------------------

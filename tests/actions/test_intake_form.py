@@ -273,3 +273,41 @@ async def test_a_place_in_the_customers_own_words_is_a_branch():
              "priority": "normal", "intake_id": "i-5", "customer_name": "李娜", "phone": "13812345678"}
     events, _ = await validate(form_tracker("长青路那个网点", slots=slots, requested="branch"))
     assert slot_events(events)["branch"] == "长青路"
+
+
+# -- conversation signals that bring a person (bot/escalation/signals.py) --------------------------
+
+def followup_of(events):
+    return [e["name"] for e in events if e.get("event") == "followup"]
+
+
+@pytest.mark.asyncio
+async def test_a_third_bad_answer_to_one_question_ends_the_form_and_hands_off():
+    base = {**FRAUD, "customer_name": "赵敏", "reask": {"slot": "phone", "count": 2, "reason": "invalid"}}
+    events, _ = await validate(form_tracker("就是那个号啊", slots=base, requested="phone"))
+    slots = slot_events(events)
+    assert followup_of(events) == ["action_handoff"]
+    assert slots["requested_slot"] is None and slots["handoff_reason"] == "human"
+
+
+@pytest.mark.asyncio
+async def test_refusing_a_third_time_is_not_a_reason_for_a_person():
+    base = {**FRAUD, "customer_name": "赵敏", "reask": {"slot": "phone", "count": 2, "reason": "declined"}}
+    events, _ = await validate(form_tracker("不想给", slots=base, requested="phone"))
+    assert followup_of(events) == []
+
+
+@pytest.mark.asyncio
+async def test_the_same_complaint_sent_again_hands_off():
+    text = "你们ATM吞了我的卡，到现在都没人管"
+    earlier = {"event": "user", "text": text, "parse_data": {"intent": {"name": "complain"}}}
+    events, _ = await validate(form_tracker(text, intent="complain", slots={**FRAUD}, requested="customer_name",
+                                            history=[earlier, {"event": "action", "name": "action_start_intake"}]))
+    assert followup_of(events) == ["action_handoff"]
+    assert slot_events(events)["handoff_reason"] == "anger"
+
+
+@pytest.mark.asyncio
+async def test_an_ordinary_answer_brings_no_person():
+    events, _ = await validate(form_tracker("13812345678", slots={**FRAUD, "customer_name": "赵敏"}, requested="phone"))
+    assert followup_of(events) == []

@@ -35,6 +35,11 @@ class FakeClient:
             raise CaseDeskError("case desk down", retryable=self.retryable, status=503)
         return {"case_no": f"TS2026112200{len(self.calls):04d}"}
 
+    async def open_handoff(self, body):
+        answer = await self.create_case(body)
+        return {**answer, "id": len(self.calls), "status": "waiting", "position": 2,
+                "expected_wait_minutes": 6}
+
 
 @pytest.fixture(autouse=True)
 def fast_retries(monkeypatch):

@@ -190,16 +190,6 @@ async def test_cancel_after_filing_does_not_pretend_to_withdraw():
     assert "case_no" not in slots
 
 
-@pytest.mark.asyncio
-async def test_request_human_offers_the_hotline_and_to_keep_recording():
-    tracker = plain_tracker("转人工", "request_human")
-    _, dispatcher = await run(script.ActionRequestHuman(), tracker)
-    assert responses(dispatcher) == ["utter_human_hotline", "utter_human_describe"]
-    tracker.active_loop = {"name": "intake_form"}
-    _, dispatcher = await run(script.ActionRequestHuman(), tracker)
-    assert responses(dispatcher) == ["utter_human_hotline", "utter_human_keep_recording"]
-
-
 def test_transcript_starts_with_the_message_that_opened_this_intake():
     from actions.case_record import build_transcript
 
