@@ -20,7 +20,7 @@ run: setup train
 	scripts/run.sh
 
 validate: setup
-	. scripts/env.sh && .venv/bin/rasa data validate --domain bot/domain --data data --config config.yml --fail-on-warnings
+	. scripts/env.sh && .venv/bin/python scripts/validate.py
 
 test: setup-test train
 	scripts/test.sh

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$ROOT"
 
 echo "==> rasa data validate"
-"$VENV/bin/rasa" data validate --domain bot/domain --data data --config config.yml
+"$VENV/bin/python" scripts/validate.py
 
 echo "==> rasa test：对话测试故事"
 "$VENV/bin/rasa" test core --model models --stories tests/stories \
