@@ -43,6 +43,10 @@ def test_customer_files_a_complaint_in_the_web_chat(stack, page):
     assert "投诉" in page.title()
     box = page.locator(".rw-new-message")
     box.wait_for(timeout=30_000)
+    # the page greets first (initPayload /greet): the session is up once the greeting is shown
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.rw-response')].some(e => e.innerText.includes('您好'))",
+        timeout=30_000)
 
     def send(text: str) -> list[str]:
         before = len(bot_texts(page))
