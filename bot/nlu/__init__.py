@@ -13,3 +13,5 @@
 # Rasa imports this package whenever it loads a model with our components: install the
 # behaviour-preserving speed fixes for the Rasa server (see bot/rasa_patches.py).
 from bot import rasa_patches  # noqa: E402,F401
+# ... and keep customers from typing Rasa's "/intent" shortcuts (see bot/intent_shortcuts.py).
+from bot import intent_shortcuts  # noqa: E402,F401

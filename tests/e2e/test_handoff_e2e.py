@@ -88,8 +88,10 @@ def test_media_threat_hands_off_the_bot_goes_silent_and_the_agent_takes_over(sta
     assert agent_post(stack, handoff["id"], "messages", text=note, internal=True).status_code == 201
     assert note not in bot_texts(stack, customer.sender)
 
-    # Still silent while the agent has it.
+    # Still silent while the agent has it, also when the customer types Rasa's shortcut.
     assert customer.say("好的，那你快点") == []
+    assert customer.say("/restart") == []
+    assert customer.say("你好") == []  # "/restart" did not end the pause
 
     r = agent_post(stack, handoff["id"], "release")
     assert r.status_code == 200, r.text
