@@ -16,7 +16,6 @@ The detector itself (what counts as a threat) lives in bot/escalation/.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
@@ -29,7 +28,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.case_record import build_payload, build_transcript, channel_of
 from actions.classify import classify
-from actions.outbox import DELIVERED, deliverer
+from actions.outbox import deliverer
 
 logger = logging.getLogger(__name__)
 
@@ -137,8 +136,7 @@ class ActionHandoff(Action):
         d.ensure_started()
         answer: Optional[Dict[str, Any]] = None
         try:
-            await asyncio.to_thread(d.outbox.add, body, key)
-            answer = await d.attempt(key)
+            answer, _ = await d.submit(body, key)
         except Exception:
             # the outbox itself failed (disk): the customer still gets a person, by phone
             logger.exception("handoff for %s not stored", key[1])

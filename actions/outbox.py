@@ -153,6 +153,20 @@ class Outbox:
         assert entry is not None
         return entry
 
+    def add_claimed(self, payload: Dict[str, Any], key: Key, lease_seconds: float) -> Optional[Entry]:
+        """Stores a new row already leased to the caller, so the redelivery loop cannot take it
+        between the insert and the caller's own first attempt. None if the key was there."""
+        now = time.time()
+        with closing(self._connect()) as db:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO outbox (conversation_id, intake_id, payload, status,"
+                " next_attempt_at, claimed_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (*key, self._seal(payload), PENDING, now, now + lease_seconds, now),
+            )
+            if cursor.rowcount != 1:
+                return None
+        return self.get(key)
+
     def get(self, key: Key) -> Optional[Entry]:
         with closing(self._connect()) as db:
             row = db.execute(
@@ -244,9 +258,23 @@ class Deliverer:
             return current.case_no if current and current.status == DELIVERED else None
         return str(answer["case_no"])
 
-    async def attempt(self, key: Key) -> Optional[Dict[str, Any]]:
-        """One delivery attempt; the case desk's answer when this attempt delivered the row."""
-        entry = await asyncio.to_thread(self.outbox.claim, key, self.lease_seconds)
+    async def submit(self, payload: Dict[str, Any], key: Key) -> Tuple[Optional[Dict[str, Any]], Entry]:
+        """Stores a payload and makes the first delivery attempt itself: (the case desk's answer
+        or None, the row). A key seen before is not sent again; its stored answer is used."""
+        entry = await asyncio.to_thread(self.outbox.add_claimed, payload, key, self.lease_seconds)
+        if entry is not None:
+            return await self.attempt(key, entry), entry
+        current = await asyncio.to_thread(self.outbox.get, key)
+        assert current is not None
+        if current.status == DELIVERED:
+            return {"case_no": current.case_no}, current
+        return await self.attempt(key), current
+
+    async def attempt(self, key: Key, entry: Optional[Entry] = None) -> Optional[Dict[str, Any]]:
+        """One delivery attempt; the case desk's answer when this attempt delivered the row.
+        ``entry``: the row as ``add_claimed`` leased it to the caller."""
+        if entry is None:
+            entry = await asyncio.to_thread(self.outbox.claim, key, self.lease_seconds)
         if entry is None:
             return None
         send = self.client.open_handoff if entry.intake_id.startswith("handoff:") else self.client.create_case
@@ -255,17 +283,17 @@ class Deliverer:
         except CaseDeskError as exc:
             if exc.retryable:
                 delay = await asyncio.to_thread(self.outbox.mark_failed, key, str(exc))
-                logger.warning("outbox: case %s not delivered (%s), retry in %.0fs", key, exc, delay)
+                logger.warning("outbox: %s not delivered (%s), retry in %.0fs", key[1], exc, delay)
             else:
                 await asyncio.to_thread(self.outbox.mark_rejected, key, str(exc))
-                logger.error("outbox: case desk rejected case %s: %s", key, exc)
+                logger.error("outbox: case desk rejected %s: %s", key[1], exc)
             return None
         except Exception as exc:  # never leave a row leased because of a bug
             await asyncio.to_thread(self.outbox.mark_failed, key, repr(exc))
             raise
         case_no = str(body["case_no"])
         await asyncio.to_thread(self.outbox.mark_delivered, key, case_no)
-        logger.info("outbox: %s delivered as %s", key, case_no)
+        logger.info("outbox: %s delivered as %s", key[1], case_no)
         return body
 
     async def deliver_due(self) -> int:

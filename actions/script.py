@@ -16,7 +16,6 @@ Every word the customer sees is a response in bot/domain/intake.yml, in the same
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import uuid
@@ -39,7 +38,7 @@ from actions.intake_form import (
     message_words,
     today,
 )
-from actions.outbox import DELIVERED, deliverer
+from actions.outbox import deliverer
 
 logger = logging.getLogger(__name__)
 
@@ -157,12 +156,12 @@ class ActionFileCase(Action):
         d = deliverer()
         d.ensure_started()
         try:
-            entry = await asyncio.to_thread(d.outbox.add, payload)
+            answer, _ = await d.submit(payload, (payload["conversation_id"], payload["intake_id"]))
         except Exception:
             logger.exception("outbox unavailable, case %s not stored", payload["intake_id"])
             dispatcher.utter_message(response="utter_filing_failed")
             return [SlotSet("confirmed", None)]
-        case_no = entry.case_no if entry.status == DELIVERED else await d.deliver(entry.key)
+        case_no = answer.get("case_no") if answer else None
 
         events: List[EventType] = [SlotSet(STAGE, "rating"), SlotSet(REASK_SLOT, None), SlotSet(CORRECTING, None)]
         if case_no:

@@ -258,3 +258,27 @@ async def test_outbox_and_case_desk_outage_end_to_end(casedesk, tmp_path):
     client = CaseDeskClient(base_url=casedesk.url)
     assert (await client.create_case(payload()))["case_no"] == "TS20261122000001"
     assert len(casedesk.cases) == 1
+
+
+@pytest.mark.asyncio
+async def test_the_redelivery_loop_cannot_take_a_row_before_its_writer_tries_it(tmp_path):
+    # The loop may wake between the insert and the action's own attempt: the action must still
+    # be the one that delivers, or it would tell the customer "recorded" without a case number.
+    outbox = Outbox(tmp_path / "outbox.db")
+    deliverer = Deliverer(outbox, FakeClient())
+    key = ("conv-1", "intake-1")
+    entry = outbox.add_claimed(payload(), key, lease_seconds=30)
+    assert entry is not None and outbox.due() == []
+    assert await deliverer.deliver_due() == 0
+    assert (await deliverer.attempt(key, entry))["case_no"]
+
+
+@pytest.mark.asyncio
+async def test_submit_twice_sends_once_and_answers_the_same_case(tmp_path):
+    client = FakeClient()
+    deliverer = Deliverer(Outbox(tmp_path / "outbox.db"), client)
+    key = ("conv-1", "intake-1")
+    first, _ = await deliverer.submit(payload(), key)
+    again, entry = await deliverer.submit(payload(), key)
+    assert first["case_no"] == again["case_no"] == entry.case_no
+    assert len(client.calls) == 1
