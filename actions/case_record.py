@@ -41,11 +41,38 @@ def _iso(ts: Any) -> str:
         return datetime.now(tz=timezone.utc).isoformat()
 
 
+# The case desk refuses longer fields (docs/casedesk.md) and a refused case would be lost:
+# what does not fit is shortened here, and the full words stay in Rasa's tracker.
+MAX_DESCRIPTION_CHARS = 5000
+MAX_DEMAND_CHARS = 2000
+MAX_TURN_CHARS = 4000
+MAX_TRANSCRIPT_TURNS = 300
+MAX_TRANSCRIPT_CHARS = 60000
+CUT = "…（内容过长，已截断）"
+
+
+def fit(text: Optional[str], limit: int) -> Optional[str]:
+    if text is None or len(text) <= limit:
+        return text
+    return text[: limit - len(CUT)] + CUT
+
+
+def current_conversation(events: Iterable[Mapping[str, Any]]) -> List[Mapping[str, Any]]:
+    """The events since the last restart or new session. Rasa hands actions the whole history;
+    what came before a restart (an agent closed it) or an expired session is another
+    conversation, and may be another, confidential, complaint."""
+    events = list(events)
+    start = max((i for i, e in enumerate(events) if e.get("event") in ("restart", "session_started")),
+                default=-1)
+    return events[start + 1:]
+
+
 def build_transcript(events: Iterable[Mapping[str, Any]]) -> List[Dict[str, str]]:
     """The conversation of this intake as the agent will read it: customer and bot lines,
     oldest first, from the message that opened the intake. An earlier complaint in the same
-    conversation is its own case and stays out (it may be confidential)."""
-    events = list(events)
+    conversation is its own case and stays out (it may be confidential). The most recent lines
+    are kept when the whole would be more than the case desk takes."""
+    events = current_conversation(events)
     start = 0
     opened = max((i for i, e in enumerate(events)
                   if e.get("event") == "action" and e.get("name") == "action_start_intake"), default=None)
@@ -59,10 +86,16 @@ def build_transcript(events: Iterable[Mapping[str, Any]]) -> List[Dict[str, str]
             continue
         lines.append({
             "role": "customer" if kind == "user" else "bot",
-            "text": str(text),
+            "text": fit(str(text), MAX_TURN_CHARS),
             "at": _iso(event.get("timestamp")),
         })
-    return lines
+    kept, total = [], 0
+    for line in reversed(lines[-MAX_TRANSCRIPT_TURNS:]):
+        total += len(line["text"])
+        if total > MAX_TRANSCRIPT_CHARS:
+            break
+        kept.append(line)
+    return kept[::-1]
 
 
 def _known(value: Any) -> Any:
@@ -88,8 +121,8 @@ def build_payload(
         "branch": _known(slots.get("branch")),
         "occurred_at": _known(slots.get("occurred_at")),
         "amount": float(amount) if is_valid_amount(amount) else None,
-        "description": slots.get("description") or "（客户未描述具体情况）",
-        "demand": _known(slots.get("demand")),
+        "description": fit(slots.get("description"), MAX_DESCRIPTION_CHARS) or "（客户未描述具体情况）",
+        "demand": fit(_known(slots.get("demand")), MAX_DEMAND_CHARS),
         "confidential": bool(slots.get("confidential")),
         "compensation_requested": bool(slots.get("compensation_requested")),
         "handoff_reason": None,

@@ -31,6 +31,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions.case_record import current_conversation
 from actions.handoff import signal_handoff_events
 from bot.escalation import signals
 from bot.escalation.detector import Detection
@@ -61,7 +62,9 @@ def gives_up_on(reask_events: List[EventType]) -> bool:
 
 def conversation_signal(tracker: Tracker) -> Optional[Detection]:
     """Anger again after the apology, or the same complaint repeated (bot/escalation/signals.py)."""
-    return signals.conversation_signal(tracker.events, (tracker.latest_message or {}).get("escalation"))
+    return signals.conversation_signal(
+        current_conversation(tracker.events), (tracker.latest_message or {}).get("escalation")
+    )
 
 
 def latest_intent(tracker: Tracker) -> Optional[str]:

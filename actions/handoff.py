@@ -21,14 +21,21 @@ import uuid
 from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ConversationPaused, EventType, FollowupAction, SlotSet
+from rasa_sdk.events import (
+    ActionExecuted,
+    ConversationPaused,
+    EventType,
+    FollowupAction,
+    SessionStarted,
+    SlotSet,
+)
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
-from actions.case_record import build_payload, build_transcript, channel_of
+from actions.case_record import build_payload, build_transcript, channel_of, current_conversation
 from actions.classify import classify
-from actions.outbox import deliverer
+from actions.outbox import REJECTED, deliverer
 
 logger = logging.getLogger(__name__)
 
@@ -59,19 +66,36 @@ def reason_and_cues(tracker: Tracker) -> Tuple[str, List[str]]:
 def customer_words(events: Sequence[Dict[str, Any]]) -> str:
     """What the customer has said since the conversation (re)started, for a case that had no
     description yet: the agent should not have to scroll for it."""
-    texts = [str(e.get("text")).strip() for e in events if e.get("event") == "user" and e.get("text")]
+    texts = [str(e.get("text")).strip() for e in current_conversation(events)
+             if e.get("event") == "user" and e.get("text")]
     joined = "；".join(t for t in texts if t)
     return joined[-MAX_DESCRIPTION:] or "（客户转人工时尚未描述具体情况）"
 
 
-def _latest_user_timestamp(events: Sequence[Dict[str, Any]]) -> Optional[float]:
-    for event in reversed(events):
-        if event.get("event") == "user" and event.get("timestamp") is not None:
-            try:
-                return float(event["timestamp"])
-            except (TypeError, ValueError):
-                return None
-    return None
+def _timestamp(event: Dict[str, Any]) -> Optional[float]:
+    try:
+        return float(event["timestamp"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def sync_from(events: Sequence[Dict[str, Any]], case_filed: bool) -> Optional[float]:
+    """From when the case desk copies customer messages to the agent (``since``).
+
+    A new case carries the transcript up to now, so: after the latest message. A case filed
+    earlier holds the transcript of its filing only, so: from the filing on — what the customer
+    said since then, the threat included, must reach the agent too."""
+    events = current_conversation(events)
+    if case_filed:
+        filed = [e for e in events if e.get("event") == "action" and e.get("name") == "action_file_case"]
+        if filed and _timestamp(filed[-1]) is not None:
+            return _timestamp(filed[-1])
+    latest = next((e for e in reversed(events) if e.get("event") == "user"), None)
+    ts = _timestamp(latest) if latest else None
+    if ts is None:
+        return None
+    # the message that called for a person is not in a filed case's transcript: include it
+    return ts - 0.001 if case_filed else ts
 
 
 def build_handoff_request(tracker: Tracker, reason: str, cues: List[str]) -> Dict[str, Any]:
@@ -85,11 +109,12 @@ def build_handoff_request(tracker: Tracker, reason: str, cues: List[str]) -> Dic
         "reason": reason,
         "signals": cues[:MAX_CUES],
     }
-    since = _latest_user_timestamp(tracker.events)
+    filed = slots.get("filing_status") == "filed" and bool(slots.get("case_no"))
+    since = sync_from(tracker.events, filed)
     if since is not None:
-        # customer messages after this one reach the agent through the case desk's sync
+        # customer messages after this reach the agent through the case desk's sync
         body["since"] = since
-    if slots.get("filing_status") == "filed" and slots.get("case_no"):
+    if filed:
         body["case_no"] = slots["case_no"]
         return body
     if not slots.get("intake_id"):
@@ -136,10 +161,16 @@ class ActionHandoff(Action):
         d.ensure_started()
         answer: Optional[Dict[str, Any]] = None
         try:
-            answer, _ = await d.submit(body, key)
+            answer, entry = await d.submit(body, key)
         except Exception:
-            # the outbox itself failed (disk): the customer still gets a person, by phone
-            logger.exception("handoff for %s not stored", key[1])
+            # the outbox itself failed (disk)
+            logger.exception("handoff %s not stored", key[1])
+            entry = None
+        if entry is None or entry.status == REJECTED:
+            # nobody will see this conversation in the queue: the bot must not fall silent
+            logger.error("handoff %s could not be queued; the bot keeps the conversation", key[1])
+            dispatcher.utter_message(response="utter_handoff_failed")
+            return [SlotSet(REASON_SLOT, None), SlotSet(CUES_SLOT, None), SlotSet("reask", None)]
         if answer:
             dispatcher.utter_message(
                 response="utter_handoff_queued",
@@ -149,7 +180,7 @@ class ActionHandoff(Action):
             )
         else:
             dispatcher.utter_message(response="utter_handoff_recorded")
-        logger.info("handoff %s: reason %s, queued=%s", key[1], reason, bool(answer))
+        logger.info("handoff %s: reason %s, queued now=%s", key[1], reason, bool(answer))
 
         events: List[EventType] = [
             SlotSet(REASON_SLOT, None),
@@ -164,3 +195,27 @@ class ActionHandoff(Action):
         elif "case" in body:
             events += [SlotSet("intake_id", body["case"]["intake_id"]), SlotSet("filing_status", "pending")]
         return events + [ConversationPaused()]
+
+
+# What a handed-off conversation keeps into a new session: the case the agent is working on.
+CARRIED_WHILE_HANDED_OFF = ("case_no", "filing_status", "intake_id", "customer_name", "phone")
+
+
+class ActionSessionStart(Action):
+    """Rasa starts a new session after an hour of silence (domain ``session_config``), and a
+    new session is an un-paused one: a customer who waits quietly for an agent and then writes
+    would get the bot back, which would start a second intake while the agent is still on the
+    first. While handed off, the new session stays paused and keeps the case."""
+
+    def name(self) -> Text:
+        return "action_session_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        events: List[EventType] = [SessionStarted()]
+        if not tracker.is_paused():
+            return events + [ActionExecuted("action_listen")]
+        events += [SlotSet(name, tracker.get_slot(name)) for name in CARRIED_WHILE_HANDED_OFF
+                   if tracker.get_slot(name) is not None]
+        return events + [ActionExecuted("action_listen"), ConversationPaused()]

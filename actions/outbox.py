@@ -260,15 +260,20 @@ class Deliverer:
 
     async def submit(self, payload: Dict[str, Any], key: Key) -> Tuple[Optional[Dict[str, Any]], Entry]:
         """Stores a payload and makes the first delivery attempt itself: (the case desk's answer
-        or None, the row). A key seen before is not sent again; its stored answer is used."""
+        or None, the row after the attempt). A delivered key is not sent again; its stored
+        answer is used."""
         entry = await asyncio.to_thread(self.outbox.add_claimed, payload, key, self.lease_seconds)
         if entry is not None:
-            return await self.attempt(key, entry), entry
-        current = await asyncio.to_thread(self.outbox.get, key)
-        assert current is not None
-        if current.status == DELIVERED:
-            return {"case_no": current.case_no}, current
-        return await self.attempt(key), current
+            answer = await self.attempt(key, entry)
+        else:
+            current = await asyncio.to_thread(self.outbox.get, key)
+            if current is not None and current.status == DELIVERED:
+                return {"case_no": current.case_no}, current
+            answer = await self.attempt(key)
+        # the row as it is now: delivered, pending a retry, or rejected for good
+        row = await asyncio.to_thread(self.outbox.get, key)
+        assert row is not None
+        return answer, row
 
     async def attempt(self, key: Key, entry: Optional[Entry] = None) -> Optional[Dict[str, Any]]:
         """One delivery attempt; the case desk's answer when this attempt delivered the row.

@@ -38,7 +38,7 @@ from actions.intake_form import (
     message_words,
     today,
 )
-from actions.outbox import deliverer
+from actions.outbox import REJECTED, deliverer
 
 logger = logging.getLogger(__name__)
 
@@ -156,9 +156,13 @@ class ActionFileCase(Action):
         d = deliverer()
         d.ensure_started()
         try:
-            answer, _ = await d.submit(payload, (payload["conversation_id"], payload["intake_id"]))
+            answer, row = await d.submit(payload, (payload["conversation_id"], payload["intake_id"]))
         except Exception:
             logger.exception("outbox unavailable, case %s not stored", payload["intake_id"])
+            dispatcher.utter_message(response="utter_filing_failed")
+            return [SlotSet("confirmed", None)]
+        if row.status == REJECTED:
+            # the case desk will never take this payload: say so rather than "recorded"
             dispatcher.utter_message(response="utter_filing_failed")
             return [SlotSet("confirmed", None)]
         case_no = answer.get("case_no") if answer else None

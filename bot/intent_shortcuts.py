@@ -10,6 +10,7 @@ through the NLU pipeline as ordinary text. Rasa 3.6 has no setting for this, hen
 """
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, List, Optional
 
@@ -30,7 +31,9 @@ def install() -> None:
     if getattr(original, "__module__", None) == __name__:
         return
 
-    def process(self: Any, messages: List[Any], domain: Any = None) -> List[Any]:
+    # wraps: Rasa checks the graph component's method signature (it reads the original's)
+    @functools.wraps(original)
+    def process(self, messages: List[Any], domain: Any = None) -> List[Any]:  # type: ignore[no-untyped-def]
         allowed = [m for m in messages if is_allowed(m.get(TEXT))]
         handled = iter(original(self, allowed, domain))
         # a blocked shortcut keeps what the NLU pipeline made of it

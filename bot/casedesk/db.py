@@ -237,6 +237,14 @@ def _audit(s: AsyncSession, now: datetime, actor: str, action: str, case_no: Opt
     s.add(AuditEntry(at=now, actor=actor, action=action, case_no=case_no, remote=remote))
 
 
+async def record_audit(
+    db: Database, now: datetime, actor: str, action: str, case_no: Optional[str], remote: Optional[str]
+) -> None:
+    """An audit row on its own, for reads that do not go through read_case."""
+    async with db.writing() as s:
+        _audit(s, now, actor, action, case_no, remote)
+
+
 async def read_case(
     db: Database, case_no: str, actor: str, remote: Optional[str]
 ) -> Tuple[Case, List[TranscriptTurn], List[CaseEvent]]:

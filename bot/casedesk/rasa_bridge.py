@@ -95,10 +95,14 @@ class RasaBridge:
         await self.append_events(conversation_id, [event], side_effects=True)
 
     async def release(self, conversation_id: str) -> None:
-        """Back to the bot: resume first, or the bot would not run the utterance's follow-up;
-        the bot then listens again without replaying its earlier questions."""
-        await self.append_events(conversation_id, [{"event": "resume"}])
+        """Back to the bot. The utterance runs while still paused, so a failure leaves the
+        conversation with the agent; then an `action_listen` (Rasa's /execute does not add one,
+        and the rules expect it before a customer turn) and the resume. The bot then answers
+        the customer's next message without replaying its earlier questions."""
         await self.execute(conversation_id, UTTER_RELEASED)
+        await self.append_events(
+            conversation_id, [{"event": "action", "name": "action_listen"}, {"event": "resume"}]
+        )
 
     async def close(self, conversation_id: str) -> None:
         """End the conversation: say goodbye while still paused (the bot must not answer),

@@ -120,3 +120,65 @@ def test_signal_events_end_the_form_and_run_the_handoff_next():
     assert any(e["event"] == "followup" and e["name"] == "action_handoff" for e in events)
     slots = slot_events(events)
     assert slots["requested_slot"] is None and slots["handoff_reason"] == "human"
+
+
+# -- review fixes: the bot never falls silent with nobody in the queue; old conversations stay out
+
+@pytest.mark.asyncio
+async def test_a_handoff_the_case_desk_refuses_does_not_pause_the_bot(tmp_path, monkeypatch):
+    d = Deliverer(Outbox(tmp_path / "outbox.db"), FakeClient(failures=1, retryable=False))
+    monkeypatch.setattr(outbox, "_deliverer", d)
+    monkeypatch.setattr(d, "ensure_started", lambda: None)
+    events, dispatcher = await run(escalated("我要去法院起诉你们", "regulator", ["起诉"]))
+    assert responses(dispatcher) == ["utter_handoff_regulator", "utter_handoff_failed"]
+    assert all(e["event"] != "pause" for e in events)
+
+
+def restarted_history():
+    old = "人民路支行的柜员态度恶劣，请不要让网点知道是我投诉的"
+    return [
+        {"event": "user", "text": old, "timestamp": 1.0, "parse_data": {"intent": {"name": "complain"}}},
+        {"event": "action", "name": "action_start_intake", "timestamp": 1.1},
+        {"event": "restart", "timestamp": 2.0},
+    ], old
+
+
+@pytest.mark.asyncio
+async def test_what_came_before_a_restart_is_not_copied_into_a_new_case(fake_deliverer):
+    history, old = restarted_history()
+    await run(plain_tracker("转人工", "request_human", events=history))
+    case = fake_deliverer.client.calls[0]["case"]
+    assert old not in case["description"] and case["description"] == "转人工"
+    assert all(old not in t["text"] for t in case["transcript"])
+
+
+@pytest.mark.asyncio
+async def test_a_filed_case_handoff_syncs_from_the_filing_on(fake_deliverer):
+    history = [
+        {"event": "user", "text": "ATM吞卡了", "timestamp": 10.0},
+        {"event": "action", "name": "action_file_case", "timestamp": 20.0},
+        {"event": "user", "text": "你们到底管不管", "timestamp": 30.0},
+    ]
+    tracker = escalated("我要去银保监会投诉", "regulator", ["银保监会"], events=history,
+                        slots={"case_no": "TS20261122000007", "filing_status": "filed"})
+    await run(tracker)
+    assert fake_deliverer.client.calls[0]["since"] == 20.0
+
+
+def test_a_new_case_syncs_after_the_message_it_already_carries():
+    events = [{"event": "user", "text": "曝光你们", "timestamp": 42.0}]
+    assert handoff.sync_from(events, case_filed=False) == 42.0
+    assert handoff.sync_from(events, case_filed=True) < 42.0
+
+
+@pytest.mark.asyncio
+async def test_a_new_session_while_handed_off_stays_paused_and_keeps_the_case():
+    tracker = plain_tracker("还在吗", "inform", slots={"case_no": "TS20261122000007", "filing_status": "filed"})
+    tracker._paused = True
+    events = await handoff.ActionSessionStart().run(CollectingDispatcher(), tracker, domain())
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "session_started" and kinds[-1] == "pause"
+    assert slot_events(events)["case_no"] == "TS20261122000007"
+    tracker._paused = False
+    events = await handoff.ActionSessionStart().run(CollectingDispatcher(), tracker, domain())
+    assert [e["event"] for e in events] == ["session_started", "action"]

@@ -290,7 +290,7 @@ async def test_rasa_refusing_is_unavailable_too(hapi: Api, rasa: FakeRasa) -> No
 # Release and close
 
 
-async def test_release_resumes_then_utters(hapi: Api, rasa: FakeRasa) -> None:
+async def test_release_utters_while_paused_then_listens_and_resumes(hapi: Api, rasa: FakeRasa) -> None:
     hid = (await open_one(hapi, conversation_id=CONV))["id"]
     await hapi.call("POST", f"/api/handoffs/{hid}/claim", headers=agent("agent:li"))
     status, body = await hapi.call("POST", f"/api/handoffs/{hid}/release", headers=agent("agent:li"))
@@ -298,10 +298,10 @@ async def test_release_resumes_then_utters(hapi: Api, rasa: FakeRasa) -> None:
     assert body["closed_at"] is not None
     writes = [c for c in rasa.calls() if c.method == "POST"]
     assert [(c.tail, c.body) for c in writes] == [
-        ("/tracker/events", [{"event": "resume"}]),
         ("/execute", {"name": "utter_handoff_released"}),
+        ("/tracker/events", [{"event": "action", "name": "action_listen"}, {"event": "resume"}]),
     ]
-    assert writes[1].query == {"output_channel": "latest", "token": rasa.token}
+    assert writes[0].query == {"output_channel": "latest", "token": rasa.token}
     assert all(c.conversation_id == CONV for c in rasa.calls())
     status, body = await hapi.call("POST", f"/api/handoffs/{hid}/release", headers=agent("agent:li"))
     assert status == 409 and body["error"] == "handoff_closed"

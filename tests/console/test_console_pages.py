@@ -71,6 +71,11 @@ async def test_case_detail_shows_full_pii_and_is_audited(console: Console) -> No
     _, workspace = await console.page(f"/console/handoffs/{h['id']}")
     assert "13812345678" not in workspace and "138****5678" in workspace
     assert "王建国" not in workspace
+    # the workspace shows what the customer wrote: its view is audited too
+    views = [a for a in await db.audit_trail(console.db, h["case_no"]) if a.action == "handoff.view"]
+    assert [a.actor for a in views] == ["wang"]
+    # an id beyond the integer column is a plain 404, on PostgreSQL too
+    assert (await console.page("/console/handoffs/99999999999"))[0] == 404
 
 
 async def test_customer_text_is_escaped(console: Console, fake_rasa) -> None:

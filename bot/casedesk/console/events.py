@@ -21,6 +21,7 @@ from aiohttp import web
 
 from ..appkeys import SETTINGS_KEY
 from ..db import DB_KEY
+from ..handoff_views import MAX_ID
 from . import live
 from ..access import hidden_branch
 from .auth import COOKIE_NAME, Identity, load_session
@@ -43,7 +44,7 @@ def _event(name: str, data: Any, event_id: Optional[int] = None) -> bytes:
 
 
 def _int(raw: Optional[str], default: int = 0) -> int:
-    if raw is None or not raw.isascii() or not raw.isdigit() or len(raw) > 12:
+    if raw is None or not raw.isascii() or not raw.isdigit() or len(raw) > 10 or int(raw) > MAX_ID:
         return default
     return int(raw)
 

@@ -17,6 +17,7 @@ from ..appkeys import CIPHER_KEY, SETTINGS_KEY
 from ..db import DB_KEY
 from ..domain import CASE_NO_RE, OPEN_STATUSES, TRANSITIONS, Status
 from ..errors import BadRequest, NotFound
+from ..handoff_views import MAX_ID
 from ..rasa_bridge import RASA_KEY
 from . import labels, live, stats
 from ..access import can_see, hidden_branch
@@ -85,7 +86,8 @@ async def _form(request: web.Request) -> Dict[str, str]:
 
 def _handoff_id(request: web.Request) -> int:
     raw = request.match_info["handoff_id"]
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
+    # ids above the integer column's range would be a database error on PostgreSQL
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 10 or not 0 < int(raw) <= MAX_ID:
         raise NotFound("未找到该转人工会话。")
     return int(raw)
 
@@ -182,6 +184,8 @@ async def handoff_page(request: web.Request) -> web.StreamResponse:
         raise NotFound("未找到该转人工会话，或您无权查看。")
     handoff, case = found
     turns = await live.turns(_db(request), case.id)
+    # the workspace shows what the customer wrote: a read of the case like its detail page
+    await db.record_audit(_db(request), _now(request), me.username, "handoff.view", case.case_no, request.remote)
     return render(
         request,
         "console/handoff.html",
