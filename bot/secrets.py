@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+import string
 import sys
 from pathlib import Path
 
@@ -16,7 +17,18 @@ GENERATED = {
     # 32 random bytes, urlsafe base64: usable directly as a Fernet key.
     "CASEDESK_SECRET_KEY": lambda: base64.urlsafe_b64encode(os.urandom(32)).decode(),
     "RASA_TOKEN": lambda: secrets.token_urlsafe(32),
+    # WeChat 公众号 test values for the embedded default; production copies the real ones from
+    # the 公众号 admin page (基本配置) into .env. Token: 3-32 letters/digits; EncodingAESKey:
+    # 43 characters (32 bytes, base64 without the '=').
+    "WECHAT_TOKEN": lambda: _alnum(32),
+    "WECHAT_AES_KEY": lambda: base64.b64encode(os.urandom(32)).decode().rstrip("="),
+    "WECHAT_SECRET": lambda: secrets.token_hex(16),
 }
+
+
+def _alnum(n: int) -> str:
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(n))
 
 
 def ensure_env_file(path: Path) -> list[str]:

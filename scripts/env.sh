@@ -27,6 +27,13 @@ export LOCK_STORE_TYPE="${LOCK_STORE_TYPE:-in_memory}"
 export REDIS_HOST="${REDIS_HOST:-127.0.0.1}"
 export REDIS_PORT="${REDIS_PORT:-6379}"
 export REDIS_LOCK_DB="${REDIS_LOCK_DB:-1}"
+# WeChat 公众号 channel (docs/wechat.md): WECHAT_TOKEN, WECHAT_AES_KEY and WECHAT_SECRET are
+# generated into .env; the AppID is a placeholder until the real account's is set there.
+export WECHAT_APPID="${WECHAT_APPID:-wx0000000000000000}"
+export WECHAT_TOKEN="${WECHAT_TOKEN:-}" WECHAT_SECRET="${WECHAT_SECRET:-}" WECHAT_AES_KEY="${WECHAT_AES_KEY:-}"
+export WECHAT_API_BASE="${WECHAT_API_BASE:-https://api.weixin.qq.com}"
+export WECHAT_REPLY_DEADLINE_SECONDS="${WECHAT_REPLY_DEADLINE_SECONDS:-4.5}"
+export WECHAT_STORE_PATH="${WECHAT_STORE_PATH:-$ROOT/var/wechat.db}"
 export RASA_URL="${RASA_URL:-http://127.0.0.1:$RASA_PORT}"
 export VENV="${VENV:-$ROOT/.venv}"
 mkdir -p "$ROOT/var"

@@ -327,6 +327,17 @@ def mask_name(name: Optional[str]) -> Optional[str]:
     return f"{name[0]}{'*' * (len(name) - 2)}{name[-1]}"
 
 
+def mask_conversation_id(conversation_id: Optional[str], channel: Optional[str]) -> Optional[str]:
+    """A WeChat conversation id is the customer's OpenID, a stable personal identifier: lists,
+    queues and logs show its first and last four characters only (oABC****wxyz). Ids of the
+    other channels are random session ids and stay as they are."""
+    if not conversation_id or channel != Channel.WECHAT.value:
+        return conversation_id
+    if len(conversation_id) <= 8:
+        return "*" * len(conversation_id)
+    return f"{conversation_id[:4]}****{conversation_id[-4:]}"
+
+
 def mask_text(text: Optional[str]) -> Optional[str]:
     """Free text can carry a phone number typed by the customer; lists must not show it."""
     if not text:

@@ -579,6 +579,7 @@ def case_summary(case: Case, now: datetime) -> Dict[str, Any]:
     out = _common(case, now)
     summary = domain.mask_text(case.description) or ""
     out.update(
+        conversation_id=domain.mask_conversation_id(case.conversation_id, case.channel),
         customer_name=case.customer_name_masked,
         phone=case.phone_masked,
         summary=summary[:SUMMARY_CHARS] + ("…" if len(summary) > SUMMARY_CHARS else ""),
@@ -815,7 +816,7 @@ def handoff_summary(handoff: Any, case: Case, now: datetime) -> Dict[str, Any]:
     end = handoff.claimed_at if handoff.claimed_at is not None else (handoff.closed_at or now)
     return {
         "id": handoff.id,
-        "conversation_id": handoff.conversation_id,
+        "conversation_id": domain.mask_conversation_id(handoff.conversation_id, handoff.channel),
         "case_no": case.case_no,
         "reason": handoff.reason,
         "signals": list(handoff.signals or []),

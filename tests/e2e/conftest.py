@@ -13,6 +13,7 @@ import uuid
 import pytest
 
 from tests.stack import Stack
+from tests.wechat.fake_wechat import FakeWeChat
 
 BACKENDS = {
     "sqlite": lambda: {},
@@ -26,9 +27,26 @@ BACKENDS = {
 SELECTED = [b for b in os.environ.get("E2E_BACKENDS", "sqlite,postgres").split(",") if b]
 
 
+@pytest.fixture(scope="session")
+def fake_wechat():
+    """WeChat's API server, faked on loopback; every stack's WeChat channel talks to it."""
+    fake = FakeWeChat(appid="wx0e2e000000000001", secret=uuid.uuid4().hex).start()
+    yield fake
+    fake.stop()
+
+
+def wechat_env(fake: FakeWeChat, workdir) -> dict:
+    return {
+        "WECHAT_APPID": fake.appid, "WECHAT_SECRET": fake.secret,
+        "WECHAT_TOKEN": uuid.uuid4().hex, "WECHAT_AES_KEY": (uuid.uuid4().hex * 2)[:43],
+        "WECHAT_API_BASE": fake.url, "WECHAT_STORE_PATH": str(workdir / "wechat.db"),
+    }
+
+
 @pytest.fixture(scope="session", params=SELECTED)
-def stack(request, tmp_path_factory):
-    s = Stack(tmp_path_factory.mktemp(f"stack-{request.param}"), **BACKENDS[request.param]())
+def stack(request, tmp_path_factory, fake_wechat):
+    workdir = tmp_path_factory.mktemp(f"stack-{request.param}")
+    s = Stack(workdir, **wechat_env(fake_wechat, workdir), **BACKENDS[request.param]())
     s.backend = request.param
     try:
         s.start_all()

@@ -1,0 +1,1 @@
+"""Rasa input channels of our own (registered in bot/credentials.yml): `wechat` (公众号)."""
