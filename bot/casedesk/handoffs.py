@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from sqlalchemy import and_, case as sql_case, func, or_, select, text, update
@@ -47,6 +47,8 @@ SENT, FAILED = "sent", "failed"
 MAX_SYNCED_TEXT = 10000
 # open handoffs whose trackers are read at the same time in one sync pass
 SYNC_CONCURRENCY = 8
+# a release or close marked but never finished (the process died) may be retried after this
+FINISH_TIMEOUT = timedelta(seconds=60)
 
 
 class QueueItem(NamedTuple):
@@ -423,6 +425,12 @@ def _check_open(handoff: Handoff) -> None:
             f"转人工会话 #{handoff.id} 已结束，无法继续操作。如客户再次联系，将生成新的转人工请求。",
             code="handoff_closed",
         )
+    if handoff.outcome is not None:
+        # another request is handing it back or closing it right now (see _finish)
+        raise Conflict(
+            f"转人工会话 #{handoff.id} 正在交还机器人或结束，请稍后刷新查看。",
+            code="handoff_finishing",
+        )
 
 
 def _check_holder(handoff: Handoff, agent: str) -> None:
@@ -534,6 +542,26 @@ async def _finish(
         _check_open(handoff)
         _check_holder(handoff, agent)
         conversation_id = handoff.conversation_id
+    # Mark it as finishing before Rasa hears of it (compare-and-set): a second release or
+    # close, or a claim by another agent, meanwhile gets a 409 instead of a second goodbye to
+    # the customer. A mark left by a crashed process goes stale after FINISH_TIMEOUT.
+    async with db.writing() as s:
+        marked = await s.execute(
+            update(Handoff)
+            .where(
+                Handoff.id == handoff_id,
+                Handoff.status.in_(OPEN_STATUSES),
+                or_(Handoff.claimed_by.is_(None), Handoff.claimed_by == agent),
+                or_(Handoff.outcome.is_(None), Handoff.updated_at < now - FINISH_TIMEOUT),
+            )
+            .values(outcome=outcome, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if marked.rowcount != 1:
+            raise Conflict(
+                f"转人工会话 #{handoff_id} 已被其他坐席接入或正在处理，请刷新后查看。",
+                code="handoff_finishing",
+            )
     # Rasa first: if it cannot take the conversation back, the handoff stays open and the
     # agent keeps it — never a closed handoff with a bot that is still paused
     try:
@@ -543,6 +571,11 @@ async def _finish(
             await bridge.close(conversation_id)
     except RasaUnavailable as exc:
         log.warning("handoff %s not %s: Rasa unavailable (%s %s)", handoff_id, outcome, exc.operation, exc.detail)
+        async with db.writing() as s:
+            await s.execute(
+                update(Handoff).where(Handoff.id == handoff_id, Handoff.status.in_(OPEN_STATUSES))
+                .values(outcome=None).execution_options(synchronize_session=False)
+            )
         raise ServiceUnavailable(
             "抱歉，暂时无法连接对话机器人，会话仍由您接管。请稍后重试，或继续与客户沟通。",
             code="rasa_unavailable",
@@ -554,8 +587,8 @@ async def _finish(
         pass
     async with db.writing() as s:
         handoff, case = await _locked(s, handoff_id, None)
-        if handoff.status in OPEN_STATUSES:
-            handoff.status, handoff.outcome, handoff.closed_at = CLOSED, outcome, now
+        if handoff.status in OPEN_STATUSES and handoff.outcome == outcome:
+            handoff.status, handoff.closed_at = CLOSED, now
             handoff.claimed_by = handoff.claimed_by or agent
             handoff.updated_at = now
             s.add(CaseEvent(case_id=case.id, at=now, actor=agent, kind="handoff", field="handoff", old_value=None, new_value=outcome, note="转人工结束"))

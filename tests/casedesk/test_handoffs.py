@@ -573,3 +573,20 @@ async def test_a_late_handoff_copies_what_the_customer_wrote_since_the_bot_hande
 async def test_a_bad_since_is_refused(hapi: Api, since: Any) -> None:
     status, body = await hapi.call("POST", "/api/handoffs", json=handoff_body(since=since))
     assert status == 400 and body["error"] == "invalid_value", body
+
+
+async def test_release_and_close_at_once_say_goodbye_once(hapi: Api, rasa: FakeRasa) -> None:
+    # the agent double-clicks, or clicks release and then close while the first is slow
+    hid = (await open_one(hapi, conversation_id=CONV))["id"]
+    await hapi.call("POST", f"/api/handoffs/{hid}/claim", headers=agent("agent:li"))
+    results = await asyncio.gather(
+        hapi.call("POST", f"/api/handoffs/{hid}/release", headers=agent("agent:li")),
+        hapi.call("POST", f"/api/handoffs/{hid}/close", headers=agent("agent:li")),
+    )
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [200, 409], results
+    executes = [c for c in rasa.calls() if c.tail == "/execute"]
+    assert len(executes) == 1
+    _, detail = await hapi.call("GET", f"/api/handoffs/{hid}")
+    assert detail["status"] == "closed"
+    assert detail["outcome"] == ("released" if executes[0].body["name"] == "utter_handoff_released" else "closed")
