@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
+from sqlalchemy import select
+
 from bot.casedesk import handoffs
+from bot.casedesk.appkeys import SETTINGS_KEY
+from bot.casedesk.models import Handoff
 from bot.casedesk.rasa_bridge import RASA_KEY
 
 from .helpers import Console, queue_ids
@@ -90,3 +94,41 @@ async def test_stream_ends_when_the_session_does(console: Console, monkeypatch) 
     events = await console.events("/console/events", until=lambda ev: any(n == "logout" for n, _ in ev))
     await task
     assert events[-1][0] == "logout"
+
+
+async def test_workspace_stream_sends_a_turn_that_became_visible_late(console: Console, fake_rasa) -> None:
+    # On PostgreSQL a sync pass may commit turn N after the agent's turn N+1 was streamed:
+    # the stream looks back and still sends N.
+    from sqlalchemy import insert
+
+    from bot.casedesk.models import TranscriptTurn
+
+    await console.user("wang")
+    h = await console.handoff()
+    await console.login("wang")
+    _, page = await console.page(f"/console/handoffs/{h['id']}")
+    after = int(__import__("re").search(r'data-after="(\d+)"', page).group(1))
+    async with console.db.reading() as s:
+        case_id = (await s.execute(select(Handoff.case_id).where(Handoff.id == h["id"]))).scalar_one()
+
+    async def add(turn_id: int, text: str) -> None:
+        async with console.db.writing() as s:
+            await s.execute(insert(TranscriptTurn).values(
+                id=turn_id, case_id=case_id, role="customer", text=text,
+                at=console.app[SETTINGS_KEY].clock()))
+
+    async def later() -> None:
+        await asyncio.sleep(0.6)
+        await add(after + 5, "后提交的高编号")
+        await asyncio.sleep(1.2)
+        await add(after + 3, "先分配的低编号")
+
+    task = asyncio.create_task(later())
+
+    def done(ev) -> bool:
+        return len([t for n, d in ev if n == "turns" for t in d["turns"]]) >= 2
+
+    events = await console.events(f"/console/events?handoff={h['id']}&after={after}", until=done)
+    await task
+    texts = [t["text"] for n, d in events if n == "turns" for t in d["turns"]]
+    assert texts == ["后提交的高编号", "先分配的低编号"]

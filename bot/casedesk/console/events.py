@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 POLL_S = 0.5
 HEARTBEAT_S = 15.0
+TURN_LOOKBACK = 20
 # a logout, an expired session or a disabled account ends open streams within this time
 RECHECK_S = 10.0
 
@@ -70,6 +71,8 @@ class Stream:
         self.stopping = asyncio.Event()
         self._last: Optional[str] = None
         self._last_state: Optional[str] = None
+        self._sent_turns: Set[int] = set()
+        self._page_had: Optional[int] = None
 
     async def send(self, chunk: bytes) -> None:
         transport = self.request.transport
@@ -101,9 +104,18 @@ class Stream:
         if fingerprint != self._last_state:
             self._last_state = fingerprint
             await self.send(_event("handoff", state))
-        new = await live.turns(self.db, case.id, cursor[0])
+        # Ids are handed out at insert but seen at commit: on PostgreSQL a turn with a lower id
+        # (a sync pass) can become visible after one with a higher id (an agent's reply). Look
+        # back a few ids each time and send only what this stream has not sent yet.
+        recent = await live.turns(self.db, case.id, max(0, cursor[0] - TURN_LOOKBACK))
+        if self._page_had is not None:
+            # first look: what the page was rendered with (ids up to `after`) is not news
+            self._sent_turns.update(t["id"] for t in recent if t["id"] <= self._page_had)
+            self._page_had = None
+        new = [t for t in recent if t["id"] not in self._sent_turns]
         if new:
-            cursor[0] = new[-1]["id"]
+            self._sent_turns.update(t["id"] for t in new)
+            cursor[0] = max(cursor[0], max(t["id"] for t in new))
             await self.send(_event("turns", {"turns": new}, event_id=cursor[0]))
 
     async def run(self) -> web.StreamResponse:
@@ -111,6 +123,7 @@ class Stream:
         handoff_id = _int(query.get("handoff"), default=-1)
         # EventSource resends the last id it saw when it reconnects: resume from there
         cursor = [_int(self.request.headers.get("Last-Event-ID"), _int(query.get("after")))]
+        self._page_had = cursor[0]
         await self.response.prepare(self.request)
         await self.send(b"retry: 2000\n\n")
         last_beat = last_check = time.monotonic()
