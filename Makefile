@@ -1,6 +1,6 @@
 # The two commands a newcomer needs: `make run` and `make test`.
 SHELL := /bin/bash
-.PHONY: setup setup-test train run test test-fast validate bench clean user
+.PHONY: setup setup-test train run test test-fast validate bench clean user story
 
 setup:
 	scripts/setup.sh
@@ -31,6 +31,12 @@ bench: setup train
 # console accounts (docs/console.md): make user ARGS='create --username wang --role agent --display-name 王明'
 user:
 	. scripts/env.sh && .venv/bin/python -m bot.casedesk.console.users $(ARGS)
+
+# conversations → a Rasa test story, PII replaced (docs/trainer.md); Rasa must be running:
+# make story IDS="id1 id2" [OUT=tests/stories/test_from_chat.yml]
+story:
+	@if [ -z "$(IDS)" ]; then echo '用法：make story IDS="对话id1 对话id2" [OUT=文件]'; exit 2; fi
+	. scripts/env.sh && .venv/bin/python -m bot.trainer.stories $(IDS) $(if $(OUT),--out $(OUT))
 
 clean:
 	rm -rf var/*.db var/log results
