@@ -744,19 +744,13 @@ def message_text(value: Any, name: str = "text") -> str:
     """An agent's reply or note: what the console and the API both accept."""
     if not isinstance(value, str):
         raise _invalid(name, "必须是文本") if value is not None else _missing(name)
-    if "\x00" in value:
-        raise _invalid(name, "包含不允许的字符")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise _invalid(name, "包含无法识别的字符")
-    value = value.strip()
-    if not value:
-        raise BadRequest("消息内容不能为空，请输入后再发送。", code="missing_field")
-    if len(value) > MAX_MESSAGE_CHARS:
+    if len(value.strip()) > MAX_MESSAGE_CHARS:
         raise BadRequest(
             f"消息过长（最多 {MAX_MESSAGE_CHARS} 个字符），请分段发送。", code="invalid_value"
         )
+    value = _clean(name, value, MAX_MESSAGE_CHARS)
+    if not value:
+        raise BadRequest("消息内容不能为空，请输入后再发送。", code="missing_field")
     return value
 
 
