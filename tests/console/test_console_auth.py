@@ -1,6 +1,8 @@
 """Sign-in, cookies, sessions, CSRF, roles and security headers of the console."""
 from __future__ import annotations
 
+import asyncio
+
 import dataclasses
 import hashlib
 import re
@@ -192,3 +194,19 @@ async def test_password_is_stored_as_argon2(console: Console) -> None:
     async with console.db.reading() as s:
         user = (await s.execute(select(ConsoleUser))).scalar_one()
     assert user.password_hash.startswith("$argon2id$") and PASSWORD not in user.password_hash
+
+
+async def test_parallel_guesses_cannot_slip_past_the_limit(console: Console) -> None:
+    # each guess is counted before its (slow) password check: 12 at once get at most 5 checks
+    await console.user("wang")
+    results = await asyncio.gather(*(console.login("wang", f"wrong-password-{i}") for i in range(12)))
+    statuses = [r.status for r in results]
+    assert statuses.count(401) <= 5 and statuses.count(429) >= 7, statuses
+
+
+async def test_a_success_clears_the_users_count(console: Console) -> None:
+    await console.user("wang")
+    for _ in range(4):
+        assert (await console.login("wang", "wrong-password-1")).status == 401
+    assert (await console.login("wang")).status == 303
+    assert (await console.login("wang", "wrong-password-1")).status == 401  # not yet blocked

@@ -131,9 +131,11 @@ async def login(request: web.Request) -> web.StreamResponse:
     throttle = request.app[THROTTLE_KEY]
     if throttle.blocked(username, request.remote):
         return _login_page(request, LOGIN_THROTTLED, status=429)
+    # counted before the (slow) password check, so parallel guesses cannot slip past the limit;
+    # a success clears the user's count again
+    throttle.failed(username, request.remote)
     user = await authenticate(_db(request), username, password) if username and password else None
     if user is None:
-        throttle.failed(username, request.remote)
         # one message whether the name exists or not
         log.info("console sign-in failed")
         return _login_page(request, LOGIN_FAILED, status=401)
