@@ -1,6 +1,6 @@
 # The two commands a newcomer needs: `make run` and `make test`.
 SHELL := /bin/bash
-.PHONY: setup setup-test train run test test-fast validate bench clean user story
+.PHONY: setup setup-test train run test test-fast validate bench clean user story evaluate
 
 setup:
 	scripts/setup.sh
@@ -24,6 +24,10 @@ validate: setup
 
 test: setup-test train
 	scripts/test.sh
+
+# data check, held-out intent evaluation and test stories → reports/evaluation/index.html
+evaluate: setup train
+	. scripts/env.sh && .venv/bin/python -m bot.trainer.evaluate
 
 bench: setup train
 	. scripts/env.sh && .venv/bin/python bench/run_all.py
