@@ -39,6 +39,7 @@ import json
 import os
 import random
 import re
+import secrets
 import shutil
 import socket
 import statistics
@@ -59,9 +60,11 @@ sys.path.insert(0, str(ROOT))
 
 from tests.e2e.dialogue import CASE_NO  # noqa: E402
 from tests.stack import Stack  # noqa: E402
+from bench.latency_bench import percentile  # noqa: E402
 
 HANDED_OFF = re.compile(r"转接?人工|转人工|人工客服")
-PASSWORD = "bench-console-password"
+# a throw-away account per run: the password is generated, never written down
+PASSWORD = secrets.token_urlsafe(16)
 
 # complaint + threat, every reason the detector hands off for; cycled through
 THREATS = [
@@ -97,11 +100,6 @@ SETUP_TEXT = {
     "production": "PostgreSQL tracker store and case desk, Redis lock store, 1 Rasa worker",
 }
 
-
-def percentile(values: List[float], q: float) -> float:
-    values = sorted(values)
-    k = max(0, min(len(values) - 1, round(q / 100 * (len(values) - 1))))
-    return values[k]
 
 
 def summary(values: List[float]) -> Dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import secrets
 import uuid
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -14,7 +15,7 @@ from bot.casedesk.console.users import create_user
 from bot.casedesk.db import DB_KEY, Database
 from tests.casedesk.helpers import TOKEN, case_payload
 
-PASSWORD = "correct-horse-battery"
+PASSWORD = secrets.token_urlsafe(16)  # a throw-away account per test run
 _CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]*)">')
 _FORM_TOKEN = re.compile(r'name="_csrf" value="([^"]+)"')
 

@@ -4,6 +4,7 @@ reaches Rasa, the conversation goes back to the bot."""
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -25,7 +26,7 @@ playwright = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-PASSWORD = "browser-test-password"
+PASSWORD = secrets.token_urlsafe(16)  # a throw-away account per run
 SCRIPT = "<script>alert(1)</script>"
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import subprocess
 import time
 
@@ -17,7 +18,7 @@ playwright = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-PASSWORD = "e2e-console-password"
+PASSWORD = secrets.token_urlsafe(16)  # a throw-away account per run
 HANDED_OFF = re.compile(r"转接?人工|人工客服")
 
 
