@@ -276,3 +276,28 @@ class ConsoleSession(Base):
     csrf_token: Mapped[str] = Column(String(64), nullable=False)
     created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
     expires_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+
+
+class NluExample(Base):
+    """A customer message from the NLU inbox, decided by a trainer (bot/trainer/inbox.py).
+
+    Only the scrubbed text is stored (placeholders instead of phone and name); `discarded`
+    rows keep no text at all, they only keep the message out of the inbox."""
+
+    __tablename__ = "nlu_examples"
+    __table_args__ = (
+        UniqueConstraint("message_id", name="uq_nlu_examples_message_id"),
+        Index("ix_nlu_examples_status", "status", "reviewed_at"),
+    )
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    # Rasa's message id of the customer message: one decision per message
+    message_id: Mapped[str] = Column(String(64), nullable=False)
+    status: Mapped[str] = Column(String(16), nullable=False)  # confirmed | discarded
+    text: Mapped[Optional[str]] = Column(Text)
+    intent: Mapped[Optional[str]] = Column(String(64))
+    entities: Mapped[List[Any]] = Column(JSON, nullable=False, default=list)
+    predicted_intent: Mapped[Optional[str]] = Column(String(64))
+    confidence: Mapped[Optional[float]] = Column(Float)
+    reviewed_by: Mapped[str] = Column(String(64), nullable=False)
+    reviewed_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)

@@ -21,7 +21,11 @@ DEFAULT_DB_URL = "sqlite+aiosqlite:///var/casedesk.db"
 DEFAULT_RASA_URL = "http://127.0.0.1:5005"
 # read from the environment / .env besides the CASEDESK_* keys: Rasa's own settings are shared
 # with the Rasa server and the action server, so they keep Rasa's names
-RASA_KEYS = ("RASA_URL", "RASA_TOKEN")
+RASA_KEYS = ("RASA_URL", "RASA_TOKEN", "TRACKER_DB_URL")
+# Rasa's SQL tracker store (endpoints.yml); the trainer pages read it, never write it
+DEFAULT_TRACKER_DB_URL = f"sqlite:///{REPO_ROOT / 'var' / 'tracker.db'}"
+# written by `make evaluate` (bot/trainer/evaluate.py); the trainer pages link the latest
+DEFAULT_REPORT_DIR = REPO_ROOT / "reports" / "evaluation"
 MAX_BODY_BYTES = 256 * 1024
 
 _SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -52,6 +56,8 @@ class Settings:
     handoff_sync_seconds: float = 0.5
     # the expected wait told to a customer: place in the queue × this
     minutes_per_handoff: int = 3
+    tracker_db_url: str = DEFAULT_TRACKER_DB_URL
+    report_dir: Path = DEFAULT_REPORT_DIR
     # console cookies get `Secure` (CASEDESK_COOKIE_SECURE=1) when the desk is served over TLS
     cookie_secure: bool = False
     # injectable so SLA, repeat and group windows can be tested without waiting for days
@@ -127,4 +133,6 @@ def load_settings(
         handoff_sync_seconds=float(values.get("CASEDESK_HANDOFF_SYNC_SECONDS") or 0.5),
         minutes_per_handoff=int(values.get("CASEDESK_MINUTES_PER_HANDOFF") or 3),
         cookie_secure=values.get("CASEDESK_COOKIE_SECURE") == "1",
+        tracker_db_url=values.get("TRACKER_DB_URL") or DEFAULT_TRACKER_DB_URL,
+        report_dir=Path(values.get("CASEDESK_REPORT_DIR") or DEFAULT_REPORT_DIR),
     )

@@ -173,7 +173,7 @@ def _user_entities(event: Mapping[str, Any]) -> tuple[str, List[Dict[str, Any]]]
     return text, result
 
 
-def _known_names(events: Iterable[Mapping[str, Any]]) -> List[str]:
+def known_names(events: Iterable[Mapping[str, Any]]) -> List[str]:
     """Names the bot knew: customer_name slot values first, then name entities that are not
     part of one of those (a partial 欧阳 of 欧阳建国 must not get a placeholder of its own)."""
     slot_names, entity_names = [], []
@@ -192,7 +192,7 @@ def _known_names(events: Iterable[Mapping[str, Any]]) -> List[str]:
     return slot_names + [n for n in entity_names if not any(n in full for full in slot_names)]
 
 
-def _scrub_user(event: Dict[str, Any], scrub: Scrubber) -> Dict[str, Any]:
+def scrub_user(event: Dict[str, Any], scrub: Scrubber) -> Dict[str, Any]:
     """The user's text with PII replaced and the entities' offsets moved to match."""
     text, entities = _user_entities(event)
     parse_data = event.get("parse_data") or {}
@@ -250,7 +250,7 @@ def _clean_events(part: List[Dict[str, Any]], scrub: Scrubber) -> List[Dict[str,
     for event in part:
         kind = event.get("event")
         if kind == "user":
-            cleaned.append(_scrub_user(event, scrub))
+            cleaned.append(scrub_user(event, scrub))
         elif kind == "slot":
             name, value = event.get("name"), event.get("value")
             if name in LINK_SLOTS and value is not None:
@@ -286,7 +286,7 @@ def tracker_to_steps(tracker: Mapping[str, Any], name: Optional[str] = None) -> 
         raise StoryExportError(
             f"对话 {conversation_id or '（无 id）'} 没有客户消息：请检查对话 id 是否正确"
         )
-    scrub = Scrubber(names=_known_names(events), secrets=[conversation_id])
+    scrub = Scrubber(names=known_names(events), secrets=[conversation_id])
     base = name or story_name(conversation_id)
     steps = []
     for i, part in enumerate(parts, start=1):

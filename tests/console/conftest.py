@@ -40,6 +40,7 @@ def settings(backend: str, tmp_path: Path, clock: Clock, fake_rasa: FakeRasa) ->
         yield Settings(
             token=TOKEN, secret_key=SECRET, db_url=url, db_schema=schema, clock=clock,
             rasa_url=fake_rasa.url, handoff_sync_seconds=0,
+            tracker_db_url=f"sqlite:///{tmp_path}/tracker.db", report_dir=tmp_path / "report",
         )
 
 

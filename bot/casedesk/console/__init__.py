@@ -1,5 +1,5 @@
 """The agent console at /console: sign-in, live handoff queue, handoff workspace, case detail,
-supervisor view (docs/console.md).
+supervisor view (docs/console.md), trainer pages (docs/trainer.md).
 
 Mounted by one call, `setup(app)`, after the API's middlewares so that its own middleware runs
 inside them and answers console errors as pages. It uses cookies, not the API's bearer token:
@@ -10,7 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..appkeys import SETTINGS_KEY
-from . import events, views
+from . import events, trainer_views, views
 from .auth import LoginThrottle
 from .middleware import add_security_headers, console_middleware
 from .render import setup_templates
@@ -23,7 +23,6 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/console/login", views.login, name="console.login")
     r.add_post("/console/logout", views.logout, name="console.logout")
     r.add_get("/console/events", events.stream, name="console.events")
-    r.add_get("/console/trainer", views.trainer_home, name="console.trainer")
     r.add_get("/console/supervisor", views.supervisor_page, name="console.supervisor")
 
     r.add_get("/console/handoffs/{handoff_id}", views.handoff_page, name="console.handoff")
@@ -46,6 +45,7 @@ def setup(app: web.Application) -> None:
     app[views.COOKIE_SECURE_KEY] = app[SETTINGS_KEY].cookie_secure
     app[events.STREAMS_KEY] = set()
     setup_routes(app)
+    trainer_views.setup(app)
     app.middlewares.append(console_middleware)
     app.on_response_prepare.append(add_security_headers)
     app.on_shutdown.append(events.stop_streams)

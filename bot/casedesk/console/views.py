@@ -173,12 +173,6 @@ async def home(request: web.Request) -> web.StreamResponse:
     )
 
 
-async def trainer_home(request: web.Request) -> web.StreamResponse:
-    # placeholder: the trainer pages come with their own issue; no case data here
-    require_login(request)
-    return render(request, "console/trainer.html", {})
-
-
 async def handoff_page(request: web.Request) -> web.StreamResponse:
     me = require_case_worker(request)
     found = await live.handoff_with_case(_db(request), _handoff_id(request), hidden_branch(me))

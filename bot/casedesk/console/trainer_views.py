@@ -1,0 +1,303 @@
+"""Trainer pages (role `trainer`, docs/trainer.md): conversations, one conversation with what
+the NLU predicted, story export, the NLU inbox, the escalation keyword lists and the latest
+evaluation report.
+
+Conversations are read from Rasa's tracker store (bot/trainer/tracker_store.py) and shown with
+PII replaced; a page names a conversation by one of its event ids, never by its sender id (a
+WeChat OpenID). Viewing or exporting a conversation is audited like a case read.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from aiohttp import web
+
+from ...escalation.detector import EscalationDetector, default_detector
+from ...escalation.rules import REASONS
+from ...trainer import conversations as conv
+from ...trainer import inbox
+from ...trainer.stories import StoryExportError, story_name, tracker_to_story
+from ...trainer.tracker_store import TrackerStoreReader, events_of
+from .. import db, nlu_inbox
+from ..access import hidden_branch
+from ..appkeys import SETTINGS_KEY
+from ..db import DB_KEY
+from ..domain import CHINA_TZ
+from ..errors import NotFound
+from . import labels
+from .auth import ConsoleRole
+from .guards import require_role
+from .render import render
+
+log = logging.getLogger(__name__)
+
+TRACKER_KEY = web.AppKey("casedesk_trainer_tracker", TrackerStoreReader)
+CATALOG_KEY = web.AppKey("casedesk_trainer_catalog", inbox.Catalog)
+
+NOTICES = {
+    "confirmed": "已确认，这句话会出现在导出的训练数据里。",
+    "discarded": "已忽略这句话。",
+    "undone": "已撤回，这句话回到了收件箱。",
+}
+# the report's own page has an inline <style>; nothing else is loosened
+REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
+              "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+REPORT_FILES = {"index.html": "text/html", "nlu/intent_confusion_matrix.png": "image/png"}
+
+
+def require_trainer(request: web.Request):
+    return require_role(request, {ConsoleRole.TRAINER.value})
+
+
+def _now(request: web.Request) -> datetime:
+    return request.app[SETTINGS_KEY].clock()
+
+
+def _db(request: web.Request) -> db.Database:
+    return request.app[DB_KEY]
+
+
+def _tracker(request: web.Request) -> TrackerStoreReader:
+    return request.app[TRACKER_KEY]
+
+
+def _report_info(request: web.Request) -> Optional[Dict[str, Any]]:
+    index = request.app[SETTINGS_KEY].report_dir / "index.html"
+    if not index.is_file():
+        return None
+    return {"url": "/console/trainer/report/index.html",
+            "at": datetime.fromtimestamp(index.stat().st_mtime, CHINA_TZ)}
+
+
+def _common(request: web.Request, section: str) -> Dict[str, Any]:
+    return {"section": section, "report": _report_info(request)}
+
+
+def _day(ts: float) -> str:
+    return datetime.fromtimestamp(ts, CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S")
+
+
+async def _conversation(request: web.Request, me) -> tuple[str, List[Dict[str, Any]]]:
+    """The conversation a page's key names, if this user may see it."""
+    raw = request.match_info["key"]
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
+        raise NotFound("未找到该对话。")
+    row = await _tracker(request).event(int(raw))
+    sender = row.sender_id if row else None
+    if sender is None or sender in await nlu_inbox.hidden_conversations(_db(request), hidden_branch(me)):
+        raise NotFound("未找到该对话，或您无权查看。")
+    return sender, events_of(await _tracker(request).conversation(sender))
+
+
+# ---------------------------------------------------------------------------------------------
+# Conversations
+
+
+async def conversations_page(request: web.Request) -> web.StreamResponse:
+    me = require_trainer(request)
+    catalog = request.app[CATALOG_KEY]
+    today = _now(request).astimezone(CHINA_TZ).date()
+    error, items, truncated, total = None, [], False, 0
+    try:
+        f = conv.parse_filters(request.query, today, catalog.intents)
+    except conv.BadFilter as exc:
+        error = str(exc)
+        f = conv.parse_filters({}, today, catalog.intents)
+    if error is None:
+        since, until = f.window()
+        rows = await _tracker(request).summary_rows(since, until, conv.SCAN_LIMIT)
+        truncated = len(rows) >= conv.SCAN_LIMIT
+        hidden = await nlu_inbox.hidden_conversations(_db(request), hidden_branch(me))
+        found = conv.apply_filters(
+            (s for s in conv.summarise(rows) if s.sender_id not in hidden), f
+        )
+        total = len(found)
+        items = found[(f.page - 1) * conv.PAGE_SIZE: f.page * conv.PAGE_SIZE]
+    query = {k: v for k, v in request.query.items() if k != "page"}
+    return render(request, "console/trainer.html", {
+        **_common(request, "conversations"),
+        "f": f, "error": error, "items": items, "total": total, "truncated": truncated,
+        "page_size": conv.PAGE_SIZE, "query": query,
+        "intents": [*catalog.intents, conv.FALLBACK_INTENT],
+        "channels": conv.CHANNEL_LABELS, "reasons": REASONS, "labels": labels,
+        "when": _day,
+    }, status=400 if error else 200)
+
+
+async def conversation_page(request: web.Request) -> web.StreamResponse:
+    me = require_trainer(request)
+    sender, events = await _conversation(request, me)
+    name = story_name(sender)
+    await db.record_audit(_db(request), _now(request), me.username, "trainer.conversation.view",
+                          name.split()[-1], request.remote)
+    return render(request, "console/trainer_conversation.html", {
+        **_common(request, "conversations"),
+        "key": request.match_info["key"], "name": name,
+        "turns": conv.conversation_turns(sender, events),
+        "channels": conv.CHANNEL_LABELS, "labels": labels, "when": _day,
+    })
+
+
+async def story_download(request: web.Request) -> web.StreamResponse:
+    me = require_trainer(request)
+    sender, events = await _conversation(request, me)
+    try:
+        text = tracker_to_story({"sender_id": sender, "events": events})
+    except StoryExportError as exc:
+        raise NotFound(str(exc).replace(sender, "（该对话）"))
+    name = story_name(sender).split()[-1]
+    await db.record_audit(_db(request), _now(request), me.username, "trainer.story.export", name, request.remote)
+    return web.Response(
+        text=text, content_type="application/x-yaml", charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="test_conversation_{name}.yml"'},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# NLU inbox
+
+
+def _threshold(request: web.Request) -> float:
+    try:
+        value = float(request.query.get("below") or inbox.DEFAULT_THRESHOLD)
+    except ValueError:
+        return inbox.DEFAULT_THRESHOLD
+    return min(max(value, 0.05), 1.0)
+
+
+async def inbox_page(request: web.Request, error: Optional[str] = None,
+                     status: int = 200) -> web.StreamResponse:
+    me = require_trainer(request)
+    database = _db(request)
+    below = _threshold(request)
+    now = _now(request)
+    rows = await _tracker(request).summary_rows((now - timedelta(days=30)).timestamp(),
+                                                (now + timedelta(minutes=5)).timestamp(), conv.SCAN_LIMIT)
+    hidden = await nlu_inbox.hidden_conversations(database, hidden_branch(me))
+    rows = [r for r in rows if r.sender_id not in hidden]
+    items, total = inbox.candidates(rows, await nlu_inbox.decided_ids(database), below)
+    confirmed = await nlu_inbox.confirmed(database)
+    return render(request, "console/trainer_inbox.html", {
+        **_common(request, "inbox"),
+        "items": items, "total": total, "below": below, "error": error,
+        "intents": request.app[CATALOG_KEY].labels, "entities": request.app[CATALOG_KEY].entities,
+        "confirmed_count": len(confirmed), "recent": await nlu_inbox.recent(database),
+        "notice": NOTICES.get(request.query.get("msg", "")), "when": _day,
+    }, status=status)
+
+
+async def inbox_decide(request: web.Request) -> web.StreamResponse:
+    me = require_trainer(request)
+    form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+    raw = request.match_info["event_id"]
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
+        raise NotFound("未找到这句话。")
+    row = await _tracker(request).event(int(raw))
+    if row is None or row.type_name != "user" or not row.event.get("message_id"):
+        raise NotFound("未找到这句话，可能已被删除。")
+    if row.sender_id in await nlu_inbox.hidden_conversations(_db(request), hidden_branch(me)):
+        raise NotFound("未找到这句话，或您无权查看。")
+    predicted, confidence = conv.intent_of(row.event)
+    below = form.get("below") or ""
+    back = f"/console/trainer/inbox?below={below}&" if below else "/console/trainer/inbox?"
+    if form.get("action") == "discard":
+        await nlu_inbox.decide(_db(request), str(row.event["message_id"]), nlu_inbox.DISCARDED,
+                               me.username, _now(request), predicted_intent=predicted, confidence=confidence)
+        raise web.HTTPSeeOther(back + "msg=discarded")
+    try:
+        text, entities = inbox.check_example(form.get("intent", ""), form.get("annotated", ""),
+                                             request.app[CATALOG_KEY])
+    except inbox.BadExample as exc:
+        return await inbox_page(request, error=str(exc), status=400)
+    await nlu_inbox.decide(
+        _db(request), str(row.event["message_id"]), nlu_inbox.CONFIRMED, me.username, _now(request),
+        text=text, intent=form["intent"], entities=entities,
+        predicted_intent=predicted, confidence=confidence,
+    )
+    log.info("nlu inbox: example confirmed by=%s intent=%s predicted=%s", me.username, form["intent"], predicted)
+    raise web.HTTPSeeOther(back + "msg=confirmed")
+
+
+async def inbox_undo(request: web.Request) -> web.StreamResponse:
+    require_trainer(request)
+    raw = request.match_info["example_id"]
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 10:
+        raise NotFound("未找到这条记录。")
+    if not await nlu_inbox.undo(_db(request), int(raw)):
+        raise NotFound("未找到这条记录，可能已经撤回。")
+    raise web.HTTPSeeOther("/console/trainer/inbox?msg=undone")
+
+
+async def inbox_export(request: web.Request) -> web.StreamResponse:
+    me = require_trainer(request)
+    examples = await nlu_inbox.confirmed(_db(request))
+    text = inbox.export_yaml((e.intent, e.text, e.entities) for e in examples)
+    stamp = _now(request).astimezone(CHINA_TZ).strftime("%Y%m%d")
+    log.info("nlu inbox: %d examples exported by=%s", len(examples), me.username)
+    return web.Response(
+        text=text, content_type="application/x-yaml", charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="inbox_{stamp}.yml"'},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Escalation keywords and the evaluation report
+
+
+async def keywords_page(request: web.Request) -> web.StreamResponse:
+    require_trainer(request)
+    detector: EscalationDetector = default_detector()
+    sample = (request.query.get("q") or "").strip()[:500]
+    result = None
+    if sample:
+        hits, exception = detector.rule_hits(sample)
+        detection = detector.detect(sample)
+        result = {"detection": detection, "hits": hits, "exception": exception}
+    return render(request, "console/trainer_keywords.html", {
+        **_common(request, "keywords"),
+        "rules": [detector.rules[r] for r in REASONS if r in detector.rules],
+        "sample": sample, "result": result, "labels": labels,
+        "root": Path(__file__).resolve().parents[3],
+    })
+
+
+async def report_file(request: web.Request) -> web.StreamResponse:
+    require_trainer(request)
+    name = request.match_info["file"]
+    if name not in REPORT_FILES:
+        raise NotFound("未找到该报告文件。")
+    path = request.app[SETTINGS_KEY].report_dir / name
+    if not path.is_file():
+        raise NotFound("还没有评估报告：请先运行 make evaluate。")
+    response = web.FileResponse(path, headers={"Content-Type": REPORT_FILES[name]})
+    response.headers["Content-Security-Policy"] = REPORT_CSP
+    return response
+
+
+def setup_routes(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/console/trainer", conversations_page, name="console.trainer")
+    r.add_get("/console/trainer/conversations/{key}", conversation_page, name="console.trainer.conversation")
+    r.add_get("/console/trainer/conversations/{key}/story.yml", story_download, name="console.trainer.story")
+    r.add_get("/console/trainer/inbox", inbox_page, name="console.trainer.inbox")
+    r.add_post("/console/trainer/inbox/{event_id}", inbox_decide, name="console.trainer.decide")
+    r.add_post("/console/trainer/inbox/examples/{example_id}/undo", inbox_undo, name="console.trainer.undo")
+    r.add_get("/console/trainer/nlu.yml", inbox_export, name="console.trainer.export")
+    r.add_get("/console/trainer/keywords", keywords_page, name="console.trainer.keywords")
+    r.add_get("/console/trainer/report/{file:.+}", report_file, name="console.trainer.report")
+
+
+async def tracker_context(app: web.Application):
+    """cleanup_ctx: the tracker store reader (no connection is opened until a page asks)."""
+    app[TRACKER_KEY] = TrackerStoreReader(app[SETTINGS_KEY].tracker_db_url)
+    yield
+    await app[TRACKER_KEY].dispose()
+
+
+def setup(app: web.Application) -> None:
+    app[CATALOG_KEY] = inbox.load_catalog()
+    app.cleanup_ctx.append(tracker_context)
+    setup_routes(app)
