@@ -217,13 +217,12 @@ def user_turn(event: Mapping[str, Any], scrub: Scrubber) -> Turn:
     name, confidence = intent_of(event)
     ranking = [(r.get("name"), float(r.get("confidence") or 0.0))
                for r in (parse_data.get("intent_ranking") or [])[:3] if r.get("name")]
-    original = {e.get("start"): e.get("extractor") for e in parse_data.get("entities") or []}
     escalation = parse_data.get("escalation") or {}
     return Turn(
         kind="user", timestamp=float(event.get("timestamp") or 0.0), text=text,
         pieces=_pieces(text, entities), intent=name, confidence=confidence, ranking=ranking,
         entities=[{"entity": e["entity"], "value": e.get("value"), "text": text[e["start"]:e["end"]],
-                   "extractor": original.get(e["start"]) or ""} for e in entities],
+                   "extractor": e.get("extractor") or ""} for e in entities],
         escalation=escalation.get("reason") if escalation.get("level") == "strong" else None,
         channel=event.get("input_channel") or "", message_id=event.get("message_id"),
     )

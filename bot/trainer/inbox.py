@@ -20,7 +20,9 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, 
 import yaml
 
 from .conversations import CHANNEL_LABELS, FALLBACK_INTENT, intent_of, user_turn
-from .stories import LONG_NUMBER_RE, OPENID_RE, PHONE_PLACEHOLDER_BASE, PHONE_RE, Scrubber, known_names
+from .stories import (
+    HALF_DIGITS, LONG_NUMBER_RE, OPENID_RE, PHONE_PLACEHOLDER_BASE, PHONE_RE, Scrubber, known_names,
+)
 from .tracker_store import EventRow
 
 DEFAULT_THRESHOLD = 0.6
@@ -103,7 +105,7 @@ def parse_annotated(annotated: str, catalog: Catalog) -> Tuple[str, List[Dict[st
         text = entities_parser.replace_entities(annotated)
     except Exception:
         raise BadExample("实体标注的格式不对，应写成 [朝阳路支行](branch)。")
-    if "](" in text:  # an annotation Rasa did not recognise, e.g. a missing bracket
+    if "[" in text or "]" in text:  # an annotation Rasa did not recognise, e.g. a missing bracket
         raise BadExample("实体标注的格式不对，应写成 [朝阳路支行](branch)。")
     unknown = sorted({e["entity"] for e in entities} - set(catalog.entities))
     if unknown:
@@ -120,7 +122,8 @@ def pii_problems(text: str) -> List[str]:
     if any(not PLACEHOLDER_PHONE_RE.match(re.sub(r"\D", "", m.group(0))[-11:])
            for m in PHONE_RE.finditer(text)):
         problems.append("手机号（请换成 13800000000 这样的占位号码）")
-    if any(set(m.group(0).rstrip("Xx")) != {"0"} for m in LONG_NUMBER_RE.finditer(text)):
+    if any(set(re.sub(r"[^0-9]", "", m.group(0))) != {"0"}
+           for m in LONG_NUMBER_RE.finditer(text.translate(HALF_DIGITS))):
         problems.append("卡号或证件号（请换成全 0）")
     if OPENID_RE.search(text):
         problems.append("微信 OpenID")

@@ -45,8 +45,11 @@ _DIGIT = "[0-9０-９零〇一二三四五六七八九幺两]"
 PHONE_RE = re.compile(
     rf"(?<![0-9０-９])(?:\+?86[- ]?)?[1１一幺]{_DIGIT}(?:[- ]?{_DIGIT}){{9}}(?![0-9０-９])"
 )
-# card and ID numbers (12 digits or more, an ID may end in X)
-LONG_NUMBER_RE = re.compile(r"(?<![0-9])[0-9]{12,}[0-9Xx]?(?![0-9])")
+# card and ID numbers (12 digits or more, an ID may end in X), also written in groups
+# (6222 0212 3456 7890, 6222-0212-…); full-width digits are made ASCII first (HALF_DIGITS)
+# (not after "+": +86 139 1234 5678 is a phone, PHONE_RE's)
+LONG_NUMBER_RE = re.compile(r"(?<![0-9+])[0-9](?:[- ]?[0-9]){11,}[Xx]?(?![0-9])")
+HALF_DIGITS = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
 # a WeChat OpenID: 28 characters starting with o
 OPENID_RE = re.compile(r"(?<![0-9A-Za-z_-])o[0-9A-Za-z_-]{27}(?![0-9A-Za-z_-])")
 
@@ -61,6 +64,11 @@ class StoryExportError(Exception):
 def story_name(conversation_id: str) -> str:
     """The story's name: a hash of the conversation id, never the id (it may be an OpenID)."""
     return "conversation " + hashlib.sha256(conversation_id.encode("utf-8")).hexdigest()[:12]
+
+
+def zeroed(number: str) -> str:
+    """A card or ID number with every digit (and a final X) made 0, separators kept."""
+    return re.sub(r"[0-9Xx]", "0", number)
 
 
 def _digits(text: str) -> str:
@@ -93,7 +101,7 @@ class Scrubber:
         for secret in self.secrets:
             text = text.replace(secret, "[id]")
         text = OPENID_RE.sub("[id]", text)
-        text = LONG_NUMBER_RE.sub(lambda m: "0" * len(m.group(0)), text)
+        text = LONG_NUMBER_RE.sub(lambda m: zeroed(m.group(0)), text.translate(HALF_DIGITS))
         text = PHONE_RE.sub(lambda m: self.phone(m.group(0)), text)
         # longest names first, so 王建国 is replaced before a shorter name inside it
         for name in sorted(self.names, key=len, reverse=True):
@@ -224,7 +232,8 @@ def scrub_user(event: Dict[str, Any], scrub: Scrubber) -> Dict[str, Any]:
         start = sum(len(p) for p in out)
         out.append(new_span)
         new_entity = {"entity": name, "start": start, "end": start + len(new_span), "value": value}
-        for key in ("role", "group"):
+        # the extractor only for the trainer pages' view; Rasa's story writer ignores it
+        for key in ("role", "group", "extractor"):
             if entity.get(key) is not None:
                 new_entity[key] = entity[key]
         new_entities.append(new_entity)
