@@ -6,7 +6,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCHES = ["nlu_bench.py", "escalation_bench.py", "casedesk_bench.py", "latency_bench.py", "handoff_bench.py"]
+BENCHES = ["nlu_bench.py", "escalation_bench.py", "casedesk_bench.py", "latency_bench.py", "handoff_bench.py",
+           "trainer_bench.py"]
 
 if __name__ == "__main__":
     failed = []

@@ -18,15 +18,20 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def sync_url(url: str) -> str:
-    """Alembic runs on sync drivers: sqlite3 and psycopg2 (both come with Rasa)."""
+def with_driver(url: str, sqlite: str, postgresql: str) -> str:
+    """The same database through another driver (SQLite or PostgreSQL only)."""
     u = make_url(url)
     backend = u.get_backend_name()
     if backend == "sqlite":
-        return str(u.set(drivername="sqlite"))
+        return str(u.set(drivername=sqlite))
     if backend == "postgresql":
-        return u.set(drivername="postgresql+psycopg2").render_as_string(hide_password=False)
+        return u.set(drivername=postgresql).render_as_string(hide_password=False)
     raise ValueError(f"unsupported database backend: {backend}")
+
+
+def sync_url(url: str) -> str:
+    """Alembic runs on sync drivers: sqlite3 and psycopg2 (both come with Rasa)."""
+    return with_driver(url, "sqlite", "postgresql+psycopg2")
 
 
 def connect_args(url: str, schema: Optional[str]) -> Dict[str, Any]:

@@ -20,6 +20,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from ..casedesk.dbconfig import with_driver
+
 _metadata = MetaData()
 EVENTS = Table(
     "events",
@@ -47,13 +49,7 @@ class EventRow:
 
 def async_url(url: str) -> str:
     """Rasa's URL (sync drivers) → the same database through an asyncio driver."""
-    u = make_url(url)
-    backend = u.get_backend_name()
-    if backend == "sqlite":
-        return str(u.set(drivername="sqlite+aiosqlite"))
-    if backend == "postgresql":
-        return u.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
-    raise ValueError(f"unsupported tracker store backend: {backend}")
+    return with_driver(url, "sqlite+aiosqlite", "postgresql+asyncpg")
 
 
 def _row(r: Any) -> Optional[EventRow]:

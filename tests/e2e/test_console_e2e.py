@@ -6,40 +6,22 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
-import subprocess
 import time
 
 import pytest
 
-from tests.stack import ROOT
+from tests.e2e.console_browser import PASSWORD, create_console_user, launch
 
 playwright = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-PASSWORD = secrets.token_urlsafe(16)  # a throw-away account per run
 HANDED_OFF = re.compile(r"转接?人工|人工客服")
 
-
-def create_agent(stack, username: str) -> None:
-    env = {**stack.env, "CONSOLE_PASSWORD": PASSWORD}
-    made = subprocess.run(
-        [str(ROOT / ".venv/bin/python"), "-m", "bot.casedesk.console.users", "create",
-         "--username", username, "--role", "agent", "--display-name", "李娜"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-    )
-    assert made.returncode == 0, made.stderr
 
 
 @pytest.fixture()
 def browser():
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
+    with launch(playwright) as b:
+        yield b
 
 
 def responses(page) -> list[str]:
@@ -58,7 +40,7 @@ def wait_for_response(page, matches, timeout_ms=15_000) -> str:
 
 def test_agent_takes_over_a_web_chat_customer_in_the_console(stack, browser):
     username = f"li{os.getpid() % 10000}{int(time.time()) % 1000}"
-    create_agent(stack, username)
+    create_console_user(stack, username, "agent", "李娜")
 
     agent = browser.new_page(locale="zh-CN")
     dialogs: list[str] = []

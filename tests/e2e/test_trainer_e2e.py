@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import random
 import re
-import secrets
 import string
 import subprocess
 import time
@@ -27,13 +26,11 @@ from bot.casedesk.domain import CHINA_TZ
 from bot.trainer.inbox import DEFAULT_THRESHOLD
 from tests.e2e.conftest import SELECTED
 from tests.e2e.dialogue import Customer, topic_of
+from tests.e2e.console_browser import PASSWORD, create_console_user, launch
 from tests.stack import ROOT
 
 playwright = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-PASSWORD = secrets.token_urlsafe(16)  # a throw-away account per run
 
 NAME, PHONE, SPACED = "欧阳建国", "13912345678", "139 1234 5678"
 # the NLU may catch the name in pieces (欧阳 + 建国): no piece may show either
@@ -47,15 +44,6 @@ CSP_ERROR = re.compile(r"Content Security Policy|Refused to (execute|apply|load|
 def letters(n: int = 6) -> str:
     return "".join(random.choice(string.ascii_uppercase) for _ in range(n))
 
-
-def create_trainer(stack, username: str) -> None:
-    env = {**stack.env, "CONSOLE_PASSWORD": PASSWORD}
-    made = subprocess.run(
-        [str(ROOT / ".venv/bin/python"), "-m", "bot.casedesk.console.users", "create",
-         "--username", username, "--role", "trainer", "--display-name", "周培训"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
-    )
-    assert made.returncode == 0, made.stdout + made.stderr
 
 
 def last_user_parse(stack, sender: str) -> dict:
@@ -87,12 +75,8 @@ def assert_no_pii(text: str, *extra: str) -> None:
 
 @pytest.fixture()
 def browser():
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
+    with launch(playwright) as b:
+        yield b
 
 
 def rasa_env() -> dict:
@@ -151,7 +135,7 @@ def test_trainer_reviews_conversations_inbox_and_keywords(stack, browser, tmp_pa
 
     # -- sign in as a trainer -----------------------------------------------------------
     username = f"px{os.getpid() % 10000}{int(time.time()) % 1000}"
-    create_trainer(stack, username)
+    create_console_user(stack, username, "trainer", "周培训")
 
     context = browser.new_context(locale="zh-CN", accept_downloads=True)
     context.set_default_timeout(30_000)
