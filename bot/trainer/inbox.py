@@ -141,8 +141,9 @@ def check_example(intent: str, annotated: str, catalog: Catalog) -> Tuple[str, L
 
 
 def candidates(rows: Sequence[EventRow], decided: Set[str], threshold: float = DEFAULT_THRESHOLD,
-               limit: int = 50) -> Tuple[List[Candidate], int]:
-    """Unsure customer messages not decided yet, least confident first, and how many there are.
+               limit: int = 50, order: str = "confidence", offset: int = 0) -> Tuple[List[Candidate], int]:
+    """Unsure customer messages not decided yet, least confident (or, order="recent", newest)
+    first, one page of them and how many there are.
 
     Names are replaced using what the NLU found in the same conversation's messages."""
     by_sender: Dict[str, List[EventRow]] = {}
@@ -174,8 +175,11 @@ def candidates(rows: Sequence[EventRow], decided: Set[str], threshold: float = D
                 annotated=annotate(turn.text, entities), intent=name, confidence=confidence,
                 ranking=turn.ranking,
             ))
-    found.sort(key=lambda c: (c.confidence if c.confidence is not None else 0.0, -c.timestamp))
-    return found[:limit], len(found)
+    if order == "recent":
+        found.sort(key=lambda c: -c.timestamp)
+    else:
+        found.sort(key=lambda c: (c.confidence if c.confidence is not None else 0.0, -c.timestamp))
+    return found[offset:offset + limit], len(found)
 
 
 def export_yaml(examples: Iterable[Tuple[str, str, Sequence[Mapping[str, Any]]]]) -> str:

@@ -333,7 +333,7 @@ async def test_discard_then_undo(console: Console, tracker) -> None:
     resp = await console.post(f"/console/trainer/inbox/{tracker['fallback']}", {
         "intent": "out_of_scope", "annotated": "嗯嗯那个啥 asdf", "action": "discard", "below": "0.6",
     })
-    assert resp.status == 303 and resp.headers["Location"] == "/console/trainer/inbox?below=0.6&msg=discarded"
+    assert resp.status == 303 and resp.headers["Location"] == "/console/trainer/inbox?order=confidence&below=0.6&msg=discarded"
     [row] = await nlu_rows(console)
     assert (row.status, row.text, row.intent, row.entities) == ("discarded", None, None, [])
     status, page = await console.page(resp.headers["Location"])

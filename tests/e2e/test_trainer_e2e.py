@@ -221,10 +221,10 @@ def test_trainer_reviews_conversations_inbox_and_keywords(stack, browser, tmp_pa
     assert steps[0] == "complain" and steps[-1] == "cancel", story_text
 
     # -- NLU inbox: correct the unsure message ------------------------------------------
-    # a narrow threshold keeps this run's message among the 50 shown even when the shared
-    # tracker store holds many unsure messages from other runs
+    # newest first and a narrow threshold keep this run's message on the first page even when
+    # the shared tracker store (PostgreSQL) holds many unsure messages from other runs
     below = 0.05 if unsure_intent == "nlu_fallback" else min(1.0, round(unsure_conf + 0.01, 2))
-    page.goto(f"{base}/console/trainer/inbox?below={below}")
+    page.goto(f"{base}/console/trainer/inbox?below={below}&order=recent")
     check_page()
     inbox_rows = page.locator("table.inbox tbody tr")
     mine = inbox_rows.filter(has=page.locator(f'input.annotated[value="{unsure_text}"]'))

@@ -12,6 +12,7 @@ import logging
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Dict, List, Optional
+from urllib.parse import urlencode
 
 from aiohttp import web
 
@@ -45,7 +46,16 @@ NOTICES = {
 # the report's own page has an inline <style>; nothing else is loosened
 REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
               "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+INBOX_PAGE = 50
 REPORT_FILES = {"index.html": "text/html", "nlu/intent_confusion_matrix.png": "image/png"}
+
+
+def _is_number(raw: Optional[str]) -> bool:
+    try:
+        float(raw or "")
+    except ValueError:
+        return False
+    return True
 
 
 def require_trainer(request: web.Request):
@@ -178,11 +188,18 @@ async def inbox_page(request: web.Request, error: Optional[str] = None,
                                                 (now + timedelta(minutes=5)).timestamp(), conv.SCAN_LIMIT)
     hidden = await nlu_inbox.hidden_conversations(database, hidden_branch(me))
     rows = [r for r in rows if r.sender_id not in hidden]
-    items, total = inbox.candidates(rows, await nlu_inbox.decided_ids(database), below)
+    order = "recent" if request.query.get("order") == "recent" else "confidence"
+    try:
+        page = max(1, min(int(request.query.get("page") or 1), 10000))
+    except ValueError:
+        page = 1
+    items, total = inbox.candidates(rows, await nlu_inbox.decided_ids(database), below,
+                                    limit=INBOX_PAGE, order=order, offset=(page - 1) * INBOX_PAGE)
     confirmed = await nlu_inbox.confirmed(database)
     return render(request, "console/trainer_inbox.html", {
         **_common(request, "inbox"),
-        "items": items, "total": total, "below": below, "error": error,
+        "items": items, "total": total, "below": below, "error": error, "order": order, "page": page,
+        "page_size": INBOX_PAGE,
         "intents": request.app[CATALOG_KEY].labels, "entities": request.app[CATALOG_KEY].entities,
         "confirmed_count": len(confirmed), "recent": await nlu_inbox.recent(database),
         "notice": NOTICES.get(request.query.get("msg", "")), "when": _day,
@@ -201,8 +218,11 @@ async def inbox_decide(request: web.Request) -> web.StreamResponse:
     if row.sender_id in await nlu_inbox.hidden_conversations(_db(request), hidden_branch(me)):
         raise NotFound("未找到这句话，或您无权查看。")
     predicted, confidence = conv.intent_of(row.event)
-    below = form.get("below") or ""
-    back = f"/console/trainer/inbox?below={below}&" if below else "/console/trainer/inbox?"
+    # back to the inbox as the trainer had it (threshold and order), with the outcome
+    view = {"order": "recent" if form.get("order") == "recent" else "confidence"}
+    if _is_number(form.get("below")):
+        view["below"] = form["below"]
+    back = f"/console/trainer/inbox?{urlencode(view)}&"
     if form.get("action") == "discard":
         await nlu_inbox.decide(_db(request), str(row.event["message_id"]), nlu_inbox.DISCARDED,
                                me.username, _now(request), predicted_intent=predicted, confidence=confidence)
