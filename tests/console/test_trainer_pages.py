@@ -433,6 +433,31 @@ async def test_keywords_try_box(console: Console, sample, expected) -> None:
         assert "转人工：" not in result
 
 
+async def test_keywords_page_shows_a_rule_file_error_and_reads_edits_without_restart(
+        console: Console, tmp_path, monkeypatch) -> None:
+    """The page reads the rule files on each visit: a trainer's edit shows at once, and a file
+    that would stop Rasa at its next start is reported in Chinese instead of a bare 500."""
+    import shutil
+
+    from bot.escalation import rules
+
+    rules_dir = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules_dir)
+    monkeypatch.setattr(rules, "RULES_DIR", rules_dir)
+    await trainer(console)
+    media = rules_dir / "media.yml"
+    media.write_text(media.read_text(encoding="utf-8").replace("  - 曝光\n", "  - 曝光\n  - 上头条\n", 1),
+                     encoding="utf-8")
+    status, page = await console.page("/console/trainer/keywords?q=我要让你们上头条")
+    assert status == 200 and '<span class="badge">上头条</span>' in page
+    assert "转人工：媒体曝光" in page
+
+    media.write_text("reason: media\npatterns:\n  - {name: 坏的, pattern: '(', example: x}\n", encoding="utf-8")
+    status, page = await console.page("/console/trainer/keywords")
+    assert status == 500
+    assert "规则文件有错误" in page and "media.yml" in page
+
+
 # ---------------------------------------------------------------------------------------------
 # the evaluation report
 

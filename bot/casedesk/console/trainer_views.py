@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any, Dict, List, Optional
 from urllib.parse import urlencode
 
+import yaml
 from aiohttp import web
 
-from ...escalation.detector import EscalationDetector, default_detector
+from ...escalation.detector import EscalationDetector
 from ...escalation.rules import REASONS
 from ...trainer import conversations as conv
 from ...trainer import inbox
@@ -25,6 +25,7 @@ from ...trainer.tracker_store import TrackerStoreReader, events_of
 from .. import db, nlu_inbox
 from ..access import hidden_branch
 from ..appkeys import SETTINGS_KEY
+from ..settings import REPO_ROOT
 from ..db import DB_KEY
 from ..domain import CHINA_TZ
 from ..errors import NotFound
@@ -269,18 +270,25 @@ async def inbox_export(request: web.Request) -> web.StreamResponse:
 
 async def keywords_page(request: web.Request) -> web.StreamResponse:
     require_trainer(request)
-    detector: EscalationDetector = default_detector()
     sample = (request.query.get("q") or "").strip()[:500]
+    try:
+        # read from disk on every visit: the page shows the files as a trainer just saved them
+        # (Rasa itself reads them when it starts)
+        detector = EscalationDetector()
+    except (ValueError, OSError, yaml.YAMLError) as exc:
+        return render(request, "console/trainer_keywords.html", {
+            **_common(request, "keywords"), "rules": [], "sample": sample, "result": None,
+            "labels": labels, "root": REPO_ROOT,
+            "error": f"规则文件有错误，Rasa 重启时也会失败，请先改正：{exc}",
+        }, status=500)
     result = None
     if sample:
         hits, exception = detector.rule_hits(sample)
-        detection = detector.detect(sample)
-        result = {"detection": detection, "hits": hits, "exception": exception}
+        result = {"detection": detector.detect(sample), "hits": hits, "exception": exception}
     return render(request, "console/trainer_keywords.html", {
         **_common(request, "keywords"),
         "rules": [detector.rules[r] for r in REASONS if r in detector.rules],
-        "sample": sample, "result": result, "labels": labels,
-        "root": Path(__file__).resolve().parents[3],
+        "sample": sample, "result": result, "labels": labels, "root": REPO_ROOT, "error": None,
     })
 
 
