@@ -221,8 +221,9 @@ def user_turn(event: Mapping[str, Any], scrub: Scrubber) -> Turn:
     return Turn(
         kind="user", timestamp=float(event.get("timestamp") or 0.0), text=text,
         pieces=_pieces(text, entities), intent=name, confidence=confidence, ranking=ranking,
-        entities=[{"entity": e["entity"], "value": e.get("value"), "text": text[e["start"]:e["end"]],
-                   "extractor": e.get("extractor") or ""} for e in entities],
+        entities=[{"entity": e["entity"], "start": e["start"], "end": e["end"], "value": e.get("value"),
+                   "text": text[e["start"]:e["end"]], "extractor": e.get("extractor") or ""}
+                  for e in entities],
         escalation=escalation.get("reason") if escalation.get("level") == "strong" else None,
         channel=event.get("input_channel") or "", message_id=event.get("message_id"),
     )

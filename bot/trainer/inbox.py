@@ -163,16 +163,10 @@ def candidates(rows: Sequence[EventRow], decided: Set[str], threshold: float = D
             if scrub is None:
                 scrub = Scrubber(names=known_names([u.event for u in users]), secrets=[sender])
             turn = user_turn(row.event, scrub)
-            entities: List[Dict[str, Any]] = []
-            pos = 0
-            for piece, entity in turn.pieces:
-                if entity:
-                    entities.append({"start": pos, "end": pos + len(piece), "entity": entity})
-                pos += len(piece)
             found.append(Candidate(
                 message_id=str(message_id), event_id=row.id, timestamp=row.timestamp,
                 channel=CHANNEL_LABELS.get(turn.channel, turn.channel), text=turn.text,
-                annotated=annotate(turn.text, entities), intent=name, confidence=confidence,
+                annotated=annotate(turn.text, turn.entities), intent=name, confidence=confidence,
                 ranking=turn.ranking,
             ))
     if order == "recent":

@@ -3,6 +3,7 @@ confidential case never travels down the stream."""
 from __future__ import annotations
 
 import asyncio
+import re
 
 from sqlalchemy import select
 
@@ -47,12 +48,17 @@ async def test_stream_never_carries_a_hidden_confidential_case(console: Console)
     assert resp.status == 404
 
 
+async def workspace_after(console: Console, handoff_id: int) -> int:
+    """Opens the workspace page; returns the last turn id it rendered (where its stream starts)."""
+    _, page = await console.page(f"/console/handoffs/{handoff_id}")
+    return int(re.search(r'data-after="(\d+)"', page).group(1))
+
+
 async def test_workspace_stream_sends_state_and_new_turns(console: Console, fake_rasa) -> None:
     await console.user("wang")
     h = await console.handoff()
     await console.login("wang")
-    _, page = await console.page(f"/console/handoffs/{h['id']}")
-    after = int(__import__("re").search(r'data-after="(\d+)"', page).group(1))
+    after = await workspace_after(console, h["id"])
 
     async def later() -> None:
         await asyncio.sleep(0.6)
@@ -106,8 +112,7 @@ async def test_workspace_stream_sends_a_turn_that_became_visible_late(console: C
     await console.user("wang")
     h = await console.handoff()
     await console.login("wang")
-    _, page = await console.page(f"/console/handoffs/{h['id']}")
-    after = int(__import__("re").search(r'data-after="(\d+)"', page).group(1))
+    after = await workspace_after(console, h["id"])
     async with console.db.reading() as s:
         case_id = (await s.execute(select(Handoff.case_id).where(Handoff.id == h["id"]))).scalar_one()
 

@@ -22,40 +22,41 @@ def new_openid() -> str:
     return "o" + random_string(27)
 
 
-def text_xml(openid: str, text: str, msg_id: int, create_time: Optional[int] = None) -> str:
+def _message_xml(openid: str, body: str, create_time: Optional[int] = None) -> str:
+    """The envelope WeChat wraps every message and event in, around ``body``."""
     return (
         f"<xml><ToUserName><![CDATA[{OFFICIAL_ID}]]></ToUserName>"
         f"<FromUserName><![CDATA[{openid}]]></FromUserName>"
-        f"<CreateTime>{create_time or int(time.time())}</CreateTime>"
-        f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{text}]]></Content>"
-        f"<MsgId>{msg_id}</MsgId></xml>"
+        f"<CreateTime>{create_time or int(time.time())}</CreateTime>{body}</xml>"
+    )
+
+
+def text_xml(openid: str, text: str, msg_id: int, create_time: Optional[int] = None) -> str:
+    return _message_xml(
+        openid,
+        f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{text}]]></Content><MsgId>{msg_id}</MsgId>",
+        create_time,
     )
 
 
 def image_xml(openid: str, msg_id: int) -> str:
-    return (
-        f"<xml><ToUserName><![CDATA[{OFFICIAL_ID}]]></ToUserName>"
-        f"<FromUserName><![CDATA[{openid}]]></FromUserName><CreateTime>{int(time.time())}</CreateTime>"
-        f"<MsgType><![CDATA[image]]></MsgType><PicUrl><![CDATA[http://example.invalid/a.jpg]]></PicUrl>"
-        f"<MediaId><![CDATA[media1]]></MediaId><MsgId>{msg_id}</MsgId></xml>"
+    return _message_xml(
+        openid,
+        "<MsgType><![CDATA[image]]></MsgType><PicUrl><![CDATA[http://example.invalid/a.jpg]]></PicUrl>"
+        f"<MediaId><![CDATA[media1]]></MediaId><MsgId>{msg_id}</MsgId>",
     )
 
 
 def location_xml(openid: str, msg_id: int) -> str:
-    return (
-        f"<xml><ToUserName><![CDATA[{OFFICIAL_ID}]]></ToUserName>"
-        f"<FromUserName><![CDATA[{openid}]]></FromUserName><CreateTime>{int(time.time())}</CreateTime>"
-        f"<MsgType><![CDATA[location]]></MsgType><Location_X>39.9</Location_X><Location_Y>116.4</Location_Y>"
-        f"<Scale>15</Scale><Label><![CDATA[北京市]]></Label><MsgId>{msg_id}</MsgId></xml>"
+    return _message_xml(
+        openid,
+        "<MsgType><![CDATA[location]]></MsgType><Location_X>39.9</Location_X><Location_Y>116.4</Location_Y>"
+        f"<Scale>15</Scale><Label><![CDATA[北京市]]></Label><MsgId>{msg_id}</MsgId>",
     )
 
 
 def event_xml(openid: str, event: str) -> str:
-    return (
-        f"<xml><ToUserName><![CDATA[{OFFICIAL_ID}]]></ToUserName>"
-        f"<FromUserName><![CDATA[{openid}]]></FromUserName><CreateTime>{int(time.time())}</CreateTime>"
-        f"<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[{event}]]></Event></xml>"
-    )
+    return _message_xml(openid, f"<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[{event}]]></Event>")
 
 
 class Peer:

@@ -51,6 +51,14 @@ INBOX_PAGE = 50
 REPORT_FILES = {"index.html": "text/html", "nlu/intent_confusion_matrix.png": "image/png"}
 
 
+def _numeric_id(request: web.Request, name: str, not_found: str, digits: int = 12) -> int:
+    """A row id from the URL; anything else (or a number past the column's range) is a 404."""
+    raw = request.match_info[name]
+    if not raw.isascii() or not raw.isdigit() or len(raw) > digits:
+        raise NotFound(not_found)
+    return int(raw)
+
+
 def _is_number(raw: Optional[str]) -> bool:
     try:
         float(raw or "")
@@ -93,10 +101,7 @@ def _day(ts: float) -> str:
 
 async def _conversation(request: web.Request, me) -> tuple[str, List[Dict[str, Any]]]:
     """The conversation a page's key names, if this user may see it."""
-    raw = request.match_info["key"]
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
-        raise NotFound("未找到该对话。")
-    row = await _tracker(request).event(int(raw))
+    row = await _tracker(request).event(_numeric_id(request, "key", "未找到该对话。"))
     sender = row.sender_id if row else None
     if sender is None or sender in await nlu_inbox.hidden_conversations(_db(request), hidden_branch(me)):
         raise NotFound("未找到该对话，或您无权查看。")
@@ -210,10 +215,7 @@ async def inbox_page(request: web.Request, error: Optional[str] = None,
 async def inbox_decide(request: web.Request) -> web.StreamResponse:
     me = require_trainer(request)
     form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
-    raw = request.match_info["event_id"]
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
-        raise NotFound("未找到这句话。")
-    row = await _tracker(request).event(int(raw))
+    row = await _tracker(request).event(_numeric_id(request, "event_id", "未找到这句话。"))
     if row is None or row.type_name != "user" or not row.event.get("message_id"):
         raise NotFound("未找到这句话，可能已被删除。")
     if row.sender_id in await nlu_inbox.hidden_conversations(_db(request), hidden_branch(me)):
@@ -244,10 +246,7 @@ async def inbox_decide(request: web.Request) -> web.StreamResponse:
 
 async def inbox_undo(request: web.Request) -> web.StreamResponse:
     require_trainer(request)
-    raw = request.match_info["example_id"]
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 10:
-        raise NotFound("未找到这条记录。")
-    if not await nlu_inbox.undo(_db(request), int(raw)):
+    if not await nlu_inbox.undo(_db(request), _numeric_id(request, "example_id", "未找到这条记录。", 10)):
         raise NotFound("未找到这条记录，可能已经撤回。")
     raise web.HTTPSeeOther("/console/trainer/inbox?msg=undone")
 
