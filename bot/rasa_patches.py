@@ -9,6 +9,13 @@ model), so every ``rasa run`` / ``rasa test`` / ``rasa train`` of this project h
   the Rasa process's CPU time per turn (2–3 action calls per message). Here the schema is checked
   once and its validator reused; the answer is validated exactly as before (same validator class,
   same ``best_match`` error, same message).
+  On top of that, an answer is first checked event by event against the one branch of the
+  schema's ``oneOf`` its ``event`` name selects (below); only an answer that fails goes through
+  the full validator, for Rasa's own error.
+- ``Event.resolve_by_type`` walked the whole ``Event`` class tree for every event it
+  deserialised (every tracker read from the store, every action-server answer): ~6 % of the
+  Rasa process's CPU. The type-name map is built once (and again if a name is not found, in case
+  a plug-in defines an event class later).
 - SQLite: WAL journal and a connection pool for the tracker store (below).
 """
 from __future__ import annotations
@@ -30,10 +37,47 @@ def _cached_validator(action_cls: type) -> Any:
     return validator
 
 
+# The events schema is a ``oneOf`` over one branch per event type, each fixing ``event`` to a
+# different constant, so an event can only ever match the branch of its own name: validating it
+# against that branch alone gives the same answer as the ``oneOf``, for a fraction of the work.
+_fast: Dict[type, Any] = {}
+
+
+def _fast_validators(action_cls: type) -> Any:
+    fast = _fast.get(action_cls)
+    if fast is None:
+        import copy
+
+        from jsonschema.validators import validator_for
+
+        schema = copy.deepcopy(action_cls.action_response_format_spec())
+        items = schema["properties"]["events"]["items"]
+        branches = items.pop("oneOf")
+        cls = validator_for(schema)
+        by_event = {b["properties"]["event"]["const"]: cls(b) for b in branches}
+        if len(by_event) != len(branches):
+            raise RuntimeError("Rasa's events schema no longer has one branch per event name")
+        fast = _fast[action_cls] = (cls(schema), by_event)
+    return fast
+
+
+def _quickly_valid(action_cls: type, result: Any) -> bool:
+    envelope, by_event = _fast_validators(action_cls)
+    if not envelope.is_valid(result):
+        return False
+    for event in result.get("events") or ():
+        branch = by_event.get(event["event"])
+        if branch is None or not branch.is_valid(event):
+            return False
+    return True
+
+
 def _validate_action_result(self: Any, result: Dict[Text, Any]) -> bool:
     from jsonschema import exceptions
     from rasa.shared.constants import DOCS_BASE_URL
 
+    if _quickly_valid(type(self), result):
+        return True
     error = exceptions.best_match(_cached_validator(type(self)).iter_errors(result))
     if error is not None:
         error.message += (
@@ -46,11 +90,36 @@ def _validate_action_result(self: Any, result: Dict[Text, Any]) -> bool:
     return True
 
 
+_event_types: Dict[Text, type] = {}
+
+
+def _resolve_by_type(type_name: Text, default: Any = None) -> Any:
+    cls = _event_types.get(type_name)
+    if cls is None:
+        from rasa.shared.core.events import Event
+        from rasa.shared.utils.common import all_subclasses
+
+        for candidate in all_subclasses(Event):  # first one wins, as in Rasa's loop
+            _event_types.setdefault(candidate.type_name, candidate)
+        cls = _event_types.get(type_name)
+    if cls is not None:
+        return cls
+    return _rasa_resolve_by_type(type_name, default)  # Rasa's own answer for unknown names
+
+
 def install() -> None:
+    global _rasa_resolve_by_type
     from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.events import Event
 
     if getattr(RemoteAction._validate_action_result, "__module__", None) != __name__:
         RemoteAction._validate_action_result = _validate_action_result
+    if Event.resolve_by_type is not _resolve_by_type:
+        _rasa_resolve_by_type = Event.resolve_by_type
+        Event.resolve_by_type = staticmethod(_resolve_by_type)
+
+
+_rasa_resolve_by_type: Any = None
 
 
 install()

@@ -44,3 +44,77 @@ def test_postgresql_keeps_rasas_own_engine_settings():
     kwargs = tracker_store.create_engine_kwargs("postgresql://postgres@127.0.0.1:5432/test")
     assert "poolclass" not in kwargs and kwargs["pool_size"] >= 1
     assert tracker_store.create_engine_kwargs("sqlite:///:memory:") == {}
+
+
+# -- the action-server answer check ---------------------------------------------------------------
+_VALID_ANSWERS = [
+    {},
+    {"events": [], "responses": []},
+    {"events": [{"event": "slot", "name": "phone", "value": "13800000000", "timestamp": None}],
+     "responses": [{"response": "utter_ask_phone"}]},
+    {"events": [{"event": "active_loop", "name": "intake_form"},
+                {"event": "slot", "name": "requested_slot", "value": None},
+                {"event": "followup", "name": "action_listen"},
+                {"event": "pause"}, {"event": "resume"}, {"event": "restart"},
+                {"event": "bot", "text": "您好", "data": {}, "metadata": {}},
+                {"event": "user", "text": "你好", "parse_data": {
+                    "intent": {"name": "greet", "confidence": 0.9},
+                    "entities": [{"entity": "branch", "value": "朝阳路支行", "start": 0, "end": 5}]}},
+                {"event": "action", "name": "action_listen", "policy": None, "confidence": None},
+                {"event": "session_started", "timestamp": 1.5, "metadata": None}]},
+]
+_INVALID_ANSWERS = [
+    [],
+    {"events": {"event": "slot"}},
+    {"events": [{"event": "slot", "name": "phone"}]},             # no value
+    {"events": [{"event": "no_such_event"}]},
+    {"events": [{"name": "phone", "value": 1}]},                   # no event name
+    {"events": [{"event": 7}]},
+    {"events": ["slot"]},
+    {"events": [{"event": "slot", "name": "x", "value": 1, "timestamp": "today"}]},
+    {"events": [{"event": "user", "parse_data": {"entities": [{"entity": "branch"}]}}]},
+    {"events": [{"event": "entities", "entities": "朝阳路支行"}]},
+    {"events": [{"event": "slot", "name": "x", "value": 1}], "responses": ["utter_greet"]},
+]
+
+
+@pytest.mark.parametrize("answer", _VALID_ANSWERS + _INVALID_ANSWERS)
+def test_answer_check_agrees_with_rasas_schema(answer):
+    """The fast path accepts exactly what jsonschema.validate accepts, and a bad answer still
+    raises Rasa's error with jsonschema's own message."""
+    import jsonschema
+    from rasa.core.actions.action import RemoteAction
+    from rasa.utils.endpoints import EndpointConfig
+
+    action = RemoteAction("action_x", EndpointConfig("http://127.0.0.1:1"))
+    try:
+        jsonschema.validate(answer, RemoteAction.action_response_format_spec())
+        expected = None
+    except jsonschema.ValidationError as e:
+        expected = e.message
+    if expected is None:
+        assert answer in _VALID_ANSWERS
+        assert action._validate_action_result(answer) is True
+    else:
+        assert answer in _INVALID_ANSWERS
+        with pytest.raises(jsonschema.ValidationError) as raised:
+            action._validate_action_result(answer)
+        assert raised.value.message.startswith(expected)
+        assert "Failed to validate Action server response" in raised.value.message
+
+
+def test_event_types_resolve_as_rasa_resolves_them():
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    assert Event.resolve_by_type.__module__ == "bot.rasa_patches"
+    names = {cls.type_name for cls in all_subclasses(Event)}
+    for name in names:
+        rasas = next(cls for cls in all_subclasses(Event) if cls.type_name == name)
+        assert Event.resolve_by_type(name) is rasas
+    assert Event.resolve_by_type("topic") is None
+    assert Event.resolve_by_type("no_such_event", default=UserUttered) is UserUttered
+    with pytest.raises(ValueError):
+        Event.resolve_by_type("no_such_event")
+    events = [UserUttered("你好"), ActionExecuted("action_listen")]
+    assert [Event.from_parameters(e.as_dict()) for e in events] == events
