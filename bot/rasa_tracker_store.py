@@ -69,10 +69,12 @@ class CachingSQLTrackerStore(SQLTrackerStore):
         self._saved.pop(tracker.sender_id, None)
         await super().save(tracker)
         with self.session_scope() as session:
-            newest = self._newest_event_id(session, tracker.sender_id)
-            in_session = self._event_query(
-                session, tracker.sender_id, fetch_events_from_all_sessions=False
-            ).count()
+            in_session, newest = (
+                self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False)
+                .order_by(None)
+                .with_entities(sa.func.count(self.SQLEvent.id), sa.func.max(self.SQLEvent.id))
+                .one()
+            )
         # keep it only if a read of the database would rebuild the same events
         if newest is not None and in_session == len(tracker.events):
             self._saved[tracker.sender_id] = _Saved(tracker, newest, len(tracker.events), self.domain)

@@ -9,8 +9,7 @@ what="${1:?usage: serve.sh rasa|actions|casedesk [model]}"
 case "$what" in
   rasa)
     model="${2:-models}"
-    # through bot.rasa_cli: our run-time patches are in place before the tracker store is made
-    exec "$VENV/bin/python" -m bot.rasa_cli run --enable-api --auth-token="${RASA_TOKEN:?RASA_TOKEN missing: run scripts/setup.sh}" \
+    exec "$VENV/bin/rasa" run --enable-api --auth-token="${RASA_TOKEN:?RASA_TOKEN missing: run scripts/setup.sh}" \
       --cors "*" --port "$RASA_PORT" --model "$model" \
       --credentials bot/credentials.yml --endpoints endpoints.yml ;;
   actions)

@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-import bot.rasa_patches  # noqa: F401  (installs the patches, as bot.rasa_cli does)
+import bot.rasa_patches  # noqa: F401  (installs the patches, as bot.rasa_tracker_store does)
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered
@@ -118,3 +118,44 @@ def test_event_types_resolve_as_rasa_resolves_them():
         Event.resolve_by_type("no_such_event")
     events = [UserUttered("你好"), ActionExecuted("action_listen")]
     assert [Event.from_parameters(e.as_dict()) for e in events] == events
+
+
+# -- JSON bodies of action calls --------------------------------------------------------------------
+@pytest.fixture
+async def echo_server():
+    """An action server stand-in that records what it was sent."""
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+
+    seen = {}
+
+    async def echo(request):
+        seen["auth"] = request.headers.get("Authorization")
+        seen["token"] = request.headers.get("X-Token")
+        seen["body"] = await request.json()
+        return web.json_response({"events": [], "responses": []})
+
+    app = web.Application()
+    app.router.add_post("/webhook", echo)
+    async with TestServer(app, host="127.0.0.1") as server:
+        yield server, seen
+
+
+async def test_action_calls_send_the_same_json_and_headers(echo_server):
+    """Rasa's EndpointConfig still sends its headers, basic auth and a body the action server
+    reads back as exactly the payload, when ujson writes it."""
+    from rasa.utils.endpoints import EndpointConfig
+
+    server, seen = echo_server
+    endpoint = EndpointConfig(f"http://127.0.0.1:{server.port}/webhook", headers={"X-Token": "t"},
+                              basic_auth={"username": "rasa", "password": "pw"})
+    payload = {"next_action": "validate_intake_form", "tracker": {"events": [
+        {"event": "user", "text": "我的卡被吞了/ATM 😡", "timestamp": 1795395322.8651402,
+         "parse_data": {"intent": {"name": "complain", "confidence": 0.30000000000000004},
+                        "entities": [], "escalation": None}},
+        {"event": "slot", "name": "amount", "value": 12000.5}], "big": 2 ** 70, "1": True}}
+    assert await endpoint.request(json=payload, method="post") == {"events": [], "responses": []}
+    assert seen["body"] == payload
+    assert seen["token"] == "t" and seen["auth"].startswith("Basic ")
+    with pytest.raises(TypeError):
+        await endpoint.request(json={"not json": object()}, method="post")
