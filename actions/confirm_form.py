@@ -4,7 +4,10 @@ The confirmation is a loop (``confirm_form``, one slot: ``confirmed``) so that e
 the read-back — "确认", "电话不对，是139…", "不对", "网点", "13912345678" — goes to one place,
 this validator, and interruptions (cancel, a person, chit-chat) fall through to the same rules
 as in the intake form. Its question, ``action_ask_confirmed``, is the read-back itself, or the
-follow-up question while a correction is under way.
+follow-up question while a correction is under way. An unusable new value is asked for again
+with the intake form's own question, ``utter_ask_<field>``; Rasa renders a custom action's
+response with the slots as they were before the action's own events, so the validator (which
+runs earlier in the same turn) sets its ``ask_wording``.
 
 Correction steps are kept in two bookkeeping slots: ``intake_stage`` ("confirming" /
 "correcting") and ``correcting_field`` (the field whose new value we asked for).
@@ -27,7 +30,8 @@ from actions.custom_forms import (
     INVALID,
     REASK_SLOT,
     RULE_INTENTS,
-    ask_response,
+    WORDING_SLOT,
+    ask_wording,
     is_fresh_user_turn,
     latest_intent,
     reask_state,
@@ -119,7 +123,13 @@ class ValidateConfirmForm(FormValidationAction):
             if has_value_attempt(text):
                 state = reask_state(tracker, field)
                 state = {"slot": field, "count": int(state["count"]) + 1, "reason": INVALID}
-                return [SlotSet(STAGE, "correcting"), SlotSet(CORRECTING, field), SlotSet(REASK_SLOT, state)]
+                return [
+                    SlotSet(STAGE, "correcting"),
+                    SlotSet(CORRECTING, field),
+                    SlotSet(REASK_SLOT, state),
+                    # action_ask_confirmed asks with utter_ask_<field>, worded by this slot
+                    SlotSet(WORDING_SLOT, ask_wording(field, state, domain)),
+                ]
             return [SlotSet(STAGE, "correcting"), SlotSet(CORRECTING, field), SlotSet(REASK_SLOT, None)]
 
         says_yes = intent == "affirm" or bool(_YES.search(text))
@@ -168,9 +178,9 @@ class ActionAskConfirmed(Action):
             if not field:
                 dispatcher.utter_message(response="utter_ask_which_field")
                 return []
-            state = reask_state(tracker, field)
-            if state["count"]:
-                dispatcher.utter_message(response=ask_response(field, state, domain))
+            if reask_state(tracker, field)["count"]:
+                # worded by ask_wording, which validate_confirm_form set with the count
+                dispatcher.utter_message(response=f"utter_ask_{field}")
             else:
                 dispatcher.utter_message(response="utter_ask_correct_value", field_label=FIELD_LABELS[field])
             return []

@@ -7,25 +7,29 @@ How a turn inside a form goes:
 * The customer answers (inform, correct, deny, affirm, complain, a low-confidence
   nlu_fallback): the validator's ``extract_<slot>``/``validate_<slot>`` methods read the message.
   If the requested slot got no usable value, the failure is counted in the ``reask`` slot and
-  the form asks again; the ask action (``AskForSlotAction``) picks the wording from the count:
-  ``utter_ask_<slot>`` → ``utter_reask_<slot>`` → ``utter_reask_<slot>_again`` (and
-  ``utter_<slot>_declined`` when the customer refused to give it).
+  the form asks again. Rasa itself asks, with the ``utter_ask_<slot>`` response (no action
+  server call); the validator sets the ``ask_wording`` slot for the question asked next
+  (``ask_wording()``), and the response's conditional variations give the wording: the plain
+  ones first, ``reask`` (other words), ``reask_again`` (with an example) and ``declined`` (when
+  the customer refused to give it). Rasa renders the question with the validator's events
+  already applied, so the wording always matches this turn's count.
 * The customer cancels, asks for a person or escalates: the validator returns nothing, Rasa rejects the
   form, and a rule takes over (data/rules/intake.yml).
 * The customer chats (greet, thank, goodbye, out_of_scope) without answering: same as above, a
-  rule replies and the form asks the same question again. A chatty message that does carry a
-  clear answer ("你好，我的手机是138…") is still taken.
+  rule replies and the form asks the same question again (the validator runs again then, not
+  reading the message twice, and sets ``ask_wording`` from the unchanged count). A chatty
+  message that does carry a clear answer ("你好，我的手机是138…") is still taken.
 
 Rasa rejects a form turn only when the validator returns no slot at all, so the validator must
-return nothing for interruptions and something (at least the ``reask`` count) for every real
-answer attempt.
+return nothing for interruptions (not even ``ask_wording``) and something (at least the
+``reask`` count) for every real answer attempt.
 """
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
@@ -38,6 +42,10 @@ from bot.escalation.detector import Detection
 from bot.escalation.signals import third_failed_answer
 
 REASK_SLOT = "reask"
+WORDING_SLOT = "ask_wording"
+# ask_wording values (bot/domain/intake.yml); None is the first ask
+REASK = "reask"
+REASK_AGAIN = "reask_again"
 THIRD_FAILURE_CUE = "同一问题三次未能作答"
 INVALID = "invalid"
 DECLINED = "declined"
@@ -103,35 +111,40 @@ def reask_state(tracker: Tracker, slot: Optional[str]) -> Dict[str, Any]:
     return state
 
 
-def ask_response(slot: str, state: Dict[str, Any], domain: DomainDict) -> str:
-    """The response that asks for ``slot``, worded by how often the customer already failed."""
-    responses = domain.get("responses", {})
+def wordings(slot: str, domain: DomainDict) -> List[str]:
+    """The ``ask_wording`` values ``utter_ask_<slot>`` has a variation for."""
+    variations = domain.get("responses", {}).get(f"utter_ask_{slot}") or []
+    return [
+        condition.get("value")
+        for variation in variations
+        for condition in variation.get("condition") or []
+        if condition.get("type") == "slot" and condition.get("name") == WORDING_SLOT
+    ]
+
+
+def ask_wording(slot: Optional[str], state: Dict[str, Any], domain: DomainDict) -> Optional[str]:
+    """How to word the question for ``slot``, by how often the customer already failed:
+    declined > a second failure > a first failure > the first ask (None), skipping a wording
+    the slot's ``utter_ask_<slot>`` has no variation for (demand has no ``reask_again``: ``reask``)."""
+    if not slot or not isinstance(state, dict) or state.get("slot") != slot:
+        return None
     count = int(state.get("count") or 0)
     candidates: List[str] = []
     if state.get("reason") == DECLINED:
-        candidates.append(f"utter_{slot}_declined")
+        candidates.append(DECLINED)
     if count >= 2:
-        candidates.append(f"utter_reask_{slot}_again")
+        candidates.append(REASK_AGAIN)
     if count >= 1:
-        candidates.append(f"utter_reask_{slot}")
-    candidates.append(f"utter_ask_{slot}")
-    return next((name for name in candidates if name in responses), f"utter_ask_{slot}")
+        candidates.append(REASK)
+    available = wordings(slot, domain)
+    return next((value for value in candidates if value in available), None)
 
 
-class AskForSlotAction(Action, ABC):
-    """``action_ask_<slot>``: asks for one slot with the wording ``ask_response`` picks."""
-
-    slot: Text = ""
-
-    @abstractmethod
-    def name(self) -> Text:
-        raise NotImplementedError
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
-        dispatcher.utter_message(response=ask_response(self.slot, reask_state(tracker, self.slot), domain))
-        return []
+def _final_value(events: List[EventType], name: str, default: Any) -> Any:
+    for event in reversed(events):
+        if event.get("event") == "slot" and event.get("name") == name:
+            return event.get("value")
+    return default
 
 
 class ReaskingFormValidationAction(FormValidationAction, ABC):
@@ -174,7 +187,7 @@ class ReaskingFormValidationAction(FormValidationAction, ABC):
             events = await self.get_validation_events(dispatcher, tracker, domain)
             tracker.add_slots(events)
             next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
-            return events + ([next_slot] if next_slot else [])
+            return self._with_wording(events + ([next_slot] if next_slot else []), tracker, domain)
 
         intent = latest_intent(tracker)
         if intent in RULE_INTENTS:
@@ -200,7 +213,23 @@ class ReaskingFormValidationAction(FormValidationAction, ABC):
         signal = conversation_signal(tracker)
         if signal is not None:
             return events + signal_handoff_events(signal.reason, signal.cues)
-        return events
+        if not any(e.get("event") == "slot" and e.get("name") != REQUESTED_SLOT for e in events):
+            return events  # nothing validated: Rasa rejects the form, so nothing may be added
+        return self._with_wording(events, tracker, domain)
+
+    def _with_wording(self, events: List[EventType], tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        """``events`` plus the ``ask_wording`` of the question Rasa asks after them (none when
+        the form ends): Rasa asks for the ``requested_slot`` the events set, or else for the
+        first empty slot of the domain's form."""
+        slots = {**tracker.slots, **{e["name"]: e.get("value") for e in events if e.get("event") == "slot"}}
+        if any(e.get("event") == "slot" and e.get("name") == REQUESTED_SLOT for e in events):
+            asked = slots.get(REQUESTED_SLOT)
+        else:
+            asked = next((s for s in self.domain_slots(domain) if slots.get(s) is None), None)
+        if not asked:
+            return events
+        state = _final_value(events, REASK_SLOT, tracker.get_slot(REASK_SLOT)) or {}
+        return events + [SlotSet(WORDING_SLOT, ask_wording(asked, state, domain))]
 
     def _reask_events(
         self,

@@ -1,8 +1,10 @@
-"""The intake form: which facts a case needs, how an answer is read, how the form asks.
+"""The intake form: which facts a case needs and how an answer is read.
 
 ``CASE_FIELDS`` is the one table that says which of branch / occurred_at / amount a kind of
 complaint needs; everything else in the form follows from it. Reading values is parsing.py's
-job; re-asking after a bad answer is custom_forms.py's.
+job; re-asking after a bad answer is custom_forms.py's. The questions themselves are the
+``utter_ask_<slot>`` responses, which Rasa sends without calling this server: the validator's
+``ask_wording`` slot picks their wording (custom_forms.py).
 """
 from __future__ import annotations
 
@@ -24,7 +26,6 @@ from actions.corrections import named_fields, read_correction
 from actions.custom_forms import (
     DECLINED,
     INVALID,
-    AskForSlotAction,
     ReaskingFormValidationAction,
     latest_intent,
 )
@@ -367,53 +368,3 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
             dispatcher.utter_message(response="utter_detail_added")
         return events
 
-
-# -- how the form asks: one action per slot, wording chosen by custom_forms.ask_response --------
-
-class ActionAskDescription(AskForSlotAction):
-    slot = "description"
-
-    def name(self) -> Text:
-        return "action_ask_description"
-
-
-class ActionAskCustomerName(AskForSlotAction):
-    slot = "customer_name"
-
-    def name(self) -> Text:
-        return "action_ask_customer_name"
-
-
-class ActionAskPhone(AskForSlotAction):
-    slot = "phone"
-
-    def name(self) -> Text:
-        return "action_ask_phone"
-
-
-class ActionAskBranch(AskForSlotAction):
-    slot = "branch"
-
-    def name(self) -> Text:
-        return "action_ask_branch"
-
-
-class ActionAskOccurredAt(AskForSlotAction):
-    slot = "occurred_at"
-
-    def name(self) -> Text:
-        return "action_ask_occurred_at"
-
-
-class ActionAskAmount(AskForSlotAction):
-    slot = "amount"
-
-    def name(self) -> Text:
-        return "action_ask_amount"
-
-
-class ActionAskDemand(AskForSlotAction):
-    slot = "demand"
-
-    def name(self) -> Text:
-        return "action_ask_demand"

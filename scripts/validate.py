@@ -3,7 +3,7 @@
 Rasa's validator reads stories and rules only, so it reports every response that a custom
 action (or the case desk, through Rasa's HTTP API) sends as "not used in any story or rule".
 Those warnings are checked here instead: the response must be named in our Python code — as a
-literal ("utter_filed") or through a name template (f"utter_reask_{slot}"). A response named
+literal ("utter_filed") or through a name template (f"utter_handoff_{reason}"). A response named
 nowhere is still reported, as is every other warning.
 
 Usage: python scripts/validate.py  (from `make validate` and scripts/test.sh)

@@ -1,4 +1,5 @@
-"""The intake form's validator and ask actions, run the way Rasa runs them."""
+"""The intake form's validator, run the way Rasa runs it (the questions it leads to are rendered
+by Rasa: tests/actions/test_ask_wording.py)."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,10 +8,9 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import intake_form
+from actions.custom_forms import ask_wording
 from actions.intake_form import (
     CASE_FIELDS,
-    ActionAskAmount,
-    ActionAskPhone,
     ValidateIntakeForm,
     required_fields,
 )
@@ -27,13 +27,6 @@ async def validate(tracker):
     dispatcher = CollectingDispatcher()
     events = await ValidateIntakeForm().run(dispatcher, tracker, domain())
     return events, dispatcher
-
-
-async def ask(action, slots):
-    dispatcher = CollectingDispatcher()
-    tracker = form_tracker("", slots=slots, requested=action.slot)
-    await action.run(dispatcher, tracker, domain())
-    return responses(dispatcher)
 
 
 # -- which questions ------------------------------------------------------------------------------
@@ -69,6 +62,7 @@ async def test_a_good_answer_fills_the_slot_and_moves_on():
     assert slots["phone"] == "13812345678"
     assert slots["requested_slot"] == "occurred_at"
     assert slots["reask"]["count"] == 0
+    assert slots["ask_wording"] is None  # the next question, asked the first time
 
 
 @pytest.mark.asyncio
@@ -78,37 +72,48 @@ async def test_bad_phone_twice_is_counted_then_accepted():
     first = slot_events(events)
     assert "phone" not in first and first["requested_slot"] == "phone"
     assert first["reask"] == {"slot": "phone", "count": 1, "reason": "invalid"}
+    assert first["ask_wording"] == "reask"
 
     events, _ = await validate(form_tracker("1234567", slots={**base, "reask": first["reask"]}, requested="phone"))
     second = slot_events(events)
     assert second["reask"]["count"] == 2
+    assert second["ask_wording"] == "reask_again"
 
     events, _ = await validate(form_tracker("137-1234-5678", slots={**base, "reask": second["reask"]},
                                             requested="phone"))
     third = slot_events(events)
     assert third["phone"] == "13712345678" and third["requested_slot"] == "occurred_at"
+    assert third["ask_wording"] is None
 
 
-@pytest.mark.asyncio
-async def test_the_re_ask_is_worded_differently_each_time():
-    slots = {**FRAUD}
-    assert await ask(ActionAskPhone(), slots) == ["utter_ask_phone"]
-    assert await ask(ActionAskPhone(), {**slots, "reask": {"slot": "phone", "count": 1}}) == ["utter_reask_phone"]
-    assert await ask(ActionAskPhone(), {**slots, "reask": {"slot": "phone", "count": 2}}) == ["utter_reask_phone_again"]
-    assert await ask(ActionAskPhone(), {**slots, "reask": {"slot": "phone", "count": 5}}) == ["utter_reask_phone_again"]
+def test_the_re_ask_is_worded_differently_each_time():
+    d = domain()
+    assert ask_wording("phone", {}, d) is None
+    assert ask_wording("phone", {"slot": "phone", "count": 1}, d) == "reask"
+    assert ask_wording("phone", {"slot": "phone", "count": 2}, d) == "reask_again"
+    assert ask_wording("phone", {"slot": "phone", "count": 5}, d) == "reask_again"
     # a count for another question does not leak into this one
-    assert await ask(ActionAskAmount(), {**slots, "reask": {"slot": "phone", "count": 2}}) == ["utter_ask_amount"]
-    texts = {r: domain()["responses"][r][0]["text"] for r in ("utter_ask_phone", "utter_reask_phone", "utter_reask_phone_again")}
-    assert len(set(texts.values())) == 3
+    assert ask_wording("amount", {"slot": "phone", "count": 2}, d) is None
+    # no example wording for these: the second re-ask keeps the other words
+    assert ask_wording("demand", {"slot": "demand", "count": 2}, d) == "reask"
+    assert ask_wording("description", {"slot": "description", "count": 2}, d) == "reask"
+    # only the phone has a wording for a refusal; elsewhere a refusal counts as a failure
+    assert ask_wording("customer_name", {"slot": "customer_name", "count": 1, "reason": "declined"}, d) == "reask"
+    texts = {}
+    for variation in d["responses"]["utter_ask_phone"]:
+        wording = (variation.get("condition") or [{}])[0].get("value")
+        texts.setdefault(wording, variation["text"])
+    assert set(texts) == {None, "reask", "reask_again", "declined"}
+    assert len(set(texts.values())) == 4
 
 
 @pytest.mark.asyncio
 async def test_refusing_the_phone_gets_an_explanation():
     events, _ = await validate(form_tracker("不想留电话", intent="deny", slots={**FRAUD, "customer_name": "王"},
                                             requested="phone"))
-    state = slot_events(events)["reask"]
-    assert state["reason"] == "declined"
-    assert await ask(ActionAskPhone(), {**FRAUD, "reask": state}) == ["utter_phone_declined"]
+    slots = slot_events(events)
+    assert slots["reask"]["reason"] == "declined"
+    assert slots["ask_wording"] == "declined"
 
 
 @pytest.mark.asyncio
@@ -140,6 +145,7 @@ async def test_no_demand_is_an_answer():
     slots = slot_events(events)
     assert slots["demand"] == NO_DEMAND
     assert slots["requested_slot"] is None
+    assert "ask_wording" not in slots  # the form is done: nothing is asked
 
 
 @pytest.mark.asyncio
@@ -182,6 +188,18 @@ async def test_back_from_an_interruption_the_message_is_not_read_again():
     slots = slot_events(events)
     assert "phone" not in slots and "reask" not in slots
     assert slots["requested_slot"] == "customer_name"
+    assert slots["ask_wording"] is None
+
+
+@pytest.mark.asyncio
+async def test_back_from_an_interruption_the_question_keeps_its_wording():
+    # "12345" → re-asked once → "你好" (a rule answers) → the form asks again with the same count
+    base = {**FRAUD, "customer_name": "赵敏", "reask": {"slot": "phone", "count": 1, "reason": "invalid"}}
+    events, _ = await validate(form_tracker("你好", intent="greet", slots=base, requested="phone",
+                                            after_user=["utter_greet_in_form"]))
+    slots = slot_events(events)
+    assert slots["requested_slot"] == "phone" and "reask" not in slots
+    assert slots["ask_wording"] == "reask"
 
 
 @pytest.mark.asyncio
@@ -194,6 +212,16 @@ async def test_more_complaint_in_the_middle_is_added_to_the_description():
     assert "customer_name" not in slots
     assert responses(dispatcher) == ["utter_detail_added"]
     assert slots.get("reask", {"count": 0})["count"] == 0
+    assert slots["ask_wording"] is None
+
+
+@pytest.mark.asyncio
+async def test_telling_something_else_first_resets_the_wording():
+    base = {**FRAUD, "customer_name": "赵敏", "reask": {"slot": "phone", "count": 1, "reason": "invalid"}}
+    events, _ = await validate(form_tracker("而且他们还不给我挂失", intent="complain", slots=base, requested="phone"))
+    slots = slot_events(events)
+    assert slots["reask"] == {"slot": "phone", "count": 0, "reason": None}
+    assert slots["requested_slot"] == "phone" and slots["ask_wording"] is None
 
 
 @pytest.mark.asyncio
@@ -218,6 +246,7 @@ async def test_activation_validates_prefilled_values_and_asks_the_first_gap():
     slots = slot_events(events)
     assert slots["phone"] == "13812345678" and slots["customer_name"] == "王建国"
     assert slots["requested_slot"] == "occurred_at"
+    assert slots["ask_wording"] is None
 
 
 @pytest.mark.asyncio
@@ -288,6 +317,7 @@ async def test_a_third_bad_answer_to_one_question_ends_the_form_and_hands_off():
     slots = slot_events(events)
     assert followup_of(events) == ["action_handoff"]
     assert slots["requested_slot"] is None and slots["handoff_reason"] == "human"
+    assert "ask_wording" not in slots  # no question follows
 
 
 @pytest.mark.asyncio
@@ -295,6 +325,7 @@ async def test_refusing_a_third_time_is_not_a_reason_for_a_person():
     base = {**FRAUD, "customer_name": "赵敏", "reask": {"slot": "phone", "count": 2, "reason": "declined"}}
     events, _ = await validate(form_tracker("不想给", slots=base, requested="phone"))
     assert followup_of(events) == []
+    assert slot_events(events)["ask_wording"] == "declined"
 
 
 @pytest.mark.asyncio

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.e2e.dialogue import CASE_NO, Customer, topic_of
+from tests.actions.helpers import domain
 
 
 
@@ -127,6 +128,13 @@ def test_bad_phone_is_reasked_differently_the_second_time(stack):
     assert first and second
     assert topic_of(first[-1]) == "phone" and topic_of(second[-1]) == "phone", customer.transcript
     assert first[-1] != second[-1], (first, second)
+    # Rasa picked utter_ask_phone's variations by the ask_wording the validator set
+    variations = domain()["responses"]["utter_ask_phone"]
+
+    def worded(wording):
+        return {v["text"] for v in variations if (v.get("condition") or [{}])[0].get("value") == wording}
+
+    assert first[-1] in worded("reask") and second[-1] in worded("reask_again"), customer.transcript
     replies = customer.say("137-1234-5678")
     assert topic_of(replies[-1]) != "phone", customer.transcript
 
