@@ -97,7 +97,28 @@ async def vanilla_conversation(session, url, sender, n, latencies):
     return True
 
 
-async def drive(url, conversation, total, concurrency, tag):
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes and their children so far (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            stats[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    wanted, total = set(pids), 0.0
+    for pid, (parent, seconds) in stats.items():
+        if pid in wanted or parent in wanted:
+            total += seconds
+    return total
+
+
+async def drive(url, conversation, total, concurrency, tag, pids=()):
+    """Runs `total` conversations, `concurrency` at a time. With `pids`, also the CPU time those
+    processes spent per message: steadier than msg/s on a machine shared with other work."""
+    cpu_before = cpu_seconds(list(pids))
     latencies: list[float] = []
     sem = asyncio.Semaphore(concurrency)
     ok = 0
@@ -116,6 +137,7 @@ async def drive(url, conversation, total, concurrency, tag):
     return {
         "messages": len(latencies), "ok": ok, "total": total, "seconds": elapsed,
         "msg_per_s": len(latencies) / elapsed,
+        "cpu_ms": 1000 * (cpu_seconds(list(pids)) - cpu_before) / max(1, len(latencies)),
         "p50": statistics.median(latencies), "p95": percentile(latencies, 95),
     }
 
@@ -169,7 +191,7 @@ def main() -> None:
         url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
         for c in args.concurrency:
             rows.append(("vanilla rasa init", c, asyncio.run(
-                drive(url, vanilla_conversation, args.conversations, c, "v"))))
+                drive(url, vanilla_conversation, args.conversations, c, "v", [vanilla.pid]))))
     finally:
         os.killpg(vanilla.pid, 15)
         vanilla.wait()
@@ -185,7 +207,8 @@ def main() -> None:
                 url = f"{stack.rasa_url}/webhooks/rest/webhook"
                 for c in args.concurrency:
                     rows.append((f"ours, {setup}", c, asyncio.run(
-                        drive(url, our_conversation, args.conversations, c, f"o{setup[0]}"))))
+                        drive(url, our_conversation, args.conversations, c, f"o{setup[0]}",
+                              [p.pid for p in stack.procs.values()]))))
             finally:
                 stack.stop_all()
                 stack.drop_casedesk_schema()
@@ -196,10 +219,13 @@ def main() -> None:
         if setup in loads:
             print(f"  {setup}: {text}; load + start {loads[setup]:.1f} s")
     print(f"vanilla rasa init: in-memory tracker, no action server; load + start {vanilla_load:.1f} s")
-    print(f"{'bot':<28}{'conc':>5}{'convs ok':>10}{'msgs':>6}{'msg/s':>8}{'p50 ms':>8}{'p95 ms':>8}")
+    print("CPU ms/msg: CPU time of all the bot's processes (ours: Rasa, action server, case desk) "
+          "per message")
+    print(f"{'bot':<28}{'conc':>5}{'convs ok':>10}{'msgs':>6}{'msg/s':>8}{'p50 ms':>8}{'p95 ms':>8}"
+          f"{'CPU ms/msg':>12}")
     for name, c, r in rows:
         print(f"{name:<28}{c:>5}{r['ok']:>5}/{r['total']:<4}{r['messages']:>6}"
-              f"{r['msg_per_s']:>8.1f}{r['p50']:>8.0f}{r['p95']:>8.0f}")
+              f"{r['msg_per_s']:>8.1f}{r['p50']:>8.0f}{r['p95']:>8.0f}{r['cpu_ms']:>12.1f}")
 
 
 if __name__ == "__main__":

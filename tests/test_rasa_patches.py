@@ -159,3 +159,109 @@ async def test_action_calls_send_the_same_json_and_headers(echo_server):
     assert seen["token"] == "t" and seen["auth"].startswith("Basic ")
     with pytest.raises(TypeError):
         await endpoint.request(json={"not json": object()}, method="post")
+
+
+# -- running Rasa's graphs without dask's scheduler -------------------------------------------------
+class _Node:
+    """Stands in for Rasa's GraphNode: returns (its name, what it computed), records its calls."""
+
+    def __init__(self, name, calls, fail=False):
+        self.name, self.calls, self.fail = name, calls, fail
+
+    def __call__(self, *needed):
+        self.calls.append(self.name)
+        if self.fail:
+            raise RuntimeError(f"{self.name} failed")
+        return self.name, [self.name, *[value for _, value in needed]]
+
+
+def _graph(calls, fail=()):
+    node = lambda name: _Node(name, calls, name in fail)  # noqa: E731
+    return {
+        "__message__": ("__message__", "我的卡被吞了"),
+        "normalizer": (node("normalizer"), "__message__"),
+        "tokenizer": (node("tokenizer"), "normalizer"),
+        "featurizer": (node("featurizer"), "tokenizer"),
+        "diet": (node("diet"), "featurizer", "tokenizer"),
+        "memoization": (node("memoization"), "diet"),
+        "rules": (node("rules"), "diet"),
+        "ensemble": (node("ensemble"), "memoization", "rules", "diet"),
+    }
+
+
+@pytest.mark.parametrize("targets", [["ensemble"], ["diet", "rules"], ["__message__", "tokenizer"]])
+def test_graphs_give_what_dask_gives(targets):
+    import dask
+
+    from bot.rasa_patches import _get
+
+    ours, theirs = [], []
+    assert _get(_graph(ours), targets) == dask.get(_graph(theirs), targets)
+    # each node once, after what it needs; dask also runs nodes no target needs, which Rasa's
+    # runner never gives it (it cuts the graph down to the targets' minimal graph first)
+    assert len(ours) == len(set(ours)) and set(ours) <= set(theirs)
+    for node, task in _graph([]).items():
+        if node in ours:
+            assert all(ours.index(k) < ours.index(node) for k in task[1:] if k in ours)
+    if targets == ["ensemble"]:
+        assert sorted(ours) == sorted(theirs)
+
+
+def test_a_failing_node_fails_the_run_as_with_dask():
+    import dask
+    from rasa.engine.exceptions import GraphRunError
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    from bot.rasa_patches import _get, _run_graph
+
+    assert DaskGraphRunner.run is _run_graph
+    for get in (_get, dask.get):
+        with pytest.raises(RuntimeError, match="featurizer failed"):
+            get(_graph([], fail={"featurizer"}), ["ensemble"])
+    runner = DaskGraphRunner.__new__(DaskGraphRunner)
+    graph = _graph([], fail={"rules"})
+    runner._graph_schema = type("Schema", (), {
+        "target_names": ["ensemble"], "minimal_graph_schema": lambda self, targets: None})()
+    runner._build_dask_graph = lambda schema: dict(graph)
+    with pytest.raises(GraphRunError):
+        runner.run()
+    graph = _graph([])
+    assert runner.run(inputs={"__message__": "换一句话"})["ensemble"][0] == "ensemble"
+
+
+# -- the tracker sent with each action call ---------------------------------------------------------
+def test_action_calls_send_the_tracker_rasa_would_send():
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.events import BotUttered, SlotSet
+    from rasa.shared.core.slots import AnySlot
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot import rasa_patches
+
+    action = RemoteAction("validate_intake_form", EndpointConfig("http://127.0.0.1:1"))
+    domain = Domain.empty()
+    tracker = DialogueStateTracker("c-1", slots=[AnySlot("phone", mappings=[])])
+
+    def same():
+        assert action._action_call_format(tracker, domain) == rasa_patches._rasa_action_call_format(
+            action, tracker, domain)
+
+    same()
+    for n in range(3):
+        tracker.update(UserUttered(f"第{n}句", intent={"name": "inform", "confidence": 0.9},
+                                   parse_data={"escalation": {"level": "none"}}))
+        tracker.update(SlotSet("phone", f"1380000000{n}"))
+        tracker.update(BotUttered("请问您的手机号码是多少？"))
+        tracker.update(ActionExecuted("action_listen"))
+        same()
+    kept = tracker.__dict__[rasa_patches._EVENT_DICTS]
+    first = kept[0][1]
+    same()
+    assert tracker.__dict__[rasa_patches._EVENT_DICTS][0][1] is first  # made once, reused
+    # a tracker whose events were replaced (e.g. rebuilt) gets fresh dicts for them
+    rebuilt = list(tracker.events)
+    rebuilt[1] = UserUttered("改过的一句", intent={"name": "correct", "confidence": 0.8})
+    tracker.events.clear()
+    tracker.events.extend(rebuilt[:6])
+    same()
+    assert action._action_call_format(tracker, domain)["tracker"]["events"][1]["text"] == "改过的一句"
