@@ -248,3 +248,36 @@ async def test_a_restarted_process_finds_every_event(stores, url, domain):
         assert state(back) == state(tracker)
     finally:
         restarted.engine.dispose()
+
+
+def written(store: SQLTrackerStore, sender: str) -> List[tuple]:
+    with store.session_scope() as session:
+        rows = (session.query(store.SQLEvent).filter(store.SQLEvent.sender_id == sender)
+                .order_by(store.SQLEvent.id).all())
+        return [(r.type_name, r.timestamp, r.intent_name, r.action_name, r.data) for r in rows]
+
+
+async def test_the_rows_are_the_rows_rasa_writes(stores, domain):
+    ours, _, rasas = stores
+    mine, theirs = new_sender(stores), new_sender(stores)
+    tracker = await started(ours, mine)
+    turn(tracker, "我叫王建国，电话13812345678", "phone", "13812345678")
+    await ours.save(tracker)
+    same = DialogueStateTracker.from_events(theirs, list(tracker.events), domain.slots)
+    await rasas.save(same)
+    await rasas.save(same)  # a second save writes nothing new, in both
+    await ours.save(tracker)
+    # the first message's events before the session start went in through get_or_create_tracker
+    assert written(ours, mine)[-len(tracker.events):] == written(rasas, theirs)
+    assert rows(rasas, mine) == 2 + len(tracker.events)
+
+
+async def test_an_event_dated_before_the_session_start_is_read_back_as_rasa_reads_it(stores):
+    ours, _, rasas = stores
+    sender = new_sender(stores)
+    tracker = await started(ours, sender)
+    tracker.update(SlotSet("phone", "13812345678", timestamp=1.0))  # e.g. appended over the API
+    await ours.save(tracker)
+    back = await ours.retrieve(sender)
+    assert back is not tracker
+    assert state(back) == state(await rasas.retrieve(sender))
