@@ -150,6 +150,30 @@ def test_traditional_chinese_complaint_is_understood(stack):
     assert case["customer_name"] == "陈大文"
 
 
+def test_a_complaint_survives_a_restart_of_rasa(stack):
+    """Rasa keeps the conversations it served in memory (bot/rasa_tracker_store.py), but the
+    tracker store's database stays the record: a restart halfway through loses nothing."""
+    customer = Customer(stack, {
+        "customer_name": "我叫周小燕", "phone": "136 9876 5432", "branch": "朝阳路支行",
+        "occurred_at": "前天", "amount": "八百元", "demand": "把手续费退给我",
+    })
+    replies = customer.answer(customer.say("手机银行转账被扣了八百块手续费，之前根本没说要收费"),
+                              until="phone")
+    asked_before = list(customer.asked)
+    stack.stop("rasa")
+    stack.start("rasa")
+    stack.wait_ready("rasa")
+    readback = "\n".join(customer.answer(replies, until="confirm"))
+    assert "周小燕" in readback and "136****5432" in readback, readback
+    assert not set(asked_before) & set(customer.asked[len(asked_before):]), customer.asked
+    found = CASE_NO.search("\n".join(customer.say("确认")))
+    assert found, customer.transcript
+    case = case_detail(stack, found.group(0))
+    assert case["customer_name"] == "周小燕" and case["phone"] == "13698765432"
+    assert float(case["amount"]) == 800 and "手续费" in case["description"]
+    assert [c["case_no"] for c in one_case(stack, customer.sender)] == [found.group(0)]
+
+
 def test_case_survives_a_case_desk_outage_and_is_filed_once(stack):
     customer = Customer(stack, {
         "customer_name": "孙丽", "phone": "13512345678", "branch": "朝阳路支行",
