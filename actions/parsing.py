@@ -640,10 +640,14 @@ def find_name(text: str) -> Optional[str]:
     m = _SURNAME_CUE.search(t)
     if m:
         s = m.group("s")
-        if s in _COMPOUND_SURNAMES:
-            return s
-        if s[0] in _SURNAMES:
-            return s[0]
+        surname = s if s in _COMPOUND_SURNAMES else s[0] if s[0] in _SURNAMES else None
+        if surname:
+            # "我姓周，周小燕": the full name, when it follows the surname on its own
+            after = re.search(rf"(?:^|[，,。\s])({re.escape(surname)}[\u4e00-\u9fff]{{1,2}})(?:$|[，,。！!\s])",
+                              t[m.end():])
+            if after and _looks_like_name(after.group(1)):
+                return after.group(1)
+            return surname
     return None
 
 
