@@ -112,7 +112,7 @@ def _dumps(obj: Any) -> str:
     try:
         return ujson.dumps(obj, ensure_ascii=True, escape_forward_slashes=False)
     except (TypeError, ValueError, OverflowError):
-        return json.dumps(obj)  # the same text, or the error Rasa would have raised
+        return json.dumps(obj)  # what Rasa wrote, or the error it would have raised
 
 
 _EVENT_DICTS = "_event_dicts_for_action_server"
