@@ -7,7 +7,7 @@ import os
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Iterator, List
+from typing import Any, Callable, Iterator, List
 
 import pytest
 from rasa.core.tracker_store import SQLTrackerStore, create_tracker_store
@@ -81,16 +81,21 @@ def state(tracker: DialogueStateTracker) -> dict:
     return tracker.current_state(EventVerbosity.ALL)
 
 
-def counts_events(store: SQLTrackerStore) -> List[str]:
-    """Rasa's count of the stored events before it writes new ones, from now on."""
+def statements(store: SQLTrackerStore, wanted: Callable[[str], bool]) -> List[str]:
+    """The SQL statements this store runs from now on that `wanted` picks (by upper-cased text)."""
     seen: List[str] = []
 
     def listen(_conn, _cursor, statement, *_args):
-        if statement.lstrip().upper().startswith("SELECT COUNT(*)"):
+        if wanted(statement.lstrip().upper()):
             seen.append(statement)
 
     event.listen(store.engine, "before_cursor_execute", listen)
     return seen
+
+
+def counts_events(store: SQLTrackerStore) -> List[str]:
+    """Rasa's count of the stored events before it writes new ones, from now on."""
+    return statements(store, lambda sql: sql.startswith("SELECT COUNT(*)"))
 
 
 def rows(store: SQLTrackerStore, sender: str) -> int:
@@ -101,15 +106,8 @@ def rows(store: SQLTrackerStore, sender: str) -> int:
 def reads_events(store: SQLTrackerStore) -> List[str]:
     """The SELECTs that fetch event rows (Rasa's full read), from now on; counting them, as
     Rasa's save does, is not a read."""
-    seen: List[str] = []
-
-    def listen(_conn, _cursor, statement, *_args):
-        head = statement.lstrip().upper()
-        if head.startswith("SELECT") and not head.startswith("SELECT COUNT(") and "events.data" in statement:
-            seen.append(statement)
-
-    event.listen(store.engine, "before_cursor_execute", listen)
-    return seen
+    return statements(store, lambda sql: sql.startswith("SELECT") and not sql.startswith("SELECT COUNT(")
+                      and "EVENTS.DATA" in sql)
 
 
 async def started(store: SQLTrackerStore, sender: str) -> DialogueStateTracker:
