@@ -140,13 +140,6 @@ def ask_wording(slot: Optional[str], state: Dict[str, Any], domain: DomainDict) 
     return next((value for value in candidates if value in available), None)
 
 
-def _final_value(events: List[EventType], name: str, default: Any) -> Any:
-    for event in reversed(events):
-        if event.get("event") == "slot" and event.get("name") == name:
-            return event.get("value")
-    return default
-
-
 class ReaskingFormValidationAction(FormValidationAction, ABC):
     """Form validation with re-ask bookkeeping; subclasses add extract_/validate_ methods."""
 
@@ -228,7 +221,7 @@ class ReaskingFormValidationAction(FormValidationAction, ABC):
             asked = next((s for s in self.domain_slots(domain) if slots.get(s) is None), None)
         if not asked:
             return events
-        state = _final_value(events, REASK_SLOT, tracker.get_slot(REASK_SLOT)) or {}
+        state = slots.get(REASK_SLOT) or {}
         return events + [SlotSet(WORDING_SLOT, ask_wording(asked, state, domain))]
 
     def _reask_events(
