@@ -17,6 +17,10 @@ GENERATED = {
     # 32 random bytes, urlsafe base64: usable directly as a Fernet key.
     "CASEDESK_SECRET_KEY": lambda: base64.urlsafe_b64encode(os.urandom(32)).decode(),
     "RASA_TOKEN": lambda: secrets.token_urlsafe(32),
+    # Authorization: Bearer <REST_CHANNEL_TOKEN> on Rasa's REST channel (integrations, tests)
+    "REST_CHANNEL_TOKEN": lambda: secrets.token_urlsafe(32),
+    # Fernet key of the event data in Rasa's tracker store (messages and slots at rest)
+    "TRACKER_SECRET_KEY": lambda: base64.urlsafe_b64encode(os.urandom(32)).decode(),
     # WeChat 公众号 test values for the embedded default; production copies the real ones from
     # the 公众号 admin page (基本配置) into .env. Token: 3-32 letters/digits; EncodingAESKey:
     # 43 characters (32 bytes, base64 without the '=').

@@ -43,12 +43,16 @@ class Stack:
         self.ports = {name: free_port() for name in PROCESSES}
         self.rasa_token = secrets.token_urlsafe(16)
         self.casedesk_token = secrets.token_urlsafe(16)
+        self.rest_token = secrets.token_urlsafe(16)
         self.env = {
             **os.environ,
             "RASA_PORT": str(self.ports["rasa"]),
             "ACTIONS_PORT": str(self.ports["actions"]),
             "CASEDESK_PORT": str(self.ports["casedesk"]),
             "RASA_TOKEN": self.rasa_token,
+            "REST_CHANNEL_TOKEN": self.rest_token,
+            "TRACKER_SECRET_KEY": os.environ.get("TRACKER_SECRET_KEY")
+            or __import__("base64").urlsafe_b64encode(os.urandom(32)).decode(),
             "CASEDESK_TOKEN": self.casedesk_token,
             "CASEDESK_SECRET_KEY": os.environ.get("CASEDESK_SECRET_KEY")
             or __import__("base64").urlsafe_b64encode(os.urandom(32)).decode(),

@@ -1,0 +1,97 @@
+"""Masks phone, ID and card numbers in free text: one rule set for logs, transcripts and lists.
+
+Every process (Rasa, the action server, the case desk) installs ``RedactingFilter`` on its log
+handlers, so a library's traceback that quotes a customer's message cannot leave a mobile,
+ID or card number whole in a log file. The case desk masks stored transcripts and descriptions
+with ``redact`` too, keeping the full text only encrypted.
+
+What counts (mainland China):
+- a mobile number: 11 digits starting with 1, also +86 / 0086 in front, and groups separated by
+  spaces or dashes (138 1234 5678); full-width digits count as digits → 138****5678;
+- a resident ID number: 18 characters, the last may be X → first 6 and last 4 kept;
+- a bank card number: 12 to 19 digits, also written in groups of four → last 4 kept.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from typing import Any
+
+_D = r"[0-9０-９]"
+_SEP = r"[ \-]?"
+# a long digit run first (card or ID: 12-19 digits, an ID may end in X), so that a phone
+# number is not found inside a card number; not after a letter (case numbers TS2026…) or "+"
+# (+86 138…, a phone)
+_LONG = re.compile(rf"(?<![0-9０-９A-Za-z+＋])({_D}(?:{_SEP}{_D}){{11,18}}[XxＸｘ]?)(?![0-9０-９])")
+_PHONE = re.compile(
+    rf"(?<![0-9０-９])((?:\+|＋)?(?:86|８６|0086|００８６)[ \-]?)?([1１]{_D}{_D}){_SEP}({_D}{_D}{_D}{_D}){_SEP}({_D}{_D}{_D}{_D})(?![0-9０-９])"
+)
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch.isdigit() or ch in "Xx")
+
+
+def _mask_long(match: "re.Match[str]") -> str:
+    raw = match.group(1)
+    digits = _digits(raw)
+    if len(digits) == 11 and digits.startswith("1"):
+        return f"{digits[:3]}****{digits[-4:]}"  # a phone written in odd groups
+    if len(digits) == 18 and digits[:17].isdigit():
+        return f"{digits[:6]}********{digits[-4:]}"  # resident ID: region kept, birth date hidden
+    if len(digits) < 12:
+        return raw
+    return f"{'*' * (len(digits) - 4)}{digits[-4:]}"
+
+
+def _mask_phone(match: "re.Match[str]") -> str:
+    head = _digits(match.group(2))
+    tail = _digits(match.group(4))
+    return f"{head}****{tail}"
+
+
+def redact(text: Any) -> Any:
+    """``text`` with every phone, ID and card number masked; other values are returned as they are."""
+    if not isinstance(text, str) or not text:
+        return text
+    text = _LONG.sub(_mask_long, text)
+    return _PHONE.sub(_mask_phone, text)
+
+
+def contains_pii(text: str) -> bool:
+    """Whether ``text`` still holds a whole phone, ID or card number (scans and tests)."""
+    return isinstance(text, str) and redact(text) != text
+
+
+class RedactingFilter(logging.Filter):
+    """On a handler: the record's message and any traceback leave the process masked.
+
+    Formatting the traceback here (and caching it in ``exc_text``, which logging's formatters
+    reuse) is what catches a message quoted inside an exception."""
+
+    _formatter = logging.Formatter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string is the library's bug, not a reason to drop it
+            message = str(record.msg)
+        masked = redact(message)
+        if masked != message:
+            record.msg, record.args = masked, ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+def install(logger: logging.Logger | None = None) -> None:
+    """Adds the filter to every handler of ``logger`` (the root logger by default)."""
+    target = logger or logging.getLogger()
+    for handler in target.handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())
