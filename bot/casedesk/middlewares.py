@@ -9,6 +9,8 @@ import re
 from typing import Awaitable, Callable, Dict, Optional, Tuple
 
 from aiohttp import web
+from aiohttp.http_exceptions import ContentEncodingError, HttpProcessingError
+from aiohttp.web_protocol import RequestPayloadError
 
 from .appkeys import SETTINGS_KEY
 from .crypto import DecryptionFailed
@@ -64,6 +66,19 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         )
         headers = {k: v for k, v in exc.headers.items() if k in ("Allow", "WWW-Authenticate")}
         return error_response(exc.status, code, message, headers)
+    except (RequestPayloadError, HttpProcessingError) as exc:
+        # a body aiohttp cannot read: Content-Encoding: gzip (or deflate) on a body that is
+        # not, bad chunking, a short body. The client's fault, never a 500.
+        cause = exc.__cause__ or exc
+        if isinstance(cause, ContentEncodingError) or "content-encoding" in str(exc).lower():
+            response = error_response(400, "bad_encoding", "请求内容的压缩编码无效，请检查 Content-Encoding 后重试。")
+        else:
+            response = error_response(400, "bad_request", HTTP_ERRORS[400][1])
+        # the rest of that body cannot be read either: end the connection after this answer
+        # instead of letting aiohttp try to drain it (which raises again and logs a traceback)
+        request.content.feed_eof()
+        response.force_close()
+        return response
     except asyncio.CancelledError:
         raise
     except DecryptionFailed:
@@ -103,7 +118,17 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     return await handler(request)
 
 
+SERVER_NAME = "casedesk"
+
+
+async def plain_server_header(request: web.Request, response: web.StreamResponse) -> None:
+    """on_response_prepare: `Server` names the service, not the aiohttp and Python versions
+    (aiohttp only fills it in when it is unset)."""
+    response.headers["Server"] = SERVER_NAME
+
+
 def setup_middlewares(app: web.Application) -> None:
+    app.on_response_prepare.append(plain_server_header)
     # errors outermost, so a 401 from auth is rendered like every other error
     app.middlewares.append(error_middleware)
     app.middlewares.append(auth_middleware)
