@@ -7,7 +7,8 @@ with ``redact`` too, keeping the full text only encrypted.
 
 What counts (mainland China):
 - a mobile number: 11 digits starting with 1, also +86 / 0086 in front, and groups separated by
-  spaces or dashes (138 1234 5678); full-width digits count as digits → 138****5678;
+  spaces or dashes (138 1234 5678, even 1 3 8 1 2 …); full-width digits count as digits
+  → 138****5678;
 - a resident ID number: 18 characters, the last may be X → first 6 and last 4 kept;
 - a bank card number: 12 to 19 digits, also written in groups of four → last 4 kept.
 """
@@ -20,10 +21,10 @@ from typing import Any
 
 _D = r"[0-9０-９]"
 _SEP = r"[ \-]?"
-# a long digit run first (card or ID: 12-19 digits, an ID may end in X), so that a phone
-# number is not found inside a card number; not after a letter (case numbers TS2026…) or "+"
-# (+86 138…, a phone)
-_LONG = re.compile(rf"(?<![0-9０-９A-Za-z+＋])({_D}(?:{_SEP}{_D}){{11,18}}[XxＸｘ]?)(?![0-9０-９])")
+# a long digit run first (card or ID: 12-19 digits, an ID may end in X; or a phone written with
+# a separator anywhere), so that a phone number is not found inside a card number; not after a
+# letter (case numbers TS2026…) or "+" (+86 138…, a phone)
+_LONG = re.compile(rf"(?<![0-9０-９A-Za-z+＋])({_D}(?:{_SEP}{_D}){{10,18}}[XxＸｘ]?)(?![0-9０-９])")
 _PHONE = re.compile(
     rf"(?<![0-9０-９])((?:\+|＋)?(?:86|８６|0086|００８６)[ \-]?)?([1１]{_D}{_D}){_SEP}({_D}{_D}{_D}{_D}){_SEP}({_D}{_D}{_D}{_D})(?![0-9０-９])"
 )
@@ -36,8 +37,9 @@ def _digits(text: str) -> str:
 def _mask_long(match: "re.Match[str]") -> str:
     raw = match.group(1)
     digits = _digits(raw)
-    if len(digits) == 11 and digits.startswith("1"):
-        return f"{digits[:3]}****{digits[-4:]}"  # a phone written in odd groups
+    for prefix in ("", "86", "0086"):  # a phone, in odd groups or with the country code
+        if len(digits) == 11 + len(prefix) and digits.startswith(prefix + "1"):
+            return f"{digits[-11:-8]}****{digits[-4:]}"
     if len(digits) == 18 and digits[:17].isdigit():
         return f"{digits[:6]}********{digits[-4:]}"  # resident ID: region kept, birth date hidden
     if len(digits) < 12:
@@ -90,8 +92,28 @@ class RedactingFilter(logging.Filter):
 
 
 def install(logger: logging.Logger | None = None) -> None:
-    """Adds the filter to every handler of ``logger`` (the root logger by default)."""
+    """Masks every log record of this process, whichever logger or handler it goes to.
+
+    A record factory sees each record as it is made, so the loggers and handlers that
+    libraries (Sanic, Rasa's structlog, aiohttp) configure later are covered too; the filter is
+    also put on ``logger``'s handlers (the root logger's by default) for records made before."""
+    global _installed
     target = logger or logging.getLogger()
     for handler in target.handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter())
+    if _installed:
+        return
+    _installed = True
+    make_record = logging.getLogRecordFactory()
+    redacting = RedactingFilter()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        redacting.filter(record)
+        return record
+
+    logging.setLogRecordFactory(factory)
+
+
+_installed = False

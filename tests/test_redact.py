@@ -1,0 +1,89 @@
+"""bot/redact.py: the one rule set that masks phone, ID and card numbers in logs and stored text."""
+from __future__ import annotations
+
+import logging
+import sys
+
+import pytest
+
+from bot.redact import RedactingFilter, contains_pii, install, redact
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("电话13812345678", "电话138****5678"),
+        ("电话 138 1234 5678 谢谢", "电话 138****5678 谢谢"),
+        ("电话138-1234-5678", "电话138****5678"),
+        ("电话+86 13812345678", "电话+86 138****5678"),
+        ("电话+8613812345678", "电话138****5678"),
+        ("电话008613812345678", "电话138****5678"),
+        ("电话１３８１２３４５６７８", "电话138****5678"),
+        ("电话 1 3 8 1 2 3 4 5 6 7 8", "电话 138****5678"),
+        ("身份证110101199003071234", "身份证110101********1234"),
+        ("身份证11010119900307123X", "身份证110101********123X"),
+        ("卡号6222021234567890123", "卡号***************0123"),
+        ("卡号 6222 0212 3456 7890", "卡号 ************7890"),
+        ("卡号6222-0212-3456-7890", "卡号************7890"),
+    ],
+)
+def test_masks(text: str, expected: str) -> None:
+    assert redact(text) == expected
+    assert contains_pii(text)
+    assert not contains_pii(expected)
+    assert redact(expected) == expected  # idempotent: masking twice changes nothing
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "案件编号 TS20261122000123",  # a case number, not a card
+        "金额 5000 元，昨天 10:30",
+        "订单 23456789012",  # 11 digits not starting with 1
+        "电话138123456",  # too short to be a phone
+        "2026-11-22 10:00:02",
+        "我的卡被盗刷了！",
+        "",
+    ],
+)
+def test_leaves_other_text(text: str) -> None:
+    assert redact(text) == text
+    assert not contains_pii(text)
+
+
+def test_non_strings_pass_through() -> None:
+    assert redact(None) is None
+    assert redact(13812345678) == 13812345678
+    assert not contains_pii(None)  # type: ignore[arg-type]
+
+
+def test_filter_masks_message_args_and_traceback() -> None:
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "caller %s said %s", ("13812345678", "hi"), None)
+    assert RedactingFilter().filter(record)
+    assert record.getMessage() == "caller 138****5678 said hi"
+    try:
+        raise ValueError("bad message 我的电话13812345678")
+    except ValueError:
+        exc_info = sys.exc_info()
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", (), exc_info)
+    RedactingFilter().filter(record)
+    out = logging.Formatter().format(record)
+    assert "13812345678" not in out and "138****5678" in out
+
+
+def test_filter_survives_a_broken_format_string() -> None:
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "%s %s 13812345678", ("one",), None)
+    assert RedactingFilter().filter(record)
+    assert "13812345678" not in record.getMessage()
+
+
+def test_install_adds_the_filter_once() -> None:
+    logger = logging.getLogger("test_redact_install")
+    handler = logging.StreamHandler()
+    logger.addHandler(handler)
+    try:
+        install(logger)
+        install(logger)
+        assert sum(isinstance(f, RedactingFilter) for f in handler.filters) == 1
+    finally:
+        logger.removeHandler(handler)
