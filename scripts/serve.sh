@@ -9,7 +9,9 @@ what="${1:?usage: serve.sh rasa|actions|casedesk [model]}"
 case "$what" in
   rasa)
     model="${2:-models}"
-    exec "$VENV/bin/rasa" run --enable-api --auth-token="${RASA_TOKEN:?RASA_TOKEN missing: run scripts/setup.sh}" \
+    # RASA_TOKEN reaches Rasa from the environment, never on the command line (bot/rasa_server.py)
+    : "${RASA_TOKEN:?RASA_TOKEN missing: run scripts/setup.sh}" "${REST_CHANNEL_TOKEN:?REST_CHANNEL_TOKEN missing: run scripts/setup.sh}"
+    exec "$VENV/bin/python" -m bot.rasa_server run --enable-api \
       --cors "*" --port "$RASA_PORT" --model "$model" \
       --credentials bot/credentials.yml --endpoints endpoints.yml ;;
   actions)
