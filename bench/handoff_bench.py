@@ -272,7 +272,7 @@ def turn_with(role: str, text: str) -> Callable[[str, Any], bool]:
 
 
 def tracker_has(stack: Stack, sender: str, text: str) -> bool:
-    r = requests.get(f"{stack.rasa_url}/conversations/{sender}/tracker",
+    r = requests.get(f"{stack.rasa_url}/conversations/{stack.conversation_id(sender)}/tracker",
                      params={"token": stack.rasa_token}, timeout=10)
     r.raise_for_status()
     return any(e.get("event") == "bot" and e.get("text") == text for e in r.json()["events"])
@@ -302,7 +302,7 @@ def one_handoff(stack: Stack, console: Console, queue: SSE, n: int, pause: Calla
         out["odd"] = f"#{n + 1}: handed off without a case number (utter_handoff_recorded)"
         deadline, items = time.monotonic() + 30, []
         while not items and time.monotonic() < deadline:
-            items = stack.casedesk("GET", "/api/handoffs", params={"conversation_id": sender}).json()["items"]
+            items = stack.casedesk("GET", "/api/handoffs", params={"conversation_id": stack.conversation_id(sender)}).json()["items"]
             time.sleep(0.05)
         if not items:
             out["error"] = "handed off without a case number, and no handoff reached the desk in 30 s"
@@ -314,7 +314,7 @@ def one_handoff(stack: Stack, console: Console, queue: SSE, n: int, pause: Calla
         return out
     out["queue_ms"] = (seen - t0) * 1000
     out["queue_after_reply_ms"] = out["queue_ms"] - out["bot_reply_ms"]
-    items = stack.casedesk("GET", "/api/handoffs", params={"conversation_id": sender}).json()["items"]
+    items = stack.casedesk("GET", "/api/handoffs", params={"conversation_id": stack.conversation_id(sender)}).json()["items"]
     handoff_id = items[0]["id"]
     out["handoff_id"], out["reason"] = handoff_id, items[0]["reason"]
 

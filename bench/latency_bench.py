@@ -115,7 +115,7 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
-async def drive(url, conversation, total, concurrency, tag, pids=()):
+async def drive(url, conversation, total, concurrency, tag, pids=(), headers=None):
     """Runs `total` conversations, `concurrency` at a time. With `pids`, also the CPU time those
     processes spent per message: steadier than msg/s on a machine shared with other work."""
     cpu_before = cpu_seconds(list(pids))
@@ -130,7 +130,7 @@ async def drive(url, conversation, total, concurrency, tag, pids=()):
                 ok += 1
 
     timeout = aiohttp.ClientTimeout(total=120)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
+    async with aiohttp.ClientSession(timeout=timeout, headers=headers) as session:
         t0 = time.perf_counter()
         await asyncio.gather(*(one(i) for i in range(total)))
         elapsed = time.perf_counter() - t0
@@ -208,7 +208,8 @@ def main() -> None:
                 for c in args.concurrency:
                     rows.append((f"ours, {setup}", c, asyncio.run(
                         drive(url, our_conversation, args.conversations, c, f"o{setup[0]}",
-                              [p.pid for p in stack.procs.values()]))))
+                              [p.pid for p in stack.procs.values()],
+                              headers={"Authorization": f"Bearer {stack.rest_token}"}))))
             finally:
                 stack.stop_all()
                 stack.drop_casedesk_schema()

@@ -166,6 +166,7 @@ class Stack:
         r = requests.post(
             f"{self.rasa_url}/webhooks/rest/webhook",
             json={"sender": sender, "message": text}, timeout=timeout,
+            headers={"Authorization": f"Bearer {self.rest_token}"},
         )
         r.raise_for_status()
         return [m["text"] for m in r.json() if m.get("text")]
@@ -175,8 +176,14 @@ class Stack:
         return requests.request(method, f"{self.casedesk_url}{path}", headers=headers,
                                 timeout=kwargs.pop("timeout", 10), **kwargs)
 
+    @staticmethod
+    def conversation_id(sender: str) -> str:
+        """The conversation id of a REST sender (the channel's namespace, bot/channels/guard.py)."""
+        return sender if ":" in sender else f"rest:{sender}"
+
     def tracker(self, sender: str) -> dict:
-        r = requests.get(f"{self.rasa_url}/conversations/{sender}/tracker",
+        """The tracker of a REST sender, or of any conversation id given whole (rest:…)."""
+        r = requests.get(f"{self.rasa_url}/conversations/{self.conversation_id(sender)}/tracker",
                          params={"token": self.rasa_token}, timeout=10)
         r.raise_for_status()
         return r.json()

@@ -30,7 +30,7 @@ def wait_for(predicate, timeout=10.0, interval=0.2):
 
 
 def handoffs_of(stack, sender):
-    r = stack.casedesk("GET", "/api/handoffs", params={"conversation_id": sender})
+    r = stack.casedesk("GET", "/api/handoffs", params={"conversation_id": stack.conversation_id(sender)})
     assert r.status_code == 200, r.text
     return r.json()["items"]
 
@@ -47,7 +47,7 @@ def turns(detail, role):
 
 def bot_texts(stack, sender):
     # ALL: a closed conversation is restarted, and Rasa hides what came before a restart
-    r = requests.get(f"{stack.rasa_url}/conversations/{sender}/tracker",
+    r = requests.get(f"{stack.rasa_url}/conversations/{stack.conversation_id(sender)}/tracker",
                      params={"token": stack.rasa_token, "include_events": "ALL"}, timeout=10)
     r.raise_for_status()
     return [e.get("text") for e in r.json()["events"] if e["event"] == "bot"]

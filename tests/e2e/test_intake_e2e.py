@@ -24,7 +24,7 @@ PROMISE = re.compile(r"保证.{0,6}(赔|退|解决)|一定.{0,4}(赔|退还|给�
 
 
 def one_case(stack, sender):
-    r = stack.casedesk("GET", "/api/cases", params={"conversation_id": sender})
+    r = stack.casedesk("GET", "/api/cases", params={"conversation_id": stack.conversation_id(sender)})
     assert r.status_code == 200, r.text
     items = r.json()["items"]
     return items

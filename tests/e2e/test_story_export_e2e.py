@@ -29,7 +29,7 @@ def test_exported_conversation_replays_green(stack, tmp_path):
     assert replies and topic_of(replies[-1]), customer.transcript
     customer.say("算了，不投诉了")
 
-    text = export_stories([customer.sender], stack.rasa_url, stack.rasa_token)
+    text = export_stories([stack.conversation_id(customer.sender)], stack.rasa_url, stack.rasa_token)
     path = tmp_path / "test_exported.yml"
     path.write_text(text, encoding="utf-8")
 
@@ -41,7 +41,7 @@ def test_exported_conversation_replays_green(stack, tmp_path):
     assert "phone: '13800000000'" in text and "13800000001" not in text, text
     assert "customer_name: 张三" in text and "李四" not in text, text
     story = yaml.safe_load(text)["stories"][0]
-    assert story["story"] == story_name(customer.sender)
+    assert story["story"] == story_name(stack.conversation_id(customer.sender))
     intents = [s["intent"] for s in story["steps"] if "intent" in s]
     assert intents[0] == "complain" and intents[-1] == "cancel", text
     actions = [s["action"] for s in story["steps"] if "action" in s]
