@@ -3,9 +3,14 @@
 Registered in bot/credentials.yml as `bot.channels.wechat.WeChatInput`; docs/wechat.md has the
 set-up and the reasons. What one delivery goes through:
 
-1. signature (token, timestamp, nonce) and a fresh timestamp, else 403; in 安全模式
-   (`encrypt_type=aes`) the message signature and AES decryption with the EncodingAESKey;
-2. the customer's last-message time is stored (the 48-hour customer-service window);
+1. signature (token, timestamp, nonce) and a fresh timestamp, else 403; the account's message
+   mode (`WECHAT_MODE`: 安全模式 refuses plaintext, 明文模式 AES); with `encrypt_type=aes` the
+   message signature and AES decryption with the EncodingAESKey; then the (timestamp, nonce)
+   is claimed once in the shared store, so a captured signed URL cannot be used again (403);
+2. the input guard (bot/channels/guard.py): an OpenID outside WeChat's alphabet is answered
+   `success` and goes no further; the text loses control characters, and a text over the
+   length limit gets a polite sentence instead of a bot turn; the customer's last-message time
+   is stored (the 48-hour customer-service window);
 3. MsgId de-duplication in the shared store: a retry never starts a second bot turn; it gets
    the first delivery's reply if that is ready, else `success`;
 4. text (and voice with WeChat's recognition) goes to the bot; other kinds are answered here;
@@ -25,12 +30,15 @@ import asyncio
 import hmac
 import inspect
 import logging
+import math
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Set, Text
 
+import xmltodict
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -43,6 +51,7 @@ from wechatpy.utils import WeChatSigner
 
 from bot.casedesk.domain import mask_conversation_id
 
+from .guard import clean_text, too_long, too_long_reply, valid_sender
 from .wechat_api import WeChatApi, WeChatSendError
 from .wechat_store import KeyValueStore, open_store
 
@@ -79,6 +88,21 @@ PASSIVE_MAX_BYTES = 2000
 CUSTOM_MAX_CHARS = 600
 MAX_BODY_BYTES = 64 * 1024
 DEDUP_TTL = 24 * 3600
+# a nonce's claim outlives the last second its timestamp is accepted by this margin (clocks of
+# several instances, Redis's own clock)
+NONCE_MARGIN = 60
+MAX_NONCE_CHARS = 64
+
+# The account's message mode (公众号 服务器配置 → 消息加解密方式): 明文模式 / 兼容模式 / 安全模式.
+# WeChat adds encrypt_type=aes (and msg_signature) to the URL in 兼容模式 and 安全模式.
+MODES = ("plain", "compatible", "safe")
+
+
+def default_mode(aes_key: str) -> str:
+    """安全模式 whenever an EncodingAESKey is configured: the body is then signed and
+    encrypted, and a captured URL cannot carry a message of someone else's making; without a
+    key nothing but 明文模式 is possible."""
+    return "safe" if aes_key else "plain"
 
 
 @dataclass(frozen=True)
@@ -96,9 +120,22 @@ class WeChatSettings:
     redis_port: int = 6379
     redis_db: int = 2
     store_path: str = str(ROOT / "var" / "wechat.db")
+    mode: str = ""  # plain | compatible | safe; empty: default_mode(aes_key)
+
+    def __post_init__(self) -> None:
+        mode = (self.mode or "").strip().lower() or default_mode(self.aes_key)
+        if mode not in MODES:
+            log.error("wechat.config WECHAT_MODE=%r is not one of %s: taken as safe",
+                      self.mode, "/".join(MODES))
+            mode = "safe"
+        if mode != "plain" and not self.aes_key:
+            log.warning("wechat.config WECHAT_MODE=%s without WECHAT_AES_KEY: encrypted "
+                        "messages are refused%s", mode, ", so all are" if mode == "safe" else "")
+        object.__setattr__(self, "mode", mode)
 
     def __repr__(self) -> str:  # secrets never reach a log through repr()
-        return f"WeChatSettings(appid={self.appid[:4]}****, store={self.lock_store_type})"
+        return (f"WeChatSettings(appid={self.appid[:4]}****, mode={self.mode}, "
+                f"store={self.lock_store_type})")
 
     @classmethod
     def from_sources(cls, credentials: Mapping[str, Any], env: Mapping[str, str]) -> "WeChatSettings":
@@ -122,6 +159,7 @@ class WeChatSettings:
             redis_port=int(env.get("REDIS_PORT") or 6379),
             redis_db=int(pick("redis_db", "WECHAT_REDIS_DB", 2)),
             store_path=str(pick("store_path", "WECHAT_STORE_PATH", cls.store_path)),
+            mode=str(pick("mode", "WECHAT_MODE")),
         )
 
 
@@ -177,6 +215,13 @@ class WeChatRuntime:
         if raw is None:
             return False
         return time.time() - float(raw) <= self.settings.window_hours * 3600
+
+    async def claim_nonce(self, timestamp: str, nonce: str) -> bool:
+        """True the first time this (timestamp, nonce) is seen. The claim lasts while the
+        timestamp is still accepted (up to twice the skew for one from a clock ahead) and a
+        margin more; then the timestamp check refuses it anyway."""
+        ttl = max(1, math.ceil(int(timestamp) + self.settings.max_skew - time.time())) + NONCE_MARGIN
+        return await self._store("add", f"{self.prefix}nonce:{timestamp}:{nonce}", "1", ttl)
 
     async def claim(self, key: str) -> bool:
         return await self._store("add", f"{self.prefix}msg:{key}", "processing", DEDUP_TTL)
@@ -320,10 +365,9 @@ class WeChatInput(InputChannel):
         signature, timestamp, nonce = (args.get(k) or "" for k in ("signature", "timestamp", "nonce"))
         if not (self.settings.token and signature and timestamp and nonce):
             return False
-        try:
-            skew = abs(time.time() - int(timestamp))
-        except ValueError:
+        if not (timestamp.isascii() and timestamp.isdigit()) or len(nonce) > MAX_NONCE_CHARS:
             return False
+        skew = abs(time.time() - int(timestamp))
         if skew > self.settings.max_skew:
             log.warning("wechat.request.stale skew=%ss", int(skew))
             return False
@@ -346,7 +390,7 @@ class WeChatInput(InputChannel):
 
         @bp.route("/webhook", methods=["GET"])
         async def verify(request: Request) -> HTTPResponse:
-            return self.handle_get(self._args(request)).sanic()
+            return (await self.handle_get(self._args(request))).sanic()
 
         @bp.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
@@ -356,11 +400,22 @@ class WeChatInput(InputChannel):
         return bp
 
     # -- the protocol, apart from Sanic (the unit tests call these) ---------------------------
-    def handle_get(self, args: Mapping[str, str]) -> "Answer":
-        """URL verification: echo `echostr` when the signature is WeChat's."""
+    async def handle_get(self, args: Mapping[str, str]) -> "Answer":
+        """URL verification: echo `echostr` when the signature is WeChat's. Its nonce is
+        claimed too: a verification URL kept in some log cannot post a message."""
         if not self._signature_ok(args):
             return FORBIDDEN
+        if not await self._fresh_nonce(args):
+            return FORBIDDEN
         return Answer(200, args.get("echostr", ""))
+
+    async def _fresh_nonce(self, args: Mapping[str, str]) -> bool:
+        """Claims the request's (timestamp, nonce); called only once the request is known to
+        be WeChat's, so a forged request cannot use up the nonce of a real one."""
+        if await self.runtime.claim_nonce(args["timestamp"], args["nonce"]):
+            return True
+        log.warning("wechat.request.replayed timestamp=%s", args["timestamp"])
+        return False
 
     async def handle_post(self, args: Mapping[str, str], body: bytes,
                           on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> "Answer":
@@ -370,29 +425,56 @@ class WeChatInput(InputChannel):
         if len(body) > MAX_BODY_BYTES:
             return Answer(413, "payload too large")
         runtime = self.runtime
+        mode = self.settings.mode
         encrypted = args.get("encrypt_type", "raw").lower() == "aes"
+        if encrypted and mode == "plain":  # WeChat never encrypts for a 明文模式 account
+            log.warning("wechat.request.refused encrypted message, WECHAT_MODE=plain")
+            return FORBIDDEN
+        if not encrypted and mode == "safe":  # the downgrade: a signed URL, a body of anyone's
+            log.warning("wechat.request.refused plaintext message, WECHAT_MODE=safe")
+            return FORBIDDEN
         if encrypted:
             if runtime.crypto is None:
                 log.warning("wechat.request.encrypted but WECHAT_AES_KEY is not set")
                 return FORBIDDEN
             try:
+                envelope = xmltodict.parse(body.decode("utf-8", errors="replace"))["xml"]
+            except Exception:
+                log.warning("wechat.request.unparsable")
+                return BAD_REQUEST
+            if not isinstance(envelope, dict) or not envelope.get("Encrypt"):
+                # encrypt_type=aes but nothing signed: as good as no signature
+                log.warning("wechat.request.refused encrypt_type=aes without <Encrypt>")
+                return FORBIDDEN
+            try:
                 xml = runtime.crypto.decrypt_message(
-                    body, args.get("msg_signature", ""), args["timestamp"], args["nonce"]
+                    envelope, args.get("msg_signature", ""), args["timestamp"], args["nonce"]
                 )
             except InvalidSignatureException:
                 return FORBIDDEN
-            except Exception:  # InvalidAppIdException, bad base64/XML, missing field
+            except Exception:  # InvalidAppIdException, bad base64/XML
                 log.warning("wechat.request.undecryptable")
                 return BAD_REQUEST
         else:
             xml = body.decode("utf-8", errors="replace")
+        # everything that can be checked is checked: only now the nonce counts as used
+        if not await self._fresh_nonce(args):
+            return FORBIDDEN
         try:
             msg = parse_message(xml)
         except Exception:
             log.warning("wechat.request.unparsable")
             return BAD_REQUEST
-        if msg is None or not getattr(msg, "source", None):
+        if msg is None:
             return BAD_REQUEST
+        openid = getattr(msg, "source", None)
+        if not valid_sender("wechat", openid):
+            # not an OpenID WeChat would send: no bot turn, nothing stored; `success` so that
+            # nothing is retried
+            shown = re.sub(r"[^A-Za-z0-9_-]", "?", str(openid or ""))[:64]
+            log.warning("wechat.request.bad_openid openid=%s length=%d",
+                        mask_openid(shown), len(str(openid or "")))
+            return Answer(200, SUCCESS)
 
         def reply(text: Optional[str]) -> Answer:
             if not text:
@@ -402,7 +484,6 @@ class WeChatInput(InputChannel):
                 xml_out = runtime.crypto.encrypt_message(xml_out, args["nonce"], args["timestamp"])
             return Answer(200, xml_out, "application/xml; charset=utf-8")
 
-        openid = msg.source
         await runtime.touch(openid)
         key = str(msg.id) if getattr(msg, "id", None) else (
             f"ev:{openid}:{msg.create_time.timestamp() if msg.create_time else ''}:"
@@ -415,8 +496,8 @@ class WeChatInput(InputChannel):
             return reply(outcome[len("reply:"):] if outcome.startswith("reply:") else None)
 
         text = self._text_of(msg)
-        if text is None:  # not words: answered here, no bot turn
-            answer = self._channel_answer(msg)
+        if text is None or too_long(text):  # not words, or too many: answered here, no bot turn
+            answer = too_long_reply() if text else self._channel_answer(msg)
             await runtime.record(key, f"reply:{answer}" if answer else "done")
             return reply(answer)
 
@@ -439,9 +520,9 @@ class WeChatInput(InputChannel):
     @staticmethod
     def _text_of(msg: Any) -> Optional[str]:
         if msg.type == "text":
-            return (msg.content or "").strip() or None
+            return clean_text(msg.content or "") or None
         if msg.type == "voice" and getattr(msg, "recognition", None):
-            return msg.recognition.strip() or None  # WeChat's own speech recognition
+            return clean_text(msg.recognition) or None  # WeChat's own speech recognition
         return None
 
     @staticmethod

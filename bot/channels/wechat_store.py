@@ -1,11 +1,14 @@
 """The WeChat channel's shared state: one small key-value store with expiry, shared by every
 Rasa worker and instance.
 
-Three things live in it (keys are prefixed with the AppID, so two accounts never mix):
+Four things live in it (keys are prefixed with the AppID, so two accounts never mix):
 
 - `msg:<MsgId>`: the de-duplication claim of one delivery and, once known, what it was answered
   with (`processing` → `reply:<text>` | `late` | `pushed`). WeChat retries an unanswered delivery
   three times; whoever adds the key first processes the message, every retry reads it.
+- `nonce:<timestamp>:<nonce>`: a signed request's claim on its nonce; a second request with
+  the same pair is a replay of a captured URL (403). It expires a minute after the timestamp
+  stops being accepted (`WECHAT_MAX_SKEW_SECONDS`).
 - `seen:<OpenID>`: when the customer last wrote, for the 48-hour customer-service window.
 - `token:*`: wechatpy's session (the cached access token) and a short lock around fetching it.
 

@@ -67,20 +67,31 @@ class Peer:
         self.appid = appid
         self.crypto = WeChatCrypto(token, aes_key, appid)
 
+    @classmethod
+    def of(cls, channel) -> "Peer":
+        """WeChat's side for a channel's settings (a random AES key when it has none)."""
+        s = channel.settings
+        return cls(s.token, s.appid, s.aes_key or random_string(43))
+
     def params(self, timestamp: Optional[int] = None, encrypted: bool = False,
-               body: str = "") -> Tuple[Dict[str, str], str]:
+               body: str = "", nonce: Optional[str] = None,
+               compatible: bool = False) -> Tuple[Dict[str, str], str]:
+        """One delivery's query string and body. WeChat signs every delivery (a retry too)
+        with a fresh nonce and timestamp; `nonce`/`timestamp` given = a replay of a captured
+        URL. `compatible`: 兼容模式's body, the plaintext fields beside <Encrypt>."""
         ts = str(timestamp if timestamp is not None else int(time.time()))
-        nonce = random_string(10)
+        nonce = nonce or random_string(10)
         params = {"signature": sign(self.token, ts, nonce), "timestamp": ts, "nonce": nonce}
         if not encrypted:
             return params, body
         envelope = self.crypto.encrypt_message(body, nonce, ts)
         parsed = xmltodict.parse(envelope)["xml"]
         params.update(encrypt_type="aes", msg_signature=parsed["MsgSignature"])
-        # WeChat posts only ToUserName and Encrypt
-        wire = (f"<xml><ToUserName><![CDATA[{OFFICIAL_ID}]]></ToUserName>"
-                f"<Encrypt><![CDATA[{parsed['Encrypt']}]]></Encrypt></xml>")
-        return params, wire
+        encrypt = f"<Encrypt><![CDATA[{parsed['Encrypt']}]]></Encrypt>"
+        if compatible:  # the plaintext message with <Encrypt> added
+            return params, body.replace("</xml>", encrypt + "</xml>")
+        # 安全模式: WeChat posts only ToUserName and Encrypt
+        return params, f"<xml><ToUserName><![CDATA[{OFFICIAL_ID}]]></ToUserName>{encrypt}</xml>"
 
     def read_reply(self, text: str, params: Dict[str, str]) -> Optional[Dict[str, str]]:
         """The passive reply as a dict (None for `success`/empty); decrypts and checks the

@@ -40,14 +40,14 @@ def msg_id() -> int:
     return random.randint(10**15, 10**16)
 
 
-def test_verification_echoes_with_a_good_signature(channel: WeChatInput, peer: Peer) -> None:
+async def test_verification_echoes_with_a_good_signature(channel: WeChatInput, peer: Peer) -> None:
     params, _ = peer.params()
-    answer = channel.handle_get({**params, "echostr": "8137430000"})
+    answer = await channel.handle_get({**params, "echostr": "8137430000"})
     assert (answer.status, answer.body) == (200, "8137430000")
 
 
 @pytest.mark.parametrize("tamper", ["signature", "stale", "future", "missing", "garbage_ts"])
-def test_verification_refuses_forged_and_stale(channel: WeChatInput, peer: Peer, tamper: str) -> None:
+async def test_verification_refuses_forged_and_stale(channel: WeChatInput, peer: Peer, tamper: str) -> None:
     if tamper == "stale":
         params, _ = peer.params(timestamp=int(time.time()) - 301)  # correctly signed, too old
     elif tamper == "future":
@@ -60,7 +60,7 @@ def test_verification_refuses_forged_and_stale(channel: WeChatInput, peer: Peer,
         params.pop("nonce")
     if tamper == "garbage_ts":
         params["timestamp"] = "abc"
-    answer = channel.handle_get({**params, "echostr": "1"})
+    answer = await channel.handle_get({**params, "echostr": "1"})
     assert answer.status == 403 and "1" not in answer.body
 
 
