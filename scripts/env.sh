@@ -34,6 +34,8 @@ export WECHAT_TOKEN="${WECHAT_TOKEN:-}" WECHAT_SECRET="${WECHAT_SECRET:-}" WECHA
 export WECHAT_API_BASE="${WECHAT_API_BASE:-https://api.weixin.qq.com}"
 export WECHAT_REPLY_DEADLINE_SECONDS="${WECHAT_REPLY_DEADLINE_SECONDS:-4.5}"
 export WECHAT_STORE_PATH="${WECHAT_STORE_PATH:-$ROOT/var/wechat.db}"
+# the account's message mode: safe | compatible | plain; empty = safe when an AES key is set
+export WECHAT_MODE="${WECHAT_MODE:-}"
 export RASA_URL="${RASA_URL:-http://127.0.0.1:$RASA_PORT}"
 export VENV="${VENV:-$ROOT/.venv}"
 mkdir -p "$ROOT/var"
