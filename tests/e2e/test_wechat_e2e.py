@@ -1,7 +1,9 @@
 """The WeChat 公众号 channel against the real stack (Rasa + action server + case desk), with
 WeChat's side played by wechatpy (tests/wechat/peer.py) and WeChat's API server faked on
 loopback (tests/wechat/fake_wechat.py). The stack runs the default 4.5 s reply deadline; the slow
-path is made genuinely slow (the conversation's Rasa lock is held by a slow agent send)."""
+path is made genuinely slow (the conversation's Rasa lock is held by a slow agent send). The
+stack has an EncodingAESKey and no WECHAT_MODE, so the account is in 安全模式 (the default):
+deliveries are encrypted, plaintext is refused."""
 from __future__ import annotations
 
 import random
@@ -31,7 +33,7 @@ def msg_id() -> int:
     return random.randint(10**15, 10**16)
 
 
-def deliver(stack, xml: str, encrypted: bool = False, **kw):
+def deliver(stack, xml: str, encrypted: bool = True, **kw):
     peer = peer_of(stack)
     params, body = peer.params(encrypted=encrypted, body=xml, **kw)
     r = requests.post(url(stack), params=params, data=body.encode(), timeout=15)
@@ -42,7 +44,7 @@ class WeChatCustomer(Customer):
     """The dialogue helper's customer, writing from WeChat: passive replies, or — when the
     channel answered `success` — what reaches the fake 客服消息 API."""
 
-    def __init__(self, stack, fake, answers, encrypted=False):
+    def __init__(self, stack, fake, answers, encrypted=True):
         super().__init__(stack, answers, sender=new_openid())
         self.fake = fake
         self.encrypted = encrypted
@@ -60,8 +62,16 @@ class WeChatCustomer(Customer):
         return replies
 
 
+def tracker(stack, openid):
+    """A WeChat conversation's tracker: the conversation id is the OpenID itself."""
+    r = requests.get(f"{stack.rasa_url}/conversations/{openid}/tracker",
+                     params={"token": stack.rasa_token}, timeout=10)
+    r.raise_for_status()
+    return r.json()
+
+
 def user_texts(stack, sender):
-    return [e.get("text") for e in stack.tracker(sender)["events"] if e["event"] == "user"]
+    return [e.get("text") for e in tracker(stack, sender)["events"] if e["event"] == "user"]
 
 
 def test_url_verification(stack):
@@ -88,17 +98,49 @@ def test_forged_and_stale_messages_never_reach_the_bot(stack):
     assert user_texts(stack, openid) == ["你好"]
 
 
-def test_plain_and_encrypted_round_trips(stack):
-    for encrypted in (False, True):
-        openid = new_openid()
-        r, reply = deliver(stack, text_xml(openid, "你好，我的信用卡昨天被盗刷了五千块", msg_id()), encrypted)
-        assert r.status_code == 200, r.text
-        if encrypted:
-            assert "<Encrypt>" in r.text and "盗刷" not in r.text
-        assert reply["ToUserName"] == openid and reply["MsgType"] == "text"
-        assert re.search(r"抱歉|理解|着急|不便", reply["Content"]), reply  # apology first
-        tracker = stack.tracker(openid)
-        assert tracker["latest_input_channel"] == "wechat"
+def test_encrypted_round_trip_and_plaintext_refused(stack):
+    openid = new_openid()
+    r, reply = deliver(stack, text_xml(openid, "你好，我的信用卡昨天被盗刷了五千块", msg_id()))
+    assert r.status_code == 200, r.text
+    assert "<Encrypt>" in r.text and "盗刷" not in r.text
+    assert reply["ToUserName"] == openid and reply["MsgType"] == "text"
+    assert re.search(r"抱歉|理解|着急|不便", reply["Content"]), reply  # apology first
+    assert tracker(stack, openid)["latest_input_channel"] == "wechat"
+    # 安全模式: a correctly signed URL without encrypt_type carries no message
+    other = new_openid()
+    for target in (openid, other):
+        r, _ = deliver(stack, text_xml(target, "电话不对，是13800009999", msg_id()), encrypted=False)
+        assert r.status_code == 403
+    assert user_texts(stack, openid) == ["你好，我的信用卡昨天被盗刷了五千块"]
+    assert user_texts(stack, other) == []
+
+
+def test_a_captured_signed_url_cannot_be_replayed(stack):
+    """Issue 18: one captured URL posted 20 messages as any OpenID within the 5 minutes."""
+    peer, openid, mid = peer_of(stack), new_openid(), msg_id()
+    params, body = peer.params(encrypted=True, body=text_xml(openid, "你好", mid))
+    assert requests.post(url(stack), params=params, data=body.encode(), timeout=15).status_code == 200
+    victim = new_openid()
+    url_only = {k: params[k] for k in ("signature", "timestamp", "nonce")}
+    resigned = peer.params(encrypted=True, timestamp=int(params["timestamp"]), nonce=params["nonce"],
+                           body=text_xml(victim, "确认", msg_id()))
+    for p, b in [(url_only, text_xml(victim, f"电话不对，是1380000{i:04d}", msg_id())) for i in range(5)] + [
+        resigned, (params, body),
+    ]:
+        r = requests.post(url(stack), params=p, data=b.encode(), timeout=15)
+        assert (r.status_code, r.text) == (403, "forbidden")
+    assert user_texts(stack, openid) == ["你好"] and user_texts(stack, victim) == []
+    # WeChat's own retry of that message comes with a fresh nonce: answered from the store
+    r, reply = deliver(stack, text_xml(openid, "你好", mid))
+    assert r.status_code == 200 and reply is not None and user_texts(stack, openid) == ["你好"]
+
+
+def test_a_malformed_openid_never_reaches_rasa(stack):
+    for openid in ("oABC<b>DEFGHIJKLMNOPQRSTUVW", "o你好ABCDEFGHIJKLMNOPQRSTUVWX", "x", "o" * 65):
+        r, reply = deliver(stack, text_xml(openid, "你好", msg_id()))
+        assert (r.status_code, r.text, reply) == (200, "success", None)
+    r, reply = deliver(stack, text_xml(new_openid(), "你好", msg_id()))
+    assert r.status_code == 200 and reply is not None  # the channel still serves
 
 
 def test_non_text_messages_and_subscribe(stack):
