@@ -1,5 +1,7 @@
 """bot/trainer/tracker_store.py against trackers written by Rasa's own SQLTrackerStore, on SQLite
-and on a throw-away PostgreSQL database: if Rasa's `events` table changes, these fail."""
+and on a throw-away PostgreSQL database: if Rasa's `events` table changes, these fail. The bot's
+own store (bot/rasa_tracker_store.py) encrypts each event's data with TRACKER_SECRET_KEY; the
+reader decrypts it with the same variable of the case desk's environment."""
 from __future__ import annotations
 
 import sqlite3
@@ -10,7 +12,11 @@ from typing import Any, AsyncIterator, Dict
 
 import psycopg2
 import pytest
+from cryptography.fernet import Fernet
+from rasa.shared.core.domain import Domain
 from sqlalchemy.engine import make_url
+
+from bot.rasa_tracker_store import CachingSQLTrackerStore
 
 from bot.trainer.tracker_store import TrackerStoreReader, async_url
 from tests.casedesk.helpers import BACKENDS, PG_URL, _pg_dsn
@@ -18,6 +24,14 @@ from tests.casedesk.helpers import BACKENDS, PG_URL, _pg_dsn
 from .rasa_trackers import OPENID, action, bot, opening, postgres_store, save, slot, sqlite_store, user
 
 NOW = time.time()
+KEY = Fernet.generate_key().decode()
+
+
+@pytest.fixture(autouse=True)
+def secret_key(monkeypatch: pytest.MonkeyPatch) -> str:
+    """The case desk and Rasa get the same TRACKER_SECRET_KEY from .env."""
+    monkeypatch.setenv("TRACKER_SECRET_KEY", KEY)
+    return KEY
 OTHER = "web-" + uuid.uuid4().hex[:8]
 
 
@@ -66,8 +80,8 @@ async def target(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         store.engine.dispose()
 
 
-async def write_two(store: Any) -> None:
-    await save(store, OPENID, [
+async def write_two(store: Any, openid: str = OPENID, other: str = OTHER) -> None:
+    await save(store, openid, [
         *opening(NOW - 3600),
         user("我叫欧阳建国，在朝阳路支行被吞卡了", "complain", 0.93,
              ("customer_name", "欧阳建国"), ("branch", "朝阳路支行"), at=NOW - 3500),
@@ -79,7 +93,7 @@ async def write_two(store: Any) -> None:
         slot("handoff_reason", "media", NOW - 3300),
         action("action_handoff", NOW - 3299),
     ])
-    await save(store, OTHER, [
+    await save(store, other, [
         *opening(NOW - 100),
         user("你好", "greet", 0.99, at=NOW - 90, channel="socketio"),
     ])
@@ -200,3 +214,75 @@ def test_async_url_keeps_the_database_and_credentials() -> None:
     assert async_url("postgresql://rasa:p%40ss@db:5433/rasa") == "postgresql+asyncpg://rasa:p%40ss@db:5433/rasa"
     with pytest.raises(ValueError):
         async_url("mysql://u@h/db")
+
+
+
+@pytest.fixture
+def bots_store(target: Dict[str, Any]) -> Any:
+    """The tracker store endpoints.yml names, on the target's database: event data encrypted."""
+    store = CachingSQLTrackerStore(Domain.empty(), host=target["url"])
+    yield store
+    store.engine.dispose()
+
+
+def _raw_data(url: str) -> list:
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        with sqlite3.connect(u.database) as conn:
+            data = [r[0] for r in conn.execute("SELECT data FROM events")]
+        conn.close()
+        return data
+    conn = psycopg2.connect(**{**_pg_dsn(), "dbname": u.database})
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT data FROM events")
+            return [r[0] for r in cur.fetchall()]
+    finally:
+        conn.close()
+
+
+async def test_encrypted_rows_read_as_the_plain_ones(target, bots_store) -> None:
+    """The same conversations through the bot's store: nothing readable in the table, and the
+    reader gives exactly what it gives for Rasa's plain rows (handoff slot filter included)."""
+    await write_two(target["store"])
+    reader = target["reader"]
+    plain = await reader.summary_rows(NOW - 7200, NOW, 100)
+    plain_conversation = await reader.conversation(OPENID)
+    # the same events again for two other senders, through the encrypting store
+    await write_two(bots_store, OPENID + "-b", OTHER + "-b")
+    encrypted = [r for r in await reader.summary_rows(NOW - 7200, NOW, 100) if r.id > plain[0].id]
+    data = _raw_data(target["url"])
+    assert len([d for d in data if not d.startswith("{")]) == len(data) // 2
+    assert not [d for d in data if not d.startswith("{") and ("13912345678" in d or "handoff" in d)]
+
+    def seen(rows: Any) -> list:  # the message ids are new for every write
+        def same(event: Dict[str, Any]) -> Dict[str, Any]:
+            event = {k: v for k, v in event.items() if k != "message_id"}
+            if "parse_data" in event:
+                event["parse_data"] = {k: v for k, v in event["parse_data"].items() if k != "message_id"}
+            return event
+        return [(r.sender_id.removesuffix("-b"), r.type_name, r.timestamp, same(r.event)) for r in rows]
+
+    assert seen(encrypted) == seen(plain)
+    conversation = await reader.conversation(OPENID + "-b")
+    assert seen(conversation) == seen(plain_conversation)
+    one = await reader.event(conversation[-1].id)
+    assert one is not None and one.event["name"] == "action_handoff"
+
+
+async def test_without_the_key_an_encrypted_row_is_a_clear_error(target, bots_store, monkeypatch) -> None:
+    await write_two(bots_store)
+    monkeypatch.delenv("TRACKER_SECRET_KEY")
+    reader = TrackerStoreReader(target["url"])
+    try:
+        with pytest.raises(Exception, match="TRACKER_SECRET_KEY"):
+            await reader.conversation(OPENID)
+    finally:
+        await reader.dispose()
+    monkeypatch.setenv("TRACKER_SECRET_KEY", Fernet.generate_key().decode())  # another key
+    reader = TrackerStoreReader(target["url"])
+    try:
+        with pytest.raises(Exception, match="TRACKER_SECRET_KEY"):
+            await reader.summary_rows(NOW - 7200, NOW, 100)
+    finally:
+        await reader.dispose()
