@@ -75,6 +75,7 @@ class Case(Base):
         Index("ix_cases_group_lookup", "branch", "category", "created_at"),
         Index("ix_cases_next_due", "next_due_at"),
         Index("ix_cases_group_key", "group_key"),
+        Index("ix_cases_branch_code", "branch_code", "created_at"),
     )
 
     id: Mapped[int] = Column(Integer, primary_key=True)
@@ -95,7 +96,11 @@ class Case(Base):
     phone_hash: Mapped[Optional[str]] = Column(String(64))
     phone_masked: Mapped[Optional[str]] = Column(String(16))
 
+    # the branch as the customer named it, and the directory branch it resolves to
+    # (bot/branches.py): NULL = unresolved, which hides a confidential case from every
+    # branch-bound console user until a supervisor resolves it (access.py)
     branch: Mapped[Optional[str]] = Column(String(128))
+    branch_code: Mapped[Optional[str]] = Column(String(16))
     occurred_at: Mapped[Optional[str]] = Column(String(32))
     # fen (分): exact on every backend, SQLite has no decimal type
     amount_fen: Mapped[Optional[int]] = Column(BigInteger)
@@ -256,8 +261,10 @@ class ConsoleUser(Base):
     display_name: Mapped[str] = Column(String(64), nullable=False)
     password_hash: Mapped[str] = Column(String(255), nullable=False)
     role: Mapped[str] = Column(String(16), nullable=False)
-    # the branch the user works at: confidential complaints about it are hidden from them
+    # the branch the user works at (its directory name and code): confidential complaints about
+    # it are hidden from them; NULL for head office
     branch: Mapped[Optional[str]] = Column(String(128))
+    branch_code: Mapped[Optional[str]] = Column(String(16))
     active: Mapped[bool] = Column(Boolean, nullable=False, default=True)
     created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
 
