@@ -227,3 +227,16 @@ def directory(path: Optional[Path] = None) -> Directory:
     """The directory (BRANCH_DIRECTORY overrides the file), read again when the file changes."""
     p = Path(path or os.environ.get("BRANCH_DIRECTORY") or DEFAULT_PATH)
     return _cached(str(p), p.stat().st_mtime_ns)
+
+
+def resolve_code(text: Optional[str]) -> Optional[str]:
+    """The directory code `text` names, or None (unresolved)."""
+    return directory().code_of(text)
+
+
+def label(code: Optional[str]) -> Optional[str]:
+    """"BJ043 人民路支行" for history rows and pages; a code no longer in the directory as is."""
+    if not code:
+        return None
+    name = directory().name_of(code)
+    return f"{code} {name}" if name else code

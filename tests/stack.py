@@ -68,6 +68,8 @@ class Stack:
         self.env.pop("CASEDESK_URL", None)
         self.env.pop("RASA_URL", None)
         self.procs: dict[str, subprocess.Popen] = {}
+        # rows of shared databases written after this are this stack's (tests/e2e/test_zz_pii_scan.py)
+        self.started_at = time.time()
 
     # -- process control -------------------------------------------------------------
     @property

@@ -24,6 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
+from bot.branches import label as branch_label, resolve_code
+
 from . import domain
 from .appkeys import SETTINGS_KEY
 from .crypto import PiiCipher
@@ -299,11 +301,16 @@ async def _repeat_source(
 async def _apply_group_rule(s: AsyncSession, case: Case, now: datetime) -> None:
     if not case.branch or not case.phone_hash:
         return
+    # same branch: the directory branch when resolved ("北京市人民路支行" = "人民路支行"),
+    # else the string as said
+    same_branch = (
+        Case.branch_code == case.branch_code if case.branch_code else Case.branch == case.branch
+    )
     rows = (
         await s.execute(
             select(Case.id, Case.phone_hash, Case.group_flag, Case.group_key)
             .where(
-                Case.branch == case.branch,
+                same_branch,
                 Case.category == case.category,
                 Case.created_at >= now - domain.GROUP_WINDOW,
                 Case.phone_hash.isnot(None),
@@ -315,7 +322,7 @@ async def _apply_group_rule(s: AsyncSession, case: Case, now: datetime) -> None:
     if not domain.is_group([case.phone_hash] + [r.phone_hash for r in rows]):
         return
     key = next((r.group_key for r in rows if r.group_key), None) or domain.group_key(
-        case.branch, Category(case.category), now
+        case.branch_code or case.branch, Category(case.category), now
     )
     case.group_flag, case.group_key = True, key
     newly = [r.id for r in rows if not r.group_flag]
@@ -368,6 +375,7 @@ async def create_case(
                 phone_hash=phone_hash,
                 phone_masked=domain.mask_phone(new.phone),
                 branch=new.branch,
+                branch_code=resolve_code(new.branch),
                 occurred_at=new.occurred_at,
                 amount_fen=new.amount_fen,
                 description=new.description,
@@ -465,6 +473,7 @@ _PLAIN_FIELDS: Dict[str, str] = {
     "business_line": "business_line",
     "priority": "priority",
     "branch": "branch",
+    "branch_code": "branch_code",
     "occurred_at": "occurred_at",
     "amount": "amount_fen",
     "description": "description",
@@ -514,6 +523,8 @@ def _apply_correction(case: Case, name: str, value: Any, cipher: PiiCipher) -> O
     setattr(case, attr, stored)
     if name == "amount":
         return format_amount(current), format_amount(stored)
+    if name == "branch_code":
+        return branch_label(current), branch_label(stored)
     return _show(current), _show(stored)
 
 
@@ -544,10 +555,20 @@ async def patch_case(
             case.status = patch.status.value
             event("status", "status", current.value, patch.status.value)
 
-        for name, value in patch.changes.items():
+        branch_before = case.branch
+        # the name first: a corrected name is masked in the description changed with it
+        for name, value in sorted(patch.changes.items(), key=lambda kv: kv[0] != "customer_name"):
             changed = _apply_correction(case, name, value, cipher)
             if changed is not None:
                 event("correction", name, *changed)
+                if name == "customer_name":
+                    await reseal_case_text(s, case, cipher)
+        if case.branch != branch_before and "branch_code" not in patch.changes:
+            # a corrected branch is resolved again: hiding follows the branch's identity, and an
+            # unresolvable correction leaves the case unresolved (hidden) for a supervisor
+            changed = _apply_correction(case, "branch_code", resolve_code(case.branch), cipher)
+            if changed is not None:
+                event("correction", "branch_code", *changed)
 
         # a handoff always means high priority; SLA clocks and the queue follow the priority
         reason = HandoffReason(case.handoff_reason) if case.handoff_reason else None

@@ -300,7 +300,7 @@ async def get_handoff(
                 select(Handoff, Case).join(Case, Case.id == Handoff.case_id).where(Handoff.id == handoff_id)
             )
         ).first()
-    if row is None or not can_see(hidden_branch, row[1].confidential, row[1].branch):
+    if row is None or not can_see(hidden_branch, row[1].confidential, row[1].branch_code):
         raise _not_found(handoff_id)
     return QueueItem(*row)
 
@@ -320,7 +320,7 @@ async def read_handoff(
                 select(Handoff, Case).join(Case, Case.id == Handoff.case_id).where(Handoff.id == handoff_id)
             )
         ).first()
-        if row is None or not can_see(hidden_branch, row[1].confidential, row[1].branch):
+        if row is None or not can_see(hidden_branch, row[1].confidential, row[1].branch_code):
             raise _not_found(handoff_id)
         handoff, case = row
         turns = await _transcript(s, case.id, 0)
@@ -414,7 +414,7 @@ async def _locked(
             .with_for_update(of=Handoff)
         )
     ).first()
-    if row is None or not can_see(hidden_branch, row[1].confidential, row[1].branch):
+    if row is None or not can_see(hidden_branch, row[1].confidential, row[1].branch_code):
         raise _not_found(handoff_id)
     return row[0], row[1]
 

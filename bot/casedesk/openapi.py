@@ -105,6 +105,8 @@ CASE_COMMON = {
     "customer_name": _NSTR,
     "phone": _NSTR,
     "branch": _NSTR,
+    "branch_code": {"type": "string", "nullable": True, "description": "网点目录中的网点编码；null 为未确认（未能对应到目录）"},
+    "branch_name": {"type": "string", "nullable": True, "description": "网点目录中的标准名称"},
     "occurred_at": _NSTR,
     "amount": {"type": "string", "nullable": True, "description": "元，两位小数的字符串，如 \"12800.50\""},
     "confidential": {"type": "boolean"},
@@ -213,6 +215,13 @@ def build_openapi() -> Dict[str, Any]:
                         "owner": {"type": "string", "maxLength": 128},
                         "note": {"type": "string", "maxLength": 2000},
                         **CORRECTABLE,
+                        "branch_code": {
+                            "type": "string", "maxLength": 16, "nullable": True,
+                            "description": (
+                                "主管确认案件所涉网点：网点目录（data/branches.yml）中的网点编码；null 表示改回未确认。"
+                                "更正 branch 时系统按目录重新识别编码，未能识别则为 null（保密投诉对所有网点用户隐藏）"
+                            ),
+                        },
                     },
                 },
                 "Extension": {

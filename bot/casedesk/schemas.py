@@ -13,6 +13,8 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Type, TypeVar
 
 from multidict import MultiMapping
 
+from bot import branches
+
 from . import domain
 from .crypto import PiiCipher
 from .domain import (
@@ -38,6 +40,7 @@ LABELS: Dict[str, str] = {
     "customer_name": "客户姓名",
     "phone": "手机号码",
     "branch": "网点",
+    "branch_code": "网点编码",
     "occurred_at": "发生时间",
     "amount": "金额",
     "description": "投诉内容",
@@ -352,7 +355,7 @@ IMMUTABLE_FIELDS = (
     "repeat_of", "repeat_flag", "group_flag", "group_key", "sla", "transcript", "history",
 )
 CORRECTABLE_FIELDS = (
-    "category", "business_line", "priority", "customer_name", "phone", "branch",
+    "category", "business_line", "priority", "customer_name", "phone", "branch", "branch_code",
     "occurred_at", "amount", "description", "demand", "confidential",
     "compensation_requested", "handoff_reason", "escalation_signals",
 )
@@ -386,6 +389,7 @@ def parse_patch(body: Mapping[str, Any], now: datetime) -> CasePatch:
         "customer_name": lambda: text_field(body, "customer_name", 50),
         "phone": lambda: phone_field(body),
         "branch": lambda: text_field(body, "branch", 100),
+        "branch_code": lambda: branch_code_field(body),
         "occurred_at": lambda: occurred_field(body, now),
         "amount": lambda: amount_field(body),
         "description": lambda: text_field(body, "description", 5000, required=True),
@@ -399,6 +403,15 @@ def parse_patch(body: Mapping[str, Any], now: datetime) -> CasePatch:
         if name in body:
             patch.changes[name] = parsers[name]()
     return patch
+
+
+def branch_code_field(body: Mapping[str, Any]) -> Optional[str]:
+    """A supervisor's resolution of the case's branch: a code of the branch directory
+    (data/branches.yml), or null to mark it unresolved again."""
+    code = text_field(body, "branch_code", 16)
+    if code is not None and branches.directory().get(code) is None:
+        raise _invalid("branch_code", "不在网点目录中，请填写网点目录（data/branches.yml）中的网点编码")
+    return code
 
 
 def _required_bool(body: Mapping[str, Any], name: str) -> bool:
@@ -554,6 +567,8 @@ def _common(case: Case, now: datetime) -> Dict[str, Any]:
         "business_line": case.business_line,
         "priority": case.priority,
         "branch": case.branch,
+        "branch_code": case.branch_code,
+        "branch_name": branches.directory().name_of(case.branch_code),
         "occurred_at": case.occurred_at,
         "amount": format_amount(case.amount_fen),
         "confidential": case.confidential,

@@ -6,7 +6,7 @@ customer's OpenID included), read the case back and file it with their own phone
 no check of the message, and let one malformed sender id stop the process. This channel:
 
 - requires ``Authorization: Bearer <REST_CHANNEL_TOKEN>`` (credentials.yml ``token``, from .env);
-- checks the body (pydantic): ``sender`` from a fixed alphabet, ``message`` a string; the
+- reads at most 1 MB and checks the body (pydantic): ``sender`` from a fixed alphabet, ``message`` a string; the
   conversation id is ``rest:<sender>``, a namespace no other channel's ids can enter;
 - refuses streaming (``?stream=true``): nothing here needs it;
 - answers a message over the length limit, and a turn that failed, with a polite sentence
@@ -28,8 +28,9 @@ from sanic.response import HTTPResponse
 
 from bot.channels import guard
 
-# a message is at most guard.MAX_MESSAGE_CHARS characters: 64 kB of JSON is plenty
-MAX_BODY_BYTES = 64 * 1024
+# larger bodies are not read at all; up to this a message over guard.MAX_MESSAGE_CHARS gets the
+# polite reply (50,000 Chinese characters are 150 kB of JSON, 300 kB written as \u escapes)
+MAX_BODY_BYTES = 1024 * 1024
 
 
 class RestMessage(BaseModel):
@@ -82,7 +83,7 @@ class TokenRestInput(InputChannel):
                 return _error(400, "stream_unsupported", "本接口不支持流式返回，请去掉 stream 参数。")
             body = request.body or b""
             if len(body) > MAX_BODY_BYTES:
-                return _error(413, "too_large", f"请求体过大（上限 {MAX_BODY_BYTES // 1024} KB）。")
+                return _error(413, "too_large", f"请求体过大（上限 {MAX_BODY_BYTES // 1024 // 1024} MB）。")
             try:
                 data = json.loads(body.decode("utf-8", errors="strict"))
                 payload = RestMessage.parse_obj(data)

@@ -13,7 +13,9 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
+from bot.branches import directory
 from bot.casedesk import handoffs
+from bot.casedesk.access import UNRESOLVED_USER
 from bot.casedesk.db import DB_KEY
 from bot.casedesk.errors import NotFound
 from bot.casedesk.main import init_app
@@ -413,23 +415,32 @@ async def test_sync_loop_warns_once_when_rasa_is_down(settings: Settings, caplog
 
 
 async def test_confidential_cases_are_hidden_from_their_branch(hapi: Api) -> None:
-    secret = await open_one(hapi, case={"description": "投诉朝阳路支行柜员", "branch": "朝阳路支行", "confidential": True})
+    # scopes are directory codes (bot/branches.py): BJ001 朝阳路支行, BJ009 东城支行
+    chaoyang, dongcheng = directory().code_of("朝阳路支行"), directory().code_of("东城支行")
+    secret = await open_one(hapi, case={"description": "投诉朝阳路支行柜员", "branch": "北京市朝阳路 支行", "confidential": True})
     plain = await open_one(hapi, case={"description": "排队太久", "branch": "朝阳路支行"})
-    other = await open_one(hapi, case={"description": "投诉海淀支行", "branch": "海淀支行", "confidential": True})
+    other = await open_one(hapi, case={"description": "投诉东城支行", "branch": "东城支行", "confidential": True})
+    # not in the directory, or not given: unresolved, so hidden from every branch
+    unknown = await open_one(hapi, case={"description": "投诉海淀支行", "branch": "海淀支行", "confidential": True})
     nobranch = await open_one(hapi, case={"description": "不说网点", "confidential": True})
     db = hapi.app[DB_KEY]
-    seen = [i.handoff.id for i in await handoffs.list_handoffs(db, hidden_branch="朝阳路支行")]
-    assert seen == [plain["id"], other["id"], nobranch["id"]]
+    seen = [i.handoff.id for i in await handoffs.list_handoffs(db, hidden_branch=chaoyang)]
+    assert seen == [plain["id"], other["id"]]
     everything = [i.handoff.id for i in await handoffs.list_handoffs(db)]
-    assert secret["id"] in everything
+    assert {secret["id"], unknown["id"], nobranch["id"]} <= set(everything)
     with pytest.raises(NotFound):
-        await handoffs.get_handoff(db, secret["id"], hidden_branch="朝阳路支行")
+        await handoffs.get_handoff(db, secret["id"], hidden_branch=chaoyang)
     with pytest.raises(NotFound):
-        await handoffs.claim(db, secret["id"], "agent:branch", hapi.app[DB_KEY].settings.clock(), hidden_branch="朝阳路支行")
-    item = await handoffs.get_handoff(db, secret["id"], hidden_branch="海淀支行")
-    assert item.case.confidential
-    changes = await handoffs.changes_since(db, None, 0, hidden_branch="朝阳路支行")
-    assert secret["id"] not in [i.handoff.id for i in changes.handoffs]
+        await handoffs.get_handoff(db, unknown["id"], hidden_branch=dongcheng)
+    with pytest.raises(NotFound):
+        await handoffs.claim(db, secret["id"], "agent:branch", hapi.app[DB_KEY].settings.clock(), hidden_branch=chaoyang)
+    item = await handoffs.get_handoff(db, secret["id"], hidden_branch=dongcheng)
+    assert item.case.confidential and item.case.branch_code == chaoyang
+    changes = await handoffs.changes_since(db, None, 0, hidden_branch=chaoyang)
+    assert {i.handoff.id for i in changes.handoffs} == {plain["id"], other["id"]}
+    # a branch-bound user whose own branch is not in the directory sees no confidential case
+    seen = [i.handoff.id for i in await handoffs.list_handoffs(db, hidden_branch=UNRESOLVED_USER)]
+    assert seen == [plain["id"]]
 
 
 async def test_changes_since_feeds_the_console(hapi: Api, rasa: FakeRasa, clock: Clock) -> None:

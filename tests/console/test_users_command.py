@@ -24,7 +24,14 @@ def test_users_command(tmp_path: Path) -> None:
         CASEDESK_DB_URL=f"sqlite+aiosqlite:///{tmp_path / 'c.db'}",
         CASEDESK_TOKEN=TOKEN, CASEDESK_SECRET_KEY=SECRET, CONSOLE_PASSWORD="a-long-password",
     )
-    made = _run(env, "create", "--username", "wang", "--role", "agent", "--display-name", "王明", "--branch", "人民路支行")
+    # a branch must be one of the directory (data/branches.yml); a variant is stored as the
+    # directory's branch, an unknown one refused with the close matches
+    unknown = _run(env, "create", "--username", "wang", "--role", "agent", "--display-name", "王明", "--branch", "人民支行")
+    assert unknown.returncode == 2 and "网点目录中没有「人民支行」" in unknown.stderr
+    assert "人民路支行" in unknown.stderr and "人民广场营业部" in unknown.stderr
+    far = _run(env, "create", "--username", "wang", "--role", "agent", "--display-name", "王明", "--branch", "海淀支行")
+    assert far.returncode == 2 and "data/branches.yml" in far.stderr
+    made = _run(env, "create", "--username", "wang", "--role", "agent", "--display-name", "王明", "--branch", "北京市人民路 支行")
     assert made.returncode == 0, made.stderr
     assert "a-long-password" not in made.stdout + made.stderr
     again = _run(env, "create", "--username", "wang", "--role", "agent", "--display-name", "王明")
@@ -39,6 +46,12 @@ def test_users_command(tmp_path: Path) -> None:
 
     listed = _run(env, "list")
     assert listed.returncode == 0 and "wang\t王明\tagent\t人民路支行\t启用" in listed.stdout
+    moved = _run(env, "set-branch", "--username", "wang", "--branch", "朝陽路支行")
+    assert moved.returncode == 0 and "朝阳路支行" in moved.stdout, moved.stderr
+    assert _run(env, "set-branch", "--username", "wang", "--branch", "不存在的支行").returncode == 2
+    assert "wang\t王明\tagent\t朝阳路支行\t启用" in _run(env, "list").stdout
+    assert _run(env, "set-branch", "--username", "wang", "--head-office").returncode == 0
+    assert "wang\t王明\tagent\t-\t启用" in _run(env, "list").stdout
     assert _run(env, "disable", "--username", "wang").returncode == 0
     assert "停用" in _run(env, "list").stdout
     assert _run(env, "disable", "--username", "nobody").returncode == 2

@@ -35,6 +35,7 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/console/cases/{case_no}", views.case_page, name="console.case")
     r.add_post("/console/cases/{case_no}/status", views.case_status, name="console.case_status")
     r.add_post("/console/cases/{case_no}/extend", views.case_extend, name="console.case_extend")
+    r.add_post("/console/cases/{case_no}/branch", views.case_branch, name="console.case_branch")
     # console.css / console.js are served by the app's /static/ route (static/console/)
 
 

@@ -82,6 +82,8 @@ class Identity:
     branch: Optional[str]
     csrf_token: str
     expires_at: datetime
+    # the directory code of `branch` (bot/branches.py); None with a branch: not in the directory
+    branch_code: Optional[str] = None
 
     @property
     def works_cases(self) -> bool:
@@ -157,6 +159,7 @@ async def load_session(db: Database, token: Optional[str], now: datetime) -> Opt
         branch=user.branch or None,
         csrf_token=session.csrf_token,
         expires_at=session.expires_at,
+        branch_code=user.branch_code or None,
     )
 
 

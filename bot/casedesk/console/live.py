@@ -98,15 +98,18 @@ class CaseRef:
     id: int
     case_no: str
     branch: Optional[str]
+    branch_code: Optional[str]
     confidential: bool
 
 
 async def case_ref(db: Database, case_no: str) -> Optional[CaseRef]:
     """Just enough of a case to apply the access rule before anything is read or audited."""
-    stmt = select(Case.id, Case.case_no, Case.branch, Case.confidential).where(Case.case_no == case_no)
+    stmt = select(Case.id, Case.case_no, Case.branch, Case.branch_code, Case.confidential).where(
+        Case.case_no == case_no
+    )
     async with db.reading() as s:
         row = (await s.execute(stmt)).first()
-    return CaseRef(row.id, row.case_no, row.branch, bool(row.confidential)) if row else None
+    return CaseRef(row.id, row.case_no, row.branch, row.branch_code, bool(row.confidential)) if row else None
 
 
 def server_now(now: datetime) -> Optional[str]:

@@ -51,6 +51,24 @@ async def overdue_cases(db: Database, branch: Optional[str], now: datetime) -> L
         return list((await s.execute(stmt)).scalars())
 
 
+async def unresolved_confidential(db: Database, branch: Optional[str]) -> List[Case]:
+    """Open confidential cases whose branch is not resolved to the directory: hidden from every
+    branch-bound user until a supervisor resolves the branch (access.py)."""
+    stmt = (
+        select(Case)
+        .where(
+            Case.confidential == True,  # noqa: E712 (SQL)
+            Case.branch_code.is_(None),
+            Case.status.in_(_OPEN),
+            visible_cases(branch),
+        )
+        .order_by(Case.created_at, Case.id)
+        .limit(LIST_LIMIT)
+    )
+    async with db.reading() as s:
+        return list((await s.execute(stmt)).scalars())
+
+
 async def flagged_cases(db: Database, branch: Optional[str], now: datetime) -> List[Case]:
     """Open repeat and group complaints of the last 30 days (seed 000 第9项)."""
     stmt = (

@@ -12,6 +12,8 @@ from typing import Any, Dict, Optional
 
 from aiohttp import web
 
+from bot.branches import directory
+
 from .. import db, handoffs, schemas
 from ..appkeys import CIPHER_KEY, SETTINGS_KEY
 from ..db import DB_KEY
@@ -57,6 +59,7 @@ NOTICES = {
     "closed": "会话已结束。",
     "status": "案件状态已更新。",
     "extended": "办理期限已延长至 30 天。",
+    "branch": "案件所涉网点已更新。",
 }
 
 
@@ -204,7 +207,7 @@ async def case_page(request: web.Request) -> web.StreamResponse:
     case_no = _case_no(request)
     database = _db(request)
     ref = await live.case_ref(database, case_no)
-    if ref is None or not can_see(hidden_branch(me), ref.confidential, ref.branch):
+    if ref is None or not can_see(hidden_branch(me), ref.confidential, ref.branch_code):
         if ref is not None:
             log.warning("console: hidden confidential case requested by user=%s", me.username)
         raise NotFound("未找到该案件，或您无权查看。")
@@ -230,6 +233,9 @@ async def case_page(request: web.Request) -> web.StreamResponse:
             "handoffs": [item.handoff for item in related],
             "next_statuses": sorted(TRANSITIONS[Status(case.status)], key=lambda s: list(Status).index(s)),
             "can_extend": me.is_supervisor and not case.extended and Status(case.status) in OPEN_STATUSES,
+            "branch_entry": directory().get(case.branch_code),
+            "can_resolve_branch": _may_resolve_branch(me, case.confidential),
+            "directory": directory().branches,
             "notice": _notice(request),
         },
     )
@@ -247,6 +253,7 @@ async def supervisor_page(request: web.Request) -> web.StreamResponse:
             "active": [i for i in items if i["status"] == "active"],
             "overdue": await stats.overdue_cases(database, branch, now),
             "flagged": await stats.flagged_cases(database, branch, now),
+            "unresolved_branch": await stats.unresolved_confidential(database, branch),
             "by_category": await stats.by_category(database, branch, now),
             "by_branch": await stats.by_branch(database, branch, now),
             "sla_daily": await stats.sla_daily(database, branch, now),
@@ -335,7 +342,7 @@ async def close(request: web.Request) -> web.StreamResponse:
 async def _visible_case_no(request: web.Request, me) -> str:
     case_no = _case_no(request)
     ref = await live.case_ref(_db(request), case_no)
-    if ref is None or not can_see(hidden_branch(me), ref.confidential, ref.branch):
+    if ref is None or not can_see(hidden_branch(me), ref.confidential, ref.branch_code):
         raise NotFound("未找到该案件，或您无权查看。")
     return case_no
 
@@ -361,6 +368,33 @@ async def case_status(request: web.Request) -> web.StreamResponse:
         _db(request), case_no, patch, request.app[CIPHER_KEY], me.username, request.remote
     )
     raise _back(form, case_no, "status")
+
+
+def _may_resolve_branch(me, confidential: bool) -> bool:
+    """Supervisors resolve a case's branch; a confidential case's only at head office, so that
+    no branch can move a complaint about another branch into that branch's sight."""
+    return me.is_supervisor and (not confidential or hidden_branch(me) is None)
+
+
+async def case_branch(request: web.Request) -> web.StreamResponse:
+    """A supervisor resolves the case's branch to a directory branch (or back to unresolved);
+    db.patch_case records it in the case's history and the audit log."""
+    me = require_supervisor(request)
+    case_no = await _visible_case_no(request, me)
+    ref = await live.case_ref(_db(request), case_no)
+    if ref is None or not _may_resolve_branch(me, ref.confidential):
+        raise web.HTTPForbidden()  # the console answers with its own 403 page
+    form = await _form(request)
+    code = (form.get("branch_code") or "").strip()
+    if code and directory().get(code) is None:
+        raise BadRequest("请从网点目录中选择网点。")
+    note_text = (form.get("note") or "").strip()[:2000] or None
+    patch = schemas.CasePatch(note=note_text, changes={"branch_code": code or None})
+    await db.patch_case(
+        _db(request), case_no, patch, request.app[CIPHER_KEY], me.username, request.remote
+    )
+    log.info("console: case branch resolved case_no=%s code=%s by=%s", case_no, code or "-", me.username)
+    raise _back(form, case_no, "branch")
 
 
 async def case_extend(request: web.Request) -> web.StreamResponse:
