@@ -556,13 +556,10 @@ async def patch_case(
             event("status", "status", current.value, patch.status.value)
 
         branch_before = case.branch
-        # the name first: a corrected name is masked in the description changed with it
-        for name, value in sorted(patch.changes.items(), key=lambda kv: kv[0] != "customer_name"):
+        for name, value in patch.changes.items():
             changed = _apply_correction(case, name, value, cipher)
             if changed is not None:
                 event("correction", name, *changed)
-                if name == "customer_name":
-                    await reseal_case_text(s, case, cipher)
         if case.branch != branch_before and "branch_code" not in patch.changes:
             # a corrected branch is resolved again: hiding follows the branch's identity, and an
             # unresolvable correction leaves the case unresolved (hidden) for a supervisor
