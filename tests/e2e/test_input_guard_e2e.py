@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from pathlib import Path
 
 import pytest
 import requests
@@ -291,3 +292,19 @@ def test_fuzz_socketio_channel(stack):
     _, replies = asyncio.run(_socket_session(
         stack, uuid.uuid4().hex, [lambda sid: {"message": "你好", "session_id": sid}], wait_for_reply=True))
     assert replies and replies[0].get("text")
+
+
+def test_no_secret_on_any_command_line(stack):
+    """`ps` shows every process's argv to every local user: Rasa's API token used to be there."""
+    secrets_ = (stack.rasa_token, stack.rest_token, stack.casedesk_token)
+    seen = 0
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            argv = cmdline.read_bytes().decode("utf-8", "replace")
+        except OSError:  # the process ended meanwhile
+            continue
+        seen += 1
+        assert not any(s in argv for s in secrets_), argv.replace("\x00", " ")[:200]
+    assert seen and stack.procs["rasa"].poll() is None
+    rasa_argv = Path(f"/proc/{stack.procs['rasa'].pid}/cmdline").read_bytes().split(b"\x00")
+    assert b"bot.rasa_server" in rasa_argv and b"--enable-api" in rasa_argv
