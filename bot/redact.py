@@ -53,12 +53,24 @@ def _mask_phone(match: "re.Match[str]") -> str:
     return f"{head}****{tail}"
 
 
+# JSON's \uXXXX escape of a CJK character (Rasa's structlog lines, tracker rows): it stands for
+# one non-digit, but its own hex digits would join a number after it ("\u9898138…")
+_ESCAPE = re.compile(r"(\\u[0-9a-fA-F]{4})")
+
+
+def _redact_plain(text: str) -> str:
+    text = _LONG.sub(_mask_long, text)
+    return _PHONE.sub(_mask_phone, text)
+
+
 def redact(text: Any) -> Any:
     """``text`` with every phone, ID and card number masked; other values are returned as they are."""
     if not isinstance(text, str) or not text:
         return text
-    text = _LONG.sub(_mask_long, text)
-    return _PHONE.sub(_mask_phone, text)
+    if "\\u" not in text:
+        return _redact_plain(text)
+    parts = _ESCAPE.split(text)  # escapes at odd positions, kept as they are
+    return "".join(p if i % 2 else _redact_plain(p) for i, p in enumerate(parts))
 
 
 def contains_pii(text: str) -> bool:

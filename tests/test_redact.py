@@ -87,3 +87,17 @@ def test_install_adds_the_filter_once() -> None:
         assert sum(isinstance(f, RedactingFilter) for f in handler.filters) == 1
     finally:
         logger.removeHandler(handler)
+
+
+def test_numbers_behind_json_unicode_escapes_are_masked():
+    """Rasa's structlog lines and tracker rows are JSON with \\u escapes; an escape ending in a
+    digit ("\\u9898") must not hide the number after it."""
+    import json
+
+    from bot.redact import contains_pii, redact
+
+    line = json.dumps({"text": "题13812345678，卡6222021234567890123"})
+    masked = redact(line)
+    assert "13812345678" not in masked and "6222021234567890123" not in masked
+    assert json.loads(masked)["text"] == "题138****5678，卡***************0123"
+    assert not contains_pii(masked)
