@@ -60,7 +60,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 import bot.rasa_patches  # noqa: F401  (SQLite pool and WAL before the engine is made)
-from bot.trainer.tracker_store import decrypt_data, encrypt_data, event_cipher
+from bot.trainer.tracker_store import TrackerKeyError, decrypt_data, encrypt_data, event_cipher
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +116,20 @@ class CachingSQLTrackerStore(SQLTrackerStore):
         self.cache_size = int(cache_size)
         self._kept: "OrderedDict[Text, _Kept]" = OrderedDict()
         self._check_schema()
+        self._check_key()
+
+    def _check_key(self) -> None:
+        """Says at start-up, not only at each conversation's read, when the newest row does not
+        decrypt with this key (a changed key without the old one after it). Only said: a table
+        shared by processes of different keys (test runs on one PostgreSQL database) is not an
+        error of this process, and its own conversations read."""
+        with self.session_scope() as session:
+            newest = (session.query(self.SQLEvent.data).order_by(self.SQLEvent.id.desc())
+                      .limit(1).scalar())
+        try:
+            decrypt_data(self._cipher, newest or "{}")
+        except TrackerKeyError as exc:
+            logger.error(f"tracker store: the newest event does not decrypt: {exc}")
 
     def _check_schema(self) -> None:
         """Rasa's check of POSTGRESQL_SCHEMA, which its session_scope made in every session and

@@ -5,6 +5,7 @@ encrypted at rest (TRACKER_SECRET_KEY), and no input, however malformed, makes t
 the process."""
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import uuid
@@ -33,7 +34,19 @@ from bot.rasa_tracker_store import CachingSQLTrackerStore
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("TEST_TRACKER_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
-KEY = Fernet.generate_key().decode()
+# the run's own key when it has one (scripts/env.sh exports .env's; the e2e stacks of the same run
+# write the shared PostgreSQL table with it), padded back (env.sh drops a trailing '='), else a new one
+def _run_key() -> str:
+    key = os.environ.get("TRACKER_SECRET_KEY", "").strip()
+    key += "=" * (-len(key) % 4)
+    try:
+        Fernet(key)
+        return key
+    except ValueError:
+        return Fernet.generate_key().decode()
+
+
+KEY = _run_key()
 
 
 @pytest.fixture(autouse=True)
@@ -497,11 +510,29 @@ async def test_the_full_tracker_of_several_sessions_is_decrypted(stores):
     assert latest.get_slot("phone") == PHONE and latest.get_slot("customer_name") is None
 
 
+@contextlib.contextmanager
+def caplog_at_error() -> Iterator[list]:
+    import logging
+
+    records: list = []
+    handler = logging.Handler(logging.ERROR)
+    handler.emit = records.append  # type: ignore[assignment]
+    log = logging.getLogger("bot.rasa_tracker_store")
+    log.addHandler(handler)
+    try:
+        yield records
+    finally:
+        log.removeHandler(handler)
+
+
 async def test_another_key_cannot_read_the_rows(stores, domain, url):
     ours, _, _ = stores
     sender = new_sender(stores)
     await started(ours, sender)
-    stranger = CachingSQLTrackerStore(domain, host=url, secret_key=Fernet.generate_key().decode())
+    # a process started with another key says so at start-up, and cannot read the rows
+    with caplog_at_error() as records:
+        stranger = CachingSQLTrackerStore(domain, host=url, secret_key=Fernet.generate_key().decode())
+    assert any("TRACKER_SECRET_KEY" in r.getMessage() for r in records) or not url.startswith("sqlite")
     try:
         with pytest.raises(Exception, match="TRACKER_SECRET_KEY"):
             await stranger.retrieve(sender)

@@ -17,6 +17,7 @@ Rows written before encryption (plain JSON, always starting with "{") are read a
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence
@@ -43,6 +44,7 @@ EVENTS = Table(
 )
 
 HANDOFF_SLOT = "handoff_reason"
+log = logging.getLogger(__name__)
 
 KEY_VARIABLE = "TRACKER_SECRET_KEY"
 MISSING_KEY = (
@@ -141,7 +143,24 @@ class TrackerStoreReader:
             if "events" in str(exc) and ("no such table" in str(exc) or "does not exist" in str(exc)):
                 return []
             raise
-        return [row for row in map(self._row, rows) if row is not None]
+        out: List[EventRow] = []
+        unreadable: Optional[TrackerKeyError] = None
+        skipped = 0
+        for r in rows:
+            try:
+                row = self._row(r)
+            except TrackerKeyError as exc:
+                unreadable, skipped = exc, skipped + 1
+                continue
+            if row is not None:
+                out.append(row)
+        if unreadable is not None:
+            if not out:
+                raise unreadable  # no key, or another key: say so instead of an empty page
+            # some rows under a key this process does not have (a table shared by test runs,
+            # an old key dropped from the list): the rest is still shown
+            log.warning("tracker store reader: %d of %d events left out: %s", skipped, len(rows), unreadable)
+        return out
 
     def _row(self, r: Any) -> Optional[EventRow]:
         data = decrypt_data(self.cipher, r.data or "{}", self.key_error)

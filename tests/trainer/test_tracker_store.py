@@ -225,6 +225,19 @@ def bots_store(target: Dict[str, Any]) -> Any:
     store.engine.dispose()
 
 
+@pytest.fixture
+def domain_free_store(target: Dict[str, Any]) -> Any:
+    """The bot's store on the target's database with a key of its own."""
+    made: list = []
+
+    def make(key: str) -> Any:
+        made.append(CachingSQLTrackerStore(Domain.empty(), host=target["url"], secret_key=key))
+        return made[-1]
+    yield make
+    for store in made:
+        store.engine.dispose()
+
+
 def _raw_data(url: str) -> list:
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
@@ -286,3 +299,12 @@ async def test_without_the_key_an_encrypted_row_is_a_clear_error(target, bots_st
             await reader.summary_rows(NOW - 7200, NOW, 100)
     finally:
         await reader.dispose()
+
+
+async def test_rows_of_another_key_are_left_out_when_the_rest_reads(target, bots_store, domain_free_store) -> None:
+    """A table shared by processes of different keys (test runs on one PostgreSQL database) or
+    an old key dropped: the rows this key reads are shown, the others left out."""
+    await write_two(bots_store)
+    await write_two(domain_free_store(Fernet.generate_key().decode()), OPENID + "-x", OTHER + "-x")
+    rows = await target["reader"].summary_rows(NOW - 7200, NOW, 100)
+    assert {r.sender_id for r in rows} == {OPENID, OTHER}
