@@ -5,13 +5,14 @@ starts without a manual step; they are never printed or logged.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Mapping, MutableMapping, Optional
+from typing import Callable, Mapping, MutableMapping, Optional, Tuple
 
 from dotenv import dotenv_values
 
@@ -60,6 +61,13 @@ class Settings:
     report_dir: Path = DEFAULT_REPORT_DIR
     # console cookies get `Secure` (CASEDESK_COOKIE_SECURE=1) when the desk is served over TLS
     cookie_secure: bool = False
+    # console sign-in throttle: failed sign-ins per user name and per client address within 15
+    # minutes; successes never count (a shift behind one office NAT shares an address)
+    login_failures_per_user: int = 5
+    login_failures_per_address: int = 20
+    # reverse proxies whose X-Forwarded-For names the client (addresses or networks, e.g.
+    # "10.0.0.5,10.1.0.0/24"); from anyone else the header is ignored. Default: none.
+    trusted_proxies: Tuple[str, ...] = ()
     # injectable so SLA, repeat and group windows can be tested without waiting for days
     clock: Callable[[], datetime] = field(default=utc_now, repr=False, compare=False)
 
@@ -72,6 +80,13 @@ class Settings:
             raise ValueError("CASEDESK_DB_SCHEMA must be a lower-case SQL identifier")
         if self.handoff_sync_seconds < 0 or self.minutes_per_handoff < 1:
             raise ValueError("CASEDESK_HANDOFF_SYNC_SECONDS must be ≥ 0, CASEDESK_MINUTES_PER_HANDOFF ≥ 1")
+        if self.login_failures_per_user < 1 or self.login_failures_per_address < 1:
+            raise ValueError("CASEDESK_LOGIN_FAILURES_PER_USER / _PER_ADDRESS must be ≥ 1")
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(f"CASEDESK_TRUSTED_PROXIES: {proxy!r} is not an IP address or network")
         object.__setattr__(self, "db_url", resolve_db_url(self.db_url))
         object.__setattr__(self, "rasa_url", self.rasa_url.rstrip("/"))
 
@@ -133,6 +148,11 @@ def load_settings(
         handoff_sync_seconds=float(values.get("CASEDESK_HANDOFF_SYNC_SECONDS") or 0.5),
         minutes_per_handoff=int(values.get("CASEDESK_MINUTES_PER_HANDOFF") or 3),
         cookie_secure=values.get("CASEDESK_COOKIE_SECURE") == "1",
+        login_failures_per_user=int(values.get("CASEDESK_LOGIN_FAILURES_PER_USER") or 5),
+        login_failures_per_address=int(values.get("CASEDESK_LOGIN_FAILURES_PER_ADDRESS") or 20),
+        trusted_proxies=tuple(
+            p.strip() for p in (values.get("CASEDESK_TRUSTED_PROXIES") or "").split(",") if p.strip()
+        ),
         tracker_db_url=values.get("TRACKER_DB_URL") or DEFAULT_TRACKER_DB_URL,
         report_dir=Path(values.get("CASEDESK_REPORT_DIR") or DEFAULT_REPORT_DIR),
     )

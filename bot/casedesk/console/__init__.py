@@ -41,7 +41,10 @@ def setup_routes(app: web.Application) -> None:
 
 def setup(app: web.Application) -> None:
     setup_templates(app)
-    app[views.THROTTLE_KEY] = LoginThrottle()
+    settings = app[SETTINGS_KEY]
+    app[views.THROTTLE_KEY] = LoginThrottle(
+        per_user=settings.login_failures_per_user, per_address=settings.login_failures_per_address
+    )
     # behind TLS (production) the session cookie must never travel over plain HTTP
     app[views.COOKIE_SECURE_KEY] = app[SETTINGS_KEY].cookie_secure
     app[events.STREAMS_KEY] = set()

@@ -10,12 +10,14 @@ import asyncio
 import enum
 import hashlib
 import hmac
+import ipaddress
 import secrets
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Deque, Dict, Optional, Tuple
+from functools import lru_cache
+from typing import Any, Deque, Dict, Optional, Tuple
 
 from aiohttp import web
 from argon2 import PasswordHasher
@@ -199,7 +201,13 @@ def tokens_match(given: Optional[str], expected: Optional[str]) -> bool:
 
 
 class LoginThrottle:
-    """Failed sign-ins per user name and per client address in a sliding window.
+    """Failed sign-ins in a sliding window, counted per user name and per client address, each
+    with its own limit. Only failures count: a shift behind one office NAT signs in all day.
+
+    An attempt is counted when it starts, before the (slow) password check, so parallel guesses
+    cannot slip past a limit; a success then takes its own count back from the address and
+    clears the user's failures. The address is the client's (`client_address`), so a trusted
+    proxy's X-Forwarded-For is honoured and anyone else's ignored.
 
     Kept in this process's memory on purpose: it only slows guessing down (argon2 already
     costs ~50 ms per try), it holds nothing a second desk instance would need, and a restart
@@ -209,6 +217,10 @@ class LoginThrottle:
     def __init__(self, per_user: int = 5, per_address: int = 20, window_s: float = 900) -> None:
         self.per_user, self.per_address, self.window_s = per_user, per_address, window_s
         self._failures: Dict[str, Deque[float]] = defaultdict(deque)
+
+    @staticmethod
+    def _keys(username: str, address: Optional[str]) -> Tuple[str, str]:
+        return "u:" + username.lower(), "a:" + (address or "?")
 
     def _recent(self, key: str, now: float) -> int:
         q = self._failures.get(key)
@@ -223,15 +235,64 @@ class LoginThrottle:
 
     def blocked(self, username: str, address: Optional[str]) -> bool:
         now = time.monotonic()
-        return (
-            self._recent("u:" + username.lower(), now) >= self.per_user
-            or self._recent("a:" + (address or "?"), now) >= self.per_address
-        )
+        user, addr = self._keys(username, address)
+        return self._recent(user, now) >= self.per_user or self._recent(addr, now) >= self.per_address
+
+    def attempt(self, username: str, address: Optional[str]) -> float:
+        """Counts an attempt as a failure until `succeeded` says otherwise; returns its mark."""
+        now = time.monotonic()
+        for key in self._keys(username, address):
+            self._failures[key].append(now)
+        return now
 
     def failed(self, username: str, address: Optional[str]) -> None:
-        now = time.monotonic()
-        self._failures["u:" + username.lower()].append(now)
-        self._failures["a:" + (address or "?")].append(now)
+        self.attempt(username, address)
 
-    def succeeded(self, username: str) -> None:
-        self._failures.pop("u:" + username.lower(), None)
+    def succeeded(self, username: str, address: Optional[str] = None, mark: Optional[float] = None) -> None:
+        user, addr = self._keys(username, address)
+        self._failures.pop(user, None)
+        q = self._failures.get(addr)
+        if q is not None and mark is not None:
+            try:
+                q.remove(mark)  # this attempt was not a failure after all
+            except ValueError:
+                pass  # already out of the window
+            if not q:
+                del self._failures[addr]
+
+
+@lru_cache(maxsize=8)
+def proxy_networks(proxies: Tuple[str, ...]) -> Tuple[Any, ...]:
+    return tuple(ipaddress.ip_network(p, strict=False) for p in proxies)
+
+
+def _ip(value: str) -> Optional[Any]:
+    value = value.strip()
+    if value.startswith("[") and "]" in value:  # [2001:db8::1]:443
+        value = value[1 : value.index("]")]
+    elif value.count(":") == 1:  # 203.0.113.7:51234
+        value = value.split(":", 1)[0]
+    try:
+        return ipaddress.ip_address(value)
+    except ValueError:
+        return None
+
+
+def client_address(request: web.Request, trusted_proxies: Tuple[str, ...]) -> Optional[str]:
+    """The sign-in's client address: the TCP peer, unless the peer is one of our trusted
+    proxies (CASEDESK_TRUSTED_PROXIES); then the nearest X-Forwarded-For entry that is not a
+    trusted proxy. Anyone else's X-Forwarded-For is ignored: a client could write anything there.
+    """
+    peer = request.remote
+    networks = proxy_networks(tuple(trusted_proxies))
+    peer_ip = _ip(peer or "")
+    if not networks or peer_ip is None or not any(peer_ip in n for n in networks):
+        return peer
+    hops = [h for header in request.headers.getall("X-Forwarded-For", []) for h in header.split(",")]
+    for hop in reversed(hops):
+        ip = _ip(hop)
+        if ip is None:
+            break  # a malformed entry: nothing left of it can be trusted
+        if not any(ip in n for n in networks):
+            return str(ip)
+    return peer

@@ -32,6 +32,7 @@ from .auth import (
     LoginThrottle,
     authenticate,
     clear_cookie,
+    client_address,
     end_session,
     set_cookie,
     start_session,
@@ -47,7 +48,7 @@ THROTTLE_KEY = web.AppKey("casedesk_console_throttle", LoginThrottle)
 COOKIE_SECURE_KEY = web.AppKey("casedesk_console_cookie_secure", bool)
 
 LOGIN_FAILED = "用户名或密码不正确，请重新输入。"
-LOGIN_THROTTLED = "登录尝试次数过多，请 15 分钟后再试。"
+LOGIN_THROTTLED = "登录失败次数过多，请 15 分钟后再试。"
 
 # outcome of a form action, shown once on the next page; codes only, never user text
 NOTICES = {
@@ -132,17 +133,19 @@ async def login(request: web.Request) -> web.StreamResponse:
     username = form.get("username", "").strip()[:64]
     password = form.get("password", "")[:1024]
     throttle = request.app[THROTTLE_KEY]
-    if throttle.blocked(username, request.remote):
+    address = client_address(request, request.app[SETTINGS_KEY].trusted_proxies)
+    if throttle.blocked(username, address):
+        log.warning("console sign-in throttled address=%s", address)
         return _login_page(request, LOGIN_THROTTLED, status=429)
-    # counted before the (slow) password check, so parallel guesses cannot slip past the limit;
-    # a success clears the user's count again
-    throttle.failed(username, request.remote)
+    # counted as a failure before the (slow) password check, so parallel guesses cannot slip
+    # past the limit; a success takes its count back and clears the user's failures
+    mark = throttle.attempt(username, address)
     user = await authenticate(_db(request), username, password) if username and password else None
     if user is None:
         # one message whether the name exists or not
         log.info("console sign-in failed")
         return _login_page(request, LOGIN_FAILED, status=401)
-    throttle.succeeded(username)
+    throttle.succeeded(username, address, mark)
     token, _ = await start_session(_db(request), user, _now(request))
     home = "/console/trainer" if user.role == ConsoleRole.TRAINER.value else "/console"
     target = _safe_next(form.get("next")) or home
