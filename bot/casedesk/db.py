@@ -26,7 +26,7 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from bot.branches import label as branch_label, resolve_code
 
-from . import domain
+from . import domain, pii
 from .appkeys import SETTINGS_KEY
 from .crypto import PiiCipher
 from .dbconfig import SQLITE_IMMEDIATE, connect_args, install_sqlite_hooks, is_sqlite, sync_url
@@ -46,6 +46,8 @@ def alembic_config(settings: Settings) -> Config:
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["sync_url"] = sync_url(settings.db_url)
     cfg.attributes["schema"] = settings.db_schema
+    # 0005 seals the free text already stored (pii.py) with the app's key
+    cfg.attributes["secret_key"] = settings.secret_key
     return cfg
 
 
@@ -86,6 +88,8 @@ class Database:
         if self.sqlite:
             install_sqlite_hooks(self.engine.sync_engine, settings.sqlite_busy_timeout_ms)
             writer = self.engine.execution_options(**{SQLITE_IMMEDIATE: True})
+        # seals free text (pii.py) wherever it is written: the same key as the app's cipher
+        self.cipher = PiiCipher(settings.secret_key)
         self._reader = sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self._writer = sessionmaker(writer, class_=AsyncSession, expire_on_commit=False)
         # SQLite has one writer at a time anyway; queueing here instead of in SQLite's busy
@@ -359,6 +363,9 @@ async def create_case(
             priority = domain.effective_priority(new.priority, new.handoff_reason)
             sla = domain.sla_deadlines(now, priority)
             phone_hash = cipher.phone_hash(new.phone)
+            names = [new.customer_name] if new.customer_name else []
+            description, description_enc = pii.seal(cipher, new.description, names)
+            demand, demand_enc = pii.seal(cipher, new.demand, names)
             repeat_of = await _repeat_source(s, phone_hash, new.category, now)
             case = Case(
                 case_no=case_no,
@@ -378,8 +385,10 @@ async def create_case(
                 branch_code=resolve_code(new.branch),
                 occurred_at=new.occurred_at,
                 amount_fen=new.amount_fen,
-                description=new.description,
-                demand=new.demand,
+                description=description,
+                description_enc=description_enc,
+                demand=demand,
+                demand_enc=demand_enc,
                 confidential=new.confidential,
                 compensation_requested=new.compensation_requested,
                 handoff_reason=new.handoff_reason.value if new.handoff_reason else None,
@@ -403,7 +412,7 @@ async def create_case(
                 # one executemany; turn keys cannot clash yet in a case this new
                 await s.execute(
                     insert(TranscriptTurn.__table__),
-                    [_turn_row(case.id, t, now) for t in new.transcript],
+                    [_turn_row(case.id, t, now, cipher, names) for t in new.transcript],
                 )
             s.add(CaseEvent(case_id=case.id, at=now, actor=actor, kind="created", field="status", new_value=Status.NEW.value, note=case.owner))
             _audit(s, now, actor, "create", case_no, remote)
@@ -426,18 +435,22 @@ async def create_case(
 # Transcript
 
 
-def _turn_row(case_id: int, turn: NewTurn, now: datetime) -> Dict[str, Any]:
-    return dict(case_id=case_id, turn_key=turn.turn_key, role=turn.role.value, text=turn.text, at=turn.at or now)
+def _turn_row(
+    case_id: int, turn: NewTurn, now: datetime, cipher: PiiCipher, names: Sequence[str]
+) -> Dict[str, Any]:
+    text, text_enc = pii.seal(cipher, turn.text, names)
+    return dict(case_id=case_id, turn_key=turn.turn_key, role=turn.role.value, text=text, text_enc=text_enc, at=turn.at or now)
 
 
 async def _insert_turns(
-    s: AsyncSession, db: Database, case_id: int, turns: Sequence[NewTurn], now: datetime
+    s: AsyncSession, db: Database, case: Case, turns: Sequence[NewTurn], now: datetime
 ) -> int:
     upsert = sqlite_insert if db.sqlite else pg_insert
     table = TranscriptTurn.__table__
+    names = pii.case_names(db.cipher, case.customer_name_enc)
     inserted = 0
     for turn in turns:
-        stmt = upsert(table).values(**_turn_row(case_id, turn, now))
+        stmt = upsert(table).values(**_turn_row(case.id, turn, now, db.cipher, names))
         if turn.turn_key is not None:
             # a retried delivery of the same turn is not a second turn
             stmt = stmt.on_conflict_do_nothing(index_elements=["case_id", "turn_key"])
@@ -452,7 +465,7 @@ async def append_turns(
     async with db.writing() as s:
         case = await _case_or_404(s, case_no, lock=True)
         now = db.settings.clock()
-        appended = await _insert_turns(s, db, case.id, turns, now)
+        appended = await _insert_turns(s, db, case, turns, now)
         if appended:
             case.updated_at = now
         _audit(s, now, actor, "transcript", case_no, remote)
@@ -476,13 +489,15 @@ _PLAIN_FIELDS: Dict[str, str] = {
     "branch_code": "branch_code",
     "occurred_at": "occurred_at",
     "amount": "amount_fen",
-    "description": "description",
-    "demand": "demand",
     "confidential": "confidential",
     "compensation_requested": "compensation_requested",
     "handoff_reason": "handoff_reason",
     "escalation_signals": "escalation_signals",
 }
+
+
+# free text stored masked with its full text encrypted in <attr>_enc (pii.py)
+_SEALED_FIELDS: Dict[str, str] = {"description": "description", "demand": "demand"}
 
 
 def _show(value: Any) -> Optional[str]:
@@ -513,6 +528,17 @@ def _apply_correction(case: Case, name: str, value: Any, cipher: PiiCipher) -> O
         case.phone_hash = cipher.phone_hash(value)
         case.phone_masked = domain.mask_phone(value)
         return old, case.phone_masked
+    if name in _SEALED_FIELDS:
+        attr = _SEALED_FIELDS[name]
+        current_full = pii.reveal(cipher, getattr(case, attr), getattr(case, f"{attr}_enc"))
+        if value == current_full:
+            return None
+        old = getattr(case, attr)
+        masked, enc = pii.seal(cipher, value, pii.case_names(cipher, case.customer_name_enc))
+        setattr(case, attr, masked)
+        setattr(case, f"{attr}_enc", enc)
+        # the history keeps masked text only, like name and phone
+        return old, masked
     attr = _PLAIN_FIELDS[name]
     stored = value.value if isinstance(value, domain.StrEnum) else value
     if isinstance(stored, list):
@@ -556,10 +582,13 @@ async def patch_case(
             event("status", "status", current.value, patch.status.value)
 
         branch_before = case.branch
-        for name, value in patch.changes.items():
+        # the name first: a corrected name is masked in the description changed with it
+        for name, value in sorted(patch.changes.items(), key=lambda kv: kv[0] != "customer_name"):
             changed = _apply_correction(case, name, value, cipher)
             if changed is not None:
                 event("correction", name, *changed)
+                if name == "customer_name":
+                    await reseal_case_text(s, case, cipher)
         if case.branch != branch_before and "branch_code" not in patch.changes:
             # a corrected branch is resolved again: hiding follows the branch's identity, and an
             # unresolvable correction leaves the case unresolved (hidden) for a supervisor
@@ -595,6 +624,21 @@ async def patch_case(
     if events:
         log.info("case updated case_no=%s changes=%s by=%s", case_no, ",".join(e.field or e.kind for e in events), actor)
     return case
+
+
+async def reseal_case_text(s: AsyncSession, case: Case, cipher: PiiCipher) -> None:
+    """Masks a case's stored free text again with its current customer name (after a name
+    correction: the transcript may hold the right name, said before the case knew it)."""
+    names = pii.case_names(cipher, case.customer_name_enc)
+    for attr in _SEALED_FIELDS.values():
+        full = pii.reveal(cipher, getattr(case, attr), getattr(case, f"{attr}_enc"))
+        masked, enc = pii.seal(cipher, full, names)
+        setattr(case, attr, masked)
+        setattr(case, f"{attr}_enc", enc)
+    turns = (await s.execute(select(TranscriptTurn).where(TranscriptTurn.case_id == case.id))).scalars()
+    for turn in turns:
+        full = pii.reveal(cipher, turn.text, turn.text_enc)
+        turn.text, turn.text_enc = pii.seal(cipher, full, names)
 
 
 async def extend_case(

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Dict, FrozenSet, Iterable, List, Optional
 
+from bot.redact import redact
+
 # China has no daylight saving time, so a fixed offset is exact and needs no tz database.
 CHINA_TZ = timezone(timedelta(hours=8), name="Asia/Shanghai")
 
@@ -296,7 +298,6 @@ def group_key(branch: str, category: Category, now: datetime) -> str:
 
 
 PHONE_RE = re.compile(r"^1[0-9]{10}$")
-_PHONE_IN_TEXT = re.compile(r"(?<![0-9])(1[0-9]{2})[0-9]{4}([0-9]{4})(?![0-9])")
 
 
 def normalize_phone(raw: str) -> Optional[str]:
@@ -339,10 +340,9 @@ def mask_conversation_id(conversation_id: Optional[str], channel: Optional[str])
 
 
 def mask_text(text: Optional[str]) -> Optional[str]:
-    """Free text can carry a phone number typed by the customer; lists must not show it."""
-    if not text:
-        return text
-    return _PHONE_IN_TEXT.sub(r"\1****\2", text)
+    """Free text can carry a phone, ID or card number typed by the customer; lists must not
+    show it. The rule set is bot/redact.py's, shared with the log filter."""
+    return redact(text)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .access import can_see, visible_cases
 from . import db as casedb
-from . import domain, schemas
+from . import domain, pii, schemas
 from .crypto import PiiCipher
 from .domain import Category, Priority, Role
 from .errors import Conflict, NotFound, ServiceUnavailable
@@ -43,7 +43,7 @@ OPEN_STATUSES = (WAITING, ACTIVE)
 RELEASED = "released"  # outcome: back to the bot; CLOSED doubles as the other outcome
 SENT, FAILED = "sent", "failed"
 
-# customer text copied from Rasa is stored as is, within reason
+# customer text copied from Rasa is stored masked (pii.py), its full text encrypted, within reason
 MAX_SYNCED_TEXT = 10000
 # open handoffs whose trackers are read at the same time in one sync pass
 SYNC_CONCURRENCY = 8
@@ -490,6 +490,7 @@ async def send_agent_message(
         _check_holder(handoff, agent)
         _claim(handoff, agent, now)
         conversation_id, case_id, case_no = handoff.conversation_id, case.id, case.case_no
+        names = pii.case_names(db.cipher, case.customer_name_enc)
     # outside the transaction: Rasa can take seconds, no lock may wait for it
     try:
         await bridge.send_agent_reply(conversation_id, body, agent_name or agent)
@@ -498,7 +499,9 @@ async def send_agent_message(
         log.warning("agent reply not delivered handoff=%s (%s %s)", handoff_id, exc.operation, exc.detail)
         delivery = FAILED
     async with db.writing() as s:
-        turn = TranscriptTurn(case_id=case_id, role=Role.AGENT.value, text=body, at=now, author=agent, delivery=delivery)
+        # the customer got the whole reply; the desk keeps it masked, the full text encrypted
+        text, text_enc = pii.seal(db.cipher, body, names)
+        turn = TranscriptTurn(case_id=case_id, role=Role.AGENT.value, text=text, text_enc=text_enc, at=now, author=agent, delivery=delivery)
         s.add(turn)
         await s.execute(update(Handoff).where(Handoff.id == handoff_id).values(updated_at=now))
         casedb._audit(s, now, agent, "handoff.message", case_no, remote)
@@ -520,7 +523,8 @@ async def add_note(
     body = schemas.message_text(text)
     async with db.writing() as s:
         handoff, case = await _locked(s, handoff_id, hidden_branch)
-        turn = TranscriptTurn(case_id=case.id, role=Role.NOTE.value, text=body, at=now, author=agent)
+        text, text_enc = pii.seal(db.cipher, body, pii.case_names(db.cipher, case.customer_name_enc))
+        turn = TranscriptTurn(case_id=case.id, role=Role.NOTE.value, text=text, text_enc=text_enc, at=now, author=agent)
         s.add(turn)
         handoff.updated_at = now
         casedb._audit(s, now, agent, "handoff.note", case.case_no, remote)
@@ -655,18 +659,24 @@ async def _sync_row(db: casedb.Database, bridge: RasaBridge, row: Any) -> int:
     inserted = 0
     async with db.writing() as s:
         upsert = _upsert(db)
+        name_enc = (
+            await s.execute(select(Case.customer_name_enc).where(Case.id == row.case_id))
+        ).scalar_one_or_none()
+        names = pii.case_names(db.cipher, name_enc)
         for event in new:
             ts = float(event["timestamp"])
             body = _clean_text(event["text"])
             if not body:
                 continue
+            text, text_enc = pii.seal(db.cipher, body, names)
             stmt = (
                 upsert(TranscriptTurn.__table__)
                 .values(
                     case_id=row.case_id,
                     turn_key=turn_key(ts),
                     role=Role.CUSTOMER.value,
-                    text=body,
+                    text=text,
+                    text_enc=text_enc,
                     at=datetime.fromtimestamp(ts, timezone.utc),
                 )
                 .on_conflict_do_nothing(index_elements=["case_id", "turn_key"])

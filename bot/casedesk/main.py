@@ -7,11 +7,13 @@ from typing import Optional
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
+from bot import redact
+from bot.redact import RedactingFilter
+
 from . import console
 from .appkeys import CIPHER_KEY, SETTINGS_KEY
 from .crypto import PiiCipher
 from .db import db_context
-from .domain import mask_text
 from .middlewares import setup_middlewares
 from .rasa_bridge import rasa_context
 from .routes import setup_routes
@@ -44,24 +46,17 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
         )
 
 
-class PiiRedactingFilter(logging.Filter):
-    """Safety net on the process's log handlers: whatever a library logs, no mobile number
-    leaves the process whole. Our own code logs masked values only (tests check it)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        redacted = mask_text(message)
-        if redacted != message:
-            record.msg, record.args = redacted, ()
-        return True
+# the shared rule set (bot/redact.py): phone, ID and card numbers, in messages and tracebacks
+PiiRedactingFilter = RedactingFilter
 
 
 def main() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(PiiRedactingFilter())
+    # safety net on every handler: whatever a library logs, no mobile, ID or card number leaves
+    # the process whole. Our own code logs masked values only (tests check it).
+    redact.install()
     settings = load_settings()
     web.run_app(
         init_app(settings), host=settings.host, port=settings.port,

@@ -104,8 +104,12 @@ class Case(Base):
     occurred_at: Mapped[Optional[str]] = Column(String(32))
     # fen (分): exact on every backend, SQLite has no decimal type
     amount_fen: Mapped[Optional[int]] = Column(BigInteger)
+    # free text is stored masked (pii.py: numbers and the customer's name); the full text only
+    # Fernet-encrypted in *_enc, NULL when masking changed nothing or after retention
     description: Mapped[str] = Column(Text, nullable=False)
+    description_enc: Mapped[Optional[str]] = Column(Text)
     demand: Mapped[Optional[str]] = Column(Text)
+    demand_enc: Mapped[Optional[str]] = Column(Text)
     confidential: Mapped[bool] = Column(Boolean, nullable=False, default=False)
     compensation_requested: Mapped[bool] = Column(Boolean, nullable=False, default=False)
     handoff_reason: Mapped[Optional[str]] = Column(String(16))
@@ -161,7 +165,9 @@ class TranscriptTurn(Base):
     turn_key: Mapped[Optional[str]] = Column(String(64))
     # customer | bot | agent | note (an agent's internal note, never sent to the customer)
     role: Mapped[str] = Column(String(16), nullable=False)
+    # masked (pii.py); the full text Fernet-encrypted in text_enc, NULL when nothing was masked
     text: Mapped[str] = Column(Text, nullable=False)
+    text_enc: Mapped[Optional[str]] = Column(Text)
     at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
     # console user who wrote an agent turn or note
     author: Mapped[Optional[str]] = Column(String(64))

@@ -15,7 +15,9 @@ from multidict import MultiMapping
 
 from bot import branches
 
-from . import domain
+from bot.redact import redact
+
+from . import domain, pii
 from .crypto import PiiCipher
 from .domain import (
     BusinessLine,
@@ -614,11 +616,12 @@ def case_detail(
     out.update(
         customer_name=cipher.decrypt(case.customer_name_enc),
         phone=cipher.decrypt(case.phone_enc),
-        description=case.description,
-        demand=case.demand,
+        # the one answer with the full free text (audited by db.read_case)
+        description=pii.reveal(cipher, case.description, case.description_enc),
+        demand=pii.reveal(cipher, case.demand, case.demand_enc),
         masked=False,
         transcript=[
-            {"role": t.role, "text": t.text, "at": local_iso(t.at), "turn_key": t.turn_key}
+            {"role": t.role, "text": pii.reveal(cipher, t.text, t.text_enc), "at": local_iso(t.at), "turn_key": t.turn_key}
             for t in turns
         ],
         history=[
@@ -812,7 +815,8 @@ def turn_view(t: TranscriptTurn) -> Dict[str, Any]:
     return {
         "id": t.id,
         "role": t.role,
-        "text": t.text,
+        # stored masked (pii.py); masked again in case of a row written before that
+        "text": redact(t.text),
         "at": local_iso(t.at),
         "turn_key": t.turn_key,
         "author": t.author,

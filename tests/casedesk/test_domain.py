@@ -133,7 +133,10 @@ def test_masking() -> None:
     assert domain.mask_name("王") == "*"
     assert domain.mask_name(None) is None
     assert domain.mask_text("请回电13812345678，谢谢") == "请回电138****5678，谢谢"
-    assert domain.mask_text("卡号 6222021234567890123") == "卡号 6222021234567890123"
+    # bot/redact.py's rule set: card and ID numbers are masked too, a case number is not
+    assert domain.mask_text("卡号 6222021234567890123") == "卡号 ***************0123"
+    assert domain.mask_text("身份证110101199003071234") == "身份证110101********1234"
+    assert domain.mask_text("案件 TS20261122000123") == "案件 TS20261122000123"
 
 
 @pytest.mark.parametrize(

@@ -358,7 +358,10 @@ async def test_sync_copies_customer_messages_once(hapi: Api, rasa: FakeRasa, clo
     assert await handoffs.sync_once(db, bridge) == 0
     _, detail = await hapi.call("GET", f"/api/handoffs/{opened['id']}")
     customer = [t for t in detail["transcript"] if t["role"] == "customer"]
-    assert [t["text"] for t in customer] == ["人呢？", "我的电话是13812345678"]
+    # a handoff answer is masked (issue 18): the whole number only in the case detail
+    assert [t["text"] for t in customer] == ["人呢？", "我的电话是138****5678"]
+    case = await case_of(hapi, opened["case_no"])
+    assert "我的电话是13812345678" in [t["text"] for t in case["transcript"]]
     assert customer[0]["turn_key"] == f"rasa:{start + 1.25!r}"
     row = await _handoff_row(hapi, opened["id"])
     assert row.synced_until == start + 2.5
@@ -576,7 +579,7 @@ async def test_a_late_handoff_copies_what_the_customer_wrote_since_the_bot_hande
     assert await handoffs.sync_once(hapi.app[DB_KEY], hapi.app[RASA_KEY]) == 1
     _, detail = await hapi.call("GET", f"/api/handoffs/{opened['id']}")
     assert [t["text"] for t in detail["transcript"] if t["role"] == "customer"][-1] == (
-        "我的电话是13812345678，尽快联系我"
+        "我的电话是138****5678，尽快联系我"  # masked in a handoff answer (issue 18)
     )
 
 

@@ -33,8 +33,43 @@ async def test_no_pii_in_logs(api: Api, caplog: pytest.LogCaptureFixture) -> Non
 
 
 def test_redacting_filter_masks_phone_numbers() -> None:
+    # the case desk's filter is the shared rule set of bot/redact.py (tests/test_redact.py)
     from bot.casedesk.main import PiiRedactingFilter
+    from bot.redact import RedactingFilter
 
+    assert PiiRedactingFilter is RedactingFilter
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "caller %s said %s", ("13812345678", "hi"), None)
     PiiRedactingFilter().filter(record)
     assert record.getMessage() == "caller 138****5678 said hi"
+
+
+def test_main_installs_the_filter_on_its_handlers(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from aiohttp import web
+
+    from bot.casedesk import main as entry
+    from bot.redact import RedactingFilter
+
+    root = logging.getLogger()
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    root.addHandler(handler)
+    monkeypatch.setattr(web, "run_app", lambda *a, **k: None)
+    monkeypatch.setattr(entry, "load_settings", lambda: __import__("types").SimpleNamespace(host="127.0.0.1", port=0))
+    monkeypatch.setattr(entry, "init_app", lambda settings: None)
+    try:
+        entry.main()
+        assert any(isinstance(f, RedactingFilter) for f in handler.filters)
+        try:
+            raise ValueError("bad body 我的卡号6222021234567890123，电话13812345678")
+        except ValueError:
+            logging.getLogger("aiohttp.server").exception("Error handling request")
+        out = stream.getvalue()
+        assert "Error handling request" in out and "138****5678" in out
+        assert "13812345678" not in out and "6222021234567890123" not in out
+    finally:
+        root.removeHandler(handler)
+        for h in root.handlers:
+            for f in [f for f in h.filters if isinstance(f, RedactingFilter)]:
+                h.removeFilter(f)

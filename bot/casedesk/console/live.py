@@ -16,7 +16,9 @@ from sqlalchemy import select
 
 from .. import handoffs
 from ..db import Database
-from ..domain import local_iso, mask_text
+from bot.redact import redact
+
+from ..domain import local_iso
 from ..errors import NotFound
 from ..models import Case, Handoff, TranscriptTurn
 from . import labels
@@ -81,8 +83,9 @@ def turn_row(t: TranscriptTurn) -> Dict[str, Any]:
         "id": t.id,
         "role": t.role,
         "role_label": labels.label(labels.TURN_ROLE_LABELS, t.role),
-        # phone numbers a customer typed are masked outside the audited case page
-        "text": mask_text(t.text) or "",
+        # stored masked (pii.py: numbers and the customer's name); the full text only on the
+        # audited case page. Masked again for a row written before that.
+        "text": redact(t.text) or "",
         "at": local_iso(t.at),
         "author": t.author,
         "delivery": t.delivery,

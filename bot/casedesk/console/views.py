@@ -14,7 +14,7 @@ from aiohttp import web
 
 from bot.branches import directory
 
-from .. import db, handoffs, schemas
+from .. import db, handoffs, pii, schemas
 from ..appkeys import CIPHER_KEY, SETTINGS_KEY
 from ..db import DB_KEY
 from ..domain import CASE_NO_RE, OPEN_STATUSES, TRANSITIONS, Status
@@ -231,7 +231,10 @@ async def case_page(request: web.Request) -> web.StreamResponse:
             "phone": cipher.decrypt(case.phone_enc),
             "amount": schemas.format_amount(case.amount_fen),
             "sla": schemas.sla_view(case, now),
-            "turns": [live.turn_row(t) | {"text": t.text} for t in turns],
+            # the full free text: this page's read is audited (db.read_case)
+            "turns": [live.turn_row(t) | {"text": pii.reveal(cipher, t.text, t.text_enc)} for t in turns],
+            "description": pii.reveal(cipher, case.description, case.description_enc),
+            "demand": pii.reveal(cipher, case.demand, case.demand_enc),
             "events": events,
             "handoffs": [item.handoff for item in related],
             "next_statuses": sorted(TRANSITIONS[Status(case.status)], key=lambda s: list(Status).index(s)),
