@@ -1,6 +1,6 @@
 # The two commands a newcomer needs: `make run` and `make test`.
 SHELL := /bin/bash
-.PHONY: setup setup-test train run test test-fast validate bench clean user story evaluate
+.PHONY: setup setup-test train run test test-fast validate bench clean user story evaluate retention
 
 setup:
 	scripts/setup.sh
@@ -41,6 +41,11 @@ user:
 story:
 	@if [ -z "$(IDS)" ]; then echo '用法：make story IDS="对话id1 对话id2" [OUT=文件]'; exit 2; fi
 	. scripts/env.sh && .venv/bin/python -m bot.trainer.stories $(IDS) $(if $(OUT),--out $(OUT))
+
+# 个人信息保留期限清理 (docs/privacy.md): anonymise transcripts of ended cases older than
+# CASEDESK_TRANSCRIPT_RETENTION_DAYS (365), delete tracker events older than TRACKER_RETENTION_DAYS (90)
+retention: setup
+	. scripts/env.sh && .venv/bin/python -m bot.casedesk.retention
 
 clean:
 	rm -rf var/*.db var/log results
