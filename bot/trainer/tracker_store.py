@@ -113,9 +113,10 @@ def async_url(url: str) -> str:
 
 class TrackerStoreReader:
     """Queries over Rasa's events table. A table that does not exist yet (Rasa never ran
-    against this database) reads as empty. The key is TRACKER_SECRET_KEY unless given; without
-    a usable one, plain rows still read and an encrypted row raises TrackerKeyError, which says
-    what is missing (the case desk starts either way: its other pages do not need the key)."""
+    against this database) reads as empty. The key is TRACKER_SECRET_KEY unless given; plain rows
+    read without it. A query none of whose encrypted rows decrypts raises TrackerKeyError, which
+    says what is missing; rows it cannot decrypt beside rows it can are left out with a warning.
+    The case desk starts either way: its other pages do not need the key."""
 
     def __init__(self, url: str, secret_key: Optional[str] = None) -> None:
         self.url = url
