@@ -4,8 +4,12 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export ROOT
 if [ -f "$ROOT/.env" ]; then
   # The caller's environment wins over .env (tests and deployments pass their own values).
-  while IFS='=' read -r key value; do
-    case "$key" in ''|\#*) continue ;; esac
+  # split at the first "=" by hand: `IFS='=' read` drops a trailing "=", the padding of a
+  # base64 key (TRACKER_SECRET_KEY)
+  while IFS= read -r line || [ -n "$line" ]; do
+    case "$line" in *=*) ;; *) continue ;; esac
+    key="${line%%=*}" value="${line#*=}"
+    case "$key" in ''|\#*|*[!A-Za-z0-9_]*) continue ;; esac
     if [ -z "${!key+x}" ]; then export "$key=$value"; fi
   done < "$ROOT/.env"
 fi
