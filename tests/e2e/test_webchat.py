@@ -39,6 +39,10 @@ def bot_texts(page) -> list[str]:
 
 
 def test_customer_files_a_complaint_in_the_web_chat(stack, page):
+    # the page's Content-Security-Policy must not block the widget (its script, Rasa's
+    # socket.io); the only thing it refuses is the widget's Google Fonts stylesheet
+    refused = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
     page.goto(f"{stack.casedesk_url}/chat")
     assert "投诉" in page.title()
     box = page.locator(".rw-new-message")
@@ -74,6 +78,7 @@ def test_customer_files_a_complaint_in_the_web_chat(stack, page):
         assert topic in ANSWERS, replies
         replies = send(ANSWERS[topic])
     case_no = CASE_NO.search("\n".join(replies)).group(0)
+    assert [m for m in refused if "fonts.googleapis.com" not in m] == [], refused
     page.screenshot(path=str(stack.workdir / "webchat.png"), full_page=True)
 
     r = stack.casedesk("GET", f"/api/cases/{case_no}")
