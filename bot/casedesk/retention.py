@@ -10,6 +10,9 @@
    phone, history) stays for complaint statistics and audits.
 2. Rasa's tracker store: every event older than TRACKER_RETENTION_DAYS (default 90) is deleted
    from Rasa's `events` table (TRACKER_DB_URL, SQLite or PostgreSQL).
+3. The action server's outbox (OUTBOX_PATH, when this host has it): cases delivered more than
+   OUTBOX_RETENTION_DAYS (default 30) ago are deleted (their encrypted payload is no longer
+   needed: the case desk has the case). Rejected rows stay for an operator and are counted.
 
 Idempotent: a second run finds nothing left to do. Run it daily (cron, a Kubernetes CronJob);
 it prints its progress and a summary in Chinese. Days can also be given on the command line.
@@ -18,7 +21,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import sys
+from contextlib import closing
+from pathlib import Path
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable, List, Optional
@@ -35,6 +41,7 @@ from .models import AuditEntry, Case, TranscriptTurn
 
 DEFAULT_TRANSCRIPT_DAYS = 365
 DEFAULT_TRACKER_DAYS = 90
+DEFAULT_OUTBOX_DAYS = 30
 FINAL_STATUSES = (Status.CLOSED.value, Status.WITHDRAWN.value)
 CASE_BATCH = 100
 EVENT_BATCH = 5000
@@ -47,6 +54,8 @@ class Summary:
     turns: int = 0
     tracker_events: int = 0
     tracker_skipped: Optional[str] = None
+    outbox_rows: int = 0
+    outbox_rejected: int = 0
 
 
 def _days(name: str, default: int) -> int:
@@ -153,6 +162,31 @@ def delete_tracker_events(tracker_url: str, cutoff: datetime, out: Callable[[str
     return summary
 
 
+def prune_outbox(path: Path, cutoff: datetime, out: Callable[[str], None]) -> Summary:
+    summary = Summary()
+    if not path.exists():
+        out(f"本机没有动作服务器的发件箱（{path}），跳过")
+        return summary
+    with closing(sqlite3.connect(path, timeout=30)) as conn:
+        try:
+            with conn:
+                summary.outbox_rows = conn.execute(
+                    "DELETE FROM outbox WHERE status = 'delivered' AND delivered_at < ?", (cutoff.timestamp(),)
+                ).rowcount
+            summary.outbox_rejected = conn.execute(
+                "SELECT count(*) FROM outbox WHERE status = 'rejected'"
+            ).fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            if "no such table" not in str(exc):
+                raise
+            out("发件箱中还没有 outbox 表，跳过")
+            return summary
+    out(f"发件箱：已删除 {summary.outbox_rows} 条早于 {_local_day(cutoff)} 已送达的案件")
+    if summary.outbox_rejected:
+        out(f"  注意：发件箱中有 {summary.outbox_rejected} 条被案件系统拒收的案件，需人工处理后删除")
+    return summary
+
+
 def run(
     db_url: str,
     db_schema: Optional[str],
@@ -162,6 +196,8 @@ def run(
     tracker_days: int,
     now: Optional[datetime] = None,
     out: Callable[[str], None] = print,
+    outbox_path: Optional[Path] = None,
+    outbox_days: int = DEFAULT_OUTBOX_DAYS,
 ) -> Summary:
     now = now or datetime.now(timezone.utc)
     out(f"个人信息保留期限清理开始（{_local_day(now)}）：案件对话保留 {transcript_days} 天，"
@@ -179,8 +215,11 @@ def run(
     else:
         summary.tracker_skipped = "未配置 TRACKER_DB_URL，跳过对话追踪库"
         out(summary.tracker_skipped)
+    if outbox_path is not None:
+        boxed = prune_outbox(outbox_path, now - timedelta(days=outbox_days), out)
+        summary.outbox_rows, summary.outbox_rejected = boxed.outbox_rows, boxed.outbox_rejected
     out(f"完成：匿名化 {summary.cases} 个案件的 {summary.turns} 条对话记录，"
-        f"删除 {summary.tracker_events} 条对话追踪事件。")
+        f"删除 {summary.tracker_events} 条对话追踪事件、{summary.outbox_rows} 条发件箱记录。")
     return summary
 
 
@@ -202,11 +241,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     run_migrations(settings)
     transcript_days = args.transcript_days or _days("CASEDESK_TRANSCRIPT_RETENTION_DAYS", DEFAULT_TRANSCRIPT_DAYS)
     tracker_days = args.tracker_days or _days("TRACKER_RETENTION_DAYS", DEFAULT_TRACKER_DAYS)
+    outbox_days = _days("OUTBOX_RETENTION_DAYS", DEFAULT_OUTBOX_DAYS)
+    outbox_path = Path(os.environ.get("OUTBOX_PATH") or Path(__file__).resolve().parents[2] / "var" / "outbox.db")
     if transcript_days < 1 or tracker_days < 1:
         parser.error("保留天数至少为 1 天")
     run(
         settings.db_url, settings.db_schema, settings.secret_key, settings.tracker_db_url,
         transcript_days, tracker_days, out=lambda line: print(line, flush=True),
+        outbox_path=outbox_path, outbox_days=outbox_days,
     )
     return 0
 

@@ -90,7 +90,7 @@ async def test_retention_anonymises_old_transcripts_and_deletes_old_events(
     lines: List[str] = []
     summary = retention.run(settings.db_url, settings.db_schema, SECRET, tracker_url, 365, 90, now=now, out=lines.append)
     assert (summary.cases, summary.turns, summary.tracker_events) == (2, 2, 2)
-    assert lines[-1].startswith("完成") and "2 个案件" in lines[-1] and "删除 2 条" in lines[-1]
+    assert lines[-1].startswith("完成") and "2 个案件" in lines[-1] and "删除 2 条对话追踪事件" in lines[-1]
     assert [sender for sender, _ in _events(tracker_url)] == ["b", "b"]
 
     for no in (old_closed, old_withdrawn):
@@ -116,6 +116,34 @@ async def test_retention_without_a_tracker_table(api: Api, settings: Settings, t
     assert lines[-1].startswith("完成")
 
 
+def test_retention_prunes_delivered_outbox_rows(api: Api, settings: Settings, tmp_path: Path) -> None:
+    import sqlite3
+    import time
+
+    from actions.outbox import _SCHEMA
+
+    path = tmp_path / "outbox.db"
+    now = time.time()
+    with sqlite3.connect(path) as conn:
+        conn.executescript(_SCHEMA)
+        for key, status, delivered in (("old", "delivered", now - 40 * 86400), ("new", "delivered", now - 86400),
+                                       ("stuck", "rejected", None), ("wait", "pending", None)):
+            conn.execute(
+                "INSERT INTO outbox (conversation_id, intake_id, payload, status, next_attempt_at, created_at, delivered_at)"
+                " VALUES (?, ?, 'gAAAA…', ?, 0, ?, ?)", (key, key, status, now - 50 * 86400, delivered),
+            )
+    lines: List[str] = []
+    summary = retention.run(settings.db_url, settings.db_schema, SECRET, None, 365, 90,
+                            out=lines.append, outbox_path=path, outbox_days=30)
+    assert (summary.outbox_rows, summary.outbox_rejected) == (1, 1)
+    with sqlite3.connect(path) as conn:
+        assert sorted(r[0] for r in conn.execute("SELECT conversation_id FROM outbox")) == ["new", "stuck", "wait"]
+    assert any("人工处理" in line for line in lines)
+    again = retention.run(settings.db_url, settings.db_schema, SECRET, None, 365, 90,
+                          out=lines.append, outbox_path=path, outbox_days=30)
+    assert again.outbox_rows == 0
+
+
 def test_command_line(settings: Settings, tmp_path: Path, backend: str) -> None:
     if backend != "sqlite":
         pytest.skip("the command line is the same on both backends")
@@ -124,7 +152,8 @@ def test_command_line(settings: Settings, tmp_path: Path, backend: str) -> None:
     dbmod.run_migrations(settings)
     env = dict(os.environ, CASEDESK_DB_URL=settings.db_url, CASEDESK_SECRET_KEY=SECRET,
                CASEDESK_TOKEN="t" * 32, TRACKER_DB_URL=f"sqlite:///{tmp_path / 'none.db'}",
-               CASEDESK_TRANSCRIPT_RETENTION_DAYS="30", TRACKER_RETENTION_DAYS="7")
+               CASEDESK_TRANSCRIPT_RETENTION_DAYS="30", TRACKER_RETENTION_DAYS="7",
+               OUTBOX_PATH=str(tmp_path / "no-outbox.db"))
     env.pop("CASEDESK_DB_SCHEMA", None)
     done = subprocess.run([sys.executable, "-m", "bot.casedesk.retention"], cwd=REPO_ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
