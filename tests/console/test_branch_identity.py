@@ -136,3 +136,17 @@ async def test_a_user_whose_branch_is_not_in_the_directory_sees_no_confidential_
     other = await console.handoff("human", branch="朝阳路支行", confidential=True)
     plain = await console.handoff("human", branch="朝阳路支行", confidential=False)
     assert await visible_to(console, "legacy", [other, plain]) == [False, True]
+
+
+async def test_supervisor_chart_counts_one_bar_per_directory_branch(console: Console) -> None:
+    await console.user("hqboss", "supervisor")
+    for variant in ("北京市人民路支行", "人民路 支行", "人民路支行"):
+        await console.handoff("human", branch=variant)
+    await console.handoff("human", branch="海淀区那家")
+    await console.login("hqboss")
+    page = (await console.page("/console/supervisor"))[1]
+    chart = page[page.index("近 30 天按网点"):]
+    chart = chart[: chart.index("</svg>")]
+    labels = re.findall(r'class="label">([^<]*)</text>', chart)
+    values = re.findall(r'class="value">([^<]*)</text>', chart)
+    assert list(zip(labels, values)) == [("人民路支行", "3 件"), ("海淀区那家", "1 件")]

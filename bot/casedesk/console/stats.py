@@ -10,6 +10,8 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from sqlalchemy import func, or_, select
 
+from bot.branches import directory
+
 from ..db import Database, overdue_clause
 from ..domain import CHINA_TZ, OPEN_STATUSES, Status
 from ..models import Case
@@ -99,16 +101,21 @@ async def by_category(db: Database, branch: Optional[str], now: datetime) -> Lis
 
 
 async def by_branch(db: Database, branch: Optional[str], now: datetime) -> List[Bar]:
+    """Counted per directory branch ("北京市人民路支行" and "人民路支行" are one bar, named as in
+    the directory); an unresolved branch is counted under the customer's words."""
     n = func.count()
+    key = func.coalesce(Case.branch_code, Case.branch)
     stmt = (
-        select(Case.branch, n)
+        select(key, n)
         .where(Case.created_at >= now - CHART_WINDOW, Case.branch.isnot(None), visible_cases(branch))
-        .group_by(Case.branch)
-        .order_by(n.desc(), Case.branch)
+        .group_by(key)
+        .order_by(n.desc(), key)
         .limit(TOP_BRANCHES)
     )
     async with db.reading() as s:
-        return bars([(b, int(c)) for b, c in (await s.execute(stmt)).all()])
+        rows = (await s.execute(stmt)).all()
+    names = directory()
+    return bars([(names.name_of(k) or k, int(c)) for k, c in rows])
 
 
 def _day(dt: datetime) -> date:
