@@ -24,9 +24,13 @@ _SEP = r"[ \-]?"
 # a long digit run first (card or ID: 12-19 digits, an ID may end in X; or a phone written with
 # a separator anywhere), so that a phone number is not found inside a card number; not after a
 # letter (case numbers TS2026…) or "+" (+86 138…, a phone)
-_LONG = re.compile(rf"(?<![0-9０-９A-Za-z+＋])({_D}(?:{_SEP}{_D}){{10,18}}[XxＸｘ]?)(?![0-9０-９])")
+# A number stands on its own: not inside a word or an identifier (UUIDs such as
+# 5db86c77-c17a-4202-9015-561779f1d7ec, conversation ids such as t-0123456789ab).
+_BEFORE = r"(?<![0-9０-９A-Za-z])(?<![0-9A-Za-z][\-_.])"
+_AFTER = r"(?![0-9０-９A-Za-z])(?![\-_.][0-9A-Za-z])"
+_LONG = re.compile(rf"{_BEFORE}(?<![+＋])({_D}(?:{_SEP}{_D}){{10,18}}[XxＸｘ]?){_AFTER}")
 _PHONE = re.compile(
-    rf"(?<![0-9０-９])((?:\+|＋)?(?:86|８６|0086|００８６)[ \-]?)?([1１]{_D}{_D}){_SEP}({_D}{_D}{_D}{_D}){_SEP}({_D}{_D}{_D}{_D})(?![0-9０-９])"
+    rf"{_BEFORE}((?:\+|＋)?(?:86|８６|0086|００８６)[ \-]?)?([1１]{_D}{_D}){_SEP}({_D}{_D}{_D}{_D}){_SEP}({_D}{_D}{_D}{_D}){_AFTER}"
 )
 
 

@@ -101,3 +101,19 @@ def test_numbers_behind_json_unicode_escapes_are_masked():
     assert "13812345678" not in masked and "6222021234567890123" not in masked
     assert json.loads(masked)["text"] == "题138****5678，卡***************0123"
     assert not contains_pii(masked)
+
+
+def test_identifiers_are_not_taken_for_numbers():
+    """UUIDs and conversation ids hold digit runs; masking them mangled ids in logs and masked
+    text (about 2 % of random UUIDs before)."""
+    import random
+    import uuid
+
+    from bot.redact import contains_pii
+
+    rng = random.Random(18)
+    ids = [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(20_000)]
+    ids += [uuid.UUID(int=rng.getrandbits(128)).hex for _ in range(20_000)]
+    ids += ["5db86c77-c17a-4202-9015-561779f1d7ec", "t-013812345678", "ok-622202123456789",
+            "TS20261122000123", "case_13812345678_x"]
+    assert [i for i in ids if contains_pii(i)] == []
