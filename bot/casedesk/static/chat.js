@@ -18,7 +18,13 @@
       connectingText: "正在连接…",
       embedded: true,
       showFullScreenButton: false,
-      showMessageDate: true,
+      // the widget's own format is English ("10:03 AM"): the time in Chinese, with the date
+      // when it is not today
+      showMessageDate: function (timestamp) {
+        var d = new Date(timestamp), now = new Date();
+        var time = d.toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit", hour12: false });
+        return d.toDateString() === now.toDateString() ? time : (d.getMonth() + 1) + "月" + d.getDate() + "日 " + time;
+      },
       // greets on a new session; without it the widget sends an empty message and the
       // customer's first sight is "抱歉，我没太明白"
       initPayload: "/greet",
