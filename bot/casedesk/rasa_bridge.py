@@ -42,6 +42,10 @@ class RasaUnavailable(Exception):
         self.detail = detail
 
 
+# RFC 3986 pchar beyond the unreserved characters quote() always keeps
+PATH_SAFE = "!$&'()*+,;=:@"
+
+
 class RasaBridge:
     def __init__(self, settings: Settings, session: aiohttp.ClientSession) -> None:
         self._base = settings.rasa_url
@@ -53,9 +57,12 @@ class RasaBridge:
         return "RasaBridge(<redacted>)"
 
     def _url(self, conversation_id: str, tail: str, **params: str) -> URL:
-        # conversation ids come from channels (WeChat openids, socket.io session ids) and may
-        # hold '/', '?' or '#': quote everything, and tell yarl not to re-quote
-        path = f"/conversations/{quote(conversation_id, safe='')}{tail}"
+        # conversation ids come from channels (WeChat openids, socket.io session ids, rest:…):
+        # quote what cannot stand in a path segment ('/', '?', '#', spaces, non-ASCII) and tell
+        # yarl not to re-quote. Characters a path segment may hold stay as they are: Rasa
+        # (Sanic) does not unquote its path parameters, so "rest%3Aabc" would address another,
+        # empty conversation than "rest:abc" (the REST channel's ids carry that prefix).
+        path = f"/conversations/{quote(conversation_id, safe=PATH_SAFE)}{tail}"
         url = URL(self._base + path, encoded=True)
         if self._token:
             params["token"] = self._token

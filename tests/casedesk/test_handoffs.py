@@ -83,6 +83,18 @@ async def case_of(api: Api, case_no: str) -> Dict[str, Any]:
     return body
 
 
+def test_rasa_urls_keep_what_a_path_segment_may_hold() -> None:
+    # Rasa (Sanic) does not unquote path parameters: "rest%3Aabc" would be another, empty
+    # conversation than the REST channel's "rest:abc", and the handoff sync would copy nothing
+    from bot.casedesk.rasa_bridge import RasaBridge
+
+    bridge = RasaBridge.__new__(RasaBridge)
+    bridge._base, bridge._token = "http://rasa", None
+    for cid in ("rest:t-0a1b2c", "oABCdef_123-xyz", "2f1c0e4e-9d7b-4c1a-8a4e-1c2d3e4f5a6b"):
+        assert str(bridge._url(cid, "/tracker")) == f"http://rasa/conversations/{cid}/tracker"
+    assert bridge._url("a/b?c#d 张", "/tracker").raw_path == "/conversations/a%2Fb%3Fc%23d%20%E5%BC%A0/tracker"
+
+
 def agent(name: str) -> Dict[str, str]:
     return {"X-Actor": name}
 
@@ -250,7 +262,7 @@ async def test_agent_reply_goes_to_rasa_exactly(hapi: Api, rasa: FakeRasa) -> No
     assert (turn["role"], turn["author"], turn["delivery"], turn["text"]) == ("agent", "agent:li", "sent", "王先生您好，我是客服小李。")
     [call] = rasa.calls()
     assert call.method == "POST" and call.conversation_id == CONV
-    assert call.raw_path == "/conversations/wx%2Fo6_b%3A%E5%BC%A0%E4%B8%89%3F%231/tracker/events"
+    assert call.raw_path == "/conversations/wx%2Fo6_b:%E5%BC%A0%E4%B8%89%3F%231/tracker/events"
     assert call.query == {"output_channel": "latest", "execute_side_effects": "true", "token": rasa.token}
     assert call.body == [{"event": "bot", "text": "王先生您好，我是客服小李。", "metadata": {"agent": "agent:li"}}]
     # the first reply claimed the waiting handoff
