@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+import uuid
 
 import requests
 import socketio
@@ -144,7 +145,7 @@ def test_close_ends_the_conversation_and_the_next_message_starts_afresh(stack):
 
 
 def test_an_agent_reply_reaches_a_web_chat_customer_live(stack):
-    sender = stack.new_sender("web")
+    sender = uuid.uuid4().hex  # the web chat's session ids are UUIDs (bot/channels/socketio.py)
     reply = "您好，我是客服小王，您的情况我已看到，马上帮您处理。"
 
     async def scenario():
@@ -158,7 +159,8 @@ def test_an_agent_reply_reaches_a_web_chat_customer_live(stack):
             await sio.emit("user_uttered", {"message": "我要找人工客服，机器人说不清楚", "session_id": sender})
             first = await _collect(received, lambda t: HANDED_OFF.search(t), 20)
             assert first, "网页客户没有收到转人工的提示"
-            (handoff,) = await asyncio.to_thread(handoffs_of, stack, sender)
+            r = await asyncio.to_thread(stack.casedesk, "GET", "/api/handoffs", params={"conversation_id": sender})
+            (handoff,) = r.json()["items"]
             r = await asyncio.to_thread(agent_post, stack, handoff["id"], "messages", text=reply)
             assert r.status_code == 201 and r.json()["delivery"] == "sent", r.text
             got = await _collect(received, lambda t: t == reply, 5)
