@@ -27,6 +27,8 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 import requests
 
+from bot.casedesk.rasa_bridge import PATH_SAFE
+
 HANDOFF_ACTION = "action_handoff"
 NAME_PLACEHOLDERS = ["张三", "李四", "王五", "赵六", "钱七", "孙八", "周九", "吴十"]
 PHONE_PLACEHOLDER_BASE = 13800000000
@@ -348,7 +350,8 @@ def fetch_tracker(conversation_id: str, rasa_url: str, token: Optional[str],
     params = {"include_events": "ALL"}
     if token:
         params["token"] = token
-    url = f"{rasa_url.rstrip('/')}/conversations/{requests.utils.quote(conversation_id, safe='')}/tracker"
+    # Rasa (Sanic) does not unquote path parameters: ':' of a REST id (rest:…) must stay as it is
+    url = f"{rasa_url.rstrip('/')}/conversations/{requests.utils.quote(conversation_id, safe=PATH_SAFE)}/tracker"
     try:
         r = requests.get(url, params=params, timeout=timeout)
     except requests.RequestException:
