@@ -181,6 +181,14 @@ def is_question(text: str) -> bool:
     return bool(_QUESTION.search(text))
 
 
+# how a customer goes on with the story instead of answering: "而且…", "还有…", "另外…"
+_ADDS_TO_STORY = re.compile(r"^\W*(而且|还有|另外|并且|再说|况且|更(过分|离谱|可气)的是|不光|不仅)")
+
+
+def adds_to_story(text: str) -> bool:
+    return bool(_ADDS_TO_STORY.match(text or ""))
+
+
 def is_more_complaint(tracker: Tracker) -> bool:
     """More about what happened: a complaint, or "chit-chat" that names a complaint topic
     ("他还让保安把我赶出去" is not small talk, whatever the NLU says)."""
@@ -238,9 +246,11 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
             value = read_correction(slot, text, tracker.slots, today())
             return {slot: value} if value is not None else {}
         lenient = slot == requested
-        if slot == "demand" and lenient and (self._other_facts_in_message(tracker) or is_more_complaint(tracker)):
+        if slot == "demand" and lenient and (self._other_facts_in_message(tracker) or adds_to_story(text)):
             # "我叫王建国" or "而且叫号系统一直坏着" in answer to the demand question is a name or
-            # more of the complaint, not a demand
+            # more of the complaint. Anything else is the demand: answer-first, a free-text
+            # answer is taken as said ("把两千八给我补到账上" reads like more of the complaint to
+            # the NLU, and refusing it three times ended in a handoff nobody asked for)
             lenient = False
         if not lenient and tracker.get_slot(slot) is not None and latest_intent(tracker) != "correct":
             return {}  # said in passing: fill gaps, never overwrite without a correction
@@ -249,8 +259,10 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
 
     @staticmethod
     def _other_facts_in_message(tracker: Tracker) -> bool:
+        """The message gives a fact the form still lacks ("我叫王建国" to the demand question).
+        A fact already known is part of the demand ("把两千八给我补到账上", "周末多开窗口")."""
         return any(
-            read_field(slot, tracker, lenient=False) is not None
+            tracker.get_slot(slot) is None and read_field(slot, tracker, lenient=False) is not None
             for slot in ("customer_name", "phone", "branch", "occurred_at", "amount")
         ) and not parsing.find_demand(message_text(tracker))
 
@@ -327,6 +339,10 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
             return parsing.has_digits(text) or read_field(slot, tracker, lenient=False) is not None
         if slot in ("customer_name", "branch", "occurred_at"):
             return read_field(slot, tracker, lenient=False) is not None
+        if slot == "demand":
+            # a free-text answer: whatever the NLU calls it ("能不能把钱拦下来" is no small talk),
+            # except a greeting, thanks or goodbye on its own
+            return latest_intent(tracker) not in ("greet", "thank", "goodbye") and not adds_to_story(text)
         return False
 
     def is_more_complaint(self, tracker: Tracker) -> bool:

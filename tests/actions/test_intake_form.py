@@ -342,3 +342,27 @@ async def test_the_same_complaint_sent_again_hands_off():
 async def test_an_ordinary_answer_brings_no_person():
     events, _ = await validate(form_tracker("13812345678", slots={**FRAUD, "customer_name": "赵敏"}, requested="phone"))
     assert followup_of(events) == []
+
+
+# Answer-first for the free-text demand: whatever the NLU calls the answer, it is the demand
+# (the blind intake set of 2026-12-03 lost 20 of 80 conversations to a demand refused three
+# times and a handoff nobody asked for).
+@pytest.mark.asyncio
+@pytest.mark.parametrize("text,intent", [
+    ("把两千八给我补到账上", "complain"),
+    ("能不能把钱拦下来，帮我冻结那个账户", "out_of_scope"),
+    ("给我换一张真的", "nlu_fallback"),
+    ("周末多开几个窗口吧", "inform"),
+])
+async def test_an_answer_to_the_demand_question_is_the_demand_whatever_the_intent(text, intent):
+    base = {**FRAUD, "customer_name": "王建国", "phone": "13812345678", "occurred_at": "2026-11-21", "amount": 5000.0}
+    events, _ = await validate(form_tracker(text, intent=intent, slots=base, requested="demand"))
+    assert slot_events(events)["demand"] == text
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("text,intent", [("谢谢", "thank"), ("你好", "greet")])
+async def test_small_talk_is_not_a_demand(text, intent):
+    base = {**FRAUD, "customer_name": "王建国", "phone": "13812345678", "occurred_at": "2026-11-21", "amount": 5000.0}
+    events, _ = await validate(form_tracker(text, intent=intent, slots=base, requested="demand"))
+    assert "demand" not in slot_events(events)
