@@ -8,7 +8,6 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from bot import redact
-from bot.redact import RedactingFilter
 
 from . import console
 from .appkeys import CIPHER_KEY, SETTINGS_KEY
@@ -44,10 +43,6 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
         self.logger.info(
             '%s "%s %s" %s %.3fs', request.remote, request.method, request.path, response.status, time
         )
-
-
-# the shared rule set (bot/redact.py): phone, ID and card numbers, in messages and tracebacks
-PiiRedactingFilter = RedactingFilter
 
 
 def main() -> None:

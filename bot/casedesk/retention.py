@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable, List, Optional
 
-from sqlalchemy import create_engine, exists, func, inspect, or_, select, text, update
+from sqlalchemy import create_engine, exists, func, inspect, or_, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 

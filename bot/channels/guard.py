@@ -27,6 +27,8 @@ from typing import Any, Awaitable, Callable, Dict, Optional
 
 from rasa.core.channels.channel import UserMessage
 
+from bot.rasa_failsafe import DEFAULT_TEXT
+
 log = logging.getLogger(__name__)
 
 
@@ -51,11 +53,8 @@ TOO_LONG_REPLY = (
     "请您分几次发送，或先用一两句话说明遇到的问题，我会一步步帮您记录。"
 )
 
-# a turn that failed inside Rasa (storage, a bug): what happened and what to do
-FAILURE_REPLY = (
-    "抱歉，系统刚才出了点问题，您的这条消息没有处理成功，之前说的内容都还在。"
-    "请稍后再发一次；如果着急，也可以拨打本行客服热线，由人工为您处理。"
-)
+# a turn that failed inside Rasa (storage, a bug): the same words as a failed action
+FAILURE_REPLY = DEFAULT_TEXT
 
 # per channel, the ids its own clients use
 _SENDER_RE = {

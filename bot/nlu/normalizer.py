@@ -43,7 +43,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 import bot.text
-from bot.channels.guard import NLU_MAX_CHARS, nlu_text
+from bot.channels.guard import nlu_text
 from bot.text import normalize_text
 
 logger = logging.getLogger(__name__)
@@ -162,7 +162,7 @@ class TextNormalizer(GraphComponent):
             # NLU time grows with the square of the length: every later component reads at
             # most guard.NLU_MAX_CHARS characters; the tracker keeps the whole message
             text = message.get(TEXT)
-            if isinstance(text, str) and len(text) > NLU_MAX_CHARS:
+            if isinstance(text, str):
                 message.set(TEXT, nlu_text(text))
             normalize_message(message)
         return messages

@@ -96,3 +96,16 @@ async def test_guarded_refuses_bad_ids_and_long_messages_before_rasa():
     assert out.sent == [("0" * 32, guard.too_long_reply())] and not seen
     assert await guard.guarded(rasa, UserMessage("你好\x00", out, "0" * 32, metadata={"bank_x": 1}), "socketio")
     assert seen[0].text == "你好" and seen[0].metadata == {}
+
+
+def test_failure_reply_is_the_domains_utter_action_failed():
+    """One apology for a failed turn, whether the channel or an action failed."""
+    from pathlib import Path
+
+    import yaml
+
+    from bot import rasa_failsafe
+
+    domain = yaml.safe_load((Path(__file__).resolve().parents[2] / "bot/domain/intake.yml").read_text(encoding="utf-8"))
+    texts = [v["text"] for v in domain["responses"][rasa_failsafe.RESPONSE]]
+    assert guard.FAILURE_REPLY == rasa_failsafe.DEFAULT_TEXT and texts == [rasa_failsafe.DEFAULT_TEXT]

@@ -245,9 +245,6 @@ class LoginThrottle:
             self._failures[key].append(now)
         return now
 
-    def failed(self, username: str, address: Optional[str]) -> None:
-        self.attempt(username, address)
-
     def succeeded(self, username: str, address: Optional[str] = None, mark: Optional[float] = None) -> None:
         user, addr = self._keys(username, address)
         self._failures.pop(user, None)
