@@ -9,11 +9,11 @@ from __future__ import annotations
 import enum
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Dict, FrozenSet, Iterable, List, Optional
 
+from bot import phones
 from bot.redact import redact
 
 # China has no daylight saving time, so a fixed offset is exact and needs no tz database.
@@ -297,25 +297,17 @@ def group_key(branch: str, category: Category, now: datetime) -> str:
 # PII
 
 
-PHONE_RE = re.compile(r"^1[0-9]{10}$")
+# One phone rule set for the whole project (bot/phones.py): mobiles and landlines with their
+# area code, stored as national digits ("13812345678", "057187023456"); a case may carry either.
+PHONE_RE = phones.NATIONAL_RE
 
 
 def normalize_phone(raw: str) -> Optional[str]:
-    # NFKC turns full-width digits (１３８…) into ASCII; other scripts' digits stay and fail
-    digits = re.sub(r"[\s\-()（）]", "", unicodedata.normalize("NFKC", raw))
-    if digits.startswith("+86"):
-        digits = digits[3:]
-    elif digits.startswith("0086"):
-        digits = digits[4:]
-    return digits if PHONE_RE.match(digits) else None
+    return phones.normalize_phone(raw)
 
 
 def mask_phone(phone: Optional[str]) -> Optional[str]:
-    if not phone:
-        return phone
-    if len(phone) <= 7:
-        return "*" * len(phone)
-    return f"{phone[:3]}****{phone[-4:]}"
+    return phones.mask_phone(phone)
 
 
 def mask_name(name: Optional[str]) -> Optional[str]:
@@ -350,8 +342,12 @@ def mask_text(text: Optional[str]) -> Optional[str]:
 
 
 def parse_occurred_at(raw: str, now: datetime) -> str:
-    """An ISO date or datetime; naive datetimes are Beijing time. Returns the normalised form."""
+    """An ISO date or datetime (naive datetimes are Beijing time), or an ISO 8601 interval of two
+    dates "2026-11-01/2026-11-30" for a customer who only knows roughly when ("上个月"): the
+    agent searches that window. Returns the normalised form; an interval of one day is that day."""
     text = raw.strip()
+    if "/" in text:
+        return _occurred_interval(text, now)
     value: object
     if len(text) == 10:
         value = date.fromisoformat(text)
@@ -362,13 +358,31 @@ def parse_occurred_at(raw: str, now: datetime) -> str:
             dt = dt.replace(tzinfo=CHINA_TZ)
         value = dt
         day = dt.astimezone(CHINA_TZ).date()
-    if day.year < 1990:
-        raise ValueError("too old")
-    if day > (now.astimezone(CHINA_TZ) + timedelta(days=1)).date():
-        raise ValueError("in the future")
+    _check_occurred_day(day, now)
     if isinstance(value, datetime):
         return value.astimezone(CHINA_TZ).isoformat(timespec="seconds")
     return value.isoformat()
+
+
+def _occurred_interval(text: str, now: datetime) -> str:
+    first, _, last = text.partition("/")
+    # dates only: a window of days is what the customer can give; times would be false precision
+    if len(first.strip()) != 10 or len(last.strip()) != 10:
+        raise ValueError("an interval is two ISO dates")
+    start, end = date.fromisoformat(first.strip()), date.fromisoformat(last.strip())
+    if start > end:
+        raise ValueError("interval ends before it starts")
+    _check_occurred_day(start, now)
+    _check_occurred_day(end, now)
+    return start.isoformat() if start == end else f"{start.isoformat()}/{end.isoformat()}"
+
+
+def _check_occurred_day(day: date, now: datetime) -> None:
+    if day.year < 1990:
+        raise ValueError("too old")
+    # one day of slack: the caller's "today" may be ahead of Beijing's around midnight
+    if day > (now.astimezone(CHINA_TZ) + timedelta(days=1)).date():
+        raise ValueError("in the future")
 
 
 def parse_timestamp(raw: str) -> datetime:

@@ -193,7 +193,7 @@ def phone_field(body: Mapping[str, Any], name: str = "phone") -> Optional[str]:
         return None
     phone = domain.normalize_phone(value)
     if phone is None:
-        raise _invalid(name, "格式不正确，应为 11 位手机号码")
+        raise _invalid(name, "格式不正确，应为 11 位手机号码或带区号的座机号码（如 0571-87023456）")
     return phone
 
 
@@ -232,7 +232,11 @@ def occurred_field(body: Mapping[str, Any], now: datetime, name: str = "occurred
     try:
         return domain.parse_occurred_at(value, now)
     except (ValueError, OverflowError):
-        raise _invalid(name, "应为不晚于今天的日期或时间，格式如 2026-11-21 或 2026-11-21T15:00:00+08:00")
+        raise _invalid(
+            name,
+            "应为不晚于今天的日期、时间或日期区间，格式如 2026-11-21、2026-11-21T15:00:00+08:00"
+            " 或 2026-11-01/2026-11-30（客户只记得大概时间时）",
+        )
 
 
 def signals_field(body: Mapping[str, Any], name: str = "escalation_signals") -> List[str]:

@@ -170,3 +170,42 @@ def test_group_needs_three_distinct_phones() -> None:
     assert domain.is_group(["a", "b", "c"])
     key = domain.group_key("朝阳路支行", Category.PRODUCT_SERVICE, NOW)
     assert key.startswith("GRP20261122-") and key == domain.group_key("朝阳路支行", Category.PRODUCT_SERVICE, NOW)
+
+
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("0571-8702 3456", "057187023456"),      # a landline with its area code is a contact number too
+        ("(010)62345678", "01062345678"),
+        ("+86 571 8702 3456", "057187023456"),
+        ("87023456", None),                      # without the area code it cannot be dialled
+        ("400-820-8888", None),
+        ("6222021234567890", None),
+    ],
+)
+def test_normalize_phone_accepts_landlines(raw: str, expected: object) -> None:
+    assert domain.normalize_phone(raw) == expected
+
+
+def test_landline_masking() -> None:
+    assert domain.mask_phone("057187023456") == "0571****3456"
+    assert domain.mask_phone("01062345678") == "010****5678"
+    assert len(domain.mask_phone("057187023456") or "") <= 16  # fits cases.phone_masked
+
+
+def test_occurred_at_interval() -> None:
+    # a customer who only knows "上个月" gives a window the agent searches
+    assert domain.parse_occurred_at("2026-10-01/2026-10-31", NOW) == "2026-10-01/2026-10-31"
+    assert domain.parse_occurred_at(" 2026-11-01 / 2026-11-22 ", NOW) == "2026-11-01/2026-11-22"
+    assert domain.parse_occurred_at("2026-11-21/2026-11-21", NOW) == "2026-11-21"
+    assert len(domain.parse_occurred_at("2026-10-01/2026-10-31", NOW)) <= 32  # cases.occurred_at
+    for bad in (
+        "2026-10-31/2026-10-01",                          # ends before it starts
+        "2026-11-01/2026-12-31",                          # reaches into the future
+        "1980-01-01/2026-01-01",
+        "2026-11-01/",
+        "2026-11-01T10:00:00/2026-11-02T10:00:00",        # days only
+        "上个月/昨天",
+    ):
+        with pytest.raises(ValueError):
+            domain.parse_occurred_at(bad, NOW)
