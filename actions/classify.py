@@ -89,11 +89,62 @@ class _Rule:
     unless: Tuple[Pattern[str], ...]
     default_line: Optional[str] = None
     default_line_when: Optional[Pattern[str]] = None
+    # fund-safety classes (taxonomy.yml `priority.fund_safety`) that make this rule fire too
+    fires_with: Tuple[str, ...] = ()
 
-    def fires(self, text: str, negation: Negation) -> bool:
+    def fires(self, text: str, negation: Negation, safety: Optional[str] = None) -> bool:
         if any(p.search(text) for p in self.unless):
             return False
+        if safety is not None and safety in self.fires_with:
+            return True
         return any(_hits(p, text, negation) for p in self.patterns)
+
+
+@dataclass(frozen=True)
+class _Cues:
+    """Negation cues as regular expressions, searched in the same clause just before a hit
+    (up to ``window`` characters): "不是诈骗", "没被骗", "差点被骗", "防诈骗宣传". ``doubt`` cues
+    ("担心被盗刷", "是不是被骗了") negate only while no money is gone: after "卡里少了五千" the
+    same words are the customer's suspicion, not a hypothesis."""
+    cues: Tuple[Pattern[str], ...]
+    doubt: Tuple[Pattern[str], ...]
+    window: int
+
+    def negated(self, text: str, start: int, loss: bool) -> bool:
+        before = re.split(r"[，。！？；,!?;\n]", text[max(0, start - self.window): start])[-1]
+        cues = self.cues if loss else self.cues + self.doubt
+        return any(cue.search(before) for cue in cues)
+
+    def hits(self, pattern: Pattern[str], text: str, loss: bool = False) -> bool:
+        return any(not self.negated(text, m.start(), loss) for m in pattern.finditer(text))
+
+
+@dataclass(frozen=True)
+class _SafetyClass:
+    """One class of fund-safety case (taxonomy.yml `priority.fund_safety`): it fires when a
+    `patterns` hit is not negated, or a `with_loss` hit is not negated and money is gone, moved
+    or named (`loss`), unless an `unless` pattern matches."""
+    name: str
+    patterns: Tuple[Pattern[str], ...]
+    with_loss: Tuple[Pattern[str], ...]
+    unless: Tuple[Pattern[str], ...]
+
+    def fires(self, text: str, cues: _Cues, loss: bool) -> bool:
+        if any(p.search(text) for p in self.unless):
+            return False
+        if any(cues.hits(p, text, loss) for p in self.patterns):
+            return True
+        return loss and any(cues.hits(p, text, loss) for p in self.with_loss)
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """A kind of case within a category (taxonomy.yml `case_kinds`)."""
+    patterns: Tuple[Pattern[str], ...]
+    unless: Tuple[Pattern[str], ...]
+
+    def fits(self, text: str) -> bool:
+        return any(p.search(text) for p in self.patterns) and not any(p.search(text) for p in self.unless)
 
 
 @dataclass(frozen=True)
@@ -104,14 +155,29 @@ class _Taxonomy:
     staff_lines: _Scorer
     negation: Negation
     priority_labels: Dict[str, str]
-    high_priority: Tuple[Pattern[str], ...]
+    fund_safety: Tuple[_SafetyClass, ...]
+    priority_cues: _Cues
+    loss: Tuple[Pattern[str], ...]
+    loss_unless: Tuple[Pattern[str], ...]
     flag_negations: Tuple[str, ...]
     negation_window: int
     flags: Dict[str, Tuple[Pattern[str], ...]]
-    kinds: Dict[str, Dict[str, Tuple[Pattern[str], ...]]]
+    kinds: Dict[str, Dict[str, _Kind]]
     min_category_score: int
     vague: Tuple[Pattern[str], ...]
     fallback: Tuple[Tuple[str, Tuple[Pattern[str], ...]], ...]
+
+    def money_lost(self, text: str) -> bool:
+        """Money is gone, moved or named, and not by a charge or fault the customer can name
+        (a fee, a machine that did not pay out, a failed transfer): taxonomy.yml `priority.loss`."""
+        if any(p.search(text) for p in self.loss_unless):
+            return False
+        return any(self.priority_cues.hits(p, text) for p in self.loss)
+
+    def safety_class(self, text: str) -> Optional[str]:
+        """The first fund-safety class that fires (scam, unauthorised, lost_card …), or None."""
+        loss = self.money_lost(text)
+        return next((c.name for c in self.fund_safety if c.fires(text, self.priority_cues, loss)), None)
 
     def guess(self, text: str) -> str:
         """No rule fired: the thing the customer names decides (taxonomy.yml `fallback`)."""
@@ -121,6 +187,16 @@ class _Taxonomy:
             if any(_hits(p, text, self.negation) for p in patterns):
                 return category
         return "other"
+
+
+def _patterns(items) -> Tuple[Pattern[str], ...]:
+    return tuple(re.compile(str(p)) for p in items or [])
+
+
+def _kind(spec) -> _Kind:
+    if isinstance(spec, dict):
+        return _Kind(_patterns(spec.get("patterns")), _patterns(spec.get("unless")))
+    return _Kind(_patterns(spec), ())
 
 
 def _compiled(item, default_weight: int) -> Tuple[Pattern[str], int]:
@@ -148,6 +224,7 @@ def taxonomy() -> _Taxonomy:
     weights = data.get("weights", {"strong": 3, "weak": 1})
     flags = data["flags"]
     negation = data.get("negation") or {}
+    priority = data["priority"]
     rules = tuple(
         _Rule(
             name=rule["name"],
@@ -158,6 +235,7 @@ def taxonomy() -> _Taxonomy:
             unless=tuple(re.compile(str(p)) for p in rule.get("unless") or []),
             default_line=rule.get("default_line"),
             default_line_when=re.compile(str(rule["default_line_when"])) if rule.get("default_line_when") else None,
+            fires_with=tuple(rule.get("fires_with") or ()),
         )
         for rule in data.get("category_rules") or []
     )
@@ -167,8 +245,17 @@ def taxonomy() -> _Taxonomy:
         business_lines=_scorer(data["business_lines"], weights),
         staff_lines=_scorer({**(data.get("staff_lines") or {}), "other": []}, weights),
         negation=(tuple(negation.get("cues", [])), int(negation.get("window", 6))),
-        priority_labels=dict(data["priority"]["labels"]),
-        high_priority=tuple(re.compile(p) for p in data["priority"]["high"]),
+        priority_labels=dict(priority["labels"]),
+        fund_safety=tuple(
+            _SafetyClass(name, _patterns(spec.get("patterns")), _patterns(spec.get("with_loss")),
+                         _patterns(spec.get("unless")))
+            for name, spec in (priority.get("fund_safety") or {}).items()
+        ),
+        priority_cues=_Cues(_patterns((priority.get("negation") or {}).get("cues")),
+                            _patterns((priority.get("negation") or {}).get("doubt")),
+                            int((priority.get("negation") or {}).get("window", 8))),
+        loss=_patterns((priority.get("loss") or {}).get("patterns")),
+        loss_unless=_patterns((priority.get("loss") or {}).get("unless")),
         flag_negations=tuple(flags.get("negations", [])),
         negation_window=int(flags.get("negation_window", 6)),
         flags={
@@ -176,7 +263,7 @@ def taxonomy() -> _Taxonomy:
             for name in ("confidential", "compensation_requested")
         },
         kinds={
-            category: {kind: tuple(re.compile(p) for p in patterns) for kind, patterns in spec.items()}
+            category: {kind: _kind(kind_spec) for kind, kind_spec in spec.items()}
             for category, spec in (data.get("case_kinds") or {}).items()
         },
         min_category_score=int(data.get("min_category_score", 2)),
@@ -202,13 +289,18 @@ class RuleDecision:
     vague: bool  # a bare "我要投诉" or a threat: `other` on purpose
     line_fixed: bool  # the rule itself names the line
     line_score: int  # top score of the line scorer (0: nothing named a product)
+    # why the priority is high: a high-priority category rule ("mis_selling", "private_sale")
+    # or a fund-safety class ("scam", "unauthorised", "lost_card"); None when normal
+    reason: Optional[str] = None
+    safety: Optional[str] = None  # the fund-safety class, when the reason is one
 
 
 def rule_decision(text: str) -> RuleDecision:
     """The keyword rules of taxonomy.yml alone (docs/taxonomy.md §1–§3)."""
     t = normalize_text(text or "")
     tax = taxonomy()
-    rule = next((r for r in tax.rules if r.fires(t, tax.negation)), None)
+    safety = tax.safety_class(t)
+    rule = next((r for r in tax.rules if r.fires(t, tax.negation, safety)), None)
     vague = False
     if rule is not None:
         category = rule.category
@@ -231,15 +323,33 @@ def rule_decision(text: str) -> RuleDecision:
             rule.default_line_when is None or rule.default_line_when.search(t)
         ):
             business_line = rule.default_line
-    high = (rule is not None and rule.high_priority) or any(p.search(t) for p in tax.high_priority)
-    return RuleDecision(category, business_line, high, rule.name if rule else None, vague,
-                        line_fixed, line_score)
+    # A mis-selling or private-sale case is high for that reason even when the customer says
+    # "被骗": its safety advice is not a scam's (no 110, no freezing).
+    if rule is not None and rule.high_priority:
+        reason, safety = rule.name, None
+    else:
+        reason = safety
+    return RuleDecision(category, business_line, reason is not None, rule.name if rule else None, vague,
+                        line_fixed, line_score, reason, safety)
 
 
 def classify_rules_only(text: str) -> Tuple[str, str, str]:
     """(category, business_line, priority) from the keyword rules alone (no learned model)."""
     d = rule_decision(text)
     return d.category, d.business_line, "high" if d.high else "normal"
+
+
+def names_a_problem(text: str) -> bool:
+    """Does the text name something a complaint is about (a category or business-line word, or
+    a fund-safety case)? The learned model guesses a category for any text ("好的" included), so
+    telling more of a complaint from small talk needs the words themselves."""
+    t = normalize_text(text or "")
+    tax = taxonomy()
+    return (
+        fund_safety(text) is not None
+        or any(tax.categories.scores(t, tax.negation).values())
+        or any(tax.business_lines.scores(t, tax.negation).values())
+    )
 
 
 def explain(text: str) -> Dict[str, object]:
@@ -256,6 +366,7 @@ def explain(text: str) -> Dict[str, object]:
         "line_scores": tax.business_lines.scores(t, tax.negation),
         "staff_line_scores": tax.staff_lines.scores(t, tax.negation),
         "rules_say": (d.category, d.business_line),
+        "priority": ("high" if d.high else "normal", d.reason),
         "model_says": model,
         "decided": {"category": category, "category_by": c_src, "business_line": line, "business_line_by": l_src},
     }
@@ -314,17 +425,28 @@ def classify(text: str) -> Tuple[str, str, str]:
     return category, business_line, "high" if d.high else "normal"
 
 
+def fund_safety(text: str) -> Optional[str]:
+    """The fund-safety class of a complaint (taxonomy.yml `priority.fund_safety`: "scam",
+    "unauthorised", "lost_card"), or None. These cases are high priority and get the bank's
+    safety advice (report to 110, freeze or 挂失 through the hotline, keep evidence, no more
+    transfers). A mis-selling case is high priority but not one of them (see ``rule_decision``)."""
+    return rule_decision(text).safety
+
+
 def case_kind(category: Optional[str], business_line: Optional[str], text: str) -> str:
     """The category, refined where cases of one category need different facts
-    ("product_service/fee" needs the amount, "product_service/atm" the branch and the date)."""
+    ("product_service/fee" needs the amount, "product_service/atm" the branch and the date,
+    "staff_service/collection" no branch: collectors do not sit in one). The first kind of the
+    category (taxonomy.yml `case_kinds`) whose words appear, and none of its `unless`, or
+    whose name is the business line, wins."""
     category = category or "other"
     kinds = taxonomy().kinds.get(category)
     if not kinds:
         return category
     t = normalize_text(text or "")
-    for kind, patterns in kinds.items():
-        if kind == business_line or any(p.search(t) for p in patterns):
-            return f"{category}/{kind}"
+    for name, kind in kinds.items():
+        if name == business_line or kind.fits(t):
+            return f"{category}/{name}"
     return category
 
 

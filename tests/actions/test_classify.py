@@ -193,3 +193,169 @@ def test_case_kind_refines_product_service(text, kind):
 def test_case_kind_of_other_categories_is_the_category():
     assert case_kind("staff_service", "other", "柜员态度差") == "staff_service"
     assert case_kind(None, None, "") == "other"
+
+
+# -- fund safety (seed 001 绿色通道; docs/taxonomy.md §3) -------------------------------------------
+# Our own wording: colloquial, typos and homophones (盗涮, 被片, 信用咔), Traditional, English
+# numerals. The classes are general rules in taxonomy.yml `priority.fund_safety`, not these words.
+
+FUND_SAFETY = [
+    # (complaint, class)
+    ("有人冒充公安让我把钱转到安全账户，我转了3万8", "scam"),
+    ("接到個電話說是公安局的，說我捲入洗錢案，讓我把存款轉到安全帳戶配合調查，我轉了兩次一共八萬", "scam"),
+    ("电话里说我涉嫌洗钱，要我配合调查把钱转过去核查，我转了五万", "scam"),
+    ("老板在微信上让我给供应商打十万，后来才发现是假冒的", "scam"),
+    ("我妈被人忽悠去刷单，先后转了一万二", "scam"),
+    ("网恋对象带我在一个平台炒币，充了三十万现在提不出来了", "scam"),
+    ("一个叫老师的人带我投资，说稳赚，我投进去二十万现在提不出来了", "scam"),
+    ("在网上申请贷款，对方说要先交五千块解冻费才能放款，交完人就联系不上了", "scam"),
+    ("有人自称京东客服说要帮我关闭百万保障，我按他说的转了八千", "scam"),
+    ("我把验证码告诉了那个客服，然后卡里就少了两万", "scam"),
+    ("被片了三万块，对方冒充客服", "scam"),
+    ("我被骗了，钱都被转走了", "scam"),
+    ("转了两万过去，现在怀疑是被骗了", "scam"),
+    ("存折上少了两千块钱，我从来没取过", "unauthorised"),
+    ("我的卡被人盗涮了三千块", "unauthorised"),
+    ("信用咔被刷了好几千，我人一直在家", "unauthorised"),
+    ("我从来没去柜台取过钱，存折上却显示取了五千", "unauthorised"),
+    ("爸爸的存折莫名少了八千，他说自己根本没动过", "unauthorised"),
+    ("卡一直在我钱包里，怎么会有一笔外地消费4999", "unauthorised"),
+    ("账单上有一笔 USD 320 的境外交易，我这辈子没出过国", "unauthorised"),
+    ("我的卡被复制了，异地取现两万", "unauthorised"),
+    ("我卡里的钱莫名其妙没了，我从来没消费过", "unauthorised"),
+    ("存折让人偷走了，钱被取了一万", "unauthorised"),
+    # suspicion after a loss is the customer's suspicion, not a hypothesis
+    ("卡里少了五千，是不是被盗刷了", "unauthorised"),
+    ("卡里少了五千，我担心是被盗刷了", "unauthorised"),
+    ("银行卡丢了，还没来得及挂失", "lost_card"),
+    ("我的钱包在地铁上被偷了，里面有工资卡和信用卡", "lost_card"),
+    ("挂失电话打了半小时都打不通，卡丢了急死了", "lost_card"),
+    ("手机被偷了，上面有手机银行，我很怕钱被转走", "lost_card"),
+]
+
+NOT_FUND_SAFETY = [
+    "不是诈骗，就是排队慢",
+    "我没被骗，就是想问问手续费为什么这么高",
+    "差点被骗，幸好柜员拦住了，表扬一下",
+    "你们的防诈骗宣传短信太多了，天天发",
+    "你们银行就是骗子，乱收年费",
+    "这不是诈骗吗，年费收两次",
+    "收到冒充你们银行的短信，我没理，你们是不是泄露了信息",
+    "卡丢了，已经挂失了，补卡要等两个星期太慢了",
+    "挂失补办存折要本人来，我妈住院来不了",
+    "ATM取钱没出钞，但是扣了我两千",
+    "转账转错人了，转给了陌生人五千，能不能帮我要回来",
+    "我从来没开通过短信提醒，每个月还扣我两块",
+    "银行说我账户涉嫌洗钱把卡冻结了，我就是做小生意的",
+    "帳戶被凍結了，說我涉嫌電詐，我什麼都沒做",
+    "万一我的卡被盗刷了怎么办，你们的安全措施太差",
+    "担心卡被盗刷，想把免密支付关掉，你们APP找不到",
+    "我怀疑是诈骗电话，没理他",
+    "信用卡年费莫名其妙扣了两百",
+    "不是我操作失误，是柜员录错了金额",
+    "柜员让我把密码告诉她，我没说",
+    "公交卡丢了，里面还有五十块",
+]
+
+
+@pytest.mark.parametrize("text,kind", FUND_SAFETY)
+def test_fund_safety_cases_are_high_priority_with_their_class(text, kind):
+    from actions.classify import fund_safety
+
+    assert classify(text)[2] == "high"
+    assert fund_safety(text) == kind
+
+
+@pytest.mark.parametrize("text", NOT_FUND_SAFETY)
+def test_negated_hypothetical_or_explained_cases_are_not_fund_safety(text):
+    from actions.classify import fund_safety
+
+    assert fund_safety(text) is None
+    assert classify(text)[2] == "normal"
+
+
+@pytest.mark.parametrize("text", [t for t, kind in FUND_SAFETY if kind in ("scam", "unauthorised")])
+def test_scams_and_unauthorised_debits_are_transaction_disputes(text):
+    assert classify(text)[0] == "transaction_dispute"
+
+
+def test_mis_selling_is_high_for_its_own_reason_not_fund_safety():
+    from actions.classify import fund_safety, rule_decision
+
+    text = "理财经理骗我说保本，我被骗买了五万的分红险"
+    assert classify(text)[2] == "high"
+    assert rule_decision(text).reason == "mis_selling"
+    assert fund_safety(text) is None  # no 110 and no freezing for a mis-sold policy
+
+
+# -- which facts a kind of case needs (CASE_FIELDS in actions/intake_form.py) ------------------
+
+@pytest.mark.parametrize("text,kind", [
+    # no branch to name: collectors, 征信, the app, the hotline
+    ("你们的催收天天给我打电话，还打到我公司去了", "staff_service/collection"),
+    ("催收员在电话里骂我老赖，说要上门", "staff_service/collection"),
+    ("逾期才一天就开始催款，一天打五六个电话", "staff_service/collection"),
+    ("我的征信报告上多了一条逾期记录，我每个月都按时还的", "business_operation/credit_report"),
+    ("徵信上顯示我有一筆貸款沒結清，早就還完了", "business_operation/credit_report"),
+    ("手机银行转账被限制了，说要去网点核实", "business_operation/online"),
+    ("在APP上申请的消费贷，审核了一个月还没结果", "business_operation/online"),
+    ("打你们热线转人工等了四十分钟", "business_operation/online"),
+    ("你们客服电话里的那个女的态度太差了，直接挂我电话", "staff_service/phone"),
+    # in a branch or at a machine: the branch matters
+    ("在朝阳路支行柜台取了五万，回家一数少了一千", "transaction_dispute/counter"),
+    ("柜员给我的钱里有两张假币", "transaction_dispute/counter"),
+    ("网点的ATM吞了我两千块没入账", "transaction_dispute/atm"),
+    ("身份证过期了，手机银行转账被限制了，去网点又说要等", "business_operation"),
+    ("在手机银行上改个预留手机号，我跑去支行三次都没办好", "business_operation"),
+    ("大堂里的客服人员爱答不理", "staff_service"),
+    ("柜员态度差", "staff_service"),
+    # anywhere: the transaction is found by date and amount
+    ("我的卡被人盗刷了五千", "transaction_dispute"),
+    ("有人冒充公安让我把钱转到安全账户，我转了3万8", "transaction_dispute"),
+])
+def test_case_kind_says_where_it_happened(text, kind):
+    category, business_line, _ = classify(text)
+    assert case_kind(category, business_line, text) == kind
+
+
+# -- confidentiality and compensation in the customer's own words ---------------------------------
+
+@pytest.mark.parametrize("text,confidential", [
+    ("千万别跟她说是我投诉的", True),
+    ("别让那个经理知道是我说的", True),
+    ("替我保密啊", True),
+    ("不要透露我的名字", True),
+    ("怕他们报复我", True),
+    ("別讓他知道", True),
+    ("能不能别告诉网点是我反映的", True),
+    ("我不希望那个柜员知道是我", True),
+    ("拜托别说出去", True),
+    ("万一他找我麻烦怎么办", True),
+    ("我怕被穿小鞋", True),
+    ("保密协议签了好几份", False),
+    ("我忘了密码，重置要跑网点", False),
+    ("我不怕他知道", False),
+    ("无所谓让他知道", False),
+    ("让他知道也没关系，就是要他改", False),
+    ("我不怕报复", False),
+    ("别让我等太久", False),
+    ("不用保密", False),
+])
+def test_confidentiality_in_colloquial_words(text, confidential):
+    assert detect_flags(text)["confidential"] is confidential
+
+
+@pytest.mark.parametrize("text,compensation", [
+    ("把少的钱补给我", True),
+    ("损失谁来承担", True),
+    ("你们得赔", True),
+    ("退我手续费", True),
+    ("误工费要报销", True),
+    ("这钱必须还给我", True),
+    ("汇款被退回来了，也不说原因", False),
+    ("医保报销款打到卡上了", False),
+    ("钱不钱的无所谓，我没想过要赔偿", False),
+    ("我不要赔偿，就要那个柜员给我道歉", False),
+])
+def test_compensation_in_colloquial_words(text, compensation):
+    assert detect_flags(text)["compensation_requested"] is compensation

@@ -1,6 +1,7 @@
 """The conversation actions of actions/script.py."""
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -80,14 +81,23 @@ async def test_traditional_opening_is_read(fake_deliverer):
 @pytest.mark.asyncio
 @pytest.mark.parametrize("slots,expected", [
     ({"priority": "normal"}, ["utter_propose"]),
-    ({"priority": "high", "business_line": "bank_card"}, ["utter_propose_urgent", "utter_advise_protect_funds"]),
-    ({"priority": "high", "business_line": "wealth"}, ["utter_propose_urgent"]),
+    # a fund-safety case whose advice was given when it became one: the timeline only
+    ({"priority": "high", "business_line": "bank_card", "description": "我的卡被人盗刷了五千",
+      "fund_safety": "unauthorised"}, ["utter_propose_urgent"]),
+    # … and one that was not advised yet: the advice first, once
+    ({"priority": "high", "business_line": "bank_card", "description": "我的卡被人盗刷了五千"},
+     ["utter_fund_safety_unauthorised", "utter_propose_urgent"]),
+    # mis-selling is urgent but no 110 and no freezing
+    ({"priority": "high", "business_line": "wealth", "description": "理财经理说保本，结果亏了三成"},
+     ["utter_propose_urgent"]),
     ({"priority": "normal", "compensation_requested": True, "confidential": True},
      ["utter_propose", "utter_compensation_noted", "utter_confidential_noted"]),
 ])
 async def test_propose(slots, expected):
-    _, dispatcher = await run(script.ActionPropose(), plain_tracker("", "inform", slots=slots))
+    events, dispatcher = await run(script.ActionPropose(), plain_tracker("", "inform", slots=slots))
     assert responses(dispatcher) == expected
+    advised = [r for r in expected if r.startswith("utter_fund_safety_")]
+    assert events == ({"fund_safety": advised[0][len("utter_fund_safety_"):]} if advised else {})
 
 
 # -- 5. file ---------------------------------------------------------------------------------------
@@ -206,3 +216,93 @@ def test_transcript_starts_with_the_message_that_opened_this_intake():
     lines = build_transcript(events)
     assert [line["text"] for line in lines] == ["第二件事：ATM吞卡", "真的很抱歉"]
     assert [line["role"] for line in lines] == ["customer", "bot"]
+
+
+# -- fund safety: a severity-matched apology, the safety advice once, the 1 h commitment --------
+
+SCAM = "有人冒充公安让我把钱转到安全账户，我转了3万8"
+QUEUE = "在网点排队排了两个小时，只开一个窗口"
+
+
+def apologies(slots):
+    """The utter_apologize variations Rasa may pick with these slots (its own filter, the real
+    domain with every file in bot/domain)."""
+    from rasa.core.nlg.generator import ResponseVariationFilter
+    from rasa.shared.core.domain import Domain
+
+    from tests.actions.helpers import ROOT
+
+    responses_ = Domain.load(str(ROOT / "bot" / "domain")).responses
+    chosen = ResponseVariationFilter(responses_).responses_for_utter_action("utter_apologize", "rest", slots)
+    return {variation["text"] for variation in chosen}
+
+
+@pytest.mark.asyncio
+async def test_a_scam_is_apologised_for_by_its_severity_not_like_a_queue(fake_deliverer):
+    scam, _ = await run(script.ActionStartIntake(), plain_tracker(SCAM, "complain"))
+    queue, _ = await run(script.ActionStartIntake(), plain_tracker(QUEUE, "complain"))
+    assert scam["priority"] == "high" and scam["category"] == "transaction_dispute"
+    assert scam["amount"] == 38000 and scam["description"] == SCAM
+    assert queue["priority"] == "normal"
+    for_scam, for_queue = apologies({**scam}), apologies({**queue})
+    assert for_scam and for_queue and not for_scam & for_queue
+    assert all(re.search(r"资金安全|加急|优先", text) for text in for_scam)
+
+
+@pytest.mark.asyncio
+async def test_a_new_intake_forgets_the_advice_given_for_the_last_one(fake_deliverer):
+    slots, _ = await run(script.ActionStartIntake(),
+                         plain_tracker(QUEUE, "complain", slots={"fund_safety": "scam", "filing_status": "filed"}))
+    assert slots["fund_safety"] is None
+
+
+@pytest.mark.parametrize("text,kind", [
+    (SCAM, "scam"),
+    ("存折上少了两千块钱，我从来没取过", "unauthorised"),
+    ("信用咔被人盗涮了三千，我人一直在家", "unauthorised"),
+    ("我嘅錢包喺地鐵俾人偷咗，入面有兩張銀行卡", "lost_card"),
+    ("银行卡丢了，还没来得及挂失", "lost_card"),
+])
+def test_the_advice_is_said_once_when_the_case_becomes_one(text, kind):
+    dispatcher = CollectingDispatcher()
+    slots = script.advise_on_fund_safety(dispatcher, text, {"fund_safety": None})
+    assert slots == {"fund_safety": kind}
+    assert responses(dispatcher) == [f"utter_fund_safety_{kind}"]
+    # the next turn (more detail, another answer): nothing again
+    again = CollectingDispatcher()
+    assert script.advise_on_fund_safety(again, text + "，而且又少了五百", slots) == {}
+    assert again.messages == []
+
+
+@pytest.mark.parametrize("text", [
+    "不是诈骗，就是排队慢", "理财经理说保本，结果亏了三成", "柜员态度特别差", "", None,
+])
+def test_no_safety_advice_for_other_cases(text):
+    dispatcher = CollectingDispatcher()
+    assert script.advise_on_fund_safety(dispatcher, text, {}) == {}
+    assert dispatcher.messages == []
+
+
+def hotline_names():
+    """How the rest of the domain names the hotline (no number is invented for this advice)."""
+    texts = [v.get("text", "") for name, vs in domain()["responses"].items()
+             if not name.startswith("utter_fund_safety_") for v in vs]
+    return {m.group(0) for t in texts for m in re.finditer(r"我行客服热线|本行客服热线", t)}
+
+
+@pytest.mark.parametrize("kind", ["scam", "unauthorised", "lost_card"])
+def test_every_safety_advice_carries_the_banks_standard_steps(kind):
+    from actions.classify import taxonomy
+
+    assert kind in [c.name for c in taxonomy().fund_safety]
+    variations = domain()["responses"][f"utter_fund_safety_{kind}"]
+    assert len(variations) >= 2
+    for variation in variations:
+        text = variation["text"]
+        assert "110" in text and "报警" in text                      # the police
+        assert any(name in text for name in hotline_names())          # the hotline, as elsewhere
+        assert "冻结" in text and "挂失" in text                      # freeze / 挂失
+        assert "短信" in text and re.search(r"凭证|记录|账单", text)  # keep the evidence
+        assert re.search(r"(不要|别|不).{0,8}转", text)               # no further transfers
+        assert "1小时内" in text                                      # the green channel's contact
+        assert not re.search(r"\d{5,}", text)                         # no invented hotline number

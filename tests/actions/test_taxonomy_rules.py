@@ -113,3 +113,30 @@ def test_bare_anger_is_vague(text):
 
     d = rule_decision(text)
     assert d.rule is None and d.vague and d.category == "other"
+
+
+# Fund safety (docs/taxonomy.md §3): the boundary decisions, one example each.
+@pytest.mark.parametrize("text,category,priority,rule", [
+    # a third party's investment scam is fraud, not the bank's mis-selling, even with 稳赚
+    ("群里的导师带我们买一个平台的币，说稳赚不赔，我投了六万现在出不了金", "transaction_dispute", "high", "money_dispute"),
+    # the bank stopped a payment on suspicion of fraud: a procedure, nobody took the money
+    ("给我女儿交学费的转账被拦下了，说怀疑我遇到电诈", "business_operation", "normal", "process"),
+    # a scam by someone pretending to be the bank, nothing paid: a leak at most
+    ("有人冒充你们银行发短信说我积分要清零，我没理", "other", "normal", None),
+    # a lost card already reported: what is left is the process
+    ("卡丢了当天就挂失了，补卡要等半个月", "business_operation", "normal", "process"),
+    # the money's way is known (a machine that did not pay out)
+    ("取款机没吐钱，卡里却扣了三千，我根本没拿到钱", "transaction_dispute", "normal", "money_dispute"),
+])
+def test_fund_safety_boundaries(text, category, priority, rule):
+    from actions.classify import rule_decision
+
+    assert classify(text)[0] == category and classify(text)[2] == priority
+    if rule is not None:
+        assert rule_decision(text).rule == rule
+
+
+def test_explain_names_the_priority_reason():
+    assert explain("有人冒充公安让我把钱转到安全账户，我转了3万8")["priority"] == ("high", "scam")
+    assert explain("理财经理说保本，结果亏了三成")["priority"] == ("high", "mis_selling")
+    assert explain("不是诈骗，就是排队慢")["priority"] == ("normal", None)
