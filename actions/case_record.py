@@ -9,9 +9,12 @@ from datetime import date, datetime, timezone
 from typing import Any, Dict, Iterable, List, Mapping, Optional
 
 from actions.classify import business_line_label, category_label
-from actions.parsing import NOT_KNOWN, format_amount, is_valid_amount, mask_phone
+from actions.parsing import NOT_KNOWN, describe_date, format_amount, is_valid_amount, mask_phone
+from bot.redact import redact
 
-NAME_DECLINED = "未提供"
+# A fact the customer would not or could not give: filed as empty, read back as 未提供.
+NOT_GIVEN = "未提供"
+NAME_DECLINED = NOT_GIVEN
 
 # Rasa input channel name → the case desk's channel.
 CHANNELS = {"rest": "rest", "socketio": "web", "wechat": "wechat"}
@@ -27,7 +30,7 @@ FIELD_LABELS = {
     "confidential": "是否保密",
 }
 
-_UNSET = (None, "", NOT_KNOWN, NAME_DECLINED)
+_UNSET = (None, "", NOT_KNOWN, NOT_GIVEN)
 
 
 def channel_of(input_channel: Optional[str]) -> str:
@@ -132,11 +135,7 @@ def build_payload(
 
 
 def _display_date(value: Any) -> str:
-    try:
-        d = date.fromisoformat(str(value))
-    except ValueError:
-        return str(value)
-    return f"{d.year}年{d.month}月{d.day}日"
+    return describe_date(str(value))
 
 
 def _shorten(text: str, limit: int = 80) -> str:
@@ -145,16 +144,19 @@ def _shorten(text: str, limit: int = 80) -> str:
 
 
 def display_value(field: str, value: Any) -> str:
+    if value in (NOT_KNOWN, NOT_GIVEN):
+        return NOT_GIVEN
     if field == "phone":
         return mask_phone(value)
-    if field == "occurred_at" and value != NOT_KNOWN:
+    if field == "occurred_at":
         return _display_date(value)
-    if field == "amount" and value != NOT_KNOWN:
+    if field == "amount":
         return format_amount(value)
     if field == "confidential":
         return "是（不会透露给被投诉的网点或人员）" if value else "否"
     if field in ("description", "demand"):
-        return _shorten(value)
+        # a phone, ID or card number typed into the story is not read back in clear
+        return _shorten(redact(str(value)))
     return str(value)
 
 

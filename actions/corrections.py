@@ -30,6 +30,7 @@ _NOT_A_VALUE = re.compile(
     r"情况|内容|保密|不对|错了|写错了|有误|不是|改一下|改下|修改|更正|帮我|麻烦|请|我的|一下|也|还有|"
     r"[\s\W_]"
 )
+_ADDS = re.compile(r"补充|还有|另外|再加|加上|漏了|忘了说")
 _NO_CONFIDENTIAL = re.compile(r"(不用|不需要|无需|不必|取消|不要)保密")
 
 
@@ -40,7 +41,8 @@ def named_fields(text: str, entity_fields: Iterable[str] = ()) -> List[str]:
 
 
 def correction_value_text(text: str) -> str:
-    """The part of "网点写错了，是高新区支行" that holds the new value."""
+    """The part of "网点写错了，是高新区支行" that holds the new value ("不是…" is the old one)."""
+    text = re.sub(r"不是[^，,。；;]*", "", text)
     cues = list(_VALUE_CUE.finditer(text))
     if cues and text[cues[-1].end():].strip(" ，。,.!！"):
         return text[cues[-1].end():].strip(" ，。,.!！")
@@ -60,7 +62,9 @@ def read_correction(field: str, text: str, slots: Dict[str, Any], today: date) -
         addition = value_text.strip()
         if len(_NOT_A_VALUE.sub("", addition)) < 2:
             return None
-        return f"{slots.get('description') or ''}；{addition}".strip("；")
+        if _ADDS.search(text):
+            return f"{slots.get('description') or ''}；{addition}".strip("；")
+        return addition  # "经过写错了，是…": the new account replaces the old one
     if field == "customer_name":
         return parsing.parse_name(value_text) or parsing.find_name(text)
     if field == "phone":

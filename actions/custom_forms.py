@@ -2,27 +2,32 @@
 interruptions to the rules (financial-demo's custom_forms.py idea, reworked for Chinese
 wording and for our rules).
 
-How a turn inside a form goes:
+How a turn inside a form goes (answer-first: the message is read as the answer to the question
+asked before anything else is made of it):
 
-* The customer answers (inform, correct, deny, affirm, complain, a low-confidence
-  nlu_fallback): the validator's ``extract_<slot>``/``validate_<slot>`` methods read the message.
-  If the requested slot got no usable value, the failure is counted in the ``reask`` slot and
-  the form asks again. Rasa itself asks, with the ``utter_ask_<slot>`` response (no action
-  server call); the validator sets the ``ask_wording`` slot for the question asked next
-  (``ask_wording()``), and the response's conditional variations give the wording: the plain
-  ones first, ``reask`` (other words), ``reask_again`` (with an example) and ``declined`` (when
-  the customer refused to give it). Rasa renders the question with the validator's events
-  already applied, so the wording always matches this turn's count.
-* The customer cancels, asks for a person or escalates: the validator returns nothing, Rasa rejects the
-  form, and a rule takes over (data/rules/intake.yml).
-* The customer chats (greet, thank, goodbye, out_of_scope) without answering: same as above, a
-  rule replies and the form asks the same question again (the validator runs again then, not
-  reading the message twice, and sets ``ask_wording`` from the unchanged count). A chatty
-  message that does carry a clear answer ("你好，我的手机是138…") is still taken.
+* The customer answers, whatever the NLU calls the message: the validator's
+  ``extract_<slot>``/``validate_<slot>`` methods read it. If the requested slot got no usable
+  value, the failure is counted in the ``reask`` slot and the form asks again. Rasa itself asks,
+  with the ``utter_ask_<slot>`` response (no action server call); the validator sets the
+  ``ask_wording`` slot for the question asked next (``ask_wording()``), and the response's
+  conditional variations give the wording: the plain ones first, ``reask`` (other words),
+  ``reask_again`` (with an example) and ``declined`` (when the customer refused to give it).
+  Rasa renders the question with the validator's events already applied, so the wording always
+  matches this turn's count.
+* Chit-chat that does not answer ("你是机器人吗", "好的", "😂") counts as an attempt too: the
+  validator gives the short chit-chat reply itself and the question comes again.
+* Every question has an end. After ``GIVE_UP_AFTER`` unusable answers (or a refusal said twice)
+  the subclass records the field as not given (``give_up_events``) and the form goes on: no
+  question is asked a fourth time, and a customer who cannot answer is never handed to a person
+  for it (issue 12; the hotline is offered instead).
+* Only an explicit cancel of the whole complaint, a request for a person or an escalation leave
+  the form: the validator returns nothing, Rasa rejects the form, and a rule takes over
+  (data/rules/intake.yml). Whether a "cancel" or "request_human" from the NLU really is one is
+  the subclass's call (``leaves_form``): "取消罚息" answers the demand question.
 
 Rasa rejects a form turn only when the validator returns no slot at all, so the validator must
-return nothing for interruptions (not even ``ask_wording``) and something (at least the
-``reask`` count) for every real answer attempt.
+return nothing for a real interruption (not even ``ask_wording``) and something (at least the
+``reask`` count) for every answer attempt.
 """
 from __future__ import annotations
 
@@ -39,32 +44,43 @@ from actions.case_record import current_conversation
 from actions.handoff import signal_handoff_events
 from bot.escalation import signals
 from bot.escalation.detector import Detection
-from bot.escalation.signals import third_failed_answer
 
 REASK_SLOT = "reask"
 WORDING_SLOT = "ask_wording"
 # ask_wording values (bot/domain/intake.yml); None is the first ask
 REASK = "reask"
 REASK_AGAIN = "reask_again"
-THIRD_FAILURE_CUE = "同一问题三次未能作答"
 INVALID = "invalid"
 DECLINED = "declined"
+ASIDE = "aside"  # the customer told something else instead (more of the story, another fact)
+# A question is asked at most three times: after the third unusable answer it is recorded as
+# not given. A refusal is answered once with why we ask (the ``declined`` wording), then respected.
+GIVE_UP_AFTER = 3
+DECLINES_RESPECTED_AFTER = 2
 
 # Intents a rule answers while a form is active (data/rules/intake.yml).
 RULE_INTENTS = frozenset({"cancel", "request_human", "escalate"})
-CHITCHAT_INTENTS = frozenset({"greet", "thank", "goodbye", "out_of_scope"})
+# Chit-chat, and the short reply the validator gives before asking again.
+CHITCHAT_REPLIES = {
+    "greet": "utter_greet_in_form",
+    "thank": "utter_you_are_welcome",
+    "goodbye": "utter_goodbye_in_form",
+    "out_of_scope": "utter_out_of_scope_in_form",
+}
+CHITCHAT_INTENTS = frozenset(CHITCHAT_REPLIES)
 
 # Actions Rasa logs between a user message and the form's own validation call.
 _BOOKKEEPING_ACTIONS = frozenset({"action_listen", "action_extract_slots"})
 
 
 def gives_up_on(reask_events: List[EventType]) -> bool:
-    """Did this answer fail the same question for the third time (not counting refusals:
-    a customer may decline to give a phone number without needing a person)?"""
+    """Has the question now failed often enough to be recorded as not given: the third
+    unusable answer, or the second refusal?"""
     for event in reask_events:
         state = event.get("value") or {}
-        if isinstance(state, dict) and state.get("reason") == INVALID:
-            return third_failed_answer(int(state.get("count") or 0))
+        if isinstance(state, dict) and state.get("count"):
+            limit = DECLINES_RESPECTED_AFTER if state.get("reason") == DECLINED else GIVE_UP_AFTER
+            return int(state["count"]) >= limit
     return False
 
 
@@ -129,6 +145,8 @@ def ask_wording(slot: Optional[str], state: Dict[str, Any], domain: DomainDict) 
     if not slot or not isinstance(state, dict) or state.get("slot") != slot:
         return None
     count = int(state.get("count") or 0)
+    if state.get("reason") == ASIDE:
+        return None  # no "没听清" after the customer told us something else
     candidates: List[str] = []
     if state.get("reason") == DECLINED:
         candidates.append(DECLINED)
@@ -160,6 +178,17 @@ class ReaskingFormValidationAction(FormValidationAction, ABC):
         """Why the answer to ``slot`` was unusable: INVALID or DECLINED."""
         return INVALID
 
+    def leaves_form(self, intent: Optional[str], tracker: Tracker) -> bool:
+        """Does this message really leave the form (cancel the complaint, ask for a person,
+        escalate)? By default whatever the NLU says."""
+        return intent in RULE_INTENTS
+
+    def give_up_events(
+        self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """The question for ``slot`` failed too often: record it as not given and go on."""
+        return [SlotSet(slot, None)]
+
     async def extra_events(
         self,
         dispatcher: CollectingDispatcher,
@@ -183,14 +212,21 @@ class ReaskingFormValidationAction(FormValidationAction, ABC):
             return self._with_wording(events + ([next_slot] if next_slot else []), tracker, domain)
 
         intent = latest_intent(tracker)
-        if intent in RULE_INTENTS:
+        if self.leaves_form(intent, tracker):
             return []
         if (
-            intent in CHITCHAT_INTENTS
+            intent in CHITCHAT_INTENTS | RULE_INTENTS
             and not self.answers_requested_slot(requested, tracker)
             and not self.is_more_complaint(tracker)
         ):
-            return []
+            if not requested:
+                return []  # nothing asked yet: the rules answer
+            # small talk instead of an answer (or a "cancel" / "person" that was neither): a
+            # short reply, and it counts as an attempt
+            dispatcher.utter_message(response=CHITCHAT_REPLIES.get(intent, "utter_out_of_scope_in_form"))
+            # requested_slot named again: without it Rasa asks the domain's first empty slot
+            events = self._failed(requested, tracker) + [SlotSet(REQUESTED_SLOT, requested)]
+            return await self._after_attempt(requested, events, dispatcher, tracker, domain)
 
         before = dict(tracker.slots)
         events = await super().run(dispatcher, tracker, domain)
@@ -199,12 +235,14 @@ class ReaskingFormValidationAction(FormValidationAction, ABC):
         events += extra
         if requested:
             reask = self._reask_events(requested, before, {**filled, **_slot_values(extra)}, tracker)
-            events += reask
             if gives_up_on(reask):
-                # a third unusable answer to one question: a person does better than a fourth ask
-                return events + signal_handoff_events("human", [THIRD_FAILURE_CUE])
+                return await self._after_attempt(requested, events + reask, dispatcher, tracker, domain)
+            events += reask
         signal = conversation_signal(tracker)
-        if signal is not None:
+        answered = bool(requested) and _slot_values(events).get(requested) is not None
+        if signal is not None and not (answered and signal.cues == signals.REPEATED_CUES):
+            # a message that answered the question is no sign of a customer unheard, even when
+            # it repeats what they said before (the story told again as the demand)
             return events + signal_handoff_events(signal.reason, signal.cues)
         if not any(e.get("event") == "slot" and e.get("name") != REQUESTED_SLOT for e in events):
             return events  # nothing validated: Rasa rejects the form, so nothing may be added
@@ -233,14 +271,39 @@ class ReaskingFormValidationAction(FormValidationAction, ABC):
     ) -> List[EventType]:
         state = reask_state(tracker, requested)
         if filled.get(requested) is not None:
-            new_state = {"slot": requested, "count": 0, "reason": None}
-        elif any(before.get(k) != v for k, v in filled.items()):
-            # the customer told us something else first; ask again without a reproach
-            return [SlotSet(REASK_SLOT, {"slot": requested, "count": 0, "reason": None})] if state["count"] else []
-        else:
-            new_state = {
-                "slot": requested,
-                "count": int(state["count"]) + 1,
-                "reason": self.failure_reason(requested, tracker),
-            }
-        return [SlotSet(REASK_SLOT, new_state)]
+            return [SlotSet(REASK_SLOT, {"slot": requested, "count": 0, "reason": None})]
+        # Not answered, also when the customer told something else instead: every ask counts,
+        # so that no question comes a fourth time (the question is then asked without reproach)
+        if any(before.get(k) != v for k, v in filled.items()):
+            return self._failed(requested, tracker, reason=ASIDE)
+        return self._failed(requested, tracker)
+
+    def _failed(self, requested: str, tracker: Tracker, reason: Optional[str] = None) -> List[EventType]:
+        """One more unusable answer to ``requested``."""
+        state = reask_state(tracker, requested)
+        return [SlotSet(REASK_SLOT, {
+            "slot": requested,
+            "count": int(state["count"]) + 1,
+            "reason": reason or self.failure_reason(requested, tracker),
+        })]
+
+    async def _after_attempt(
+        self,
+        requested: str,
+        events: List[EventType],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[EventType]:
+        """``events`` of a turn that did not answer ``requested``: ask again, or, when the
+        question has failed often enough, record it as not given and ask the next one."""
+        if gives_up_on(events):
+            # Rasa asks for the first requested_slot among the events: drop the one that
+            # asked this question again
+            events = [e for e in events if not (e.get("event") == "slot" and e.get("name") == REQUESTED_SLOT)]
+            events += self.give_up_events(requested, dispatcher, tracker, domain)
+            events.append(SlotSet(REASK_SLOT, None))
+            tracker.add_slots(events)
+            next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
+            events += [next_slot] if next_slot else []
+        return self._with_wording(events, tracker, domain)

@@ -20,9 +20,10 @@ from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
 from actions import parsing
-from actions.case_record import NAME_DECLINED
-from actions.classify import case_kind, classify, detect_flags
+from actions.case_record import NAME_DECLINED, NOT_GIVEN
+from actions.classify import case_kind, classify, detect_flags, names_a_problem
 from actions.corrections import named_fields, read_correction
+from actions.triage import advise_on_fund_safety
 from actions.custom_forms import (
     DECLINED,
     INVALID,
@@ -30,23 +31,75 @@ from actions.custom_forms import (
     latest_intent,
 )
 
+# What a question that failed three times is recorded as (never a handoff: issue 12), and what
+# the customer hears then. Optional facts are "不详"; who the customer is, "未提供".
+GIVEN_UP_AS = {
+    "customer_name": NAME_DECLINED,
+    "phone": NOT_GIVEN,
+    "branch": parsing.NOT_KNOWN,
+    "occurred_at": parsing.NOT_KNOWN,
+    "amount": parsing.NOT_KNOWN,
+    "demand": parsing.NO_DEMAND,
+    "description": NOT_GIVEN,
+}
+NOT_GIVEN_MARKERS = (None, NOT_GIVEN, NAME_DECLINED, parsing.NOT_KNOWN)
+GIVEN_UP_REPLY = {"phone": "utter_phone_not_given", "customer_name": "utter_name_not_given"}
+
 
 # Which facts a case needs besides who the customer is and what they want (seed 001 分类).
 # Keys are case kinds (actions.classify.case_kind): a category, or category/sub-kind.
 CASE_FIELDS: Dict[str, Tuple[str, ...]] = {
-    "transaction_dispute": ("occurred_at", "amount"),   # to find the transaction
+    # When it happened is asked of every case (the records are looked up by date); "不记得"
+    # is an answer. The branch only where the customer was at one, the amount only where money
+    # is disputed (issue 12: no branch question for app transfers, 催收 or 征信).
+    "transaction_dispute": ("occurred_at", "amount"),   # to find the transaction (app, card, fraud)
+    "transaction_dispute/atm": ("branch", "occurred_at", "amount"),      # which machine
+    "transaction_dispute/counter": ("branch", "occurred_at", "amount"),  # which counter
     "staff_service": ("branch", "occurred_at"),         # who was on duty, where and when
-    "business_operation": ("branch",),                  # which branch's process went wrong
-    "product_service/fee": ("amount",),                 # which charge is disputed
+    "staff_service/collection": ("occurred_at",),       # a collector's conduct on the phone
+    "staff_service/phone": ("occurred_at",),            # hotline staff
+    "business_operation": ("branch", "occurred_at"),    # which branch's process went wrong
+    "business_operation/credit_report": ("occurred_at",),  # 征信 is not a visit
+    "business_operation/collection": ("occurred_at",),     # 催收 calls
+    "business_operation/online": ("occurred_at",),         # app / hotline processes
+    "product_service/fee": ("occurred_at", "amount"),   # which charge is disputed
     "product_service/atm": ("branch", "occurred_at"),   # which machine, when
-    "product_service/wealth": ("branch", "amount"),     # where it was sold, how much is at stake
+    "product_service/wealth": ("branch", "occurred_at", "amount"),  # where it was sold, how much
     "product_service/online": ("occurred_at",),         # app/system faults: when it happened
-    "product_service": (),
-    "other": (),
+    "product_service": ("occurred_at",),
+    "other": ("occurred_at",),
 }
 FORM_SLOTS = ("description", "customer_name", "phone", "branch", "occurred_at", "amount", "demand")
+FACT_SLOTS = ("customer_name", "phone", "branch", "occurred_at", "amount")
 
-_NAME_DECLINE = re.compile(r"不方便|不想(说|告诉|透露|留)|不愿(意)?(说|透露|告诉)|不告诉|匿名|保密|不用(名字|姓名)")
+# What really ends the complaint or asks for a person, whatever the NLU calls the message:
+# "取消罚息，不能影响我征信" answers the demand question, "算了，不投诉了" cancels.
+_CANCELS_COMPLAINT = re.compile(
+    r"(?:^|[，,。！!？?\s])(?:算了|算啦)|不(?:想|要|用)?投诉了?(?!的)|不投了|(?:不|别)(?:想|要|用|需要)?(?:登记|提交|受理|立案)了?|"
+    r"撤(?:销|回|单|了)|放弃投诉|结束投诉|(?:取消|删除)(?:投诉|这次|申请|登记|提交)|^\W*取消\W*(?:吧|了)?\W*$|"
+    r"这个投诉不要了|^\W*(?:退出|cancel|不弄了|不搞了|不办了)\W*$|不想(?:弄|追究)了"
+)
+_STAFF = r"(?:人工|真人|活人|客服|坐席|专员|经理|领导|负责人|管事的?|主管|工作人员)"
+_ASKS_FOR_PERSON = re.compile(
+    rf"转(?:接)?(?:人工|客服|坐席)|(?:要|找|叫|换|接|请|给我)(?:个|一个)?{_STAFF}|人工(?:客服|服务|坐席|台)|"
+    rf"^\W*(?:人工|真人)\W*$|{_STAFF}(?:出来|来|过来)|跟{_STAFF}(?:说|谈|聊|讲)|不(?:要|想)?(?:跟|和)?机器人|"
+    r"换个?人|human",
+    re.I,
+)
+# "你们是真人还是AI啊" asks what the bot is; it asks for nobody
+_ASKS_WHAT_THE_BOT_IS = re.compile(r"真人还是|是不是(?:真人|机器人|人工|AI)|是(?:真人|机器人|人工|AI)(?:吗|嘛|么|啊)", re.I)
+_STATES_A_FACT = re.compile(
+    r"^\W*(?:哦|对了|那个|嗯|就)?\W*(?:这事|这个|那天|当时)?是(?:在)?|(?:金额|钱数|时间|日期|网点|支行)(?:是|为|[:：])"
+)
+_SOMEONE_ELSES_NUMBER = re.compile(
+    r"(?:老婆|老公|爱人|儿子|女儿|妈|爸|家人|亲戚|朋友|同事|对方|骗子|他|她|客服|经理|柜员|网点|银行)的?(?:电话|手机|号码)"
+)
+_NAMES_A_CORRECTION = re.compile(r"错了|不对|有误|改成|改为|改一下|改下|更正|应该是|写错|说错|搞错|记错|弄错|修改")
+
+_NAME_DECLINE = re.compile(
+    r"不方便|不想(说|告诉|透露|留)|不愿(意)?(说|透露|告诉)|不告诉|匿名|保密|不用(名字|姓名)|"
+    r"(名字|姓名|称呼)\S{0,3}(不说|不留|不讲|不提|免了|就算了|不用了)|不(说|留|讲)(名字|姓名)"
+)
 _PHONE_DECLINE = re.compile(r"不想(留|给|说|告诉)|不方便|不愿(意)?(留|给|说)|不给|不留|保密|不能(给|留)")
 
 
@@ -64,10 +117,21 @@ def today() -> date:
     return date.today()
 
 
+# Money at stake in the customer's own words: then the amount is asked whatever the kind of case
+# (a frozen account, a deposit taken by a salesman, gold bars sold to a pensioner).
+_MONEY_AT_STAKE = re.compile(
+    r"[0-9一二两三四五六七八九十百千万]+\s*(?:块|元|万)|钱|扣|押金|手续费|利息|罚息|违约金|年费|费用|收费|"
+    r"冻结|冻住|转账|转了|汇款|汇了|存了|取了|没到账|退款|赔|损失|理财|基金|保险|金条|贷款"
+)
+
+
 def required_fields(slots: Dict[str, Any]) -> List[str]:
     """The form's questions for this case, in the order they are asked."""
-    kind = case_kind(slots.get("category"), slots.get("business_line"), slots.get("description") or "")
-    fields = CASE_FIELDS.get(kind) or CASE_FIELDS.get(kind.split("/")[0], ())
+    description = slots.get("description") or ""
+    kind = case_kind(slots.get("category"), slots.get("business_line"), description)
+    fields = list(CASE_FIELDS[kind] if kind in CASE_FIELDS else CASE_FIELDS.get(kind.split("/")[0], ()))
+    if "amount" not in fields and _MONEY_AT_STAKE.search(parsing.normalize(description)):
+        fields.append("amount")
     return ["description", "customer_name", "phone", *fields, "demand"]
 
 
@@ -112,10 +176,18 @@ def _read_phone(text: str, entities: List[str], lenient: bool) -> Optional[str]:
     return parsing.parse_phone(text) or next(filter(None, map(parsing.parse_phone, entities)), None)
 
 
+def _GIVES_ANOTHER_FACT(text: str) -> bool:
+    """"哦对了，我叫胡晓燕", "这事是九天前的": a name or a date, not a place."""
+    return bool(parsing.find_name(text) or parsing.find_date(text, today()) or parsing.says_no_loss(text))
+
+
 def _read_branch(text: str, entities: List[str], lenient: bool) -> Optional[str]:
     # the customer's own words count as a branch only when they look like a place, not like
     # "金额不对，是两千五"
-    free_text = lenient and not parsing.has_digits(text) and set(named_fields(text)) <= {"branch"}
+    free_text = (
+        lenient and not parsing.has_digits(text) and set(named_fields(text)) <= {"branch"}
+        and says_something(text) and not _GIVES_ANOTHER_FACT(text)
+    )
     value = parsing.parse_branch(text, free_text=free_text) if lenient else parsing.find_branch(text)
     if value:
         return value
@@ -123,7 +195,7 @@ def _read_branch(text: str, entities: List[str], lenient: bool) -> Optional[str]
         value = parsing.parse_branch(candidate)
         if value:
             return value
-    if lenient and parsing.says_not_known(text):
+    if lenient and parsing.says_not_given("branch", text):
         return parsing.NOT_KNOWN
     return None
 
@@ -133,21 +205,45 @@ def _read_date(text: str, entities: List[str], lenient: bool) -> Optional[str]:
     value = parsing.parse_date(text, now) if lenient else parsing.find_date(text, now)
     if value:
         return value
-    if lenient and parsing.says_not_known(text):
+    if lenient and parsing.says_not_given("occurred_at", text):
         return parsing.NOT_KNOWN
     return None
 
 
 def _read_amount(text: str, entities: List[str], lenient: bool) -> Optional[float]:
+    # the text alone decides: the NLU's amount entity would bring back a figure the parser set
+    # aside ("卡里八千八，钱没少"; the digits of a phone number)
     value = parsing.parse_amount(text) if lenient else parsing.find_amount(text)
-    if value is None:
-        value = next(filter(None, map(parsing.parse_amount, entities)), None)
-    if value is None and lenient and parsing.says_not_known(text):
+    if value is None and lenient and (parsing.says_not_given("amount", text) or parsing.says_no_loss(text)):
         return parsing.NOT_KNOWN  # type: ignore[return-value]
     return value
 
 
+_MARKUP = re.compile(r"<[^>]{0,200}>")
+_KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")  # "asdfgh" is a hand on the keys, not a word
+_AFFIRM_ONLY = re.compile(r"^(好的?|嗯+|哦+|对+|是的?|可以|行|没问题|ok|okay|收到|知道了|明白)+$", re.I)
+
+
+def says_something(text: str) -> bool:
+    """Words a person means, not markup, keyboard mashing or a bare "好的": at least two Chinese
+    characters, or a real-looking Latin word ("refund", not "jjjj")."""
+    if _MARKUP.search(text or ""):
+        return False  # customers do not type tags; a page or a probe does
+    plain = text or ""
+    bare = re.sub(r"[\W_]+", "", plain)
+    if not bare or _AFFIRM_ONLY.match(bare):
+        return False
+    if len(re.findall(r"[\u4e00-\u9fff]", plain)) >= 2:
+        return True
+    return any(
+        len(set(word.lower())) >= 3 and not any(set(word.lower()) <= set(row) for row in _KEYBOARD_ROWS)
+        for word in re.findall(r"[A-Za-z]{3,}", plain)
+    )
+
+
 def _read_demand(text: str, entities: List[str], lenient: bool) -> Optional[str]:
+    if lenient and not (says_something(text) or parsing.says_no_demand(text)):
+        return None
     return parsing.parse_demand(text) if lenient else parsing.find_demand(text)
 
 
@@ -171,6 +267,12 @@ def read_field(slot: str, tracker: Tracker, lenient: bool) -> Any:
     # free text is stored as the customer wrote it; values are parsed from the normalised text
     free_text = slot == "description" or (slot == "demand" and lenient)
     text = message_words(tracker) if free_text else message_text(tracker)
+    if slot in ("amount", "occurred_at") and not lenient:
+        # in passing, a phone number's digits are neither, and a rough or per-month sum is a
+        # clue for the amount question, not its answer
+        text = parsing.without_phones(text)
+        if slot == "amount" and parsing.rough_amount(text):
+            return None
     return reader(text, entity_values(tracker, entity) if entity else [], lenient)
 
 
@@ -196,8 +298,8 @@ def is_more_complaint(tracker: Tracker) -> bool:
     if intent == "complain":
         return True
     if intent == "out_of_scope":
-        category, _, priority = classify(message_text(tracker))
-        return category != "other" or priority == "high"
+        text = message_text(tracker)
+        return not is_question(text) and names_a_problem(text)
     return False
 
 
@@ -241,30 +343,81 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
     def _extract(self, slot: str, tracker: Tracker) -> Dict[str, Any]:
         requested = tracker.get_slot(REQUESTED_SLOT)
         text = message_text(tracker)
-        if latest_intent(tracker) == "correct" and slot in named_fields(text, entity_values(tracker, "field")):
+        if self._corrects(slot, tracker):
             # "电话说错了，是139…" in the middle of the form: the value after the field name
             value = read_correction(slot, text, tracker.slots, today())
             return {slot: value} if value is not None else {}
-        lenient = slot == requested
-        if slot == "demand" and lenient and (self._other_facts_in_message(tracker) or adds_to_story(text)):
-            # "我叫王建国" or "而且叫号系统一直坏着" in answer to the demand question is a name or
-            # more of the complaint. Anything else is the demand: answer-first, a free-text
-            # answer is taken as said ("把两千八给我补到账上" reads like more of the complaint to
-            # the NLU, and refusing it three times ended in a handoff nobody asked for)
-            lenient = False
-        if not lenient and tracker.get_slot(slot) is not None and latest_intent(tracker) != "correct":
-            return {}  # said in passing: fill gaps, never overwrite without a correction
-        value = read_field(slot, tracker, lenient)
+        if slot == requested:
+            if slot == "demand" and not self._is_demand_answer(tracker):
+                return {}
+            value = read_field(slot, tracker, lenient=True)
+            return {slot: value} if value is not None else {}
+        if tracker.get_slot(slot) not in NOT_GIVEN_MARKERS or not self._reads_in_passing(tracker):
+            # said in passing: fill gaps (a refused name may come later: "哦要真名啊，我叫方蕾"),
+            # never overwrite a value without a correction
+            return {}
+        value = read_field(slot, tracker, lenient=False)
         return {slot: value} if value is not None else {}
+
+    def _reads_in_passing(self, tracker: Tracker) -> bool:
+        """May this message fill a gap the form did not ask about? Not when it corrects a field
+        (the correction's "刚才" is no date), and not when it is the demand: its words are about
+        what the customer wants ("今天之内到账" is no date of the incident)."""
+        if any(self._corrects(slot, tracker) for slot in FACT_SLOTS):
+            return False
+        return not (tracker.get_slot(REQUESTED_SLOT) == "demand" and self._is_demand_answer(tracker))
+
+    def _is_demand_answer(self, tracker: Tracker) -> bool:
+        """Is the answer to the demand question the demand? Answer-first: a free-text answer is
+        taken as said ("把两千八给我补到账上" reads like more of the complaint to the NLU), unless
+        it gives a fact instead ("我叫王建国", "电话写错了，是139…") or goes on with the story
+        ("而且叫号系统一直坏着")."""
+        text = message_text(tracker)
+        if adds_to_story(text) or any(self._corrects(slot, tracker) for slot in FACT_SLOTS):
+            return False
+        return not self._other_facts_in_message(tracker)
+
+    @staticmethod
+    def _corrects(slot: str, tracker: Tracker) -> bool:
+        """Is this message a correction of ``slot``? Answer-first: the question asked is
+        answered, and a field already given changes only when the customer names it with a
+        correction ("电话说错了，是139…"), not because the NLU said `correct` ("马上停止骚扰，删掉
+        那些图" is a demand, not a new name)."""
+        if tracker.get_slot(slot) in NOT_GIVEN_MARKERS:
+            return False  # nothing to correct: read as an answer or a fact given in passing
+        text = message_text(tracker)
+        if slot == "phone" and slot != tracker.get_slot(REQUESTED_SLOT):
+            # a customer has one number to give: another full number later replaces it
+            # ("sorry 号码最后两位是43，186…43")
+            other = parsing.find_phone(text)
+            if other and other != tracker.get_slot("phone") and not _SOMEONE_ELSES_NUMBER.search(text):
+                return True
+        if not _NAMES_A_CORRECTION.search(text):
+            return False
+        if slot in named_fields(text, entity_values(tracker, "field")):
+            return True
+        # "不对，是昨天，不是前天": no field named, but a new value only one field takes
+        if slot in ("occurred_at", "amount") and slot != tracker.get_slot(REQUESTED_SLOT):
+            value = read_field(slot, tracker, lenient=False)
+            return value is not None and value != tracker.get_slot(slot)
+        return False
 
     @staticmethod
     def _other_facts_in_message(tracker: Tracker) -> bool:
         """The message gives a fact the form still lacks ("我叫王建国" to the demand question).
         A fact already known is part of the demand ("把两千八给我补到账上", "周末多开窗口")."""
+        text = message_text(tracker)
+        # who the customer is never belongs in a demand, whether or not it was given before
+        if parsing.find_phone(text) or parsing.find_name(text):
+            return True
+        if _STATES_A_FACT.search(text) and not parsing.find_demand(text) and any(
+            read_field(slot, tracker, lenient=False) is not None for slot in ("branch", "occurred_at", "amount")
+        ):
+            return True  # "是在大学城支行办的", "金额是30000": a fact told again, not what they want
         return any(
             tracker.get_slot(slot) is None and read_field(slot, tracker, lenient=False) is not None
-            for slot in ("customer_name", "phone", "branch", "occurred_at", "amount")
-        ) and not parsing.find_demand(message_text(tracker))
+            for slot in ("branch", "occurred_at", "amount")
+        ) and not parsing.find_demand(text)
 
     def extract_description(self, dispatcher, tracker, domain):
         return self._extract("description", tracker)
@@ -289,9 +442,13 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
 
     # -- validation: values may come pre-filled from the opening message ----------------------
     def validate_description(self, value, dispatcher, tracker, domain):
+        if value == NOT_GIVEN:
+            return {"description": value}
         if not isinstance(value, str) or len(value.strip()) < 2:
             return {"description": None}
-        return {"description": value, **classification_slots(value, tracker.slots)}
+        slots = {"description": value, **classification_slots(value, tracker.slots)}
+        # the safety advice (110, freeze, 挂失) comes once, as soon as the case is one of fund safety
+        return {**slots, **advise_on_fund_safety(dispatcher, value, tracker.slots)}
 
     def validate_customer_name(self, value, dispatcher, tracker, domain):
         if value == NAME_DECLINED:
@@ -302,6 +459,8 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
         return {"customer_name": name or None}
 
     def validate_phone(self, value, dispatcher, tracker, domain):
+        if value == NOT_GIVEN:
+            return {"phone": value}
         phone = value if parsing.is_valid_phone(value) else parsing.parse_phone(str(value or ""))
         return {"phone": phone}
 
@@ -331,18 +490,37 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
         return slots
 
     # -- re-ask hooks -------------------------------------------------------------------------
+    def leaves_form(self, intent: Optional[str], tracker: Tracker) -> bool:
+        text = message_text(tracker)
+        if intent == "cancel":
+            return bool(_CANCELS_COMPLAINT.search(text))
+        escalation = (tracker.latest_message or {}).get("escalation") or {}
+        if intent == "request_human" or (intent == "escalate" and escalation.get("reason") == "human"):
+            # inside the form a person is brought only when asked for in so many words:
+            # "人工核实一下" is a demand, "你们是真人还是AI" a question
+            return bool(_ASKS_FOR_PERSON.search(text)) and not _ASKS_WHAT_THE_BOT_IS.search(text)
+        return intent == "escalate"
+
+    def give_up_events(self, slot, dispatcher, tracker, domain) -> List[EventType]:
+        dispatcher.utter_message(response=GIVEN_UP_REPLY.get(slot, "utter_field_not_given"))
+        return [SlotSet(slot, GIVEN_UP_AS[slot])]
+
     def answers_requested_slot(self, slot: Optional[str], tracker: Tracker) -> bool:
         text = message_text(tracker)
+        if slot == "demand":
+            # a free-text answer, whatever the NLU calls it, except a greeting, thanks or goodbye
+            # on its own, or a question that asks for nothing ("你们几点下班？"); a demand is often
+            # put as a question ("能不能把钱拦下来？")
+            if latest_intent(tracker) in ("greet", "thank", "goodbye") or adds_to_story(text):
+                return False
+            return not is_question(text) or bool(parsing.find_demand(text))
         if is_question(text):  # "今天天气怎么样" holds a date but answers nothing
             return False
         if slot in ("phone", "amount"):
-            return parsing.has_digits(text) or read_field(slot, tracker, lenient=False) is not None
+            return parsing.has_digits(text) or read_field(slot, tracker, lenient=True) is not None
         if slot in ("customer_name", "branch", "occurred_at"):
-            return read_field(slot, tracker, lenient=False) is not None
-        if slot == "demand":
-            # a free-text answer: whatever the NLU calls it ("能不能把钱拦下来" is no small talk),
-            # except a greeting, thanks or goodbye on its own
-            return latest_intent(tracker) not in ("greet", "thank", "goodbye") and not adds_to_story(text)
+            # read as an answer ("最近", "不清楚", "李想"), whatever the NLU made of it
+            return read_field(slot, tracker, lenient=True) is not None
         return False
 
     def is_more_complaint(self, tracker: Tracker) -> bool:
@@ -367,7 +545,7 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
             if raised and not tracker.get_slot(flag):
                 events.append(SlotSet(flag, True))
         requested = tracker.get_slot(REQUESTED_SLOT)
-        if latest_intent(tracker) == "correct" and set(filled) - {requested, "description"}:
+        if _NAMES_A_CORRECTION.search(text) and (set(filled) & set(FACT_SLOTS)) - {requested}:
             dispatcher.utter_message(response="utter_corrected")
         if (
             is_more_complaint(tracker)
@@ -382,5 +560,7 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
                 events.append(SlotSet("description", description))
                 events += [SlotSet(k, v) for k, v in classification_slots(description, tracker.slots).items()]
             dispatcher.utter_message(response="utter_detail_added")
+            advice = advise_on_fund_safety(dispatcher, description, tracker.slots)
+            events += [SlotSet(k, v) for k, v in advice.items()]
         return events
 

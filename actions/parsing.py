@@ -17,15 +17,22 @@ Two modes, because the same words mean different things in different places:
 
 Values produced:
 
-* phone: 11 digits ("13812345678"); +86/0086, spaces, hyphens, full-width and Chinese digits
-  (一三八…, 幺 for 1) are accepted.
+* phone: China national digits from bot/phones.py (the case desk's rule set too): a mobile
+  "13812345678" or a landline with its area code "057187023456"; +86/0086, spaces, hyphens,
+  brackets, full-width and spoken Chinese digits (一三八…, 幺 for 1, 洞 for 0, 拐 for 7) are
+  accepted. Card, ID and order numbers and dates are not phones.
 * amount: a float number of yuan (五千 → 5000.0, 1.2万 → 12000.0, 一万二 → 12000.0,
-  12,800.50 → 12800.5, 5k → 5000.0, 3w → 30000.0).
-* occurred_at: an ISO **date** "YYYY-MM-DD", relative to the ``today`` argument. The time of
-  day ("下午三点") is deliberately dropped: the case desk contract carries a date, the customer's
-  own words stay in ``description``, and an agent needs the day to find the transaction.
-  Dates without a year that would lie in the future are taken from last year; a date in the
-  future is rejected.
+  12,800.50 → 12800.5, 5k → 5000.0, 3w → 30000.0). With several sums the one the disputed act
+  happened to (扣了, 被转走, 收了…违约金, 没到账) wins over background figures (余额, 本金,
+  还了, 工资). Approximate sums are their base number (两万多, 十几万 → 100000); a sum without
+  one (几十万, 好几千) is no amount.
+* occurred_at: an ISO **date** "YYYY-MM-DD", relative to the ``today`` argument, or, when the
+  customer only knows roughly when (上个月, 月初, 上周, 最近, 几天前, 去年底), an ISO 8601
+  interval of dates "YYYY-MM-DD/YYYY-MM-DD" (``describe_date`` reads either back in Chinese).
+  The time of day ("下午三点") is deliberately dropped: the case desk contract carries a date,
+  the customer's own words stay in ``description``, and an agent needs the day to find the
+  transaction. Dates without a year that would lie in the future are taken from last year; a
+  date or period in the future is rejected.
 * customer_name: 2–4 characters (a bare surname from "免贵姓李" is kept as "李"), or a short
   Latin name.
 * branch: the full name from the lookup list data/nlu/lookups/branch.yml when it can be matched
@@ -33,19 +40,24 @@ Values produced:
   else (lenient) the customer's own short description.
 
 ``NOT_KNOWN`` ("不详") is what the form stores when the customer says they do not know or
-remember (不记得了, 记不清); the case payload turns it into null.
+remember (不记得了, 记不清), or that the field does not apply (不涉及金额, 没去网点):
+``says_not_given(slot, text)`` knows each optional slot's ways of saying so. The case payload
+turns it into null.
 """
 from __future__ import annotations
 
+import calendar
 import re
+import unicodedata
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Callable, Any, Dict, Iterable, List, Optional, Tuple
 
 import cn2an
 import yaml
 
+from bot import phones
 from bot.text import normalize_text, to_simplified
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,8 +136,9 @@ _CN_PHONE_DIGITS = {"零": "0", "〇": "0", "洞": "0", "一": "1", "幺": "1", 
                     "九": "9", "勾": "9"}
 # a run of at least 7 spoken digits, possibly mixed with Arabic ones and grouping marks
 _CN_PHONE_RUN = re.compile(r"[0-9零〇洞一幺二两三四五六七拐八九勾][0-9零〇洞一幺二两三四五六七拐八九勾\s-]{6,}")
-_PHONE = re.compile(r"(?<!\d)(?:(?:\+|00)?86[\s-]?)?(1[3-9]\d(?:[\s-]?\d){8})(?!\d)")
-_DIGIT_RUN = re.compile(r"\d[\d\s-]*\d|\d")
+# "不是138…" / "别打138…": a number the customer takes back ("不对，139…" and "打错了，139…"
+# introduce the right one instead)
+_PHONE_DENIED = re.compile(r"(?:不是|不要打|别打|不用打)\s*(?:这个|那个)?\s*$")
 
 
 def _spoken_digits_to_arabic(text: str) -> str:
@@ -139,21 +152,67 @@ def _spoken_digits_to_arabic(text: str) -> str:
     return _CN_PHONE_RUN.sub(repl, text)
 
 
+def _phone_text(text: str) -> str:
+    """Full-width → half-width, Traditional → Simplified and spoken digits → Arabic, but the
+    spaces between digit groups kept: the phone matcher needs them to tell "13812345678 5000元"
+    from one long number."""
+    return _spoken_digits_to_arabic(to_simplified(unicodedata.normalize("NFKC", text or "")))
+
+
+def _phone_spans(text: str) -> List[Tuple[int, int, str]]:
+    t = _phone_text(text)
+    spans = phones.phone_spans(t)
+    if not spans:  # "1 3 8 1 2 …": digits spaced one by one, only readable once joined
+        t = _spoken_digits_to_arabic(normalize(text))
+        spans = phones.phone_spans(t)
+    return [(s, e, d) for s, e, d in spans if not _PHONE_DENIED.search(t[max(0, s - 8): s])]
+
+
+def without_phones(text: str) -> str:
+    """The text with every phone number taken out: the digits of "一五八 零六七一 二二三三" are no
+    amount and no date."""
+    for t in (_phone_text(text), _spoken_digits_to_arabic(normalize(text))):
+        spans = phones.phone_spans(t)
+        if spans:
+            for start, end, _ in reversed(spans):
+                t = t[:start] + "，" + t[end:]
+            return t
+    return text
+
+
+# A sum said roughly ("三万多", "一千来块", "十几万") or per period ("每月29", "每季度扣三块"):
+# a clue, not the disputed figure, so the amount question is still asked.
+_ROUGH_AMOUNT = re.compile(
+    rf"{_NUM}\s*(?:多|来|余)(?![次天年月号岁个])|{_NUM}几|[十百千万]几|几[十百千万]|上[千万]|"
+    rf"好几|每(?:个)?(?:月|季度?|年|天|周|次|笔)"
+)
+
+
+def rough_amount(text: str) -> bool:
+    return bool(_ROUGH_AMOUNT.search(normalize(text)))
+
+
 def find_phones(text: str) -> List[str]:
-    """Every valid mobile number in the text, in order of appearance."""
-    t = _spoken_digits_to_arabic(normalize(text))
-    return [re.sub(r"\D", "", m.group(1)) for m in _PHONE.finditer(t)]
+    """Every callable number in the text (bot/phones.py: mobiles and landlines with their area
+    code, as national digits), in order of appearance; numbers the customer takes back
+    ("不是138…，是139…", "别打138…") are left out."""
+    return [digits for _, _, digits in _phone_spans(text)]
 
 
 def find_phone(text: str) -> Optional[str]:
-    phones = find_phones(text)
-    return phones[0] if phones else None
+    phones_found = find_phones(text)
+    return phones_found[0] if phones_found else None
 
 
 def parse_phone(text: str) -> Optional[str]:
-    """The answer to "您的手机号是？": the (last) valid number, e.g. "不是138…，是139…" → 139…."""
-    phones = find_phones(text)
-    return phones[-1] if phones else None
+    """The answer to "您的联系电话是？": the last number given ("不是138…，是139…" → 139…,
+    "138…哦不对，139…" → 139…), but a mobile over a landline named beside it ("手机139…，座机
+    0571…"): notices go out by SMS. A landline alone is kept ("我没有手机，座机0571-87023456")."""
+    found = find_phones(text)
+    mobiles = [p for p in found if phones.is_mobile(p)]
+    if mobiles:
+        return mobiles[-1]
+    return found[-1] if found else None
 
 
 def has_digits(text: str) -> bool:
@@ -161,15 +220,11 @@ def has_digits(text: str) -> bool:
 
 
 def is_valid_phone(value: Any) -> bool:
-    return isinstance(value, str) and bool(re.fullmatch(r"1[3-9]\d{9}", value))
+    return phones.is_phone(value)
 
 
 def mask_phone(phone: Optional[str]) -> str:
-    if not phone:
-        return ""
-    if len(phone) == 11:
-        return f"{phone[:3]}****{phone[-4:]}"
-    return phone[:2] + "*" * max(len(phone) - 4, 0) + phone[-2:]
+    return phones.mask_phone(phone) or ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -188,7 +243,7 @@ _AMOUNT_TOKEN = re.compile(
 # words right before a number that make it money even without 元/块
 _MONEY_CONTEXT = re.compile(
     r"(?:(?:扣|转|刷|收|取|存|付|交|花|借|贷|还|退|赔|亏|少|损失|多扣|盗刷|转走|被转|转出|被刷|被扣|支付|冒领|充|汇|骗|差)"
-    r"(?:了|掉|走|出|款|费)?(?:我|我们)?(?:的)?(?:钱|本金|利息)?了?"
+    r"(?:值|账|款|费)?(?:了|掉|走|出)?(?:我|我们)?(?:的)?(?:钱|本金|利息)?了?"
     r"|金额(?:是|为|有)?|余额(?:只有|还有|是)?|费用(?:是|为)?|手续费(?:是|为)?|年费(?:是|为)?"
     r"|本金|共计|一共|总共|合计|大概|大约|差不多|将近|接近|每笔|每次(?:都)?(?:是|为)?|一次|一笔|笔|价值"
     r"|分别(?:是|为)?|钱是|钱数是|(?:扣|付|刷|交|充)了?(?:两|三|\d)次)\s*$"
@@ -202,26 +257,81 @@ _NOT_MONEY_AFTER = re.compile(
     r"^\s*(?:多|余|来|几)?\s*(?:次|笔|天|个|号|日|月(?!费|供)|年(?!费)|点|分钟|分|秒|小时|钟头|岁|楼|层|张|位|遍|"
     r"趟|人|期|倍|%|％|周|星期|礼拜|家|台|条|条短信|窗口|号窗|排|米|公里|页|项|步|粉丝|个点|以上|以下|以内)"
 )
-_NOT_MONEY_BEFORE = re.compile(r"(尾号|卡号|账号|号码|手机|电话|编号|第|工号|窗口|排队|等了|等|年化|利率)\s*$")
+_NOT_MONEY_BEFORE = re.compile(
+    r"(尾号|卡号|账号|号码|手机|电话|编号|第|工号|窗口|排队|等了|等|年化|利率|积分(?:有|是|还有)?)\s*$"
+)
 # a clause about a limit or a rate: its numbers are not the money at stake
 _LIMIT_CLAUSE = re.compile(r"额度|限额|利率|年化|粉丝|只能|超过|降额|降到|提额|门槛|起存|起购")
-# words before an amount that make it the sum lost or disputed (preferred over other sums)
-_LOSS_CONTEXT = re.compile(
-    r"(?:少了|亏了|亏损了?|损失了?|差了|丢了|多扣了?|多收了?|扣了|扣钱了|被(?:转|刷|扣|取|骗|盗|划)(?:走)?了?|"
-    r"骗了|转走了|冒领了|吞了|吃了)(?:我|我们)?(?:的)?(?:本金|利息|钱)?\s*$"
+# What a sum is to the complaint. With several sums in one message the one at stake is the one
+# the disputed act happened to (扣了/被转走/收了…违约金/没到账), not the background figures the
+# customer gives to explain it (余额, 本金, 贷款, 还了多少, 工资): see _amount_role.
+DISPUTED, NEUTRAL, BACKGROUND = 2, 1, 0
+# an act against the customer's money, said before the sum ("扣了我", "被骗走了", "违约金收了")
+_DISPUTE_BEFORE = re.compile(
+    r"扣|收了|收取|收我|多收|乱收|收走|被收|收费|少了|少给|少吐|少到|少算|少付|多算|算多|多计|"
+    r"转走|被转|被人转|划走|被划|盗刷|被刷|刷走|盗走|被盗|被骗|骗走|骗了|骗去|诈骗|吞了|吞掉|被吞|吃了|"
+    r"亏了|亏损|亏掉|赔了|损失|丢了|不见了|没了|冻结|被冻|冒领|被取|被领|套走|"
+    r"违约金|手续费|罚息|年费|滞纳金|服务费|管理费|会员费|保费|扣费|押金|保证金|定金"
 )
+# the same act right before a bare sum makes it money ("ATM少吐了500", "利息多算了800")
+_DISPUTE_RIGHT_BEFORE = re.compile(
+    r"(?:" + _DISPUTE_BEFORE.pattern + r")(?:了|掉|走|去|出|光)?(?:我|我们)?(?:的)?(?:钱)?了?\s*$"
+)
+# a figure that only sets the scene, said before the sum ("卡里本来有", "还了", "贷款"); not the
+# customer's own deposit or purchase, which may well be the disputed transaction ("存了两万八，
+# 回执上打的是两千八")
+_BACKGROUND_BEFORE = re.compile(
+    r"余额|剩下?|只剩|还剩|本来有|原来有|原本有|本来是|里有|里还有|账上有|里面有|只有|"
+    r"还了|还款|已还|还清|共还|贷|借了|借款|欠|本金|工资|月薪|年薪|薪水|收入|总价|总额|市值"
+)
+# a fee or charge named right after the sum ("六千块违约金", "300年费")
+_DISPUTE_AFTER_NOUN = re.compile(
+    r"^\s*的?\s*(?:违约金|手续费|罚息|年费|滞纳金|服务费|管理费|会员费|保费|扣费|扣款|押金|保证金)"
+)
+_BACKGROUND_AFTER_NOUN = re.compile(
+    r"^\s*的?\s*(?:贷款|房贷|车贷|本金|工资|余额|首付|额度)"
+)
+# what happened to the sum, said after it ("两万块一直没到账", "三万被骗子转走了")
+_DISPUTE_AFTER = re.compile(
+    r"没到账|未到账|不到账|没收到|没有到账|没有收到|不见了|没了|被(?:转|扣|骗|盗|刷|吞|冻|划|取|领|收)|"
+    r"扣(?:掉|走|了)|转走|骗走|打水漂|没退|未退|没出钞|没吐"
+)
+# the customer says no money was lost or is at stake ("钱没少", "不是钱的事"): the sums they
+# mention (a balance, a debt, what they wanted to transfer) are then not an amount at stake
+_NO_LOSS = re.compile(
+    r"钱(?:倒是|也|都)?(?:没少|没丢|没事|还在|都在|没问题|没损失)|(?:没|没有|并没有?)少(?![给吐付算到扣收花])(?:钱|一分)?|"
+    r"一分(?:钱)?(?:都|也)?没少|不是钱(?:的(?:事|问题))?|(?:跟|和|与)钱(?:没有?|无)关|不关钱的?事|不是重点|"
+    r"没有?(?:造成)?(?:任何|什么)?(?:经济|资金)?损失|无损失|钱(?:最后)?(?:都)?(?:取|拿)(?:出来|到)了"
+)
+def says_no_loss(text: str) -> bool:
+    """"钱没少", "不是钱的问题": no sum is disputed, whatever figures the message holds."""
+    return bool(_NO_LOSS.search(normalize(text)))
+
+
+# a dispute verb right before a background word makes that word its object ("亏了本金")
+_DISPUTE_OBJECT = re.compile(r"(?:" + _DISPUTE_BEFORE.pattern + r")(?:了|掉|走|去|光)?(?:我|我们)?的?\s*$")
+# a sum standing alone in its clause continues the one before ("扣了三次，八十七")
+_APPOSITIVE = re.compile(r"\s*(?:一共|总共|共计|共|合计|总计|加起来|算下来|也就是|就是)?\s*")
 # cash notes: "两张一百" is 200, "一张假的一百" is 100
 _NOTES = re.compile(
     r"(?P<n>\d+|[" + _CN_DIGIT + r"十]+)\s*张\s*(?:是)?(?:假的?|破的?|残缺?的?|旧的?|缺角的?|面值)?\s*"
     r"(?P<d>一百|五十|二十|十|100|50|20|10)(?:元|块)?"
 )
 # "三五千" and "八九百" are ranges: the upper bound
-_CN_RANGE = re.compile(r"([一二两三四五六七八])([二三四五六七八九])(?=[十百千万])")
+_CN_RANGE = re.compile(r"([一二两三四五六七八])([二两三四五六七八九])(?=[十百千万])")
 # "两块五" is 2.5 yuan
 _KUAI_DECIMAL = re.compile(
     r"(\d+|[" + _CN_DIGIT + r"十]+)块([" + _CN_DIGIT + r"]|\d)(?:毛|角)?(?![\d" + _CN_NUM_CHARS + r"])"
 )
 _DIGITS = {c: str(i) for i, c in enumerate("零一二三四五六七八九")}
+# "十几万", "一百多万": the vague word sits inside the numeral; moved behind the magnitude
+# ("十万几") it reads like "两万多": the base number (docs/taxonomy.md §4)
+_APPROX_INSIDE = re.compile(r"([十百千])(几|多|来|余)([万亿])")
+# "两万一直没到账": the 一 of 一直 is not the abbreviated tail of 两万一 (= 21000); a tail digit
+# followed by a measure word or a word it starts belongs to the next word
+_TAIL_STARTS_WORD = re.compile(
+    r"(?<=[万千百])([一二两三四五六七八九])(?=[次笔个天号张位下直起共定样般些切旦遍趟周条份])"
+)
 
 
 def _prepare_amounts(t: str) -> str:
@@ -236,6 +346,7 @@ def _prepare_amounts(t: str) -> str:
             return m.group(0)
         return f"{whole}.{tenth}元"
 
+    t = _TAIL_STARTS_WORD.sub(r" \1", _APPROX_INSIDE.sub(r"\1\3\2", t))
     return _KUAI_DECIMAL.sub(kuai, _CN_RANGE.sub(range_upper, t))
 
 
@@ -264,10 +375,11 @@ def _note_amounts(t: str) -> List[float]:
     return out
 
 
-def _amount_candidates(text: str, strict: bool) -> List[Tuple[float, bool]]:
-    """(value, is the sum lost or disputed) for every money amount in the text."""
+def _amount_candidates(text: str, strict: bool) -> List[Tuple[float, int]]:
+    """(value, role) for every money amount in the text; role is DISPUTED, NEUTRAL or
+    BACKGROUND (_amount_role)."""
     t = _prepare_amounts(normalize(text))
-    found: List[Tuple[float, bool]] = []
+    accepted: List[Tuple[re.Match, float]] = []
     accepted_end = -10
     for m, value in _amount_tokens(t):
         before, after = t[: m.start()], t[m.end():]
@@ -278,7 +390,13 @@ def _amount_candidates(text: str, strict: bool) -> List[Tuple[float, bool]]:
             continue
         if re.search(r"(不是|而非)\s*$", before) and strict:  # "不是五百，是五千"
             continue
+        if re.search(r"几\s*$", before):  # "几十万", "好几百": no number a clerk could file
+            continue
+        if _taken_back(t, m):  # "不是扣了五千，是扣了五百"
+            continue
         has_currency = bool(m.group("prefix") or m.group("currency"))
+        if not has_currency and not m.group("unit") and len(m.group("num")) == 1 and not m.group("num").isdigit():
+            continue  # a lone 一/两/三 is a word's ("一直", "两次"), never a sum by itself
         if not has_currency and _NOT_MONEY_AFTER.search(after):
             continue
         if not has_currency and re.match(r"\s*([-/:：]|[月年](?!费|供))", after):  # a date or a time
@@ -289,36 +407,106 @@ def _amount_candidates(text: str, strict: bool) -> List[Tuple[float, bool]]:
         has_magnitude = bool(m.group("unit")) or bool(re.search(r"[万千百亿]", m.group("num")))
         if strict and not has_currency:
             listed = re.search(r"[、和及]\s*$", before) and m.start() - accepted_end <= 2
-            context = _MONEY_CONTEXT.search(before) or _MONEY_AFTER.match(after) or listed
+            context = (_MONEY_CONTEXT.search(before) or _DISPUTE_RIGHT_BEFORE.search(before)
+                       or _MONEY_AFTER.match(after) or listed)
             # "一万八", "五千八": a sum with 万/千 in a complaint is money by itself
             big = has_magnitude and value >= 1000 and not m.group("unit") or bool(m.group("unit"))
             if not ((context and (has_magnitude or value >= 10 or _MONEY_AFTER.match(after))) or big):
                 continue
         if value <= 0:
             continue
-        found.append((value, bool(_LOSS_CONTEXT.search(before))))
+        accepted.append((m, value))
         accepted_end = m.end()
-    return found
+    return [(value, _amount_role(t, accepted, i)) for i, (_, value) in enumerate(accepted)]
 
 
-def _pick(values: List[Tuple[float, bool]]) -> Optional[float]:
+def _taken_back(t: str, m: re.Match) -> bool:
+    """The sum sits in a "不是…" clause that a "是…" clause corrects later."""
+    left, right = _clause_bounds(t, m.start(), m.end())
+    return bool(re.match(r"\s*(?:也|并)?不是", t[left: m.start()])
+                and re.search(r"^[，,;；]\s*(?:而|就|应该)?是", t[right:]))
+
+
+def _clause_bounds(t: str, start: int, end: int) -> Tuple[int, int]:
+    left = max((m.end() for m in _CLAUSE_SPLIT.finditer(t, 0, start)), default=0)
+    right = next((m.start() for m in _CLAUSE_SPLIT.finditer(t, end)), len(t))
+    return left, right
+
+
+def _amount_role(t: str, accepted: List[Tuple[re.Match, float]], i: int) -> int:
+    """DISPUTED, BACKGROUND or NEUTRAL for the i-th accepted sum, from its own clause.
+
+    Read the way Chinese attaches a verb to a sum: a fee noun right after it ("六千块违约金")
+    names it; a predicate after the last sum of a clause tells what happened to it ("两万一直
+    没到账"); otherwise the cue nearest before it, back to the previous sum, decides ("卡里本来有
+    三万，少了两千": 三万 is background, 两千 disputed; "我转了5000，结果扣了我5010": 5010); a
+    sum that is a clause by itself continues the clause before ("扣了三次，八十七")."""
+    m = accepted[i][0]
+    left, right = _clause_bounds(t, m.start(), m.end())
+    after = t[m.end(): right]
+    if _DISPUTE_AFTER_NOUN.match(after):
+        return DISPUTED
+    # "两万的贷款" is the setting, "一笔两万的贷款" one item on the account (maybe the disputed one)
+    if _BACKGROUND_AFTER_NOUN.match(after) and not re.search(r"[一这那有]笔\s*$", t[left: m.start()]):
+        return BACKGROUND
+    next_start = accepted[i + 1][0].start() if i + 1 < len(accepted) else len(t)
+    if next_start >= right and _DISPUTE_AFTER.search(after):
+        return DISPUTED
+    start = max(left, accepted[i - 1][0].end()) if i > 0 else left
+    role = _nearest_cue(t[start: m.start()])
+    if role is None and start == left > 0 and _APPOSITIVE.fullmatch(t[left: m.start()]) \
+            and not after.strip(_PUNCT + " "):
+        # the clause is only this sum: the act is in the clause before ("扣了四期，八百六十四")
+        previous = _CLAUSE_SPLIT.split(t[:left].rstrip(_PUNCT + " "))[-1]
+        role = _nearest_cue(previous)
+    return NEUTRAL if role is None else role
+
+
+def _nearest_cue(before: str) -> Optional[int]:
+    """The role the cue nearest before a sum gives it; ending at the same spot, the longer word
+    decides. A background word that is the object of a dispute verb is part of the act ("亏了
+    本金三千", "多扣了工资五百")."""
+    cues = [(c.end(), len(c.group(0)), DISPUTED, c.start()) for c in _DISPUTE_BEFORE.finditer(before)]
+    cues += [(c.end(), len(c.group(0)), BACKGROUND, c.start()) for c in _BACKGROUND_BEFORE.finditer(before)]
+    if not cues:
+        return None
+    nearest = max(cues)
+    if nearest[2] == BACKGROUND and _DISPUTE_OBJECT.search(before[: nearest[3]]):
+        return DISPUTED
+    return nearest[2]
+
+
+def _pick(values: List[Tuple[float, int]], background_ok: bool) -> Optional[float]:
+    """The sum at stake: the disputed one(s) over neutral over background; among equals the
+    largest (docs/taxonomy.md §4: "被转走5000元，手续费50元" → 5000). A background figure
+    (a balance, a debt, a loan) only when ``background_ok``."""
+    values = [vr for vr in values if background_ok or vr[1] != BACKGROUND]
     if not values:
         return None
-    lost = [v for v, loss in values if loss]
-    return max(lost) if lost else max(v for v, _ in values)
+    return max(values, key=lambda vr: (vr[1], vr[0]))[0]
+
+
+def _has_disputed(values: List[Tuple[float, int]]) -> bool:
+    return any(role == DISPUTED for _, role in values)
 
 
 def find_amount(text: str) -> Optional[float]:
     """The amount at stake in a complaint, or None (docs/taxonomy.md "amount").
 
-    Cash notes counted out ("两张假的一百") win; then the largest sum lost or disputed
-    ("少了/被转走/扣了…"); then the largest money amount ("被转走5000元，手续费50元" → 5000).
+    Cash notes counted out ("两张假的一百") win; then the largest sum the disputed act happened
+    to ("还了二十万，收了我六千违约金" → 6000, "卡里本来有三万，少了两千" → 2000); then the
+    largest sum that is not background ("被转走5000元，手续费50元" → 5000); background figures
+    (余额, 本金, 还了, 工资) only when nothing else is said.
     """
     t = normalize(text)
     notes = _note_amounts(t)
     if notes:
         return max(notes)
-    return _pick(_amount_candidates(t, strict=True))
+    found = _amount_candidates(t, strict=True)
+    if _NO_LOSS.search(t) and not _has_disputed(found):
+        return None
+    # in a complaint a balance or a loan alone is the setting, not the sum at stake
+    return _pick(found, background_ok=False)
 
 
 _AMOUNT_ANSWER = re.compile(
@@ -331,12 +519,45 @@ _FIELD_VALUE_CUE = re.compile(r"(?:应该是|改成|改为|改到|写成|是)\s*
 
 
 def parse_amount(text: str) -> Optional[float]:
-    """The answer to "涉及多少钱？": a bare "5000" or "大概五千左右" is enough."""
+    """The answer to "涉及多少钱？": a bare "5000" or "大概五千左右" is enough.
+
+    The disputed sum first, a bare number included ("一共一万八千六，扣掉手续费应该到账18488"
+    → 18488); else a sum with its own cue ("…元", "一共…"); else a bare number. A balance given as the answer is kept (the customer chose it as the
+    sum involved), unless they say no money was lost ("卡里有八千，钱没少" → None)."""
     t = normalize(text)
     notes = _note_amounts(t)
     if notes:
         return max(notes)
-    return _pick(_amount_candidates(t, strict=True)) or _pick(_amount_candidates(t, strict=False))
+    total = _stated_total(t)
+    if total is not None:
+        return total
+    strict, lenient = _amount_candidates(t, strict=True), _amount_candidates(t, strict=False)
+    if _NO_LOSS.search(t) and not _has_disputed(lenient):
+        return None
+    if _has_disputed(lenient):  # every sum strict reading accepts, lenient reading accepts too
+        return _pick(lenient, background_ok=False)
+    return _pick(strict, background_ok=True) or _pick(lenient, background_ok=True)
+
+
+# The customer's own total ("…一共两万九千八") is the sum involved; parts counted one by one
+# ("一次五万一次三万五", "第一笔…第二笔…") add up to it.
+_TOTAL_CUE = re.compile(r"(?:一共|总共|合计|共计|加起来|总计)(?:是|有|被|扣了|转了|损失了?|花了)?\s*")
+_PARTS = re.compile(r"(?:一次|第[一二三四五六七八九十\d]+(?:次|笔)|一笔)")
+
+
+def _stated_total(t: str) -> Optional[float]:
+    for cue in reversed(list(_TOTAL_CUE.finditer(t))):
+        if not list(_amount_tokens(t[: cue.start()])):
+            continue  # a total said first is weighed with the rest ("一共两万三，应该到账22900")
+        rest = t[cue.end():]
+        tokens = list(_amount_tokens(rest))
+        if tokens and tokens[0][0].start() <= 2 and not re.match(r"\s*[次笔个天年月回遍]", rest[tokens[0][0].end():]):
+            return tokens[0][1]
+    clauses = [c for c in re.split(r"[，,。；;]", t) if _PARTS.search(c)]
+    parts = [v for c in clauses for piece in _PARTS.split(c)[1:] for _, v in list(_amount_tokens(piece))[:1]]
+    if len(parts) >= 2:
+        return float(sum(parts))
+    return None
 
 
 def _amount_answer(t: str) -> Optional[float]:
@@ -375,7 +596,10 @@ def format_amount(value: Any) -> str:
 # date
 # ---------------------------------------------------------------------------------------------
 
-_WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "末": 5,
+# (first day, last day): an exact date is a span of one day, "上个月" the whole month
+Span = Tuple[date, date]
+
+_WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6,
              "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
 _RELATIVE_DAYS = [  # longest first so 大前天 is not read as 前天
     ("大大前天", -4), ("大前天", -3), ("前天", -2), ("前日", -2), ("昨天", -1), ("昨日", -1),
@@ -383,18 +607,60 @@ _RELATIVE_DAYS = [  # longest first so 大前天 is not read as 前天
     ("今早", 0), ("今晚", 0), ("今儿", 0), ("刚才", 0), ("刚刚", 0), ("当天", None),
 ]
 _D = rf"(?:\d{{1,2}}|[{_CN_DIGIT}十]{{1,3}})"
+# a day number without 日/号 counts only where nothing else could follow it ("11月28，下午")
+_DAY_END = r"(?:[日号]|(?=\s*(?:$|[，。,.!?！？；;、\s]|上午|下午|晚上|早上|中午|凌晨|傍晚|那天|左右)))"
 _FULL_DATE = re.compile(
     rf"(?P<y>\d{{4}}|[{_CN_DIGIT}]{{4}})\s*[-/.年]\s*(?P<m>{_D})\s*[-/.月]\s*(?P<d>{_D})\s*[日号]?"
 )
-_MONTH_DAY = re.compile(
-    rf"(?P<rel>今年|去年|前年)?\s*(?P<m>{_D})\s*月份?\s*(?P<d>{_D})\s*[日号]"
-)
+_MONTH_DAY = re.compile(rf"(?P<rel>今年|去年|前年)?\s*(?P<m>{_D})\s*月份?\s*(?P<d>{_D})\s*{_DAY_END}")
 _REL_MONTH_DAY = re.compile(rf"(?P<rel>上上个?月|上个?月|这个?月|本月)\s*(?P<d>{_D})\s*[日号]")
+# "11/28": month/day as typed on a phone; not inside a longer figure (1/2/3, 3/4%) nor a
+# fraction ("1/2的钱", "1/3倍")
+_SLASH_DATE = re.compile(
+    r"(?<![\d/.])(?P<m>1[0-2]|0?[1-9])\s*/\s*(?P<d>3[01]|[12]\d|0?[1-9])(?![\d/%.])(?!\s*[的倍成])"
+)
 _AGO = re.compile(
     rf"(?P<n>\d{{1,3}}|[{_CN_DIGIT}十]{{1,3}}|半)\s*(?P<u>个?(?:天|日|周|星期|礼拜|月))\s*(?:之|以)?前"
 )
-_WEEKDAY = re.compile(r"(?P<rel>上上|上个?|这个?|本)?\s*(?:周|星期|礼拜)(?P<w>[一二三四五六日天末1-7])")
+_WEEKDAY = re.compile(r"(?P<rel>上上|上个?|这个?|本)?\s*(?:周|星期|礼拜)(?P<w>[一二三四五六日天1-7])")
 _DAY_ONLY = re.compile(rf"(?<![月\d{_CN_DIGIT}十])(?P<d>{_D})\s*[号日](?!窗|柜|楼|线|机|门|台|位)")
+
+# -- periods: the customer knows roughly when, not the day --------------------------------------
+# parts of a month (初 = 1st–10th, 中 = 11th–20th, 底 = 21st–end) and of a year (初 = Jan–Feb,
+# 中 = Jun–Jul, 底 = Nov–Dec): wide enough for an agent to find the transaction in that window
+_MONTH_PART_DAYS = {"初": (1, 10), "上旬": (1, 10), "中": (11, 20), "中旬": (11, 20),
+                    "下旬": (21, 31), "底": (21, 31), "末": (21, 31)}
+_YEAR_PART_MONTHS = {"初": (1, 2), "中": (6, 7), "底": (11, 12), "末": (11, 12)}
+_MONTH_PART = r"(?P<part>上旬|中旬|下旬|初|中(?![午国心行间秋])|底|末)"
+_MONTH_PERIOD = re.compile(  # "11月", "十月底", "2026年3月", "去年12月中旬"
+    rf"(?:(?P<y>\d{{4}}|[{_CN_DIGIT}]{{4}})\s*年|(?P<yrel>今年|去年|前年))?\s*"
+    rf"(?<![第每/\d{_CN_DIGIT}十])(?P<m>{_D})\s*月\s*份?\s*{_MONTH_PART}?"
+)
+_REL_MONTH_PERIOD = re.compile(rf"(?P<rel>上上个?月|上个?月|这个?月|本月)\s*份?\s*{_MONTH_PART}?")
+_BARE_MONTH_PART = re.compile(rf"(?<![个每几一两上这本\d{_CN_DIGIT}十])月{_MONTH_PART}|(?P<xun>上旬|中旬|下旬)")
+_YEAR_PERIOD = re.compile(
+    r"(?P<rel>今年|去年|前年)\s*(?:年\s*)?(?P<part>初|中(?![午国心行间秋])|底|末)?"
+    r"|(?<![今去前明一每\d])年(?P<bpart>初|中(?![午国心行间秋])|底|末)"
+)
+_WEEK_PERIOD = re.compile(
+    r"(?<!每)(?P<rel>上上|上个?|这个?|本)?\s*(?:周|星期|礼拜)(?P<part>末)?(?![一二三四五六日天1-7])"
+)
+# "最近三天", "近一个月", "这两天", "最近几天": back from today
+_RECENT_N = re.compile(
+    rf"(?:最近|近|这)\s*(?P<n>\d{{1,2}}|[{_CN_DIGIT}十]{{1,3}}|几|半)\s*(?P<u>天|日|周|个?星期|个?礼拜|个月|年)"
+)
+# "几天前", "十几天前", "几个月前": "几" is a few, "十几" eleven to nineteen
+_FEW_AGO = re.compile(r"(?P<n>[二三四五]?十几|几)\s*(?P<u>个?(?:天|日|周|星期|礼拜|月))\s*(?:之|以)?前")
+# fixed words, longest first: (days back at the start, days back at the end)
+_VAGUE_WINDOWS = [
+    ("最近一段时间", (30, 0)), ("最近这段时间", (30, 0)), ("最近这阵子", (30, 0)), ("这段时间", (30, 0)),
+    ("这阵子", (30, 0)), ("近期", (30, 0)), ("近来", (30, 0)),
+    ("前一段时间", (30, 1)), ("前段时间", (30, 1)), ("前阵子", (30, 1)), ("前一阵子", (30, 1)),
+    ("前一阵", (30, 1)), ("前些日子", (30, 1)), ("前些天", (7, 1)), ("前几天", (7, 1)), ("前两天", (7, 1)),
+    ("这些天", (7, 0)), ("最近", (7, 0)),
+]
+_FEW_DAYS = (1, 7)  # "前几天"/"几天前": yesterday back to a week ago
+_NEAREST = re.compile(r"离[^，。,!?！？]{0,8}$")
 
 
 def _safe_date(y: int, m: int, d: int) -> Optional[date]:
@@ -419,74 +685,210 @@ def _months_back(today: date, n: int, day: Optional[int] = None) -> Optional[dat
     return result
 
 
-def _date_mentions(text: str, today: date, lenient: bool) -> List[Tuple[int, date]]:
-    """(position, date) for every date expression; positions let callers pick one."""
-    t = normalize(text)
-    out: List[Tuple[int, date]] = []
-    taken: List[Tuple[int, int]] = []
+def _month_span(year: int, month: int, part: Optional[str] = None) -> Optional[Span]:
+    if not 1 <= month <= 12:
+        return None
+    last = calendar.monthrange(year, month)[1]
+    lo, hi = _MONTH_PART_DAYS.get(part or "", (1, last))
+    return date(year, month, lo), date(year, month, min(hi, last))
 
-    def free(m: re.Match) -> bool:
-        return all(m.end() <= s or m.start() >= e for s, e in taken)
 
-    def add(m: re.Match, value: Optional[date]) -> None:
-        taken.append((m.start(), m.end()))
-        if value is not None:
-            out.append((m.start(), value))
+def _year_span(year: int, part: Optional[str] = None) -> Span:
+    lo, hi = _YEAR_PART_MONTHS.get(part or "", (1, 12))
+    return date(year, lo, 1), date(year, hi, calendar.monthrange(year, hi)[1])
 
+
+def _units_back(today: date, n: float, unit: str) -> Optional[date]:
+    if unit.endswith(("天", "日")):
+        return today - timedelta(days=int(n))
+    if unit.endswith(("周", "星期", "礼拜")):
+        return today - timedelta(days=int(7 * n))
+    if unit.endswith("月"):
+        return today - timedelta(days=15) if n == 0.5 else _months_back(today, int(n))
+    if unit.endswith("年"):
+        if n == 0.5:
+            return today - timedelta(days=182)
+        year = today.year - int(n)
+        return _safe_date(year, today.month, today.day) or date(year, today.month, 28)  # 2月29日
+    return None
+
+
+def _few(n_txt: str) -> Tuple[int, int]:
+    """"几" → 2–9 (a few); "十几" → 11–19; "二十几" → 21–29."""
+    if n_txt == "几":
+        return 2, 9
+    tens = _cn_small_int(n_txt[:-1]) or 10  # "十" → 10, "二十" → 20
+    return tens + 1, tens + 9
+
+
+def _recent_count(n_txt: str, unit: str) -> Optional[float]:
+    """How many units back "最近N天/近半年/这几天" reaches; "几" is a week of days, else 3 units."""
+    if n_txt == "半":
+        return 0.5
+    if n_txt == "几":
+        return 7 if unit in ("天", "日") else 3
+    return _cn_small_int(n_txt)
+
+
+def _exact_spans(t: str, today: date, add, free) -> None:
+    """The day itself: 2026-11-08, 十一月八号, 上个月15号, 11/28, 三天前, 上周五, 昨天."""
     for m in _FULL_DATE.finditer(t):
         y = int("".join(_CN_PHONE_DIGITS.get(c, c) for c in m.group("y")))  # 二〇二六 → 2026
         mo, d = _cn_small_int(m.group("m")), _cn_small_int(m.group("d"))
         add(m, _safe_date(y, mo, d) if y and mo and d else None)
     for m in _MONTH_DAY.finditer(t):
-        if not free(m):
-            continue
-        mo, d = _cn_small_int(m.group("m")), _cn_small_int(m.group("d"))
-        value = None
-        if mo and d:
-            year = today.year - {"去年": 1, "前年": 2}.get(m.group("rel") or "", 0)
-            value = _safe_date(year, mo, d)
-            if value and value > today and not m.group("rel"):
-                value = _safe_date(year - 1, mo, d)
-        add(m, value)
+        if free(m):
+            mo, d = _cn_small_int(m.group("m")), _cn_small_int(m.group("d"))
+            add(m, _recent_year_date(today, mo, d, m.group("rel")) if mo and d else None)
     for m in _REL_MONTH_DAY.finditer(t):
-        if not free(m):
-            continue
-        d = _cn_small_int(m.group("d"))
-        back = 2 if m.group("rel").startswith("上上") else 1 if m.group("rel").startswith("上") else 0
-        add(m, _months_back(today, back, d) if d else None)
+        if free(m):
+            d = _cn_small_int(m.group("d"))
+            add(m, _months_back(today, _rel_months(m.group("rel")), d) if d else None)
+    for m in _SLASH_DATE.finditer(t):
+        if free(m):
+            add(m, _recent_year_date(today, int(m.group("m")), int(m.group("d")), None))
     for m in _AGO.finditer(t):
-        if not free(m):
-            continue
-        n_txt, unit = m.group("n"), m.group("u")
-        n = 0.5 if n_txt == "半" else _cn_small_int(n_txt)
-        value = None
-        if n:
-            if unit.endswith(("天", "日")):
-                value = today - timedelta(days=int(n))
-            elif unit.endswith(("周", "星期", "礼拜")):
-                value = today - timedelta(days=int(7 * n))
-            elif unit.endswith("月"):
-                value = today - timedelta(days=15) if n == 0.5 else _months_back(today, int(n))
-        add(m, value)
+        if free(m):
+            n = 0.5 if m.group("n") == "半" else _cn_small_int(m.group("n"))
+            add(m, _units_back(today, n, m.group("u")) if n else None)
     for m in _WEEKDAY.finditer(t):
-        if not free(m):
-            continue
-        wd = _WEEKDAYS[m.group("w")]
-        rel = m.group("rel") or ""
-        monday = today - timedelta(days=today.weekday())
-        if rel.startswith("上上"):
-            value = monday - timedelta(days=14) + timedelta(days=wd)
-        elif rel.startswith("上"):
-            value = monday - timedelta(days=7) + timedelta(days=wd)
-        else:
-            value = monday + timedelta(days=wd)
-            if value > today and not rel:  # a bare "周五" said on a Tuesday is last Friday
-                value -= timedelta(days=7)
-        add(m, value if value <= today else None)
+        if free(m):
+            add(m, _weekday(today, m.group("rel") or "", _WEEKDAYS[m.group("w")]))
     for word, delta in _RELATIVE_DAYS:
         for m in re.finditer(word, t):
             if free(m) and delta is not None:
                 add(m, today + timedelta(days=delta))
+
+
+def _recent_year_date(today: date, month: int, day: int, rel: Optional[str]) -> Optional[date]:
+    """A month and day without a year: this year's, or last year's when still to come."""
+    year = today.year - {"去年": 1, "前年": 2}.get(rel or "", 0)
+    value = _safe_date(year, month, day)
+    if value and value > today and not rel:
+        value = _safe_date(year - 1, month, day)
+    return value
+
+
+def _rel_months(rel: str) -> int:
+    return 2 if rel.startswith("上上") else 1 if rel.startswith("上") else 0
+
+
+def _weekday(today: date, rel: str, wd: int) -> Optional[date]:
+    monday = today - timedelta(days=today.weekday())
+    if rel.startswith("上上"):
+        value = monday - timedelta(days=14) + timedelta(days=wd)
+    elif rel.startswith("上"):
+        value = monday - timedelta(days=7) + timedelta(days=wd)
+    else:
+        value = monday + timedelta(days=wd)
+        if value > today and not rel:  # a bare "周五" said on a Tuesday is last Friday
+            value -= timedelta(days=7)
+    return value if value <= today else None
+
+
+def _period_spans(t: str, today: date, lenient: bool, add, free) -> None:
+    """Windows for a customer who knows roughly when: 上个月, 月初, 上周, 去年底, 最近, 几天前."""
+    for m in _FEW_AGO.finditer(t):
+        if free(m):
+            lo, hi = _FEW_DAYS if m.group("n") == "几" and m.group("u") in ("天", "日") else _few(m.group("n"))
+            first, last = _units_back(today, hi, m.group("u")), _units_back(today, lo, m.group("u"))
+            add(m, first, last)
+    for m in _RECENT_N.finditer(t):
+        if free(m):
+            n = _recent_count(m.group("n"), m.group("u"))
+            add(m, _units_back(today, n, m.group("u")) if n else None, today)
+    for m in _MONTH_PERIOD.finditer(t):
+        if free(m) and m.group("m") != "两":  # "两月" is two months, never February
+            add(m, *(_month_period(today, m) or (None, None)))
+    for m in _REL_MONTH_PERIOD.finditer(t):
+        if free(m):
+            first = _months_back(today, _rel_months(m.group("rel")), 1)
+            add(m, *(_month_span(first.year, first.month, m.group("part")) or (None, None)))
+    for m in _BARE_MONTH_PART.finditer(t):
+        if free(m):
+            add(m, *_latest(today, lambda back: _month_span_back(today, back, m.group("part") or m.group("xun"))))
+    for m in _YEAR_PERIOD.finditer(t):
+        if not free(m):
+            continue
+        rel, part = m.group("rel"), m.group("part") or m.group("bpart")
+        if rel:
+            if part or lenient:  # a bare "去年" in a complaint is background ("去年办的卡")
+                add(m, *_year_span(today.year - {"今年": 0, "去年": 1, "前年": 2}[rel], part))
+            else:
+                add(m, None)
+        else:
+            add(m, *_latest(today, lambda back: _year_span(today.year - back, part)))
+    for m in _WEEK_PERIOD.finditer(t):
+        if free(m) and (m.group("rel") or m.group("part")):
+            add(m, *_week_span(today, m.group("rel") or "", bool(m.group("part"))))
+    for word, (start_back, end_back) in _VAGUE_WINDOWS:
+        for m in re.finditer(word, t):
+            if not free(m):
+                continue
+            if _NEAREST.search(t[: m.start()]) or t[m.end(): m.end() + 1] == "的":
+                add(m, None)  # "最近的网点", "离我家最近": nearest, not recent
+            else:
+                add(m, today - timedelta(days=start_back), today - timedelta(days=end_back))
+
+
+def _month_period(today: date, m: re.Match) -> Optional[Span]:
+    month = _cn_small_int(m.group("m"))
+    if not month or not 1 <= month <= 12:
+        return None
+    part = m.group("part")
+    if m.group("y"):
+        year = int("".join(_CN_PHONE_DIGITS.get(c, c) for c in m.group("y")))
+        return _month_span(year, month, part)
+    if m.group("yrel"):
+        return _month_span(today.year - {"今年": 0, "去年": 1, "前年": 2}[m.group("yrel")], month, part)
+    # no year: this year's, or last year's when it has not begun yet ("12月" said in November)
+    return _latest(today, lambda back: _month_span(today.year - back, month, part))
+
+
+def _month_span_back(today: date, back: int, part: Optional[str]) -> Optional[Span]:
+    first = _months_back(today, back, 1)
+    return _month_span(first.year, first.month, part) if first else None
+
+
+def _latest(today: date, span_back) -> Span:
+    """The most recent of this period and the one before (a bare "月底" said on the 5th is last
+    month's end; "年底" said in March is last year's)."""
+    span = span_back(0)
+    if span is None or span[0] > today:
+        span = span_back(1)
+    return span if span is not None else (None, None)
+
+
+def _week_span(today: date, rel: str, weekend: bool) -> Span:
+    monday = today - timedelta(days=today.weekday())
+    back = 14 if rel.startswith("上上") else 7 if rel.startswith("上") else 0
+    first = monday - timedelta(days=back)
+    if weekend:
+        first += timedelta(days=5)
+        if first > today and not rel:  # a bare "周末" said on a weekday is the last one
+            first -= timedelta(days=7)
+        return first, first + timedelta(days=1)
+    return first, first + timedelta(days=6)
+
+
+def _date_mentions(text: str, today: date, lenient: bool) -> List[Tuple[int, date, date]]:
+    """(position, first day, last day) of every date or period mentioned, in text order; spans
+    may reach into the future (callers decide). Exact forms are read first, so "上个月15号" is a
+    day and not the month."""
+    t = normalize(text)
+    out: List[Tuple[int, date, date]] = []
+    taken: List[Tuple[int, int]] = []
+
+    def free(m: re.Match) -> bool:
+        return all(m.end() <= s or m.start() >= e for s, e in taken)
+
+    def add(m: re.Match, first: Optional[date], last: Optional[date] = None) -> None:
+        taken.append((m.start(), m.end()))
+        if first is not None:
+            out.append((m.start(), first, last if last is not None else first))
+
+    _exact_spans(t, today, add, free)
+    _period_spans(t, today, lenient, add, free)
     if lenient or not out:
         # "8号" alone: this month, or last month when the day is still to come
         for m in _DAY_ONLY.finditer(t):
@@ -502,32 +904,69 @@ def _date_mentions(text: str, today: date, lenient: bool) -> List[Tuple[int, dat
     return sorted(out)
 
 
-def find_date(text: str, today: date) -> Optional[str]:
-    """When the complained-about thing happened, as an ISO date, or None.
+def _event_span(text: str, today: date, lenient: bool) -> Optional[Span]:
+    """The span of the complained-about event: the earliest mention that has begun, cut at today
+    ("上周五被扣款，今天去问" → 上周五). A period gives way to an exact day mentioned inside it
+    ("最近老扣费，昨天又扣了" → 昨天): the day is what the agent searches by."""
+    spans = [(a, min(b, today)) for _, a, b in _date_mentions(text, today, lenient) if a <= today]
+    if not spans:
+        return None
+    first = min(spans)
+    inside = [a for a, b in spans if a == b and first[0] <= a <= first[1]]
+    return (min(inside),) * 2 if inside else first  # type: ignore[return-value]
 
-    With several dates the earliest wins: "上周五被扣款，今天去问" is about 上周五.
-    """
-    dates = [d for _, d in _date_mentions(text, today, lenient=False) if d <= today]
-    return min(dates).isoformat() if dates else None
+
+def _format_span(span: Optional[Span]) -> Optional[str]:
+    if span is None:
+        return None
+    first, last = span
+    return first.isoformat() if first == last else f"{first.isoformat()}/{last.isoformat()}"
+
+
+def find_date(text: str, today: date) -> Optional[str]:
+    """When the complained-about thing happened, mentioned in passing: an ISO date
+    "2026-11-21", or for a rough time an ISO 8601 interval "2026-10-01/2026-10-31", or None."""
+    return _format_span(_event_span(text, today, lenient=False))
 
 
 def parse_date(text: str, today: date) -> Optional[str]:
-    """The answer to "大概是哪天？" (also takes a bare "8号")."""
-    dates = [d for _, d in _date_mentions(text, today, lenient=True) if d <= today]
-    return min(dates).isoformat() if dates else None
+    """The answer to "大概是哪天？": as ``find_date``, also a bare "8号" or "去年"."""
+    return _format_span(_event_span(text, today, lenient=True))
 
 
 def mentions_future_date(text: str, today: date) -> bool:
-    return any(d > today for _, d in _date_mentions(text, today, lenient=True))
+    return any(a > today for _, a, _ in _date_mentions(text, today, lenient=True))
+
+
+def _span_of(value: Any) -> Optional[Span]:
+    """"2026-11-28" or "2026-11-01/2026-11-30" → (first, last); anything else → None."""
+    if not isinstance(value, str):
+        return None
+    first, sep, last = value.partition("/")
+    try:
+        span = (date.fromisoformat(first), date.fromisoformat(last if sep else first))
+    except ValueError:
+        return None
+    return span if span[0] <= span[1] else None
 
 
 def is_valid_date(value: Any, today: date) -> bool:
-    if not isinstance(value, str):
-        return False
-    try:
-        return date.fromisoformat(value) <= today
-    except ValueError:
-        return False
+    """A date or an interval of dates (first <= last) that has ended by today."""
+    span = _span_of(value)
+    return span is not None and span[1] <= today
+
+
+def describe_date(value: Any) -> str:
+    """Plain Chinese for the read-back: "2026年11月28日", "2026年11月1日至11月30日之间"."""
+    span = _span_of(value)
+    if span is None:
+        return str(value)
+    first, last = span
+    head = f"{first.year}年{first.month}月{first.day}日"
+    if first == last:
+        return head
+    tail = f"{last.month}月{last.day}日" if last.year == first.year else f"{last.year}年{last.month}月{last.day}日"
+    return f"{head}至{tail}之间"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -547,7 +986,7 @@ _SURNAMES = set(
     "邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班"
     "储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国"
     "狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹"
-    "诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
+    "诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由洪赖钮郦鄂雒翦竺"
 )
 _NAME_CUE = re.compile(
     r"(?:我(?:的)?(?:名字|姓名)(?:是|叫)?|名字(?:是|叫)|姓名(?:是|叫)?|我叫|叫我|我是|本人(?:是|叫)?|"
@@ -560,7 +999,7 @@ _NAME_STOP_WORDS = (
     "投诉", "反映", "来自", "因为", "想要", "要求", "希望", "你们", "您好", "客户", "先生的", "女士的",
     "就行", "就好", "就可以", "即可", "不叫", "不是",
 )
-_NAME_STOP_CHARS = set("的在是我你他她它了吗呢吧啊呀哦嗯哈电手号想要不就，。！？,.!?;；:：、 0123456789")
+_NAME_STOP_CHARS = set("也却都没从还又的在是我你他她它了吗呢吧啊呀哦嗯哈电手号想要不就，。！？,.!?;；:：、 0123456789")
 # what a customer may ask to be called after "叫我…就行" even without a surname ("胖哥", "王姐")
 _NICKNAME = re.compile(r"[\u4e00-\u9fff]{1,2}(?:哥|姐|叔|姨|爷|总|工|师傅)")
 # a correction of the name field: "名字不对，应该是王小明", "是李静不是李晶"
@@ -574,11 +1013,22 @@ _NOT_NAMES = {
 _HONORIFIC = ("先生", "女士", "小姐", "阿姨", "叔叔", "大爷", "大妈", "老师")
 
 
+# who the customer is or what a field is called, never a name ("我是公司负责人", "金额是…")
+_NOT_NAME_WORDS = re.compile(
+    r"公司|负责|法人|老板|学生|儿子|女儿|家属|客户|员工|退休|个体|商户|金额|电话|手机|地址|时间|日期|网点|支行"
+)
+
+
+_WEEKDAY_WORD = re.compile(r"周[一二三四五六七日天末]")
+
+
 def _looks_like_name(candidate: str) -> bool:
-    if not candidate or candidate in _NOT_NAMES:
+    if not candidate or candidate in _NOT_NAMES or _NOT_NAME_WORDS.search(candidate):
+        return False
+    if len(candidate) == 4 and len(set(candidate)) <= 2:  # 陆陆续续, 高高兴兴
         return False
     # "周一" is a day; "我是来闹事的", "本人来签字" are verbs (来 as a surname is too rare to risk)
-    if re.fullmatch(r"周[一二三四五六七日天末]", candidate) or candidate[0] in "来去":
+    if _WEEKDAY_WORD.match(candidate) or candidate[0] in "来去":
         return False
     if re.fullmatch(r"[A-Za-z][A-Za-z .'-]{1,19}[\u4e00-\u9fff]?", candidate):
         return True
@@ -611,9 +1061,8 @@ def _cut_name(run: str) -> str:
     return run
 
 
-def find_name(text: str) -> Optional[str]:
+def _find_name(t: str) -> Optional[str]:
     """A name the customer introduces ("我叫王建国", "免贵姓李，叫李娜", "我是陈先生")."""
-    t = normalize(text)
     for m in _NAME_CUE.finditer(t):
         rest = t[m.end():]
         latin = re.match(r"[A-Za-z][A-Za-z .'-]{1,19}[\u4e00-\u9fff]?", rest)
@@ -622,6 +1071,8 @@ def find_name(text: str) -> Optional[str]:
         run = re.match(r"[\u4e00-\u9fff]{1,8}", rest)
         if not run:
             continue
+        if _bare_full_name(run.group(0)) and not _NICKNAME.fullmatch(run.group(0)):
+            return run.group(0)  # "我叫李想": the whole clause is the name, 想 and all
         candidate = _cut_name(run.group(0))
         if _looks_like_name(candidate):
             return candidate
@@ -651,20 +1102,91 @@ def find_name(text: str) -> Optional[str]:
     return None
 
 
-def parse_name(text: str) -> Optional[str]:
+def _parse_name(t: str) -> Optional[str]:
     """The answer to "请问您怎么称呼？": also a bare "王建国" or "李女士"."""
-    found = find_name(text)
+    found = _find_name(t)
     if found:
         return found
-    t = normalize(text).strip(_PUNCT + " ")
+    t = t.strip(_PUNCT + " ")
     t = re.sub(r"(吧|呀|啊|哦|呢|就行|就好|就可以|即可)$", "", t)
     if t in _SURNAMES or t in _COMPOUND_SURNAMES:  # just "王"
         return t
     for part in re.split(r"[，,。.!！\s]+", t):
         candidate = _cut_name(part) if len(part) > 4 else part
-        if _looks_like_name(candidate):
-            return candidate
+        if re.match(r"[a-z]", candidate):
+            continue  # a bare Latin answer is a name when written like one ("Amy", not "hre")
+        if _looks_like_name(candidate) or _bare_full_name(part):
+            return candidate if _looks_like_name(candidate) else part
     return None
+
+
+def _bare_full_name(part: str) -> bool:
+    """A whole answer that is a surname and one or two characters ("李想", "高兴", "夏天"): the
+    characters that end a name inside running text (想, 要, 就…) may be part of it here."""
+    if not re.fullmatch(r"[\u4e00-\u9fff]{2,3}", part) or part in _NOT_NAMES or _NOT_NAME_WORDS.search(part):
+        return False
+    if _WEEKDAY_WORD.match(part):
+        return False
+    return part[0] in _SURNAMES and not any(c in "也却都没从还又的在是我你他她它了吗呢吧啊呀哦嗯哈不" for c in part[1:])
+
+
+# How people spell a name out ("李想，木子李，想法的想", "周是周总理的周"): the explanation is
+# no part of the name. X…的X explains a character by a word it is in; a few surnames are spelt
+# by their parts (木子李, 弓长张…).
+_SPELT_BY_WORD = re.compile(r"([\u4e00-\u9fff])(?:是|就是)?[\u4e00-\u9fff]{0,5}?的\1")
+_SPELT_BY_PARTS = re.compile(
+    r"木子李|弓长张|口天吴|耳东陈|立早章|文武斌|双木林|古月胡|言午许|双口吕|人可何|三横王|草头黄|"
+    r"禾口程|子小孙|[一二两三]点水|[\u4e00-\u9fff]字旁|[\u4e00-\u9fff]字头|偏旁"
+)
+# the name someone files under, said after a nickname or an English name ("叫我老邓就行，邓长林",
+# "Amy，中文名叫邵佳琪", "我叫石头 大名石建华")
+_FULL_NAME_CUE = re.compile(r"(?:大名|中文名|真名|全名|身份证上(?:的名字)?)(?:是|叫)?\s*[:：]?\s*")
+
+
+def _unspelt(text: str) -> str:
+    t = _SPELT_BY_PARTS.sub("，", text)
+    # "冯玉珍冯是…": the explanation starts where the surname comes again
+    t = re.sub(r"([\u4e00-\u9fff])([\u4e00-\u9fff]{1,3}?)\1(?:是|就是)", r"\1\2，", t)
+    while True:
+        cut = _SPELT_BY_WORD.sub(lambda m: "，" if m.start() > 0 else m.group(0), t)
+        if cut == t:
+            return t
+        t = cut
+
+
+def _is_full_name(candidate: Optional[str]) -> bool:
+    """A surname and a given name ("邓长林", "欧阳晓峰"), not a nickname (老邓, 小林) or a
+    Latin name (Amy)."""
+    if not candidate or not re.fullmatch(r"[\u4e00-\u9fff]{2,4}", candidate) or candidate[0] in "小老阿":
+        return False
+    return (_looks_like_name(candidate) or _bare_full_name(candidate)) and not _NICKNAME.fullmatch(candidate)
+
+
+def _best_name(text: str, reader: Callable[[str], Optional[str]]) -> Optional[str]:
+    """The name a case is filed under: a full name wherever the customer says it, before a
+    nickname or an English name said first."""
+    t = _unspelt(normalize(text))
+    cue = _FULL_NAME_CUE.search(t)
+    if cue:
+        found = reader(t[cue.end():])
+        if found:
+            return found
+    first = reader(t)
+    if _is_full_name(first):
+        return first
+    for clause in re.split(r"[，,。.!！?？;；\s…]+", t):
+        candidate = reader(re.sub(r"^(?:名叫|叫做|叫)", "", clause))
+        if _is_full_name(candidate):
+            return candidate
+    return first
+
+
+def find_name(text: str) -> Optional[str]:
+    return _best_name(text, lambda t: _find_name(normalize(t)))
+
+
+def parse_name(text: str) -> Optional[str]:
+    return _best_name(text, lambda t: _parse_name(normalize(t)))
 
 
 def is_valid_name(value: Any) -> bool:
@@ -686,7 +1208,9 @@ _BRANCH_WORD_AFTER_STEM = re.compile(
 )
 # where a place name starts inside "昨天下午在朝阳路支行"
 _BRANCH_CUT = re.compile(r".*(?:在|去|到|的|是|了|个|家|我|们|和|跟|从|往|银行|贵行|本行|咱行|上午|下午|晚上|早上|中午)")
-_ONLINE = re.compile(r"手机银行|网上银行|网银|app|APP|App|微信银行|电话银行|线上|小程序|网页")
+# online channels, also as customers say it ("网上办的", "手机上弄的")
+_ONLINE = re.compile(r"手机银行|网上银行|网银|app|APP|App|微信银行|电话银行|线上|小程序|网页|"
+                     r"(?:网上|手机上|手机里|微信上|微信里)(?:办|弄|操作|申请|买|开|搞|点|做)")
 
 
 @lru_cache(maxsize=1)
@@ -776,12 +1300,16 @@ def parse_branch(text: str, free_text: bool = True) -> Optional[str]:
         return found
     if _ONLINE.search(t):
         return ONLINE_CHANNEL
-    if not free_text:
+    # "没去网点", "不知道哪个网点", "在家里办的": no branch, not a place called so
+    if not free_text or _says_none(t, "branch"):
         return None
     words = t.strip(_PUNCT + " ")
     words = re.sub(r"^(就是|是|在|就在|我在|去的|我去的|应该是|好像是)", "", words)
     words = re.sub(r"(那家|那个|这家|这个|的|网点|营业厅|银行|那边|吧|啊|呀|呢|哦)+$", "", words).strip(_PUNCT + " ")
     if re.fullmatch(rf"(你们|我们|贵行|本行|那个|这个|银行)*({_BRANCH_SUFFIX}|网点)?", words):
+        return None
+    # a denial without a new name ("不是这个网点") names no place
+    if re.match(r"[不没无]", words):
         return None
     if 2 <= len(words) <= 20 and re.search(r"[\u4e00-\u9fff]", words) and not says_not_known(words):
         return words
@@ -799,7 +1327,10 @@ def is_valid_branch(value: Any) -> bool:
 _DEMAND_CUE = re.compile(
     r"要求|希望|请(?:你们|尽快|马上|立即|立刻|帮我|给我|银行|贵行)|必须|务必|"
     r"(?:给|讨)(?:我)?(?:一)?个?(?:说法|交代|解释)|赔偿|赔我|补偿|退还|退回|退钱|退给我|还我|"
-    r"把钱(?:追|要|拿)?回|追回|道歉|处分|严肃处理|撤销|恢复|解冻|查清|查明|核实一下"
+    r"把钱(?:追|要|拿)?回|追回|道歉|处分|严肃处理|撤销|恢复|解冻|查清|查明|核实一下|"
+    # a request put as a question or an order: "能不能多开几个窗口", "给我换一张真的", "赶紧修好"
+    r"(?:能不能|能否|可不可以|可否|麻烦)(?:你们|您)?(?:帮我|给我)?(?:把|给|帮|多|尽快|马上|赶紧|退|补|改|删|停|开|恢复|解|调|换|修)|"
+    r"给我(?:换|补|退|办|开|恢复|删|改|调|解|处理|修)|赶紧|尽快"
 )
 _CONFIDENTIAL_HINT = re.compile(r"不要让|别让|不想让|保密|匿名|不要告诉|别告诉|报复")
 _NOT_KNOWN = re.compile(
@@ -817,6 +1348,89 @@ def says_not_known(text: str) -> bool:
 
 def says_no_demand(text: str) -> bool:
     return bool(_NO_DEMAND.search(normalize(text).strip(_PUNCT + " ")))
+
+
+# -- "not given" for the optional slots --------------------------------------------------------
+# "I don't know / can't remember" (longest first: 记不清楚 before 记不清)
+_NOT_KNOWN_VERB = re.compile(
+    r"不太清楚|不清楚|记不太清楚?|记不清楚?|记不得|记不住|不太记得|不记得|想不起来?|忘记了?|忘了|不知道|不晓得|"
+    r"说不准|说不清楚?|不太确定|不确定|没注意|没留意|没在意|搞不清楚?|弄不清楚?|不详"
+)
+# what the customer asks instead: "不知道为什么被扣" is not "I don't know the amount"
+_OTHER_QUESTION = re.compile(r"为什么|为啥|怎么|咋|谁|是不是|有没有|能不能|行不行|要不要|该不该")
+# the value asked for, named in the same clause as the "don't know"
+_SLOT_WORDS = {
+    "amount": re.compile(r"多少|金额|数额|数目|钱数|几千|几百|几万|具体数"),
+    "occurred_at": re.compile(r"哪天|哪一天|几号|几月|哪个月|日期|时间|什么时候|啥时候|时候|日子|上午|下午|几点"),
+    "branch": re.compile(r"网点|支行|分行|营业厅|营业部|哪个银行|哪家银行|哪家|地址|哪里|哪儿|在哪"),
+}
+# words that say nothing about what is not known; whatever else is left is the thing not known
+# ("不记得密码了": 密码, so not a date refusal)
+_NOT_KNOWN_FILLER = re.compile(
+    r"我们|我|也|都|真的?|实在|确实|具体|确切|准确|当时|现在|已经|一下|有点|太|很|这个|那个|叫什么(?:名字)?|名字|"
+    r"时间太?久了?|太久了?|是|的|了|啦|呢|吧|啊|呀|哦|嘛|嗯|额|呃|\s"
+)
+# "none / not applicable", per slot; phrased so that "没有到账" or "不是这个网点" do not count
+_NOT_APPLICABLE = {
+    "amount": re.compile(
+        r"不涉及|没涉及|没有涉及|无涉及|没有?(?:具体)?(?:的)?金额|没有?钱的事|没亏|"
+        r"没(?:有)?(?:被)?扣(?:过)?钱|钱(?:没有?|未)(?:被)?扣|" + _NO_LOSS.pattern
+    ),
+    "occurred_at": re.compile(r"(?:很久|好久)(?:以前|之前|了)|有(?:一)?段时间了|时间(?:太)?(?:久|长)了"),
+    "branch": re.compile(
+        r"不涉及|没(?:有)?去(?:过)?(?:网点|银行|柜台|营业厅|支行)|不是在(?:网点|银行|柜台|营业厅|支行)|"
+        r"没在(?:网点|柜台|营业厅)|不在(?:网点|柜台|营业厅)|(?:跟|和|与)网点(?:没有?|无)关|不是网点的(?:事|问题)|"
+        r"(?:网上|线上|手机上|手机里|app上|APP上|电话里|电话上|微信上|微信里|在家里?)(?:办|弄|操作|申请|买|开|搞|点|做)"
+    ),
+}
+# a whole answer that is just "none" (to "涉及多少钱？", "哪个网点？"; not to "哪天？")
+_BARE_NONE = re.compile(r"(?:没有|没|无|都没有|什么都没有|没什么|不涉及|不适用|没涉及|没有涉及)(?:的|呀|啊|吧|哦|呢|了)*")
+
+
+def _not_known_about(clause: str, slot: str) -> bool:
+    """A "don't know" in this clause is about the slot's value: the value is named
+    ("不知道哪个网点", "具体哪天忘了"), or nothing else is left to be what is not known
+    ("记不清了", "我也说不准")."""
+    slot_words = _SLOT_WORDS.get(slot)
+    for verb in _NOT_KNOWN_VERB.finditer(clause):
+        if _OTHER_QUESTION.search(clause[verb.end():]):
+            continue
+        if slot_words is not None and slot_words.search(clause):
+            return True
+        rest = _NOT_KNOWN_FILLER.sub("", clause[: verb.start()] + clause[verb.end():])
+        rest = _NOT_KNOWN_VERB.sub("", rest)
+        if not re.search(r"[\u4e00-\u9fffA-Za-z0-9]", rest):
+            return True
+    return False
+
+
+def says_not_given(slot: str, text: str, today: Optional[date] = None) -> bool:
+    """The customer's way of saying the optional ``slot`` (amount / branch / occurred_at) has no
+    value: they do not know or remember it (记不清, 不知道哪个网点), or it does not apply
+    (不涉及金额, 没有损失, 网上办的). A message that also gives the value is not a refusal
+    ("没损失？扣了我五千", "上个月，哪天忘了"): the value wins."""
+    t = normalize(text)
+    return bool(t) and not _gives_value(slot, t, today) and _says_none(t, slot)
+
+
+def _says_none(t: str, slot: str) -> bool:
+    """``says_not_given`` on normalised text, without looking for the value itself."""
+    if slot in ("amount", "branch") and _BARE_NONE.fullmatch(t.strip(_PUNCT + " ")):
+        return True
+    pattern = _NOT_APPLICABLE.get(slot)
+    if pattern is not None and pattern.search(t):
+        return True
+    return any(_not_known_about(clause, slot) for clause in _clauses(t))
+
+
+def _gives_value(slot: str, t: str, today: Optional[date]) -> bool:
+    if slot == "amount":
+        return parse_amount(t) is not None
+    if slot == "occurred_at":
+        return parse_date(t, today or date.today()) is not None
+    if slot == "branch":  # online is where it happened, and also "no branch"
+        return parse_branch(t, free_text=False) not in (None, ONLINE_CHANNEL)
+    return False
 
 
 def _clauses(text: str) -> List[str]:
@@ -868,7 +1482,8 @@ _REPLY_WORDS = re.compile(
 def _answer_body(t: str) -> str:
     """The message without phone numbers and punctuation: what is left of a short answer."""
     t = _spoken_digits_to_arabic(t)
-    t = _PHONE.sub(" ", t)
+    for start, end, _ in reversed(phones.phone_spans(t)):
+        t = t[:start] + " " + t[end:]
     t = re.sub(r"(手机|电话|号码|手机号)(号码)?(是|:|：)?", " ", t)
     return t.strip(_PUNCT + " ")
 
@@ -876,9 +1491,9 @@ def _answer_body(t: str) -> str:
 def extract_all(text: str, today: date) -> Dict[str, Any]:
     """Every field a customer's message states by itself: the opening complaint, or an answer.
 
-    Returns all of: customer_name, phone, branch, occurred_at (ISO date), amount (yuan, float),
-    demand (the customer's words), confidential (bool), compensation_requested (bool); a field
-    that is not stated is None (the two flags are False).
+    Returns all of: customer_name, phone, branch, occurred_at (ISO date or interval), amount
+    (yuan, float), demand (the customer's words), confidential (bool), compensation_requested
+    (bool); a field that is not stated is None (the two flags are False).
 
     In a complaint only values with their own cue count (strict ``find_*``). A message that is
     nothing but a value — "王雪梅。", "贺小军 159…", "大学城", "两万多", "不是五百，是五千" — is an

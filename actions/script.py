@@ -2,7 +2,13 @@
 
 1. ``action_start_intake``  a complaint arrives: read everything it already says, classify it,
                             open a new intake. The apology is ``utter_apologize``, which the rule
-                            runs right after this action and before the form's first question.
+                            runs right after this action and before the form's first question;
+                            its wording follows the severity (the ``priority`` slot: a fund-safety
+                            case is not apologised for like a queue).
+   ``advise_on_fund_safety`` a scam, an unauthorised debit or a lost card: the bank's safety
+                            advice (110, freeze or 挂失 through the hotline, keep the evidence, no
+                            more transfers) and the 1 h contact, once per intake, in the turn the
+                            case becomes one (bot/domain/triage.yml; the form's validator calls it).
 2. ``intake_form``          asks only what is missing (intake_form.py).
 3. ``action_propose``       the next step and the time commitment; never a promised outcome.
 4. ``confirm_form``         reads the case back (phone masked) and asks "是否确认提交？"; a
@@ -12,14 +18,15 @@
 Any time: ``action_cancel_intake`` (nothing is filed), ``action_handoff`` (a person takes over,
 actions/handoff.py).
 
-Every word the customer sees is a response in bot/domain/intake.yml, in the same order.
+Every word the customer sees is a response in bot/domain/intake.yml, in the same order (the
+fund-safety advice: bot/domain/triage.yml).
 """
 from __future__ import annotations
 
 import logging
 import re
 import uuid
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Mapping, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -28,7 +35,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import parsing
 from actions.case_record import build_payload, build_transcript, channel_of
-from actions.classify import classify
+from actions.classify import classify, fund_safety
 from actions.custom_forms import REASK_SLOT, latest_intent
 from actions.intake_form import (
     FORM_SLOTS,
@@ -39,6 +46,9 @@ from actions.intake_form import (
     today,
 )
 from actions.outbox import REJECTED, deliverer
+from actions.triage import FUND_SAFETY, advise_on_fund_safety
+
+UNCLEAR_SLOT = "unclear_complaint"  # set by actions/unclear.py to start an intake; cleared here
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +56,7 @@ STAGE = "intake_stage"  # confirming | correcting | rating; bookkeeping, rules d
 CORRECTING = "correcting_field"
 CASE_SLOTS = (
     *FORM_SLOTS, "confidential", "compensation_requested", "category", "business_line",
-    "priority", "intake_id", "case_no", "filing_status", "confirmed",
+    "priority", "intake_id", "case_no", "filing_status", "confirmed", FUND_SAFETY, UNCLEAR_SLOT,
 )
 
 
@@ -91,11 +101,15 @@ class ActionStartIntake(Action):
         text = message_text(tracker)
         found = parsing.extract_all(text, today())
         if not found["customer_name"]:
+            # the NLU's name only where a name stands: at the start ("王建国，卡里少了五千"), not
+            # inside a place ("在你们钟楼支行…")
             found["customer_name"] = next(
                 (n for n in map(parsing.normalize, entity_values(tracker, "customer_name"))
-                 if parsing.is_valid_name(n) and n in text),
+                 if parsing.is_valid_name(n) and text.lstrip(" ，,。").startswith(n)),
                 None,
             )
+        if parsing.rough_amount(text):
+            found["amount"] = None  # "里面还有三万多", "每月扣29": asked, not taken
         slots: Dict[str, Any] = {k: v for k, v in found.items() if v not in (None, False)}
         if tracker.get_slot("filing_status"):
             # a second complaint in the same conversation: who the customer is was already said
@@ -119,17 +133,23 @@ class ActionPropose(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
+        # a fund-safety case whose advice was not given yet (the case became one without passing
+        # the form's validator): the advice now, before the timeline — never a second time
+        events = [
+            SlotSet(slot, value)
+            for slot, value in advise_on_fund_safety(
+                dispatcher, tracker.get_slot("description"), tracker.current_slot_values()
+            ).items()
+        ]
         if tracker.get_slot("priority") == "high":
             dispatcher.utter_message(response="utter_propose_urgent")
-            if tracker.get_slot("business_line") != "wealth":
-                dispatcher.utter_message(response="utter_advise_protect_funds")
         else:
             dispatcher.utter_message(response="utter_propose")
         if tracker.get_slot("compensation_requested"):
             dispatcher.utter_message(response="utter_compensation_noted")
         if tracker.get_slot("confidential"):
             dispatcher.utter_message(response="utter_confidential_noted")
-        return []
+        return events
 
 
 # -- 4. confirm: confirm_form.py (the read-back is that loop's question) ------------------------

@@ -48,6 +48,7 @@ DEFAULT_SET = ROOT / "tests/intake_blind/conversations_2026-12-03.yml"
 HANDED_OFF = re.compile(r"转接?人工|人工客服|专人和您沟通")
 CANCELLED = re.compile(r"不提交了|就不登记了|不会登记")
 MAX_TURNS = 20
+WHAT_HAPPENED = re.compile(r"遇到了什么问题|具体说说|描述一下|事情的经过|发生了什么|什么情况")
 FIELDS = ("customer_name", "phone", "occurred_at", "amount", "confidential", "priority")
 
 
@@ -84,10 +85,20 @@ def play(stack: Stack, conv: dict) -> dict:
             outcome = "cancelled"
             break
         topic = topic_of(replies[-1] if replies else "")
+        if topic is None and replies and WHAT_HAPPENED.search(replies[-1]):
+            topic = "description"
         if topic is None:
             break
         asked[topic] += 1
-        answer = "确认" if topic == "confirm" else answers.get(topic, "不清楚")
+        if topic == "confirm" and extra:
+            # what the customer meant to say after a question the assistant never asked
+            # ("算了，不投诉了" after the branch question) is said before confirming
+            replies = say(extra.pop(next(iter(extra)))[0])
+            continue
+        # a vague opening ("你好", "我要投诉") is followed by the story: the set keeps it with
+        # the demand, the customer's own account of what they want put right
+        story = answers.get("description") or answers.get("demand", "不清楚")
+        answer = "确认" if topic == "confirm" else story if topic == "description" else answers.get(topic, "不清楚")
         replies = say(answer)
         for line in extra.pop(topic, []):
             replies = say(line)
@@ -108,6 +119,8 @@ def field_value(case: dict, name: str):
     if name == "occurred_at":
         if not value:
             return None
+        if "/" in str(value):
+            return None  # an approximate date ("上个月": an ISO interval) is no exact day: the set's null
         try:
             return (today() - date.fromisoformat(str(value)[:10])).days
         except ValueError:

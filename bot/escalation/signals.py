@@ -96,6 +96,9 @@ def similar(a: str, b: str) -> bool:
     return a == b or SequenceMatcher(None, a, b).ratio() >= REPEAT_RATIO
 
 
+REPEATED_CUES = ("重复投诉",)
+
+
 def repeated_complaint(events: Iterable[Event]) -> Optional[Detection]:
     before, latest = _split_latest(events)
     if latest is None:
@@ -109,7 +112,7 @@ def repeated_complaint(events: Iterable[Event]) -> Optional[Detection]:
         if (latest_is_complaint or _intent_name(event) in COMPLAINT_INTENTS) and similar(
             text, event.get("text") or ""
         ):
-            return Detection("anger", STRONG, ("重复投诉",), "conversation")
+            return Detection("anger", STRONG, REPEATED_CUES, "conversation")
     return None
 
 

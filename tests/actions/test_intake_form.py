@@ -19,7 +19,7 @@ from tests.actions.helpers import domain, form_tracker, responses, slot_events
 
 FRAUD = {
     "description": "我的信用卡被人盗刷了", "category": "transaction_dispute",
-    "business_line": "bank_card", "priority": "high", "intake_id": "i-1",
+    "business_line": "bank_card", "priority": "high", "intake_id": "i-1", "fund_safety": "unauthorised",
 }
 
 
@@ -34,11 +34,15 @@ async def validate(tracker):
 @pytest.mark.parametrize("category,business_line,text,expected", [
     ("transaction_dispute", "bank_card", "盗刷", ["occurred_at", "amount"]),
     ("staff_service", "other", "态度差", ["branch", "occurred_at"]),
-    ("business_operation", "other", "排队", ["branch"]),
-    ("product_service", "payment", "乱扣手续费", ["amount"]),
+    ("business_operation", "other", "排队", ["branch", "occurred_at"]),
+    ("product_service", "payment", "乱扣手续费", ["occurred_at", "amount"]),
     ("product_service", "bank_card", "ATM吞卡", ["branch", "occurred_at"]),
-    ("product_service", "wealth", "理财亏了", ["branch", "amount"]),
-    ("other", "other", "停车位少", []),
+    ("product_service", "wealth", "理财亏了", ["branch", "occurred_at", "amount"]),
+    ("other", "other", "停车位少", ["occurred_at"]),
+    # no branch where the customer was at none (issue 12)
+    ("transaction_dispute", "payment", "手机银行转账失败，钱扣了没到账", ["occurred_at", "amount"]),
+    ("staff_service", "loan", "催收天天打电话骚扰我家人", ["occurred_at"]),
+    ("business_operation", "personal_info", "征信报告上多了一条逾期记录", ["occurred_at"]),
 ])
 def test_questions_depend_on_the_kind_of_case(category, business_line, text, expected):
     slots = {"category": category, "business_line": business_line, "description": text}
@@ -157,21 +161,52 @@ async def test_a_demand_for_money_is_flagged():
     assert slots["compensation_requested"] is True
 
 
-# -- interruptions are left to the rules -----------------------------------------------------------
+# -- what leaves the form, what counts as an attempt ------------------------------------------------
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("text,intent", [
     ("算了，不投诉了", "cancel"),
+    ("不用登记了，我自己去网点处理", "cancel"),
+    ("撤销投诉", "cancel"),
     ("我要转人工", "request_human"),
-    ("你好", "greet"),
-    ("谢谢", "thank"),
-    ("今天天气怎么样", "out_of_scope"),
-    ("再见", "goodbye"),
+    ("叫你们经理出来", "request_human"),
 ])
-async def test_interruptions_are_rejected_so_a_rule_answers(text, intent):
+async def test_a_real_cancel_or_request_for_a_person_is_left_to_the_rules(text, intent):
     for requested in ("customer_name", "phone", "demand"):
         events, dispatcher = await validate(form_tracker(text, intent=intent, slots=FRAUD, requested=requested))
         assert events == [] and dispatcher.messages == []
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("text,intent", [
+    ("取消罚息，不能影响我征信", "cancel"),
+    ("马上停止骚扰，删掉那些图", "correct"),
+    ("让他们别再打电话了", "request_human"),
+])
+async def test_what_the_nlu_misreads_as_cancel_or_correction_answers_the_demand(text, intent):
+    base = {**FRAUD, "customer_name": "王建国", "phone": "13812345678", "occurred_at": "2026-11-21", "amount": 5000.0}
+    events, dispatcher = await validate(form_tracker(text, intent=intent, slots=base, requested="demand"))
+    slots = slot_events(events)
+    assert slots["demand"] == text
+    assert "customer_name" not in slots
+    assert "utter_corrected" not in responses(dispatcher)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("text,intent,reply", [
+    ("你好", "greet", "utter_greet_in_form"),
+    ("谢谢", "thank", "utter_you_are_welcome"),
+    ("今天天气怎么样", "out_of_scope", "utter_out_of_scope_in_form"),
+    ("你是机器人吗", "out_of_scope", "utter_out_of_scope_in_form"),
+    ("再见", "goodbye", "utter_goodbye_in_form"),
+])
+async def test_small_talk_gets_a_reply_and_counts_as_an_attempt(text, intent, reply):
+    for requested in ("customer_name", "phone", "occurred_at"):
+        events, dispatcher = await validate(form_tracker(text, intent=intent, slots=FRAUD, requested=requested))
+        slots = slot_events(events)
+        assert responses(dispatcher) == [reply]
+        assert slots["reask"] == {"slot": requested, "count": 1, "reason": "invalid"}
+        assert requested not in slots
 
 
 @pytest.mark.asyncio
@@ -211,16 +246,16 @@ async def test_more_complaint_in_the_middle_is_added_to_the_description():
     assert slots["priority"] == "high"
     assert "customer_name" not in slots
     assert responses(dispatcher) == ["utter_detail_added"]
-    assert slots.get("reask", {"count": 0})["count"] == 0
+    assert slots["reask"] == {"slot": "customer_name", "count": 1, "reason": "aside"}  # every ask counts
     assert slots["ask_wording"] is None
 
 
 @pytest.mark.asyncio
-async def test_telling_something_else_first_resets_the_wording():
+async def test_telling_something_else_first_counts_but_asks_without_reproach():
     base = {**FRAUD, "customer_name": "赵敏", "reask": {"slot": "phone", "count": 1, "reason": "invalid"}}
     events, _ = await validate(form_tracker("而且他们还不给我挂失", intent="complain", slots=base, requested="phone"))
     slots = slot_events(events)
-    assert slots["reask"] == {"slot": "phone", "count": 0, "reason": None}
+    assert slots["reask"] == {"slot": "phone", "count": 2, "reason": "aside"}
     assert slots["requested_slot"] == "phone" and slots["ask_wording"] is None
 
 
@@ -311,21 +346,29 @@ def followup_of(events):
 
 
 @pytest.mark.asyncio
-async def test_a_third_bad_answer_to_one_question_ends_the_form_and_hands_off():
-    base = {**FRAUD, "customer_name": "赵敏", "reask": {"slot": "phone", "count": 2, "reason": "invalid"}}
-    events, _ = await validate(form_tracker("就是那个号啊", slots=base, requested="phone"))
+@pytest.mark.parametrize("requested,text,intent,recorded", [
+    ("phone", "就是那个号啊", "inform", "未提供"),
+    ("customer_name", "<b>测试</b>", "nlu_fallback", "未提供"),
+    ("occurred_at", "你们几点下班？", "out_of_scope", NOT_KNOWN),
+    ("amount", "😂😂", "nlu_fallback", NOT_KNOWN),
+])
+async def test_a_third_unusable_answer_is_recorded_as_not_given_and_the_form_goes_on(requested, text, intent, recorded):
+    base = {**FRAUD, "reask": {"slot": requested, "count": 2, "reason": "invalid"}}
+    events, dispatcher = await validate(form_tracker(text, intent=intent, slots=base, requested=requested))
     slots = slot_events(events)
-    assert followup_of(events) == ["action_handoff"]
-    assert slots["requested_slot"] is None and slots["handoff_reason"] == "human"
-    assert "ask_wording" not in slots  # no question follows
+    assert followup_of(events) == [] and "handoff_reason" not in slots  # never a person for it
+    assert slots[requested] == recorded
+    assert slots["requested_slot"] != requested
+    assert any(r.endswith("not_given") for r in responses(dispatcher))
 
 
 @pytest.mark.asyncio
-async def test_refusing_a_third_time_is_not_a_reason_for_a_person():
-    base = {**FRAUD, "customer_name": "赵敏", "reask": {"slot": "phone", "count": 2, "reason": "declined"}}
-    events, _ = await validate(form_tracker("不想给", slots=base, requested="phone"))
+async def test_a_phone_refused_twice_is_respected():
+    base = {**FRAUD, "customer_name": "赵敏", "reask": {"slot": "phone", "count": 1, "reason": "declined"}}
+    events, dispatcher = await validate(form_tracker("不想给", slots=base, requested="phone"))
     assert followup_of(events) == []
-    assert slot_events(events)["ask_wording"] == "declined"
+    assert slot_events(events)["phone"] == "未提供"
+    assert responses(dispatcher) == ["utter_phone_not_given"]
 
 
 @pytest.mark.asyncio
@@ -366,3 +409,58 @@ async def test_small_talk_is_not_a_demand(text, intent):
     base = {**FRAUD, "customer_name": "王建国", "phone": "13812345678", "occurred_at": "2026-11-21", "amount": 5000.0}
     events, _ = await validate(form_tracker(text, intent=intent, slots=base, requested="demand"))
     assert "demand" not in slot_events(events)
+
+
+# -- answer-first, the classes the second blind set and the simulator found -----------------------
+
+DEMAND_ASKED = {**FRAUD, "customer_name": "王建国", "phone": "13812345678", "occurred_at": "2026-11-21",
+                "amount": 5000.0}
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("text", ["是在解放路支行办的", "金额是八千", "这事是上个月月初的"])
+async def test_a_fact_told_again_is_not_the_demand(text):
+    events, _ = await validate(form_tracker(text, slots=DEMAND_ASKED, requested="demand"))
+    assert "demand" not in slot_events(events)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("text", ["asdfgh", "<img src=x onerror=alert(1)>", "好的好的", "。。。"])
+async def test_markup_mashing_and_bare_assent_are_not_a_demand(text):
+    events, _ = await validate(form_tracker(text, intent="nlu_fallback", slots=DEMAND_ASKED, requested="demand"))
+    assert "demand" not in slot_events(events)
+
+
+@pytest.mark.asyncio
+async def test_the_story_told_again_as_the_demand_is_taken_not_escalated():
+    text = "当初说好免年费的，现在扣了我六百，把年费退了"
+    earlier = {"event": "user", "text": text, "parse_data": {"intent": {"name": "complain"}}}
+    events, _ = await validate(form_tracker(text, intent="complain", slots=DEMAND_ASKED, requested="demand",
+                                            history=[earlier, {"event": "action", "name": "action_start_intake"}]))
+    assert followup_of(events) == []
+    assert slot_events(events)["demand"] == text
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("text,intent", [("你们是真人还是机器人啊", "request_human"),
+                                         ("能不能别光靠人脸识别，人工核实一下", "request_human")])
+async def test_mentioning_a_person_is_not_asking_for_one(text, intent):
+    events, _ = await validate(form_tracker(text, intent=intent, slots=FRAUD, requested="phone"))
+    assert events != [] and followup_of(events) == []
+
+
+@pytest.mark.asyncio
+async def test_a_correction_that_names_no_field_corrects_the_field_its_value_fits():
+    base = {**DEMAND_ASKED, "occurred_at": "2026-11-20"}
+    base.pop("amount")
+    events, dispatcher = await validate(form_tracker("不对，是11月22号，不是20号", slots=base, requested="amount"))
+    slots = slot_events(events)
+    assert slots["occurred_at"].endswith("-11-22")
+    assert "utter_corrected" in responses(dispatcher)
+
+
+@pytest.mark.asyncio
+async def test_another_full_phone_number_later_replaces_the_first():
+    base = {**FRAUD, "customer_name": "赵敏", "phone": "13812345678"}
+    events, _ = await validate(form_tracker("sorry 号码最后两位反了，13812345687", slots=base, requested="occurred_at"))
+    assert slot_events(events)["phone"] == "13812345687"

@@ -361,3 +361,332 @@ def test_branch_answers_in_one_message(text, expected):
 @pytest.mark.parametrize("text", ["我要去人民银行告你们", "人民币汇率太坑了", "金融监管总局会管你们的"])
 def test_short_forms_only_stand_for_a_branch_as_a_place(text):
     assert extract_all(text, TODAY)["branch"] is None
+
+
+# -- phone: one rule set with the case desk (bot/phones.py) ----------------------------------------
+
+@pytest.mark.parametrize("text,expected", [
+    ("家里没手机，只有座机0571-87023456", "057187023456"),
+    ("打我办公室电话吧，(010)62345678", "01062345678"),
+    ("+86 21 6234 5678", "02162345678"),
+    ("零五七幺 八七零二 三四五六", "057187023456"),     # spoken digits, 幺 for 1
+    ("幺八六 洞洞洞幺 二三四五", "18600012345"),         # 洞 for 0
+    ("手机１３９ １２３４ ５６７８", "13912345678"),
+])
+def test_phone_answers_mobile_or_landline(text, expected):
+    assert parsing.parse_phone(text) == expected
+    assert parsing.is_valid_phone(expected)
+
+
+def test_a_mobile_is_preferred_to_a_landline_given_with_it():
+    # notices go out by SMS: with both given, the mobile is the contact number
+    assert parsing.parse_phone("座机0755-23456789，手机18600012345") == "18600012345"
+    assert parsing.parse_phone("手机18600012345，座机0755-23456789也行") == "18600012345"
+
+
+def test_a_number_taken_back_is_not_the_phone():
+    assert parsing.parse_phone("别打13812345678，打13698765432") == "13698765432"
+    assert parsing.find_phone("不是13812345678，是13698765432") == "13698765432"
+
+
+@pytest.mark.parametrize("text", [
+    "卡号6222 0212 3456 7890", "身份证号110101199001011234", "2026-11-28那天", "转了13000元",
+    "订单号202611281234567", "95566打不通", "座机87023456",
+])
+def test_other_numbers_are_not_phones(text):
+    assert parsing.parse_phone(text) is None
+
+
+def test_landline_masking_keeps_the_area_code():
+    assert parsing.mask_phone("057187023456") == "0571****3456"
+    assert parsing.mask_phone("01062345678") == "010****5678"
+    assert parsing.mask_phone(None) == ""
+
+
+# -- amount: the disputed figure, not the background ------------------------------------------------
+
+@pytest.mark.parametrize("text,expected", [
+    ("提前还了三十万房贷，银行收了我九千违约金", 9000),     # the fee charged, not the sum repaid
+    ("账户原来有五万二，今天一看少了八千", 8000),            # the loss, not the balance
+    ("给商家付了1999，卡上却扣了3998", 3998),                # what was debited (agents search by it)
+    ("月薪一万二，这个月工资被扣了一千五", 1500),            # the deduction, not the salary
+    ("余额还有两万，又被扣了39块的服务费", 39),
+    ("房贷每月还4000，这个月扣了8000", 8000),
+    ("买了十万的理财，亏了两万三", 23000),
+    ("贷款二十万，利息多算了我1200", 1200),
+    ("取款5000，ATM少吐了500", 500),
+    ("充值了300一直没到账，余额只有20", 300),               # what happened to the sum, said after it
+    ("我那三万块养老钱被骗子转走了", 30000),
+    ("卡里两万八莫名其妙不见了", 28000),
+    ("工资八千被扣了三百", 300),                            # the verb goes with the sum after it
+    ("被转走5000元，还收了50手续费", 5000),                  # two disputed sums: the larger
+])
+def test_amount_is_the_disputed_figure(text, expected):
+    assert parsing.find_amount(text) == pytest.approx(expected)
+    assert parsing.parse_amount(text) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("理财到期亏了本金两千", 2000),                         # the principal as the object of the loss
+    ("一笔五万的贷款根本不是我借的", 50000),               # one item on the account, not the setting
+    ("房贷三十万，经理非让我买一万二的保险", 12000),
+    ("每季度扣我两块，扣了八次，十六块", 16),               # a sum alone continues the clause before
+    ("不是转走了八千，是转走了六千", 6000),                 # the customer corrects themself
+    ("转账三万一直没到账", 30000),
+])
+def test_amount_act_and_object(text, expected):
+    assert parsing.parse_amount(text) == pytest.approx(expected)
+
+
+def test_an_answer_names_the_sum_the_act_happened_to_even_without_a_unit():
+    assert parsing.parse_amount("一共两万三，扣掉手续费应该到账22900") == pytest.approx(22900)
+
+
+@pytest.mark.parametrize("text", [
+    "卡里有八千多，钱没少，就是卡被锁了",       # the customer says nothing was lost
+    "欠了三万，但这不是钱的事，是催收天天骚扰",
+    "要汇一万，钱还在卡里，就是汇不出去",
+    "积分八万多一夜清零",                       # points are not money
+])
+def test_no_amount_when_no_money_is_at_stake(text):
+    assert parsing.find_amount(text) is None
+    assert parsing.parse_amount(text) is None
+
+
+def test_a_balance_alone_is_the_setting_in_a_complaint_but_kept_as_an_answer():
+    assert parsing.find_amount("钱包丢了，卡里还有五万多") is None
+    assert parsing.parse_amount("卡里还有五万多") == pytest.approx(50000)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("被骗了十几万", 100_000),        # 十几万 = 十多万: the base number, as 两万多 → 20000
+    ("二十几万", 200_000),
+    ("一百多万", 1_000_000),
+    ("三万八", 38_000),
+    ("两千一", 2_100),
+    ("一两万", 20_000),               # a range: the upper bound
+    ("1.2万", 12_000),
+    ("３ｋ", 3_000),
+    ("５０００元", 5_000),
+])
+def test_amount_numerals(text, expected):
+    assert parsing.parse_amount(text) == pytest.approx(expected)
+
+
+def test_a_tail_digit_that_starts_a_word_is_not_part_of_the_sum():
+    assert parsing.find_amount("转账两万一直没到账") == pytest.approx(20_000)
+    assert parsing.find_amount("被扣了三千一次又一次") == pytest.approx(3_000)
+    assert parsing.find_amount("被扣了三千一") == pytest.approx(3_100)
+
+
+@pytest.mark.parametrize("text", ["被骗了几十万", "少了好几百", "扣了几万块"])
+def test_a_vague_sum_without_a_base_number_is_no_amount(text):
+    assert parsing.find_amount(text) is None
+
+
+# -- "not given" for the optional slots ------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "卡里有两千，钱倒是没少", "不涉及", "没涉及钱", "这事不涉及金额", "没有金额", "没有钱的事", "不是钱的问题", "跟钱没关系，是态度问题",
+    "没造成什么损失", "无", "没有。", "金额我也说不准", "不知道具体扣了多少", "记不清了",
+])
+def test_amount_not_given(text):
+    assert parsing.says_not_given("amount", text)
+
+
+@pytest.mark.parametrize("text", [
+    "钱一直没有到账",             # "没有" about something else
+    "不知道为什么被扣了钱",       # a question of their own, not "I don't know the amount"
+    "没损失？明明扣了我两千",     # the value is there
+    "大概三千吧",
+    "就是柜员态度不好",
+])
+def test_amount_given_or_not_answered(text):
+    assert not parsing.says_not_given("amount", text)
+
+
+@pytest.mark.parametrize("text", [
+    "记不清了", "忘了", "我不记得", "不太确定", "想不起来了", "具体哪天我忘了", "时间太久了，记不住",
+    "日期记不太清楚", "很久以前的事了",
+])
+def test_date_not_given(text):
+    assert parsing.says_not_given("occurred_at", text, TODAY)
+
+
+@pytest.mark.parametrize("text", [
+    "不记得密码了",             # what is not remembered is the password
+    "忘了带身份证",
+    "上个月，哪天忘了",         # a rough date is still a date
+    "不知道为什么会这样",
+    "没有",                     # "没有" is no answer to "哪天"
+])
+def test_date_given_or_not_answered(text):
+    assert not parsing.says_not_given("occurred_at", text, TODAY)
+
+
+@pytest.mark.parametrize("text", [
+    "不知道是哪个网点", "记不清哪个支行了", "没去网点", "没去过银行", "不是在网点办的", "网上办的",
+    "手机上弄的", "在家里操作的", "不涉及网点", "忘了叫什么",
+])
+def test_branch_not_given(text):
+    assert parsing.says_not_given("branch", text)
+    assert parsing.parse_branch(text) in (None, parsing.ONLINE_CHANNEL)
+
+
+@pytest.mark.parametrize("text", ["不是这个网点", "朝阳路支行", "不知道那个柜员叫什么", "不知道为什么"])
+def test_branch_given_or_not_answered(text):
+    assert not parsing.says_not_given("branch", text)
+
+
+def test_says_not_known_still_answers_for_callers():
+    assert parsing.says_not_known("不清楚")
+    assert not parsing.says_not_known("朝阳路支行")
+
+
+# -- dates: a day, or a window when the customer only knows roughly when -----------------------------
+# TODAY is Sunday 2026-11-22
+
+@pytest.mark.parametrize("text,expected", [
+    ("最近", "2026-11-15/2026-11-22"),
+    ("就这几天的事", "2026-11-15/2026-11-22"),
+    ("前几天", "2026-11-15/2026-11-21"),
+    ("几天前", "2026-11-15/2026-11-21"),
+    ("十几天前", "2026-11-03/2026-11-11"),
+    ("近三天", "2026-11-19/2026-11-22"),
+    ("最近一个月", "2026-10-22/2026-11-22"),
+    ("上个月", "2026-10-01/2026-10-31"),
+    ("上月吧，哪天记不得了", "2026-10-01/2026-10-31"),
+    ("上上个月", "2026-09-01/2026-09-30"),
+    ("这个月", "2026-11-01/2026-11-22"),
+    ("本月初", "2026-11-01/2026-11-10"),
+    ("上个月初", "2026-10-01/2026-10-10"),
+    ("上月中旬", "2026-10-11/2026-10-20"),
+    ("上个月底", "2026-10-21/2026-10-31"),
+    ("九月底", "2026-09-21/2026-09-30"),
+    ("10月份", "2026-10-01/2026-10-31"),
+    ("12月", "2025-12-01/2025-12-31"),        # no year and not begun yet → last year's
+    ("2025年2月", "2025-02-01/2025-02-28"),
+    ("上周", "2026-11-09/2026-11-15"),
+    ("上个礼拜", "2026-11-09/2026-11-15"),
+    ("这周", "2026-11-16/2026-11-22"),
+    ("上周末", "2026-11-14/2026-11-15"),
+    ("去年", "2025-01-01/2025-12-31"),
+    ("去年年底", "2025-11-01/2025-12-31"),
+    ("今年年初", "2026-01-01/2026-02-28"),
+    ("前段时间", "2026-10-23/2026-11-21"),
+])
+def test_rough_dates_are_intervals(text, expected):
+    assert parsing.parse_date(text, TODAY) == expected
+    assert parsing.is_valid_date(expected, TODAY)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("前天下午四点", "2026-11-20"),
+    ("大前天晚上", "2026-11-19"),
+    ("上周三", "2026-11-11"),
+    ("十月二十八号", "2026-10-28"),
+    ("10/28", "2026-10-28"),
+    ("10月28", "2026-10-28"),
+    ("就刚刚", "2026-11-22"),
+    ("今早", "2026-11-22"),
+    ("5号", "2026-11-05"),
+])
+def test_exact_dates_stay_one_day(text, expected):
+    assert parsing.parse_date(text, TODAY) == expected
+
+
+def test_a_day_inside_a_period_is_the_day():
+    assert parsing.find_date("最近老是乱扣费，昨天又扣了一笔", TODAY) == "2026-11-21"
+    assert parsing.find_date("这个月被扣了好几次，最早是11月3号", TODAY) == "2026-11-03"
+
+
+def test_the_earliest_mention_is_the_event():
+    assert parsing.find_date("上个月被多收了年费，今天才发现", TODAY) == "2026-10-01/2026-10-31"
+
+
+def test_a_bare_year_in_a_complaint_is_background():
+    assert parsing.find_date("去年在你们这办的卡，昨天被盗刷了", TODAY) == "2026-11-21"
+    assert parsing.parse_date("去年", TODAY) == "2025-01-01/2025-12-31"
+
+
+@pytest.mark.parametrize("text", ["下个月", "明天", "今年12月", "这周末要去"])
+def test_future_periods_are_refused(text):
+    today = date(2026, 11, 18)  # a Wednesday: this weekend is still to come
+    assert parsing.parse_date(text, today) is None
+
+
+@pytest.mark.parametrize("text", ["每个月都扣", "一个月中扣了三次", "每周末都去", "等了三个月", "1/2的钱", "中午"])
+def test_not_a_period(text):
+    assert parsing.find_date(text, TODAY) is None
+
+
+@pytest.mark.parametrize("value,valid", [
+    ("2026-11-01/2026-11-22", True),
+    ("2026-11-22", True),
+    ("2026-11-01/2026-11-30", False),    # ends after today
+    ("2026-11-20/2026-11-10", False),    # ends before it starts
+    ("2026-11-01/", False),
+    ("上个月", False),
+    (None, False),
+])
+def test_is_valid_date_accepts_a_finished_interval(value, valid):
+    assert parsing.is_valid_date(value, TODAY) is valid
+
+
+@pytest.mark.parametrize("value,words", [
+    ("2026-11-28", "2026年11月28日"),
+    ("2026-11-01/2026-11-30", "2026年11月1日至11月30日之间"),
+    ("2025-12-29/2026-01-04", "2025年12月29日至2026年1月4日之间"),
+    (parsing.NOT_KNOWN, parsing.NOT_KNOWN),
+])
+def test_describe_date(value, words):
+    assert parsing.describe_date(value) == words
+
+
+# -- the name a case is filed under (issue 12): a full name said after a nickname, an English
+# name or a role, and names spelt out character by character ---------------------------------
+
+@pytest.mark.parametrize("text,expected", [
+    ("叫我阿强就行，大名黄志强", "黄志强"),
+    ("Jason，中文名是程浩", "程浩"),
+    ("我是店老板，蔡振华", "蔡振华"),
+    ("我叫章明，立早章", "章明"),
+    ("我叫郑云，郑是郑州的郑", "郑云"),
+    ("何平，人可何，平安的平", "何平"),
+    ("我叫邱红梅邱是丘陵的丘加个耳朵", "邱红梅"),
+    ("小马，马建军", "马建军"),
+    ("我是退休工人，叫蓝天", "蓝天"),
+    ("高山", "高山"),
+])
+def test_the_full_name_wins_over_nicknames_roles_and_spelling(text, expected):
+    assert parsing.parse_name(text) == expected
+
+
+@pytest.mark.parametrize("text", ["电话是多少", "时间不记得了", "断断续续", "周三去的"])
+def test_field_words_and_reduplicated_words_are_no_names(text):
+    assert parsing.parse_name(text) is None
+
+
+# -- totals, parts, rough sums and phone digits (issue 12) ---------------------------------------
+
+@pytest.mark.parametrize("text,expected", [
+    ("先被扣了1200，后来又扣了800，总共两千", 2000),
+    ("分了三笔，第一笔一千第二笔两千第三笔五百", 3500),
+    ("一次三千一次四千", 7000),
+    ("转了3000，前后一共三次", 3000),
+])
+def test_the_customers_total_or_the_sum_of_the_parts_is_the_amount(text, expected):
+    assert parsing.parse_amount(text) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("text,rough", [
+    ("卡里还有两万多", True), ("每个月扣十块", True), ("大概一千来块", True), ("损失了十几万", True),
+    ("少了两千", False), ("扣了我3000元", False), ("排了两个多小时", False),
+])
+def test_a_rough_or_per_period_sum_is_a_clue_not_the_answer(text, rough):
+    assert parsing.rough_amount(text) is rough
+
+
+def test_the_digits_of_a_phone_number_are_no_amount():
+    assert parsing.find_amount(parsing.without_phones("幺三六 八八七六 五四三二")) is None
+    assert parsing.find_amount(parsing.without_phones("电话13612345678，卡里少了五千")) == pytest.approx(5000)
