@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCHES = ["nlu_bench.py", "escalation_bench.py", "casedesk_bench.py", "latency_bench.py", "handoff_bench.py",
-           "guard_bench.py", "intake_blind_bench.py",
+           "guard_bench.py", "intake_blind_bench.py", "intake_simulator_bench.py",
            "trainer_bench.py"]
 
 if __name__ == "__main__":
