@@ -394,10 +394,11 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
                 return True
         if not _NAMES_A_CORRECTION.search(text):
             return False
-        if slot in named_fields(text, entity_values(tracker, "field")):
+        named = named_fields(text, entity_values(tracker, "field"))
+        if slot in named:
             return True
         # "不对，是昨天，不是前天": no field named, but a new value only one field takes
-        if slot in ("occurred_at", "amount") and slot != tracker.get_slot(REQUESTED_SLOT):
+        if not named and slot in ("occurred_at", "amount") and slot != tracker.get_slot(REQUESTED_SLOT):
             value = read_field(slot, tracker, lenient=False)
             return value is not None and value != tracker.get_slot(slot)
         return False

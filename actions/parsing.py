@@ -1165,7 +1165,8 @@ def _is_full_name(candidate: Optional[str]) -> bool:
 def _best_name(text: str, reader: Callable[[str], Optional[str]]) -> Optional[str]:
     """The name a case is filed under: a full name wherever the customer says it, before a
     nickname or an English name said first."""
-    t = _unspelt(normalize(text))
+    # emoji and symbols are no part of a name ("胡晓燕😓")
+    t = _unspelt(re.sub(r"[^\w\s，,。.!！?？;；:：、…·'’-]", "", normalize(text)))
     cue = _FULL_NAME_CUE.search(t)
     if cue:
         found = reader(t[cue.end():])

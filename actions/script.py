@@ -110,6 +110,12 @@ class ActionStartIntake(Action):
             )
         if parsing.rough_amount(text):
             found["amount"] = None  # "里面还有三万多", "每月扣29": asked, not taken
+        if found.get("demand") and found.get("occurred_at"):
+            # "我希望今天就把卡退给我": a date inside what the customer wants is no date of the event
+            story = text
+            for clause in str(found["demand"]).split("；"):
+                story = story.replace(clause, "，")
+            found["occurred_at"] = parsing.find_date(story, today())
         slots: Dict[str, Any] = {k: v for k, v in found.items() if v not in (None, False)}
         if tracker.get_slot("filing_status"):
             # a second complaint in the same conversation: who the customer is was already said
