@@ -240,6 +240,8 @@ class ReaskingFormValidationAction(FormValidationAction, ABC):
             events += reask
         signal = conversation_signal(tracker)
         answered = bool(requested) and _slot_values(events).get(requested) is not None
+        if signal is not None and signal.reason == "human" and intent in RULE_INTENTS:
+            signal = None  # leaves_form said this mention of a person asks for none
         if signal is not None and not (answered and signal.cues == signals.REPEATED_CUES):
             # a message that answered the question is no sign of a customer unheard, even when
             # it repeats what they said before (the story told again as the demand)

@@ -26,139 +26,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.text import normalize_text  # noqa: E402
-from tests.e2e.dialogue import CASE_NO, topic_of  # noqa: E402
+from tests.e2e.blind_intake import filed_case, play, score  # noqa: E402
 from tests.stack import Stack  # noqa: E402
 
 DEFAULT_SET = ROOT / "tests/intake_blind/conversations_2026-12-03.yml"
-HANDED_OFF = re.compile(r"转接?人工|人工客服|专人和您沟通")
-CANCELLED = re.compile(r"不提交了|就不登记了|不会登记")
-MAX_TURNS = 20
-WHAT_HAPPENED = re.compile(r"遇到了什么问题|具体说说|描述一下|事情的经过|发生了什么|什么情况")
-FIELDS = ("customer_name", "phone", "occurred_at", "amount", "confidential", "priority")
-
-
-def today() -> date:
-    from datetime import datetime
-
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
-
-
-def play(stack: Stack, conv: dict) -> dict:
-    sender = stack.new_sender(f"blind-{conv['id']}")
-    answers = {k: str(v) for k, v in (conv.get("answers") or {}).items()}
-    extra = {}
-    for item in conv.get("extra_turns") or []:
-        extra.setdefault(item["after"], []).append(item["say"])
-    transcript, asked = [], Counter()
-    outcome = "stuck"
-
-    def say(text: str) -> list[str]:
-        replies = stack.say(sender, text, timeout=60)
-        transcript.append((text, replies))
-        return replies
-
-    replies = say(conv["opening"])
-    for _ in range(MAX_TURNS):
-        joined = "\n".join(replies)
-        if CASE_NO.search(joined) and not HANDED_OFF.search(joined):
-            outcome = "filed"
-            break
-        if HANDED_OFF.search(joined):
-            outcome = "handoff"
-            break
-        if CANCELLED.search(joined):
-            outcome = "cancelled"
-            break
-        topic = topic_of(replies[-1] if replies else "")
-        if topic is None and replies and WHAT_HAPPENED.search(replies[-1]):
-            topic = "description"
-        if topic is None:
-            break
-        asked[topic] += 1
-        if topic == "confirm" and extra:
-            # what the customer meant to say after a question the assistant never asked
-            # ("算了，不投诉了" after the branch question) is said before confirming
-            replies = say(extra.pop(next(iter(extra)))[0])
-            continue
-        # a vague opening ("你好", "我要投诉") is followed by the story: the set keeps it with
-        # the demand, the customer's own account of what they want put right
-        story = answers.get("description") or answers.get("demand", "不清楚")
-        answer = "确认" if topic == "confirm" else story if topic == "description" else answers.get(topic, "不清楚")
-        replies = say(answer)
-        for line in extra.pop(topic, []):
-            replies = say(line)
-    return {"sender": sender, "outcome": outcome, "asked": dict(asked), "transcript": transcript}
-
-
-def filed_case(stack: Stack, sender: str) -> dict | None:
-    items = stack.casedesk("GET", "/api/cases", params={"conversation_id": stack.conversation_id(sender)}).json()["items"]
-    if not items:
-        return None
-    return stack.casedesk("GET", f"/api/cases/{items[0]['case_no']}").json()
-
-
-def field_value(case: dict, name: str):
-    value = case.get(name)
-    if name == "phone":
-        return re.sub(r"\D", "", value) if value else None
-    if name == "occurred_at":
-        if not value:
-            return None
-        if "/" in str(value):
-            return None  # an approximate date ("上个月": an ISO interval) is no exact day: the set's null
-        try:
-            return (today() - date.fromisoformat(str(value)[:10])).days
-        except ValueError:
-            return value
-    if name == "amount":
-        return float(value) if value not in (None, "") else None
-    return value
-
-
-def score(conv: dict, played: dict, case: dict | None) -> dict:
-    expected = conv.get("expected") or {}
-    want = expected.get("outcome", "filed")
-    problems = []
-    if played["outcome"] != want:
-        problems.append(f"outcome {played['outcome']} (expected {want})")
-    loops = [t for t, n in played["asked"].items() if n > 3]
-    if loops:
-        problems.append(f"asked more than three times: {loops}")
-    if want == "filed" and case is not None:
-        for name in FIELDS:
-            if name not in expected:
-                continue
-            want_value, got = expected[name], field_value(case, name)
-            if name == "phone" and want_value is not None:
-                want_value = re.sub(r"\D", "", str(want_value))
-            if name == "amount" and want_value is not None:
-                want_value = float(want_value)
-            if name == "customer_name" and got and want_value:
-                # the assistant files names in Simplified characters (design.md); 陳美玲 is 陈美玲
-                got, want_value = normalize_text(str(got)), normalize_text(str(want_value))
-            if name == "confidential":
-                got, want_value = bool(got), bool(want_value)
-            if got != want_value:
-                problems.append(f"{name}: {got!r} (expected {want_value!r})")
-    return {"id": conv["id"], "right": not problems, "problems": problems,
-            "outcome": played["outcome"], "turns": len(played["transcript"]),
-            "unrequested_handoff": played["outcome"] == "handoff" and want != "handoff",
-            "loop": bool(loops) or played["outcome"] == "stuck"}
 
 
 def main() -> None:
