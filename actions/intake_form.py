@@ -89,7 +89,7 @@ _ASKS_FOR_PERSON = re.compile(
 # "你们是真人还是AI啊" asks what the bot is; it asks for nobody
 _ASKS_WHAT_THE_BOT_IS = re.compile(r"真人还是|是不是(?:真人|机器人|人工|AI)|是(?:真人|机器人|人工|AI)(?:吗|嘛|么|啊)", re.I)
 _STATES_A_FACT = re.compile(
-    r"^\W*(?:哦|对了|那个|嗯|就)?\W*(?:这事|这个|那天|当时)?是(?:在)?|(?:金额|钱数|时间|日期|网点|支行)(?:是|为|[:：])"
+    r"^\W*(?:哦|对了|那个|嗯|就)?\W*(?:这事|这个|那天|当时)?是(?!想|要|希望|让|请)(?:在)?|(?:金额|钱数|时间|日期|网点|支行)(?:是|为|[:：])"
 )
 _SOMEONE_ELSES_NUMBER = re.compile(
     r"(?:老婆|老公|爱人|儿子|女儿|妈|爸|家人|亲戚|朋友|同事|对方|骗子|他|她|客服|经理|柜员|网点|银行)的?(?:电话|手机|号码)"
@@ -155,6 +155,36 @@ def entity_values(tracker: Tracker, entity: str) -> List[str]:
     return [str(v) for v in tracker.get_latest_entity_values(entity) if v not in (None, "")]
 
 
+_MARKUP = re.compile(r"<[^>]{0,200}>")
+_KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")  # "asdfgh" is a hand on the keys, not a word
+_AFFIRM_ONLY = re.compile(r"^(好的?|嗯+|哦+|对+|是的?|可以|行|没问题|ok|okay|收到|知道了|明白)+$", re.I)
+
+
+_STALLING = re.compile(
+    r"^(?:\W*(?:稍等|等一下|等一等|等等|等会儿?|一下|我找找|找一下|我看看|看一下|我查查|查一下|我想想|让我想想|想一想|"
+    r"嗯+|呃+|额+|哈|啊|我)\W*)+$"
+)
+
+
+def says_something(text: str) -> bool:
+    """Words a person means, not markup, keyboard mashing or a bare "好的": at least two Chinese
+    characters, or a real-looking Latin word ("refund", not "jjjj")."""
+    if _MARKUP.search(text or ""):
+        return False  # customers do not type tags; a page or a probe does
+    if _STALLING.match(text or ""):
+        return False  # "稍等一下，我找找": the answer is still to come
+    plain = text or ""
+    bare = re.sub(r"[\W_]+", "", plain)
+    if not bare or _AFFIRM_ONLY.match(bare):
+        return False
+    if len(re.findall(r"[\u4e00-\u9fff]", plain)) >= 2:
+        return True
+    return any(
+        len(set(word.lower())) >= 3 and not any(set(word.lower()) <= set(row) for row in _KEYBOARD_ROWS)
+        for word in re.findall(r"[A-Za-z]{3,}", plain)
+    )
+
+
 # -- reading one field from a message ----------------------------------------------------------
 # Each reader gets the normalised text, the NLU entities and whether the form has just asked
 # for this field (lenient) or the customer mentions it in passing (strict).
@@ -213,32 +243,12 @@ def _read_date(text: str, entities: List[str], lenient: bool) -> Optional[str]:
 def _read_amount(text: str, entities: List[str], lenient: bool) -> Optional[float]:
     # the text alone decides: the NLU's amount entity would bring back a figure the parser set
     # aside ("卡里八千八，钱没少"; the digits of a phone number)
+    if _MARKUP.search(text):
+        return None  # "<script>alert(1)</script>" holds a 1, not an amount
     value = parsing.parse_amount(text) if lenient else parsing.find_amount(text)
     if value is None and lenient and (parsing.says_not_given("amount", text) or parsing.says_no_loss(text)):
         return parsing.NOT_KNOWN  # type: ignore[return-value]
     return value
-
-
-_MARKUP = re.compile(r"<[^>]{0,200}>")
-_KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")  # "asdfgh" is a hand on the keys, not a word
-_AFFIRM_ONLY = re.compile(r"^(好的?|嗯+|哦+|对+|是的?|可以|行|没问题|ok|okay|收到|知道了|明白)+$", re.I)
-
-
-def says_something(text: str) -> bool:
-    """Words a person means, not markup, keyboard mashing or a bare "好的": at least two Chinese
-    characters, or a real-looking Latin word ("refund", not "jjjj")."""
-    if _MARKUP.search(text or ""):
-        return False  # customers do not type tags; a page or a probe does
-    plain = text or ""
-    bare = re.sub(r"[\W_]+", "", plain)
-    if not bare or _AFFIRM_ONLY.match(bare):
-        return False
-    if len(re.findall(r"[\u4e00-\u9fff]", plain)) >= 2:
-        return True
-    return any(
-        len(set(word.lower())) >= 3 and not any(set(word.lower()) <= set(row) for row in _KEYBOARD_ROWS)
-        for word in re.findall(r"[A-Za-z]{3,}", plain)
-    )
 
 
 def _read_demand(text: str, entities: List[str], lenient: bool) -> Optional[str]:
@@ -350,6 +360,8 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
         if slot == requested:
             if slot == "demand" and not self._is_demand_answer(tracker):
                 return {}
+            if any(self._corrects(other, tracker) for other in FACT_SLOTS if other != slot):
+                return {}  # "刚才电话说错了，是177…" to the date question: its 刚才 is no date
             value = read_field(slot, tracker, lenient=True)
             return {slot: value} if value is not None else {}
         if tracker.get_slot(slot) not in NOT_GIVEN_MARKERS or not self._reads_in_passing(tracker):
@@ -375,6 +387,10 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
         text = message_text(tracker)
         if adds_to_story(text) or any(self._corrects(slot, tracker) for slot in FACT_SLOTS):
             return False
+        if _NAMES_A_CORRECTION.search(text) and not parsing.find_demand(text) and any(
+            read_field(slot, tracker, lenient=False) is not None for slot in FACT_SLOTS
+        ):
+            return False  # "不对，是昨天，不是前天": a correction, also once it has been applied
         return not self._other_facts_in_message(tracker)
 
     @staticmethod
@@ -399,7 +415,7 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
             return True
         # "不对，是昨天，不是前天": no field named, but a new value only one field takes
         if not named and slot in ("occurred_at", "amount") and slot != tracker.get_slot(REQUESTED_SLOT):
-            value = read_field(slot, tracker, lenient=False)
+            value = read_correction(slot, text, tracker.slots, today())
             return value is not None and value != tracker.get_slot(slot)
         return False
 
@@ -412,7 +428,8 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
         if parsing.find_phone(text) or parsing.find_name(text):
             return True
         if _STATES_A_FACT.search(text) and not parsing.find_demand(text) and any(
-            read_field(slot, tracker, lenient=False) is not None for slot in ("branch", "occurred_at", "amount")
+            read_field(slot, tracker, lenient=slot == "occurred_at") is not None  # "这事是最近的"
+            for slot in ("branch", "occurred_at", "amount")
         ):
             return True  # "是在大学城支行办的", "金额是30000": a fact told again, not what they want
         return any(

@@ -60,9 +60,9 @@ CORRECTABLE = {
     "business_line": _enum(BusinessLine),
     "priority": _enum(Priority),
     "customer_name": {"type": "string", "maxLength": 50, "nullable": True},
-    "phone": {"type": "string", "description": "11 位手机号；可带 +86、空格或连字符", "nullable": True},
+    "phone": {"type": "string", "description": "手机号，或带区号的座机号；可带 +86、空格或连字符", "nullable": True},
     "branch": {"type": "string", "maxLength": 100, "nullable": True},
-    "occurred_at": {"type": "string", "description": "ISO 日期（2026-11-21）或日期时间", "nullable": True},
+    "occurred_at": {"type": "string", "description": "ISO 日期（2026-11-21）、日期时间，或客户只记得大概时的日期区间（2026-11-01/2026-11-30）", "nullable": True},
     "amount": {
         "oneOf": [{"type": "number"}, {"type": "string"}],
         "description": "金额（元），最多两位小数",

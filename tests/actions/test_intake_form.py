@@ -464,3 +464,31 @@ async def test_another_full_phone_number_later_replaces_the_first():
     base = {**FRAUD, "customer_name": "赵敏", "phone": "13812345678"}
     events, _ = await validate(form_tracker("sorry 号码最后两位反了，13812345687", slots=base, requested="occurred_at"))
     assert slot_events(events)["phone"] == "13812345687"
+
+
+@pytest.mark.asyncio
+async def test_a_correction_of_another_field_does_not_answer_the_question_asked():
+    base = {**FRAUD, "customer_name": "金鑫", "phone": "17772643222"}
+    events, _ = await validate(form_tracker("刚才电话说错了，是17772645222", slots=base, requested="occurred_at"))
+    slots = slot_events(events)
+    assert slots["phone"] == "17772645222" and "occurred_at" not in slots
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("text,taken", [
+    ("就是想今天就给我把卡销了", True),
+    ("稍等一下，我找找", False),
+    ("不对，是昨天，不是前天", False),
+])
+async def test_what_the_demand_question_gets(text, taken):
+    events, _ = await validate(form_tracker(text, slots={**DEMAND_ASKED, "occurred_at": "2026-11-20"},
+                                            requested="demand"))
+    assert ("demand" in slot_events(events)) is taken
+
+
+@pytest.mark.asyncio
+async def test_markup_is_no_amount():
+    base = {**FRAUD, "customer_name": "王建国", "phone": "13812345678", "occurred_at": "2026-11-21"}
+    events, _ = await validate(form_tracker("<script>alert(1)</script>", intent="nlu_fallback", slots=base,
+                                            requested="amount"))
+    assert "amount" not in slot_events(events)
