@@ -156,8 +156,12 @@ def entity_values(tracker: Tracker, entity: str) -> List[str]:
 
 
 _MARKUP = re.compile(r"<[^>]{0,200}>")
+_CURRENCY = re.compile(r"(?i:rmb|cny|usd|hkd|eur)\s*(?=\d)|(?<=\d)\s*(?i:k|w|rmb|cny|usd|hkd)\b")
+_DIGITS_IN_WORDS = re.compile(r"\d[A-Za-z]|[A-Za-z]\d")
 _KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")  # "asdfgh" is a hand on the keys, not a word
-_AFFIRM_ONLY = re.compile(r"^(好的?|嗯+|哦+|对+|是的?|可以|行|没问题|ok|okay|收到|知道了|明白)+$", re.I)
+_AFFIRM_ONLY = re.compile(
+    r"^(好的?|好滴|嗯+|哦+|对+|是的?|可以|行吧?|没问题|ok|okay|收到|知道了|明白|谢谢|谢了|多谢|感谢|辛苦了?|你好|您好)+$", re.I
+)
 
 
 _STALLING = re.compile(
@@ -243,8 +247,9 @@ def _read_date(text: str, entities: List[str], lenient: bool) -> Optional[str]:
 def _read_amount(text: str, entities: List[str], lenient: bool) -> Optional[float]:
     # the text alone decides: the NLU's amount entity would bring back a figure the parser set
     # aside ("卡里八千八，钱没少"; the digits of a phone number)
-    if _MARKUP.search(text):
-        return None  # "<script>alert(1)</script>" holds a 1, not an amount
+    if _MARKUP.search(text) or _DIGITS_IN_WORDS.search(_CURRENCY.sub("", text)):
+        return None  # "<script>alert(1)</script>" or "1a2b" hold digits, not an amount
+    text = parsing.without_phones(text)  # "座机是025-81489595" to the amount question
     value = parsing.parse_amount(text) if lenient else parsing.find_amount(text)
     if value is None and lenient and (parsing.says_not_given("amount", text) or parsing.says_no_loss(text)):
         return parsing.NOT_KNOWN  # type: ignore[return-value]
@@ -537,8 +542,10 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
         if slot in ("phone", "amount"):
             return parsing.has_digits(text) or read_field(slot, tracker, lenient=True) is not None
         if slot in ("customer_name", "branch", "occurred_at"):
-            # read as an answer ("最近", "不清楚", "李想"), whatever the NLU made of it
-            return read_field(slot, tracker, lenient=True) is not None
+            # read as an answer ("最近", "不清楚", "李想"), whatever the NLU made of it; a greeting
+            # or thanks answers only with a value it plainly holds ("谢谢" is no branch)
+            lenient = latest_intent(tracker) not in ("greet", "thank", "goodbye")
+            return read_field(slot, tracker, lenient=lenient) is not None
         return False
 
     def is_more_complaint(self, tracker: Tracker) -> bool:
