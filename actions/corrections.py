@@ -81,7 +81,9 @@ def read_correction(field: str, text: str, slots: Dict[str, Any], today: date) -
 
 
 def typed_values(text: str, today: date) -> Dict[str, Any]:
-    """Values a message states clearly enough to need no field name ("13912345678")."""
+    """Values a message states clearly enough to need no field name ("13912345678"); the old
+    value in "不对，是前天，不是大前天" is not one of them."""
+    text = re.sub(r"不是[^，,。；;]*", "", text)
     found = {
         "phone": parsing.find_phone(text),
         "branch": parsing.find_branch(text),

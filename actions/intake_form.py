@@ -210,6 +210,14 @@ def _read_phone(text: str, entities: List[str], lenient: bool) -> Optional[str]:
     return parsing.parse_phone(text) or next(filter(None, map(parsing.parse_phone, entities)), None)
 
 
+def _holds_a_fact(body: str) -> bool:
+    """What follows "是…" in "这事是最近的", "是在大学城支行办的", "金额是30000": a date, a place or a sum."""
+    return bool(
+        parsing.find_branch(body) or parsing.parse_date(body, today())
+        or parsing.find_amount(body) or parsing.parse_amount(body) is not None and not re.search(r"[\u4e00-\u9fff]{4}", body)
+    )
+
+
 def _GIVES_ANOTHER_FACT(text: str) -> bool:
     """"哦对了，我叫胡晓燕", "这事是九天前的": a name or a date, not a place."""
     return bool(parsing.find_name(text) or parsing.find_date(text, today()) or parsing.says_no_loss(text))
@@ -432,11 +440,9 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
         # who the customer is never belongs in a demand, whether or not it was given before
         if parsing.find_phone(text) or parsing.find_name(text):
             return True
-        if _STATES_A_FACT.search(text) and not parsing.find_demand(text) and any(
-            read_field(slot, tracker, lenient=slot == "occurred_at") is not None  # "这事是最近的"
-            for slot in ("branch", "occurred_at", "amount")
-        ):
-            return True  # "是在大学城支行办的", "金额是30000": a fact told again, not what they want
+        stated = _STATES_A_FACT.search(text)
+        if stated and not parsing.find_demand(text) and _holds_a_fact(re.sub(r"的?\W*$", "", text[stated.end():])):
+            return True  # "是在大学城支行办的", "金额是30000", "这事是最近的": a fact told again
         return any(
             tracker.get_slot(slot) is None and read_field(slot, tracker, lenient=False) is not None
             for slot in ("branch", "occurred_at", "amount")
