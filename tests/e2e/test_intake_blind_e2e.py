@@ -18,7 +18,7 @@ from tests.e2e.blind_intake import SETS_DIR, filed_case, play, score
 # right / unrequested handoffs / loops reached when each set joined the tests (README there)
 FLOORS = {
     "conversations_2026-12-03.yml": {"right": 0.80, "unrequested_handoffs": 2, "loops": 0},
-    "conversations_2026-12-03b.yml": {"right": 0.70, "unrequested_handoffs": 3, "loops": 0},
+    "conversations_2026-12-03b.yml": {"right": 0.70, "unrequested_handoffs": 1, "loops": 0},
 }
 
 
