@@ -1208,7 +1208,9 @@ _BRANCH_WORD_AFTER_STEM = re.compile(
     rf"^\s*(?:的|那个|那家|这个|这家|那边的?|那里的?|附近的?)?\s*(?:{_BRANCH_SUFFIX}|网点|银行|自助银行|那家|这家)"
 )
 # where a place name starts inside "昨天下午在朝阳路支行"
-_BRANCH_CUT = re.compile(r".*(?:在|去|到|的|是|了|个|家|我|们|和|跟|从|往|银行|贵行|本行|咱行|上午|下午|晚上|早上|中午)")
+_BRANCH_CUT = re.compile(
+    r".*(?:在|去|到|的|是|了|个|家|我|们|和|跟|从|往|银行|贵行|本行|咱行|上午|下午|晚上|早上|中午|投诉|反映|举报)"
+)
 # online channels, also as customers say it ("网上办的", "手机上弄的")
 _ONLINE = re.compile(r"手机银行|网上银行|网银|app|APP|App|微信银行|电话银行|线上|小程序|网页|"
                      r"(?:网上|手机上|手机里|微信上|微信里)(?:办|弄|操作|申请|买|开|搞|点|做)")
@@ -1268,8 +1270,10 @@ def _lookup_branch(t: str, need_branch_word: bool) -> Optional[str]:
             after = t[m.end():]
             if need_branch_word and not _BRANCH_WORD_AFTER_STEM.match(after):
                 continue
-            # a short form ("高新") only where it stands for a place: "人民币", "金融监管" are not
-            if is_prefix and not re.match(rf"\s*(那|这|附近|的?(?:{_BRANCH_SUFFIX}|网点|营业厅)|$)", after):
+            # a short form ("高新") only where it stands for a place: "人民币", "金融监管" are not;
+            # and not before a branch word: "朝阳支行" may be another branch than 朝阳路支行, so
+            # it is kept as the customer said it
+            if is_prefix and not re.match(r"\s*(那|这|附近|的?(?:网点|营业厅)|$)", after):
                 continue
             return name
     return None

@@ -690,3 +690,12 @@ def test_a_rough_or_per_period_sum_is_a_clue_not_the_answer(text, rough):
 def test_the_digits_of_a_phone_number_are_no_amount():
     assert parsing.find_amount(parsing.without_phones("幺三六 八八七六 五四三二")) is None
     assert parsing.find_amount(parsing.without_phones("电话13612345678，卡里少了五千")) == pytest.approx(5000)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("朝阳支行", "朝阳支行"),          # not in the directory: kept as said, not made 朝阳路支行
+    ("我想投诉西湖支行", "西湖支行"),   # the verb before the place is no part of its name
+    ("高新那个网点", "高新区支行"),     # a short form standing for a place
+])
+def test_a_branch_is_normalised_only_when_it_names_one(text, expected):
+    assert parsing.parse_branch(text) == expected
