@@ -359,3 +359,12 @@ def test_confidentiality_in_colloquial_words(text, confidential):
 ])
 def test_compensation_in_colloquial_words(text, compensation):
     assert detect_flags(text)["compensation_requested"] is compensation
+
+
+@pytest.mark.parametrize("text,confidential", [
+    ("也别跟催收说是我投诉的", True),
+    ("不要和大堂经理讲是我反映的", True),
+    ("别跟我说是系统问题", False),
+])
+def test_keeping_who_complained_from_anyone_is_confidential(text, confidential):
+    assert detect_flags(text)["confidential"] is confidential
