@@ -271,7 +271,6 @@ class ReaskingFormValidationAction(FormValidationAction, ABC):
         filled: Dict[str, Any],
         tracker: Tracker,
     ) -> List[EventType]:
-        state = reask_state(tracker, requested)
         if filled.get(requested) is not None:
             return [SlotSet(REASK_SLOT, {"slot": requested, "count": 0, "reason": None})]
         # Not answered, also when the customer told something else instead: every ask counts,

@@ -8,12 +8,13 @@ Pure functions over the tracker's event dicts (``tracker.events`` in rasa_sdk)::
 
 - anger again after an apology: a mild-anger message after the bot apologised and after an
   earlier angry message → anger;
-- the same complaint repeated: the customer sends (nearly) the same complaint text again → anger;
-- a third failed answer to one question: ``third_failed_answer(failures)`` → human (the action
-  server counts the failures per question).
+- the same complaint repeated: the customer sends (nearly) the same complaint text again → anger.
 
-``conversation_signal(events, latest_detection, failures=0)`` returns the detection that should
-hand off now (the latest message's own strong detection first), or None.
+A question the customer cannot answer is no signal: the form records it as not given and offers
+the hotline (docs/intake.md, issue 12), it never hands off for it.
+
+``conversation_signal(events, latest_detection)`` returns the detection that should hand off now
+(the latest message's own strong detection first), or None.
 """
 from __future__ import annotations
 
@@ -28,7 +29,6 @@ APOLOGY_WORDS = ("抱歉", "对不起", "歉意")
 COMPLAINT_INTENTS = {"complain", "escalate"}
 REPEAT_RATIO = 0.9
 REPEAT_MIN_CHARS = 6  # "好的" twice is not a repeated complaint
-MAX_FAILED_ANSWERS = 3
 
 Event = Dict[str, Any]
 DetectionLike = Union[Detection, Dict[str, Any], None]
@@ -116,12 +116,7 @@ def repeated_complaint(events: Iterable[Event]) -> Optional[Detection]:
     return None
 
 
-def third_failed_answer(failures: int) -> bool:
-    return failures >= MAX_FAILED_ANSWERS
-
-
 def conversation_signal(events: List[Event], latest_detection: DetectionLike,
-                        failures: int = 0,
                         detector: Optional[EscalationDetector] = None) -> Optional[Detection]:
     latest = _as_detection(latest_detection)
     if latest is not None and latest.strong:
@@ -129,6 +124,4 @@ def conversation_signal(events: List[Event], latest_detection: DetectionLike,
     return (
         anger_after_apology(events, latest, detector)
         or repeated_complaint(events)
-        or (Detection("human", STRONG, ("第三次未答上",), "conversation")
-            if third_failed_answer(failures) else None)
     )

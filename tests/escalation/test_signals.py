@@ -7,7 +7,6 @@ from bot.escalation.signals import (
     conversation_signal,
     is_apology,
     repeated_complaint,
-    third_failed_answer,
 )
 
 
@@ -80,14 +79,13 @@ def test_repeats_that_are_not_complaints_do_not_count():
     assert repeated_complaint([user("我的信用卡被盗刷了"), user("我的房贷利率被上调了")]) is None
 
 
-def test_third_failed_answer():
-    assert not third_failed_answer(0) and not third_failed_answer(2)
-    assert third_failed_answer(3) and third_failed_answer(4)
-    found = conversation_signal([user("不知道", "inform")], None, failures=3)
-    assert (found.reason, found.source) == ("human", "conversation")
-
-
 def test_strong_latest_detection_is_returned_as_is():
     strong = {"reason": "media", "level": "strong", "cues": ["记者"], "source": "rules"}
     assert conversation_signal([user("我找记者")], strong) == Detection.from_dict(strong)
     assert conversation_signal([], None) is None
+
+
+def test_failing_to_answer_is_no_signal():
+    # issue 12: the form records the field as not given; nobody is handed over for it
+    events = [user("不知道", "inform"), user("不清楚", "inform"), user("忘了", "inform")]
+    assert conversation_signal(events, None) is None
