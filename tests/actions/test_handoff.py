@@ -116,7 +116,7 @@ async def test_case_desk_down_the_request_waits_in_the_outbox_and_the_bot_still_
 
 
 def test_signal_events_end_the_form_and_run_the_handoff_next():
-    events = handoff.signal_handoff_events("human", ["第三次未答上"])
+    events = handoff.signal_handoff_events("human", ["要求人工"])
     assert any(e["event"] == "followup" and e["name"] == "action_handoff" for e in events)
     slots = slot_events(events)
     assert slots["requested_slot"] is None and slots["handoff_reason"] == "human"
