@@ -9,6 +9,7 @@ What counts (mainland China):
 - a mobile number: 11 digits starting with 1, also +86 / 0086 in front, and groups separated by
   spaces or dashes (138 1234 5678, even 1 3 8 1 2 …); full-width digits count as digits
   → 138****5678;
+- a landline with its area code: 0571-8702 3456, (010)62345678 → 0571****3456;
 - a resident ID number: 18 characters, the last may be X → first 6 and last 4 kept;
 - a bank card number: 12 to 19 digits, also written in groups of four → last 4 kept.
 """
@@ -34,6 +35,15 @@ _PHONE = re.compile(
 )
 
 
+_LANDLINE = re.compile(
+    rf"{_BEFORE}[(（]?(0{_D}{{2,3}})[)）]?[ \-]?({_D}{{3,4}})[ \-]?({_D}{{4}}){_AFTER}"
+)
+
+
+def _mask_landline(match: "re.Match[str]") -> str:
+    return f"{_digits(match.group(1))}****{_digits(match.group(3))}"
+
+
 def _digits(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch.isdigit() or ch in "Xx")
 
@@ -44,6 +54,9 @@ def _mask_long(match: "re.Match[str]") -> str:
     for prefix in ("", "86", "0086"):  # a phone, in odd groups or with the country code
         if len(digits) == 11 + len(prefix) and digits.startswith(prefix + "1"):
             return f"{digits[-11:-8]}****{digits[-4:]}"
+    if digits.startswith("0") and len(digits) in (11, 12):  # a landline: 010/02x or a 4-digit area code
+        area = 3 if digits[1] in "12" else 4
+        return f"{digits[:area]}****{digits[-4:]}"
     if len(digits) == 18 and digits[:17].isdigit():
         return f"{digits[:6]}********{digits[-4:]}"  # resident ID: region kept, birth date hidden
     if len(digits) < 12:
@@ -64,7 +77,8 @@ _ESCAPE = re.compile(r"(\\u[0-9a-fA-F]{4})")
 
 def _redact_plain(text: str) -> str:
     text = _LONG.sub(_mask_long, text)
-    return _PHONE.sub(_mask_phone, text)
+    text = _PHONE.sub(_mask_phone, text)
+    return _LANDLINE.sub(_mask_landline, text)
 
 
 def redact(text: Any) -> Any:

@@ -117,3 +117,17 @@ def test_identifiers_are_not_taken_for_numbers():
     ids += ["5db86c77-c17a-4202-9015-561779f1d7ec", "t-013812345678", "ok-622202123456789",
             "TS20261122000123", "case_13812345678_x"]
     assert [i for i in ids if contains_pii(i)] == []
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("座机0571-8702 3456，白天有人", "座机0571****3456，白天有人"),
+    ("电话(010)62345678", "电话010****5678"),
+    ("家里座机 0574 87654321", "家里座机 0574****4321"),
+])
+def test_landlines_are_masked_too(text, expected):
+    assert redact(text) == expected
+
+
+def test_amounts_dates_and_case_numbers_are_not_landlines():
+    for text in ("扣了0.5元", "2026-12-03", "编号 TS20261204000078", "转了 05000 元"):
+        assert redact(text) == text
