@@ -27,7 +27,8 @@ SETS_DIR = ROOT / "tests" / "intake_blind"
 HANDED_OFF = re.compile(r"转接?人工|人工客服|专人和您沟通")
 CANCELLED = re.compile(r"不提交了|就不登记了|不会登记")
 MAX_TURNS = 20
-WHAT_HAPPENED = re.compile(r"遇到了什么问题|具体说说|描述一下|事情的经过|发生了什么|什么情况")
+# "what happened?" in any of its wordings (the greeting's variations included)
+WHAT_HAPPENED = re.compile(r"什么问题|具体说说|描述一下|事情的经过|发生了什么|什么情况|需要反映|不满意的地方|尽管说")
 FIELDS = ("customer_name", "phone", "occurred_at", "amount", "confidential", "priority")
 
 
