@@ -21,7 +21,7 @@ CHANNELS = {"rest": "rest", "socketio": "web", "wechat": "wechat"}
 
 FIELD_LABELS = {
     "customer_name": "姓名",
-    "phone": "手机号",
+    "phone": "联系电话",  # a mobile or a landline
     "branch": "网点",
     "occurred_at": "发生日期",
     "amount": "涉及金额",

@@ -80,7 +80,7 @@ def test_customer_files_a_complaint_in_the_web_chat(stack, page):
             # the read-back is a list, one field a line, as the customer sees it (innerText
             # follows the page's CSS: collapsed whitespace would put it all on one line)
             (read_back,) = [r for r in replies if "投诉类型" in r]
-            assert re.search(r"\n\s*姓名：", read_back) and re.search(r"\n\s*手机号：", read_back), read_back
+            assert re.search(r"\n\s*姓名：", read_back) and re.search(r"\n\s*联系电话：", read_back), read_back
         replies = send(ANSWERS[topic])
     case_no = CASE_NO.search("\n".join(replies)).group(0)
     assert [m for m in refused if "fonts.googleapis.com" not in m] == [], refused

@@ -25,6 +25,26 @@ def beijing(dt: Optional[datetime], fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
     return dt.astimezone(CHINA_TZ).strftime(fmt)
 
 
+def occurred(value: Optional[str]) -> str:
+    """When it happened, in plain Chinese: "2026年11月28日", or for a customer who remembered
+    only roughly (an ISO interval) "2026年11月1日至11月30日之间"."""
+    if not value:
+        return "—"
+
+    def day(text: str) -> str:
+        try:
+            d = datetime.fromisoformat(text.strip())
+        except ValueError:
+            return text
+        time = f" {d:%H:%M}" if "T" in text or " " in text.strip() else ""
+        return f"{d.year}年{d.month}月{d.day}日{time}"
+
+    if "/" in value:
+        start, _, end = value.partition("/")
+        return f"{day(start)}至{day(end)}之间"
+    return day(value)
+
+
 def setup_templates(app: web.Application) -> None:
     env = aiohttp_jinja2.setup(
         app,
@@ -40,6 +60,7 @@ def setup_templates(app: web.Application) -> None:
     env.filters.update(
         beijing=beijing,
         iso=local_iso,
+        occurred=occurred,
         category=lambda c: labels.label(labels.CATEGORY_LABELS, c),
         business_line=lambda c: labels.label(labels.BUSINESS_LINE_LABELS, c),
         reason=lambda c: labels.label(labels.REASON_LABELS, c),
