@@ -5,7 +5,7 @@ names and the payload shape are the contract in docs/architecture.md.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from typing import Any, Dict, Iterable, List, Mapping, Optional
 
 from actions.classify import business_line_label, category_label

@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from typing import Any, Dict, List, Mapping, Optional, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -35,7 +35,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import parsing
 from actions.case_record import build_payload, build_transcript, channel_of
-from actions.classify import classify, fund_safety
+from actions.classify import classify
 from actions.custom_forms import REASK_SLOT, latest_intent
 from actions.intake_form import (
     FORM_SLOTS,
