@@ -176,7 +176,10 @@ def test_trainer_reviews_conversations_inbox_and_keywords(stack, browser, tmp_pa
     cells = row.inner_text()
     assert "complain" in cells and "REST" in cells, cells
     assert "张三" in cells and "13800000000" in cells, cells  # the first sentence, PII replaced
-    assert page.locator("table.conversations tbody tr").filter(has_text=unsure_text).count() == 0
+    # the unsure conversation is no complaint, unless the model's unsure guess for it was one
+    # (the random tail decides: "我要 qwxzkp" may be complain at 0.5, below the inbox threshold)
+    expected_unsure_rows = 1 if unsure_intent == "complain" else 0
+    assert page.locator("table.conversations tbody tr").filter(has_text=unsure_text).count() == expected_unsure_rows
     check_page()
 
     # the lowest-confidence filter finds the unsure conversation, not a confident complaint
