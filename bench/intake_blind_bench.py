@@ -15,7 +15,8 @@ scores each conversation:
 - outcome: filed / handoff / cancelled / stuck (20 turns, or a question it could not tell);
 - loops: a question asked more than three times;
 - unrequested handoff: a handoff where the set expects a filed case;
-- fields: customer_name, phone (digits), occurred_at (days before today), amount (yuan),
+- fields: customer_name, phone (digits), occurred_at (days before today, or a recent day of the
+  weekday or day of the month the set names), amount (yuan),
   confidential, priority — each against the set's `expected`.
 
 A conversation is right when its outcome is the expected one and, for a filed case, every

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -108,6 +108,17 @@ def field_value(case: dict, name: str):
     return value
 
 
+def _is_the_day(days_ago, want: dict) -> bool:
+    """True when a date filed `days_ago` days before today is a recent day of the weekday
+    (`{weekday: 1..7}`) or the day of the month (`{day: D}`) the set names."""
+    if not isinstance(days_ago, int) or not 0 <= days_ago <= 45:
+        return False
+    day = today() - timedelta(days=days_ago)
+    if "weekday" in want and day.isoweekday() != int(want["weekday"]):
+        return False
+    return "day" not in want or day.day == int(want["day"])
+
+
 def score(conv: dict, played: dict, case: dict | None) -> dict:
     expected = conv.get("expected") or {}
     want = expected.get("outcome", "filed")
@@ -131,6 +142,12 @@ def score(conv: dict, played: dict, case: dict | None) -> dict:
                 got, want_value = normalize_text(str(got)), normalize_text(str(want_value))
             if name == "confidential":
                 got, want_value = bool(got), bool(want_value)
+            if name == "occurred_at" and isinstance(want_value, dict):
+                # a weekday or a day of the month ("上周五", "3号"): the writer cannot know the day
+                # of the run, so the set names the weekday or the day and any recent such day is right
+                if not _is_the_day(got, want_value):
+                    problems.append(f"{name}: {got!r} days ago (expected {want_value!r})")
+                continue
             if got != want_value:
                 problems.append(f"{name}: {got!r} (expected {want_value!r})")
     return {"id": conv["id"], "right": not problems, "problems": problems,
