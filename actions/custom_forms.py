@@ -52,6 +52,7 @@ REASK = "reask"
 REASK_AGAIN = "reask_again"
 INVALID = "invalid"
 DECLINED = "declined"
+NEAR_MATCH = "near_match"  # "您说的是朝阳路支行吗？" (the subclass's special_wording)
 ASIDE = "aside"  # the customer told something else instead (more of the story, another fact)
 # A question is asked at most three times: after the third unusable answer it is recorded as
 # not given. A refusal is answered once with why we ask (the ``declined`` wording), then respected.
@@ -178,6 +179,11 @@ class ReaskingFormValidationAction(FormValidationAction, ABC):
         """Why the answer to ``slot`` was unusable: INVALID or DECLINED."""
         return INVALID
 
+    def special_wording(self, slot: str, slots: Dict[str, Any]) -> Optional[str]:
+        """A wording the question's state calls for whatever the count (a near match to
+        confirm), or None for the usual one."""
+        return None
+
     def leaves_form(self, intent: Optional[str], tracker: Tracker) -> bool:
         """Does this message really leave the form (cancel the complaint, ask for a person,
         escalate)? By default whatever the NLU says."""
@@ -262,7 +268,8 @@ class ReaskingFormValidationAction(FormValidationAction, ABC):
         if not asked:
             return events
         state = slots.get(REASK_SLOT) or {}
-        return events + [SlotSet(WORDING_SLOT, ask_wording(asked, state, domain))]
+        wording = self.special_wording(asked, slots) or ask_wording(asked, state, domain)
+        return events + [SlotSet(WORDING_SLOT, wording)]
 
     def _reask_events(
         self,

@@ -20,6 +20,7 @@ from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
 from actions import parsing
+from bot import branches
 from actions.case_record import NAME_DECLINED, NOT_GIVEN
 from actions.classify import case_kind, classify, detect_flags, names_a_problem
 from actions.corrections import named_fields, read_correction
@@ -27,6 +28,7 @@ from actions.triage import advise_on_fund_safety
 from actions.custom_forms import (
     DECLINED,
     INVALID,
+    NEAR_MATCH,
     ReaskingFormValidationAction,
     latest_intent,
 )
@@ -42,6 +44,8 @@ GIVEN_UP_AS = {
     "demand": parsing.NO_DEMAND,
     "description": NOT_GIVEN,
 }
+# "您说的是朝阳路支行吗？": the directory's name asked about, and what the customer said
+BRANCH_SUGGESTION, BRANCH_SAID = "branch_suggestion", "branch_said"
 NOT_GIVEN_MARKERS = (None, NOT_GIVEN, NAME_DECLINED, parsing.NOT_KNOWN)
 GIVEN_UP_REPLY = {"phone": "utter_phone_not_given", "customer_name": "utter_name_not_given"}
 
@@ -206,6 +210,33 @@ def _read_name(text: str, entities: List[str], lenient: bool) -> Optional[str]:
     return None
 
 
+def near_branch(value: Any) -> Optional[str]:
+    """The directory's name for a branch the customer nearly named ("朝阳支行" → 朝阳路支行), to
+    be confirmed; None for a name the directory holds, for "online" and for anything not close."""
+    if not isinstance(value, str) or value in (parsing.NOT_KNOWN, parsing.ONLINE_CHANNEL):
+        return None
+    found = branches.directory().near_match(value)
+    return found.name if found else None
+
+
+_YES_THAT_ONE = re.compile(r"^\W*(是|对|没错|嗯|恩|就是|正是|yes|yep|ok)", re.I)
+_NOT_THAT_ONE = re.compile(r"^\W*(不|没|错|别|no\b|nope)", re.I)
+
+
+def _answer_to_near_match(text: str, tracker: Tracker) -> str:
+    """The branch after "您说的是朝阳路支行吗？": the directory's name on a yes (or when the
+    customer says that name), another branch when they name one, else what they first said.
+    Never asked twice: any answer settles it."""
+    suggestion, said = tracker.get_slot(BRANCH_SUGGESTION), tracker.get_slot(BRANCH_SAID) or ""
+    other = parsing.find_branch(text)
+    if other and other not in (said, suggestion):
+        return other  # "不是，是建设路支行"
+    stem, _ = branches.split_suffix(branches.key(suggestion))
+    if not _NOT_THAT_ONE.match(text) and (_YES_THAT_ONE.match(text) or stem in branches.key(text)):
+        return suggestion
+    return said or suggestion
+
+
 def _read_phone(text: str, entities: List[str], lenient: bool) -> Optional[str]:
     return parsing.parse_phone(text) or next(filter(None, map(parsing.parse_phone, entities)), None)
 
@@ -348,7 +379,13 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
         # The questions for this kind of case, then any other fact the customer already gave:
         # those are validated and kept, so a later change of category never asks for them.
         required = required_fields(tracker.slots)
-        return required + [s for s in FORM_SLOTS if s not in required and tracker.slots.get(s) is not None]
+        given = [s for s in FORM_SLOTS if tracker.slots.get(s) is not None]
+        if tracker.slots.get(BRANCH_SUGGESTION):
+            given.append("branch")  # said in passing, to be confirmed ("您说的是朝阳路支行吗？")
+        return required + [s for s in FORM_SLOTS if s not in required and s in given]
+
+    def special_wording(self, slot: str, slots: Dict[str, Any]) -> Optional[str]:
+        return NEAR_MATCH if slot == "branch" and slots.get(BRANCH_SUGGESTION) else None
 
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -370,6 +407,8 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
             # "电话说错了，是139…" in the middle of the form: the value after the field name
             value = read_correction(slot, text, tracker.slots, today())
             return {slot: value} if value is not None else {}
+        if slot == requested == "branch" and tracker.get_slot(BRANCH_SUGGESTION):
+            return {"branch": _answer_to_near_match(text, tracker)}
         if slot == requested:
             if slot == "demand" and not self._is_demand_answer(tracker):
                 return {}
@@ -494,9 +533,17 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
         return {"phone": phone}
 
     def validate_branch(self, value, dispatcher, tracker, domain):
-        if value == parsing.NOT_KNOWN or parsing.is_valid_branch(value):
-            return {"branch": value}
-        return {"branch": None}
+        settled = {BRANCH_SUGGESTION: None, BRANCH_SAID: None}
+        if value == parsing.NOT_KNOWN:
+            return {"branch": value, **settled}
+        if not parsing.is_valid_branch(value):
+            return {"branch": None}
+        near = None if value == tracker.get_slot(BRANCH_SAID) else near_branch(value)
+        if near:
+            # a name the directory nearly holds ("朝阳支行"): asked back before it is filed, since
+            # the wrong branch would see a complaint about itself (design.md, branch directory)
+            return {"branch": None, BRANCH_SUGGESTION: near, BRANCH_SAID: value}
+        return {"branch": value, **settled}
 
     def validate_occurred_at(self, value, dispatcher, tracker, domain):
         if value == parsing.NOT_KNOWN or parsing.is_valid_date(value, today()):

@@ -38,6 +38,8 @@ from actions.case_record import build_payload, build_transcript, channel_of
 from actions.classify import classify
 from actions.custom_forms import REASK_SLOT, latest_intent
 from actions.intake_form import (
+    BRANCH_SAID,
+    BRANCH_SUGGESTION,
     FORM_SLOTS,
     classification_slots,
     entity_values,
@@ -57,6 +59,7 @@ CORRECTING = "correcting_field"
 CASE_SLOTS = (
     *FORM_SLOTS, "confidential", "compensation_requested", "category", "business_line",
     "priority", "intake_id", "case_no", "filing_status", "confirmed", FUND_SAFETY, UNCLEAR_SLOT,
+    BRANCH_SUGGESTION, BRANCH_SAID,
 )
 
 

@@ -33,6 +33,8 @@ DEFAULT_PATH = ROOT / "data" / "branches.yml"
 
 # the kinds of outlet a name can end in; a customer mixes them up ("人民路分行" for 人民路支行)
 SUFFIXES = ("营业网点", "营业部", "分理处", "储蓄所", "营业厅", "支行", "分行", "网点")
+# how close a name must come to one branch to be worth asking "您说的是…吗？" (Directory.near_match)
+NEAR_MATCH = 0.75
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$")
 # spaces, punctuation and symbols of any width: "人民路 支行", "人民路·支行", "（人民路支行）"
 _NOISE = re.compile(r"[\s\u3000\W_]+", re.UNICODE)
@@ -69,6 +71,19 @@ def split_suffix(k: str) -> Tuple[str, str]:
         if k.endswith(suffix) and len(k) > len(suffix):
             return k[: -len(suffix)], suffix
     return k, ""
+
+
+def _one_homophone_apart(said: str, name: str) -> bool:
+    """Do two names differ by one character of the same sound ("朝杨路", "朝阳路")? Not "长青路"
+    and "长江路": a different sound is a different street."""
+    if len(said) != len(name) or len(said) < 2:
+        return False
+    apart = [(a, b) for a, b in zip(said, name) if a != b]
+    if len(apart) != 1:
+        return False
+    from pypinyin import lazy_pinyin  # loaded on first use, like opencc
+
+    return lazy_pinyin(apart[0][0]) == lazy_pinyin(apart[0][1])
 
 
 class Directory:
@@ -154,8 +169,8 @@ class Directory:
         b = self.resolve(text)
         return b.code if b else None
 
-    def suggest(self, text: str, n: int = 5) -> List[Branch]:
-        """Close matches for an unresolved name, best first (for error messages)."""
+    def _closeness(self, text: str) -> Dict[str, float]:
+        """code → how close `text` comes to that branch's name or an alias (0.5 … 1)."""
         k = key(text)
         stripped = self._without_places(k)[-1] if k else ""
         stem, _ = split_suffix(stripped)
@@ -167,10 +182,31 @@ class Directory:
                 score = difflib.SequenceMatcher(None, stem, bstem).ratio() if stem else 0.0
                 if stem and len(stem) >= 2 and (stem in bstem or bstem in stem):
                     score = max(score, 0.8)
+                if _one_homophone_apart(stem, bstem):
+                    score = max(score, NEAR_MATCH)  # the pinyin keyboard's wrong pick: 朝杨路 for 朝阳路
                 if score >= 0.5:
                     scored[b.code] = max(score, scored.get(b.code, 0.0))
+        return scored
+
+    def suggest(self, text: str, n: int = 5) -> List[Branch]:
+        """Close matches for an unresolved name, best first (for error messages)."""
+        scored = self._closeness(text)
         best = sorted(scored, key=lambda c: (-scored[c], self.by_code[c].name))
         return [self.by_code[c] for c in best[:n]]
+
+    def near_match(self, text: Optional[str]) -> Optional[Branch]:
+        """The one branch a name the directory does not hold most likely means ("朝阳支行" for
+        朝阳路支行, "朝杨路支行" for 朝阳路支行), for the assistant to confirm with the customer;
+        None when the name resolves, when nothing is close, or when two branches are as close
+        ("人民支行": 人民路支行 or 人民广场营业部?), since a guess could be the wrong branch."""
+        if not text or len(text) > 200 or self.resolve(text) is not None:
+            return None
+        scored = sorted(self._closeness(text).items(), key=lambda kv: -kv[1])
+        if not scored or scored[0][1] < NEAR_MATCH:
+            return None
+        if len(scored) > 1 and scored[1][1] >= scored[0][1] - 0.05:
+            return None
+        return self.by_code[scored[0][0]]
 
 
 def _text(value: object, where: str) -> str:

@@ -86,3 +86,16 @@ def test_directory_codes_are_unique_and_cover_the_nlu_lookup() -> None:
 def test_a_bad_edit_is_refused_with_a_clear_message(data, message: str) -> None:
     with pytest.raises(DirectoryError, match=message):
         branches.parse(data)
+
+
+@pytest.mark.parametrize("said,meant", [
+    ("朝阳支行", "朝阳路支行"),        # the 路 left out
+    ("朝杨路支行", "朝阳路支行"),      # one character typed wrong
+    ("北京解放支行", "解放路支行"),    # a place before it
+    ("人民支行", None),               # 人民路支行 or 人民广场营业部: no guess
+    ("西湖支行", None),               # nothing close
+    ("朝阳路支行", None),             # in the directory: nothing to ask
+])
+def test_a_near_match_is_the_one_branch_a_name_most_likely_means(said, meant):
+    found = branches.directory().near_match(said)
+    assert (found.name if found else None) == meant

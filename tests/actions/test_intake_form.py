@@ -492,3 +492,44 @@ async def test_markup_is_no_amount():
     events, _ = await validate(form_tracker("<script>alert(1)</script>", intent="nlu_fallback", slots=base,
                                             requested="amount"))
     assert "amount" not in slot_events(events)
+
+
+# -- a branch the directory nearly holds is asked back (issue 12: "您说的是朝阳路支行吗？") -------
+
+COUNTER = {"description": "在柜台办业务被柜员凶了", "category": "staff_service", "business_line": "other",
+           "priority": "normal", "intake_id": "i-2", "customer_name": "王建国", "phone": "13812345678"}
+
+
+@pytest.mark.asyncio
+async def test_a_near_branch_name_is_asked_back_before_it_is_filed():
+    events, _ = await validate(form_tracker("朝阳支行", slots=COUNTER, requested="branch"))
+    slots = slot_events(events)
+    assert slots["branch"] is None
+    assert slots["branch_suggestion"] == "朝阳路支行" and slots["branch_said"] == "朝阳支行"
+    assert slots["requested_slot"] == "branch" and slots["ask_wording"] == "near_match"
+
+
+@pytest.mark.parametrize("answer,filed", [
+    ("是的", "朝阳路支行"),
+    ("对，就是朝阳路那个", "朝阳路支行"),
+    ("不是", "朝阳支行"),          # kept as said
+    ("不对，是朝阳北路的那个小网点", "朝阳支行"),  # no directory name: what was first said stands
+    ("不是，是建设路支行", "建设路支行"),
+    ("？？", "朝阳支行"),           # any answer settles it: never asked twice
+])
+@pytest.mark.asyncio
+async def test_the_answer_to_the_near_match_settles_the_branch(answer, filed):
+    pending = {**COUNTER, "branch_suggestion": "朝阳路支行", "branch_said": "朝阳支行"}
+    events, _ = await validate(form_tracker(answer, slots=pending, requested="branch"))
+    slots = slot_events(events)
+    assert slots["branch"] == filed
+    assert slots["branch_suggestion"] is None and slots["requested_slot"] != "branch"
+
+
+@pytest.mark.parametrize("said", ["朝阳路支行", "人民支行", "西湖支行", "不记得了"])
+@pytest.mark.asyncio
+async def test_exact_ambiguous_or_unknown_branches_are_not_asked_back(said):
+    events, _ = await validate(form_tracker(said, slots=COUNTER, requested="branch"))
+    slots = slot_events(events)
+    assert slots.get("branch_suggestion") is None
+    assert slots["branch"] is not None and slots["requested_slot"] != "branch"

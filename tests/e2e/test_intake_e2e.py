@@ -94,6 +94,19 @@ def test_everything_in_one_message_asks_nothing_already_said(stack):
     assert case["occurred_at"].startswith((beijing_today() - timedelta(days=2)).isoformat())
 
 
+@pytest.mark.parametrize("answer,filed", [("是的", "朝阳路支行"), ("不是", "朝阳支行")])
+def test_a_branch_nearly_named_is_asked_back(stack, answer, filed):
+    # "朝阳支行" is not in the branch directory; 朝阳路支行 is (design.md: near matches are
+    # confirmed, anything else kept as said)
+    customer = Customer(stack, {"customer_name": "周敏", "phone": "13812345678", "occurred_at": "昨天",
+                                "demand": "希望那个柜员道歉"})
+    replies = customer.answer(customer.say("朝阳支行的柜员态度太差了，对我大呼小叫"), until="branch")
+    assert "朝阳路支行" in replies[-1] and "朝阳支行" in replies[-1], customer.transcript
+    case_no = customer.converse(answer)
+    assert "branch" not in customer.asked, customer.transcript  # asked back once, never again
+    assert case_detail(stack, case_no)["branch"] == filed
+
+
 def test_correction_at_read_back_changes_only_that_field(stack):
     customer = Customer(stack, {
         "customer_name": "张伟", "phone": "13812345678", "branch": "人民广场营业部",
