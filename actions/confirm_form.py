@@ -98,12 +98,16 @@ class ValidateConfirmForm(FormValidationAction):
         fields = named_fields(text, entity_values(tracker, "field"))
         if intent in RULE_INTENTS:
             return []
+        slots = tracker.current_slot_values()
+        if detect_flags(text)["confidential"] and not slots.get("confidential") and not _NO.search(text):
+            # "别跟网点说是我投诉的" at the read-back asks for confidentiality, whatever field it
+            # names and whatever the NLU calls it; the read-back then shows 是否保密：是
+            return self._apply(dispatcher, slots, {"confidential": True}, "utter_kept_confidential")
         more = is_more_complaint(tracker)
         if intent in CHITCHAT_INTENTS and not more and (
             is_question(text) or not (fields or typed_values(text, today()))
         ):
             return []
-        slots = tracker.current_slot_values()
         stage = slots.get(STAGE) or "confirming"
         pending = slots.get(CORRECTING)
 
@@ -158,6 +162,10 @@ class ValidateConfirmForm(FormValidationAction):
     ) -> List[EventType]:
         values = {k: v for k, v in values.items() if v is not None}
         values.update(derived_slots(slots, values))
+        if "confidential" not in values and any(
+            detect_flags(str(v))["confidential"] for k, v in values.items() if k in ("description", "demand")
+        ):
+            values["confidential"] = True  # "…另外别让那个柜员知道是我" added to the story
         dispatcher.utter_message(response=response)
         return [SlotSet(k, v) for k, v in values.items()] + _confirming()
 

@@ -22,7 +22,8 @@ asked before anything else is made of it):
   for it (issue 12; the hotline is offered instead).
 * Only an explicit cancel of the whole complaint, a request for a person or an escalation leave
   the form: the validator returns nothing, Rasa rejects the form, and a rule takes over
-  (data/rules/intake.yml). Whether a "cancel" or "request_human" from the NLU really is one is
+  (data/rules/intake.yml). A cancel in so many words that the NLU called something else
+  (``drops_the_complaint``) ends the form with a follow-up ``action_cancel_intake``. Whether a "cancel" or "request_human" from the NLU really is one is
   the subclass's call (``leaves_form``): "取消罚息" answers the demand question.
 
 Rasa rejects a form turn only when the validator returns no slot at all, so the validator must
@@ -35,7 +36,7 @@ from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
@@ -189,6 +190,11 @@ class ReaskingFormValidationAction(FormValidationAction, ABC):
         escalate)? By default whatever the NLU says."""
         return intent in RULE_INTENTS
 
+    def drops_the_complaint(self, tracker: Tracker) -> bool:
+        """Does this message cancel the complaint in so many words, though the NLU called it
+        something else ("钱到了，那不用投诉了，撤了吧")?"""
+        return False
+
     def give_up_events(
         self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
@@ -220,6 +226,10 @@ class ReaskingFormValidationAction(FormValidationAction, ABC):
         intent = latest_intent(tracker)
         if self.leaves_form(intent, tracker):
             return []
+        if intent not in RULE_INTENTS and self.drops_the_complaint(tracker):
+            # the rules key on the `cancel` intent: the form ends and cancels itself (a slot
+            # besides requested_slot must be set, or Rasa rejects the form's turn)
+            return [SlotSet(REASK_SLOT, None), SlotSet(REQUESTED_SLOT, None), FollowupAction("action_cancel_intake")]
         if (
             intent in CHITCHAT_INTENTS | RULE_INTENTS
             and not self.answers_requested_slot(requested, tracker)
@@ -248,6 +258,10 @@ class ReaskingFormValidationAction(FormValidationAction, ABC):
         answered = bool(requested) and _slot_values(events).get(requested) is not None
         if signal is not None and signal.reason == "human" and intent in RULE_INTENTS:
             signal = None  # leaves_form said this mention of a person asks for none
+        if signal is not None and signal.cues == signals.REPEATED_CUES and reask_state(tracker, requested)["count"]:
+            # we asked again and the customer said it again: the repetition is ours, not a
+            # customer unheard (the question ends after three asks anyway)
+            signal = None
         if signal is not None and not (answered and signal.cues == signals.REPEATED_CUES):
             # a message that answered the question is no sign of a customer unheard, even when
             # it repeats what they said before (the story told again as the demand)

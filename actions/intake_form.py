@@ -83,6 +83,12 @@ _CANCELS_COMPLAINT = re.compile(
     r"撤(?:销|回|单|了)|放弃投诉|结束投诉|(?:取消|删除)(?:投诉|这次|申请|登记|提交)|^\W*取消\W*(?:吧|了)?\W*$|"
     r"这个投诉不要了|^\W*(?:退出|cancel|不弄了|不搞了|不办了)\W*$|不想(?:弄|追究)了"
 )
+# ...and the words that cancel whatever the NLU called the message ("钱到了，那不用投诉了，撤了吧"
+# read as inform): the complaint itself named as dropped, or a withdrawal
+_DROPS_THE_COMPLAINT = re.compile(
+    r"不(?:用|要|想|必|打算)?(?:再)?投诉了|投诉\w{0,3}?(?:不弄|不搞|不办|不要|不提|不做|算了|撤了|取消)了?|"
+    r"(?:撤了|撤销|撤回)吧|不(?:用|要|需要)(?:再)?(?:登记|提交)了"
+)
 _STAFF = r"(?:人工|真人|活人|客服|坐席|专员|经理|领导|负责人|管事的?|主管|工作人员)"
 _ASKS_FOR_PERSON = re.compile(
     rf"转(?:接)?(?:人工|客服|坐席)|(?:要|找|叫|换|接|请|给我)(?:个|一个)?{_STAFF}|人工(?:客服|服务|坐席|台)|"
@@ -168,6 +174,7 @@ _AFFIRM_ONLY = re.compile(
 )
 
 
+_COURTESY = re.compile(r"谢谢|多谢|感谢|谢了|你好|您好|再见|拜拜|早上好|晚上好|辛苦")
 _STALLING = re.compile(
     r"^(?:\W*(?:稍等|等一下|等一等|等等|等会儿?|一下|我找找|找一下|我看看|看一下|我查查|查一下|我想想|让我想想|想一想|"
     r"嗯+|呃+|额+|哈|啊|我)\W*)+$"
@@ -235,6 +242,14 @@ def _answer_to_near_match(text: str, tracker: Tracker) -> str:
     if not _NOT_THAT_ONE.match(text) and (_YES_THAT_ONE.match(text) or stem in branches.key(text)):
         return suggestion
     return said or suggestion
+
+
+def _nearly_the_same_name(new: str, old: str) -> bool:
+    """王晓雯 for 王晓文, 陈凯文 for 陈楷文: the same length, one or two characters apart, the
+    surname kept."""
+    if new == old or len(new) != len(old) or len(new) < 2 or new[0] != old[0]:
+        return False
+    return sum(a != b for a, b in zip(new, old)) <= (1 if len(new) <= 3 else 2)
 
 
 def _read_phone(text: str, entities: List[str], lenient: bool) -> Optional[str]:
@@ -333,8 +348,12 @@ def read_field(slot: str, tracker: Tracker, lenient: bool) -> Any:
 _QUESTION = re.compile(r"[吗呢？?]|怎么|什么|为什么|为啥|几点|多少|哪里|能不能|可不可以|是不是")
 
 
+# "680块！！对学生党来说很多了好吗": a tag that asks nothing
+_RHETORICAL_TAIL = re.compile(r"(?:好吗|好不好|行吗|行不行|是吧|对吧|知道吗|懂吗|好伐|你说呢)[\W_]*$")
+
+
 def is_question(text: str) -> bool:
-    return bool(_QUESTION.search(text))
+    return bool(_QUESTION.search(_RHETORICAL_TAIL.sub("", text or "")))
 
 
 # how a customer goes on with the story instead of answering: "而且…", "还有…", "另外…"
@@ -469,6 +488,11 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
         if not named and slot in ("occurred_at", "amount") and slot != tracker.get_slot(REQUESTED_SLOT):
             value = read_correction(slot, text, tracker.slots, today())
             return value is not None and value != tracker.get_slot(slot)
+        # "打错了，是王晓雯，雨字头的雯" to the next question: a name that differs from the one
+        # given by a character or two is that name corrected, not somebody else's
+        if not named and slot == "customer_name" and slot != tracker.get_slot(REQUESTED_SLOT):
+            value = read_correction(slot, text, tracker.slots, today())
+            return isinstance(value, str) and _nearly_the_same_name(value, str(tracker.get_slot(slot)))
         return False
 
     @staticmethod
@@ -577,6 +601,11 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
             return bool(_ASKS_FOR_PERSON.search(text)) and not _ASKS_WHAT_THE_BOT_IS.search(text)
         return intent == "escalate"
 
+    def drops_the_complaint(self, tracker: Tracker) -> bool:
+        text = message_text(tracker)
+        # "不投诉了你们就不管了吗" asks; it drops nothing
+        return bool(_DROPS_THE_COMPLAINT.search(text)) and not _ASKS_FOR_PERSON.search(text) and not is_question(text)
+
     def give_up_events(self, slot, dispatcher, tracker, domain) -> List[EventType]:
         dispatcher.utter_message(response=GIVEN_UP_REPLY.get(slot, "utter_field_not_given"))
         return [SlotSet(slot, GIVEN_UP_AS[slot])]
@@ -597,7 +626,9 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
         if slot in ("customer_name", "branch", "occurred_at"):
             # read as an answer ("最近", "不清楚", "李想"), whatever the NLU made of it; a greeting
             # or thanks answers only with a value it plainly holds ("谢谢" is no branch)
-            lenient = latest_intent(tracker) not in ("greet", "thank", "goodbye")
+            lenient = latest_intent(tracker) not in ("greet", "thank", "goodbye") or (
+                slot == "customer_name" and not _COURTESY.search(text)  # "谢宇航" is no thanks
+            )
             return read_field(slot, tracker, lenient=lenient) is not None
         return False
 

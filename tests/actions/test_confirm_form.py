@@ -78,7 +78,7 @@ async def test_corrections(text, intent, field, value):
     assert field in slots, slots
     if value is not None:
         assert slots[field] == value
-    assert said == ["utter_corrected"]
+    assert said == ["utter_kept_confidential" if (field, value) == ("confidential", True) else "utter_corrected"]
 
 
 @pytest.mark.asyncio
@@ -174,3 +174,17 @@ async def test_yes_in_words_wins_over_a_hesitant_nlu():
     assert slots["confirmed"] is True
     slots, _, _ = await answer("不对，要改", "affirm")
     assert "confirmed" not in slots
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("text,intent", [
+    ("对了，别跟网点说是我投诉的，我就住那附近", "correct"),     # names 网点, changes no branch
+    ("能不能别让那个催收公司知道是我反映的？我怕他们更凶", "complain"),
+    ("另外請不要讓那個保安知道是我投訴的", "inform"),
+    ("还有，处理的时候别提我名字，那个经理认识我", "inform"),
+])
+async def test_confidentiality_asked_at_the_read_back_is_kept(text, intent):
+    slots, said, _ = await answer(text, intent)
+    assert slots.get("confidential") is True, slots
+    assert set(slots) & {"branch", "customer_name", "description"} == set(), slots
+    assert said == ["utter_kept_confidential"]

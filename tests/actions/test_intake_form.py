@@ -15,7 +15,7 @@ from actions.intake_form import (
     required_fields,
 )
 from actions.parsing import NO_DEMAND, NOT_KNOWN
-from tests.actions.helpers import domain, form_tracker, responses, slot_events
+from tests.actions.helpers import domain, form_tracker, responses, slot_events, user_event
 
 FRAUD = {
     "description": "我的信用卡被人盗刷了", "category": "transaction_dispute",
@@ -533,3 +533,64 @@ async def test_exact_ambiguous_or_unknown_branches_are_not_asked_back(said):
     slots = slot_events(events)
     assert slots.get("branch_suggestion") is None
     assert slots["branch"] is not None and slots["requested_slot"] != "branch"
+
+
+# -- asked again, said again; a cancel the NLU missed; a rhetorical tag (issue 12, third round) --
+
+@pytest.mark.asyncio
+async def test_an_answer_said_again_after_a_re_ask_is_no_repeated_complaint():
+    said = "就是那个老街口的自助银行，我在那边存了好些年了"
+    earlier = user_event(said, "complain")
+    tracker = form_tracker(said, intent="complain", slots={**COUNTER, "reask": {"slot": "branch", "count": 1, "reason": "aside"}},
+                           requested="branch", history=[earlier, {"event": "bot", "text": "请问您去的是哪个网点？"}])
+    events, _ = await validate(tracker)
+    slots = slot_events(events)
+    assert "handoff_reason" not in slots, slots  # the repetition was ours: we asked again
+    assert not any(e.get("event") == "followup" for e in events)
+
+
+@pytest.mark.parametrize("text", [
+    "哦等一下，钱刚到账了，那就不用投诉了，撤了吧",
+    "家里人说算了别折腾，这个投诉我们不弄了",
+    "没事了没事了，不需要再登记了",
+])
+@pytest.mark.asyncio
+async def test_a_cancel_in_so_many_words_ends_the_form_whatever_the_nlu_said(text):
+    events, _ = await validate(form_tracker(text, intent="inform", slots=COUNTER, requested="demand"))
+    assert {"event": "followup", "name": "action_cancel_intake"} in [
+        {"event": e.get("event"), "name": e.get("name")} for e in events]
+    assert slot_events(events)["requested_slot"] is None
+
+
+@pytest.mark.parametrize("text", ["不投诉了你们就不管了吗？", "撤销那笔扣款", "把这个投诉转给你们领导"])
+@pytest.mark.asyncio
+async def test_no_cancel_where_the_complaint_is_not_dropped(text):
+    events, _ = await validate(form_tracker(text, intent="inform", slots=COUNTER, requested="demand"))
+    assert not any(e.get("event") == "followup" and e.get("name") == "action_cancel_intake" for e in events)
+
+
+@pytest.mark.asyncio
+async def test_a_rhetorical_tag_does_not_turn_an_amount_into_chit_chat():
+    slots = {**FRAUD, "customer_name": "罗佳", "phone": "15912345678", "occurred_at": "2026-12-01"}
+    events, dispatcher = await validate(form_tracker("450块！！对我来说很多了好吗", intent="greet", slots=slots,
+                                                     requested="amount"))
+    assert slot_events(events)["amount"] == 450
+    assert "utter_greet_in_form" not in responses(dispatcher)
+
+
+@pytest.mark.parametrize("text,name", [
+    ("不好意思刚才打错了，是李思雯，雨字头的雯", "李思雯"),
+    ("sorry 打错字了，应该是李斯文", "李斯文"),
+])
+@pytest.mark.asyncio
+async def test_a_name_corrected_while_another_question_is_asked(text, name):
+    slots = {**COUNTER, "customer_name": "李思文", "phone": None}
+    events, _ = await validate(form_tracker(text, slots=slots, requested="phone"))
+    assert slot_events(events)["customer_name"] == name
+
+
+@pytest.mark.asyncio
+async def test_another_persons_name_is_no_correction_of_the_customers():
+    slots = {**COUNTER, "customer_name": "李思文", "phone": None}
+    events, _ = await validate(form_tracker("不对，是我女儿张小红的电话", slots=slots, requested="phone"))
+    assert "customer_name" not in slot_events(events)

@@ -133,6 +133,31 @@ def test_cancel_files_nothing(stack):
     assert one_case(stack, customer.sender) == []
 
 
+def test_a_cancel_in_the_middle_of_a_story_files_nothing(stack):
+    # the NLU may read it as more of the story; the words drop the complaint (issue 12)
+    customer = Customer(stack, {"customer_name": "丁秀芹", "phone": "13953675208", "occurred_at": "昨天上午"})
+    customer.answer(customer.say("我在手机银行给我儿子转了一万块，一天了还没到账"), until="demand")
+    replies = customer.say("哎你等等，我儿子刚来电话说钱到了，那就不用投诉了，撤了吧")
+    joined = "\n".join(replies)
+    assert re.search(r"不提交了|就不登记了|不会登记", joined), customer.transcript
+    assert not CASE_NO.search(joined)
+    assert one_case(stack, customer.sender) == []
+    # and the conversation goes on normally afterwards
+    assert customer.say("好的谢谢"), customer.transcript
+
+
+def test_confidentiality_asked_at_the_read_back_is_filed(stack):
+    customer = Customer(stack, {"customer_name": "翁明哲", "phone": "13912345670", "branch": "高新区支行",
+                                "occurred_at": "昨天下午", "demand": "请给我一个解释"})
+    customer.answer(customer.say("你们网点营业时间写到五点，我四点十分到门口保安就说今天不办了"), until="confirm")
+    replies = customer.say("另外请不要让那个保安知道是我投诉的，我常去那边存钱")
+    assert "是否保密：是" in "\n".join(replies), customer.transcript
+    case_no = CASE_NO.search("\n".join(customer.say("确认"))).group(0)
+    case = case_detail(stack, case_no)
+    assert case["confidential"] is True
+    assert case["branch"] == "高新区支行"
+
+
 def test_bad_phone_is_reasked_differently_the_second_time(stack):
     customer = Customer(stack, {"customer_name": "赵敏"})
     customer.answer(customer.say("我的借记卡被冻结了，去网点也办不了，耽误我好多事"), until="phone")
