@@ -121,19 +121,34 @@ class _Cues:
 
 @dataclass(frozen=True)
 class _SafetyClass:
-    """One class of fund-safety case (taxonomy.yml `priority.fund_safety`): it fires when a
-    `patterns` hit is not negated, or a `with_loss` hit is not negated and money is gone, moved
-    or named (`loss`), unless an `unless` pattern matches."""
+    """One class of fund-safety case (taxonomy.yml `priority.fund_safety`): it fires, unless an
+    `unless` pattern matches, when a hit that is not negated is
+
+    - a `patterns` hit;
+    - an `unexplained` hit (a denial that names a debit itself: "不是我刷的", "我根本没消费过")
+      and the customer does not say where the money went (`explained`: a bank fee, a machine
+      that paid out short or swallowed cash, a failed or doubled payment);
+    - a `with_debit` hit ("卡在我手上", "我在睡觉", "从来没开通过会员") while a debit is
+      referenced (money gone or named, `loss`; or a transaction, `debit`) and not explained;
+    - a `with_loss` hit and money is gone, moved or named (`loss`)."""
     name: str
     patterns: Tuple[Pattern[str], ...]
     with_loss: Tuple[Pattern[str], ...]
     unless: Tuple[Pattern[str], ...]
+    unexplained: Tuple[Pattern[str], ...] = ()
+    with_debit: Tuple[Pattern[str], ...] = ()
 
-    def fires(self, text: str, cues: _Cues, loss: bool) -> bool:
+    def fires(self, text: str, cues: _Cues, loss: bool, debit: bool = False, explained: bool = True) -> bool:
         if any(p.search(text) for p in self.unless):
             return False
         if any(cues.hits(p, text, loss) for p in self.patterns):
             return True
+        if not explained:
+            debited = loss or debit
+            if any(cues.hits(p, text, debited) for p in self.unexplained):
+                return True
+            if debited and any(cues.hits(p, text, debited) for p in self.with_debit):
+                return True
         return loss and any(cues.hits(p, text, loss) for p in self.with_loss)
 
 
@@ -159,6 +174,8 @@ class _Taxonomy:
     priority_cues: _Cues
     loss: Tuple[Pattern[str], ...]
     loss_unless: Tuple[Pattern[str], ...]
+    debit: Tuple[Pattern[str], ...]
+    explained: Tuple[Pattern[str], ...]
     flag_negations: Tuple[str, ...]
     negation_window: int
     flags: Dict[str, Tuple[Pattern[str], ...]]
@@ -174,10 +191,23 @@ class _Taxonomy:
             return False
         return any(self.priority_cues.hits(p, text) for p in self.loss)
 
+    def explains(self, text: str) -> bool:
+        """The customer names where the money went: a bank fee, a machine that paid out short or
+        kept the cash, a failed or doubled payment, or only a thing that is not money (征信, a
+        service opened, a freeze): taxonomy.yml `priority.explained`."""
+        return any(p.search(text) for p in self.explained)
+
+    def debited(self, text: str) -> bool:
+        """A transaction or debit is referenced (一笔消费, 扣款短信, 被扣): `priority.debit`."""
+        return any(self.priority_cues.hits(p, text) for p in self.debit)
+
     def safety_class(self, text: str) -> Optional[str]:
         """The first fund-safety class that fires (scam, unauthorised, lost_card …), or None."""
         loss = self.money_lost(text)
-        return next((c.name for c in self.fund_safety if c.fires(text, self.priority_cues, loss)), None)
+        explained = self.explains(text)
+        debit = not explained and self.debited(text)
+        return next((c.name for c in self.fund_safety
+                     if c.fires(text, self.priority_cues, loss, debit, explained)), None)
 
     def guess(self, text: str) -> str:
         """No rule fired: the thing the customer names decides (taxonomy.yml `fallback`)."""
@@ -248,7 +278,8 @@ def taxonomy() -> _Taxonomy:
         priority_labels=dict(priority["labels"]),
         fund_safety=tuple(
             _SafetyClass(name, _patterns(spec.get("patterns")), _patterns(spec.get("with_loss")),
-                         _patterns(spec.get("unless")))
+                         _patterns(spec.get("unless")), _patterns(spec.get("unexplained")),
+                         _patterns(spec.get("with_debit")))
             for name, spec in (priority.get("fund_safety") or {}).items()
         ),
         priority_cues=_Cues(_patterns((priority.get("negation") or {}).get("cues")),
@@ -256,6 +287,8 @@ def taxonomy() -> _Taxonomy:
                             int((priority.get("negation") or {}).get("window", 8))),
         loss=_patterns((priority.get("loss") or {}).get("patterns")),
         loss_unless=_patterns((priority.get("loss") or {}).get("unless")),
+        debit=_patterns(priority.get("debit")),
+        explained=_patterns(priority.get("explained")),
         flag_negations=tuple(flags.get("negations", [])),
         negation_window=int(flags.get("negation_window", 6)),
         flags={
@@ -276,7 +309,11 @@ def taxonomy() -> _Taxonomy:
 
 
 # Category rules precise enough to win over the learned model (bench/classify_cv.py).
-DECISIVE_RULES = frozenset({"private_sale", "mis_selling", "operating_error", "credit_report"})
+DECISIVE_RULES = frozenset({"private_sale", "mis_selling", "operating_error", "credit_report", "cash_shortfall"})
+# A scam or an unauthorised debit is a transaction dispute (docs/taxonomy.md §1 rule 3, §3): when
+# one of these fund-safety classes made the money-dispute rule fire, the model does not move the
+# case elsewhere ("我没授权" is not a business operation).
+DECISIVE_SAFETY = frozenset({"scam", "unauthorised"})
 
 
 @dataclass(frozen=True)
@@ -386,11 +423,17 @@ def _model_prediction(text: str) -> Optional[Dict[str, object]]:
         return None
 
 
+def _decisive(rules: RuleDecision) -> bool:
+    return rules.rule in DECISIVE_RULES or (
+        rules.safety in DECISIVE_SAFETY and rules.category == "transaction_dispute")
+
+
 def combine(rules: RuleDecision, model: Optional[Dict[str, object]]) -> Tuple[str, str, str, str]:
     """(category, business_line, category_source, line_source) — docs/taxonomy.md "Learned
     fallback"; chosen by cross-validation (bench/classify_cv.py).
 
-    Category: a vague complaint or threat stays with the rules; a DECISIVE rule wins; another
+    Category: a vague complaint or threat stays with the rules; a DECISIVE rule (or a money
+    dispute that is a scam or an unauthorised debit, DECISIVE_SAFETY) wins; another
     rule wins unless the model disagrees with a margin >= MODEL_MARGIN; when no rule fired the
     model decides if its margin is >= MODEL_MIN_MARGIN, else the rules' guess stands.
     Line: a vague complaint and a line named by the rule stay; otherwise the model decides when
@@ -406,7 +449,7 @@ def combine(rules: RuleDecision, model: Optional[Dict[str, object]]) -> Tuple[st
     if rules.rule is None and not rules.vague:
         if m_cp >= MODEL_MIN_MARGIN:
             category, c_src = m_cat, "model"
-    elif rules.rule is not None and rules.rule not in DECISIVE_RULES and m_cat != category and m_cp >= MODEL_MARGIN:
+    elif rules.rule is not None and not _decisive(rules) and m_cat != category and m_cp >= MODEL_MARGIN:
         category, c_src = m_cat, "model"
     if rules.vague or rules.line_fixed:
         return category, line, c_src, l_src

@@ -5,6 +5,11 @@ customer is told at once what protects the money now (110, freeze or 挂失 thro
 keep the evidence, no more transfers), without any promise that it will be recovered. The
 classes come from actions/classify.py (``fund_safety``); the words are the
 ``utter_fund_safety_<class>`` responses in bot/domain/triage.yml.
+
+Not every high-priority case gets this advice: major mis-selling and 飞单 are high for their own
+reason (no 110, no freezing), and a machine that paid out short or swallowed the cash (ATM少吐,
+存款机吞钱) is a normal cash dispute — taxonomy.yml `priority.explained` keeps it out of the
+fund-safety classes, even when the customer adds "卡一直在我身上" or "钱不翼而飞".
 """
 from __future__ import annotations
 

@@ -78,8 +78,8 @@ RULES = [
     # (complaint, category, business_line, rule that fires)
     ("新办的信用卡我还没收到，短信说已经激活了", "business_operation", "bank_card", "unauthorised_operation"),
     ("信用卡快递还在路上，卡就被人刷了两千", "transaction_dispute", "bank_card", "money_dispute"),
-    ("取款机扣了钱但是不吐钞", "transaction_dispute", "cash", "money_dispute"),
-    ("自助机存了八百块，结果八百块没进账", "transaction_dispute", "cash", "money_dispute"),
+    ("取款机扣了钱但是不吐钞", "transaction_dispute", "cash", "cash_shortfall"),
+    ("自助机存了八百块，结果八百块没进账", "transaction_dispute", "cash", "cash_shortfall"),
     ("理财到期一周了，本金还不到账", "transaction_dispute", "wealth", "money_dispute"),
     ("余额变动的短信提醒经常收不到", "product_service", "other", "product"),
     ("汇款被银行拦截了，说怀疑我是电诈受害人", "business_operation", "payment", "process"),
@@ -96,6 +96,12 @@ RULES = [
     ("自助终端把我的借记卡吃了", "product_service", "bank_card", "product"),
     ("网点换硬币只在周四下午，其他时间不换", "business_operation", "cash", "process"),
     ("回电话的承诺说了三次，一个回电都没有", "business_operation", "other", "process"),
+    # a machine that paid out short: a cash dispute the model may not move (DECISIVE_RULES)
+    ("取款机少出了两张一百的", "transaction_dispute", "cash", "cash_shortfall"),
+    ("存款机把我的钱吞了，余额没变", "transaction_dispute", "cash", "cash_shortfall"),
+    # 飞单: a product the bank's system does not know
+    ("经理卖给我的理财，你们系统里查不到这个产品", "staff_service", "wealth", "private_sale"),
+    ("我去存定期，被柜员弄成了分红险", "product_service", "wealth", "mis_selling"),
 ]
 
 
@@ -126,7 +132,7 @@ def test_bare_anger_is_vague(text):
     # a lost card already reported: what is left is the process
     ("卡丢了当天就挂失了，补卡要等半个月", "business_operation", "normal", "process"),
     # the money's way is known (a machine that did not pay out)
-    ("取款机没吐钱，卡里却扣了三千，我根本没拿到钱", "transaction_dispute", "normal", "money_dispute"),
+    ("取款机没吐钱，卡里却扣了三千，我根本没拿到钱", "transaction_dispute", "normal", "cash_shortfall"),
 ])
 def test_fund_safety_boundaries(text, category, priority, rule):
     from actions.classify import rule_decision
@@ -138,5 +144,8 @@ def test_fund_safety_boundaries(text, category, priority, rule):
 
 def test_explain_names_the_priority_reason():
     assert explain("有人冒充公安让我把钱转到安全账户，我转了3万8")["priority"] == ("high", "scam")
+    assert explain("这笔消费不是我刷的")["priority"] == ("high", "unauthorised")
+    assert explain("ATM取五千只吐出四千五")["priority"] == ("normal", None)
+    assert explain("系统里查不到经理卖的这个理财产品")["priority"] == ("high", "private_sale")
     assert explain("理财经理说保本，结果亏了三成")["priority"] == ("high", "mis_selling")
     assert explain("不是诈骗，就是排队慢")["priority"] == ("normal", None)
