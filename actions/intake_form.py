@@ -166,7 +166,9 @@ def entity_values(tracker: Tracker, entity: str) -> List[str]:
 
 
 _MARKUP = re.compile(r"<[^>]{0,200}>")
-_CURRENCY = re.compile(r"(?i:rmb|cny|usd|hkd|eur)\s*(?=\d)|(?<=\d)\s*(?i:k|w|rmb|cny|usd|hkd)\b")
+# a currency or a shorthand unit next to a figure ("6k整", "2W块", "1w2", "3k5", "USD 320") is
+# part of an amount, not letters mixed into digits
+_CURRENCY = re.compile(r"(?i:rmb|cny|usd|hkd|eur)\s*(?=\d)|(?<=\d)\s*(?i:k|w|rmb|cny|usd|hkd)(?![A-Za-z])\d?")
 _DIGITS_IN_WORDS = re.compile(r"\d[A-Za-z]|[A-Za-z]\d")
 _KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")  # "asdfgh" is a hand on the keys, not a word
 _AFFIRM_ONLY = re.compile(

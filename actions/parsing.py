@@ -18,14 +18,18 @@ Two modes, because the same words mean different things in different places:
 Values produced:
 
 * phone: China national digits from bot/phones.py (the case desk's rule set too): a mobile
-  "13812345678" or a landline with its area code "057187023456"; +86/0086, spaces, hyphens,
-  brackets, full-width and spoken Chinese digits (一三八…, 幺 for 1, 洞 for 0, 拐 for 7) are
-  accepted. Card, ID and order numbers and dates are not phones.
+  "13812345678" or a landline with its area code "057187023456", also one the numbering data
+  does not know yet but whose area code and length are plausible ("0730-8254 6137"); +86/0086,
+  spaces, hyphens, brackets, full-width and spoken Chinese digits (一三八…, 幺 for 1, 洞 for 0,
+  拐 for 7) are accepted. Card, ID and order numbers and dates are not phones.
 * amount: a float number of yuan (五千 → 5000.0, 1.2万 → 12000.0, 一万二 → 12000.0,
   12,800.50 → 12800.5, 5k → 5000.0, 3w → 30000.0). With several sums the one the disputed act
   happened to (扣了, 被转走, 收了…违约金, 没到账) wins over background figures (余额, 本金,
   还了, 工资). Approximate sums are their base number (两万多, 十几万 → 100000); a sum without
-  one (几十万, 好几千) is no amount.
+  one (几十万, 好几千) is no amount. To the amount question, the parts of one loss listed one by
+  one add up ("转了三次，3万、5万、6万" → 140000) unless the customer states the total; a debt,
+  a loan, a limit or points is never the answer (``names_no_disputed_sum``: recorded as not
+  given).
 * occurred_at: an ISO **date** "YYYY-MM-DD", relative to the ``today`` argument, or, when the
   customer only knows roughly when (上个月, 月初, 上周, 最近, 几天前, 去年底), an ISO 8601
   interval of dates "YYYY-MM-DD/YYYY-MM-DD" (``describe_date`` reads either back in Chinese).
@@ -33,14 +37,18 @@ Values produced:
   the customer's own words stay in ``description``, and an agent needs the day to find the
   transaction. Dates without a year that would lie in the future are taken from last year; a
   date or period in the future is rejected.
-* customer_name: 2–4 characters (a bare surname from "免贵姓李" is kept as "李"), or a short
+* customer_name: 2–4 characters (a bare surname from "免贵姓李" is kept as "李"), a name with a
+  middle dot in any of its forms ("艾力·买买提", "阿依古丽•吐尔逊", stored with "·"), or a short
   Latin name.
 * branch: the full name from the lookup list data/nlu/lookups/branch.yml when it can be matched
   (also from a short name: "朝阳路那家" → 朝阳路支行), else the "…支行/营业部/分行" phrase,
-  else (lenient) the customer's own short description.
+  else (lenient) the place said before 网点 ("解放东路那个网点" → 解放东路), else the customer's
+  own short description.
 
 ``NOT_KNOWN`` ("不详") is what the form stores when the customer says they do not know or
-remember (不记得了, 记不清), or that the field does not apply (不涉及金额, 没去网点):
+remember (不记得了, 记不清, 唔记得), that the field does not apply (不涉及金额, 没去网点), gives
+something else instead (a duration "一个多礼拜了", a festival, a debt "欠了三万二"), or turns the
+question back ("这跟什么时候有啥关系", "问这个干嘛"):
 ``says_not_given(slot, text)`` knows each optional slot's ways of saying so. The case payload
 turns it into null.
 """
@@ -236,9 +244,9 @@ _AMOUNT_TOKEN = re.compile(
     r"(?P<prefix>¥|￥|rmb|RMB|人民币)?\s*"
     r"(?P<num>(?:" + _ARABIC_AMOUNT + r")(?:[万千](?:\d+|[" + _CN_DIGIT + r"十百千]+)?)?"
     r"|[" + _CN_NUM_CHARS + r"]+(?:点[" + _CN_DIGIT + r"]+)?[万亿]?)"
-    r"\s*(?P<unit>[kKwW](?![a-zA-Z]))?"
+    r"\s*(?:(?P<unit>[kKwW])(?P<tail>\d(?![\d.]))?(?![a-zA-Z]))?"
     r"(?P<approx>多|余|来|几)?"
-    r"\s*(?P<currency>块钱|块|元|圆|rmb|RMB|人民币|大洋)?"
+    r"\s*(?P<currency>块钱|块|元|圆|rmb|RMB|人民币|大洋|蚊)?"
 )
 # words right before a number that make it money even without 元/块
 _MONEY_CONTEXT = re.compile(
@@ -255,8 +263,11 @@ _MONEY_AFTER = re.compile(
 # words right after a number that make it something other than money
 _NOT_MONEY_AFTER = re.compile(
     r"^\s*(?:多|余|来|几)?\s*(?:次|笔|天|个|号|日|月(?!费|供)|年(?!费)|点|分钟|分|秒|小时|钟头|岁|楼|层|张|位|遍|"
-    r"趟|人|期|倍|%|％|周|星期|礼拜|家|台|条|条短信|窗口|号窗|排|米|公里|页|项|步|粉丝|个点|以上|以下|以内)"
+    r"趟|人|期|倍|%|％|周|星期|礼拜|家|台|条|条短信|窗口|号窗|排|米|公里|页|项|步|粉丝|个点|以上|以下|以内|"
+    r"积分|里程|点积分)"
 )
+# "4k屏幕", "2K高清": a resolution, not a sum
+_NOT_MONEY_AFTER_UNIT = re.compile(r"^\s*(?:的)?\s*(?:屏|高清|超清|分辨率|画质|视频|电视|显示|像素|hdr|HDR)")
 _NOT_MONEY_BEFORE = re.compile(
     r"(尾号|卡号|账号|号码|手机|电话|编号|第|工号|窗口|排队|等了|等|年化|利率|积分(?:有|是|还有)?)\s*$"
 )
@@ -266,6 +277,9 @@ _LIMIT_CLAUSE = re.compile(r"额度|限额|利率|年化|粉丝|只能|超过|�
 # the disputed act happened to (扣了/被转走/收了…违约金/没到账), not the background figures the
 # customer gives to explain it (余额, 本金, 贷款, 还了多少, 工资): see _amount_role.
 DISPUTED, NEUTRAL, BACKGROUND = 2, 1, 0
+# a sum owed or lent (欠了三万二, 贷款二十万, 本金, 额度): what the customer owes the bank is never
+# the sum at stake by itself, not even as the answer to "涉及多少钱？" (names_no_disputed_sum)
+OWED = -1
 # an act against the customer's money, said before the sum ("扣了我", "被骗走了", "违约金收了")
 _DISPUTE_BEFORE = re.compile(
     r"扣|收了|收取|收我|多收|乱收|收走|被收|收费|少了|少给|少吐|少到|少算|少付|多算|算多|多计|"
@@ -281,7 +295,7 @@ _DISPUTE_RIGHT_BEFORE = re.compile(
 # customer's own deposit or purchase, which may well be the disputed transaction ("存了两万八，
 # 回执上打的是两千八")
 _BACKGROUND_BEFORE = re.compile(
-    r"余额|剩下?|只剩|还剩|本来有|原来有|原本有|本来是|里有|里还有|账上有|里面有|只有|"
+    r"余额|剩下?|只剩|还剩|本来有|原来有|原本有|本来是|里有|里还有|账上有|里面有|只有|户口有|"
     r"还了|还款|已还|还清|共还|贷|借了|借款|欠|本金|工资|月薪|年薪|薪水|收入|总价|总额|市值"
 )
 # a fee or charge named right after the sum ("六千块违约金", "300年费")
@@ -291,6 +305,8 @@ _DISPUTE_AFTER_NOUN = re.compile(
 _BACKGROUND_AFTER_NOUN = re.compile(
     r"^\s*的?\s*(?:贷款|房贷|车贷|本金|工资|余额|首付|额度)"
 )
+# the background words that name a debt or a loan (OWED), not money the customer had
+_OWED_WORD = re.compile(r"贷|借了|借款|欠|本金|额度")
 # what happened to the sum, said after it ("两万块一直没到账", "三万被骗子转走了")
 _DISPUTE_AFTER = re.compile(
     r"没到账|未到账|不到账|没收到|没有到账|没有收到|不见了|没了|被(?:转|扣|骗|盗|刷|吞|冻|划|取|领|收)|"
@@ -359,11 +375,13 @@ def _amount_tokens(text: str) -> Iterable[Tuple[re.Match, float]]:
         if value is None:
             continue
         unit = (m.group("unit") or "").lower()
+        if m.group("tail") and value == int(value):  # "1w2" = 1.2w, "3k5" = 3.5k
+            value += int(m.group("tail")) / 10
         if unit == "k":
             value *= 1_000
         elif unit == "w":
             value *= 10_000
-        yield m, value
+        yield m, round(value, 2)
 
 
 def _note_amounts(t: str) -> List[float]:
@@ -376,8 +394,24 @@ def _note_amounts(t: str) -> List[float]:
 
 
 def _amount_candidates(text: str, strict: bool) -> List[Tuple[float, int]]:
-    """(value, role) for every money amount in the text; role is DISPUTED, NEUTRAL or
-    BACKGROUND (_amount_role)."""
+    """(value, role) for every money amount in the text; role is DISPUTED, NEUTRAL, BACKGROUND
+    or OWED (_amount_role)."""
+    t, accepted = _accepted_amounts(text, strict)
+    roles = [_amount_role(t, accepted, i) for i in range(len(accepted))]
+    if _NOT_MY_LOAN.search(t):  # "有人冒用我的身份贷了五万": the loan is the disputed act
+        roles = [NEUTRAL if role == OWED else role for role in roles]
+    return [(value, role) for (_, value), role in zip(accepted, roles)]
+
+
+# a loan the customer says is not theirs
+_NOT_MY_LOAN = re.compile(
+    r"冒名|冒用|冒充我|盗用|假冒|被人(?:用|拿)|以我(?:的)?名义|不是我(?:本人)?(?:借|贷|办|申请)|"
+    r"没(?:有)?(?:借|贷|申请)过|从来没(?:借|贷|申请)|被(?:人)?贷款|莫名其妙(?:多了|的)"
+)
+
+
+def _accepted_amounts(text: str, strict: bool) -> Tuple[str, List[Tuple[re.Match, float]]]:
+    """The prepared text and every (token, value) in it that is a money amount."""
     t = _prepare_amounts(normalize(text))
     accepted: List[Tuple[re.Match, float]] = []
     accepted_end = -10
@@ -399,6 +433,8 @@ def _amount_candidates(text: str, strict: bool) -> List[Tuple[float, int]]:
             continue  # a lone 一/两/三 is a word's ("一直", "两次"), never a sum by itself
         if not has_currency and _NOT_MONEY_AFTER.search(after):
             continue
+        if m.group("unit") and (_NOT_MONEY_AFTER_UNIT.search(after) or re.search(r"[A-Za-z]\s*$", before)):
+            continue  # "4k屏幕" is a resolution, "A3k7" a code
         if not has_currency and re.match(r"\s*([-/:：]|[月年](?!费|供))", after):  # a date or a time
             continue
         clause = re.split(r"[，。！？；,!?;\n]", before)[-1]
@@ -417,7 +453,7 @@ def _amount_candidates(text: str, strict: bool) -> List[Tuple[float, int]]:
             continue
         accepted.append((m, value))
         accepted_end = m.end()
-    return [(value, _amount_role(t, accepted, i)) for i, (_, value) in enumerate(accepted)]
+    return t, accepted
 
 
 def _taken_back(t: str, m: re.Match) -> bool:
@@ -447,8 +483,9 @@ def _amount_role(t: str, accepted: List[Tuple[re.Match, float]], i: int) -> int:
     if _DISPUTE_AFTER_NOUN.match(after):
         return DISPUTED
     # "两万的贷款" is the setting, "一笔两万的贷款" one item on the account (maybe the disputed one)
-    if _BACKGROUND_AFTER_NOUN.match(after) and not re.search(r"[一这那有]笔\s*$", t[left: m.start()]):
-        return BACKGROUND
+    background_noun = _BACKGROUND_AFTER_NOUN.match(after)
+    if background_noun and not re.search(r"[一这那有]笔\s*$", t[left: m.start()]):
+        return OWED if _OWED_WORD.search(background_noun.group(0)) else BACKGROUND
     next_start = accepted[i + 1][0].start() if i + 1 < len(accepted) else len(t)
     if next_start >= right and _DISPUTE_AFTER.search(after):
         return DISPUTED
@@ -467,20 +504,23 @@ def _nearest_cue(before: str) -> Optional[int]:
     decides. A background word that is the object of a dispute verb is part of the act ("亏了
     本金三千", "多扣了工资五百")."""
     cues = [(c.end(), len(c.group(0)), DISPUTED, c.start()) for c in _DISPUTE_BEFORE.finditer(before)]
-    cues += [(c.end(), len(c.group(0)), BACKGROUND, c.start()) for c in _BACKGROUND_BEFORE.finditer(before)]
+    cues += [(c.end(), len(c.group(0)), OWED if _OWED_WORD.search(c.group(0)) else BACKGROUND, c.start())
+             for c in _BACKGROUND_BEFORE.finditer(before)]
     if not cues:
         return None
     nearest = max(cues)
-    if nearest[2] == BACKGROUND and _DISPUTE_OBJECT.search(before[: nearest[3]]):
+    if nearest[2] in (BACKGROUND, OWED) and _DISPUTE_OBJECT.search(before[: nearest[3]]):
         return DISPUTED
+    if nearest[2] == OWED and len(before) - nearest[0] > 5:
+        return BACKGROUND  # "房贷要求必须在你们这存五十万": the loan is not what the sum is
     return nearest[2]
 
 
 def _pick(values: List[Tuple[float, int]], background_ok: bool) -> Optional[float]:
     """The sum at stake: the disputed one(s) over neutral over background; among equals the
     largest (docs/taxonomy.md §4: "被转走5000元，手续费50元" → 5000). A background figure
-    (a balance, a debt, a loan) only when ``background_ok``."""
-    values = [vr for vr in values if background_ok or vr[1] != BACKGROUND]
+    (a balance, a repayment, a salary) only when ``background_ok``; a sum owed or lent never."""
+    values = [vr for vr in values if vr[1] >= NEUTRAL or (background_ok and vr[1] == BACKGROUND)]
     if not values:
         return None
     return max(values, key=lambda vr: (vr[1], vr[0]))[0]
@@ -521,9 +561,14 @@ _FIELD_VALUE_CUE = re.compile(r"(?:应该是|改成|改为|改到|写成|是)\s*
 def parse_amount(text: str) -> Optional[float]:
     """The answer to "涉及多少钱？": a bare "5000" or "大概五千左右" is enough.
 
-    The disputed sum first, a bare number included ("一共一万八千六，扣掉手续费应该到账18488"
-    → 18488); else a sum with its own cue ("…元", "一共…"); else a bare number. A balance given as the answer is kept (the customer chose it as the
-    sum involved), unless they say no money was lost ("卡里有八千，钱没少" → None)."""
+    The customer's own total first ("…加起来十四万"), then the parts of one loss listed one by
+    one, which add up ("转了三次，3万、5万、6万" → 140000, "先转了两千又转了八千" → 10000: see
+    ``_listed_parts``); then the disputed sum, a bare number included ("一共一万八千六，扣掉手续费
+    应该到账18488" → 18488); else a sum with its own cue ("…元", "一共…"); else a bare number. A
+    balance given as the answer is kept (the customer chose it as the sum involved), unless they
+    say no money was lost ("卡里有八千，钱没少" → None) or do not know whether any was ("卡里有六万
+    多，不知道少没少" → None). A sum owed or lent (欠了三万二, 贷款本金二十万), a credit limit and
+    points are never the answer (``names_no_disputed_sum``)."""
     t = normalize(text)
     notes = _note_amounts(t)
     if notes:
@@ -532,11 +577,121 @@ def parse_amount(text: str) -> Optional[float]:
     if total is not None:
         return total
     strict, lenient = _amount_candidates(t, strict=True), _amount_candidates(t, strict=False)
-    if _NO_LOSS.search(t) and not _has_disputed(lenient):
+    if (_NO_LOSS.search(t) or _LOSS_UNKNOWN.search(t)) and not _has_disputed(lenient):
         return None
+    parts = _listed_parts(t)
+    if parts is not None:
+        return parts
     if _has_disputed(lenient):  # every sum strict reading accepts, lenient reading accepts too
         return _pick(lenient, background_ok=False)
     return _pick(strict, background_ok=True) or _pick(lenient, background_ok=True)
+
+
+# "不知道少没少", "有没有被扣我也不清楚": whether any money went is itself not known
+_LOSS_UNKNOWN = re.compile(
+    r"([少丢扣转刷盗])(?:了)?(?:没|没有|冇)\1|(?:有没有|有冇)(?:被)?(?:少|丢|扣|转走|刷|盗)|"
+    r"(?:少|丢|扣|被转|被刷|被盗)了?没有?(?:[，,。?？]|$)|(?:是不是|系唔系)(?:被)?(?:少|扣|盗|刷|转走)了|"
+    r"(?:不|唔)(?:知道?|清楚|确定)(?:有没有|有冇|是不是|会不会)?(?:少|丢|被扣|被转|被刷|被盗)(?!了?(?:多少|几))"
+)
+# what a figure that is no disputed sum is said to be: a debt, a loan, a limit, points, a rate,
+# a balance
+_NOT_DISPUTED_FIGURE = re.compile(
+    r"欠|贷|借了|借款|本金|额度|限额|积分|里程|利率|年化|余额|卡里|卡上?有|账上|账户里|户口|还剩|剩下|存款"
+)
+
+
+def names_no_disputed_sum(text: str) -> bool:
+    """An answer to "涉及多少钱？" whose figures are no sum at stake: a debt ("欠了三万二，我在
+    还"), a loan or its principal, a credit limit ("额度从五万降到五千"), points ("六万积分"), or a
+    balance the customer does not know to be short ("卡里有六万多，不知道少没少"). Asking again
+    would only bring the same figure back: the form records the amount as not given."""
+    t = normalize(text)
+    if parse_amount(t) is not None:
+        return False
+    prepared = _prepare_amounts(t)
+    # a number a clerk could file ("三万二", "4.5%"), not a lone 两 ("两笔"), a bare 几万, a date,
+    # a count or an age ("3月10号", "三十多个工人", "四十天了")
+    has_figure = any(
+        re.search(r"\d|[一二两三四五六七八九十]", m.group("num")) and (len(m.group("num")) > 1 or m.group("num").isdigit())
+        and not _FIGURE_NOT_SUM.match(prepared[m.end():]) and not _CODE_BEFORE.search(prepared[: m.start()])
+        for m, _ in _amount_tokens(prepared)
+    )
+    return has_figure and bool(_NOT_DISPUTED_FIGURE.search(t) or _LOSS_UNKNOWN.search(t))
+
+
+_CODE_BEFORE = re.compile(r"(?:尾号|卡号|账号|号码|手机|电话|编号|第|工号|窗口|排队)\s*$")
+_FIGURE_NOT_SUM = re.compile(
+    r"\s*(?:多|余|来|几)?\s*(?:次|笔|天|个(?!点)|号|日|月|年|点(?!\d)|分钟|秒|小时|钟头|岁|楼|层|张|位|遍|趟|人|期|"
+    r"周|星期|礼拜|家|台|条|窗口|排|米|公里|页|项|步|[-/:：])"
+)
+
+
+# How the parts of one loss are joined when listed ("3万、5万、6万", "1999、1999，还有一笔500",
+# "先转了两千又转了八千", "199、299和399"). A comma alone joins them only where the customer says
+# there were several (三次, 两笔, 分别, 前后); a sum expected, corrected, refunded or compared
+# ("本来收200，收了我2000", "取三千只出来两千八", "三千到五千") is no part.
+_PART_JOINER = re.compile(r"[、+＋和及与加]|以及|还有|另外|另|又|再|外加|跟|同埋|同(?!样|一)")
+_PART_FILLER = re.compile(
+    r"[、+＋和及与加，,;；:：\s]|以及|还有|另外|另|又|再|上|外加|跟|同埋|同|然后|后来|接着|之后|随后|紧接着|先|"
+    r"[一两二三四五六七八九\d]?(?:笔|次|回)|分别(?:是|为)?|各|是|了|咗|掉|走|出去|过去|给|我|的|被|人|也|都|还|就|元|块钱?"
+)
+_NOT_A_PART_LINK = re.compile(
+    r"不是|不对|应该|本来|原本|其实|结果|却|只|但|可是|不过|退|返|剩|到|至|或|还是|之间|~|-|降|涨|变成|成了|出来|每"
+)
+_SEVERAL = re.compile(r"[两二三四五六七八九十几\d]+\s*(?:次|笔|回)|分别|前后|先后|分了|分成")
+_FEE_WORD = re.compile(r"手续费|年费|违约金|服务费|管理费|滞纳金|罚息|利息|会员费|保费")
+
+
+def _listed_parts(t: str) -> Optional[float]:
+    """The sum of the parts of one loss the customer lists (see _PART_JOINER), or None when the
+    sums are no such list. A total the customer states beside the list wins."""
+    prepared, accepted = _accepted_amounts(t, strict=False)
+    if len(accepted) < 2:
+        return None
+    roles = [_amount_role(prepared, accepted, i) for i in range(len(accepted))]
+    several = bool(_SEVERAL.search(prepared))
+    best: List[int] = []
+    run = [0]
+    for i in range(1, len(accepted)):
+        if _joins_parts(prepared, accepted, run[0], i, several):
+            run.append(i)
+        else:
+            best = max(best, run, key=len)
+            run = [i]
+    best = max(best, run, key=len)
+    if len(best) < 2:
+        return None
+    items = [accepted[i] for i in best]
+    if any(roles[i] in (BACKGROUND, OWED) for i in best):
+        return None
+    after = prepared[items[-1][0].end():]
+    if re.match(r"\s*(?:元|块钱?)?\s*(?:之间|以内|左右之间)", after):  # "两千和三千之间" is a range
+        return None
+    fees = {bool(_FEE_WORD.search(prepared[max(0, m.start() - 4): m.end() + 4])) for m, _ in items}
+    if len(fees) > 1:  # "转走5000，还有50手续费": a fee is not another part of the loss
+        return None
+    for cue in _TOTAL_CUE.finditer(prepared):  # "一共十五万，3万、5万、6万": the total wins
+        tokens = [(m, v) for m, v in accepted if 0 <= m.start() - cue.end() <= 2]
+        if tokens and tokens[0][0] not in [m for m, _ in items]:
+            return tokens[0][1]
+    return float(sum(v for _, v in items))
+
+
+def _joins_parts(t: str, accepted: List[Tuple[re.Match, float]], first: int, i: int, several: bool) -> bool:
+    """Is the i-th sum listed as another part after the (i-1)-th, in a list starting at first?"""
+    prev, cur = accepted[i - 1][0], accepted[i][0]
+    link = t[prev.end(): cur.start()]
+    if len(link) > 10 or _NOT_A_PART_LINK.search(link) or re.search(r"每\S{0,3}$", t[:accepted[first][0].start()]):
+        return False
+    if re.search(r"[两二三四五六七八九十几\d]\s*(?:次|笔|回)", link):  # "扣了八次，十六块": a count, then a total
+        return False
+    if not _PART_JOINER.search(link) and not (several and re.fullmatch(r"\s*(?:元|块钱?)?\s*[，,;；]\s*", link)):
+        return False
+    # a verb in the link must be the act already named before the list ("转了两千又转了八千"),
+    # not another one ("存了两千又取了八千")
+    verb = _PART_FILLER.sub("", link)
+    head = t[: accepted[first][0].start()]
+    return len(verb) <= 3 and all(c in head for c in verb)
 
 
 # The customer's own total ("…一共两万九千八") is the sum involved; parts counted one by one
@@ -602,9 +757,13 @@ Span = Tuple[date, date]
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6,
              "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
 _RELATIVE_DAYS = [  # longest first so 大前天 is not read as 前天
-    ("大大前天", -4), ("大前天", -3), ("前天", -2), ("前日", -2), ("昨天", -1), ("昨日", -1),
-    ("昨晚", -1), ("昨夜", -1), ("昨早", -1), ("昨儿", -1), ("今天", 0), ("今日", 0),
-    ("今早", 0), ("今晚", 0), ("今儿", 0), ("刚才", 0), ("刚刚", 0), ("当天", None),
+    ("大大前天", -4), ("大前天", -3), ("大前日", -3), ("前天", -2), ("前日", -2), ("前晚", -2),
+    ("昨天", -1), ("昨日", -1), ("昨晚", -1), ("昨夜", -1), ("昨早", -1), ("昨儿", -1),
+    # Cantonese: 琴日/寻日/噚日 = yesterday, 琴晚 = last night, 今朝 = this morning (今朝早, 今朝朝早)
+    # (the normaliser writes 噚 as 㖊)
+    ("琴日", -1), ("寻日", -1), ("噚日", -1), ("㖊日", -1), ("琴晚", -1), ("寻晚", -1), ("噚晚", -1), ("㖊晚", -1),
+    ("今天", 0), ("今日", 0), ("今朝", 0), ("今早", 0), ("今晚", 0), ("今儿", 0), ("刚才", 0), ("刚刚", 0),
+    ("当天", None),
 ]
 _D = rf"(?:\d{{1,2}}|[{_CN_DIGIT}十]{{1,3}})"
 # a day number without 日/号 counts only where nothing else could follow it ("11月28，下午")
@@ -628,10 +787,12 @@ _DAY_ONLY = re.compile(rf"(?<![月\d{_CN_DIGIT}十])(?P<d>{_D})\s*[号日](?!窗
 # -- periods: the customer knows roughly when, not the day --------------------------------------
 # parts of a month (初 = 1st–10th, 中 = 11th–20th, 底 = 21st–end) and of a year (初 = Jan–Feb,
 # 中 = Jun–Jul, 底 = Nov–Dec): wide enough for an agent to find the transaction in that window
-_MONTH_PART_DAYS = {"初": (1, 10), "上旬": (1, 10), "中": (11, 20), "中旬": (11, 20),
+_MONTH_PART_DAYS = {"初": (1, 10), "上旬": (1, 10), "头": (1, 10), "中": (11, 20), "中旬": (11, 20),
+                    "尾": (21, 31),
                     "下旬": (21, 31), "底": (21, 31), "末": (21, 31)}
-_YEAR_PART_MONTHS = {"初": (1, 2), "中": (6, 7), "底": (11, 12), "末": (11, 12)}
-_MONTH_PART = r"(?P<part>上旬|中旬|下旬|初|中(?![午国心行间秋])|底|末)"
+_YEAR_PART_MONTHS = {"初": (1, 2), "中": (6, 7), "底": (11, 12), "末": (11, 12), "尾": (11, 12)}
+# 头/尾 are how Cantonese speakers say 初/底 ("上个月尾")
+_MONTH_PART = r"(?P<part>上旬|中旬|下旬|初|中(?![午国心行间秋])|底|末|尾|头(?![一两二三几]))"
 _MONTH_PERIOD = re.compile(  # "11月", "十月底", "2026年3月", "去年12月中旬"
     rf"(?:(?P<y>\d{{4}}|[{_CN_DIGIT}]{{4}})\s*年|(?P<yrel>今年|去年|前年))?\s*"
     rf"(?<![第每/\d{_CN_DIGIT}十])(?P<m>{_D})\s*月\s*份?\s*{_MONTH_PART}?"
@@ -639,15 +800,15 @@ _MONTH_PERIOD = re.compile(  # "11月", "十月底", "2026年3月", "去年12月
 _REL_MONTH_PERIOD = re.compile(rf"(?P<rel>上上个?月|上个?月|这个?月|本月)\s*份?\s*{_MONTH_PART}?")
 _BARE_MONTH_PART = re.compile(rf"(?<![个每几一两上这本\d{_CN_DIGIT}十])月{_MONTH_PART}|(?P<xun>上旬|中旬|下旬)")
 _YEAR_PERIOD = re.compile(
-    r"(?P<rel>今年|去年|前年)\s*(?:年\s*)?(?P<part>初|中(?![午国心行间秋])|底|末)?"
-    r"|(?<![今去前明一每\d])年(?P<bpart>初|中(?![午国心行间秋])|底|末)"
+    r"(?P<rel>今年|去年|前年)\s*(?:年\s*)?(?P<part>初|中(?![午国心行间秋])|底|末|尾)?"
+    r"|(?<![今去前明一每\d])年(?P<bpart>初|中(?![午国心行间秋])|底|末|尾)"
 )
 _WEEK_PERIOD = re.compile(
     r"(?<!每)(?P<rel>上上|上个?|这个?|本)?\s*(?:周|星期|礼拜)(?P<part>末)?(?![一二三四五六日天1-7])"
 )
 # "最近三天", "近一个月", "这两天", "最近几天": back from today
 _RECENT_N = re.compile(
-    rf"(?:最近|近|这)\s*(?P<n>\d{{1,2}}|[{_CN_DIGIT}十]{{1,3}}|几|半)\s*(?P<u>天|日|周|个?星期|个?礼拜|个月|年)"
+    rf"(?:最近|近|这|呢)\s*(?P<n>\d{{1,2}}|[{_CN_DIGIT}十]{{1,3}}|几|半)\s*(?P<u>天|日|周|个?星期|个?礼拜|个月|年)"
 )
 # "几天前", "十几天前", "几个月前": "几" is a few, "十几" eleven to nineteen
 _FEW_AGO = re.compile(r"(?P<n>[二三四五]?十几|几)\s*(?P<u>个?(?:天|日|周|星期|礼拜|月))\s*(?:之|以)?前")
@@ -658,8 +819,33 @@ _VAGUE_WINDOWS = [
     ("前一段时间", (30, 1)), ("前段时间", (30, 1)), ("前阵子", (30, 1)), ("前一阵子", (30, 1)),
     ("前一阵", (30, 1)), ("前些日子", (30, 1)), ("前些天", (7, 1)), ("前几天", (7, 1)), ("前两天", (7, 1)),
     ("这些天", (7, 0)), ("最近", (7, 0)),
+    # Cantonese: 呢排/呢轮 = these days, 前排 = a while ago
+    ("呢排", (30, 0)), ("呢轮", (30, 0)), ("前排", (30, 1)),
 ]
 _FEW_DAYS = (1, 7)  # "前几天"/"几天前": yesterday back to a week ago
+# A date in a promise or a wait is no date of the incident: "这两天给我回复", "说近期会处理",
+# "要等到12月5号才到账", "让我等十五日再来". A period reaching today followed by what the bank will
+# do, or a day without a year that lies ahead, after a wait
+_PROMISED_AFTER = re.compile(
+    r"^\s*(?:之内|以内|内)?\s*(?:"
+    r"(?:就|会|才|再|将|能|可以|要|一定|肯定|保证)+\s*(?:给(?:我|您))?\s*"
+    r"(?:到账|到|退|返|回复|答复|处理|联系|回电|打|通知|寄|解决|办|出结果|恢复|解冻|批)"
+    r"|给(?:我|您)(?:回复|答复|处理|退|打电话|回电|办|结果|说法|解决)"
+    r")(?![\u4e00-\u9fff]?了)"
+)
+_WAIT_BEFORE = re.compile(r"(?:等到|等至|要到|最晚|最迟|截止到?|预计|到时候?)\s*$")
+# "等十五日", "十五日后": a number of days to wait, not the 15th
+_WAIT_DAYS = re.compile(r"(?:等|过|再|隔|需要?|还要|得)\s*$")
+_DAYS_AHEAD = re.compile(r"^\s*(?:后|内|之内|以内|之后|以后|左右(?:就|才|再))")
+
+
+def _ahead(t: str, m: re.Match, today: date, month: int, day: int) -> bool:
+    """A month and day without a year that lie ahead this year, said as a wait or a promise
+    ("要等到12月5号", "12月5号之前会到账"): not to be taken as last year's."""
+    value = _safe_date(today.year, month, day)
+    return bool(value and value > today and (
+        _WAIT_BEFORE.search(t[: m.start()]) or _PROMISED_AFTER.match(re.sub(r"^\s*(?:之前|以前|前)", "", t[m.end():]))
+    ))
 _NEAREST = re.compile(r"离[^，。,!?！？]{0,8}$")
 
 
@@ -739,6 +925,9 @@ def _exact_spans(t: str, today: date, add, free) -> None:
     for m in _MONTH_DAY.finditer(t):
         if free(m):
             mo, d = _cn_small_int(m.group("m")), _cn_small_int(m.group("d"))
+            if mo and d and not m.group("rel") and _ahead(t, m, today, mo, d):
+                add(m, None)
+                continue
             add(m, _recent_year_date(today, mo, d, m.group("rel")) if mo and d else None)
     for m in _REL_MONTH_DAY.finditer(t):
         if free(m):
@@ -746,6 +935,9 @@ def _exact_spans(t: str, today: date, add, free) -> None:
             add(m, _months_back(today, _rel_months(m.group("rel")), d) if d else None)
     for m in _SLASH_DATE.finditer(t):
         if free(m):
+            if _ahead(t, m, today, int(m.group("m")), int(m.group("d"))):
+                add(m, None)
+                continue
             add(m, _recent_year_date(today, int(m.group("m")), int(m.group("d")), None))
     for m in _AGO.finditer(t):
         if free(m):
@@ -884,8 +1076,12 @@ def _date_mentions(text: str, today: date, lenient: bool) -> List[Tuple[int, dat
 
     def add(m: re.Match, first: Optional[date], last: Optional[date] = None) -> None:
         taken.append((m.start(), m.end()))
-        if first is not None:
-            out.append((m.start(), first, last if last is not None else first))
+        if first is None:
+            return
+        last = last if last is not None else first
+        if last >= today and _PROMISED_AFTER.match(t[m.end():]):
+            return  # "这两天给我回复", "说近期会处理": what the bank will do, not when it happened
+        out.append((m.start(), first, last))
 
     _exact_spans(t, today, add, free)
     _period_spans(t, today, lenient, add, free)
@@ -895,6 +1091,11 @@ def _date_mentions(text: str, today: date, lenient: bool) -> List[Tuple[int, dat
             if not free(m):
                 continue
             if not lenient and not re.search(r"(在|于|是|那天|当天)\s*$", t[: m.start()]):
+                continue
+            counted = m.group(0).rstrip().endswith("日") and (
+                _WAIT_DAYS.search(t[: m.start()]) or _DAYS_AHEAD.match(t[m.end():]))
+            if counted or _WAIT_BEFORE.search(t[: m.start()]):
+                add(m, None)  # "让我等十五日再来": fifteen days, not the 15th; "等到8号": ahead
                 continue
             d = _cn_small_int(m.group("d"))
             value = _safe_date(today.year, today.month, d) if d else None
@@ -992,7 +1193,12 @@ _NAME_CUE = re.compile(
     r"(?:我(?:的)?(?:名字|姓名)(?:是|叫)?|名字(?:是|叫)|姓名(?:是|叫)?|我叫|叫我|我是|本人(?:是|叫)?|"
     r"这里是|这边是|免贵姓\S?叫|免贵|(?:名字|姓名)(?:就)?(?:写|填|记)(?:成|作|为)?)\s*[:：]?\s*"
 )
-_SURNAME_CUE = re.compile(r"(?:免贵|我)?姓\s*(?P<s>[\u4e00-\u9fff]{1,2})")
+# "我姓王", "免贵姓李", "姓王，叫王芳": the customer's own surname; not a third person's ("那个柜员
+# 姓王") nor the 姓 of a word ("老百姓钱也敢骗", "同姓")
+_SURNAME_CUE = re.compile(
+    r"(?:(?:免贵|我(?:就|也)?|本人|鄙人|俺)\s*姓|(?:^|(?<=[，,。.!！?？;；:：\s]))(?:嗯|哦|噢)?\s*(?:是)?姓)"
+    r"\s*(?P<s>[\u4e00-\u9fff]{1,2})"
+)
 # characters that end a name when they follow it in running text
 _NAME_STOP_WORDS = (
     "电话", "手机", "号码", "联系", "今天", "昨天", "前天", "上周", "上个月", "刚才", "家住", "住在",
@@ -1009,8 +1215,9 @@ _NOT_NAMES = {
     "客户", "老客户", "本人", "用户", "储户", "持卡人", "消费者", "你们", "这里", "那个", "投诉",
     "你好", "您好", "谢谢", "不是", "没有", "知道", "不知道", "就是", "那个人", "银行", "经理",
     "不对", "对的", "好的", "可以", "算了", "什么", "怎么", "为什么", "不好", "不行", "人工",
+    "明白", "明白了", "收到", "晓得",
 }
-_HONORIFIC = ("先生", "女士", "小姐", "阿姨", "叔叔", "大爷", "大妈", "老师")
+_HONORIFIC = ("先生", "女士", "小姐", "阿姨", "叔叔", "大爷", "大妈", "老师", "老板", "师傅", "大姐", "大哥")
 
 
 # who the customer is or what a field is called, never a name ("我是公司负责人", "金额是…")
@@ -1020,11 +1227,51 @@ _NOT_NAME_WORDS = re.compile(
 
 
 _WEEKDAY_WORD = re.compile(r"周[一二三四五六七日天末]")
+# 谢 is a surname ("谢宇航", "谢娜"), but not in thanks ("谢谢您", "谢天谢地")
+_THANKS = re.compile(r"谢(?:谢|啦|了|您|你|咯|过|天谢地|大家|各位|喇|晒)")
+
+# Names of the Uyghur, Kazakh, Tibetan… way, written with a middle dot ("艾力·买买提",
+# "阿依古丽•吐尔逊"): the dot comes in many forms and is stored as "·". An ASCII full stop or a
+# dash between two runs ("迪丽热巴.迪力木拉提") is taken for the dot only where the two runs look like
+# a name: no character of an everyday reply ("收到.谢谢", "你好.我要投诉")
+_MIDDLE_DOTS = "·•・‧∙⋅"
+_DOTTED_NAME = re.compile(r"[\u4e00-\u9fff]{1,8}(?:·[\u4e00-\u9fff]{1,10}){1,2}")
+_DOTTED_NAME_BAN = set("我你他她它们的了吗呢吧啊呀哦嗯")
+_LOOSE_DOT_BAN = _DOTTED_NAME_BAN | set(
+    "好谢到收行对是在有没也就还要想去说问请投诉快点钱卡银行电话号码下再见明白知道可以帮什么怎为算")
+_LOOSE_DOT = re.compile(
+    r"(?:(?<=^)|(?<=[，,。!！?？;；:：\s])|(?<=叫)|(?<=是))([\u4e00-\u9fff]{2,8})\s*[.．\-—]\s*"
+    r"([\u4e00-\u9fff]{2,10})(?=$|[，,。!！?？;；\s]|\d)"
+)
+
+
+def _dot_names(t: str) -> str:
+    """Every form of a name's middle dot as "·"."""
+    t = re.sub(rf"(?<=[\u4e00-\u9fff])\s*[{_MIDDLE_DOTS}]\s*(?=[\u4e00-\u9fff])", "·", t)
+
+    def loose(m: re.Match) -> str:
+        # "我叫迪丽热巴.迪力木拉提": the name starts after the cue
+        cue, first = re.match(r"(.*(?:叫|是|名字|姓名|本人)|)(.*)", m.group(1)).groups()
+        name = first + m.group(2)
+        if len(first) < 2 or len(name) < 5 or any(c in _LOOSE_DOT_BAN for c in name):
+            return m.group(0)
+        return f"{cue}{first}·{m.group(2)}"
+
+    return _LOOSE_DOT.sub(loose, t)
+
+
+def _dotted_name(candidate: str) -> bool:
+    return bool(_DOTTED_NAME.fullmatch(candidate)) and not any(c in _DOTTED_NAME_BAN for c in candidate) \
+        and not _NOT_NAME_WORDS.search(candidate)
 
 
 def _looks_like_name(candidate: str) -> bool:
     if not candidate or candidate in _NOT_NAMES or _NOT_NAME_WORDS.search(candidate):
         return False
+    if "·" in candidate:
+        return _dotted_name(candidate)
+    if _THANKS.match(candidate) or re.match(r"[那这](?:个|位|些|边|里)", candidate):
+        return False  # "谢谢您"; "那个柜员姓王" is someone else
     if len(candidate) == 4 and len(set(candidate)) <= 2:  # 陆陆续续, 高高兴兴
         return False
     # "周一" is a day; "我是来闹事的", "本人来签字" are verbs (来 as a surname is too rare to risk)
@@ -1065,6 +1312,9 @@ def _find_name(t: str) -> Optional[str]:
     """A name the customer introduces ("我叫王建国", "免贵姓李，叫李娜", "我是陈先生")."""
     for m in _NAME_CUE.finditer(t):
         rest = t[m.end():]
+        dotted = _DOTTED_NAME.match(rest)
+        if dotted and _dotted_name(dotted.group(0)):
+            return dotted.group(0)
         latin = re.match(r"[A-Za-z][A-Za-z .'-]{1,19}[\u4e00-\u9fff]?", rest)
         if latin and _looks_like_name(latin.group(0).strip()):
             return latin.group(0).strip()
@@ -1108,16 +1358,30 @@ def _parse_name(t: str) -> Optional[str]:
     if found:
         return found
     t = t.strip(_PUNCT + " ")
+    asked_back = t.endswith("呢")  # "钱呢" asks where the money is
     t = re.sub(r"(吧|呀|啊|哦|呢|就行|就好|就可以|即可)$", "", t)
-    if t in _SURNAMES or t in _COMPOUND_SURNAMES:  # just "王"
+    if (t in _SURNAMES or t in _COMPOUND_SURNAMES) and not asked_back:  # just "王"
         return t
     for part in re.split(r"[，,。.!！\s]+", t):
+        if "·" in part and _dotted_name(part):
+            return part
         candidate = _cut_name(part) if len(part) > 4 else part
         if re.match(r"[a-z]", candidate):
             continue  # a bare Latin answer is a name when written like one ("Amy", not "hre")
         if _looks_like_name(candidate) or _bare_full_name(part):
             return candidate if _looks_like_name(candidate) else part
+    # a form of address to file under instead of a name ("名字不方便说，你就登记史老板", "写张师傅吧")
+    for part in re.split(r"[，,。.!！\s]+", t):
+        m = _ADDRESS_TO_FILE.search(part)
+        if m and (m.group("surname") in _SURNAMES or m.group("surname") in _COMPOUND_SURNAMES):
+            return m.group("surname") + m.group("title")
     return None
+
+
+_ADDRESS_TO_FILE = re.compile(
+    rf"(?:^|登记|写|记|叫我|称呼我|喊我)(?:成|为|作|个)?\s*(?P<surname>[\u4e00-\u9fff]{{1,2}}?)"
+    rf"(?P<title>{'|'.join(_HONORIFIC)})(?:就行|就好|就可以|吧|就这么登记)?$"
+)
 
 
 def _bare_full_name(part: str) -> bool:
@@ -1125,7 +1389,7 @@ def _bare_full_name(part: str) -> bool:
     characters that end a name inside running text (想, 要, 就…) may be part of it here."""
     if not re.fullmatch(r"[\u4e00-\u9fff]{2,3}", part) or part in _NOT_NAMES or _NOT_NAME_WORDS.search(part):
         return False
-    if _WEEKDAY_WORD.match(part):
+    if _WEEKDAY_WORD.match(part) or _THANKS.match(part):
         return False
     return part[0] in _SURNAMES and not any(c in "也却都没从还又的在是我你他她它了吗呢吧啊呀哦嗯哈不" for c in part[1:])
 
@@ -1157,6 +1421,8 @@ def _unspelt(text: str) -> str:
 def _is_full_name(candidate: Optional[str]) -> bool:
     """A surname and a given name ("邓长林", "欧阳晓峰"), not a nickname (老邓, 小林) or a
     Latin name (Amy)."""
+    if candidate and "·" in candidate:
+        return _dotted_name(candidate)
     if not candidate or not re.fullmatch(r"[\u4e00-\u9fff]{2,4}", candidate) or candidate[0] in "小老阿":
         return False
     return (_looks_like_name(candidate) or _bare_full_name(candidate)) and not _NICKNAME.fullmatch(candidate)
@@ -1166,7 +1432,7 @@ def _best_name(text: str, reader: Callable[[str], Optional[str]]) -> Optional[st
     """The name a case is filed under: a full name wherever the customer says it, before a
     nickname or an English name said first."""
     # emoji and symbols are no part of a name ("胡晓燕😓")
-    t = _unspelt(re.sub(r"[^\w\s，,。.!！?？;；:：、…·'’-]", "", normalize(text)))
+    t = _unspelt(re.sub(r"[^\w\s，,。.!！?？;；:：、…·'’-]", "", _dot_names(normalize(text))))
     cue = _FULL_NAME_CUE.search(t)
     if cue:
         found = reader(t[cue.end():])
@@ -1206,6 +1472,18 @@ _BRANCH_SUFFIX = "支行|分行|营业部|分理处|储蓄所|营业厅|营业�
 _BRANCH_PHRASE = re.compile(rf"([\u4e00-\u9fffA-Za-z0-9]{{1,12}}?)({_BRANCH_SUFFIX})")
 _BRANCH_WORD_AFTER_STEM = re.compile(
     rf"^\s*(?:的|那个|那家|这个|这家|那边的?|那里的?|附近的?)?\s*(?:{_BRANCH_SUFFIX}|网点|银行|自助银行|那家|这家)"
+)
+# a word between a place and its branch word ("北陵大街那个支行", "中山那家营业部", Cantonese
+# "嗰间", which the normaliser writes 𠮶间): no part of the name
+_BRANCH_FILLER = r"(?:的)?(?:那个|那家|这个|这家|那间|这间|那一家|那一个|[嗰𠮶](?:间|个|度)|那边的?|那里的?|那儿的?)"
+_FILLED_BRANCH = re.compile(rf"(?<=[\u4e00-\u9fffA-Za-z0-9])\s*{_BRANCH_FILLER}\s*(?=(?:{_BRANCH_SUFFIX}|网点))")
+# where a place is only described from the customer ("我家楼下", "离我最近", "常去的"): no name
+_PLACE_DESCRIBED = r"今天|昨天|前天|刚才|那天|附近|旁边|对面|楼下|隔壁|门口|最近|离我最近|这边|那边|平时|经常|常去"
+# a clause that is a place named before 网点/营业厅 ("解放东路那个网点", "就在太原街的网点办的"):
+# the place is the answer; not a clause that goes on ("要跑网点", "别让网点知道", "开户网点")
+_PLACE_BEFORE_OUTLET = re.compile(
+    rf"(?:就是|就在|我在|我去的|去的是?|应该是|好像是|是在|是|在|就)?\s*(?P<place>[\u4e00-\u9fffA-Za-z0-9]{{2,12}}?)\s*"
+    rf"(?:{_BRANCH_FILLER}|的)\s*(?:网点|营业厅)\s*(?:办的|弄的|吧|啊|呀|哦|呢|啦)*"
 )
 # where a place name starts inside "昨天下午在朝阳路支行"
 _BRANCH_CUT = re.compile(
@@ -1275,6 +1553,10 @@ def _lookup_branch(t: str, need_branch_word: bool) -> Optional[str]:
             # it is kept as the customer said it
             if is_prefix and not re.match(r"\s*(那|这|附近|的?(?:网点|营业厅)|$)", after):
                 continue
+            # "中山那家营业部": another kind of outlet than 中山路支行, kept as said
+            said = re.match(rf"\s*{_BRANCH_FILLER}?\s*(支行|分行|营业部|分理处|储蓄所)", after)
+            if is_prefix and said and not name.endswith(said.group(1)):
+                continue
             return name
     return None
 
@@ -1285,11 +1567,20 @@ def find_branch(text: str) -> Optional[str]:
     found = _lookup_branch(t, need_branch_word=True)
     if found:
         return found
-    for m in _BRANCH_PHRASE.finditer(t):
-        place = _BRANCH_CUT.sub("", m.group(1))
-        place = re.sub(r"^(今天|昨天|前天|刚才|那天|附近|旁边|对面|楼下)", "", place)
-        if len(place) >= 2 and not re.fullmatch(r"[\d]+", place):
+    for m in _BRANCH_PHRASE.finditer(_FILLED_BRANCH.sub("", t)):
+        place = _named_place(m.group(1))
+        if place:
             return place + m.group(2)
+    return None
+
+
+def _named_place(words: str) -> Optional[str]:
+    """The place name at the end of the words before a branch word ("昨天下午在朝阳路" → 朝阳路),
+    or None when they only describe where it is ("我家楼下", "离我最近")."""
+    place = _BRANCH_CUT.sub("", words)
+    place = re.sub(rf"^(?:{_PLACE_DESCRIBED})+", "", place)
+    if len(place) >= 2 and not re.fullmatch(r"[\d]+", place):
+        return place
     return None
 
 
@@ -1305,6 +1596,16 @@ def parse_branch(text: str, free_text: bool = True) -> Optional[str]:
         return found
     if _ONLINE.search(t):
         return ONLINE_CHANNEL
+    # "就我家楼下那个，解放东路那个网点": the place named before 网点, said as the customer said it
+    # (kept without the word 网点, as a bare "长青路" would be)
+    if not _says_none(t, "branch"):
+        for clause in _clauses(t):
+            m = _PLACE_BEFORE_OUTLET.fullmatch(clause)
+            if not m or re.search(r"哪|什么|啥|让|告诉|跑|要|请|别|去|来|到|开户|办卡|原来|之前|上次|平时|常", m.group("place")):
+                continue  # "非要我去开户的网点": no place named
+            place = _named_place(m.group("place"))
+            if place and not re.match(r"[不没无]", place):
+                return place
     # "没去网点", "不知道哪个网点", "在家里办的": no branch, not a place called so
     if not free_text or _says_none(t, "branch"):
         return None
@@ -1312,6 +1613,8 @@ def parse_branch(text: str, free_text: bool = True) -> Optional[str]:
     words = re.sub(r"^(就是|是|在|就在|我在|去的|我去的|应该是|好像是)", "", words)
     words = re.sub(r"(那家|那个|这家|这个|的|网点|营业厅|银行|那边|吧|啊|呀|呢|哦)+$", "", words).strip(_PUNCT + " ")
     if re.fullmatch(rf"(你们|我们|贵行|本行|那个|这个|银行)*({_BRANCH_SUFFIX}|网点)?", words):
+        return None
+    if re.fullmatch(rf"(?:{_PLACE_DESCRIBED}|的|那个|这个)+", words):  # "最近的网点" names no place
         return None
     # a denial without a new name ("不是这个网点") names no place
     if re.match(r"[不没无]", words):
@@ -1359,8 +1662,11 @@ def says_no_demand(text: str) -> bool:
 # -- "not given" for the optional slots --------------------------------------------------------
 # "I don't know / can't remember" (longest first: 记不清楚 before 记不清)
 _NOT_KNOWN_VERB = re.compile(
-    r"不太清楚|不清楚|记不太清楚?|记不清楚?|记不得|记不住|不太记得|不记得|想不起来?|忘记了?|忘了|不知道|不晓得|"
-    r"说不准|说不清楚?|不太确定|不确定|没注意|没留意|没在意|搞不清楚?|弄不清楚?|不详"
+    r"不太清楚|不大清楚|不清楚|记不太清楚?|记不大清楚?|记不清楚?|记不太得|记不大得|记不得|记不住|不太记得|不大记得|"
+    r"不记得|想不太起来?|想不大起来?|想不起来?|忘记了?|忘了|不知道|不晓得|说不准|说不好|说不清楚?|讲不清楚?|"
+    r"不太确定|不大确定|不确定|没注意|没留意|没在意|搞不清楚?|弄不清楚?|没(?:什么|啥)?印象|印象不深|不详|"
+    # Cantonese: 唔记得 (不记得), 记唔清 (记不清), 唔知 (不知道), 冇印象 (没印象)
+    r"唔记得|记唔清楚?|记唔到|唔知道?|唔清楚|唔肯定|冇印象|冇留意"
 )
 # what the customer asks instead: "不知道为什么被扣" is not "I don't know the amount"
 _OTHER_QUESTION = re.compile(r"为什么|为啥|怎么|咋|谁|是不是|有没有|能不能|行不行|要不要|该不该")
@@ -1374,7 +1680,7 @@ _SLOT_WORDS = {
 # ("不记得密码了": 密码, so not a date refusal)
 _NOT_KNOWN_FILLER = re.compile(
     r"我们|我|也|都|真的?|实在|确实|具体|确切|准确|当时|现在|已经|一下|有点|太|很|这个|那个|叫什么(?:名字)?|名字|"
-    r"时间太?久了?|太久了?|是|的|了|啦|呢|吧|啊|呀|哦|嘛|嗯|额|呃|\s"
+    r"时间太?久了?|太久了?|是|的|了|啦|呢|吧|啊|呀|哦|嘛|嗯|额|呃|喇|咯|啰|嘅|噃|\s"
 )
 # "none / not applicable", per slot; phrased so that "没有到账" or "不是这个网点" do not count
 _NOT_APPLICABLE = {
@@ -1382,7 +1688,22 @@ _NOT_APPLICABLE = {
         r"不涉及|没涉及|没有涉及|无涉及|没有?(?:具体)?(?:的)?金额|没有?钱的事|没亏|"
         r"没(?:有)?(?:被)?扣(?:过)?钱|钱(?:没有?|未)(?:被)?扣|" + _NO_LOSS.pattern
     ),
-    "occurred_at": re.compile(r"(?:很久|好久)(?:以前|之前|了)|有(?:一)?段时间了|时间(?:太)?(?:久|长)了"),
+    "occurred_at": re.compile(
+        r"(?:很久|好久)(?:以前|之前|了)|有(?:一)?段时间了|时间(?:太)?(?:久|长)了|"
+        # how long it has gone on, instead of the day ("一个多礼拜了", "反正两年了", "好几个月了")
+        r"(?:(?:\d+|[" + _CN_DIGIT + r"十百]+|几|好几|十几|半|个把|一两|两三|成)\s*(?:个)?|(?<![一二两三四五六七八九十几\d])个)"
+        r"\s*(?:多|来)?\s*(?:天|日|周|星期|礼拜|月|年|年头)\s*(?:多|来)?\s*(?:了|啦|咯|喇|啰|之久)|"
+        r"(?:好|很|挺|蛮|这么|那么|老|相当)\s*(?:(?:长|久|耐)\s*(?:一段)?(?:时间|日子|年|天|个月)?|多(?:年|天|日子|个月))"
+        r"(?:了|啦|喇|咯)|"
+        r"有(?:些|一些|好些|不少)?日子了|"
+        # a state that goes on ("一直都这样", "从开户那天起就这样")
+        r"一直(?:都|就)?(?:是|系)?(?:这样|这个样子?|这么|如此|咁|有这个问题|有问题)|"
+        r"(?:老|总|天天|经常|每次|每天)(?:是|系|都)?(?:这样|如此|咁)|"
+        r"一直以来|从来都(?:是)?这样|从\S{1,12}(?:开始|起)(?:就|都|一直)|"
+        # a festival: there is no calendar here to turn it into a day ("重阳节前后")
+        r"(?:春节|过年|年三十|除夕|大年初[一二三四五六七八九十]|元宵|清明|端午|中秋|重阳|七夕|腊八|冬至|元旦|国庆|"
+        r"五一(?!路)|劳动节|圣诞|双十一|双11|双十二|双12|情人节|妇女节|儿童节)"
+    ),
     "branch": re.compile(
         r"不涉及|没(?:有)?去(?:过)?(?:网点|银行|柜台|营业厅|支行)|不是在(?:网点|银行|柜台|营业厅|支行)|"
         r"没在(?:网点|柜台|营业厅)|不在(?:网点|柜台|营业厅)|(?:跟|和|与)网点(?:没有?|无)关|不是网点的(?:事|问题)|"
@@ -1391,6 +1712,47 @@ _NOT_APPLICABLE = {
 }
 # a whole answer that is just "none" (to "涉及多少钱？", "哪个网点？"; not to "哪天？")
 _BARE_NONE = re.compile(r"(?:没有|没|无|都没有|什么都没有|没什么|不涉及|不适用|没涉及|没有涉及)(?:的|呀|啊|吧|哦|呢|了)*")
+
+
+# a question turned back ("这跟什么时候有啥关系", "时间不重要", "问这个干嘛"): no value is coming
+_DEFLECTION = re.compile(
+    r"(?:有啥|有什么|有何|有毛|有乜|冇|没有?|没啥|没什么)\s*(?:关系|相干)|"
+    r"(?:不|并不|一点都不|一点也不|没那么|唔)(?:重要|要紧|关键)|无所谓|无关紧要|"
+    r"问(?:这个?|那个|这些|那么多|这么多|咁多)?(?:干嘛|干啥|干什么|做什么|做啥|有什么用|有啥用|作甚|搞咩|做咩|干吗)|"
+    r"(?:你)?管(?:它|他|佢|我)(?:是)?(?:哪天|什么时候|几号|多少|哪个)|(?:别|不要|唔好)问(?:了|啦|这个)|"
+    r"(?:哪天|什么时候|几号|多少|哪个)都(?:一样|行|无所谓|差不多)"
+)
+# the value each slot's deflection must not name another slot's ("网点不重要" to the date question)
+_DEFLECTED_SLOT_WORDS = {
+    "occurred_at": re.compile(r"时间|日期|哪天|哪一天|什么时候|啥时候|几号|几月|日子"),
+    "amount": re.compile(r"钱|金额|多少|数目|数额"),
+    "branch": re.compile(r"网点|支行|营业厅|营业部|哪个|哪家|地方|哪里|在哪"),
+}
+
+
+# "没关系", "无所谓" also say yes to anything else ("让他知道也没关系"): a deflection only as the
+# whole answer or said of the value asked for
+_WEAK_DEFLECTION = re.compile(r"没有?关系|无所谓|不重要|不要紧|没所谓")
+
+
+def _deflects(t: str, slot: str) -> bool:
+    """Does a clause of ``t`` turn the question for ``slot`` back? A clause that names another
+    slot's value ("几号有什么关系，钱是真没了" to the amount question) does not."""
+    for clause in _clauses(t):
+        found = [m.group(0) for m in _DEFLECTION.finditer(clause)]
+        if not found:
+            continue
+        named = [other for other, words in _DEFLECTED_SLOT_WORDS.items() if words.search(clause)]
+        if named:
+            if slot in named:
+                return True
+            continue
+        weak = all(_WEAK_DEFLECTION.fullmatch(word) for word in found)
+        if not weak or re.fullmatch(
+            r"(?:都|也|我|真的|其实)?\s*(?:" + _WEAK_DEFLECTION.pattern + r")\s*(?:的|啦|吧|了|呀|啊|嘛)*", t.strip(_PUNCT + " ")
+        ):
+            return True
+    return False
 
 
 def _not_known_about(clause: str, slot: str) -> bool:
@@ -1419,12 +1781,27 @@ def says_not_given(slot: str, text: str, today: Optional[date] = None) -> bool:
     return bool(t) and not _gives_value(slot, t, today) and _says_none(t, slot)
 
 
+# a whole answer that is only a length of time ("差不多半年", "两三个月", "大概一个多礼拜")
+_ONLY_A_DURATION = re.compile(
+    r"(?:大概|大约|差不多|差唔多|估计|可能|应该|有|都|已经|快|将近|反正|也就|起码|至少)*\s*"
+    r"(?:\d+|[" + _CN_DIGIT + r"十]+|几|好几|十几|半|个把)?\s*(?:个)?\s*(?:多|来)?\s*(?:天|周|星期|礼拜|个月|月|年)\s*"
+    r"(?:多|来|左右|上下|吧|啦|了|咯|喇|啰|呢|啊|呀)*"
+)
+
+
 def _says_none(t: str, slot: str) -> bool:
     """``says_not_given`` on normalised text, without looking for the value itself."""
+    if slot == "occurred_at" and _ONLY_A_DURATION.fullmatch(t.strip(_PUNCT + " ")) and \
+            re.search(r"\d|[" + _CN_DIGIT + r"十几半个]", t):
+        return True
     if slot in ("amount", "branch") and _BARE_NONE.fullmatch(t.strip(_PUNCT + " ")):
+        return True
+    if slot == "amount" and names_no_disputed_sum(t):
         return True
     pattern = _NOT_APPLICABLE.get(slot)
     if pattern is not None and pattern.search(t):
+        return True
+    if slot in _DEFLECTED_SLOT_WORDS and _deflects(t, slot):
         return True
     return any(_not_known_about(clause, slot) for clause in _clauses(t))
 
@@ -1520,7 +1897,10 @@ def extract_all(text: str, today: date) -> Dict[str, Any]:
         "compensation_requested": flags["compensation_requested"],
     }
     body = _answer_body(t)
-    if found["customer_name"] is None and re.fullmatch(r"[\u4e00-\u9fff]{1,4}", body) and not _REPLY_WORDS.match(body):
+    if found["customer_name"] is None and (
+        re.fullmatch(r"[\u4e00-\u9fff]{1,4}", body) and not _REPLY_WORDS.match(body)
+        or _DOTTED_NAME.fullmatch(_dot_names(body))  # "艾力·买买提"
+    ):
         found["customer_name"] = parse_name(body)
     if found["branch"] is None and len(body) <= 14 and not re.search(r"\d", body):
         found["branch"] = _lookup_branch(body, need_branch_word=False)

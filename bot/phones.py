@@ -12,11 +12,19 @@ A phone is stored as China **national digits**, the way a clerk dials it from in
 
 Service numbers (400/800, 95xxx), foreign numbers and landlines without an area code are not
 accepted: the bank cannot reliably call a customer back on them.
+
+Mobiles are checked strictly (the library's validity: an allocated 1[3-9] prefix, 11 digits).
+The library's landline data lags behind the cities: many moved from 7- to 8-digit subscriber
+numbers after it was written ("0730-8254 6137" is a real Yueyang number it calls invalid). So a
+landline is also accepted when it is *plausible*: written with its trunk 0 or +86, an area code
+the library knows (010, 02x, or a three-digit code), and a subscriber number of a length that
+code has, or of 8 digits (numbers grow, they never shrink), starting with 2–8.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import List, Optional, Tuple
 
 import phonenumbers
@@ -32,8 +40,60 @@ NATIONAL_RE = re.compile(r"^(?:1\d{10}|0\d{9,11})$")
 _VALUE_CHARS = re.compile(r"^[0-9+\-() .\u2010-\u2015\u2212]+$")
 
 
-def _national(number: phonenumbers.PhoneNumber) -> Optional[str]:
-    if number.country_code != 86 or not phonenumbers.is_valid_number(number):
+# a subscriber number's first digit: 0 is the trunk, 1 a mobile or a service, 9 a service (95xxx)
+_SUBSCRIBER_START = "2345678"
+
+
+@lru_cache(maxsize=None)
+def _subscriber_lengths(area: str) -> Tuple[int, ...]:
+    """The subscriber lengths the library knows for an area code ("730" → (7,), "571" → (8,)),
+    found by probing a few numbers; () for a code that is none."""
+    lengths = []
+    for length in (7, 8):
+        for first in _SUBSCRIBER_START:
+            probes = (first + tail[: length - 1] for tail in ("1234567", "6543210", "8888888", "0000000"))
+            if any(_probe_valid(area + probe) for probe in probes):
+                lengths.append(length)
+                break
+    return tuple(lengths)
+
+
+def _probe_valid(national: str) -> bool:
+    try:
+        number = phonenumbers.parse("0" + national, REGION)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in _CALLABLE
+
+
+def _plausible_landline(national: str) -> Optional[str]:
+    """The area code of a landline's national significant number ("73082546137" → "730") that
+    the library calls invalid only because its data lags behind, else None."""
+    if not national.isdigit():
+        return None
+    for size in (2, 3):
+        area, subscriber = national[:size], national[size:]
+        if size == 2 and not re.fullmatch(r"10|2\d", area):
+            continue
+        if size == 3 and not re.fullmatch(r"[3-9]\d\d", area):
+            continue
+        if subscriber[:1] not in tuple(_SUBSCRIBER_START):
+            continue
+        known = _subscriber_lengths(area)
+        if known and (len(subscriber) in known or len(subscriber) == 8):
+            return area
+    return None
+
+
+def _national(number: phonenumbers.PhoneNumber, plausible: bool = False) -> Optional[str]:
+    """National digits of a callable China number; with ``plausible``, a landline the library
+    does not know to be valid is also taken when it is plausible (module doc)."""
+    if number.country_code != 86:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        national = phonenumbers.national_significant_number(number)
+        if plausible and _plausible_landline(national):
+            return "0" + national
         return None
     if phonenumbers.number_type(number) not in _CALLABLE:
         return None
@@ -55,7 +115,14 @@ def normalize_phone(text: Optional[str]) -> Optional[str]:
         number = phonenumbers.parse(value, REGION)
     except phonenumbers.NumberParseException:
         return None
-    return _national(number)
+    return _national(number, plausible=_has_trunk_or_country_code(value))
+
+
+def _has_trunk_or_country_code(raw: str) -> bool:
+    """"0730-…", "(0730)…", "+86 730…", "0086 730…", "86-730…": how a landline is written with
+    its area code; "730 8254 6137" is too much like any other run of digits."""
+    digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", raw))
+    return raw.lstrip(" (（").startswith("+") or bool(re.match(r"0(?!0)|0086|86", digits))
 
 
 def phone_spans(text: str) -> List[Tuple[int, int, str]]:
@@ -68,7 +135,17 @@ def phone_spans(text: str) -> List[Tuple[int, int, str]]:
         digits = _national(match.number)
         if digits:
             out.append((match.start, match.end, digits))
-    return out
+    # landlines the library's data does not know yet ("0730-8254 6137"): a second, looser pass,
+    # kept only where it is a plausible landline and overlaps nothing found above
+    for match in PhoneNumberMatcher(text or "", REGION, leniency=Leniency.POSSIBLE):
+        if any(match.start < end and start < match.end for start, end, _ in out):
+            continue
+        if not _has_trunk_or_country_code(match.raw_string):
+            continue
+        digits = _national(match.number, plausible=True)
+        if digits and not is_mobile(digits):
+            out.append((match.start, match.end, digits))
+    return sorted(out)
 
 
 def find_phones(text: str) -> List[str]:
@@ -93,7 +170,10 @@ def _area_code(digits: str) -> Optional[str]:
     except phonenumbers.NumberParseException:
         return None
     length = phonenumbers.length_of_geographical_area_code(number)
-    return "0" + phonenumbers.national_significant_number(number)[:length] if length else None
+    if length:
+        return "0" + phonenumbers.national_significant_number(number)[:length]
+    area = _plausible_landline(phonenumbers.national_significant_number(number))
+    return "0" + area if area else None
 
 
 def mask_phone(digits: Optional[str]) -> Optional[str]:

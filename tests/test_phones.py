@@ -96,3 +96,38 @@ def test_spans_point_at_the_number():
 ])
 def test_mask_phone(digits, masked):
     assert phones.mask_phone(digits) == masked
+
+
+@pytest.mark.parametrize("raw,expected", [
+    # the numbering data knows 0730 (Yueyang) with 7-digit numbers only; the city has 8 now
+    ("0730-82546137", "073082546137"),
+    ("(0730)8254 6137", "073082546137"),
+    ("+86 730 8254 6137", "073082546137"),
+    ("0086-730-82546137", "073082546137"),
+    ("0999-82546137", "099982546137"),
+    ("0472-5163208", "04725163208"),           # valid as it is
+    ("86 13899172046", "13899172046"),
+])
+def test_plausible_landlines_are_accepted(raw, expected):
+    assert phones.normalize_phone(raw) == expected
+    assert phones.is_phone(expected)
+
+
+@pytest.mark.parametrize("raw", [
+    "0571-8702345",     # Hangzhou numbers are 8 digits: a digit missing, not an old number
+    "010-1234567",      # Beijing likewise
+    "0730-12546137",    # no subscriber number starts with 1
+    "0730-92546137",    # nor with 9 (service numbers)
+    "0730-825461378",   # too long
+    "730-82546137",     # no trunk 0 nor country code: just digits
+    "13012345678901",
+    "12012345678",      # mobiles stay strict
+])
+def test_implausible_landlines_are_not(raw):
+    assert phones.normalize_phone(raw) is None
+
+
+def test_plausible_landlines_in_text_and_masked():
+    assert phones.find_phones("座机0730-82546137，手机13812345678") == ["073082546137", "13812345678"]
+    assert phones.find_phones("卡号6222 0212 3456 7890被盗刷") == []
+    assert phones.mask_phone("073082546137") == "0730****6137"

@@ -594,3 +594,18 @@ async def test_another_persons_name_is_no_correction_of_the_customers():
     slots = {**COUNTER, "customer_name": "李思文", "phone": None}
     events, _ = await validate(form_tracker("不对，是我女儿张小红的电话", slots=slots, requested="phone"))
     assert "customer_name" not in slot_events(events)
+
+
+@pytest.mark.parametrize("text,amount", [("8k整，都是一百的", 8000), ("3W块", 30000), ("1w5左右", 15000)])
+@pytest.mark.asyncio
+async def test_shorthand_amounts_are_answers(text, amount):
+    slots = {**FRAUD, "customer_name": "罗佳", "phone": "15912345678", "occurred_at": "2026-12-01"}
+    events, _ = await validate(form_tracker(text, slots=slots, requested="amount"))
+    assert slot_events(events)["amount"] == amount
+
+
+@pytest.mark.parametrize("text,name", [("名字不方便说，你就登记孔老板", "孔老板"), ("就写个钱师傅吧", "钱师傅")])
+@pytest.mark.asyncio
+async def test_a_form_of_address_offered_instead_of_a_name_is_filed(text, name):
+    events, _ = await validate(form_tracker(text, slots={**COUNTER, "customer_name": None}, requested="customer_name"))
+    assert slot_events(events)["customer_name"] == name

@@ -699,3 +699,328 @@ def test_the_digits_of_a_phone_number_are_no_amount():
 ])
 def test_a_branch_is_normalised_only_when_it_names_one(text, expected):
     assert parsing.parse_branch(text) == expected
+
+
+# -- amounts listed part by part: the parts of one loss add up -----------------------------------
+
+@pytest.mark.parametrize("text,expected", [
+    ("转了三次，3万、5万、6万", 140_000),
+    ("1999、1999，还有一笔500", 4498),
+    ("前后三笔：100、1500、8800", 10_400),
+    ("先转了两千又转了八千", 10_000),
+    ("刷了三笔，分别是199、299和399", 897),                 # to the question, the list adds up
+    ("两笔，一笔八百，一笔一千二", 2000),
+    ("扣了2次，1200，800", 2000),                           # a comma joins parts once a count is said
+    ("被扣了一千二，又被扣了八百", 2000),
+    ("转了5000，然后又转了3000", 8000),
+    ("先扣了两百又扣了三百又扣了五百", 1000),
+    ("3w、5w加上2w", 100_000),
+    ("两千加三千", 5000),
+    ("轉咗三次，三萬、五萬同六萬", 140_000),                # Traditional, Cantonese 同 = 和
+    ("我老公转了一万，我又转了两万", 30_000),
+    ("分三次转的，两万、三万、一万五", 65_000),
+    ("转了两笔，一笔是八千八，另一笔是一万二", 20_800),
+    ("被骗了两回，5万和8万", 130_000),
+    ("三千加五千再加两千", 10_000),
+    ("扣了我三次：99、99、199", 397),
+    ("兩千同埋三千", 5000),
+    ("总共被转走了3笔，分别是1万、2万、3万", 60_000),
+    # a total the customer states wins over the parts, before or after them
+    ("3万、5万、6万，一共十五万", 150_000),
+    ("一共十五万，3万、5万、6万", 150_000),
+    ("扣了两百、三百、五百，总共一千", 1000),
+    ("一共转了三次，3万、5万、6万，加起来十四万", 140_000),
+])
+def test_the_parts_of_one_loss_add_up(text, expected):
+    assert parsing.parse_amount(text) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("本来收200，收了我2000", 2000),          # what was expected, then what was charged
+    ("取三千只出来两千八", 3000),              # a shortfall, not two parts
+    ("三千和五千之间", 5000),                  # a range
+    ("三千到五千", 5000),
+    ("五千或者六千吧", 6000),
+    ("不是五千，是六千", 6000),                # a correction
+    ("一万二，不对，一万三", 13_000),
+    ("被转走5000元，还收了50手续费", 5000),    # a fee is not another part of the loss
+    ("卡里有五万，又被转走三万", 30_000),       # a balance, then the loss
+    ("存了两万又取了五千", 20_000),             # two different acts
+    ("每个月扣三十，扣了八次，二百四", 240),   # a per-month sum, a count, then the total
+    ("付了50块，结果扣了500", 500),
+    ("转了3000，前后一共三次", 3000),
+    ("收了我两千，本来只要两百", 2000),
+    ("说好的500，结果扣了800", 800),
+    ("取五千，只吐了四千五", 5000),
+    ("还款5000，结果扣了我5500", 5500),
+])
+def test_sums_that_are_not_parts_of_one_loss_do_not_add_up(text, expected):
+    assert parsing.parse_amount(text) == pytest.approx(expected)
+
+
+def test_a_limit_named_in_a_list_is_still_no_amount():
+    assert parsing.parse_amount("额度从5万降到5千") is None
+
+
+# -- shorthand amounts ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,expected", [
+    ("6k", 6000), ("6k整", 6000), ("6K整", 6000), ("3K", 3000), ("1.2w", 12_000), ("2W块", 20_000),
+    ("5千块整", 5000), ("六千整", 6000), ("1w2", 12_000), ("3k5", 3500), ("2w5块", 25_000),
+    ("10k左右", 10_000), ("大概3k吧", 3000), ("１.２Ｗ", 12_000), ("6k整，六十张一百的", 6000),
+    ("1w8一直没到账", 18_000), ("我張卡被扣咗三千蚊", 3000),
+])
+def test_shorthand_amounts(text, expected):
+    assert parsing.parse_amount(text) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("买了个4k屏幕的电视，结果被多扣了三千", 3000),
+    ("买了个4k的屏幕", None),
+    ("手机是2K高清屏", None),
+    ("我的工号A3k7", None),
+])
+def test_a_k_inside_a_word_or_a_code_is_no_sum(text, expected):
+    got = parsing.parse_amount(text)
+    assert got == (pytest.approx(expected) if expected else None)
+
+
+# -- figures that are no disputed sum: a debt, a loan, a limit, points, an unknown balance ------------
+
+@pytest.mark.parametrize("text", [
+    "欠了三万二，我在还", "我欠信用卡两万多", "信用卡欠款一万八，一直在还", "贷款本金二十万", "借了五万，利息算得太离谱",
+    "贷了五十万装修", "房贷还有三十万没还", "欠佢三万",
+    "额度从五万降到五千", "額度由五萬降到五千",
+    "六万积分", "積分有六萬幾",
+    "卡里有六万多，不知道少没少", "余额还剩三千多吧，少没少我也不清楚", "卡里存款十来万，也不知道有没有被转走",
+    "我張卡有六萬幾蚊，唔知有冇少",
+    "利率4.5%",
+    "我欠你们银行八万，天天打电话催", "车贷十二万，还了一半", "信用卡额度才两千", "借呗借了两万",
+    "卡里一共四万二，没动过，不知道有没有少",
+])
+def test_a_figure_that_is_no_disputed_sum_is_recorded_as_not_given(text):
+    assert parsing.parse_amount(text) is None
+    assert parsing.names_no_disputed_sum(text)
+    assert parsing.says_not_given("amount", text)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("扣了我两千，卡里还剩三百", 2000),
+    ("卡里还有五万多", 50_000),                          # a balance alone is still kept as the answer
+    ("有人冒用我身份证贷了五万", 50_000),                # a loan that is not theirs is the dispute
+    ("一笔五万的贷款根本不是我借的", 50_000),
+    ("贷款二十万，利息多算了我1200", 1200),
+    ("欠款三万，被多扣了两千", 2000),
+    ("积分换的东西没到，扣了我三百", 300),
+    ("六万", 60_000),
+])
+def test_a_disputed_sum_beside_a_debt_or_balance_is_kept(text, expected):
+    assert parsing.parse_amount(text) == pytest.approx(expected)
+    assert not parsing.names_no_disputed_sum(text)
+    assert not parsing.says_not_given("amount", text)
+
+
+def test_no_figure_at_all_is_not_a_figure_that_is_no_sum():
+    assert not parsing.names_no_disputed_sum("就是柜员态度不好")
+    assert not parsing.names_no_disputed_sum("欠了很多钱")
+
+
+# -- dates: Cantonese day words, durations, deflections, waits --------------------------------------
+# TODAY is Sunday 2026-11-22
+
+@pytest.mark.parametrize("text,expected", [
+    ("今朝", "2026-11-22"), ("今日", "2026-11-22"), ("今朝早上", "2026-11-22"), ("今朝朝早", "2026-11-22"),
+    ("琴日", "2026-11-21"), ("尋日", "2026-11-21"), ("噚日下昼", "2026-11-21"), ("琴晚", "2026-11-21"),
+    ("前日", "2026-11-20"), ("大前日", "2026-11-19"),
+    ("上個月尾", "2026-10-21/2026-10-31"), ("呢兩日", "2026-11-20/2026-11-22"),
+])
+def test_cantonese_day_words(text, expected):
+    assert parsing.parse_date(text, TODAY) == expected
+
+
+@pytest.mark.parametrize("text", [
+    # how long it has gone on, or a state that goes on, instead of the day
+    "一直都这样，一个多礼拜了", "反正两年了", "好几个月了", "有大半年了", "都快一个月了", "十来天了", "个把月了吧",
+    "三天了还没到账", "一年多了", "一直都係咁，成個禮拜了", "好耐了", "有些日子了", "挺长时间了", "老是这样",
+    "从开户那天起就这样", "打从办卡开始就一直这样",
+    # can't remember, in more words
+    "记不大清", "记不太清了", "忘了具体哪天", "想不太起来了", "唔记得喇", "冇印象",
+    # a festival, with no calendar to make it a day
+    "重阳节前后，记不清了", "中秋前后吧", "过年那阵子", "国庆那几天",
+    # the question turned back
+    "这跟什么时候有啥关系", "时间不重要", "问这个干嘛", "哪天都一样", "你管我哪天", "几号有什么关系，钱是真没了",
+    "别问了，快点处理", "问咁多做咩",
+    # an answer that is only a length of time
+    "半年", "两三个月", "大概一个多礼拜", "差唔多半年", "个多礼拜啦", "两个礼拜左右吧", "呢个问题成个月喇",
+    "自从换了新卡就一直这样",
+])
+def test_no_day_given(text):
+    assert parsing.parse_date(text, TODAY) is None
+    assert parsing.says_not_given("occurred_at", text, TODAY)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("从上个月开始就这样", "2026-10-01/2026-10-31"),   # where it started is the date
+    ("昨天，一直都这样", "2026-11-21"),
+    ("国庆节那天是10月1号", "2026-10-01"),
+])
+def test_a_date_beside_a_duration_or_festival_wins(text, expected):
+    assert parsing.parse_date(text, TODAY) == expected
+    assert not parsing.says_not_given("occurred_at", text, TODAY)
+
+
+@pytest.mark.parametrize("text", ["这事跟你们柜员有关系", "重要的是钱", "网点不重要", "不知道为什么被扣"])
+def test_not_a_deflection_of_the_date(text):
+    assert not parsing.says_not_given("occurred_at", text, TODAY)
+
+
+@pytest.mark.parametrize("text", [
+    "要不就等两周寄过来", "说要等十五天", "让我等十五日再来", "客服说要等十五天才能退", "卡丢了，补卡要等两周寄过来",
+    "这两天给我回复", "说这几天就到账", "最近两天就会退回", "说近期会处理", "说最近会到账",
+    "说要等到12月5号才能到账", "最迟12月5号前退给我", "12月5号之前会处理", "12/5之前会到账",
+])
+def test_a_wait_or_a_promise_is_no_date_of_the_incident(text):
+    assert parsing.find_date(text, TODAY) is None
+    assert parsing.parse_date(text, TODAY) is None
+    assert extract_all(text, TODAY)["occurred_at"] is None
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("上周五扣的钱，说要等十五天", "2026-11-13"),
+    ("11月5号转的账，说要等到12月5号", "2026-11-05"),
+    ("这两天一直打不通", "2026-11-20/2026-11-22"),
+    ("这几天被扣了三次", "2026-11-15/2026-11-22"),
+    ("今天就到账了", "2026-11-22"),
+    ("12月5号", "2025-12-05"),                      # no wait: last year's
+])
+def test_the_incident_date_beside_a_wait_is_kept(text, expected):
+    assert parsing.find_date(text, TODAY) == expected
+
+
+# -- phone: landlines the numbering data does not know yet -------------------------------------------
+
+@pytest.mark.parametrize("text,expected", [
+    ("0730-82546137", "073082546137"),
+    ("座机0730 8254 6137，白天有人", "073082546137"),
+    ("(0730)82546137转803", "073082546137"),
+    ("我家座机是零七三零 八二五四 六一三七", "073082546137"),
+    ("0472-5163208", "04725163208"),
+    ("86 13899172046", "13899172046"),
+    ("八六 一三八九九一七二零四六", "13899172046"),
+])
+def test_plausible_landlines_and_country_code(text, expected):
+    assert parsing.parse_phone(text) == expected
+    assert parsing.is_valid_phone(expected)
+
+
+# -- names: middle-dot names, 谢 the surname, no one-character names in passing -----------------------
+
+@pytest.mark.parametrize("text,expected", [
+    ("艾力·买买提", "艾力·买买提"),
+    ("阿依古丽•吐尔逊", "阿依古丽·吐尔逊"),
+    ("迪丽热巴.迪力木拉提", "迪丽热巴·迪力木拉提"),
+    ("艾力・买买提", "艾力·买买提"),
+    ("艾力 · 买买提", "艾力·买买提"),
+    ("帕尔哈提．吐尔逊", "帕尔哈提·吐尔逊"),
+    ("努尔艾力-买买提", "努尔艾力·买买提"),
+    ("阿不都·热依木", "阿不都·热依木"),
+    ("买买提·艾力·吐尔逊", "买买提·艾力·吐尔逊"),
+    ("扎西·多吉", "扎西·多吉"),
+    ("我叫迪丽热巴.迪力木拉提，电话13812345678", "迪丽热巴·迪力木拉提"),
+    ("谢宇航", "谢宇航"), ("谢娜", "谢娜"), ("謝娜。", "谢娜"), ("谢晓峰 13812345678", "谢晓峰"),
+    ("谢谢，我叫谢娜", "谢娜"),
+])
+def test_dotted_names_and_the_surname_xie(text, expected):
+    assert parsing.parse_name(text) == expected
+    assert extract_all(text, TODAY)["customer_name"] == expected
+    assert parsing.is_valid_name(expected)
+
+
+def test_a_dotted_name_with_a_cue_is_found_in_passing():
+    assert parsing.find_name("我叫艾力·买买提，卡被盗刷了") == "艾力·买买提"
+    assert parsing.find_name("我是古丽米拉·阿不都") == "古丽米拉·阿不都"
+
+
+@pytest.mark.parametrize("text", [
+    "收到.谢谢", "你好.我要投诉", "好的.明白", "投诉一下.快点处理", "不想说.算了",
+    "谢谢您", "谢天谢地", "谢了", "谢谢", "钱呢", "那个柜员姓王",
+])
+def test_replies_with_dots_or_thanks_are_no_names(text):
+    assert parsing.parse_name(text) is None
+
+
+@pytest.mark.parametrize("text", ["积分不算钱吧", "老百姓钱也敢骗", "都是老百姓辛苦钱", "那个柜员姓王", "跟我同姓"])
+def test_no_one_character_name_from_ordinary_words_in_passing(text):
+    assert parsing.find_name(text) is None
+
+
+@pytest.mark.parametrize("text,expected", [("我姓钱", "钱"), ("免贵姓钱", "钱"), ("嗯，姓王", "王"), ("姓王，叫王芳", "王芳")])
+def test_the_customers_own_surname_is_still_a_name(text, expected):
+    assert parsing.find_name(text) == expected
+
+
+# -- branch: a place, a filler, a branch word ----------------------------------------------------------
+
+@pytest.mark.parametrize("text,expected", [
+    ("北陵大街那个支行", "北陵大街支行"),
+    ("就是北陵大街那边的支行", "北陵大街支行"),
+    ("北陵大街嗰間支行", "北陵大街支行"),
+    ("北陵大街那个支行，我在那存了三十来年了", "北陵大街支行"),
+    ("中山那家营业部", "中山营业部"),          # another kind of outlet than 中山路支行: kept as said
+    ("中山嗰間營業部", "中山营业部"),
+    ("中山那家支行", "中山路支行"),
+    ("去的是西关那家分理处", "西关分理处"),
+    ("就我家楼下那个，解放东路那个网点", "解放东路"),   # 网点: the place, as "长青路那个网点"
+    ("就在太原街那个网点，我在那办了二十多年业务了", "太原街"),
+    ("解放东路的网点", "解放东路"),
+])
+def test_a_place_a_filler_and_a_branch_word(text, expected):
+    assert parsing.parse_branch(text) == expected
+
+
+@pytest.mark.parametrize("text", ["我家楼下那个支行", "你们那个支行", "离我家最近那个支行", "上次去的那个支行"])
+def test_a_branch_only_described_is_no_branch_in_passing(text):
+    assert parsing.find_branch(text) is None
+
+
+@pytest.mark.parametrize("text", ["最近的网点", "就那个网点", "不知道哪个网点", "哪个网点我也说不清"])
+def test_no_place_before_the_branch_word(text):
+    assert parsing.parse_branch(text) is None
+
+
+# -- hard negatives found on the NLU data and the other tests' wordings ------------------------------
+
+@pytest.mark.parametrize("text,expected", [
+    ("信用卡上有一笔3000的消费，不是我刷的", 3000),        # "卡上有" is no balance here
+    ("办理房贷要求必须在你们这存五十万定期，不存就不批", 500_000),   # the loan is far from the sum
+    ("我的身份证被人冒用在你们行贷了十万，现在叫我还钱", 100_000),   # a loan that is not theirs
+])
+def test_sums_near_debt_words_that_are_still_the_sum(text, expected):
+    assert parsing.parse_amount(text) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("slot,text", [
+    ("amount", "几号有什么关系，钱是真没了"),       # the date is turned back, not the amount
+    ("amount", "买的理财说好3月10号到期本金回款，今天都18号了还没到账"),   # dates are no figure
+    ("amount", "我70多岁了，柜员推销了一款五年期的保险，说是存款"),
+    ("branch", "让他知道也没关系，就是要他改"),     # "没关系" about something else
+    ("branch", "无所谓让他知道"),
+    ("occurred_at", "450块！！对我来说很多了好吗"),  # 很多了 is no length of time
+])
+def test_not_a_refusal_of_this_slot(slot, text):
+    assert not parsing.says_not_given(slot, text, TODAY)
+
+
+def test_a_bare_deflection_is_not_given_for_any_slot():
+    for slot in ("amount", "branch", "occurred_at"):
+        assert parsing.says_not_given(slot, "问这个干嘛", TODAY)
+        assert parsing.says_not_given(slot, "无所谓", TODAY)
+
+
+@pytest.mark.parametrize("text", ["改个密码而已，非要我去开户的网点", "别让网点知道是我反映的", "我忘了密码，重置要跑网点"])
+def test_no_place_from_a_sentence_about_a_branch(text):
+    assert parsing.parse_branch(text, free_text=False) is None
+
+
+def test_a_surname_corrected_is_the_new_one():
+    assert parsing.find_name("不是姓王，是姓汪") == "汪"
