@@ -172,7 +172,8 @@ _CURRENCY = re.compile(r"(?i:rmb|cny|usd|hkd|eur)\s*(?=\d)|(?<=\d)\s*(?i:k|w|rmb
 _DIGITS_IN_WORDS = re.compile(r"\d[A-Za-z]|[A-Za-z]\d")
 _KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")  # "asdfgh" is a hand on the keys, not a word
 _AFFIRM_ONLY = re.compile(
-    r"^(好的?|好滴|嗯+|哦+|对+|是的?|可以|行吧?|没问题|ok|okay|收到|知道了|明白|谢谢|谢了|多谢|感谢|辛苦了?|你好|您好)+$", re.I
+    r"^(好的?|好滴|嗯+|哦+|对+|是的?|可以|行吧?|没问题|ok|okay|收到|知道了|明白|谢谢|谢了|多谢|感谢|辛苦了?|你好|您好|"
+    r"确认|确定|提交|对的|没错)+$", re.I
 )
 
 
@@ -595,7 +596,7 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
     def leaves_form(self, intent: Optional[str], tracker: Tracker) -> bool:
         text = message_text(tracker)
         if intent == "cancel":
-            return bool(_CANCELS_COMPLAINT.search(text))
+            return bool(_CANCELS_COMPLAINT.search(text)) or self.drops_the_complaint(tracker)
         escalation = (tracker.latest_message or {}).get("escalation") or {}
         if intent == "request_human" or (intent == "escalate" and escalation.get("reason") == "human"):
             # inside the form a person is brought only when asked for in so many words:

@@ -542,8 +542,16 @@ def find_amount(text: str) -> Optional[float]:
     notes = _note_amounts(t)
     if notes:
         return max(notes)
+    short = _paid_short(t)
+    if short is not None:
+        return short
     found = _amount_candidates(t, strict=True)
     if _NO_LOSS.search(t) and not _has_disputed(found):
+        return None
+    if _UNCOUNTED_LOSS.search(t) and not _has_disputed(found):
+        return None  # "买了二十万，现在亏了一大截": what was lost is still to be asked
+    if _UNSIZED_CHARGE.search(t) and not re.search(r"被|盗|骗|冒", t) and not any(
+            _DISPUTE_AFTER_NOUN.match(t[m.end():]) for m, _ in _amount_tokens(t)):
         return None
     # in a complaint a balance or a loan alone is the setting, not the sum at stake
     return _pick(found, background_ok=False)
@@ -556,6 +564,36 @@ _AMOUNT_ANSWER = re.compile(
     r"\s*(?:左右|之间|吧|的样子|上下|出头|多)?"
 )
 _FIELD_VALUE_CUE = re.compile(r"(?:应该是|改成|改为|改到|写成|是)\s*")
+
+
+# "取三千只出来两千八", "存了五千，只入账四千": the missing part is the disputed sum
+_PAID_SHORT = re.compile(
+    r"(?:取|提|存|转|汇|充)(?:了|的)?(?:款)?\s*(?P<asked>[^，。,!！？?只才]{1,12}?)\s*[，,]?\s*"
+    r"(?:结果|但是?|可是|机器)?\s*(?:只|才|就)(?:给(?:了|我)?|吐(?:了|出来?了?)?|出(?:来了?|了)?|到(?:账|帐)了?|入(?:账|帐)了?|到手)"
+    r"\s*(?P<got>[^，。,!！？?]{1,12})"
+)
+
+
+# a loss said without its size ("亏了一大截", "赔了不少"): the sum put in is not the sum lost
+_UNCOUNTED_LOSS = re.compile(
+    r"(?:亏|赔|损失|缩水|跌|少)(?:了|掉|去)?(?:一大截|一大半|大半|一半|不少|很多|好多|一些|一大块|惨了?|得厉害|得很惨)"
+)
+# "我转了一笔五万…还是扣了我手续费": the charge is what is disputed and its size is not said, so
+# the customer's own transfer is the setting (not when the money was taken: 被转走, 盗刷, 骗)
+_UNSIZED_CHARGE = re.compile(
+    r"(?:扣|收)(?:了)?(?:我)?(?:的)?(?:手续费|年费|服务费|管理费|违约金|罚息|滞纳金)(?![\d一二两三四五六七八九十百千万]|[^，。,!！？?]{0,3}\d)"
+)
+
+
+def _paid_short(t: str) -> Optional[float]:
+    m = _PAID_SHORT.search(t)
+    if not m:
+        return None
+    asked = [v for _, v in _amount_tokens(m.group("asked"))]
+    got = [v for _, v in _amount_tokens(m.group("got"))]
+    if len(asked) == 1 and len(got) == 1 and 0 < got[0] < asked[0]:
+        return round(asked[0] - got[0], 2)
+    return None
 
 
 def parse_amount(text: str) -> Optional[float]:
@@ -576,6 +614,9 @@ def parse_amount(text: str) -> Optional[float]:
     total = _stated_total(t)
     if total is not None:
         return total
+    short = _paid_short(t)
+    if short is not None:
+        return short
     strict, lenient = _amount_candidates(t, strict=True), _amount_candidates(t, strict=False)
     if (_NO_LOSS.search(t) or _LOSS_UNKNOWN.search(t)) and not _has_disputed(lenient):
         return None
@@ -697,6 +738,11 @@ def _joins_parts(t: str, accepted: List[Tuple[re.Match, float]], first: int, i: 
 # The customer's own total ("…一共两万九千八") is the sum involved; parts counted one by one
 # ("一次五万一次三万五", "第一笔…第二笔…") add up to it.
 _TOTAL_CUE = re.compile(r"(?:一共|总共|合计|共计|加起来|总计)(?:是|有|被|扣了|转了|损失了?|花了)?\s*")
+_PER_PERIOD = re.compile(r"每(?:个)?(?:月|年|期|季度?)|一个月|一年|一期|月月")
+_SPAN_TOTAL = re.compile(
+    r"(?:^|[，,；;\s])(?:[一二两三四五六七八九十\d]+(?:个)?(?:月|年|期|季度)|半年|一年半)"
+    r"(?:下来|算下来|加起来|就是|总共|一共|共)?(?:是|有|扣了|收了)?\s*"
+)
 _PARTS = re.compile(r"(?:一次|第[一二三四五六七八九十\d]+(?:次|笔)|一笔)")
 
 
@@ -708,6 +754,16 @@ def _stated_total(t: str) -> Optional[float]:
         tokens = list(_amount_tokens(rest))
         if tokens and tokens[0][0].start() <= 2 and not re.match(r"\s*[次笔个天年月回遍]", rest[tokens[0][0].end():]):
             return tokens[0][1]
+    # "一个月两块，两年四十八", "每期扣87，12期下来一千零四十四": a sum per period, then the sum
+    # over the whole span
+    per = _PER_PERIOD.search(t)
+    if per:
+        for span in _SPAN_TOTAL.finditer(t, per.end()):
+            if _PER_PERIOD.fullmatch(span.group(0).strip("，,；; ")):
+                continue
+            tokens = list(_amount_tokens(t[span.end():]))
+            if tokens and tokens[0][0].start() == 0:
+                return tokens[0][1]
     clauses = [c for c in re.split(r"[，,。；;]", t) if _PARTS.search(c)]
     parts = [v for c in clauses for piece in _PARTS.split(c)[1:] for _, v in list(_amount_tokens(piece))[:1]]
     if len(parts) >= 2:
@@ -836,6 +892,9 @@ _PROMISED_AFTER = re.compile(
 _WAIT_BEFORE = re.compile(r"(?:等到|等至|要到|最晚|最迟|截止到?|预计|到时候?)\s*$")
 # "等十五日", "十五日后": a number of days to wait, not the 15th
 _WAIT_DAYS = re.compile(r"(?:等|过|再|隔|需要?|还要|得)\s*$")
+# a period to be waited through: "等两周", "还要再等一个月", "这两周怎么过"
+_WAITED_FOR = re.compile(r"(?:等|再等|要等|还要等|还得等|得等|需要等?|熬)\s*(?:上|个)?\s*$")
+_STILL_AHEAD = re.compile(r"^\s*(?:怎么过|咋过|怎么办|咋办|怎么熬|才(?:能|到|寄|好|办)|(?:之|以)?后(?:才|再)|再说)")
 _DAYS_AHEAD = re.compile(r"^\s*(?:后|内|之内|以内|之后|以后|左右(?:就|才|再))")
 
 
@@ -1081,6 +1140,8 @@ def _date_mentions(text: str, today: date, lenient: bool) -> List[Tuple[int, dat
         last = last if last is not None else first
         if last >= today and _PROMISED_AFTER.match(t[m.end():]):
             return  # "这两天给我回复", "说近期会处理": what the bank will do, not when it happened
+        if first != last and (_WAITED_FOR.search(t[: m.start()]) or _STILL_AHEAD.match(t[m.end():])):
+            return  # "要不就等两周寄过来", "这两周怎么过": a time to wait through, not the incident
         out.append((m.start(), first, last))
 
     _exact_spans(t, today, add, free)

@@ -316,6 +316,9 @@ IDENTITY_THEFT = [
     "有人冒名用我的身份证在你们行开了个账户",
     "你们怎么让别人用我的身份证办贷款",
     "我名下多出来一个账户，我从来没在你们行开过户",
+    # found through the credit report, "去" before the verb (issue 12, third round)
+    "打征信报告一看，名下挂着一张信用卡，我压根没去申请过",
+    "名下有张储蓄卡，我从来没来你们这办过",
 ]
 
 NOT_IDENTITY_THEFT = [

@@ -609,3 +609,17 @@ async def test_shorthand_amounts_are_answers(text, amount):
 async def test_a_form_of_address_offered_instead_of_a_name_is_filed(text, name):
     events, _ = await validate(form_tracker(text, slots={**COUNTER, "customer_name": None}, requested="customer_name"))
     assert slot_events(events)["customer_name"] == name
+
+
+@pytest.mark.asyncio
+async def test_a_cancel_the_nlu_got_right_but_worded_as_a_story_still_cancels():
+    text = "我老伴在边上说算了别折腾，这个投诉咱就不弄了，谢谢你啊姑娘"
+    events, _ = await validate(form_tracker(text, intent="cancel", slots=COUNTER, requested="branch"))
+    assert events == []  # the form lets go; the cancel rule answers
+
+
+@pytest.mark.parametrize("text", ["确认", "好的确定", "提交"])
+@pytest.mark.asyncio
+async def test_a_yes_is_no_branch(text):
+    events, _ = await validate(form_tracker(text, slots=COUNTER, requested="branch"))
+    assert slot_events(events).get("branch") is None

@@ -737,7 +737,7 @@ def test_the_parts_of_one_loss_add_up(text, expected):
 
 @pytest.mark.parametrize("text,expected", [
     ("本来收200，收了我2000", 2000),          # what was expected, then what was charged
-    ("取三千只出来两千八", 3000),              # a shortfall, not two parts
+    ("取三千只出来两千八", 200),               # a shortfall: the missing part, not two parts
     ("三千和五千之间", 5000),                  # a range
     ("三千到五千", 5000),
     ("五千或者六千吧", 6000),
@@ -751,7 +751,7 @@ def test_the_parts_of_one_loss_add_up(text, expected):
     ("转了3000，前后一共三次", 3000),
     ("收了我两千，本来只要两百", 2000),
     ("说好的500，结果扣了800", 800),
-    ("取五千，只吐了四千五", 5000),
+    ("取五千，只吐了四千五", 500),   # a shortfall: the missing part
     ("还款5000，结果扣了我5500", 5500),
 ])
 def test_sums_that_are_not_parts_of_one_loss_do_not_add_up(text, expected):
@@ -1024,3 +1024,28 @@ def test_no_place_from_a_sentence_about_a_branch(text):
 
 def test_a_surname_corrected_is_the_new_one():
     assert parsing.find_name("不是姓王，是姓汪") == "汪"
+
+
+# -- the disputed part of what the customer says (issue 12, third round) -------------------------
+
+@pytest.mark.parametrize("text,expected", [
+    ("在ATM取了两千，只吐出来一千五", 500),          # the machine paid short: the missing part
+    ("存了一万块进去，结果只入账九千", 1000),
+    ("转了3000只到账了2700", 300),
+    ("一个月三块，三年一百零八", 108),              # per period, then the whole span
+    ("每期扣了65，十二期下来780", 780),
+])
+def test_the_missing_or_whole_sum_is_the_answer(text, expected):
+    assert parsing.parse_amount(text) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("客户经理说稳赚，我投了三十万，现在亏了一大半", None),   # the loss is still to be asked
+    ("买了十万基金，赔了两万多", 20000),
+    ("我转了一笔两万去外地，还是扣了我手续费", None),          # the charge is disputed, size unsaid
+    ("转账两万扣了我手续费35", 35),
+    ("卡被盗刷了两万，还扣了我手续费", 20000),               # money taken: the taken sum
+])
+def test_a_sum_put_in_is_not_a_loss_of_unsaid_size(text, expected):
+    got = parsing.find_amount(text)
+    assert got == (pytest.approx(expected) if expected is not None else None)
