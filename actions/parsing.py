@@ -551,7 +551,8 @@ def find_amount(text: str) -> Optional[float]:
     if _UNCOUNTED_LOSS.search(t) and not _has_disputed(found):
         return None  # "买了二十万，现在亏了一大截": what was lost is still to be asked
     if _UNSIZED_CHARGE.search(t) and not re.search(r"被|盗|骗|冒", t) and not any(
-            _DISPUTE_AFTER_NOUN.match(t[m.end():]) for m, _ in _amount_tokens(t)):
+            _DISPUTE_AFTER_NOUN.match(t[m.end():]) or _CHARGED_BEFORE.search(t[max(0, m.start() - 6): m.start()])
+            for m, _ in _amount_tokens(t)):
         return None
     # in a complaint a balance or a loan alone is the setting, not the sum at stake
     return _pick(found, background_ok=False)
@@ -580,6 +581,7 @@ _UNCOUNTED_LOSS = re.compile(
 )
 # "我转了一笔五万…还是扣了我手续费": the charge is what is disputed and its size is not said, so
 # the customer's own transfer is the setting (not when the money was taken: 被转走, 盗刷, 骗)
+_CHARGED_BEFORE = re.compile(r"(?:扣|收|费)(?:了|掉|走|去)?(?:我|的)?\s*$")
 _UNSIZED_CHARGE = re.compile(
     r"(?:扣|收)(?:了)?(?:我)?(?:的)?(?:手续费|年费|服务费|管理费|违约金|罚息|滞纳金)(?![\d一二两三四五六七八九十百千万]|[^，。,!！？?]{0,3}\d)"
 )

@@ -166,6 +166,9 @@ class Template:
     text: str
     amt: str = "{}"       # how a volunteered amount reads in the sentence
     where: str = "在{}"
+    # False where the sum in the sentence is not yet the disputed one ("我买了三万，现在亏了不少":
+    # the sum put in, the loss unsized): the assistant may still ask, and the answer is the sum
+    amount_said: bool = True
 
 
 @dataclass(frozen=True)
@@ -254,7 +257,7 @@ KINDS: Tuple[Kind, ...] = (
         ("钱要么退回来要么到账", "尽快查清楚这笔钱去哪了", "把扣的钱退回来"),
         (12000, 5000, 800, 3000, 20000, 1500)),
     Kind("wealth_missell", "理财误导", True, 0.9, (
-        Template("{when}{where}的理财经理说是保本的，我买了{amt}，现在亏了不少，合同里根本不是保本"),
+        Template("{when}{where}的理财经理说是保本的，我买了{amt}，现在亏了不少，合同里根本不是保本", amount_said=False),
         Template("我{when}{where}去存定期，被工作人员忽悠买成了保险{amt}，现在取不出来", amt="，一共{}"),
      ), ("理财经理推销产品时说是保本的，实际上不保本，现在亏了钱",),
         ("退还本金", "给个说法，把本金还给我", "调查那个理财经理的销售行为"),
@@ -693,7 +696,8 @@ class SimulatedCustomer:
         if "amount" in p.volunteer and "{amt}" in template.text:
             form = rng.choice([f for f in amount_forms(p.amount) if not f.startswith("人民币")])
             amt = template.amt.format(form)
-            gives["amount"] = p.amount
+            if template.amount_said:
+                gives["amount"] = p.amount
         text = template.text.format(when=when, where=where, amt=amt)
         text = re.sub(r"^[，,]+", "", text)
         # typos, English and missing punctuation touch the story; what the customer asks for
