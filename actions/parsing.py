@@ -298,6 +298,8 @@ _BACKGROUND_BEFORE = re.compile(
     r"余额|剩下?|只剩|还剩|本来有|原来有|原本有|本来是|里有|里还有|账上有|里面有|只有|户口有|"
     r"还了|还款|已还|还清|共还|贷|借了|借款|欠|本金|工资|月薪|年薪|薪水|收入|总价|总额|市值"
 )
+# the bank's charges, by name
+_CHARGE_NOUNS = "手续费|年费|违约金|服务费|管理费|滞纳金|罚息|利息|会员费|保费"
 # a fee or charge named right after the sum ("六千块违约金", "300年费")
 _DISPUTE_AFTER_NOUN = re.compile(
     r"^\s*的?\s*(?:违约金|手续费|罚息|年费|滞纳金|服务费|管理费|会员费|保费|扣费|扣款|押金|保证金)"
@@ -583,7 +585,7 @@ _UNCOUNTED_LOSS = re.compile(
 # the customer's own transfer is the setting (not when the money was taken: 被转走, 盗刷, 骗)
 _CHARGED_BEFORE = re.compile(r"(?:扣|收|费)(?:了|掉|走|去)?(?:我|的)?\s*$")
 _UNSIZED_CHARGE = re.compile(
-    r"(?:扣|收)(?:了)?(?:我)?(?:的)?(?:手续费|年费|服务费|管理费|违约金|罚息|滞纳金)(?![\d一二两三四五六七八九十百千万]|[^，。,!！？?]{0,3}\d)"
+    rf"(?:扣|收)(?:了)?(?:我)?(?:的)?(?:{_CHARGE_NOUNS})(?![\d一二两三四五六七八九十百千万]|[^，。,!！？?]{{0,3}}\d)"
 )
 
 
@@ -682,7 +684,7 @@ _NOT_A_PART_LINK = re.compile(
     r"不是|不对|应该|本来|原本|其实|结果|却|只|但|可是|不过|退|返|剩|到|至|或|还是|之间|~|-|降|涨|变成|成了|出来|每"
 )
 _SEVERAL = re.compile(r"[两二三四五六七八九十几\d]+\s*(?:次|笔|回)|分别|前后|先后|分了|分成")
-_FEE_WORD = re.compile(r"手续费|年费|违约金|服务费|管理费|滞纳金|罚息|利息|会员费|保费")
+_FEE_WORD = re.compile(_CHARGE_NOUNS)
 
 
 def _listed_parts(t: str) -> Optional[float]:
