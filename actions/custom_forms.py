@@ -22,9 +22,10 @@ asked before anything else is made of it):
   for it (issue 12; the hotline is offered instead).
 * Only an explicit cancel of the whole complaint, a request for a person or an escalation leave
   the form: the validator returns nothing, Rasa rejects the form, and a rule takes over
-  (data/rules/intake.yml). A cancel in so many words that the NLU called something else
-  (``drops_the_complaint``) ends the form with a follow-up ``action_cancel_intake``. Whether a "cancel" or "request_human" from the NLU really is one is
-  the subclass's call (``leaves_form``): "取消罚息" answers the demand question.
+  (data/rules/intake.yml). Whether a "cancel" or "request_human" from the NLU really is one is
+  the subclass's call (``leaves_form``): "取消罚息" answers the demand question. A cancel in so
+  many words that the NLU called something else (``drops_the_complaint``) ends the form with a
+  follow-up ``action_cancel_intake``.
 
 Rasa rejects a form turn only when the validator returns no slot at all, so the validator must
 return nothing for a real interruption (not even ``ask_wording``) and something (at least the
