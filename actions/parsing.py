@@ -547,6 +547,10 @@ def find_amount(text: str) -> Optional[float]:
     short = _paid_short(t)
     if short is not None:
         return short
+    # the parts of one loss, listed in the story ("交了三次，三千、五千、八千"): the whole loss
+    parts = None if _NO_LOSS.search(t) else _listed_parts(t)
+    if parts is not None:
+        return parts
     found = _amount_candidates(t, strict=True)
     if _NO_LOSS.search(t) and not _has_disputed(found):
         return None
@@ -621,6 +625,8 @@ def parse_amount(text: str) -> Optional[float]:
     short = _paid_short(t)
     if short is not None:
         return short
+    if _PER_PERIOD.search(t) and _TOTAL_UNKNOWN.search(t):
+        return None  # "一个月两块，扣了好几年了，具体多少不知道": the sum at stake is not known
     strict, lenient = _amount_candidates(t, strict=True), _amount_candidates(t, strict=False)
     if (_NO_LOSS.search(t) or _LOSS_UNKNOWN.search(t)) and not _has_disputed(lenient):
         return None
@@ -742,6 +748,8 @@ def _joins_parts(t: str, accepted: List[Tuple[re.Match, float]], first: int, i: 
 # The customer's own total ("…一共两万九千八") is the sum involved; parts counted one by one
 # ("一次五万一次三万五", "第一笔…第二笔…") add up to it.
 _TOTAL_CUE = re.compile(r"(?:一共|总共|合计|共计|加起来|总计)(?:是|有|被|扣了|转了|损失了?|花了)?\s*")
+_TOTAL_UNKNOWN = re.compile(r"(?:具体|一共|总共|到底|总的)(?:是|有|扣了|收了)?多少(?:钱)?(?:我)?(?:也)?(?:不知道|不清楚|说不清|算不清|记不清)|"
+                            r"(?:不知道|不清楚|算不清|记不清)(?:一共|总共|具体|到底)(?:扣了|收了|是)?多少")
 _PER_PERIOD = re.compile(r"每(?:个)?(?:月|年|期|季度?)|一个月|一年|一期|月月")
 _SPAN_TOTAL = re.compile(
     r"(?:^|[，,；;\s])(?:[一二两三四五六七八九十\d]+(?:个)?(?:月|年|期|季度)|半年|一年半)"
