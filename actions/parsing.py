@@ -220,7 +220,20 @@ def parse_phone(text: str) -> Optional[str]:
     mobiles = [p for p in found if phones.is_mobile(p)]
     if mobiles:
         return mobiles[-1]
+    if not found:
+        found = find_phones(_area_code_in_front(text))
     return found[-1] if found else None
+
+
+_AREA_CODE_SAID = re.compile(r"区号(?:是|为)?\s*(0\d{2,3})")
+_LOCAL_NUMBER = re.compile(r"(?<!\d)([2-8]\d{6,7})(?!\d)")
+
+
+def _area_code_in_front(text: str) -> str:
+    """"座机82516637，区号024" → "024-82516637": the area code said apart from the number."""
+    t = _spoken_digits_to_arabic(normalize(text))
+    code, number = _AREA_CODE_SAID.search(t), _LOCAL_NUMBER.search(t)
+    return f"{code.group(1)}-{number.group(1)}" if code and number else ""
 
 
 def has_digits(text: str) -> bool:
@@ -319,7 +332,8 @@ _DISPUTE_AFTER = re.compile(
 _NO_LOSS = re.compile(
     r"钱(?:倒是|也|都)?(?:没少|没丢|没事|还在|都在|没问题|没损失)|(?:没|没有|并没有?)少(?![给吐付算到扣收花])(?:钱|一分)?|"
     r"一分(?:钱)?(?:都|也)?没少|不是钱(?:的(?:事|问题))?|(?:跟|和|与)钱(?:没有?|无)关|不关钱的?事|不是重点|"
-    r"没有?(?:造成)?(?:任何|什么)?(?:经济|资金)?损失|无损失|钱(?:最后)?(?:都)?(?:取|拿)(?:出来|到)了"
+    r"没有?(?:造成)?(?:任何|什么)?(?:经济|资金)?损失|无损失|钱(?:最后)?(?:都)?(?:取|拿)(?:出来|到)了|"
+    r"(?:还|暂时|目前|现在看)?(?:没|没有)(?:被)?(?:人)?(?:动|动过|取走|转走|刷走)"
 )
 def says_no_loss(text: str) -> bool:
     """"钱没少", "不是钱的问题": no sum is disputed, whatever figures the message holds."""
@@ -544,9 +558,11 @@ def find_amount(text: str) -> Optional[float]:
     notes = _note_amounts(t)
     if notes:
         return max(notes)
-    short = _paid_short(t)
+    short = _paid_short(t) or _overcharge(t)
     if short is not None:
         return short
+    if _LIMIT_CHANGED.search(t) and not _has_disputed(_amount_candidates(t, strict=True)):
+        return None  # "额度从五万降到三千": a credit limit, no sum at stake
     # the parts of one loss, listed in the story ("交了三次，三千、五千、八千"): the whole loss
     parts = None if _NO_LOSS.search(t) else _listed_parts(t)
     if parts is not None:
@@ -576,7 +592,8 @@ _FIELD_VALUE_CUE = re.compile(r"(?:应该是|改成|改为|改到|写成|是)\s*
 # "取三千只出来两千八", "存了五千，只入账四千": the missing part is the disputed sum
 _PAID_SHORT = re.compile(
     r"(?:取|提|存|转|汇|充)(?:了|的)?(?:款)?\s*(?P<asked>[^，。,!！？?只才]{1,12}?)\s*[，,]?\s*"
-    r"(?:结果|但是?|可是|机器)?\s*(?:只|才|就)(?:给(?:了|我)?|吐(?:了|出来?了?)?|出(?:来了?|了)?|到(?:账|帐)了?|入(?:账|帐)了?|到手)"
+    r"(?:结果|但是?|可是|机器)?\s*(?:只|才|就)(?:给(?:了|我)?|吐(?:了|出来?了?)?|出(?:来了?|了)?|到(?:账|帐)了?|入(?:账|帐)了?|到手|"
+    r"认(?:了)?|显示(?:了)?|记(?:了)?|存进(?:去)?了?)"
     r"\s*(?P<got>[^，。,!！？?]{1,12})"
 )
 
@@ -591,6 +608,20 @@ _CHARGED_BEFORE = re.compile(r"(?:扣|收|费)(?:了|掉|走|去)?(?:我|的)?\s
 _UNSIZED_CHARGE = re.compile(
     rf"(?:扣|收)(?:了)?(?:我)?(?:的)?(?:{_CHARGE_NOUNS})(?![\d一二两三四五六七八九十百千万]|[^，。,!！？?]{{0,3}}\d)"
 )
+
+
+# "原来一年六百，这回扣了一千二，多扣了我600", "到现在多还了1680": the excess named as such
+_LIMIT_CHANGED = re.compile(r"(?:额度|降额|提额|限额)[^。!！？?]{0,14}(?:降|调|减|提|砍)(?:到|至|道|成|了)")
+_OVERCHARGED = re.compile(r"多(?:扣|收|算|付|缴|交|还)(?:了)?(?:我)?(?:的)?\s*")
+
+
+def _overcharge(t: str) -> Optional[float]:
+    sums = []
+    for m in _OVERCHARGED.finditer(t):
+        tokens = list(_amount_tokens(t[m.end():]))
+        if tokens and tokens[0][0].start() == 0 and not rough_amount(tokens[0][0].group(0) + t[m.end() + tokens[0][0].end():][:2]):
+            sums.append(tokens[0][1])
+    return max(sums) if sums else None
 
 
 def _paid_short(t: str) -> Optional[float]:
@@ -622,7 +653,7 @@ def parse_amount(text: str) -> Optional[float]:
     total = _stated_total(t)
     if total is not None:
         return total
-    short = _paid_short(t)
+    short = _paid_short(t) or _overcharge(t)
     if short is not None:
         return short
     if _PER_PERIOD.search(t) and _TOTAL_UNKNOWN.search(t):
@@ -1261,6 +1292,7 @@ _SURNAMES = set(
     "储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国"
     "狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹"
     "诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由洪赖钮郦鄂雒翦竺"
+    "傅丘凤昌畅萧蔚贝缑蒯"  # 傅 is among the hundred commonest surnames
 )
 _NAME_CUE = re.compile(
     r"(?:我(?:的)?(?:名字|姓名)(?:是|叫)?|名字(?:是|叫)|姓名(?:是|叫)?|我叫|叫我|我是|本人(?:是|叫)?|"
@@ -1453,7 +1485,8 @@ def _parse_name(t: str) -> Optional[str]:
 
 _ADDRESS_TO_FILE = re.compile(
     rf"(?:^|登记|写|记|叫我|称呼我|喊我)(?:成|为|作|个)?\s*(?P<surname>[\u4e00-\u9fff]{{1,2}}?)"
-    rf"(?P<title>{'|'.join(_HONORIFIC)})(?:就行|就好|就可以|吧|就这么登记)?$"
+    # Cantonese 張生/陳太/李姐 too
+    rf"(?P<title>{'|'.join(_HONORIFIC)}|生|太|姐|哥)(?:就行|就好|就可以|就得|吧|就这么登记)?$"
 )
 
 

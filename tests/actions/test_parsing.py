@@ -1052,3 +1052,31 @@ def test_the_missing_or_whole_sum_is_the_answer(text, expected):
 def test_a_sum_put_in_is_not_a_loss_of_unsaid_size(text, expected):
     got = parsing.find_amount(text)
     assert got == (pytest.approx(expected) if expected is not None else None)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("自助机存了五千进去，只认了四千五", 500),          # the machine credited short
+    ("以前一年三百，今年扣了六百，多扣了我三百", 300),    # the excess named as such wins
+    ("每月多还一百多，算下来多还了九百六", 960),
+    ("钱包丢了，卡里有八万多，暂时还没被动", None),      # a balance, nothing taken yet
+    ("信用卡额度被降了，从三万降到两千，电话都没打一个", None),  # a limit, no sum at stake
+])
+def test_more_roles_of_a_sum(text, expected):
+    got = parsing.find_amount(text)
+    assert got == (pytest.approx(expected) if expected is not None else None)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("家里座机六五四三二一零九，区号010", "01065432109"),
+    ("座机号76543210 区号是0571", "057176543210"),
+])
+def test_an_area_code_said_apart_from_the_number(text, expected):
+    assert parsing.parse_phone(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("傅雯", "傅雯"), ("萧晓光", "萧晓光"),                 # common surnames the list lacked
+    ("全名唔想講，登記陳生就得", "陈生"),                  # a Cantonese form of address
+])
+def test_more_names(text, expected):
+    assert parsing.parse_name(text) == expected
