@@ -342,3 +342,139 @@ def test_identity_theft_is_high(text):
 @pytest.mark.parametrize("text", NOT_IDENTITY_THEFT)
 def test_an_account_the_customer_knows_of_is_not_identity_theft(text):
     _normal_no_advice(text)
+
+
+# -- 6. phishing: a link clicked, a code scanned, details entered on a fake page -----------------
+
+PHISHING = [
+    "点了短信里的链接填了信息，卡里钱就没了",
+    "扫了个码领补贴，结果被扣了三千",
+    "在一个假网站输了验证码",
+    "收到个短信说积分兑换，点进去填了卡号密码，第二天钱全没了",
+    "点开链接输了银行卡号和验证码，然后收到扣款短信",
+    "在一个仿冒你们银行的网页上登录了，结果被转了一万",
+    "加了个群扫码领红包，输完密码卡里就少了800",
+    "在钓鱼网站上填了信用卡信息",
+    "點了簡訊裡的連結輸入了卡號和密碼，帳戶少了五千",           # Traditional
+    "點咗短信條連結，填咗卡號，跟住就俾人扣咗兩千蚊",            # Cantonese
+]
+
+NOT_PHISHING = [
+    "短信链接打不开",
+    "收到诈骗短信我没点",
+    "有人冒充银行发短信叫我点链接，我没点",
+    "你们发的短信链接点不开",
+    "我在网站上输验证码老是提示错误",
+    "扫码输了密码付了50块，商家说没收到",
+    "在手机银行app上输了验证码转了5000，对方说没收到",
+    "手机银行扫码付款扣了两次",
+]
+
+
+@pytest.mark.parametrize("text", PHISHING)
+def test_phishing_with_details_entered_or_money_gone_is_a_scam(text):
+    assert classify(text)[2] == "high", text
+    assert fund_safety(text) == "scam", text
+
+
+@pytest.mark.parametrize("text", NOT_PHISHING)
+def test_a_link_or_code_without_details_given_or_money_gone_stays_normal(text):
+    _normal_no_advice(text)
+
+
+# -- 7. Cantonese unauthorised use (碌咗, 俾人/畀人, 冇, 唔係) ---------------------------------------
+
+CANTONESE_UNAUTHORISED = [
+    "張卡俾人喺網上碌咗8888蚊",
+    "我冇收到驗證碼但係畀人扣咗錢",
+    "唔係我簽賬",
+    "我张卡畀人碌咗三千几蚊，我冇用过",
+    "戶口俾人轉走咗一萬蚊",
+    "唔係我碌嘅卡",
+    "我冇簽過呢筆賬",
+]
+
+NOT_CANTONESE_UNAUTHORISED = [
+    "我冇收到驗證碼",
+    "張卡碌唔到",
+    "我用信用卡碌咗三千蚊，想分期",
+    "呢筆係我簽賬，但係商戶收多咗",
+    "我冇碌過卡，點解會收年費",
+]
+
+
+@pytest.mark.parametrize("text", CANTONESE_UNAUTHORISED)
+def test_cantonese_unauthorised_use_is_high(text):
+    assert classify(text)[2] == "high", text
+    assert fund_safety(text) == "unauthorised", text
+
+
+@pytest.mark.parametrize("text", NOT_CANTONESE_UNAUTHORISED)
+def test_cantonese_card_use_of_ones_own_stays_normal(text):
+    _normal_no_advice(text)
+
+
+# -- 8. an account in the customer's name learnt from the bank's SMS -----------------------------
+
+ACCOUNT_NEVER_OPENED = [
+    "收到短信说我开了个二类账户，我根本没开过",
+    "谁拿我身份证开的户",
+    "收到你们银行短信，说我新开了一个账户，可我从来没去开过",
+    "银行发短信恭喜我开户成功，我都没办过啊",
+    "是谁用我的身份证办的卡",
+    "谁冒用我身份證開的帳戶",
+    "收到短信話我開咗個戶口，我根本冇開過",
+]
+
+ACCOUNT_KNOWN = [
+    "我开了个二类账户，想问怎么升级",
+    "帮我开个二类账户",
+    "收到短信说我开了二类账户，是我自己在app上开的，想问限额",
+    "谁帮我开的户？网点哪个柜员",
+    "拿我身份证开户要多久",
+    "身份证过期了，开户开不了",
+    "短信说我开通了短信提醒，我没开过这个服务",
+]
+
+
+@pytest.mark.parametrize("text", ACCOUNT_NEVER_OPENED)
+def test_an_account_opened_without_the_customer_is_identity_misuse(text):
+    assert classify(text)[2] == "high", text
+    assert fund_safety(text) == "unauthorised", text
+
+
+@pytest.mark.parametrize("text", ACCOUNT_KNOWN)
+def test_an_account_the_customer_opened_or_asks_about_stays_normal(text):
+    _normal_no_advice(text)
+
+
+# -- 9. went to deposit, signed papers, came home with insurance (mis-selling, no safety advice) --
+
+DEPOSIT_TURNED_INSURANCE = [
+    "我去存定期，柜台让我签了一堆字，回家一看是保险",
+    "本来想存钱，稀里糊涂买成了分红险",
+    "去銀行存錢，職員叫我簽咗幾張紙，返屋企先知係保險",
+    "我妈去存定期，签了几份文件，后来发现是一份分红保险",
+    "本来是去存款的，结果稀里糊涂买成了年金险",
+    "想存三年定期，结果签完拿回来的是保险合同",
+]
+
+NOT_DEPOSIT_TURNED_INSURANCE = [
+    "我想买保险，问问有哪些",
+    "定期到期了想转存",
+    "存定期的时候柜员推荐保险，我没买",
+    "我去存定期，柜员让我签了好多字，太麻烦了",
+    "我自己买了分红险，现在想退保",
+]
+
+
+@pytest.mark.parametrize("text", DEPOSIT_TURNED_INSURANCE)
+def test_a_deposit_turned_into_insurance_is_mis_selling(text):
+    assert classify(text)[2] == "high", text
+    assert rule_decision(text).reason == "mis_selling", text
+    assert fund_safety(text) is None, text
+
+
+@pytest.mark.parametrize("text", NOT_DEPOSIT_TURNED_INSURANCE)
+def test_a_question_about_insurance_or_a_deposit_stays_normal(text):
+    _normal_no_advice(text)
