@@ -1426,6 +1426,11 @@ def _find_name(t: str) -> Optional[str]:
         run = re.match(r"[\u4e00-\u9fff]{1,8}", rest)
         if not run:
             continue
+        if m.group(0).strip().startswith("本人") and (
+            re.search(r"(?:须|要|得|让|请|需|是|非)\s*$", t[max(0, m.start() - 2): m.start()])
+            or (run.group(0)[:1] not in _SURNAMES and not any(run.group(0).startswith(c) for c in _COMPOUND_SURNAMES))
+        ):
+            continue  # "必须本人来刷脸", "要本人去网点": in person, not a name
         if _bare_full_name(run.group(0)) and not _NICKNAME.fullmatch(run.group(0)):
             return run.group(0)  # "我叫李想": the whole clause is the name, 想 and all
         candidate = _cut_name(run.group(0))

@@ -1080,3 +1080,8 @@ def test_an_area_code_said_apart_from_the_number(text, expected):
 ])
 def test_more_names(text, expected):
     assert parsing.parse_name(text) == expected
+
+
+@pytest.mark.parametrize("text", ["柜台说必须本人来刷脸，刷了半小时都不行", "要本人去网点办，我妈来不了"])
+def test_in_person_is_no_name(text):
+    assert parsing.find_name(text) is None
