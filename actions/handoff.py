@@ -39,7 +39,7 @@ from actions.outbox import REJECTED, deliverer
 
 logger = logging.getLogger(__name__)
 
-REASONS = ("anger", "media", "regulator", "violence", "human")
+REASONS = ("anger", "media", "regulator", "violence", "self_harm", "human")
 REASON_SLOT = "handoff_reason"
 CUES_SLOT = "handoff_cues"
 MAX_CUES = 20
@@ -171,7 +171,9 @@ class ActionHandoff(Action):
             logger.error("handoff %s could not be queued; the bot keeps the conversation", key[1])
             dispatcher.utter_message(response="utter_handoff_failed")
             return [SlotSet(REASON_SLOT, None), SlotSet(CUES_SLOT, None), SlotSet("reask", None)]
-        if answer:
+        if reason == "self_harm":
+            pass  # words of care and where to get help now (utter_handoff_self_harm), no queue talk
+        elif answer:
             dispatcher.utter_message(
                 response="utter_handoff_queued",
                 case_no=answer.get("case_no"),

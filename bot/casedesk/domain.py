@@ -69,6 +69,7 @@ class Priority(StrEnum):
 
 
 class HandoffReason(StrEnum):
+    SELF_HARM = "self_harm"  # the customer threatens to harm themselves: the most severe
     ANGER = "anger"
     MEDIA = "media"
     REGULATOR = "regulator"

@@ -31,7 +31,7 @@ from .access import can_see, visible_cases
 from . import db as casedb
 from . import domain, pii, schemas
 from .crypto import PiiCipher
-from .domain import Category, Priority, Role
+from .domain import Category, HandoffReason, Priority, Role
 from .errors import Conflict, NotFound, ServiceUnavailable
 from .models import Case, CaseEvent, Handoff, TranscriptTurn
 from .rasa_bridge import RasaBridge, RasaUnavailable, user_events
@@ -79,9 +79,21 @@ def _not_found(handoff_id: Any) -> NotFound:
 
 def _queue_order() -> Tuple[Any, ...]:
     status_rank = sql_case((Handoff.status == WAITING, 0), (Handoff.status == ACTIVE, 1), else_=2)
-    priority_rank = sql_case((Handoff.priority == Priority.HIGH.value, 0), else_=1)
     # longest waiting first: the oldest handoff is the one whose customer waits longest
-    return status_rank, priority_rank, Handoff.created_at, Handoff.id
+    return status_rank, _urgency(), Handoff.created_at, Handoff.id
+
+
+def _urgency() -> Any:
+    """0 for a customer who threatens to harm themselves (before anyone else, issue 13), 1 for
+    priority high, 2 for the rest."""
+    return sql_case((Handoff.reason == HandoffReason.SELF_HARM.value, 0),
+                    (Handoff.priority == Priority.HIGH.value, 1), else_=2)
+
+
+def _urgency_of(handoff: Handoff) -> int:
+    if handoff.reason == HandoffReason.SELF_HARM.value:
+        return 0
+    return 1 if handoff.priority == Priority.HIGH.value else 2
 
 
 def _upsert(db: casedb.Database) -> Any:
@@ -162,9 +174,8 @@ async def queue_position(db: casedb.Database, handoff: Handoff) -> int:
     """1-based place among waiting handoffs in queue order; 0 when it is not waiting."""
     if handoff.status != WAITING:
         return 0
-    high = Priority.HIGH.value
-    mine_rank = 0 if handoff.priority == high else 1
-    rank = sql_case((Handoff.priority == high, 0), else_=1)
+    mine_rank = _urgency_of(handoff)
+    rank = _urgency()
     ahead = or_(
         rank < mine_rank,
         and_(

@@ -29,7 +29,7 @@ DEFAULT_HUMAN_THRESHOLD = 0.9
 
 @dataclass(frozen=True)
 class Detection:
-    reason: str  # anger | media | regulator | violence | human
+    reason: str  # self_harm | violence | regulator | media | anger | human
     level: str  # strong (hand off now) | mild (mild anger: does not hand off alone)
     cues: Tuple[str, ...]  # matched keywords / pattern names, never the customer's own words
     source: str  # rules | intent | conversation

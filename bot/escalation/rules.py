@@ -16,7 +16,7 @@ import yaml
 from bot.text import normalize_text
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
-REASONS = ("violence", "regulator", "media", "anger", "human")  # priority order
+REASONS = ("self_harm", "violence", "regulator", "media", "anger", "human")  # priority order
 # Blanks out what an exception matched. Not a character any keyword or pattern uses, and one
 # per masked character so the positions of the rest of the text stay where they were.
 MASK = "\u25a1"

@@ -47,6 +47,17 @@ async def test_each_reason_opens_with_its_own_words_then_the_queue(fake_delivere
 
 
 @pytest.mark.asyncio
+async def test_self_harm_gets_words_of_care_and_no_queue_talk(fake_deliverer):
+    events, dispatcher = await run(escalated("钱要不回来我就从你们楼上跳下去", "self_harm", ["跳下去"]))
+    assert responses(dispatcher) == ["utter_handoff_self_harm"]  # no place in a queue, no minutes
+    (body,) = fake_deliverer.client.calls
+    assert body["reason"] == "self_harm"
+    assert events[-1]["event"] == "pause"
+    care = " ".join(v["text"] for v in domain()["responses"]["utter_handoff_self_harm"])
+    assert "110" in care and "120" in care and "心理援助热线" in care
+
+
+@pytest.mark.asyncio
 async def test_the_request_files_what_is_known_with_the_reason_and_cues(fake_deliverer):
     tracker = escalated("你们再不退钱我就去银保监会投诉", "regulator", ["银保监会"],
                         slots={"customer_name": "王建国", "phone": "13812345678"})

@@ -205,6 +205,16 @@ async def test_queue_order_positions_and_list_shape(hapi: Api, clock: Clock) -> 
     assert [(i["id"], i["claimed_by"]) for i in active["items"]] == [(ids[1], "agent:li")]
 
 
+async def test_a_customer_who_threatens_self_harm_is_first_in_the_queue(hapi: Api, clock: Clock) -> None:
+    earlier = (await open_one(hapi))["id"]
+    clock.advance(seconds=60)
+    urgent = await open_one(hapi, reason="self_harm", signals=["跳下去"])
+    assert urgent["position"] == 1  # before the customer who has waited longer
+    _, listed = await hapi.call("GET", "/api/handoffs", params={"status": "waiting"})
+    assert [i["id"] for i in listed["items"]] == [urgent["id"], earlier]
+    assert listed["items"][0]["reason"] == "self_harm"
+
+
 async def test_list_output_is_masked(hapi: Api) -> None:
     await open_one(hapi)
     resp = await hapi.client.get("/api/handoffs", headers=hapi.headers)

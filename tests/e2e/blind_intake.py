@@ -24,7 +24,7 @@ from tests.stack import Stack
 ROOT = Path(__file__).resolve().parents[2]
 SETS_DIR = ROOT / "tests" / "intake_blind"
 
-HANDED_OFF = re.compile(r"转接?人工|人工客服|专人和您沟通")
+HANDED_OFF = re.compile(r"转接?人工|人工客服|专人和您沟通|请同事马上来和您联系")
 CANCELLED = re.compile(r"不提交了|就不登记了|不会登记")
 MAX_TURNS = 20
 # "what happened?" in any of its wordings (the greeting's variations included)

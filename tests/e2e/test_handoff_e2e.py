@@ -105,6 +105,22 @@ def test_media_threat_hands_off_the_bot_goes_silent_and_the_agent_takes_over(sta
     assert all(topic_of(t) is None for t in back), back
 
 
+def test_a_customer_who_threatens_self_harm_gets_care_and_the_front_of_the_queue(stack):
+    other = Customer(stack, {})
+    assert HANDED_OFF.search("\n".join(other.say("你们再不处理我就去抖音曝光你们")))
+    customer = Customer(stack, {})
+    replies = "\n".join(customer.say("钱要不回来我就从你们楼上跳下去"))
+    assert "担心您" in replies and "110" in replies and "12356" in replies, replies
+    assert not re.search(r"排在第|分钟", replies), replies  # no queue talk to a customer in danger
+    (handoff,) = handoffs_of(stack, customer.sender)
+    assert handoff["reason"] == "self_harm" and handoff["status"] == "waiting"
+    waiting = stack.casedesk("GET", "/api/handoffs", params={"status": "waiting"}).json()["items"]
+    assert waiting[0]["id"] == handoff["id"], [(h["reason"], h["id"]) for h in waiting[:3]]
+    case = stack.casedesk("GET", f"/api/cases/{handoff['case_no']}").json()
+    assert case["priority"] == "high" and case["handoff_reason"] == "self_harm"
+    assert customer.say("你们都不管我") == []  # a person is on the way: the bot stays silent
+
+
 def test_asking_for_a_person_inside_the_form_ends_the_form(stack):
     customer = Customer(stack, {})
     first = customer.say("我的借记卡被冻结了，去网点也办不了")

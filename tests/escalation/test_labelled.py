@@ -8,7 +8,7 @@ from bot.text import normalize_text
 
 from .helpers import ROOT, got, labelled_items, want
 
-STRONG_REASONS = {"anger", "media", "regulator", "violence", "human"}
+STRONG_REASONS = {"anger", "media", "regulator", "violence", "self_harm", "human"}
 
 
 def test_labelled_set_shape():

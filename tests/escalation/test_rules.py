@@ -25,7 +25,7 @@ def cases(kind):
 
 
 def test_every_reason_has_a_file():
-    assert set(RULES) == {"anger", "media", "regulator", "violence", "human"}
+    assert set(RULES) == {"anger", "media", "regulator", "violence", "self_harm", "human"}
 
 
 @pytest.mark.parametrize("reason,entry", list(cases("keywords")))

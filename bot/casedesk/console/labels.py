@@ -32,6 +32,7 @@ REASON_LABELS: Dict[str, str] = {
     "media": "媒体曝光",
     "regulator": "监管投诉",
     "violence": "暴力威胁",
+    "self_harm": "自伤风险",
     "human": "要求人工",
 }
 
