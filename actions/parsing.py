@@ -354,6 +354,8 @@ _CN_RANGE = re.compile(r"([一二两三四五六七八])([二两三四五六七�
 # "两块五" is 2.5 yuan
 _KUAI_DECIMAL = re.compile(
     r"(\d+|[" + _CN_DIGIT + r"十]+)块([" + _CN_DIGIT + r"]|\d)(?:毛|角)?(?![\d" + _CN_NUM_CHARS + r"])"
+    # "20000块一直显示处理中": the 一 of 一直 is no 角
+    r"(?<![一二两三四五六七八九](?=[次笔个天号张位下直起共定样般些切旦遍趟周条份]))"
 )
 _DIGITS = {c: str(i) for i, c in enumerate("零一二三四五六七八九")}
 # "十几万", "一百多万": the vague word sits inside the numeral; moved behind the magnitude

@@ -1085,3 +1085,9 @@ def test_more_names(text, expected):
 @pytest.mark.parametrize("text", ["柜台说必须本人来刷脸，刷了半小时都不行", "要本人去网点办，我妈来不了"])
 def test_in_person_is_no_name(text):
     assert parsing.find_name(text) is None
+
+
+def test_the_one_of_yizhi_is_no_jiao():
+    # "块" then "一直": not 20000.1 yuan
+    assert parsing.find_amount("手机银行转账20000块一直显示处理中，钱已经扣了") == 20000
+    assert parsing.parse_amount("两块五") == pytest.approx(2.5)
