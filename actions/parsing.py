@@ -563,17 +563,17 @@ def find_amount(text: str) -> Optional[float]:
     short = _paid_short(t) or _overcharge(t)
     if short is not None:
         return short
-    if _LIMIT_CHANGED.search(t) and not _has_disputed(_amount_candidates(t, strict=True)):
+    found = _amount_candidates(t, strict=True)
+    disputed, no_loss = _has_disputed(found), bool(_NO_LOSS.search(t))
+    if _LIMIT_CHANGED.search(t) and not disputed:
         return None  # "额度从五万降到三千": a credit limit, no sum at stake
     # the parts of one loss, listed in the story ("交了三次，三千、五千、八千"): the whole loss
-    parts = None if _NO_LOSS.search(t) else _listed_parts(t)
+    parts = None if no_loss else _listed_parts(t)
     if parts is not None:
         return parts
-    found = _amount_candidates(t, strict=True)
-    if _NO_LOSS.search(t) and not _has_disputed(found):
+    if (no_loss or _UNCOUNTED_LOSS.search(t)) and not disputed:
+        # "钱没少"; "买了二十万，现在亏了一大截": what was lost is still to be asked
         return None
-    if _UNCOUNTED_LOSS.search(t) and not _has_disputed(found):
-        return None  # "买了二十万，现在亏了一大截": what was lost is still to be asked
     if _UNSIZED_CHARGE.search(t) and not re.search(r"被|盗|骗|冒", t) and not any(
             _DISPUTE_AFTER_NOUN.match(t[m.end():]) or _CHARGED_BEFORE.search(t[max(0, m.start() - 6): m.start()])
             for m, _ in _amount_tokens(t)):
