@@ -222,7 +222,19 @@ def parse_phone(text: str) -> Optional[str]:
         return mobiles[-1]
     if not found:
         found = find_phones(_area_code_in_front(text))
+    if not found:
+        found = find_phones(_pauses_closed(text))
     return found[-1] if found else None
+
+
+# "幺三幺，五七幺二，八八零六": a number read out in groups, a comma for each pause. Only in an
+# answer to the phone question: in a story a comma between figures separates two facts.
+_PHONE_DIGIT = "0-9零〇洞一幺二两三四五六七拐八九勾"
+_PAUSE_BETWEEN_DIGITS = re.compile(rf"(?<=[{_PHONE_DIGIT}])\s*[，,、。.；;]\s*(?=[{_PHONE_DIGIT}])")
+
+
+def _pauses_closed(text: str) -> str:
+    return _PAUSE_BETWEEN_DIGITS.sub(" ", to_simplified(unicodedata.normalize("NFKC", text or "")))
 
 
 _AREA_CODE_SAID = re.compile(r"区号(?:是|为)?\s*(0\d{2,3})")
@@ -267,7 +279,7 @@ _MONEY_CONTEXT = re.compile(
     r"(?:值|账|款|费)?(?:了|掉|走|出)?(?:我|我们)?(?:的)?(?:钱|本金|利息)?了?"
     r"|金额(?:是|为|有)?|余额(?:只有|还有|是)?|费用(?:是|为)?|手续费(?:是|为)?|年费(?:是|为)?"
     r"|本金|共计|一共|总共|合计|大概|大约|差不多|将近|接近|每笔|每次(?:都)?(?:是|为)?|一次|一笔|笔|价值"
-    r"|分别(?:是|为)?|钱是|钱数是|(?:扣|付|刷|交|充)了?(?:两|三|\d)次)\s*$"
+    r"|分别(?:是|为)?|钱是|钱数是|(?:扣|付|刷|交|充)了?(?:两|三|\d)次|整整|足足(?:有)?|足有)\s*$"
 )
 # words right after a number that make it money: "一笔1288的消费", "19.9的扣费"
 _MONEY_AFTER = re.compile(
@@ -311,6 +323,11 @@ _BACKGROUND_BEFORE = re.compile(
     r"余额|剩下?|只剩|还剩|本来有|原来有|原本有|本来是|里有|里还有|账上有|里面有|只有|户口有|"
     r"还了|还款|已还|还清|共还|贷|借了|借款|欠|本金|工资|月薪|年薪|薪水|收入|总价|总额|市值"
 )
+# a purchase the bank made a condition or pressed for ("还要买个…才给开", "非让我存…")
+_PRESSED_TO_BUY = re.compile(
+    r"(?:(?<![我俺想])要|让|必须|得|非要|非让|强制|强迫|逼|逼着|搭售|捆绑|要求)(?:我|俺|客户)?(?:先|再|同时|还|必须|一定)?"
+    r"(?:买|购买|办|认购|存)(?:个|一个|份|一份|一笔|上)?\s*$"
+)
 # the bank's charges, by name
 _CHARGE_NOUNS = "手续费|年费|违约金|服务费|管理费|滞纳金|罚息|利息|会员费|保费"
 # a fee or charge named right after the sum ("六千块违约金", "300年费")
@@ -333,7 +350,13 @@ _NO_LOSS = re.compile(
     r"钱(?:倒是|也|都)?(?:没少|没丢|没事|还在|都在|没问题|没损失)|(?:没|没有|并没有?)少(?![给吐付算到扣收花])(?:钱|一分)?|"
     r"一分(?:钱)?(?:都|也)?没少|不是钱(?:的(?:事|问题))?|(?:跟|和|与)钱(?:没有?|无)关|不关钱的?事|不是重点|"
     r"没有?(?:造成)?(?:任何|什么)?(?:经济|资金)?损失|无损失|钱(?:最后)?(?:都)?(?:取|拿)(?:出来|到)了|"
-    r"(?:还|暂时|目前|现在看)?(?:没|没有)(?:被)?(?:人)?(?:动|动过|取走|转走|刷走)"
+    r"(?:还|暂时|目前|现在看)?(?:没|没有)(?:被)?(?:人)?(?:动|动过|取走|转走|刷走)|"
+    # no money ever left the customer: nothing taken ("没收我钱"), a purchase not made ("让我买
+    # 五千的理财，我没买"), a payment that did not go through ("押金要交一万，刷不了"), a deposit
+    # that went in after all ("后来还是存上了"), a bill paid on time ("当天还的")
+    r"没(?:收|扣|要)(?:我|俺)的?钱|没(?:扣|收)(?:过)?(?:一分)?钱|(?:我|俺|也|都|最后|根本)(?:没|没有)(?:买|存成|交成|付成|办成|扣成)(?!到|着)|"
+    r"(?:刷|付|交|支付)不了|(?:后来|最后|还是|已经)(?:都|也)?(?:存上|存进去|存进|办好|办成)了|"
+    r"(?:按时|准时|当天|提前|按期)(?:就)?(?:还|还款|还清|还上)(?:的|了)"
 )
 def says_no_loss(text: str) -> bool:
     """"钱没少", "不是钱的问题": no sum is disputed, whatever figures the message holds."""
@@ -498,6 +521,8 @@ def _amount_role(t: str, accepted: List[Tuple[re.Match, float]], i: int) -> int:
     m = accepted[i][0]
     left, right = _clause_bounds(t, m.start(), m.end())
     after = t[m.end(): right]
+    if _PRESSED_TO_BUY.search(t[left: m.start()]):
+        return BACKGROUND  # "还要买个五千块的理财才给开": a sale pushed on the customer, not a loss
     if _DISPUTE_AFTER_NOUN.match(after):
         return DISPUTED
     # "两万的贷款" is the setting, "一笔两万的贷款" one item on the account (maybe the disputed one)
@@ -576,7 +601,7 @@ def find_amount(text: str) -> Optional[float]:
         return None
     if _UNSIZED_CHARGE.search(t) and not re.search(r"被|盗|骗|冒", t) and not any(
             _DISPUTE_AFTER_NOUN.match(t[m.end():]) or _CHARGED_BEFORE.search(t[max(0, m.start() - 6): m.start()])
-            for m, _ in _amount_tokens(t)):
+            for m, _ in _amount_tokens(t) if not re.match(r"\s*(?:次|遍|回|笔)", t[m.end():])):
         return None
     # in a complaint a balance or a loan alone is the setting, not the sum at stake
     return _pick(found, background_ok=False)
@@ -608,7 +633,9 @@ _UNCOUNTED_LOSS = re.compile(
 # the customer's own transfer is the setting (not when the money was taken: 被转走, 盗刷, 骗)
 _CHARGED_BEFORE = re.compile(r"(?:扣|收|费)(?:了|掉|走|去)?(?:我|的)?\s*$")
 _UNSIZED_CHARGE = re.compile(
-    rf"(?:扣|收)(?:了)?(?:我)?(?:的)?(?:{_CHARGE_NOUNS})(?![\d一二两三四五六七八九十百千万]|[^，。,!！？?]{{0,3}}\d)"
+    rf"(?:扣|收)(?:了)?(?:我)?(?:的)?(?:{_CHARGE_NOUNS})(?![\d一二两三四五六七八九十百千万]|[^，。,!！？?]{{0,3}}\d)|"
+    # "手续费扣了我两次", "年费收了两遍": the charge named first, how often but not how much
+    rf"(?:{_CHARGE_NOUNS})(?:被|给)?(?:扣|收|算)(?:了)?(?:我)?(?:[两二三四五六七八九十\d]|好几|多)(?:次|遍|回)"
 )
 
 
@@ -617,11 +644,33 @@ _LIMIT_CHANGED = re.compile(r"(?:额度|降额|提额|限额)[^。!！？?]{0,14
 _OVERCHARGED = re.compile(r"多(?:扣|收|算|付|缴|交|还)(?:了)?(?:我)?(?:的)?\s*")
 
 
+# "差了两千零五十", "少给了我三百": the difference the customer worked out is the sum at stake,
+# whatever larger figures it was worked out from
+_DIFFERENCE = re.compile(
+    r"(?:差了|差额(?:是|有)?|少给了?(?:我)?|少算了?(?:我)?|少付了?(?:我)?|少发了?(?:我)?|(?:就是|等于|一共)?多(?:了|出来?了?))\s*"
+)
+# "租金从六百涨到一千二": what the customer disputes is the rise, not the new price
+_RAISED = re.compile(
+    r"从\s*(?P<before>[^，。,!！？?从]{1,10}?)\s*(?:涨|提|调|加|变|改)(?:价|高|整)?(?:到|成|至|为)了?\s*(?P<after>[^，。,!！？?]{1,10})"
+)
+
+
 def _overcharge(t: str) -> Optional[float]:
+    raised = _RAISED.search(t)
+    if raised:
+        before = [v for _, v in _amount_tokens(raised.group("before"))]
+        after = [v for _, v in _amount_tokens(raised.group("after"))]
+        if len(before) == 1 and len(after) == 1 and 0 < before[0] < after[0]:
+            return round(after[0] - before[0], 2)
     sums = []
-    for m in _OVERCHARGED.finditer(t):
+    for m in list(_OVERCHARGED.finditer(t)) + list(_DIFFERENCE.finditer(t)):
         tokens = list(_amount_tokens(t[m.end():]))
-        if tokens and tokens[0][0].start() == 0 and not rough_amount(tokens[0][0].group(0) + t[m.end() + tokens[0][0].end():][:2]):
+        if not tokens or tokens[0][0].start() != 0:
+            continue
+        following = t[m.end() + tokens[0][0].end():]
+        if re.match(r"\s*(?:次|遍|回|笔)", following):
+            continue  # "多扣了一次": how often, not how much
+        if not rough_amount(tokens[0][0].group(0) + following[:2]):
             sums.append(tokens[0][1])
     return max(sums) if sums else None
 
@@ -653,6 +702,8 @@ def parse_amount(text: str) -> Optional[float]:
     if notes:
         return max(notes)
     total = _stated_total(t)
+    if total is None:
+        total = _per_unit_times(t)
     if total is not None:
         return total
     short = _paid_short(t) or _overcharge(t)
@@ -804,8 +855,9 @@ def _stated_total(t: str) -> Optional[float]:
     per = _PER_PERIOD.search(t)
     if per:
         for span in _SPAN_TOTAL.finditer(t, per.end()):
-            if _PER_PERIOD.fullmatch(span.group(0).strip("，,；; ")):
-                continue
+            said = span.group(0).strip("，,；; ")
+            if _PER_PERIOD.fullmatch(said) and said[-1] == per.group(0)[-1]:
+                continue  # the same period said again; "一个月两块，一年二十四" is a total
             tokens = list(_amount_tokens(t[span.end():]))
             if tokens and tokens[0][0].start() == 0:
                 return tokens[0][1]
@@ -814,6 +866,36 @@ def _stated_total(t: str) -> Optional[float]:
     if len(parts) >= 2:
         return float(sum(parts))
     return None
+
+
+# "一个月三十九，扣了四个月了", "每季度扣十块，扣了四次", "每次二千五，总共三次": a sum per
+# period or per time, and how many times it was taken: the sum at stake is the product
+_PER_UNIT = re.compile(r"(?:每(?:个)?|一个|一)(?P<unit>月|季度?|年|期|次|笔|回)")
+_TIMES = re.compile(
+    r"(?:扣了|收了|交了|缴了|付了|还了|取了|提了|转了|被扣了|一共|总共|共|总计|合计|已经|连续|连着|足足|整整)\s*"
+    r"(?P<n>[\d一二两三四五六七八九十]+|半)\s*(?P<unit>个月|个季度|季度|年|期|次|笔|回|个月了|月)"
+)
+_SAME_UNIT = {"月": ("个月", "月"), "季": ("个季度", "季度", "次"), "季度": ("个季度", "季度", "次"),
+              "年": ("年",), "期": ("期", "次"), "次": ("次", "回", "笔"), "笔": ("笔", "次"), "回": ("回", "次")}
+
+
+def _per_unit_times(t: str) -> Optional[float]:
+    per = list(_PER_UNIT.finditer(t))
+    times = list(_TIMES.finditer(t))
+    if len(per) != 1 or len(times) != 1 or times[0].start() < per[0].start():
+        return None
+    unit, count_unit = per[0].group("unit"), times[0].group("unit").rstrip("了")
+    n_txt = times[0].group("n")
+    if n_txt == "半" and unit == "月" and count_unit == "年":
+        n = 6.0
+    elif count_unit in _SAME_UNIT.get(unit, ()) or (count_unit == "次" and unit != "年"):
+        n = float(n_txt) if n_txt.isdigit() else cn_number(n_txt)
+    else:
+        return None
+    tokens = [v for _, v in _amount_tokens(t[per[0].end(): times[0].start()])]
+    if len(tokens) != 1 or not n or n != int(n) or not 1 < n <= 120:
+        return None
+    return round(tokens[0] * n, 2)
 
 
 def _amount_answer(t: str) -> Optional[float]:
@@ -878,6 +960,10 @@ _REL_MONTH_DAY = re.compile(rf"(?P<rel>上上个?月|上个?月|这个?月|本�
 # fraction ("1/2的钱", "1/3倍")
 _SLASH_DATE = re.compile(
     r"(?<![\d/.])(?P<m>1[0-2]|0?[1-9])\s*/\s*(?P<d>3[01]|[12]\d|0?[1-9])(?![\d/%.])(?!\s*[的倍成])"
+)
+_DOT_DATE = re.compile(
+    r"(?<![\d/.])(?P<m>1[0-2]|0?[1-9])\s*\.\s*(?P<d>3[01]|[12]\d|0?[1-9])(?![\d/%.])"
+    r"(?!\s*(?:元|块|万|千|百|k|w|%|倍|折|米|斤|个|次|笔|岁|年|分|秒|小时))"
 )
 _AGO = re.compile(
     rf"(?P<n>\d{{1,3}}|[{_CN_DIGIT}十]{{1,3}}|半)\s*(?P<u>个?(?:天|日|周|星期|礼拜|月))\s*(?:之|以)?前"
@@ -1191,6 +1277,13 @@ def _date_mentions(text: str, today: date, lenient: bool) -> List[Tuple[int, dat
 
     _exact_spans(t, today, add, free)
     _period_spans(t, today, lenient, add, free)
+    if lenient:
+        # "11.28" as the answer to "哪天？": month.day typed with a full stop (in a story the same
+        # form is a rate or a sum: "年化3.5", "扣了12.5")
+        for m in _DOT_DATE.finditer(t):
+            if free(m):
+                mo, d = int(m.group("m")), int(m.group("d"))
+                add(m, None if _ahead(t, m, today, mo, d) else _recent_year_date(today, mo, d, None))
     if lenient or not out:
         # "8号" alone: this month, or last month when the day is still to come
         for m in _DAY_ONLY.finditer(t):
@@ -1257,6 +1350,12 @@ def _span_of(value: Any) -> Optional[Span]:
     return span if span[0] <= span[1] else None
 
 
+def is_period(value: Any) -> bool:
+    """An interval of days ("2026-11-01/2026-11-30": 上个月), not one day."""
+    span = _span_of(value)
+    return span is not None and span[0] != span[1]
+
+
 def is_valid_date(value: Any, today: date) -> bool:
     """A date or an interval of dates (first <= last) that has ended by today."""
     span = _span_of(value)
@@ -1297,7 +1396,8 @@ _SURNAMES = set(
     "傅丘凤昌畅萧蔚贝缑蒯"  # 傅 is among the hundred commonest surnames
 )
 _NAME_CUE = re.compile(
-    r"(?:我(?:的)?(?:名字|姓名)(?:是|叫)?|名字(?:是|叫)|姓名(?:是|叫)?|我叫|叫我|我是|本人(?:是|叫)?|"
+    # 俺/咱 are how many northern and rural customers say 我 ("俺叫马长贵"); 我系 is Cantonese
+    r"(?:(?:我|俺|咱)(?:的)?(?:名字|姓名)(?:是|叫)?|名字(?:是|叫)|姓名(?:是|叫)?|(?:我|俺|咱)(?:叫|是|系)|叫(?:我|俺)|本人(?:是|叫)?|"
     r"这里是|这边是|免贵姓\S?叫|免贵|(?:名字|姓名)(?:就)?(?:写|填|记)(?:成|作|为)?)\s*[:：]?\s*"
 )
 # "我姓王", "免贵姓李", "姓王，叫王芳": the customer's own surname; not a third person's ("那个柜员
@@ -1466,10 +1566,16 @@ def _find_name(t: str) -> Optional[str]:
 
 def _parse_name(t: str) -> Optional[str]:
     """The answer to "请问您怎么称呼？": also a bare "王建国" or "李女士"."""
+    relative = _FOR_A_RELATIVE.match(t)
+    if relative:
+        t = t[relative.end():]
     found = _find_name(t)
     if found:
         return found
     t = t.strip(_PUNCT + " ")
+    latin = _LATIN_NAME.fullmatch(t)
+    if latin and not _ENGLISH_WORDS.intersection(latin.group(1).lower().split()):
+        return latin.group(1) if latin.group(1)[:1].isupper() or " " in latin.group(1) else None
     asked_back = t.endswith("呢")  # "钱呢" asks where the money is
     t = re.sub(r"(吧|呀|啊|哦|呢|就行|就好|就可以|即可)$", "", t)
     if (t in _SURNAMES or t in _COMPOUND_SURNAMES) and not asked_back:  # just "王"
@@ -1477,8 +1583,11 @@ def _parse_name(t: str) -> Optional[str]:
     for part in re.split(r"[，,。.!！\s]+", t):
         if "·" in part and _dotted_name(part):
             return part
-        candidate = _cut_name(part) if len(part) > 4 else part
-        if re.match(r"[a-z]", candidate):
+        latin_part = bool(re.fullmatch(r"[A-Za-z][A-Za-z'-]*", part))
+        candidate = _cut_name(part) if len(part) > 4 and not latin_part else part
+        if candidate != part and len(candidate) == 4 and not any(candidate.startswith(c) for c in _COMPOUND_SURNAMES):
+            continue  # four characters cut from a longer clause are words ("严重影响了我的生活")
+        if re.match(r"[a-z]", candidate) or (latin_part and part.lower() in _ENGLISH_WORDS):
             continue  # a bare Latin answer is a name when written like one ("Amy", not "hre")
         if _looks_like_name(candidate) or _bare_full_name(part):
             return candidate if _looks_like_name(candidate) else part
@@ -1517,7 +1626,20 @@ _SPELT_BY_PARTS = re.compile(
 )
 # the name someone files under, said after a nickname or an English name ("叫我老邓就行，邓长林",
 # "Amy，中文名叫邵佳琪", "我叫石头 大名石建华")
-_FULL_NAME_CUE = re.compile(r"(?:大名|中文名|真名|全名|身份证上(?:的名字)?)(?:是|叫)?\s*[:：]?\s*")
+_FULL_NAME_CUE = re.compile(r"(?:大名|中文名(?:字)?|真名|全名|身份证上(?:的名字)?)(?:是|叫|系|叫做)?\s*[:：]?\s*")
+# typed for someone else, who is the complainant ("我帮我奶奶打的字" … "奶奶叫孔秀芬")
+_FOR_A_RELATIVE = re.compile(
+    r"^(?:我|俺)?(?:的)?(?:奶奶|爷爷|外婆|姥姥|外公|姥爷|妈妈|妈|老妈|爸爸|爸|老爸|母亲|父亲|老母亲|老父亲|"
+    r"婆婆|公公|岳母|岳父|丈母娘|老丈人|家婆|家公|阿嬷|阿公|老人家|老人)(?:的)?(?:名字|姓名|大名)?(?:叫|是|叫做|系)\s*"
+)
+# English words that make an answer a sentence, not a name ("I don't know", "no thanks")
+_ENGLISH_WORDS = frozenset(
+    "i don't dont know not no want to say sure prefer the a an is are what why how yes ok okay please "
+    "thanks thank you hello hi sorry name secret anonymous nothing none skip pass me it this that later "
+    "n/a wait hold on test".split()
+)
+# an English or pinyin name given as the answer ("Zhang Wei", "my name is Kevin Li")
+_LATIN_NAME = re.compile(r"(?:(?:my name is|my name's|i am|i'm|this is|call me|name:?)\s+)?([A-Za-z][A-Za-z'-]*(?:\s+[A-Za-z][A-Za-z'-]*){0,2})", re.I)
 
 
 def _unspelt(text: str) -> str:

@@ -1091,3 +1091,77 @@ def test_the_one_of_yizhi_is_no_jiao():
     # "块" then "一直": not 20000.1 yuan
     assert parsing.find_amount("手机银行转账20000块一直显示处理中，钱已经扣了") == 20000
     assert parsing.parse_amount("两块五") == pytest.approx(2.5)
+
+
+# -- fourth round of issue 12: classes a fresh blind set found (own wording, not the set's) -------
+
+@pytest.mark.parametrize("said,digits", [
+    ("幺五八，零六七一，二二三三", "15806712233"),      # read out in groups, a comma for each pause
+    ("一八六、五七一二、零零九九", "18657120099"),
+    ("139，0571，8866", "13905718866"),
+    ("座机零五七一，八七六五，四三二一", "057187654321"),
+])
+def test_a_number_read_out_in_groups_is_one_number(said, digits):
+    assert parsing.parse_phone(said) == digits
+
+
+@pytest.mark.parametrize("said,amount", [
+    ("一个月二十五，扣了五个月", 125),                  # per period × how many periods
+    ("每季度收八块，收了三次了", 24),
+    ("一年交八千，交了三年", 24000),
+    ("每次三百，一共四次", 1200),
+    ("每个月扣十块，扣了半年", 60),
+    ("一个月三块，一年三十六，不是钱的事", 36),          # the customer's own total over the span
+    ("管理费从两百涨到五百", 300),                       # the rise, not the new price
+    ("本来应该给三千，实际给了两千二，差了八百", 800),   # the difference the customer worked out
+    ("年费收了两回，多收了一回，等于多了三百", 300),     # how often is no sum; the excess is
+])
+def test_sums_per_period_and_differences(said, amount):
+    assert parsing.parse_amount(said) == amount
+
+
+@pytest.mark.parametrize("said", [
+    "没扣我钱，就是想提前还五十万不给办",               # nothing taken
+    "经理让我买两万的基金，我没买",                     # a purchase not made
+    "存三千，最后还是存进去了",                         # it went through after all
+    "账单是两千四，我按时还的",                         # a bill paid on time
+])
+def test_money_that_never_left_the_customer_is_no_amount(said):
+    assert parsing.parse_amount(said) is None
+
+
+@pytest.mark.parametrize("story", [
+    "办贷款的时候非让我买三万的保险才给放款",           # a sale pushed on the customer
+    "汇了五千美元去加拿大，手续费收了我两遍",           # a fee charged twice, its size unsaid
+])
+def test_figures_that_set_the_scene_are_not_taken_in_passing(story):
+    assert parsing.find_amount(story) is None
+
+
+def test_a_dotted_month_and_day_answers_the_date_question():
+    assert parsing.parse_date("11.20", TODAY) == "2026-11-20"
+    assert parsing.find_date("年化3.5，收益不对", TODAY) is None  # in a story it is a rate
+
+
+@pytest.mark.parametrize("said,name", [
+    ("俺叫赵铁柱", "赵铁柱"),                 # 俺/咱 for 我
+    ("我系黄志强", "黄志强"),                 # Cantonese
+    ("外婆叫周桂英", "周桂英"),               # typed for a relative, who is the complainant
+    ("Li Na", "Li Na"),                       # an English or pinyin name, kept whole
+    ("my name is Chen Hao", "Chen Hao"),
+    ("Kevin，中文名叫刘凯", "刘凯"),
+    ("I don't know", None),
+    ("OK", None),
+])
+def test_names_in_other_voices(said, name):
+    assert parsing.parse_name(said) == name
+
+
+def test_a_sum_stressed_with_zhengzheng_is_money():
+    assert parsing.find_amount("机器把钱吞了，足足三千，屏幕还说交易成功") == 3000
+    assert parsing.find_amount("在柜台排了整整三个小时") is None
+
+
+def test_words_cut_from_a_long_story_are_no_name():
+    story = "那些催收电话严重干扰了我的工作，我也不是赖账的人，只是想好好沟通"
+    assert parsing.parse_name(story) is None
