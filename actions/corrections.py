@@ -16,7 +16,8 @@ from actions import parsing
 FIELD_WORDS = (
     ("phone", re.compile(r"电话|手机|号码|联系方式")),
     ("customer_name", re.compile(r"名字|姓名|称呼|姓")),
-    ("branch", re.compile(r"网点|支行|营业部|营业厅|分行|分理处")),
+    # "昨天是去网点问的" tells where the customer went: no branch field named
+    ("branch", re.compile(r"(?<![去到跑回上])(?:网点|支行|营业部|营业厅|分行|分理处)")),
     ("occurred_at", re.compile(r"时间|日期|日子|哪天|几号")),
     ("amount", re.compile(r"金额|钱数|数额|多少钱")),
     ("demand", re.compile(r"诉求|要求")),
