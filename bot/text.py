@@ -42,3 +42,15 @@ def normalize_text(text: str) -> str:
     text = _DIGIT_GAP.sub("", text)
     text = _SPACES.sub(" ", text).strip()
     return text
+
+
+# "在吗？？", "你好！！！", "在吗。。。": a run of marks is emphasis, but DIET reads the unseen
+# tokens as another intent ("在吗？？" was out_of_scope, "在吗？" a greeting). The NLU reads one
+# mark; the escalation detector still sees the run (anger: 连续感叹号/问号).
+_MARK_RUN = re.compile(r"[!?]{2,}|([.,~…。，、])\1+")
+
+
+def squeeze_marks(text: str) -> str:
+    """``normalize_text``'s output with every run of marks cut to its first mark."""
+    return _MARK_RUN.sub(lambda m: m.group(0)[0], text)
+

@@ -32,6 +32,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu.normalizer import MARKED_TEXT
 from bot.escalation.detector import (
     DEFAULT_ESCALATE_THRESHOLD,
     DEFAULT_HUMAN_THRESHOLD,
@@ -71,7 +72,8 @@ def _demoted(message: Message, escalate_confidence: float) -> Dict[Text, Any]:
 
 
 def apply_detection(message: Message, detector: EscalationDetector) -> None:
-    text = message.get(TEXT)
+    # with its runs of marks ("！！！"), which the normaliser cut for the intent classifier
+    text = message.get(MARKED_TEXT) or message.get(TEXT)
     if not isinstance(text, str) or not text:
         return
     intent = message.get(INTENT) or {}

@@ -44,7 +44,15 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 import bot.text
 from bot.channels.guard import nlu_text
-from bot.text import normalize_text
+from bot.text import normalize_text as _normalize_text, squeeze_marks
+
+# the normalised text before runs of marks were cut ("！！！" is a sign of anger)
+MARKED_TEXT = "text_with_marks"
+
+
+def normalize_text(text: Text) -> Text:
+    """What the NLU reads: ``bot.text.normalize_text`` with runs of marks cut to one."""
+    return squeeze_marks(_normalize_text(text))
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +99,10 @@ def normalize_message(message: Message) -> None:
     text = message.get(TEXT)
     if not isinstance(text, str) or not text:
         return
-    new_text = normalize_text(text)
+    marked = _normalize_text(text)
+    new_text = squeeze_marks(marked)
+    if marked != new_text:
+        message.set(MARKED_TEXT, marked)  # for the escalation detector (bot/nlu/escalation.py)
     if new_text == text:
         return
     entities = message.get(ENTITIES)
@@ -115,7 +126,7 @@ def normalize_message(message: Message) -> None:
     DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False
 )
 class TextNormalizer(GraphComponent):
-    """Replaces the message text by ``bot.text.normalize_text(text)``."""
+    """Replaces the message text by ``bot.text.normalize_text(text)`` with runs of marks cut."""
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
