@@ -4,7 +4,8 @@
 intent, and a re-greeting ("能换个说法再说一遍吗") then drops a customer who said exactly what
 happened. The case classifier (actions/classify.py) reads the same words for what kind of
 complaint they are; when it finds one (or a fund-safety case), the message opens the intake
-like any complaint: the ``unclear_complaint`` slot tells the rule to start it
+like any complaint, and so does a message whose NLU candidates are complaint intents
+(``nlu_leans_to_complaint``): the ``unclear_complaint`` slot tells the rule to start it
 (data/rules/intake.yml), and action_start_intake clears the slot again, so it never shapes a
 later turn. Anything else is asked again here.
 """
@@ -29,6 +30,20 @@ def reads_as_complaint(text: str) -> bool:
     return len(text.strip()) >= 4 and names_a_problem(text)
 
 
+# The NLU's own candidates: unsure between two readings of a complaint ("complain" 0.54 against
+# "escalate" 0.46: too close to choose, so nlu_fallback) is still sure it is a complaint.
+COMPLAINT_INTENTS = ("complain", "escalate")
+LEANS_AT = 0.3
+
+
+def nlu_leans_to_complaint(tracker: Tracker) -> bool:
+    ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+    candidates = [r for r in ranking if r.get("name") != "nlu_fallback"][:2]
+    return len(message_text(tracker).strip()) >= 8 and any(
+        r.get("name") in COMPLAINT_INTENTS and (r.get("confidence") or 0.0) >= LEANS_AT for r in candidates
+    )
+
+
 class ActionReadUnclear(Action):
     def name(self) -> Text:
         return "action_read_unclear"
@@ -36,7 +51,7 @@ class ActionReadUnclear(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        if reads_as_complaint(message_text(tracker)):
+        if reads_as_complaint(message_text(tracker)) or nlu_leans_to_complaint(tracker):
             return [SlotSet(SLOT, True)]
         dispatcher.utter_message(response="utter_default")
         return [SlotSet(SLOT, None)]  # the rules need the slot named either way
