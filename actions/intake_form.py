@@ -29,6 +29,7 @@ from actions.custom_forms import (
     DECLINED,
     INVALID,
     NEAR_MATCH,
+    REASK_SLOT,
     ReaskingFormValidationAction,
     latest_intent,
 )
@@ -46,6 +47,9 @@ GIVEN_UP_AS = {
 }
 # "您说的是朝阳路支行吗？": the directory's name asked about, and what the customer said
 BRANCH_SUGGESTION, BRANCH_SAID = "branch_suggestion", "branch_said"
+# a rough time from the opening ("上个月"): the day is still asked, this is filed if unknown
+OCCURRED_HINT = "occurred_hint"
+NARROW = "narrow"  # ask_wording: "还记得具体是哪一天吗？" after a rough time
 NOT_GIVEN_MARKERS = (None, NOT_GIVEN, NAME_DECLINED, parsing.NOT_KNOWN)
 GIVEN_UP_REPLY = {"phone": "utter_phone_not_given", "customer_name": "utter_name_not_given"}
 
@@ -91,7 +95,7 @@ _DROPS_THE_COMPLAINT = re.compile(
 )
 _STAFF = r"(?:人工|真人|活人|客服|坐席|专员|经理|领导|负责人|管事的?|主管|工作人员)"
 _ASKS_FOR_PERSON = re.compile(
-    rf"转(?:接)?(?:人工|客服|坐席)|(?:要|找|叫|换|接|请|给我)(?:个|一个)?{_STAFF}|人工(?:客服|服务|坐席|台)|"
+    rf"转(?:接)?(?:个|一个)?(?:人工|客服|坐席|真人|活人)|(?:要|想|让我|我要)(?:直接)?(?:跟|和|同)(?:个)?(?:人|真人|活人)(?:说|谈|聊|讲|沟通|对话)|(?:要|找|叫|换|接|请|给我)(?:个|一个)?{_STAFF}|人工(?:客服|服务|坐席|台)|"
     rf"^\W*(?:人工|真人)\W*$|{_STAFF}(?:出来|来|过来)|跟{_STAFF}(?:说|谈|聊|讲)|不(?:要|想)?(?:跟|和)?机器人|"
     r"换个?人|human",
     re.I,
@@ -408,7 +412,13 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
         return required + [s for s in FORM_SLOTS if s not in required and s in given]
 
     def special_wording(self, slot: str, slots: Dict[str, Any]) -> Optional[str]:
-        return NEAR_MATCH if slot == "branch" and slots.get(BRANCH_SUGGESTION) else None
+        if slot == "branch" and slots.get(BRANCH_SUGGESTION):
+            return NEAR_MATCH
+        state = slots.get(REASK_SLOT) or {}
+        first_ask = state.get("slot") != slot or not state.get("count")
+        if slot == "occurred_at" and slots.get(OCCURRED_HINT) and first_ask:
+            return NARROW
+        return None
 
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -574,6 +584,8 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
         return {"branch": value, **settled}
 
     def validate_occurred_at(self, value, dispatcher, tracker, domain):
+        if value == parsing.NOT_KNOWN and tracker.get_slot(OCCURRED_HINT):
+            return {"occurred_at": tracker.get_slot(OCCURRED_HINT)}  # "记不清" after "上个月"
         if value == parsing.NOT_KNOWN or parsing.is_valid_date(value, today()):
             return {"occurred_at": value}
         return {"occurred_at": parsing.parse_date(str(value or ""), today())}
@@ -612,6 +624,8 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
 
     def give_up_events(self, slot, dispatcher, tracker, domain) -> List[EventType]:
         dispatcher.utter_message(response=GIVEN_UP_REPLY.get(slot, "utter_field_not_given"))
+        if slot == "occurred_at" and tracker.get_slot(OCCURRED_HINT):
+            return [SlotSet(slot, tracker.get_slot(OCCURRED_HINT))]
         return [SlotSet(slot, GIVEN_UP_AS[slot])]
 
     def answers_requested_slot(self, slot: Optional[str], tracker: Tracker) -> bool:

@@ -41,6 +41,7 @@ from actions.intake_form import (
     BRANCH_SAID,
     BRANCH_SUGGESTION,
     FORM_SLOTS,
+    OCCURRED_HINT,
     classification_slots,
     entity_values,
     message_text,
@@ -59,7 +60,7 @@ CORRECTING = "correcting_field"
 CASE_SLOTS = (
     *FORM_SLOTS, "confidential", "compensation_requested", "category", "business_line",
     "priority", "intake_id", "case_no", "filing_status", "confirmed", FUND_SAFETY, UNCLEAR_SLOT,
-    BRANCH_SUGGESTION, BRANCH_SAID,
+    BRANCH_SUGGESTION, BRANCH_SAID, OCCURRED_HINT,
 )
 
 
@@ -119,6 +120,10 @@ class ActionStartIntake(Action):
             for clause in str(found["demand"]).split("；"):
                 story = story.replace(clause, "，")
             found["occurred_at"] = parsing.find_date(story, today())
+        if parsing.is_period(found.get("occurred_at")):
+            # "上个月…": a rough time is a clue; the form still asks for the day, and files the
+            # rough time if the customer cannot say (actions/intake_form.py)
+            found[OCCURRED_HINT], found["occurred_at"] = found["occurred_at"], None
         slots: Dict[str, Any] = {k: v for k, v in found.items() if v not in (None, False)}
         if tracker.get_slot("filing_status"):
             # a second complaint in the same conversation: who the customer is was already said

@@ -88,7 +88,7 @@ def test_the_wording_slot_takes_exactly_the_values_the_responses_use():
     domain = rasa_domain()
     slot = next(s for s in domain.slots if s.name == "ask_wording")
     values = set(slot.values) - {"__other__"}  # Rasa adds __other__ to every categorical slot
-    assert values == {"reask", "reask_again", "declined", "near_match"}
+    assert values == {"reask", "reask_again", "declined", "near_match", "narrow"}
     assert not slot.influence_conversation
     used = {
         c["value"]

@@ -623,3 +623,33 @@ async def test_a_cancel_the_nlu_got_right_but_worded_as_a_story_still_cancels():
 async def test_a_yes_is_no_branch(text):
     events, _ = await validate(form_tracker(text, slots=COUNTER, requested="branch"))
     assert slot_events(events).get("branch") is None
+
+
+# -- a rough time in the opening is a clue: the day is still asked (issue 12, fourth round) ------
+
+@pytest.mark.asyncio
+async def test_a_rough_time_from_the_opening_asks_for_the_day_in_other_words():
+    pending = {**COUNTER, "branch": "城西支行", "occurred_hint": "2026-11-01/2026-11-30"}
+    events, _ = await validate(form_tracker("城西支行", slots={**pending, "branch": None}, requested="branch"))
+    slots = slot_events(events)
+    assert slots["requested_slot"] == "occurred_at" and slots["ask_wording"] == "narrow"
+
+
+@pytest.mark.parametrize("answer,filed", [
+    ("记不清了", "2026-11-01/2026-11-30"),      # the rough time is filed, not 不详
+    ("11月15号", "2026-11-15"),                 # the day wins
+])
+@pytest.mark.asyncio
+async def test_the_answer_to_the_day_question_or_the_rough_time_is_filed(answer, filed, monkeypatch):
+    from datetime import date
+    monkeypatch.setattr(intake_form, "today", lambda: date(2026, 12, 4))
+    pending = {**COUNTER, "branch": "城西支行", "occurred_hint": "2026-11-01/2026-11-30"}
+    events, _ = await validate(form_tracker(answer, slots=pending, requested="occurred_at"))
+    assert slot_events(events)["occurred_at"] == filed
+
+
+@pytest.mark.parametrize("text", ["帮我转个真人客服吧", "说不清楚，我要跟人说", "转个人工"])
+@pytest.mark.asyncio
+async def test_a_person_asked_for_in_other_words_leaves_the_form(text):
+    events, _ = await validate(form_tracker(text, intent="request_human", slots=COUNTER, requested="branch"))
+    assert events == []  # the form lets the handoff rule answer
