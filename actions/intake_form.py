@@ -100,6 +100,8 @@ _ASKS_FOR_PERSON = re.compile(
     r"换个?人|human",
     re.I,
 )
+# "多安排点人工客服", "增加几个窗口": a demand for more staff, not for a person now
+_WANTS_MORE_STAFF = re.compile(r"(?:多|增加|加派|增派|添)(?:安排|开|招|配|派|设|加)?(?:点|些|几个|一些)?(?:人工|客服|坐席|窗口|人手|工作人员)")
 # "你们是真人还是AI啊" asks what the bot is; it asks for nobody
 _ASKS_WHAT_THE_BOT_IS = re.compile(r"真人还是|是不是(?:真人|机器人|人工|AI)|是(?:真人|机器人|人工|AI)(?:吗|嘛|么|啊)", re.I)
 _STATES_A_FACT = re.compile(
@@ -614,7 +616,8 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
         if intent == "request_human" or (intent == "escalate" and escalation.get("reason") == "human"):
             # inside the form a person is brought only when asked for in so many words:
             # "人工核实一下" is a demand, "你们是真人还是AI" a question
-            return bool(_ASKS_FOR_PERSON.search(text)) and not _ASKS_WHAT_THE_BOT_IS.search(text)
+            return (bool(_ASKS_FOR_PERSON.search(text)) and not _ASKS_WHAT_THE_BOT_IS.search(text)
+                    and not _WANTS_MORE_STAFF.search(text))
         return intent == "escalate"
 
     def drops_the_complaint(self, tracker: Tracker) -> bool:

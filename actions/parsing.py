@@ -702,13 +702,15 @@ def parse_amount(text: str) -> Optional[float]:
     if notes:
         return max(notes)
     total = _stated_total(t)
-    if total is None:
-        total = _per_unit_times(t)
     if total is not None:
         return total
     short = _paid_short(t) or _overcharge(t)
     if short is not None:
         return short
+    # after the excess: "每次87.5，扣了两次，多扣了87.5" disputes 87.5, not the 175 taken
+    times = _per_unit_times(t)
+    if times is not None:
+        return times
     if _PER_PERIOD.search(t) and _TOTAL_UNKNOWN.search(t):
         return None  # "一个月两块，扣了好几年了，具体多少不知道": the sum at stake is not known
     strict, lenient = _amount_candidates(t, strict=True), _amount_candidates(t, strict=False)

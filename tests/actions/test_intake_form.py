@@ -653,3 +653,11 @@ async def test_the_answer_to_the_day_question_or_the_rough_time_is_filed(answer,
 async def test_a_person_asked_for_in_other_words_leaves_the_form(text):
     events, _ = await validate(form_tracker(text, intent="request_human", slots=COUNTER, requested="branch"))
     assert events == []  # the form lets the handoff rule answer
+
+
+@pytest.mark.parametrize("text", ["希望多安排一些人工客服，电话老打不进", "增加几个客服坐席"])
+@pytest.mark.asyncio
+async def test_a_demand_for_more_staff_is_no_request_for_a_person(text):
+    pending = {**COUNTER, "branch": "城西支行", "occurred_at": "2026-11-20"}
+    events, _ = await validate(form_tracker(text, intent="request_human", slots=pending, requested="demand"))
+    assert slot_events(events).get("demand")

@@ -1115,6 +1115,7 @@ def test_a_number_read_out_in_groups_is_one_number(said, digits):
     ("管理费从两百涨到五百", 300),                       # the rise, not the new price
     ("本来应该给三千，实际给了两千二，差了八百", 800),   # the difference the customer worked out
     ("年费收了两回，多收了一回，等于多了三百", 300),     # how often is no sum; the excess is
+    ("每回12.5，收了两回，多收了12.5", 12.5),            # the excess, not all that was taken
 ])
 def test_sums_per_period_and_differences(said, amount):
     assert parsing.parse_amount(said) == amount
