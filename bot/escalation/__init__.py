@@ -2,6 +2,8 @@
 
 - ``rules/*.yml``: the trainer-editable keywords, patterns and exceptions, one file per reason.
 - ``detector.EscalationDetector``: ``detect(text, intent, confidence) -> Detection | None``.
+- ``classifier``: the learned reason classifier the detector combines with the rules when
+  ``ESCALATION_LEARNED`` is on (trained from data/escalation/train.yml at start-up).
 - ``signals``: conversation-level signals over the tracker's events (anger after an apology,
   the same complaint repeated, a third failed answer).
 - ``bot/nlu/escalation.py``: the Rasa NLU component that runs the detector on every message.

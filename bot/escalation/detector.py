@@ -4,17 +4,26 @@
     d = default_detector().detect("再不处理我就找记者曝光", intent="complain", intent_confidence=0.93)
     # Detection(reason='media', level='strong', cues=('曝光', '记者'), source='rules')
 
-Pure and cheap (a few regex searches, no model): the NLU component (bot/nlu/escalation.py), the
-action server and the benches all call this one class.
+The rule files can decide together with a small learned model (bot/escalation/classifier.py,
+trained from data/escalation/train.yml the first time a process needs it, about 2 s; then ~0.2 ms
+per message): rule hits win, except that the model may overrule one it is sure is a mere mention
+(self-harm and violence hits always win), and the model hands off for threats in wording no rule
+lists. It is behind the ``ESCALATION_LEARNED`` setting (``on``/``off``; unset: see
+``classifier.DEFAULT_ON``) or ``learned=True/False``; off, the rules decide alone. The NLU
+component (bot/nlu/escalation.py), the action server and the benches all call this one class.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
 
-from bot.escalation.rules import REASONS, load_rules, norm
+from bot.escalation import classifier as learned_model
+from bot.escalation.rules import REASONS, load_rules, norm, rule_matches
+
+logger = logging.getLogger(__name__)
 
 STRONG, MILD = "strong", "mild"
 ESCALATE_INTENT = "escalate"
@@ -32,7 +41,7 @@ class Detection:
     reason: str  # self_harm | violence | regulator | media | anger | human
     level: str  # strong (hand off now) | mild (mild anger: does not hand off alone)
     cues: Tuple[str, ...]  # matched keywords / pattern names, never the customer's own words
-    source: str  # rules | intent | conversation
+    source: str  # rules | learned | intent | conversation
 
     @property
     def strong(self) -> bool:
@@ -52,34 +61,52 @@ class Detection:
 class EscalationDetector:
     def __init__(self, rules_dir: Optional[Path] = None,
                  escalate_threshold: float = DEFAULT_ESCALATE_THRESHOLD,
-                 human_threshold: float = DEFAULT_HUMAN_THRESHOLD) -> None:
+                 human_threshold: float = DEFAULT_HUMAN_THRESHOLD,
+                 learned: Optional[bool] = None) -> None:
         self.rules = load_rules(rules_dir)
         self.escalate_threshold = escalate_threshold
         self.human_threshold = human_threshold
+        # None: the ESCALATION_LEARNED setting (docs/escalation.md, "Learned classifier")
+        self.learned = learned_model.enabled() if learned is None else learned
+        self.model: Optional["learned_model.ReasonClassifier"] = None  # fetched at the first message
+
+    @property
+    def classifier(self) -> Optional["learned_model.ReasonClassifier"]:
+        """The learned model for these rules (trained on first use, shared per process), or None
+        when it is switched off or cannot be built (then the rules decide alone)."""
+        if not self.learned:
+            return None
+        if self.model is not None:
+            return self.model
+        try:
+            self.model = learned_model.get_classifier(self.rules)
+            return self.model
+        except Exception:  # never let the model take the detector down
+            logger.exception("escalation classifier unavailable; the rule files decide alone")
+            self.learned = False
+            return None
 
     def rule_hits(self, text: str) -> Tuple[Dict[str, Tuple[str, Tuple[str, ...]]], bool]:
         """{reason: (level, cues)} of the rules that fire, and whether any exception matched."""
-        text = norm(text or "")
-        hits: Dict[str, Tuple[str, Tuple[str, ...]]] = {}
-        any_exception = False
-        for reason, ruleset in self.rules.items():
-            masked, exception = ruleset.mask(text)
-            any_exception = any_exception or exception
-            strong = ruleset.strong_cues(masked)
-            if strong:
-                hits[reason] = (STRONG, tuple(strong))
-                continue
-            mild = ruleset.mild_cues(masked)
-            boost = ruleset.intensifier_cues(masked)
-            if mild and boost:
-                hits[reason] = (STRONG, tuple(mild + boost))
-            elif mild or boost:
-                hits[reason] = (MILD, tuple(mild or boost))
-        return hits, any_exception
+        hits, exceptions = rule_matches(self.rules, norm(text or ""))
+        return hits, bool(exceptions)
 
     def detect(self, text: str, intent: Optional[str] = None,
                intent_confidence: Optional[float] = None) -> Optional[Detection]:
-        hits, any_exception = self.rule_hits(text)
+        normalised = norm(text or "")
+        hits, exceptions = rule_matches(self.rules, normalised)
+        any_exception = bool(exceptions)
+        verdict = None
+        model = self.classifier
+        if model is not None and normalised.strip():
+            verdict = model.judge(normalised, hits, exceptions)
+            # the model overrules a strong rule hit only when it is sure the message is calm
+            # (a mention, a negation, someone else's threat); self-harm and violence always win
+            for reason in [r for r, (level, _) in hits.items() if level == STRONG and verdict.vetoes(r)]:
+                if reason == "anger" and verdict.calm_label == learned_model.MILD:
+                    hits[reason] = (MILD, hits[reason][1])
+                else:
+                    del hits[reason]
         confidence = intent_confidence or 0.0
         if (intent == HUMAN_INTENT and confidence >= self.human_threshold
                 and "human" not in hits
@@ -92,6 +119,10 @@ class EscalationDetector:
             level, cues = hits.get(reason, (None, ()))
             if level == STRONG:
                 return Detection(reason, STRONG, cues, sources.get(reason, "rules"))
+        # threats in wording no rule lists, unless one of that reason's exceptions explains it
+        learned_reason = verdict.handoff(exceptions) if verdict is not None else None
+        if learned_reason is not None:
+            return Detection(learned_reason, STRONG, (), "learned")
         # DIET's escalate intent catches threats the rules do not list, unless an exception
         # explains the trigger word ("我以前是记者").
         if intent == ESCALATE_INTENT and confidence >= self.escalate_threshold and not any_exception:
@@ -108,5 +139,8 @@ class EscalationDetector:
 
 @lru_cache(maxsize=1)
 def default_detector() -> EscalationDetector:
-    """The detector over the shipped rule files, loaded once per process."""
-    return EscalationDetector()
+    """The detector over the shipped rule files, loaded once per process (the learned model
+    follows the ESCALATION_LEARNED setting; when on, it is trained here, at start-up, ~2 s)."""
+    detector = EscalationDetector()
+    detector.classifier  # noqa: B018 - train now rather than on a customer's first message
+    return detector

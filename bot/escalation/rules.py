@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Mapping, Optional, Set, Tuple
 
 import yaml
 
@@ -139,3 +139,25 @@ def load_rules(rules_dir: Optional[Path] = None) -> Dict[str, RuleSet]:
             raise ValueError(f"{path.name}: reason {ruleset.reason!r} also in {found[ruleset.reason].path.name}")
         found[ruleset.reason] = ruleset
     return {r: found[r] for r in REASONS if r in found}
+
+
+def rule_matches(rules: Mapping[str, "RuleSet"], text: str) -> Tuple[Dict[str, Tuple[str, Tuple[str, ...]]], Set[str]]:
+    """{reason: (level, cues)} of the rules that fire on normalised ``text``, and the reasons
+    whose exceptions matched (the detector and the learned model both read them)."""
+    hits: Dict[str, Tuple[str, Tuple[str, ...]]] = {}
+    exceptions: Set[str] = set()
+    for reason, ruleset in rules.items():
+        masked, exception = ruleset.mask(text)
+        if exception:
+            exceptions.add(reason)
+        strong = ruleset.strong_cues(masked)
+        if strong:
+            hits[reason] = ("strong", tuple(strong))
+            continue
+        mild = ruleset.mild_cues(masked)
+        boost = ruleset.intensifier_cues(masked)
+        if mild and boost:
+            hits[reason] = ("strong", tuple(mild + boost))
+        elif mild or boost:
+            hits[reason] = ("mild", tuple(mild or boost))
+    return hits, exceptions

@@ -89,8 +89,10 @@ def test_request_human_explained_by_an_exception_is_demoted(component):
 
 def test_confident_diet_escalate_hands_off_as_anger(component):
     out = parse(component, message("你们给我记住今天", "escalate", 0.99))
-    assert out["intent"]["name"] == "escalate"
-    assert (out["escalation"]["reason"], out["escalation"]["source"]) == ("anger", "intent")
+    assert out["intent"]["name"] == "escalate" and out["escalation"]["level"] == "strong"
+    # DIET's own escalate (anger), or the learned model that reads the veiled threat itself
+    assert (out["escalation"]["reason"], out["escalation"]["source"]) in (
+        ("anger", "intent"), ("violence", "learned"), ("anger", "learned"))
 
 
 def test_component_is_registered_and_in_config():

@@ -13,7 +13,8 @@ from bot.escalation.rules import load_rules, load_ruleset
 from .helpers import RULES_DIR
 
 RULES = load_rules(RULES_DIR)
-DETECTOR = EscalationDetector(RULES_DIR)
+# the rule files alone (the learned model, on by default, is tested in test_classifier.py)
+DETECTOR = EscalationDetector(RULES_DIR, learned=False)
 # Neutral words around the keyword: nothing in them is a trigger or an exception.
 FRAME = "今天下午，{}，就这样"
 

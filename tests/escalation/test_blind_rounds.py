@@ -1,0 +1,44 @@
+"""The blind escalation rounds, read by the shipped detector (rules and learned model, text only):
+each set was written by someone who never saw the rules, the training data or the model, and
+scored once before the work it measured. Here they hold the ground reached — a floor, not a
+target; bench/escalation_classifier_bench.py prints every figure and the misses."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.escalation.detector import default_detector
+from bot.text import normalize_text
+
+HERE = Path(__file__).parent
+# reached when each floor was set: third round 114/145 threats, 20/90 negatives (the set was
+# used while the model was built); fourth round 91/125, 18/90 (never used for tuning). The
+# rules alone: 89/145 and 72/125.
+FLOORS = {
+    "third_round.yml": {"threats": 0.75, "negatives_handed_off": 23},
+    "fourth_round.yml": {"threats": 0.70, "negatives_handed_off": 21},
+}
+
+
+def _strong_reason(item):
+    if item.get("reason") == "none" or item.get("level", "strong") != "strong":
+        return "none"
+    return item["reason"]
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_a_blind_round_keeps_the_ground_reached(name):
+    items = yaml.safe_load((HERE / name).read_text(encoding="utf-8"))["items"]
+    detector = default_detector()
+    want = [_strong_reason(i) for i in items]
+    got = []
+    for item in items:
+        found = detector.detect(normalize_text(str(item["text"])))
+        got.append(found.reason if found and found.strong else "none")
+    threats = [g for w, g in zip(want, got) if w not in ("none", "human")]
+    caught = sum(g != "none" for g in threats) / len(threats)
+    false = sum(g != "none" for w, g in zip(want, got) if w == "none")
+    assert caught >= FLOORS[name]["threats"], f"{name}: threats handed off {caught:.0%}"
+    assert false <= FLOORS[name]["negatives_handed_off"], f"{name}: {false} negatives handed off"

@@ -1,0 +1,229 @@
+"""The learned reason classifier and how the detector combines it with the rules (issue 13).
+
+The model is trained once for this module (~3 s) from data/escalation/train.yml. Sentences here
+were written for these tests: none is in the training data or a test set.
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+import yaml
+
+from bot.escalation import classifier as clf
+from bot.escalation.detector import EscalationDetector
+from bot.escalation.rules import REASONS, load_rules, norm
+from bot.text import normalize_text
+
+from .helpers import ROOT, RULES_DIR, got, labelled_items, want
+
+FRAME = "今天下午，{}，就这样"  # test_rules.py's neutral frame
+
+
+@pytest.fixture(scope="module")
+def combined():
+    return EscalationDetector(learned=True)
+
+
+@pytest.fixture(scope="module")
+def rules_only():
+    return EscalationDetector(learned=False)
+
+
+class Stub:
+    """A stand-in model with fixed scores: the combination's logic without the model's moods."""
+
+    def __init__(self, **scores):
+        self.scores = {c: -1.0 for c in REASONS + clf.CALM}
+        self.scores.update(scores)
+
+    def judge(self, text, hits, exceptions):
+        return clf.Verdict(dict(self.scores))
+
+
+def with_stub(**scores):
+    detector = EscalationDetector(learned=True)
+    detector.model = Stub(**scores)
+    return detector
+
+
+# ---- behaviour of the real model
+
+@pytest.mark.parametrize("text,reason", [
+    ("这笔钱再不给我解冻，那个客户经理晚上回家最好绕着点走", "violence"),
+    ("你们那个柜员最好祈祷别在菜市场碰到我", "violence"),
+    ("不退钱我就每天去你们门口举牌子，让路过的人都看看", "media"),
+    ("I will post this everywhere online so everyone knows how you treat customers", "media"),
+    ("卡里的钱没了我也没脸回家了，不如从江桥上下去算了", "self_harm"),
+])
+def test_a_threat_in_unseen_wording_is_caught(combined, rules_only, text, reason):
+    assert rules_only.detect(text) is None  # no rule lists this wording
+    detection = combined.detect(text)
+    assert detection and (detection.reason, detection.level, detection.source) == (reason, "strong", "learned")
+    assert detection.cues == ()  # never the customer's words
+
+
+@pytest.mark.parametrize("text", [
+    "我没想过要闹大，就想把钱退回来",
+    "不用转人工，我自己会弄",
+    "催收的人说要去我单位闹，这是网贷不是你们，我想问信用卡额度",
+    "骗子说要去法院告我，我想确认下我的卡没事",
+    "新闻上说有人在银行门口拉横幅，是你们吗",
+    "我以前在报社当记者，现在退休了，想问存款利率",
+])
+def test_negation_third_party_news_past_job_are_not_handed_off(combined, text):
+    """The model adds no handoff for these (the rules are silent on them too)."""
+    detection = combined.detect(text)
+    assert detection is None or not detection.strong, detection
+
+
+def test_the_model_overrules_a_rule_hit_on_a_plain_negation(combined, rules_only):
+    # 法院: the rules cannot see 没有要…的意思; the model is sure enough (margin >= VETO_MARGIN).
+    # Most negated keywords stay handed off: the margin is set so that no keyword alone is vetoed.
+    text = "我没有要去法院的意思，就是想问问贷款合同能不能复印一份"
+    assert got(rules_only.detect(text)) == ("regulator", "strong")
+    assert combined.detect(text) is None
+
+
+@pytest.mark.parametrize("text,reason", [
+    ("我不想活了", "self_harm"), ("帮我转人工", "human"), ("我要去银保监会投诉你们", "regulator"),
+    ("我去电视台曝光你们", "media"), ("我要砸了你们网点", "violence"),
+])
+def test_rule_hits_still_hand_off_with_their_cues(combined, text, reason):
+    detection = combined.detect(text)
+    assert detection and (detection.reason, detection.level, detection.source) == (reason, "strong", "rules")
+    assert detection.cues
+
+
+def _frames():
+    for reason, ruleset in load_rules(RULES_DIR).items():
+        for keyword, _ in ruleset.keywords:
+            yield pytest.param(reason, FRAME.format(keyword), keyword, id=f"{reason}:{keyword}")
+        for pattern in ruleset.patterns:
+            yield pytest.param(reason, pattern.example, pattern.name, id=f"{reason}:{pattern.name}")
+
+
+@pytest.mark.parametrize("reason,text,cue", list(_frames()))
+def test_every_keyword_and_pattern_still_fires_with_the_model(combined, reason, text, cue):
+    """A trainer's keyword works with the model on, as with the rules alone (test_rules.py)."""
+    detection = combined.detect(text)
+    assert detection and (detection.reason, detection.level) == (reason, "strong"), (text, detection)
+    assert cue in detection.cues
+
+
+def test_labelled_set_holds_with_the_model(combined):
+    wrong = [f"{want(i)} got {got(combined.detect(i['text']))}: {i['text']}"
+             for i in labelled_items() if got(combined.detect(i["text"])) != want(i)]
+    assert not wrong, "\n".join(wrong)
+
+
+# ---- the combination's logic, on a stub model
+
+def test_severe_rule_hits_win_even_when_the_model_is_sure_of_calm():
+    detector = with_stub(none=5.0)
+    assert got(detector.detect("我不想活了")) == ("self_harm", "strong")
+    assert got(detector.detect("我要砸了你们网点")) == ("violence", "strong")
+
+
+def test_other_rule_hits_win_unless_the_model_is_sure_of_calm():
+    assert got(with_stub(none=clf.VETO_MARGIN - 1.0 - 0.01).detect("我要去银保监会投诉你们")) == ("regulator", "strong")
+    assert with_stub(none=clf.VETO_MARGIN - 1.0 + 0.01).detect("我要去银保监会投诉你们") is None
+
+
+def test_a_vetoed_strong_anger_hit_stays_mild_when_the_model_says_mild():
+    detection = with_stub(mild=5.0).detect("气死我了")
+    assert got(detection) == ("anger", "mild") and detection.source == "rules"
+
+
+def test_the_model_hands_off_only_above_the_margin():
+    margin = clf.HANDOFF_MARGIN
+    assert with_stub(media=-1.0 + margin - 0.01).detect("你们看着办吧") is None
+    detection = with_stub(media=-1.0 + margin + 0.01).detect("你们看着办吧")
+    assert got(detection) == ("media", "strong") and detection.source == "learned"
+
+
+def test_an_exception_of_the_reason_vetoes_the_model():
+    # 我以前是记者 matches a media exception: the model's media is not trusted, another reason is
+    assert with_stub(media=3.0).detect("我以前是记者") is None
+    assert got(with_stub(anger=3.0).detect("我以前是记者")) == ("anger", "strong")
+
+
+def test_diet_paths_are_unchanged_when_the_model_is_calm():
+    detector = with_stub(none=3.0)
+    found = detector.detect("能不能帮我找个人处理", "request_human", 0.95)
+    assert (found.reason, found.source) == ("human", "intent")
+    found = detector.detect("你们给我记住了", "escalate", 0.99)
+    assert (found.reason, found.level, found.source) == ("anger", "strong", "intent")
+    assert detector.detect("你们给我记住了", "escalate", 0.5) is None
+
+
+# ---- setting, training, speed
+
+@pytest.mark.parametrize("value,expected", [
+    ("on", True), ("1", True), ("off", False), ("0", False), ("false", False), ("", clf.DEFAULT_ON),
+])
+def test_setting(monkeypatch, value, expected):
+    monkeypatch.setenv(clf.SETTING, value)
+    assert clf.enabled() is expected
+    assert EscalationDetector().learned is expected
+    assert EscalationDetector(learned=not expected).learned is (not expected)
+
+
+def test_off_means_the_rules_alone(monkeypatch):
+    detector = EscalationDetector(learned=False)
+    assert detector.classifier is None
+    assert detector.detect("你们那个柜员最好祈祷别在菜市场碰到我") is None
+
+
+def test_a_broken_model_falls_back_to_the_rules(monkeypatch):
+    def boom(rules):
+        raise RuntimeError("no sklearn")
+
+    monkeypatch.setattr(clf, "get_classifier", boom)
+    detector = EscalationDetector(learned=True)
+    assert got(detector.detect("我要去银保监会投诉你们")) == ("regulator", "strong")
+    assert detector.learned is False
+
+
+def test_model_is_trained_once_and_quickly(combined):
+    model = combined.classifier
+    assert model is clf.get_classifier(combined.rules)  # cached per process
+    assert model.n_train > 3000
+    assert model.train_seconds < 20, model.train_seconds
+    assert {"none", "mild"} <= set(model.classes) and set(REASONS) <= set(model.classes)
+
+
+def test_fast_path_matches_sklearn(combined):
+    model = combined.classifier
+    texts = [norm(str(i["text"])) for i in labelled_items()[:40]]
+    rows = [clf.rule_row(*clf.rule_matches(model.rules, t)) for t in texts]
+    for text, row, slow in zip(texts, rows, model.scores(texts, rows)):
+        fast = model.score_one(text, row)
+        assert all(abs(fast[c] - slow[c]) < 1e-9 for c in slow)
+
+
+def test_fast_enough(combined):
+    texts = [str(i["text"]) for i in labelled_items()]
+    start = time.perf_counter()
+    for _ in range(3):
+        for text in texts:
+            combined.detect(text)
+    per_message = (time.perf_counter() - start) / (3 * len(texts))
+    assert per_message < 0.002, f"{per_message * 1000:.3f} ms per message"
+
+
+def test_training_data_shape_and_no_test_line_in_it():
+    items = yaml.safe_load((ROOT / "data" / "escalation" / "train.yml").read_text(encoding="utf-8"))["items"]
+    labels = [clf.label(i) for i in items]
+    for reason in REASONS:
+        assert labels.count(reason) >= 120, reason  # issue 13: >= 120 examples per reason
+    train = {normalize_text(str(i["text"])) for i in items}
+    assert len(train) == len(items), "duplicate training lines"
+    for path in list((ROOT / "tests" / "escalation").glob("*.yml")) + list((ROOT / "tests" / "nlu_holdout").glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        lines = [str(i["text"]) for i in data.get("items") or []]
+        for block in data.get("nlu") or []:  # nlu_holdout.yml is in Rasa's format
+            lines += [line.strip()[2:] for line in str(block.get("examples", "")).splitlines()
+                      if line.strip().startswith("- ")]
+        tests = {normalize_text(clf._ANNOTATION.sub(r"\1", line)) for line in lines}
+        assert not train & tests, (path.name, sorted(train & tests)[:5])
