@@ -66,6 +66,7 @@ import cn2an
 import yaml
 
 from bot import phones
+from bot.names import COMPOUND_SURNAMES
 from bot.text import normalize_text, to_simplified
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -1381,10 +1382,7 @@ def describe_date(value: Any) -> str:
 # name
 # ---------------------------------------------------------------------------------------------
 
-_COMPOUND_SURNAMES = (
-    "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 令狐 长孙 宇文 司徒 夏侯 轩辕 端木 独孤 南宫 "
-    "西门 百里 呼延 澹台 公冶 太史 申屠 闻人 赫连 钟离 宗政 濮阳 淳于 单于 万俟"
-).split()
+_COMPOUND_SURNAMES = list(COMPOUND_SURNAMES)
 _SURNAMES = set(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏"
     "魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚"

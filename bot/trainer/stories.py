@@ -27,6 +27,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 import requests
 
+from bot.names import COMPOUND_SURNAMES
 from bot.casedesk.rasa_bridge import PATH_SAFE
 
 HANDOFF_ACTION = "action_handoff"
@@ -171,6 +172,9 @@ def _user_entities(event: Mapping[str, Any]) -> tuple[str, List[Dict[str, Any]]]
     result: List[Dict[str, Any]] = []
     for entity in entities:
         entity = dict(entity)
+        if entity.get("entity") == "customer_name" and text[max(0, entity["start"] - 2):entity["start"]] in COMPOUND_SURNAMES:
+            entity["start"] -= 2  # DIET tagged 建国 of 欧阳建国: the surname is the name's too
+            entity["value"] = text[entity["start"]:entity["end"]]
         if result and entity["start"] < result[-1]["end"]:
             continue  # overlaps one already taken (two extractors)
         if result and entity.get("entity") in PII_ENTITIES \

@@ -242,3 +242,10 @@ def test_a_name_entity_that_caught_part_of_the_name_is_widened():
     text = tracker_to_story({"sender_id": "web-5", "events": events})
     assert "欧阳" not in text and "建国" not in text, text
     assert "我叫[张三](customer_name)" in text and "customer_name: 张三" in text, text
+
+
+def test_a_given_name_tagged_alone_takes_its_two_character_surname_along():
+    # DIET may tag only 建国 of 欧阳建国; with no name slot to go by (a list page reads the user
+    # events alone) the surname must not be left on the page
+    event = user("我是欧阳建国，卡被吞了", "complain", ("customer_name", "建国"))
+    assert stories.known_names([event]) == ["欧阳建国"]
