@@ -13,6 +13,7 @@ from typing import Dict, List, Mapping, Optional, Set, Tuple
 
 import yaml
 
+from bot.escalation import scope as cue_scope
 from bot.text import normalize_text
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
@@ -20,6 +21,10 @@ REASONS = ("self_harm", "violence", "regulator", "media", "anger", "human")  # p
 # Blanks out what an exception matched. Not a character any keyword or pattern uses, and one
 # per masked character so the positions of the rest of the text stay where they were.
 MASK = "\u25a1"
+# Reasons whose cues are never scoped (bot/escalation/scope.py): their cues carry their own
+# negations (不想活, 别逼我) and must always win. A ``scope:`` in their files is an error.
+NEVER_SCOPED = ("self_harm", "violence")
+SCOPED_IS_EXCEPTION = True
 
 
 def norm(text: str) -> str:
@@ -45,6 +50,9 @@ class RuleSet:
     mild_patterns: List[Pattern] = field(default_factory=list)
     intensifiers: List[Pattern] = field(default_factory=list)
     exceptions: List[Pattern] = field(default_factory=list)
+    # the file's ``scope:``: which of scope.CODES may explain a cue match away (scope.py); a
+    # cue counts when any one of its matches is live. Empty: every match counts, as before.
+    scope: Tuple[str, ...] = ()
 
     def mask(self, text: str) -> Tuple[str, bool]:
         """``text`` with every exception's match blanked out, and whether any matched."""
@@ -54,19 +62,33 @@ class RuleSet:
             hit = hit or n > 0
         return text, hit
 
-    @staticmethod
-    def _find(text: str, keywords, patterns) -> List[str]:
-        found = [kw for kw, rx in keywords if rx.search(text)]
+    def _live(self, text: str, rx: re.Pattern, scoped: Optional[List[str]]) -> bool:
+        """Whether ``rx`` matches ``text`` at least once as a live cue (scope.py). Each match is
+        judged on its own: 我不会去找记者,但再不退钱我就找记者 fires on the second."""
+        if not self.scope:
+            return rx.search(text) is not None
+        for m in rx.finditer(text):
+            why = cue_scope.why_not_live(text, m.start(), m.end(), self.scope)
+            if why is None:
+                return True
+            if scoped is not None:
+                scoped.append(why)
+        return False
+
+    def _find(self, text: str, keywords, patterns, scoped: Optional[List[str]] = None) -> List[str]:
+        found = [kw for kw, rx in keywords if self._live(text, rx, scoped)]
         # 保监会 inside 银保监会 is one cue, not two
         cues = [kw for kw in found if not any(kw != other and kw in other for other in found)]
-        cues += [p.name for p in patterns if p.regex.search(text)]
+        cues += [p.name for p in patterns if self._live(text, p.regex, scoped)]
         return cues
 
-    def strong_cues(self, text: str) -> List[str]:
-        return self._find(text, self.keywords, self.patterns)
+    def strong_cues(self, text: str, scoped: Optional[List[str]] = None) -> List[str]:
+        """The strong cues of normalised, masked ``text``; ``scoped`` collects the scope codes
+        of the matches that were explained away (negated, someone_else …)."""
+        return self._find(text, self.keywords, self.patterns, scoped)
 
-    def mild_cues(self, text: str) -> List[str]:
-        return self._find(text, self.mild_keywords, self.mild_patterns)
+    def mild_cues(self, text: str, scoped: Optional[List[str]] = None) -> List[str]:
+        return self._find(text, self.mild_keywords, self.mild_patterns, scoped)
 
     def intensifier_cues(self, text: str) -> List[str]:
         return [p.name for p in self.intensifiers if p.regex.search(text)]
@@ -117,6 +139,12 @@ def load_ruleset(path: Path) -> RuleSet:
     reason = data.get("reason")
     if reason not in REASONS:
         raise ValueError(f"{path.name}: reason must be one of {REASONS}, not {reason!r}")
+    scope = tuple(str(code) for code in (data.get("scope") or ()))
+    unknown = [code for code in scope if code not in cue_scope.CODES]
+    if unknown:
+        raise ValueError(f"{path.name}: scope must be some of {cue_scope.CODES}, not {unknown}")
+    if scope and reason in NEVER_SCOPED:
+        raise ValueError(f"{path.name}: {reason} cues are never scoped (they must always win)")
     return RuleSet(
         reason=reason,
         path=path,
@@ -126,6 +154,7 @@ def load_ruleset(path: Path) -> RuleSet:
         mild_patterns=_patterns(path, data.get("mild_patterns")),
         intensifiers=_patterns(path, data.get("intensifiers")),
         exceptions=_patterns(path, data.get("exceptions")),
+        scope=scope,
     )
 
 
@@ -143,17 +172,23 @@ def load_rules(rules_dir: Optional[Path] = None) -> Dict[str, RuleSet]:
 
 def rule_matches(rules: Mapping[str, "RuleSet"], text: str) -> Tuple[Dict[str, Tuple[str, Tuple[str, ...]]], Set[str]]:
     """{reason: (level, cues)} of the rules that fire on normalised ``text``, and the reasons
-    whose exceptions matched (the detector and the learned model both read them)."""
+    whose exceptions matched (the detector and the learned model both read them). A reason
+    whose cues were all explained away by its ``scope:`` (scope.py: 我不会去找媒体) counts as
+    an exception matched when ``SCOPED_IS_EXCEPTION``: the learned model's handoff for it and
+    DIET's escalate are then not trusted either, as for a listed exception."""
     hits: Dict[str, Tuple[str, Tuple[str, ...]]] = {}
     exceptions: Set[str] = set()
     for reason, ruleset in rules.items():
         masked, exception = ruleset.mask(text)
         if exception:
             exceptions.add(reason)
-        strong = ruleset.strong_cues(masked)
+        scoped: List[str] = []
+        strong = ruleset.strong_cues(masked, scoped)
         if strong:
             hits[reason] = ("strong", tuple(strong))
             continue
+        if scoped and SCOPED_IS_EXCEPTION:
+            exceptions.add(reason)
         mild = ruleset.mild_cues(masked)
         boost = ruleset.intensifier_cues(masked)
         if mild and boost:

@@ -77,11 +77,11 @@ def test_negation_third_party_news_past_job_are_not_handed_off(combined, text):
     assert detection is None or not detection.strong, detection
 
 
-def test_the_model_overrules_a_rule_hit_on_a_plain_negation(combined, rules_only):
-    # 法院: the rules cannot see 没有要…的意思; the model is sure enough (margin >= VETO_MARGIN).
-    # Most negated keywords stay handed off: the margin is set so that no keyword alone is vetoed.
+def test_a_plain_negation_hands_off_neither_way(combined, rules_only):
+    # 法院 under 没有要…的意思: the rules' scope sees the negation (bot/escalation/scope.py), and
+    # the model, which overruled this rule hit before the scope existed, agrees
     text = "我没有要去法院的意思，就是想问问贷款合同能不能复印一份"
-    assert got(rules_only.detect(text)) == ("regulator", "strong")
+    assert rules_only.detect(text) is None
     assert combined.detect(text) is None
 
 

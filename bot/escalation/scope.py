@@ -1,0 +1,392 @@
+"""Scope of one cue: is this mention the customer's own live threat? (issue 13)
+
+A rule file's keyword fires wherever it stands. This module looks at the words around ONE
+match of a cue in the normalised text (``bot.escalation.rules.norm``: Simplified, half-width,
+lower case) and says whether it is a threat the customer is making now:
+
+    why_not_live("放心,我不会去找媒体的", 7, 9)          -> "negated"
+    why_not_live("再不退钱我就去找记者", 7, 9)            -> None      (live)
+
+The answer is ``None`` (live) or one reason code:
+
+==============  ==========================================================================
+negated         a negator governs the cue in its own clause (我不打算找消协, 没想起诉谁)
+someone_else    someone else acts (我邻居去了电视台, 同事报了警), not the customer
+settled         a past or near-miss episode that was resolved (去年差点…后来经理解决了)
+own_job         the customer's own occupation (我是记者, 我做律师的)
+passive         news about the bank (你们被媒体曝光过吗)
+question        a question about which channel to use (我该找你们还是找12378?)
+not_the_bank    the cue is explicitly about something that is not the bank (跟你们没关系)
+joke            laughter in the cue's sentence (气死我了哈哈); rules.py uses it for anger only
+==============  ==========================================================================
+
+Which codes apply to which reason is each rule file's ``scope:`` list (rules.py). Violence
+and self-harm are never scoped: their cues carry their own negations (不想活, 别逼我) and a
+wrong "not live" there costs far more than an agent's minute.
+
+The heuristics lean towards "live": when in doubt the cue fires, as before (recall is
+preferred, design.md). In particular a message that goes on to threaten anyway (…再不处理,
+否则, 逼我, 我也要去…) makes every cue live, whatever it said first.
+
+Terms: a *clause* is the text between any two marks (, ; : 、 … and spaces, and the sentence
+marks); a *sentence* is the text between 。 ! ? . and newlines.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Optional, Tuple
+
+NEGATED, SOMEONE_ELSE, SETTLED, OWN_JOB = "negated", "someone_else", "settled", "own_job"
+PASSIVE, QUESTION, NOT_THE_BANK, JOKE = "passive", "question", "not_the_bank", "joke"
+CODES = (NEGATED, SOMEONE_ELSE, SETTLED, OWN_JOB, PASSIVE, QUESTION, NOT_THE_BANK, JOKE)
+
+# --------------------------------------------------------------------------- clauses, sentences
+# "." ends a sentence unless it sits between digits (3.15, 1.5万).
+_SENTENCE_MARK = r"[。!?\n]|(?<!\d)\.|\.(?!\d)"
+_CLAUSE_MARK = _SENTENCE_MARK + r"|[,;:、…~\s\"'“”()（）]"
+SENTENCE_RX = re.compile(_SENTENCE_MARK)
+CLAUSE_RX = re.compile(_CLAUSE_MARK)
+
+
+def _span(rx: re.Pattern, text: str, start: int, end: int) -> Tuple[int, int]:
+    """The [begin, finish) of the unit (clause or sentence) holding text[start:end]."""
+    begin = 0
+    for m in rx.finditer(text, 0, start):
+        begin = m.end()
+    m = rx.search(text, end)
+    return begin, (m.start() if m else len(text))
+
+
+def clause_span(text: str, start: int, end: int) -> Tuple[int, int]:
+    return _span(CLAUSE_RX, text, start, end)
+
+
+def sentence_span(text: str, start: int, end: int) -> Tuple[int, int]:
+    return _span(SENTENCE_RX, text, start, end)
+
+
+# ------------------------------------------------------------------- the message threatens anyway
+# Said anywhere after the cue, these make the cue live whatever came before it: the customer
+# goes on to a condition or an ultimatum (我不想闹到法院,但你们再拖…), or takes up someone
+# else's threat (我邻居去了电视台,我也要去 / 我孙女要发到网上,我同意了).
+THREAT_AFTER = re.compile(
+    r"否则|不然|要不然|再不|再拖|再这样|如果(你们|还)?不|要是(你们|还)?不|别怪|逼我|别逼|不要逼"
+    r"|走着瞧|等着瞧|给我等着|你们等着|后果自负|说到做到|看着办"
+    r"|(我|俺)(也|就|真的?|一定|肯定|马上|已经)(要|会|去|找|告|发|打算|准备)"
+    r"|我?(同意|支持|赞成)(了|他|她)?(?![吗?])"
+)
+# Said before the cue in its own sentence, a condition aimed at the bank keeps someone else's
+# or a past cue live (我老公说再不退钱就找记者).
+CONDITION_BEFORE = re.compile(r"再不|如果|要是|不然|否则|要不然|的话|再拖|再这样")
+
+
+def _threat_follows(text: str, end: int) -> bool:
+    return bool(THREAT_AFTER.search(text, end))
+
+
+# --------------------------------------------------------------------------------- negation
+# A negator of the customer's intent, in the cue's clause, before the cue. Bare 不/没 are not
+# negators (不退钱我就找记者: the 不 negates the bank's act), nor are 别/不要 (别逼我去找记者,
+# 不要让我去找媒体: threats) nor 不敢 (你以为我不敢找记者?).
+NEGATOR = re.compile(
+    r"不会|不打算|没打算|没有打算|不想|也不想|不是要|不是来|不是想|不是说要|不准备|没准备"
+    r"|没想|没有想|没想过|没想要|并不|并没|不用|没必要|没有必要|用不着|犯不着|不至于|不需要"
+    r"|不必|无意|没有要|没要|没说要|没说过要|不去|没去|没有去|不找|没找|没有找|不告|没告"
+    r"|不愿|不屑|不值得|不值当|懒得|才不|不可能|绝不|决不|从没|从来没|从不|不再"
+)
+# A negator only counts after the last of these in the clause: a condition or a new
+# resolve starts after them (再不处理我就找记者; 你们不想解决那我只能起诉).
+NEGATION_RESET = re.compile(r"就|才|否则|不然|要不|但|可是|只能|只好|只有|干脆|直接|那我|必须|一定")
+# Not negations of the threat: must (不得不, 不能不), A-not-A questions (会不会, 去不去) are
+# handled in code; these before the negator make it rhetorical (你们以为我不会去告?).
+RHETORICAL_BEFORE = re.compile(r"以为|当我|觉得我|认为我|谁说|难道|为什么|为啥|怎么|凭什么|本来|原本|本想|还没|暂时|先不|目前还")
+# "I won't let it go" between negator and cue: defiance, not a negation (我不会放过你们去找媒体).
+DEFIANCE = re.compile(r"放过|罢休|善罢甘休|算了|饶|客气|妥协|让步|退让|接受|原谅|甘心|死心|手软|忍|等")
+# After the cue in its clause: the negation is a double one or a challenge (不找媒体不行是吧).
+NEGATION_UNDONE_AFTER = re.compile(r"不行|不可|不成|是吧|是不是|吗|(你们|你)(就|才)")
+# Someone else's negation: 你们不想解决我找记者 (the negator's subject is the bank).
+OTHER_NEGATOR_SUBJECT = re.compile(r"(你们|你|您|贵行|银行|柜员|经理|客服)(也|都|还|根本|就是|就)?$")
+MAX_NEGATION_GAP = 12  # characters between the negator and the cue
+
+
+def _negated(text: str, start: int, end: int) -> bool:
+    cs, ce = clause_span(text, start, end)
+    resets = [m.end() for m in NEGATION_RESET.finditer(text, cs, start)]
+    begin = max(resets) if resets else cs
+    negators = [m for m in NEGATOR.finditer(text, begin, min(start + 3, ce)) if m.start() < start]
+    if not negators:
+        return False
+    neg = negators[-1]
+    if neg.start() > 0 and text[neg.start() - 1] in "得能":  # 不得不, 不能不: must
+        return False
+    if neg.start() > 0 and text[neg.start() - 1] == text[neg.start() + 1]:  # 会不会, 去不去
+        return False
+    if neg.end() < len(text) and text[neg.end()] == "不":  # 不会不去找: double negation
+        return False
+    # (up to the negator's end: 还没 / 暂时不 overlap it)
+    if RHETORICAL_BEFORE.search(text[sentence_span(text, start, end)[0]:neg.end()]):
+        return False
+    if OTHER_NEGATOR_SUBJECT.search(text[cs:neg.start()]):
+        return False
+    between = text[neg.end():start]
+    if len(between) > MAX_NEGATION_GAP or DEFIANCE.search(between):
+        return False
+    # 了 closes the negated predicate (我不想等了直接找记者), except in 为了/除了
+    if re.search(r"(?<![为除])了", between):
+        return False
+    # a new subject 我 after the negator starts a new predicate (…不想解决我找记者)
+    if re.search(r"(我|俺)(?!的|们的)", between[1:]):
+        return False
+    if NEGATION_UNDONE_AFTER.search(text[end:ce]):
+        return False
+    return True
+
+
+# ------------------------------------------------------------------------------ attribution
+# Who acts: the nearest subject before the cue in its sentence. Kin and other people may carry
+# a determiner (我老公, 我的朋友); 你们/你 are the bank and decide nothing (look further back).
+_KIN = (r"老公|老婆|丈夫|妻子|爱人|媳妇|老伴|家人|家里人|儿子|女儿|孩子|孙子|孙女|外孙|外孙女"
+        r"|父亲|母亲|爸爸|妈妈|老爸|老妈|爸|妈|哥哥|姐姐|弟弟|妹妹|大哥|大姐|表哥|表姐|表弟|表妹"
+        r"|堂哥|堂姐|亲戚|前妻|前夫|男朋友|女朋友|对象")
+_OTHERS = (r"邻居|同事|朋友|同学|家长|网友|客户|房东|租客|老板|大爷|大妈|阿姨|叔叔|大叔|大婶|小伙子"
+           r"|律师|对方|骗子|催收(?:员|的人|的|公司|人员)|保安|柜员|大堂经理|工作人员|路人")
+OTHER_SUBJECT = re.compile(
+    r"(?:(?:我|俺|咱)的?|我们的?|我家的?)?(?:" + _KIN + "|" + _OTHERS + r")(?:们)?"
+    r"|他们|她们|他|她|人家|别人|有人|别的客户|其他客户|旁边的人|后面的人|前面的人"
+    r"|(?:那|有|一)个(?:人|男的|女的)|的人"
+)
+SELF_SUBJECT = re.compile(r"我们|我|俺|咱们|咱|本人|老子")
+# before a person: the customer makes them act, or acts with them (我让我儿子发抖音,
+# 我和老公去电视台, 我准备委托他起诉)
+CAUSATIVE = re.compile(r"(让|叫|喊|请|托|委托|拜托|找|带|带着|和|跟|同|陪|替|帮|求|派|安排|给)$")
+# before a person: that person is an object, not the one who acts (我问他, 我告他, 骂我)
+OBJECT_VERB = re.compile(r"(问|告|骂|打|看|见|通知|联系|对|向|把|被|等|说服|劝|拦|为|是|像)$")
+# after someone else's speech verb, 我 is inside their words (朋友说我可以找律师)
+SPEECH_BEFORE_SELF = re.compile(r"(说|讲|建议|劝|提醒|告诉|让|叫|问|要求|觉得|认为)(过)?$")
+
+
+OWN_LAWYER = re.compile(r"(我|俺|我们)的?律师")
+
+
+def _actor(text: str, start: int, end: int) -> Optional[str]:
+    """'self', 'other' or None (no subject in the sentence before the cue)."""
+    ss, _ = sentence_span(text, start, end)
+    found = []  # (start, end, who)
+    for m in OTHER_SUBJECT.finditer(text, ss, start):
+        found.append((m.start(), m.end(), "other"))
+    for m in SELF_SUBJECT.finditer(text, ss, start):
+        if not any(s <= m.start() < e for s, e, _ in found):
+            found.append((m.start(), m.end(), "self"))
+    who = None
+    for s, e, kind in sorted(found):
+        before = text[ss:s]
+        if kind == "other" and OWN_LAWYER.match(text, s, e):
+            kind = "self"  # 我的律师会起诉: the customer's own lawyer acts for them
+        if kind == "other":
+            if CAUSATIVE.search(before):
+                kind = "self"  # 我让我儿子…, 我和老公…
+            elif OBJECT_VERB.search(before):
+                continue  # 我问他…: an object, not the actor
+        elif kind == "self":
+            if text[e:e + 1] == "的" or OBJECT_VERB.search(before):
+                continue  # 我的…, 骂我: not the actor
+            if who == "other" and (SPEECH_BEFORE_SELF.search(before) or re.search(r"(跟|和|同)$", before)):
+                continue  # 朋友说我可以找律师, 她跟我打官司: still the other's act
+        who = kind
+    return who
+
+
+KIN_SUBJECT = re.compile(r"(?:(?:我|俺|咱)的?|我家的?)?(?:" + _KIN + ")")
+# what a relative's act is aimed at: the bank or the customer's case (我儿子说要曝光你们)
+BANK_TARGET = re.compile(r"你们|贵行|这件事|这事")
+# …unless the customer stopped them (我老公想告你们,被我拦住了)
+STOPPED = re.compile(r"拦|劝住|劝下|劝他|劝她|没让|不让|阻止|制止|按住|算了|没必要")
+# the customer says they act too, earlier in the sentence (我要投稿给公众号,他们专门曝光…)
+SELF_INTENT = re.compile(r"(我|俺)(要|会|准备|打算|已经|一定|就)[^,;:、。!?\s]{0,2}(去|找|发|投|告|把|让|联系|请|拍|录|写|上)")
+# acting together with the others (大家商量好了,一起去市政府反映)
+TOGETHER = re.compile(r"一起|一块|一同|一道")
+
+
+def _someone_else(text: str, start: int, end: int) -> bool:
+    if _actor(text, start, end) != "other":
+        return False
+    ss, se = sentence_span(text, start, end)
+    cs, _ = clause_span(text, start, end)
+    if CONDITION_BEFORE.search(text, ss, start):
+        return False  # 我老公说再不退钱就找记者
+    if SELF_INTENT.search(text, ss, start) or TOGETHER.search(text, cs, end):
+        return False
+    last_other = None
+    for m in OTHER_SUBJECT.finditer(text, ss, start):
+        last_other = m
+    if last_other is None:
+        return True
+    # the other person's words judge the bank (朋友是律师,他说你们这样可以直接告): relayed, live
+    if re.search(r"你们|你(?!说)", text[last_other.end():start]):
+        return False
+    # a relative acting against the bank for the customer (我儿子说要去人民银行告你们) is the
+    # customer's case: live, unless the customer stopped them
+    kin = [m for m in KIN_SUBJECT.finditer(text, ss, start)]
+    if kin and BANK_TARGET.search(text, kin[-1].end(), se) and not STOPPED.search(text, ss):
+        return False
+    return True
+
+
+# ----------------------------------------------------------------------------------- settled
+PAST = re.compile(r"之前|以前|上次|上回|去年|前年|那次|当时|上个月|上周|前几天|前阵子|曾经|差点|差一点|险些|都快|已经|早就")
+# a resolution after the cue; not 没解决 / 还没处理 / 不道歉
+RESOLVED = re.compile(r"(?<![没未不])(?<!没有)(?<!还没)(解决了|解决好|处理好|处理了|搞定|退了|退回|退给|道了歉|道歉了|赔了|补偿了|没事了|满意|感谢|谢谢)")
+
+
+# a resolution asked for, not reported (你们先把年费退了再说)
+DEMAND = re.compile(r"把|先|要|得|必须|赶紧|给我|请|希望|能不能|如果|要是|再说")
+
+
+def _settled(text: str, start: int, end: int) -> bool:
+    cs, ce = clause_span(text, start, end)
+    ss, _ = sentence_span(text, start, end)
+    if not PAST.search(text, cs, ce):
+        return False
+    if CONDITION_BEFORE.search(text, ss, start):
+        return False
+    for m in RESOLVED.finditer(text, end):
+        rs, re_ = clause_span(text, m.start(), m.end())
+        if not DEMAND.search(text, rs, re_):
+            return True
+    return False
+
+
+# ----------------------------------------------------------------------------------- own job
+OCCUPATION = re.compile(r"记者|律师|警察|民警|主播|博主|编导|编辑|主持人|法官|检察官|媒体人|网红|up主|摄影师|自媒体")
+# 是/做/当/干/作为 + a few words with no verb of acting (我就是要找记者 is no job)
+JOB_BEFORE = re.compile(r"(是|做|当|干|作为)(?P<mid>[^,;:、。!?\s]{0,6})$")
+JOB_MID_VERB = re.compile(r"[要找去叫给会告让打发被请上来]|真的|准备|打算")
+
+
+# the cue names where the customer works or worked (我以前在消协干过, 在监管局实习过)
+WORKED_AT_AFTER = re.compile(r"^[^,;:、。!?\s]{0,3}(干过|干了|工作|上班|实习|任职|当过|做过|退休)")
+# the cue is the customer's own business (我在抖音直播带货, 自己的律所)
+OWN_BUSINESS_AFTER = re.compile(r"带货|卖货|开店|做生意|做买卖|接广告|收款")
+OWN_ORG_BEFORE = re.compile(r"自己的?$")
+OWN_ORG = re.compile(r"律所|律师事务所|报社|电视台|媒体|公众号|直播|抖音|快手|小红书|微博")
+
+
+def _own_job(text: str, start: int, end: int) -> bool:
+    cs, ce = clause_span(text, start, end)
+    if _actor(text, start, end) == "other":
+        return False
+    if WORKED_AT_AFTER.search(text[end:ce]) and text[max(cs, start - 3):start].find("在") >= 0:
+        return True
+    if OWN_BUSINESS_AFTER.search(text, end, ce):
+        return True
+    if OWN_ORG_BEFORE.search(text[cs:start]) and OWN_ORG.match(text, start):
+        return True
+    # 是/做/当 + (an organisation) + an occupation: the cue is the occupation or stands in its
+    # noun phrase (我是电视台编导, 我做了二十年报社记者)
+    job = OCCUPATION.match(text, start)
+    if not job:
+        nxt = OCCUPATION.search(text, end, min(ce, end + 3))
+        if not nxt:
+            return False
+    m = JOB_BEFORE.search(text[cs:start])
+    return bool(m) and not JOB_MID_VERB.search(m.group("mid"))
+
+
+# ----------------------------------------------------------------------------------- passive
+PASSIVE_BEFORE = re.compile(r"被(?!迫|逼|气|骗|坑|害)(?P<mid>[^,;:、。!?\s]{0,6})$")
+PASSIVE_MID_VERB = re.compile(r"[我去找要得了]")
+# the customer wishes it on the bank: 你们等着被曝光吧, 我要让你们被曝光
+PASSIVE_THREAT = re.compile(r"让|要|等着|等|会|就|迟早|早晚|准备|小心|活该|该")
+
+
+# news about a regulator's rules (听说金融监管总局出了新规)
+NEWS_BEFORE = re.compile(r"听说|据说|新闻(上)?说|看新闻|新闻里")
+NEWS_AFTER = re.compile(r"^[^,;:、。!?\s]{0,3}(出了|发布|出台|发了|新规|规定|通知|要求)")
+
+
+def _passive(text: str, start: int, end: int) -> bool:
+    cs, ce = clause_span(text, start, end)
+    if NEWS_BEFORE.search(text, cs, start) and NEWS_AFTER.search(text[end:ce]):
+        return True
+    m = PASSIVE_BEFORE.search(text[cs:start])
+    if not m or PASSIVE_MID_VERB.search(m.group("mid")):
+        return False
+    return not PASSIVE_THREAT.search(text[cs:cs + m.start()])
+
+
+# ---------------------------------------------------------------------------------- question
+CHANNEL_QUESTION = re.compile(r"应该|应当|该找|该打|哪个部门|哪个|找哪|打哪|归[^,;:、。!?\s]{0,4}管|可以找|能不能找|能找|怎么投诉|去哪|找谁|还是")
+# …but not a threat asked as a question (是不是该去找记者了?, 难道只能找消协?)
+QUESTION_THREAT = re.compile(r"是不是|要不要|只能|只好|难道|逼|再不|不然|否则|信不信")
+
+
+# asks where to take something, even without a question mark (文书应该送到你们哪个部门)
+WHERE_TO = re.compile(r"哪个部门|哪个窗口|找哪个|送到哪|交到哪|交给谁|哪里办")
+
+
+def _question(text: str, start: int, end: int) -> bool:
+    ss, se = sentence_span(text, start, end)
+    sentence = text[ss:se]
+    ends_asking = (text[se:se + 1] == "?" or re.search(r"(吗|呢)\W*$", sentence)
+                   or WHERE_TO.search(sentence))
+    if not ends_asking:
+        return False
+    return bool(CHANNEL_QUESTION.search(sentence)) and not QUESTION_THREAT.search(sentence)
+
+
+# ------------------------------------------------------------------------------ not the bank
+NOT_BANK = re.compile(
+    r"(跟|和|与)(你们|你|银行|你们银行|贵行)(都|也|一点|完全)?(没|无|没有)(什么|啥|任何)?关系(?!吗|\?)"
+    r"|(跟|和|与)(你们|银行|贵行)无关|不是(针对|冲着|说)(你们|银行|贵行)|不关(你们|银行)的?事|不是你们的(事|问题|错)"
+)
+
+
+# the cue's own clause names another target after it (报警抓那个骗子, 起诉离婚), and not the bank
+OTHER_TARGET_AFTER = re.compile(r"骗子|小偷|诈骗|离婚|开发商|房东|前夫|前妻|物业|婆家|网贷")
+
+
+def _not_the_bank(text: str, start: int, end: int) -> bool:
+    ss, se = sentence_span(text, start, end)
+    if NOT_BANK.search(text, ss, se):
+        return True
+    cs, ce = clause_span(text, start, end)
+    return bool(OTHER_TARGET_AFTER.search(text, end, ce)) and not re.search(r"你们|你|银行|贵行", text[cs:ce])
+
+
+# -------------------------------------------------------------------------------------- joke
+LAUGHTER = re.compile(r"哈哈|嘻嘻|hhh|lol|233|😂|🤣|😆|😄|😁|开玩笑|逗你")
+
+
+def _joke(text: str, start: int, end: int) -> bool:
+    ss, se = sentence_span(text, start, end)
+    # laughter closes the sentence right after it ("气死我了哈哈!"): look one sentence further
+    after = SENTENCE_RX.search(text, se + 1)
+    return bool(LAUGHTER.search(text, ss, after.start() if after else len(text)))
+
+
+CHECKS = (
+    (NEGATED, _negated),
+    (SOMEONE_ELSE, _someone_else),
+    (SETTLED, _settled),
+    (OWN_JOB, _own_job),
+    (PASSIVE, _passive),
+    (QUESTION, _question),
+    (NOT_THE_BANK, _not_the_bank),
+    (JOKE, _joke),
+)
+
+
+def why_not_live(text: str, start: int, end: int, codes: Iterable[str] = CODES) -> Optional[str]:
+    """``None`` when the cue at text[start:end] (normalised text) is the customer's own live
+    threat, else the first code of ``codes`` that explains it away (see the module's table)."""
+    codes = set(codes)
+    if not codes or _threat_follows(text, end):
+        return None
+    for code, check in CHECKS:
+        if code in codes and check(text, start, end):
+            return code
+    return None
+
+
+def is_live(text: str, start: int, end: int, codes: Iterable[str] = CODES) -> bool:
+    return why_not_live(text, start, end, codes) is None

@@ -1,0 +1,187 @@
+"""bot/escalation/scope.py: is one cue match the customer's own live threat? (issue 13)
+
+Every sentence here is written for this test (none comes from a test round or train.yml). For
+each reason code: mentions that must come out not live with that code, and close contrasts with
+the same words that must stay live threats.
+"""
+from __future__ import annotations
+
+import pytest
+
+from bot.escalation import scope
+from bot.escalation.detector import EscalationDetector
+from bot.escalation.rules import load_rules, norm, rule_matches
+
+from .helpers import RULES_DIR
+
+RULES = load_rules(RULES_DIR)
+DETECTOR = EscalationDetector(RULES_DIR, learned=False)
+
+
+def why(text: str, cue: str, nth: int = 0):
+    """scope.why_not_live for the nth occurrence of ``cue`` in normalised ``text``."""
+    text = norm(text)
+    start = -1
+    for _ in range(nth + 1):
+        start = text.index(cue, start + 1)
+    return scope.why_not_live(text, start, start + len(cue))
+
+
+NOT_LIVE = [
+    # negated
+    ("negated", "你放心，我不会去找媒体的，就是想把钱退回来", "媒体"),
+    ("negated", "我没打算去消协，小事一桩，你们查一下就好", "消协"),
+    ("negated", "本人并不想起诉，只是想看看借款合同", "起诉"),
+    ("negated", "没必要闹到电视台吧，你们改了就行", "电视台"),
+    ("negated", "我用不着找律师，这么点钱", "律师"),
+    ("negated", "我不是来告状的，也不准备找12378，问个利率", "12378"),
+    # someone_else
+    ("someone_else", "我隔壁邻居去年去电视台反映过物业的事，我想问下定期利率", "电视台"),
+    ("someone_else", "我同事报了警又找了媒体，是他自己被骗的事", "媒体"),
+    ("someone_else", "我表妹的律师让我提供一下工资流水", "律师"),
+    ("someone_else", "朋友说我可以找个律师咨询下，我觉得没必要", "律师"),
+    ("someone_else", "排队时后面一个大爷嚷着要找记者，吵得很", "记者"),
+    ("someone_else", "我老公想去起诉，被我拦住了，我就想问下那笔钱", "起诉"),
+    # settled
+    ("settled", "前年我差点去找报社，后来你们主任帮我解决了，一直挺满意", "报社"),
+    ("settled", "上个月我打过12378，你们很快就处理好了，谢谢", "12378"),
+    # own_job
+    ("own_job", "我是记者，想问问信用卡年费怎么收", "记者"),
+    ("own_job", "我做律师的，客户的钱想走对公账户", "律师"),
+    ("own_job", "我是电视台的编导，工资卡想换个网点", "电视台"),
+    ("own_job", "我以前在消协干过几年，想办个房贷", "消协"),
+    # passive
+    ("passive", "听说你们被媒体报道过，是真的吗", "媒体"),
+    ("passive", "你们银行之前被曝光的那个理财还在卖吗", "曝光"),
+    # question
+    ("question", "这个事我应该找你们还是找12378？", "12378"),
+    ("question", "信用卡乱收费归哪个部门管，消协还是银行？", "消协"),
+    # not_the_bank
+    ("not_the_bank", "我向12345投诉的是小区停车，跟你们没关系，问下转账限额", "12345"),
+    ("not_the_bank", "我准备起诉离婚，需要开一份存款证明", "起诉"),
+]
+
+
+@pytest.mark.parametrize("code,text,cue", NOT_LIVE)
+def test_mentions_are_not_live(code, text, cue):
+    assert why(text, cue) == code
+
+
+# threats with the same words: must stay live (None)
+LIVE = [
+    ("再不退钱我就去找记者", "记者"),
+    ("别逼我去找媒体", "媒体"),
+    ("不要逼我去找媒体", "媒体"),
+    ("我让我儿子发到网上", "发到网上"),
+    ("你们等着被曝光吧", "曝光"),
+    ("上次找了12378没用，这次我直接去总行", "12378"),
+    ("不给我个说法我就打12378", "12378"),
+    ("我是记者，我要曝光你们", "曝光"),
+    ("你们以为我不会去找媒体？", "媒体"),
+    ("我本来不想找律师的，是你们逼的", "律师"),
+    ("我不想闹到法院，但你们再拖下去我只能起诉", "起诉"),
+    ("我不想等了直接找记者", "记者"),
+    ("你们不想解决我就起诉", "起诉"),
+    ("我还没去找消协，你们看着办", "消协"),
+    ("我不得不去找律师了", "律师"),
+    ("你看我会不会去告你们", "告你们"),
+    ("我邻居去了电视台，我也要去电视台", "电视台", 1),
+    ("我老公说了，再不退钱就去找记者", "记者"),
+    ("我儿子说要去人民银行告你们", "告你们"),
+    ("我和我老公一起去电视台反映", "电视台"),
+    ("我的律师会起诉你们", "起诉"),
+    ("我准备请律师起诉你们", "起诉"),
+    ("我朋友是律师，他说你们这样可以直接起诉", "起诉"),
+    ("去年我找过消协，到现在也没解决，我还要去", "消协"),
+    ("你们迟早会被曝光的", "曝光"),
+    ("我是不是该去找媒体了？", "媒体"),
+    ("难道我只能找消协了吗？", "消协"),
+    ("我就是要找记者", "记者"),
+    ("我要报警抓你们这帮骗子", "报警"),
+]
+
+
+@pytest.mark.parametrize("case", LIVE, ids=[c[0] for c in LIVE])
+def test_threats_stay_live(case):
+    text, cue, nth = (case + (0,))[:3]
+    assert why(text, cue, nth) is None
+
+
+@pytest.mark.parametrize("text", ["气死我了哈哈，不过你们这个活动真不错", "这手续费真气死人😂 开个玩笑",
+                                  "受够了这天气hhh，问下网点几点关门"])
+def test_laughter_makes_anger_a_joke(text):
+    assert DETECTOR.detect(text) is None or DETECTOR.detect(text).reason != "anger"
+
+
+@pytest.mark.parametrize("text", ["气死我了，又扣我钱", "呵呵，气死我了", "受够你们了！"])
+def test_anger_without_laughter_stays(text):
+    found = DETECTOR.detect(text)
+    assert found and found.reason == "anger" and found.strong
+
+
+def test_joke_is_only_for_anger():
+    # laughter does not explain away a media threat: the media file does not list ``joke``
+    assert "joke" not in RULES["media"].scope
+    found = DETECTOR.detect("哈哈，等着上热搜吧你们")
+    assert found and found.reason == "media"
+
+
+# ------------------------------------------------------------------------- rule_matches end to end
+@pytest.mark.parametrize("text", [
+    "放心，我不打算去找记者，就问问卡什么时候寄到",
+    "我同事前几天去电视台反映小区的事，我想问下大额存单",
+    "我是律师，想给自己的律所开个对公户",
+    "我不会去12378的，你们内部能处理最好",
+    "不是要转人工，我自己看看说明就行了",
+])
+def test_rule_matches_drop_mentions(text):
+    hits, exceptions = rule_matches(RULES, norm(text))
+    assert not any(level == "strong" for level, _ in hits.values()), hits
+    assert exceptions  # a scoped-out cue counts as an exception (rules.SCOPED_IS_EXCEPTION)
+
+
+@pytest.mark.parametrize("text,reason", [
+    ("我不会去找媒体，但再不退钱我就找记者", "media"),
+    ("我邻居找了记者，我也准备找记者曝光你们", "media"),
+    ("别逼我去找记者", "media"),
+    ("你们等着被曝光吧", "media"),
+    ("我让我儿子发抖音", "media"),
+    ("不给我转人工我就去投诉", "human"),
+    ("我不想活了", "self_harm"),
+    ("别逼我动手，我拿刀过去", "violence"),
+])
+def test_rule_matches_keep_threats(text, reason):
+    found = DETECTOR.detect(text)
+    assert found and found.strong and found.reason == reason, found
+
+
+def test_violence_and_self_harm_are_never_scoped(tmp_path):
+    from bot.escalation.rules import load_ruleset
+    assert not RULES["violence"].scope and not RULES["self_harm"].scope
+    path = tmp_path / "violence.yml"
+    path.write_text("reason: violence\nscope: [negated]\nkeywords: [砸了]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="never scoped"):
+        load_ruleset(path)
+    path.write_text("reason: media\nscope: [sarcasm]\nkeywords: [记者]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="scope"):
+        load_ruleset(path)
+
+
+def test_scoped_reasons_are_the_documented_ones():
+    scoped = {reason: set(rs.scope) for reason, rs in RULES.items() if rs.scope}
+    assert scoped["anger"] == {"joke"}
+    assert scoped["human"] == {"negated", "someone_else", "settled"}
+    assert set(scoped) == {"media", "regulator", "anger", "human"}
+
+
+@pytest.mark.parametrize("text", [
+    "我哥说他要去找你们经理理论，我觉得没必要，先登记吧",
+    "上次转人工已经帮我处理好了，谢谢，这次是另一件事",
+])
+def test_someone_elses_or_a_settled_request_for_a_person_is_no_request(text):
+    assert "human" not in rule_matches(RULES, norm(text))[0]
+
+
+@pytest.mark.parametrize("text", ["叫你们经理出来", "我不跟机器说，给我转人工", "我老公说了，再不处理就直接找你们行长"])
+def test_the_customers_own_request_for_a_person_stays(text):
+    assert "human" in rule_matches(RULES, norm(text))[0]
