@@ -18,7 +18,10 @@ How ``EscalationDetector`` combines it with the rules (docs/escalation.md, "Lear
   score minus the reason's score >= ``VETO_MARGIN`` (我没有要去法院的意思…);
 - with no strong rule hit, the model hands off for its best reason when that reason beats calm
   by more than ``HANDOFF_MARGIN`` and none of that reason's rule exceptions matched (a past job,
-  news, a question about a hotline veto the model's handoff for that reason).
+  news, a question about a hotline veto the model's handoff for that reason);
+- a strong rule hit for a lesser reason gives way to a more severe one the model is sure of
+  (``UPGRADES``: media/regulator/anger/human -> violence or self_harm, human -> anger): that
+  reason would hand off on the model's word alone and beats the rule's by ``UPGRADE_MARGIN``.
 
 Both margins are constants chosen on the training data only: ``HANDOFF_MARGIN`` is the smallest
 margin at which the combination hands off <= 1 % of the NLU examples out of fold (5-fold, three
@@ -66,6 +69,18 @@ HANDOFF_MARGIN = 0.9
 # 还骂人") reads like a threat to the model; a violence rule hit hands off whatever the model says.
 REASON_MARGIN = {"violence": 1.5}
 VETO_MARGIN = 2.0
+# A strong rule hit for a lesser reason gives way to a more severe reason the model is sure of
+# (a veiled threat against staff that also swears, 我找人收拾他, reads as anger to the rules):
+# self_harm > violence > media > regulator > anger > human, and only these upgrades — to
+# self_harm or violence from any lesser reason, to anger from human. The severe reason must
+# beat calm by its handoff margin and beat the rule's reason by UPGRADE_MARGIN; chosen on the
+# training data only (5-fold out-of-fold, docs/escalation.md "Fifth round"): the smallest
+# margin at which the upgrades out of fold are right >= 90 % of the time and every keyword frame
+# and pattern example still fires with its own reason.
+UPGRADES = {"self_harm": ("violence", "media", "regulator", "anger", "human"),
+            "violence": ("media", "regulator", "anger", "human"),
+            "anger": ("human",)}
+UPGRADE_MARGIN = 0.75
 # The rules' verdicts as extra features (rule_row): measured and off, see the docstring.
 RULE_FEATURE_WEIGHT = 0.0
 # The setting: ESCALATION_LEARNED=on|off; unset means DEFAULT_ON. On by default: on a blind set
@@ -134,6 +149,9 @@ class Verdict:
     scores: Dict[str, float]
     handoff_margin: float = HANDOFF_MARGIN
     veto_margin: float = VETO_MARGIN
+    upgrade_margin: float = UPGRADE_MARGIN
+    # the reasons whose rule exceptions matched: the model's word for them is not trusted
+    exceptions: Tuple[str, ...] = ()
 
     @property
     def calm_label(self) -> str:
@@ -150,10 +168,24 @@ class Verdict:
         return reason, self.scores.get(reason, float("-inf")) - self.calm_score
 
     def vetoes(self, reason: str) -> bool:
-        """Whether the model is sure enough of calm to overrule a strong rule hit for ``reason``."""
+        """Whether a strong rule hit for ``reason`` gives way: the model is sure enough of calm to
+        overrule it, or sure of a more severe reason (``upgrade``), which then hands off."""
         if reason in ALWAYS_WIN:
             return False
+        if self.upgrade(reason) is not None:
+            return True
         return self.calm_score - self.scores.get(reason, float("-inf")) >= self.veto_margin
+
+    def upgrade(self, reason: str) -> Optional[str]:
+        """The more severe reason a strong rule hit for ``reason`` gives way to, or None: the
+        model's best reason, when it is one of UPGRADES over ``reason``, would hand off on the
+        model's word alone (``handoff``) and beats ``reason`` by ``upgrade_margin``."""
+        severe, _ = self.best
+        if reason not in UPGRADES.get(severe, ()) or self.handoff(self.exceptions) != severe:
+            return None
+        if self.scores[severe] - self.scores.get(reason, float("-inf")) < self.upgrade_margin:
+            return None
+        return severe
 
     def handoff(self, exceptions: Iterable[str] = ()) -> Optional[str]:
         """The reason to hand off for on the model's word alone, or None."""
@@ -168,8 +200,10 @@ class ReasonClassifier:
 
     def __init__(self, rules: Mapping[str, RuleSet], C: float = 1.0,
                  rule_weight: float = RULE_FEATURE_WEIGHT,
-                 handoff_margin: float = HANDOFF_MARGIN, veto_margin: float = VETO_MARGIN) -> None:
+                 handoff_margin: float = HANDOFF_MARGIN, veto_margin: float = VETO_MARGIN,
+                 upgrade_margin: float = UPGRADE_MARGIN) -> None:
         self.rules = rules
+        self.upgrade_margin = upgrade_margin
         self.C = C
         self.rule_weight = rule_weight
         self.handoff_margin = handoff_margin
@@ -262,7 +296,8 @@ class ReasonClassifier:
     def judge(self, text: str, hits: Hits, exceptions: Iterable[str]) -> Verdict:
         """The verdict on one normalised text whose rule matches the detector already has."""
         scores = self.score_one(text, rule_row(hits, exceptions) if self.rule_weight else ())
-        return Verdict(scores, self.handoff_margin, self.veto_margin)
+        return Verdict(scores, self.handoff_margin, self.veto_margin, self.upgrade_margin,
+                       tuple(sorted(set(exceptions))))
 
 
 _CACHE: Dict[Any, ReasonClassifier] = {}

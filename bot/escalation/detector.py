@@ -7,8 +7,9 @@
 The rule files can decide together with a small learned model (bot/escalation/classifier.py,
 trained from data/escalation/train.yml the first time a process needs it, about 2 s; then ~0.2 ms
 per message): rule hits win, except that the model may overrule one it is sure is a mere mention
-(self-harm and violence hits always win), and the model hands off for threats in wording no rule
-lists. It is behind the ``ESCALATION_LEARNED`` setting (``on``/``off``; unset: see
+or give a lesser one its more severe reason (media/regulator/anger/human -> violence or
+self-harm, human -> anger; self-harm and violence hits always win), and the model hands off for
+threats in wording no rule lists. It is behind the ``ESCALATION_LEARNED`` setting (``on``/``off``; unset: see
 ``classifier.DEFAULT_ON``) or ``learned=True/False``; off, the rules decide alone. The NLU
 component (bot/nlu/escalation.py), the action server and the benches all call this one class.
 """
@@ -101,9 +102,13 @@ class EscalationDetector:
         if model is not None and normalised.strip():
             verdict = model.judge(normalised, hits, exceptions)
             # the model overrules a strong rule hit only when it is sure the message is calm
-            # (a mention, a negation, someone else's threat); self-harm and violence always win
+            # (a mention, a negation, someone else's threat), or sure of a more severe reason
+            # (classifier.UPGRADES: a veiled threat against staff that the rules read as anger
+            # hands off as violence, below, source learned); self-harm and violence always win
             for reason in [r for r, (level, _) in hits.items() if level == STRONG and verdict.vetoes(r)]:
-                if reason == "anger" and verdict.calm_label == learned_model.MILD:
+                if verdict.upgrade(reason) is not None:
+                    del hits[reason]
+                elif reason == "anger" and verdict.calm_label == learned_model.MILD:
                     hits[reason] = (MILD, hits[reason][1])
                 else:
                     del hits[reason]

@@ -38,7 +38,7 @@ class Stub:
         self.scores.update(scores)
 
     def judge(self, text, hits, exceptions):
-        return clf.Verdict(dict(self.scores))
+        return clf.Verdict(dict(self.scores), exceptions=tuple(sorted(exceptions)))
 
 
 def with_stub(**scores):
@@ -155,6 +155,62 @@ def test_diet_paths_are_unchanged_when_the_model_is_calm():
     found = detector.detect("你们给我记住了", "escalate", 0.99)
     assert (found.reason, found.level, found.source) == ("anger", "strong", "intent")
     assert detector.detect("你们给我记住了", "escalate", 0.5) is None
+
+
+# ---- a lesser rule hit gives way to a more severe reason the model is sure of (fifth round)
+
+def test_a_veiled_threat_the_rules_read_as_anger_hands_off_as_violence(combined, rules_only):
+    text = "你们这帮废物，那个放贷的小张晚上回家路上最好看看身后"
+    assert got(rules_only.detect(text)) == ("anger", "strong")  # 废物: the rules see an insult
+    detection = combined.detect(text)
+    assert (detection.reason, detection.level, detection.source) == ("violence", "strong", "learned")
+
+
+def test_a_calm_report_of_an_insult_is_not_made_violence(combined):
+    detection = combined.detect("你们那个经理骂我是废物，我想投诉他的态度")
+    assert detection is None or detection.reason != "violence", detection
+
+
+@pytest.mark.parametrize("text,rule_reason", [
+    ("我去电视台曝光你们", "media"), ("我要去银保监会投诉你们", "regulator"),
+    ("你们这帮蠢货", "anger"), ("帮我转人工", "human"),
+])
+def test_a_lesser_rule_hit_gives_way_to_violence_the_model_is_sure_of(text, rule_reason):
+    # violence must beat calm by its handoff margin (1.5) and the rule's reason by UPGRADE_MARGIN
+    sure = 1.5 + 0.1 - 1.0  # the stub's calm is -1.0
+    detection = with_stub(violence=sure).detect(text)
+    assert (detection.reason, detection.level, detection.source) == ("violence", "strong", "learned")
+    assert got(with_stub(violence=sure - 0.2).detect(text)) == (rule_reason, "strong")  # not sure enough
+    close = {rule_reason: sure - clf.UPGRADE_MARGIN + 0.01}  # sure, but the rule's reason is close
+    assert got(with_stub(violence=sure, **close).detect(text)) == (rule_reason, "strong")
+
+
+def test_self_harm_takes_over_from_a_lesser_hit_but_never_from_violence():
+    assert got(with_stub(self_harm=2.0).detect("你们这帮蠢货")) == ("self_harm", "strong")
+    assert got(with_stub(self_harm=2.0).detect("我要去银保监会投诉你们")) == ("self_harm", "strong")
+    detection = with_stub(self_harm=5.0).detect("我要砸了你们网点")
+    assert (detection.reason, detection.source) == ("violence", "rules")  # violence rule hits win
+    detection = with_stub(violence=5.0).detect("我不想活了")
+    assert (detection.reason, detection.source) == ("self_harm", "rules")
+
+
+def test_human_gives_way_to_anger_but_anger_not_to_media_or_regulator():
+    assert got(with_stub(anger=1.0).detect("帮我转人工")) == ("anger", "strong")
+    assert got(with_stub(anger=-0.2).detect("帮我转人工")) == ("human", "strong")  # under the handoff margin
+    assert got(with_stub(media=3.0).detect("你们这帮蠢货")) == ("anger", "strong")
+    assert got(with_stub(regulator=3.0).detect("你们这帮蠢货")) == ("anger", "strong")
+    assert got(with_stub(human=3.0).detect("我去电视台曝光你们")) == ("media", "strong")
+
+
+def test_an_exception_of_the_severe_reason_keeps_the_rule_hit():
+    # 搞砸 is a violence exception: the model's violence is not trusted, the media hit stands
+    text = "你们把我的事搞砸了，我去电视台曝光你们"
+    assert got(with_stub(violence=3.0).detect(text)) == ("media", "strong")
+
+
+def test_the_upgrade_margin_was_chosen_on_the_training_data():
+    assert 0 < clf.UPGRADE_MARGIN <= clf.VETO_MARGIN
+    assert set(clf.UPGRADES) == {"self_harm", "violence", "anger"}
 
 
 # ---- setting, training, speed
