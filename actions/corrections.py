@@ -35,6 +35,18 @@ _ADDS = re.compile(r"补充|还有|另外|再加|加上|漏了|忘了说")
 _NO_CONFIDENTIAL = re.compile(r"(不用|不需要|无需|不必|取消|不要)保密")
 
 
+# what the customer says about their own words, not a value: "刚才说多了两百" (the size of the
+# slip, no amount), "刚才那个是工作手机" (刚才 is no date)
+_ABOUT_WHAT_WAS_SAID = re.compile(
+    r"[，,。…]*\s*(?:刚才|刚刚|之前|前面|上面)?(?:我)?(?:说|讲|打|写|报|填)(?:多|少|错|反|成)了[^，,。；;]*|"
+    r"(?:刚才|刚刚)(?=那个|那|说|讲|给|留|报|的|打|写|我说)"
+)
+
+
+def without_remarks(text: str) -> str:
+    return _ABOUT_WHAT_WAS_SAID.sub("", text)
+
+
 def named_fields(text: str, entity_fields: Iterable[str] = ()) -> List[str]:
     """The fields a message names: the NLU's `field` entity first, then the words."""
     named = [v for v in entity_fields if v in CORRECTABLE]
@@ -56,6 +68,7 @@ def has_value_attempt(text: str) -> bool:
 
 def read_correction(field: str, text: str, slots: Dict[str, Any], today: date) -> Any:
     """The new value of ``field`` from a correction message, or None."""
+    text = without_remarks(text)
     value_text = correction_value_text(text)
     if field == "confidential":
         return not _NO_CONFIDENTIAL.search(text)
@@ -69,7 +82,9 @@ def read_correction(field: str, text: str, slots: Dict[str, Any], today: date) -
     if field == "customer_name":
         return parsing.parse_name(value_text) or parsing.find_name(text)
     if field == "phone":
-        return parsing.parse_phone(value_text) or parsing.parse_phone(text)
+        # "最后四位是7290，不是7209": the last digits of the number given
+        return (parsing.parse_phone(value_text) or parsing.parse_phone(text)
+                or parsing.amend_phone_tail(slots.get("phone"), text))
     if field == "branch":
         return parsing.find_branch(text) or parsing.parse_branch(value_text, free_text=not parsing.has_digits(value_text))
     if field == "occurred_at":
@@ -84,7 +99,7 @@ def read_correction(field: str, text: str, slots: Dict[str, Any], today: date) -
 def typed_values(text: str, today: date) -> Dict[str, Any]:
     """Values a message states clearly enough to need no field name ("13912345678"); the old
     value in "不对，是前天，不是大前天" is not one of them."""
-    text = re.sub(r"不是[^，,。；;]*", "", text)
+    text = re.sub(r"不是[^，,。；;]*", "", without_remarks(text))
     found = {
         "phone": parsing.find_phone(text),
         "branch": parsing.find_branch(text),

@@ -82,15 +82,17 @@ FACT_SLOTS = ("customer_name", "phone", "branch", "occurred_at", "amount")
 
 # What really ends the complaint or asks for a person, whatever the NLU calls the message:
 # "取消罚息，不能影响我征信" answers the demand question, "算了，不投诉了" cancels.
+# 申诉 is what some customers (Taiwan) call a complaint ("不用申訴了")
+_COMPLAINT = r"(?:投诉|申诉)"
 _CANCELS_COMPLAINT = re.compile(
-    r"(?:^|[，,。！!？?\s])(?:算了|算啦)|不(?:想|要|用)?投诉了?(?!的)|不投了|(?:不|别)(?:想|要|用|需要)?(?:登记|提交|受理|立案)了?|"
-    r"撤(?:销|回|单|了)|放弃投诉|结束投诉|(?:取消|删除)(?:投诉|这次|申请|登记|提交)|^\W*取消\W*(?:吧|了)?\W*$|"
-    r"这个投诉不要了|^\W*(?:退出|cancel|不弄了|不搞了|不办了)\W*$|不想(?:弄|追究)了"
+    rf"(?:^|[，,。！!？?\s])(?:算了|算啦)|不(?:想|要|用)?{_COMPLAINT}了?(?!的)|不投了|(?:不|别)(?:想|要|用|需要)?(?:登记|提交|受理|立案)了?|"
+    rf"撤(?:销|回|单|了)|放弃{_COMPLAINT}|结束{_COMPLAINT}|(?:取消|删除)(?:{_COMPLAINT}|这次|申请|登记|提交)|^\W*取消\W*(?:吧|了)?\W*$|"
+    rf"这个{_COMPLAINT}不要了|^\W*(?:退出|cancel|不弄了|不搞了|不办了)\W*$|不想(?:弄|追究)了"
 )
 # ...and the words that cancel whatever the NLU called the message ("钱到了，那不用投诉了，撤了吧"
 # read as inform): the complaint itself named as dropped, or a withdrawal
 _DROPS_THE_COMPLAINT = re.compile(
-    r"不(?:用|要|想|必|打算)?(?:再)?投诉了|投诉\w{0,3}?(?:不弄|不搞|不办|不要|不提|不做|算了|撤了|取消)了?|"
+    rf"不(?:用|要|想|必|打算)?(?:再)?{_COMPLAINT}了|{_COMPLAINT}\w{{0,3}}?(?:不弄|不搞|不办|不要|不提|不做|算了|撤了|取消)了?|"
     r"(?:撤了|撤销|撤回)吧|不(?:用|要|需要)(?:再)?(?:登记|提交)了"
 )
 _STAFF = r"(?:人工|真人|活人|客服|坐席|专员|经理|领导|负责人|管事的?|主管|工作人员)"
@@ -386,6 +388,21 @@ def is_more_complaint(tracker: Tracker) -> bool:
     return False
 
 
+def _last_set(tracker: Tracker, slot: str) -> Any:
+    """The value ``slot`` was set to before the customer's latest message (rasa_sdk appends this
+    turn's readings to ``tracker.events``)."""
+    value, seen_user = None, False
+    for event in reversed(tracker.events):
+        seen_user = seen_user or event.get("event") == "user"
+        if seen_user and event.get("event") == "slot" and event.get("name") == slot:
+            return event.get("value")
+    return value
+
+
+def _sums_of_two(values: List[float]) -> List[float]:
+    return [round(a + b, 2) for i, a in enumerate(values) for b in values[i + 1:]]
+
+
 def classification_slots(description: str, slots: Dict[str, Any]) -> Dict[str, Any]:
     """category/business_line/priority for a description; priority never drops back to normal."""
     category, business_line, priority = classify(description)
@@ -451,12 +468,38 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
                 return {}  # "刚才电话说错了，是177…" to the date question: its 刚才 is no date
             value = read_field(slot, tracker, lenient=True)
             return {slot: value} if value is not None else {}
+        if slot == "amount" and requested == "demand" and self._is_demand_answer(tracker):
+            return self._refund_named_in_demand(tracker)
         if tracker.get_slot(slot) not in NOT_GIVEN_MARKERS or not self._reads_in_passing(tracker):
             # said in passing: fill gaps (a refused name may come later: "哦要真名啊，我叫方蕾"),
             # never overwrite a value without a correction
             return {}
         value = read_field(slot, tracker, lenient=False)
+        if slot == "occurred_at" and parsing.is_period(value):
+            # "车贷三月份就全部还完了" told as the story: a rough time is a clue, as in the opening
+            # (actions/script.py); the day is still asked
+            return {OCCURRED_HINT: value} if not tracker.get_slot(OCCURRED_HINT) else {}
         return {slot: value} if value is not None else {}
+
+    @staticmethod
+    def _refund_named_in_demand(tracker: Tracker) -> Dict[str, Any]:
+        """"把四百块给我补上": the sum the customer asks back is the sum at stake, when the amount
+        was only read from the story and never asked ("放进去五十张一百的…只认了四十六张" read
+        5000). It may be a part of the figures the story gave, or their sum ("多收了三千八的服务费，
+        还有一千二的GPS费" → "这五千块退给我"), never more: a compensation asked on top is no
+        refund (parsing.refund_sum reads 退/补/还, not 赔)."""
+        refund = parsing.refund_sum(message_text(tracker))
+        current = tracker.get_slot("amount")
+        asked = any(e.get("event") == "slot" and e.get("name") == REQUESTED_SLOT and e.get("value") == "amount"
+                    for e in tracker.events)
+        if refund is None or asked or current == refund:
+            return {}
+        story = parsing.normalize(str(tracker.get_slot("description") or ""))
+        told = parsing.money_figures(story)
+        if told and refund <= sum(told) and (not parsing.is_valid_amount(current) or refund < current
+                                             or refund in _sums_of_two(told)):
+            return {"amount": refund}
+        return {}
 
     def _reads_in_passing(self, tracker: Tracker) -> bool:
         """May this message fill a gap the form did not ask about? Not when it corrects a field
@@ -640,7 +683,8 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
             if latest_intent(tracker) in ("greet", "thank", "goodbye") or adds_to_story(text):
                 return False
             return not is_question(text) or bool(parsing.find_demand(text))
-        if is_question(text):  # "今天天气怎么样" holds a date but answers nothing
+        if is_question(text) and not (slot == "branch" and parsing.find_branch(text)):
+            # "今天天气怎么样" holds a date but answers nothing; "叫什么西乡支行" names a branch
             return False
         if slot in ("phone", "amount"):
             return parsing.has_digits(text) or read_field(slot, tracker, lenient=True) is not None
@@ -671,6 +715,11 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
         text = message_text(tracker)
         words = message_words(tracker)
         events: List[EventType] = []
+        hint = tracker.slots.get(OCCURRED_HINT)
+        if hint and hint != _last_set(tracker, OCCURRED_HINT):
+            # read in passing (_extract); rasa_sdk validates only the form's own slots, so the
+            # clue is set here
+            events.append(SlotSet(OCCURRED_HINT, hint))
         for flag, raised in detect_flags(text).items():
             if raised and not tracker.get_slot(flag):
                 events.append(SlotSet(flag, True))

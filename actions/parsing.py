@@ -192,7 +192,8 @@ def without_phones(text: str) -> str:
 # A sum said roughly ("三万多", "一千来块", "十几万") or per period ("每月29", "每季度扣三块"):
 # a clue, not the disputed figure, so the amount question is still asked.
 _ROUGH_AMOUNT = re.compile(
-    rf"{_NUM}\s*(?:多|来|余)(?![次天年月号岁个])|{_NUM}几|[十百千万]几|几[十百千万]|上[千万]|"
+    # ("十几年" is a time, not a sum)
+    rf"{_NUM}\s*(?:多|来|余)(?![次天年月号岁个])|{_NUM}几(?![次天年月号岁个])|[十百千万]几(?![次天年月号岁个])|几[十百千万](?![次天年月号岁个])|上[千万]|"
     rf"好几|每(?:个)?(?:月|季度?|年|天|周|次|笔)"
 )
 
@@ -216,16 +217,45 @@ def find_phone(text: str) -> Optional[str]:
 def parse_phone(text: str) -> Optional[str]:
     """The answer to "您的联系电话是？": the last number given ("不是138…，是139…" → 139…,
     "138…哦不对，139…" → 139…), but a mobile over a landline named beside it ("手机139…，座机
-    0571…"): notices go out by SMS. A landline alone is kept ("我没有手机，座机0571-87023456")."""
+    0571…"): notices go out by SMS. A landline alone is kept ("我没有手机，座机0571-87023456").
+    Its last digits put right after it count ("173 5418 0296，哦不是，结尾是0926")."""
     found = find_phones(text)
     mobiles = [p for p in found if phones.is_mobile(p)]
     if mobiles:
-        return mobiles[-1]
-    if not found:
-        found = find_phones(_area_code_in_front(text))
-    if not found:
-        found = find_phones(_pauses_closed(text))
-    return found[-1] if found else None
+        number = mobiles[-1]
+    else:
+        if not found:
+            found = find_phones(_area_code_in_front(text))
+        if not found:
+            found = find_phones(_pauses_closed(text))
+        number = found[-1] if found else None
+    if number:
+        spans = _phone_spans(text)
+        after = _phone_text(text)[spans[-1][1]:] if spans else ""
+        return amend_phone_tail(number, after) or number
+    return None
+
+
+# "最后四位是7290，不是7209", "结尾是0926", "尾号应该是43": the last digits of a number put right
+_PHONE_TAIL = re.compile(
+    r"(?:结尾|尾号|尾数|最后|末尾|后面)(?:的)?(?:[一二两三四五六七八\d]位|几位|几个数字?|那几个数字?|那几位)?(?:数字)?"
+    r"\s*(?:是|应该是|为|改成|写成|换成|该是)\s*(?P<tail>[0-9零〇洞一幺二两三四五六七拐八九勾]{2,8})(?![0-9])"
+)
+
+
+def amend_phone_tail(phone: Optional[str], text: str) -> Optional[str]:
+    """``phone`` with its last digits replaced by those the text gives, or None when it gives none."""
+    if not phone:
+        return None
+    said = re.sub(r"不是[^，,。；;]*", "", _phone_text(text))
+    tails = list(_PHONE_TAIL.finditer(said))
+    if not tails:
+        return None
+    digits = "".join(_CN_PHONE_DIGITS.get(c, c) for c in tails[-1].group("tail"))
+    if not digits.isdigit() or not 2 <= len(digits) < len(phone):
+        return None
+    amended = phone[: -len(digits)] + digits
+    return amended if amended != phone and is_valid_phone(amended) else None
 
 
 # "幺三幺，五七幺二，八八零六": a number read out in groups, a comma for each pause. Only in an
@@ -322,7 +352,9 @@ _DISPUTE_RIGHT_BEFORE = re.compile(
 # 回执上打的是两千八")
 _BACKGROUND_BEFORE = re.compile(
     r"余额|剩下?|只剩|还剩|本来有|原来有|原本有|本来是|里有|里还有|账上有|里面有|只有|户口有|"
-    r"还了|还款|已还|还清|共还|贷|借了|借款|欠|本金|工资|月薪|年薪|薪水|收入|总价|总额|市值"
+    r"还了|还款|已还|还清|共还|贷|借了|借款|欠|本金|工资|月薪|年薪|薪水|收入|总价|总额|市值|"
+    # what the customer meant to move, not money lost ("我要转六千回去", "取自己的钱，五万块")
+    r"(?:想|要|准备|打算|需要)(?:把钱)?(?:转|取|汇|提)(?:个|出)?|自己的钱"
 )
 # a purchase the bank made a condition or pressed for ("还要买个…才给开", "非让我存…")
 _PRESSED_TO_BUY = re.compile(
@@ -347,18 +379,29 @@ _DISPUTE_AFTER = re.compile(
 )
 # the customer says no money was lost or is at stake ("钱没少", "不是钱的事"): the sums they
 # mention (a balance, a debt, what they wanted to transfer) are then not an amount at stake
-_NO_LOSS = re.compile(
-    r"钱(?:倒是|也|都)?(?:没少|没丢|没事|还在|都在|没问题|没损失)|(?:没|没有|并没有?)少(?![给吐付算到扣收花])(?:钱|一分)?|"
-    r"一分(?:钱)?(?:都|也)?没少|不是钱(?:的(?:事|问题))?|(?:跟|和|与)钱(?:没有?|无)关|不关钱的?事|不是重点|"
-    r"没有?(?:造成)?(?:任何|什么)?(?:经济|资金)?损失|无损失|钱(?:最后)?(?:都)?(?:取|拿)(?:出来|到)了|"
-    r"(?:还|暂时|目前|现在看)?(?:没|没有)(?:被)?(?:人)?(?:动|动过|取走|转走|刷走)|"
+_NO_LOSS_SAYINGS = (
+    # the money is fine: "钱没少", "一分没少", "钱还在", "钱最后取出来了", "还没被人动过"
+    r"钱(?:倒是|也|都)?(?:没少|没丢|没事|还在|都在|没问题|没损失)|(?:没|没有|并没有?)少(?![给吐付算到扣收花])(?:钱|一分)?",
+    r"一分(?:钱)?(?:都|也)?没少|钱(?:最后)?(?:都)?(?:取|拿)(?:出来|到)了|(?:最后|后来|最终|还是)(?:是|也|都)?(?:取|拿|提)(?:到|出来)了",
+    r"(?:还|暂时|目前|现在看)?(?:没|没有)(?:被)?(?:人)?(?:动|动过|取走|转走|刷走)",
+    # money is not what it is about: "不是钱的事", "跟钱没关系", "没看到钱的损失"
+    r"不是钱(?:的(?:事|问题))?|(?:跟|和|与)钱(?:没有?|无)关|不关钱的?事|不是重点|无损失",
+    r"(?:没|冇)有?(?:造成|看到|发现|产生|见到|任何|什么|啥|有)*(?:钱的?|经济|资金|财产)?(?:的)?损失",
+    # Cantonese: "啲錢都攞咗" (the customer got the money)
+    r"钱(?:都|全部?)?(?:攞|拿|取)(?:到|出来)?咗",
+    # no claim: "不是要你们赔钱", "不用你们赔"
+    r"不是(?:要|想)(?:你们|让你们|银行)?(?:赔|退|补)(?:钱|偿)?|(?:不用|不要|无需)(?:你们|银行)?赔",
     # no money ever left the customer: nothing taken ("没收我钱"), a purchase not made ("让我买
-    # 五千的理财，我没买"), a payment that did not go through ("押金要交一万，刷不了"), a deposit
-    # that went in after all ("后来还是存上了"), a bill paid on time ("当天还的")
-    r"没(?:收|扣|要)(?:我|俺)的?钱|没(?:扣|收)(?:过)?(?:一分)?钱|(?:我|俺|也|都|最后|根本)(?:没|没有)(?:买|存成|交成|付成|办成|扣成)(?!到|着)|"
-    r"(?:刷|付|交|支付)不了|(?:后来|最后|还是|已经)(?:都|也)?(?:存上|存进去|存进|办好|办成)了|"
-    r"(?:按时|准时|当天|提前|按期)(?:就)?(?:还|还款|还清|还上)(?:的|了)"
+    # 五千的理财，我没买"), an act that did not go through ("硬币没存成", "押金要交一万，刷不了"),
+    # the money still at home ("还在家里"), a deposit that went in after all ("后来还是存上了"),
+    # a bill paid on time ("当天还的")
+    r"没(?:收|扣|要)(?:我|俺)的?钱|没(?:扣|收)(?:过)?(?:一分)?钱|(?:我|俺|也|都|最后|根本)(?:没|没有)买(?!到|着)",
+    r"没有?(?:存成|交成|付成|办成|扣成|买成|取成|转成)|(?:刷|付|交|支付)不了",
+    r"(?:钱|硬币|现金|零钱)?(?:都|也)?还在(?:家里|家|手里|手上|我手上|身上|我这)",
+    r"(?:后来|最后|还是|已经)(?:都|也)?(?:存上|存进去|存进|办好|办成)了",
+    r"(?:按时|准时|当天|提前|按期)(?:就)?(?:还|还款|还清|还上)(?:的|了)",
 )
+_NO_LOSS = re.compile("|".join(f"(?:{saying})" for saying in _NO_LOSS_SAYINGS))
 def says_no_loss(text: str) -> bool:
     """"钱没少", "不是钱的问题": no sum is disputed, whatever figures the message holds."""
     return bool(_NO_LOSS.search(normalize(text)))
@@ -375,9 +418,9 @@ _NOTES = re.compile(
 )
 # "三五千" and "八九百" are ranges: the upper bound
 _CN_RANGE = re.compile(r"([一二两三四五六七八])([二两三四五六七八九])(?=[十百千万])")
-# "两块五" is 2.5 yuan
+# "两块五" is 2.5 yuan, "一百八十六块四" 186.4 (the whole numeral, not its last 八十六)
 _KUAI_DECIMAL = re.compile(
-    r"(\d+|[" + _CN_DIGIT + r"十]+)块([" + _CN_DIGIT + r"]|\d)(?:毛|角)?(?![\d" + _CN_NUM_CHARS + r"])"
+    r"(\d+|[" + _CN_NUM_CHARS + r"]+)块([" + _CN_DIGIT + r"]|\d)(?:毛|角)?(?![\d" + _CN_NUM_CHARS + r"])"
     # "20000块一直显示处理中": the 一 of 一直 is no 角
     r"(?<![一二两三四五六七八九](?=[次笔个天号张位下直起共定样般些切旦遍趟周条份]))"
 )
@@ -582,7 +625,7 @@ def find_amount(text: str) -> Optional[float]:
     largest sum that is not background ("被转走5000元，手续费50元" → 5000); background figures
     (余额, 本金, 还了, 工资) only when nothing else is said.
     """
-    t = normalize(text)
+    t = _prepare_amounts(normalize(text))  # "一百一十九块六" is 119.6 to every reader below
     notes = _note_amounts(t)
     if notes:
         return max(notes)
@@ -617,10 +660,11 @@ _AMOUNT_ANSWER = re.compile(
 _FIELD_VALUE_CUE = re.compile(r"(?:应该是|改成|改为|改到|写成|是)\s*")
 
 
-# "取三千只出来两千八", "存了五千，只入账四千": the missing part is the disputed sum
+# "取三千只出来两千八", "存了五千，只入账四千", "取两千，机器吐出来数了只有一千九": the missing
+# part is the disputed sum
 _PAID_SHORT = re.compile(
     r"(?:取|提|存|转|汇|充)(?:了|的)?(?:款)?\s*(?P<asked>[^，。,!！？?只才]{1,12}?)\s*[，,]?\s*"
-    r"(?:结果|但是?|可是|机器)?\s*(?:只|才|就)(?:给(?:了|我)?|吐(?:了|出来?了?)?|出(?:来了?|了)?|到(?:账|帐)了?|入(?:账|帐)了?|到手|"
+    r"(?:结果|但是?|可是|机器)?[^，。,!！？?只才就\d" + _CN_NUM_CHARS + r"]{0,6}?(?:只|才|就)(?:有|给(?:了|我)?|吐(?:了|出来?了?)?|出(?:来了?|了)?|到(?:账|帐)了?|入(?:账|帐)了?|到手|"
     r"认(?:了)?|显示(?:了)?|记(?:了)?|存进(?:去)?了?)"
     r"\s*(?P<got>[^，。,!！？?]{1,12})"
 )
@@ -650,17 +694,18 @@ _OVERCHARGED = re.compile(r"多(?:扣|收|算|付|缴|交|还)(?:了)?(?:我)?(?
 _DIFFERENCE = re.compile(
     r"(?:差了|差额(?:是|有)?|少给了?(?:我)?|少算了?(?:我)?|少付了?(?:我)?|少发了?(?:我)?|(?:就是|等于|一共)?多(?:了|出来?了?))\s*"
 )
-# "租金从六百涨到一千二": what the customer disputes is the rise, not the new price
+# "租金从六百涨到一千二", "由五百蚊一年加到二千蚊": what the customer disputes is the rise, not the new price
 _RAISED = re.compile(
-    r"从\s*(?P<before>[^，。,!！？?从]{1,10}?)\s*(?:涨|提|调|加|变|改)(?:价|高|整)?(?:到|成|至|为)了?\s*(?P<after>[^，。,!！？?]{1,10})"
+    r"(?:从|由)\s*(?P<before>[^，。,!！？?从]{1,10}?)\s*(?:涨|提|调|加|变|改)(?:价|高|整)?(?:到|成|至|为)了?\s*(?P<after>[^，。,!！？?]{1,10})"
 )
 
 
 def _overcharge(t: str) -> Optional[float]:
     raised = _RAISED.search(t)
     if raised:
-        before = [v for _, v in _amount_tokens(raised.group("before"))]
-        after = [v for _, v in _amount_tokens(raised.group("after"))]
+        # "由五百蚊一年加到二千蚊": the 一 of 一年 is no sum
+        before = [v for _, v in _accepted_amounts(raised.group("before"), strict=False)[1]]
+        after = [v for _, v in _accepted_amounts(raised.group("after"), strict=False)[1]]
         if len(before) == 1 and len(after) == 1 and 0 < before[0] < after[0]:
             return round(after[0] - before[0], 2)
     sums = []
@@ -698,7 +743,7 @@ def parse_amount(text: str) -> Optional[float]:
     say no money was lost ("卡里有八千，钱没少" → None) or do not know whether any was ("卡里有六万
     多，不知道少没少" → None). A sum owed or lent (欠了三万二, 贷款本金二十万), a credit limit and
     points are never the answer (``names_no_disputed_sum``)."""
-    t = normalize(text)
+    t = _prepare_amounts(normalize(text))  # "一百一十九块六" is 119.6 to every reader below
     notes = _note_amounts(t)
     if notes:
         return max(notes)
@@ -776,7 +821,8 @@ _PART_FILLER = re.compile(
 _NOT_A_PART_LINK = re.compile(
     r"不是|不对|应该|本来|原本|其实|结果|却|只|但|可是|不过|退|返|剩|到|至|或|还是|之间|~|-|降|涨|变成|成了|出来|每"
 )
-_SEVERAL = re.compile(r"[两二三四五六七八九十几\d]+\s*(?:次|笔|回)|分别|前后|先后|分了|分成")
+# "一千二百八十八，两千五百九十九，还有一笔六百五": "还有一笔" says the commas before it list parts too
+_SEVERAL = re.compile(r"[两二三四五六七八九十几\d]+\s*(?:次|笔|回)|分别|前后|先后|分了|分成|(?:还有|另|又)(?:一)?(?:笔|次)")
 _FEE_WORD = re.compile(_CHARGE_NOUNS)
 
 
@@ -948,7 +994,9 @@ _RELATIVE_DAYS = [  # longest first so 大前天 is not read as 前天
     # Cantonese: 琴日/寻日/噚日 = yesterday, 琴晚 = last night, 今朝 = this morning (今朝早, 今朝朝早)
     # (the normaliser writes 噚 as 㖊)
     ("琴日", -1), ("寻日", -1), ("噚日", -1), ("㖊日", -1), ("琴晚", -1), ("寻晚", -1), ("噚晚", -1), ("㖊晚", -1),
-    ("今天", 0), ("今日", 0), ("今朝", 0), ("今早", 0), ("今晚", 0), ("今儿", 0), ("刚才", 0), ("刚刚", 0),
+    ("今天", 0), ("今日", 0), ("今朝", 0), ("今早", 0), ("今晚", 0), ("今儿", 0),
+    # "刚才那个是工作手机", "刚才说错了": the customer's own last words, not a time
+    (r"刚才(?!那个|那|说|讲|给|留|报|打|写|填|发|我说)", 0), (r"刚刚(?!那个|那|说|讲|给|留|报|打|写|填|发|我说)", 0),
     ("当天", None),
 ]
 _D = rf"(?:\d{{1,2}}|[{_CN_DIGIT}十]{{1,3}})"
@@ -1135,7 +1183,13 @@ def _exact_spans(t: str, today: date, add, free) -> None:
     for m in _AGO.finditer(t):
         if free(m):
             n = 0.5 if m.group("n") == "半" else _cn_small_int(m.group("n"))
-            add(m, _units_back(today, n, m.group("u")) if n else None)
+            around = _units_back(today, n, m.group("u")) if n else None
+            if around and m.group("u").endswith("月") and n >= 1 and _SAID_ROUGHLY.search(t):
+                # "大概一个月前吧，确切日期我忘了": months said roughly count in weeks, not to the day;
+                # the window around it is filed unless the customer names the day
+                add(m, around - timedelta(days=10), min(today, around + timedelta(days=10)))
+            else:
+                add(m, around)
     for m in _WEEKDAY.finditer(t):
         if free(m):
             add(m, _weekday(today, m.group("rel") or "", _WEEKDAYS[m.group("w")]))
@@ -1256,11 +1310,18 @@ def _week_span(today: date, rel: str, weekend: bool) -> Span:
     return first, first + timedelta(days=6)
 
 
+# words that make a count of months rough ("大概一个月前", "一个月前左右，具体哪天忘了")
+_SAID_ROUGHLY = re.compile(r"大概|大约|差不多|左右|好像|估计|记不清|忘了|不记得|具体(?:哪天|日期)|确切|吧")
+# the shopping festivals people date things by ("双十一那天放的款")
+_SHOPPING_DAYS = re.compile(r"双(?:十一|11|十二|12)(?![\d一二])")
+_SHOPPING_DAY_DATES = {"十一": "11月11日", "11": "11月11日", "十二": "12月12日", "12": "12月12日"}
+
+
 def _date_mentions(text: str, today: date, lenient: bool) -> List[Tuple[int, date, date]]:
     """(position, first day, last day) of every date or period mentioned, in text order; spans
     may reach into the future (callers decide). Exact forms are read first, so "上个月15号" is a
     day and not the month."""
-    t = normalize(text)
+    t = _SHOPPING_DAYS.sub(lambda m: _SHOPPING_DAY_DATES[m.group(0)[1:]], normalize(text))
     out: List[Tuple[int, date, date]] = []
     taken: List[Tuple[int, int]] = []
 
@@ -1423,6 +1484,9 @@ _NOT_NAMES = {
     "你好", "您好", "谢谢", "不是", "没有", "知道", "不知道", "就是", "那个人", "银行", "经理",
     "不对", "对的", "好的", "可以", "算了", "什么", "怎么", "为什么", "不好", "不行", "人工",
     "明白", "明白了", "收到", "晓得",
+    # what the customer does, not who they are ("我是老师，第二天家长群里都传开了")
+    "老师", "教师", "医生", "护士", "司机", "会计", "律师", "记者", "警察", "民警", "农民", "工人",
+    "师傅", "老板", "店主", "厨师", "保安", "保姆", "军人", "公务员", "程序员", "快递员", "外卖员",
 }
 _HONORIFIC = ("先生", "女士", "小姐", "阿姨", "叔叔", "大爷", "大妈", "老师", "老板", "师傅", "大姐", "大哥")
 
@@ -1477,7 +1541,7 @@ def _looks_like_name(candidate: str) -> bool:
         return False
     if "·" in candidate:
         return _dotted_name(candidate)
-    if _THANKS.match(candidate) or re.match(r"[那这](?:个|位|些|边|里)", candidate):
+    if _THANKS.match(candidate) or re.match(r"[那这](?:个|位|些|边|里|天|时|次|会)", candidate):
         return False  # "谢谢您"; "那个柜员姓王" is someone else
     if len(candidate) == 4 and len(set(candidate)) <= 2:  # 陆陆续续, 高高兴兴
         return False
@@ -1622,7 +1686,9 @@ def _bare_full_name(part: str) -> bool:
 _SPELT_BY_WORD = re.compile(r"([\u4e00-\u9fff])(?:是|就是)?[\u4e00-\u9fff]{0,5}?的\1")
 _SPELT_BY_PARTS = re.compile(
     r"木子李|弓长张|口天吴|耳东陈|立早章|文武斌|双木林|古月胡|言午许|双口吕|人可何|三横王|草头黄|"
-    r"禾口程|子小孙|[一二两三]点水|[\u4e00-\u9fff]字旁|[\u4e00-\u9fff]字头|偏旁"
+    r"禾口程|子小孙|[一二两三]点水|[\u4e00-\u9fff]字旁|[\u4e00-\u9fff]字头|偏旁|"
+    # "龚是龙字底下一个共": one part over another
+    r"[\u4e00-\u9fff]字(?:底下?|下面|上面|边)(?:一个|加个?|再加个?)?[\u4e00-\u9fff]?|(?:上面|上边)一个[\u4e00-\u9fff](?:下面|下边)一个[\u4e00-\u9fff]"
 )
 # the name someone files under, said after a nickname or an English name ("叫我老邓就行，邓长林",
 # "Amy，中文名叫邵佳琪", "我叫石头 大名石建华")
@@ -1645,7 +1711,8 @@ _LATIN_NAME = re.compile(r"(?:(?:my name is|my name's|i am|i'm|this is|call me|n
 def _unspelt(text: str) -> str:
     t = _SPELT_BY_PARTS.sub("，", text)
     # "冯玉珍冯是…": the explanation starts where the surname comes again
-    t = re.sub(r"([\u4e00-\u9fff])([\u4e00-\u9fff]{1,3}?)\1(?:是|就是)", r"\1\2，", t)
+    # ("龚秀英，龚是…" too)
+    t = re.sub(r"([\u4e00-\u9fff])([\u4e00-\u9fff]{1,3}?)[，,\s]*\1(?:是|就是)", r"\1\2，", t)
     while True:
         cut = _SPELT_BY_WORD.sub(lambda m: "，" if m.start() > 0 else m.group(0), t)
         if cut == t:
@@ -1722,7 +1789,10 @@ _PLACE_BEFORE_OUTLET = re.compile(
 )
 # where a place name starts inside "昨天下午在朝阳路支行"
 _BRANCH_CUT = re.compile(
-    r".*(?:在|去|到|的|是|了|个|家|我|们|和|跟|从|往|银行|贵行|本行|咱行|上午|下午|晚上|早上|中午|投诉|反映|举报)"
+    r".*(?:在|去|到|的|是|了|个|家|我|们|和|跟|从|往|银行|贵行|本行|咱行|上午|下午|晚上|早上|中午|投诉|反映|举报|"
+    # words of a request or a hedge, never of a place ("能不能别让支行知道", "叫什么西乡支行"),
+    # and Cantonese 喺 (在), 你哋 (你们), 嗰 (那)
+    r"让|别|不|能|把|给|被|叫|什么|啥|知道|喺|哋|嗰)"
 )
 # online channels, also as customers say it ("网上办的", "手机上弄的")
 _ONLINE = re.compile(r"手机银行|网上银行|网银|app|APP|App|微信银行|电话银行|线上|小程序|网页|"
@@ -1872,11 +1942,13 @@ _DEMAND_CUE = re.compile(
     r"(?:给|讨)(?:我)?(?:一)?个?(?:说法|交代|解释)|赔偿|赔我|补偿|退还|退回|退钱|退给我|还我|"
     r"把钱(?:追|要|拿)?回|追回|道歉|处分|严肃处理|撤销|恢复|解冻|查清|查明|核实一下|"
     # a request put as a question or an order: "能不能多开几个窗口", "给我换一张真的", "赶紧修好"
-    r"(?:能不能|能否|可不可以|可否|麻烦)(?:你们|您)?(?:帮我|给我)?(?:把|给|帮|多|尽快|马上|赶紧|退|补|改|删|停|开|恢复|解|调|换|修)|"
+    # ("能不能在深圳直接给我销了": where and how may come first)
+    r"(?:能不能|能否|可不可以|可否|麻烦)[^，。,!?！？;；]{0,8}?(?:帮我|给我|把|给|帮|多|尽快|马上|赶紧|直接|退|补|改|删|停|开|销|恢复|解|调|换|修)|"
     r"给我(?:换|补|退|办|开|恢复|删|改|调|解|处理|修)|赶紧|尽快|"
     r"(?:就是|只是|我只|只)想(?:要|让)?(?:你们)?(?:给我|帮我|把|尽快|赶紧|马上|今天|早点)"
 )
-_CONFIDENTIAL_HINT = re.compile(r"不要让|别让|不想让|保密|匿名|不要告诉|别告诉|报复")
+# ("别让我跑回老家" asks to be spared a trip: 让我 is no one to keep a secret from)
+_CONFIDENTIAL_HINT = re.compile(r"(?:不要让|别让|不想让)(?!我|俺)|保密|匿名|不要告诉|别告诉|报复")
 _NOT_KNOWN = re.compile(
     r"不知道|不记得|记不清|记不得|想不起|忘了|忘记了?|不清楚|不太清楚|说不准|说不清|不确定|没注意|没留意|不详"
 )
@@ -1921,6 +1993,8 @@ _NOT_KNOWN_FILLER = re.compile(
 _NOT_APPLICABLE = {
     "amount": re.compile(
         r"不涉及|没涉及|没有涉及|无涉及|没有?(?:具体)?(?:的)?金额|没有?钱的事|没亏|"
+        # a harm money cannot measure ("这个没法算钱", "算不出来")
+        r"(?:没法|没办法|不好|不能|无法)(?:用钱)?算|算不(?:了|出)|"
         r"没(?:有)?(?:被)?扣(?:过)?钱|钱(?:没有?|未)(?:被)?扣|" + _NO_LOSS.pattern
     ),
     "occurred_at": re.compile(
@@ -2053,6 +2127,34 @@ def _gives_value(slot: str, t: str, today: Optional[date]) -> bool:
 
 def _clauses(text: str) -> List[str]:
     return [c.strip() for c in _CLAUSE_SPLIT.split(text) if c.strip()]
+
+
+# a sum the demand asks to have put back ("把四百块给我补上", "这五千块退给我", "退我两千"):
+# to be paid back, never a compensation asked on top (赔)
+_REFUND_AFTER = re.compile(
+    r"(?P<sum>[\d" + _CN_NUM_CHARS + r".,]+(?:块钱?|元)?)\s*(?:钱)?\s*(?:都|全部?|如数)?\s*(?:给我|还给我|给俺)?\s*"
+    r"(?:退|补|还|返)(?:还|回|给)?(?:给)?(?:我|俺)?(?:上|回来|过来|到账|回去)?"
+)
+_REFUND_BEFORE = re.compile(
+    r"(?:退|补|返还|还)(?:还|回|给)?(?:给)?(?:我|俺)(?:那|这)?\s*(?P<sum>[\d" + _CN_NUM_CHARS + r".,]+(?:块钱?|元)?)"
+)
+
+
+def money_figures(text: str) -> List[float]:
+    """Every sum of money the text names, in order (balances and loans included), and the cash
+    notes counted out ("五十张一百的" → 5000)."""
+    return _note_amounts(_prepare_amounts(normalize(text))) + [v for _, v in _accepted_amounts(text, strict=False)[1]]
+
+
+def refund_sum(text: str) -> Optional[float]:
+    """The sum a demand asks to have paid back, or None (docs/intake.md "amount")."""
+    t = _prepare_amounts(normalize(text))
+    found = []
+    for m in list(_REFUND_AFTER.finditer(t)) + list(_REFUND_BEFORE.finditer(t)):
+        values = [v for _, v in _accepted_amounts(m.group("sum"), strict=False)[1]]
+        if len(values) == 1 and not re.match(r"\s*(?:次|笔|天|个)", t[m.end("sum"):]):
+            found.append(values[0])
+    return found[0] if len(set(found)) == 1 else None
 
 
 def find_demand(text: str) -> Optional[str]:

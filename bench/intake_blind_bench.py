@@ -13,7 +13,8 @@ to a person, the bot confirms a cancellation, or after 20 customer turns.
 It then reads what was filed (GET /api/cases?conversation_id=…, then the case detail) and
 scores each conversation:
 - outcome: filed / handoff / cancelled / stuck (20 turns, or a question it could not tell);
-- loops: a question asked more than three times;
+- loops: a question asked more than three times; questions asked again (an answer not taken)
+  are counted and listed, not scored;
 - unrequested handoff: a handoff where the set expects a filed case;
 - fields: customer_name, phone (digits), occurred_at (days before today, or a recent day of the
   weekday or day of the month the set names), amount (yuan),
@@ -79,8 +80,13 @@ def main() -> None:
     field_errors = Counter(p.split(":")[0] for r in results for p in r["problems"] if ":" in p and not p.startswith("outcome"))
     print(f"\nintake blind set {args.set.name}: {right}/{n} right ({right / n:.0%}); outcomes {dict(outcomes)}; "
           f"loops or stuck {sum(r['loop'] for r in results)}; unrequested handoffs "
-          f"{sum(r['unrequested_handoff'] for r in results)}; wrong fields {dict(field_errors)}; "
+          f"{sum(r['unrequested_handoff'] for r in results)}; questions asked again "
+          f"{sum(sum(r['reasked'].values()) for r in results)} in {sum(bool(r['reasked']) for r in results)} conversations; wrong fields {dict(field_errors)}; "
           f"turns per conversation {sum(r['turns'] for r in results) / n:.1f}; {elapsed:.0f} s")
+    again = Counter(t for r in results for t, n in r["reasked"].items() for _ in range(n))
+    if again:
+        print("asked again, by question: " + ", ".join(f"{t} {n}" for t, n in again.most_common())
+              + " (" + ", ".join(r["id"] for r in results if r["reasked"]) + ")")
     for r in [r for r in results if not r["right"]][: args.show_failures]:
         print(f"\n--- {r['id']}: {'; '.join(r['problems'])}")
         for said, replies in r["transcript"]:

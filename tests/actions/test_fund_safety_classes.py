@@ -478,3 +478,25 @@ def test_a_deposit_turned_into_insurance_is_mis_selling(text):
 @pytest.mark.parametrize("text", NOT_DEPOSIT_TURNED_INSURANCE)
 def test_a_question_about_insurance_or_a_deposit_stays_normal(text):
     _normal_no_advice(text)
+
+
+# -- fifth round (2026-12-05) --------------------------------------------------------------------
+
+def test_the_banks_suspicion_must_be_in_its_own_clause():
+    # the bank in one clause, a relative calling it a scam in the next: the customer's own scam
+    text = "对方自称是法院的，让我配合调查，我就在你们网银上转了一万，后来我儿子说这是骗子"
+    assert fund_safety(text) == "scam"
+    assert classify(text)[2] == "high"
+    # the bank itself suspecting a fraud (a risk-control stop) is still no scam
+    assert fund_safety("我给我妹转钱，你们柜员非说我是被骗了，不给转") is None
+
+
+def test_a_deposit_found_to_be_insurance_in_a_later_sentence_is_mis_selling():
+    text = "那年我去存三万块定期，经理说有个收益高的，我就签了。今年要用钱去取，柜台才告诉我是保险"
+    assert classify(text)[2] == "high"
+
+
+def test_an_account_in_my_name_i_could_not_have_opened_is_unauthorised():
+    text = "征信上显示我名下有个信用卡账户，发卡地是我从没去过的城市"
+    assert fund_safety(text) == "unauthorised"
+    assert fund_safety("我名下有个账户是我自己开的，现在想注销") is None

@@ -553,6 +553,7 @@ async def test_an_answer_said_again_after_a_re_ask_is_no_repeated_complaint():
     "哦等一下，钱刚到账了，那就不用投诉了，撤了吧",
     "家里人说算了别折腾，这个投诉我们不弄了",
     "没事了没事了，不需要再登记了",
+    "查到了，是我自己订的，那不用申訴了",  # 申诉, as customers in Taiwan call a complaint
 ])
 @pytest.mark.asyncio
 async def test_a_cancel_in_so_many_words_ends_the_form_whatever_the_nlu_said(text):
@@ -661,3 +662,30 @@ async def test_a_demand_for_more_staff_is_no_request_for_a_person(text):
     pending = {**COUNTER, "branch": "城西支行", "occurred_at": "2026-11-20"}
     events, _ = await validate(form_tracker(text, intent="request_human", slots=pending, requested="demand"))
     assert slot_events(events).get("demand")
+
+
+@pytest.mark.asyncio
+async def test_a_refund_named_in_the_demand_is_the_sum_when_the_amount_was_only_read_from_the_story():
+    story = {**COUNTER, "description": "存款机收了我三十张一百的，只认了二十七张", "category": "transaction_dispute",
+             "business_line": "cash", "amount": 3000.0, "branch": "朝阳路支行", "occurred_at": "2026-12-01"}
+    events, _ = await validate(form_tracker("把那三百块给我补上", slots=story, requested="demand"))
+    assert slot_events(events)["amount"] == 300
+
+
+@pytest.mark.asyncio
+async def test_a_refund_in_the_demand_does_not_replace_an_amount_the_customer_answered():
+    story = {**COUNTER, "description": "存款机收了我三十张一百的，只认了二十七张", "category": "transaction_dispute",
+             "business_line": "cash", "amount": 3000.0, "branch": "朝阳路支行", "occurred_at": "2026-12-01"}
+    asked = [{"event": "slot", "name": "requested_slot", "value": "amount"}]
+    events, _ = await validate(form_tracker("把那三百块给我补上", slots=story, requested="demand", history=asked))
+    assert "amount" not in slot_events(events)
+
+
+@pytest.mark.asyncio
+async def test_a_rough_time_told_in_the_story_is_a_clue_and_the_day_is_still_asked():
+    events, _ = await validate(form_tracker("房贷去年九月份就还清了，到现在抵押还没解，去了三次都说系统问题",
+                                            intent="complain", slots={**COUNTER, "description": None},
+                                            requested="description"))
+    slots = slot_events(events)
+    assert slots.get("occurred_hint", "").startswith("2025-09-01/")
+    assert slots.get("occurred_at") is None

@@ -1166,3 +1166,85 @@ def test_a_sum_stressed_with_zhengzheng_is_money():
 def test_words_cut_from_a_long_story_are_no_name():
     story = "那些催收电话严重干扰了我的工作，我也不是赖账的人，只是想好好沟通"
     assert parsing.parse_name(story) is None
+
+
+# -- fifth round (2026-12-05): classes found by the blind set conversations_2026-12-05 -------------
+
+@pytest.mark.parametrize("text,expected", [
+    ("违约金一共两百三十五块六", 235.6),           # 块 and 角 after a whole numeral with 百
+    ("年费加滞纳金四百零八块五", 408.5),
+    ("三百二，一千零五十，还有一笔八十", 1450),     # "还有一笔" says the commas listed parts
+    ("月费由二十加到四十五", 25),                   # 由…加到 is a rise like 从…涨到
+    ("取一千，机器点出来以后只有九百", 100),         # a shortfall with words between machine and 只
+])
+def test_fifth_round_amounts(text, expected):
+    assert parsing.parse_amount(text) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("text", [
+    "零钱还在家里，没存进去，两百多块",
+    "目前没发现有什么资金损失",
+    "余额还有五千，不是要你们赔钱，就是要个说法",
+    "最后还是取到了，八千块",
+    "冇損失，啲錢都攞咗",
+])
+def test_fifth_round_no_loss(text):
+    assert parsing.parse_amount(text) is None
+    assert parsing.says_no_loss(text)
+
+
+@pytest.mark.parametrize("text", ["我想转八千给我儿子，它说一天限额五千", "我要取自己的钱，三万块，柜员问东问西"])
+def test_a_sum_the_customer_meant_to_move_is_no_loss(text):
+    assert parsing.find_amount(text) is None
+
+
+def test_a_harm_money_cannot_measure_says_no_amount():
+    assert parsing.says_not_given("amount", "这种事没法用钱算")
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("把差的三百块给我补上", 300), ("这八百都退给我", 800), ("退我一千二", 1200),
+    ("赔我两万精神损失费", None), ("把钱退回来", None), ("分三次退给我", None),
+])
+def test_refund_sum_in_a_demand(text, expected):
+    assert parsing.refund_sum(text) == expected
+
+
+def test_a_phone_with_its_last_digits_put_right_in_the_same_answer():
+    assert parsing.parse_phone("139 0571 2288，不对，尾号是2828") == "13905712828"
+    assert parsing.amend_phone_tail("13905712288", "最后四位应该是6688") == "13905716688"
+    assert parsing.amend_phone_tail("13905712288", "我再想想") is None
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("我是护士，那天在值班", None),
+    ("龚建国，龚是上面一个龙下面一个共", "龚建国"),
+    ("何丽华，何是何必的何", "何丽华"),
+])
+def test_fifth_round_names(text, expected):
+    assert parsing.parse_name(text) == expected
+
+
+def test_shopping_festivals_and_rough_months():
+    today = date(2026, 12, 5)
+    assert parsing.parse_date("双十一那天下的单", today) == "2026-11-11"
+    assert parsing.parse_date("双12", today) == "2025-12-12"
+    assert parsing.is_period(parsing.parse_date("大概两个月前吧，哪天记不清了", today))
+    assert parsing.parse_date("两个月前", today) == "2026-10-05"
+
+
+def test_the_customers_own_last_words_are_no_time():
+    today = date(2026, 12, 5)
+    assert parsing.find_date("刚才那个号码是我爱人的，打这个", today) is None
+    assert parsing.find_date("刚才说错了，是周三", today) == "2026-12-02"
+    assert parsing.find_date("刚才取钱的时候被吞了", today) == "2026-12-05"
+
+
+def test_a_branch_hedged_with_a_question_word_or_a_request_is_read_right():
+    assert parsing.parse_branch("好像叫什么东湖支行") == "东湖支行"
+    assert parsing.find_branch("能不能别让支行知道是我说的") is None
+    assert parsing.find_branch("我喺你哋沙田支行开嘅户口") == "沙田支行"
+
+
+def test_a_request_put_as_a_question_with_words_between_is_a_demand():
+    assert parsing.find_demand("能不能在这边直接帮我补办，别让我再跑一趟")

@@ -126,6 +126,9 @@ def score(conv: dict, played: dict, case: dict | None) -> dict:
     if played["outcome"] != want:
         problems.append(f"outcome {played['outcome']} (expected {want})")
     loops = [t for t, n in played["asked"].items() if n > 3]
+    # a question asked again means an answer was not taken (a loop is the extreme case); the
+    # read-back is not a question about a field
+    reasked = {t: n - 1 for t, n in played["asked"].items() if n > 1 and t != "confirm"}
     if loops:
         problems.append(f"asked more than three times: {loops}")
     if want == "filed" and case is not None:
@@ -153,4 +156,5 @@ def score(conv: dict, played: dict, case: dict | None) -> dict:
     return {"id": conv["id"], "right": not problems, "problems": problems,
             "outcome": played["outcome"], "turns": len(played["transcript"]),
             "unrequested_handoff": played["outcome"] == "handoff" and want != "handoff",
+            "reasked": reasked,
             "loop": bool(loops) or played["outcome"] == "stuck"}

@@ -11,7 +11,8 @@ from tests.stack import Stack
 
 # What a question is about, judged by its words; first match wins.
 QUESTION_TOPICS = [
-    ("confirm", re.compile(r"确认|核对.*(无误|是否)|是否.*提交|没问题的话")),
+    # ("没能确认是哪个网点" asks about the branch, not for a confirmation)
+    ("confirm", re.compile(r"(?<!能)(?<!法)确认(?!是哪)|核对.*(无误|是否)|是否.*提交|没问题的话")),
     ("phone", re.compile(r"手机|电话|联系方式|号码")),
     ("customer_name", re.compile(r"怎么称呼|姓名|名字|贵姓|称呼")),
     ("branch", re.compile(r"网点|支行|营业厅|哪家|营业部")),
