@@ -33,8 +33,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
-from actions.case_record import build_payload, build_transcript, channel_of, current_conversation
+from actions import parsing
+from actions.case_record import NAME_DECLINED, NOT_GIVEN, build_payload, build_transcript, channel_of, current_conversation
 from actions.classify import classify
+from actions.clock import today
 from actions.outbox import REJECTED, deliverer
 
 logger = logging.getLogger(__name__)
@@ -70,6 +72,33 @@ def customer_words(events: Sequence[Dict[str, Any]]) -> str:
              if e.get("event") == "user" and e.get("text")]
     joined = "；".join(t for t in texts if t)
     return joined[-MAX_DESCRIPTION:] or "（客户转人工时尚未描述具体情况）"
+
+
+# the facts a message states by itself, with their own cue (parsing's strict find_* readers)
+FACT_READERS = {
+    "customer_name": parsing.find_name,
+    "phone": parsing.find_phone,
+    "branch": parsing.find_branch,
+    "occurred_at": lambda text: parsing.find_date(text, today()),
+    "amount": parsing.find_amount,
+}
+
+
+def facts_said(events: Sequence[Dict[str, Any]], slots: Dict[str, Any]) -> Dict[str, Any]:
+    """The facts the customer stated since the conversation (re)started that the slots do not
+    hold yet ("朝阳路支行扣了我五千，我要去找记者" → branch and amount): a case filed at a handoff
+    keeps every fact already said (issue 13)."""
+    found: Dict[str, Any] = {}
+    for event in current_conversation(events):
+        if event.get("event") != "user" or not event.get("text"):
+            continue
+        text = str(event["text"])
+        for field, read in FACT_READERS.items():
+            if slots.get(field) in (None, NOT_GIVEN, NAME_DECLINED, parsing.NOT_KNOWN) and field not in found:
+                value = read(text)
+                if value is not None:
+                    found[field] = value
+    return found
 
 
 def _timestamp(event: Dict[str, Any]) -> Optional[float]:
@@ -122,6 +151,7 @@ def build_handoff_request(tracker: Tracker, reason: str, cues: List[str]) -> Dic
     if not slots.get("description"):
         slots["description"] = customer_words(tracker.events)
         slots["category"], slots["business_line"], _ = classify(slots["description"])
+    slots.update(facts_said(tracker.events, slots))
     case = build_payload(
         slots,
         conversation_id=tracker.sender_id,

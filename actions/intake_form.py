@@ -8,9 +8,7 @@ job; re-asking after a bad answer is custom_forms.py's. The questions themselves
 """
 from __future__ import annotations
 
-import os
 import re
-from datetime import date, datetime
 from typing import Any, Callable, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Tracker
@@ -20,6 +18,7 @@ from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
 from actions import parsing
+from actions.clock import today
 from bot import branches
 from actions.case_record import NAME_DECLINED, NOT_GIVEN
 from actions.classify import case_kind, classify, detect_flags, names_a_problem
@@ -119,20 +118,6 @@ _NAME_DECLINE = re.compile(
     r"(名字|姓名|称呼)\S{0,3}(不说|不留|不讲|不提|免了|就算了|不用了)|不(说|留|讲)(名字|姓名)"
 )
 _PHONE_DECLINE = re.compile(r"不想(留|给|说|告诉)|不方便|不愿(意)?(留|给|说)|不给|不留|保密|不能(给|留)")
-
-
-def today() -> date:
-    """The date relative dates ("昨天") are counted from: the server's local date, or the zone in
-    INTAKE_TIMEZONE (e.g. Asia/Shanghai) when the server's clock runs on another zone."""
-    zone = os.environ.get("INTAKE_TIMEZONE")
-    if zone:
-        try:
-            from zoneinfo import ZoneInfo
-
-            return datetime.now(ZoneInfo(zone)).date()
-        except Exception:  # unknown zone or no tz database: fall back to the local date
-            pass
-    return date.today()
 
 
 # Money at stake in the customer's own words: then the amount is asked whatever the kind of case

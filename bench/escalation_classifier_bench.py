@@ -45,6 +45,7 @@ from bot.escalation.rules import REASONS, norm  # noqa: E402
 THIRD_ROUND = ROOT / "tests" / "escalation" / "third_round.yml"
 FOURTH_ROUND = ROOT / "tests" / "escalation" / "fourth_round.yml"
 FIFTH_ROUND = ROOT / "tests" / "escalation" / "fifth_round.yml"
+SIXTH_ROUND = ROOT / "tests" / "escalation" / "sixth_round.yml"
 FRAME = "今天下午，{}，就这样"  # tests/escalation/test_rules.py's neutral frame
 SEEDS = 3  # shuffles of the 5-fold split averaged when choosing the handoff margin
 
@@ -93,7 +94,8 @@ def judge_all(model: clf.ReasonClassifier, texts: Sequence[str], matches=None) -
 def load_sets() -> Dict[str, List[Dict]]:
     bench = load_items()
     return {
-        "fifth round (blind, never tuned on)": yaml.safe_load(FIFTH_ROUND.read_text(encoding="utf-8"))["items"],
+        "sixth round (blind, never tuned on)": yaml.safe_load(SIXTH_ROUND.read_text(encoding="utf-8"))["items"],
+        "fifth round (blind, scored before the fifth round's work)": yaml.safe_load(FIFTH_ROUND.read_text(encoding="utf-8"))["items"],
         "fourth round (blind, scored before the fourth round's work)": yaml.safe_load(FOURTH_ROUND.read_text(encoding="utf-8"))["items"],
         "third round (blind, used while building the model)": yaml.safe_load(THIRD_ROUND.read_text(encoding="utf-8"))["items"],
         "labelled + holdout threats": bench["scored"],

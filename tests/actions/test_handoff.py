@@ -193,3 +193,14 @@ async def test_a_new_session_while_handed_off_stays_paused_and_keeps_the_case():
     tracker._paused = False
     events = await handoff.ActionSessionStart().run(CollectingDispatcher(), tracker, domain())
     assert [e["event"] for e in events] == ["session_started", "action"]
+
+
+@pytest.mark.asyncio
+async def test_the_case_filed_at_a_handoff_keeps_the_facts_said_in_the_same_message(fake_deliverer):
+    tracker = escalated("昨天在人民路支行被多扣了三千二，再不退我就去电视台曝光", "media", ["曝光"],
+                        slots={"customer_name": "李秀英"})
+    await run(tracker)
+    (body,) = fake_deliverer.client.calls
+    case = body["case"]
+    assert case["branch"] == "人民路支行" and case["amount"] == 3200
+    assert case["occurred_at"] and case["customer_name"] == "李秀英"  # a slot is never overwritten
