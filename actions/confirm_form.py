@@ -18,7 +18,7 @@ import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
@@ -44,6 +44,7 @@ from actions.corrections import (
 )
 from actions.intake_form import (
     classification_slots,
+    drops_the_complaint,
     entity_values,
     is_more_complaint,
     is_question,
@@ -96,6 +97,12 @@ class ValidateConfirmForm(FormValidationAction):
         intent = latest_intent(tracker)
         text = message_text(tracker)
         fields = named_fields(text, entity_values(tracker, "field"))
+        if intent not in ("cancel", "escalate") and drops_the_complaint(text):
+            # "钱到账了，那就不用投诉了，取消吧" at the read-back: whatever the NLU called it (a
+            # story, a correction: "…用我手机转的…撤了吧", a person: "我直接去找行长…先不登记了"),
+            # nothing is filed; a cancel intent and a threat keep their rules
+            return [SlotSet(STAGE, None), SlotSet(CORRECTING, None), SlotSet(REASK_SLOT, None),
+                    SlotSet("requested_slot", None), FollowupAction("action_cancel_intake")]
         if intent in RULE_INTENTS:
             return []
         slots = tracker.current_slot_values()

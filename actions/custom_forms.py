@@ -227,7 +227,7 @@ class ReaskingFormValidationAction(FormValidationAction, ABC):
         intent = latest_intent(tracker)
         if self.leaves_form(intent, tracker):
             return []
-        if intent not in RULE_INTENTS and self.drops_the_complaint(tracker):
+        if intent != "cancel" and self.drops_the_complaint(tracker):
             # the rules key on the `cancel` intent: the form ends and cancels itself (a slot
             # besides requested_slot must be set, or Rasa rejects the form's turn)
             return [SlotSet(REASK_SLOT, None), SlotSet(REQUESTED_SLOT, None), FollowupAction("action_cancel_intake")]

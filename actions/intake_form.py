@@ -361,6 +361,12 @@ def adds_to_story(text: str) -> bool:
     return bool(_ADDS_TO_STORY.match(text or ""))
 
 
+def drops_the_complaint(text: str) -> bool:
+    """The complaint named as dropped in so many words ("那就不用投诉了，撤了吧"), whatever the NLU
+    called the message; "不投诉了你们就不管了吗" asks, and "不投诉了，给我转人工" wants a person."""
+    return bool(_DROPS_THE_COMPLAINT.search(text)) and not _ASKS_FOR_PERSON.search(text) and not is_question(text)
+
+
 def is_more_complaint(tracker: Tracker) -> bool:
     """More about what happened: a complaint, or "chit-chat" that names a complaint topic
     ("他还让保安把我赶出去" is not small talk, whatever the NLU says)."""
@@ -649,9 +655,7 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
         return intent == "escalate"
 
     def drops_the_complaint(self, tracker: Tracker) -> bool:
-        text = message_text(tracker)
-        # "不投诉了你们就不管了吗" asks; it drops nothing
-        return bool(_DROPS_THE_COMPLAINT.search(text)) and not _ASKS_FOR_PERSON.search(text) and not is_question(text)
+        return drops_the_complaint(message_text(tracker))
 
     def give_up_events(self, slot, dispatcher, tracker, domain) -> List[EventType]:
         dispatcher.utter_message(response=GIVEN_UP_REPLY.get(slot, "utter_field_not_given"))
@@ -665,8 +669,9 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
             # a free-text answer, whatever the NLU calls it, except a greeting, thanks or goodbye
             # on its own, or a question that asks for nothing ("你们几点下班？"); a demand is often
             # put as a question ("能不能把钱拦下来？")
-            if latest_intent(tracker) in ("greet", "thank", "goodbye") or adds_to_story(text):
-                return False
+            if adds_to_story(text) or (latest_intent(tracker) in ("greet", "thank", "goodbye")
+                                       and not parsing.find_demand(text)):
+                return False  # ("让她别再联系我" reads like a goodbye to the NLU: it is a demand)
             return not is_question(text) or bool(parsing.find_demand(text))
         if is_question(text) and not (slot == "branch" and parsing.find_branch(text)):
             # "今天天气怎么样" holds a date but answers nothing; "叫什么西乡支行" names a branch

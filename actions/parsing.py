@@ -85,8 +85,13 @@ _PUNCT = "，。！？；、,.!?;:：…~～\n\"'“”‘’（）()【】[]"
 _CLAUSE_SPLIT = re.compile(r"[，。！？；,!?;\n]+|(?<!\d)\.(?!\d)")
 
 
+# "我叫 俞 秀 兰", "青年路 那个 门口": voice input and slow typists put a space between words or
+# characters; no value a parser reads is split by a space between two Chinese characters
+_SPACE_BETWEEN_HAN = re.compile(r"(?<=[\u4e00-\u9fff])[ \u3000]+(?=[\u4e00-\u9fff])")
+
+
 def normalize(text: Optional[str]) -> str:
-    return normalize_text(text or "")
+    return _SPACE_BETWEEN_HAN.sub("", normalize_text(text or ""))
 
 
 def readable(text: Optional[str]) -> str:
@@ -354,7 +359,9 @@ _BACKGROUND_BEFORE = re.compile(
     r"余额|剩下?|只剩|还剩|本来有|原来有|原本有|本来是|里有|里还有|账上有|里面有|只有|户口有|"
     r"还了|还款|已还|还清|共还|贷|借了|借款|欠|本金|工资|月薪|年薪|薪水|收入|总价|总额|市值|"
     # what the customer meant to move, not money lost ("我要转六千回去", "取自己的钱，五万块")
-    r"(?:想|要|准备|打算|需要)(?:把钱)?(?:转|取|汇|提)(?:个|出)?|自己的钱"
+    r"(?:想|要|准备|打算|需要|预约了?|约了?)(?:把钱)?[^，。,!?！？]{0,4}?(?:转|取|汇|提)(?:个|出)?(?:现金)?|自己的钱|"
+    # a loan applied for, not money lost ("贷款app，申请五万，…交解冻费")
+    r"申请(?:了)?(?:贷款|借款|额度)?"
 )
 # a purchase the bank made a condition or pressed for ("还要买个…才给开", "非让我存…")
 _PRESSED_TO_BUY = re.compile(
@@ -383,7 +390,11 @@ _NO_LOSS_SAYINGS = (
     # the money is fine: "钱没少", "一分没少", "钱还在", "钱最后取出来了", "还没被人动过"
     r"钱(?:倒是|也|都)?(?:没少|没丢|没事|还在|都在|没问题|没损失)|(?:没|没有|并没有?)少(?![给吐付算到扣收花])(?:钱|一分)?",
     r"一分(?:钱)?(?:都|也)?没少|钱(?:最后)?(?:都)?(?:取|拿)(?:出来|到)了|(?:最后|后来|最终|还是)(?:是|也|都)?(?:取|拿|提)(?:到|出来)了",
-    r"(?:还|暂时|目前|现在看)?(?:没|没有)(?:被)?(?:人)?(?:动|动过|取走|转走|刷走)",
+    r"(?:还|暂时|目前|现在看)?(?:没|没有)(?:被)?(?:人)?(?:动|动过|取走|转走|刷走)|(?:还|暂时|目前)?(?:没|没有)被(?:人)?(?:取|转|刷|盗|用)",
+    # the money is there, only not to hand ("钱在卡里没丢，就是取不出来")
+    r"钱[^，。,!?！？]{0,6}?(?:没丢|没少|没动|还在|都在)",
+    # the money in question is not the customer's ("反正没有我的钱")
+    r"(?:反正|都|也)(?:没有|不是)我的钱",
     # money is not what it is about: "不是钱的事", "跟钱没关系", "没看到钱的损失"
     r"不是钱(?:的(?:事|问题))?|(?:跟|和|与)钱(?:没有?|无)关|不关钱的?事|不是重点|无损失",
     r"(?:没|冇)有?(?:造成|看到|发现|产生|见到|任何|什么|啥|有)*(?:钱的?|经济|资金|财产)?(?:的)?损失",
@@ -420,7 +431,7 @@ _NOTES = re.compile(
 _CN_RANGE = re.compile(r"([一二两三四五六七八])([二两三四五六七八九])(?=[十百千万])")
 # "两块五" is 2.5 yuan, "一百八十六块四" 186.4 (the whole numeral, not its last 八十六)
 _KUAI_DECIMAL = re.compile(
-    r"(\d+|[" + _CN_NUM_CHARS + r"]+)块([" + _CN_DIGIT + r"]|\d)(?:毛|角)?(?![\d" + _CN_NUM_CHARS + r"])"
+    r"(\d+|[" + _CN_NUM_CHARS + r"]+)块(?:零(?=[" + _CN_DIGIT + r"\d](?:毛|角)))?([" + _CN_DIGIT + r"]|\d)(?:毛|角)?(?![\d" + _CN_NUM_CHARS + r"])"
     # "20000块一直显示处理中": the 一 of 一直 is no 角
     r"(?<![一二两三四五六七八九](?=[次笔个天号张位下直起共定样般些切旦遍趟周条份]))"
 )
@@ -554,6 +565,10 @@ def _clause_bounds(t: str, start: int, end: int) -> Tuple[int, int]:
     return left, right
 
 
+_MEANT_TO_PAY = re.compile(r"(?<![被让叫逼])(?:要|得|需要|准备|打算|想|急着)(?:交|付|缴|转|汇|取)(?:个|上|出)?\s*$")
+_REPAID_AFTER = re.compile(r"^\s*(?:元|块钱?)?\s*(?:是)?(?:我|俺)?(?:一次性|全部|都|一起|提前)?(?:还|还清|还上|还完|结清|还掉)(?:的|了)")
+
+
 def _amount_role(t: str, accepted: List[Tuple[re.Match, float]], i: int) -> int:
     """DISPUTED, BACKGROUND or NEUTRAL for the i-th accepted sum, from its own clause.
 
@@ -565,6 +580,8 @@ def _amount_role(t: str, accepted: List[Tuple[re.Match, float]], i: int) -> int:
     m = accepted[i][0]
     left, right = _clause_bounds(t, m.start(), m.end())
     after = t[m.end(): right]
+    if _MEANT_TO_PAY.search(t[left: m.start()]):
+        return BACKGROUND  # "半夜急诊要交一万住院押金": what the customer had to pay, not a loss
     if _PRESSED_TO_BUY.search(t[left: m.start()]):
         return BACKGROUND  # "还要买个五千块的理财才给开": a sale pushed on the customer, not a loss
     if _DISPUTE_AFTER_NOUN.match(after):
@@ -573,6 +590,8 @@ def _amount_role(t: str, accepted: List[Tuple[re.Match, float]], i: int) -> int:
     background_noun = _BACKGROUND_AFTER_NOUN.match(after)
     if background_noun and not re.search(r"[一这那有]笔\s*$", t[left: m.start()]):
         return OWED if _OWED_WORD.search(background_noun.group(0)) else BACKGROUND
+    if _REPAID_AFTER.match(after):
+        return BACKGROUND  # "最后一笔十二万一次性还的": the customer's repayment, not a loss
     next_start = accepted[i + 1][0].start() if i + 1 < len(accepted) else len(t)
     if next_start >= right and _DISPUTE_AFTER.search(after):
         return DISPUTED
@@ -714,8 +733,8 @@ def _overcharge(t: str) -> Optional[float]:
         if not tokens or tokens[0][0].start() != 0:
             continue
         following = t[m.end() + tokens[0][0].end():]
-        if re.match(r"\s*(?:次|遍|回|笔)", following):
-            continue  # "多扣了一次": how often, not how much
+        if re.match(r"\s*(?:次|遍|回|笔|条|个|项|张|份|天|期)", following):
+            continue  # "多扣了一次", "征信上多了一条逾期": how often or how many, not how much
         if not rough_amount(tokens[0][0].group(0) + following[:2]):
             sums.append(tokens[0][1])
     return max(sums) if sums else None
@@ -813,7 +832,7 @@ _FIGURE_NOT_SUM = re.compile(
 # "先转了两千又转了八千", "199、299和399"). A comma alone joins them only where the customer says
 # there were several (三次, 两笔, 分别, 前后); a sum expected, corrected, refunded or compared
 # ("本来收200，收了我2000", "取三千只出来两千八", "三千到五千") is no part.
-_PART_JOINER = re.compile(r"[、+＋和及与加]|以及|还有|另外|另|又|再|外加|跟|同埋|同(?!样|一)")
+_PART_JOINER = re.compile(r"[、+＋和及与加]|以及|还有|另外|另|又|再|外加|跟|同埋|同(?!样|一)|(?:一|第[二三四五六七八九])(?:笔|次)")
 _PART_FILLER = re.compile(
     r"[、+＋和及与加，,;；:：\s]|以及|还有|另外|另|又|再|上|外加|跟|同埋|同|然后|后来|接着|之后|随后|紧接着|先|"
     r"[一两二三四五六七八九\d]?(?:笔|次|回)|分别(?:是|为)?|各|是|了|咗|掉|走|出去|过去|给|我|的|被|人|也|都|还|就|元|块钱?"
@@ -989,8 +1008,10 @@ Span = Tuple[date, date]
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6,
              "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
 _RELATIVE_DAYS = [  # longest first so 大前天 is not read as 前天
+    ("大前儿个", -3), ("前儿个", -2), ("前儿", -2),
     ("大大前天", -4), ("大前天", -3), ("大前日", -3), ("前天", -2), ("前日", -2), ("前晚", -2),
     ("昨天", -1), ("昨日", -1), ("昨晚", -1), ("昨夜", -1), ("昨早", -1), ("昨儿", -1),
+    # northern speech: 前儿个 = 前天, 昨儿个 = 昨天 (前儿 is matched before 昨儿 reads it)
     # Cantonese: 琴日/寻日/噚日 = yesterday, 琴晚 = last night, 今朝 = this morning (今朝早, 今朝朝早)
     # (the normaliser writes 噚 as 㖊)
     ("琴日", -1), ("寻日", -1), ("噚日", -1), ("㖊日", -1), ("琴晚", -1), ("寻晚", -1), ("噚晚", -1), ("㖊晚", -1),
@@ -1017,7 +1038,11 @@ _DOT_DATE = re.compile(
     r"(?!\s*(?:元|块|万|千|百|k|w|%|倍|折|米|斤|个|次|笔|岁|年|分|秒|小时))"
 )
 _AGO = re.compile(
-    rf"(?P<n>\d{{1,3}}|[{_CN_DIGIT}十]{{1,3}}|半)\s*(?P<u>个?(?:天|日|周|星期|礼拜|月))\s*(?:之|以)?前"
+    rf"(?P<n>\d{{1,3}}|[{_CN_DIGIT}十]{{1,3}}|半)\s*(?P<u>个?(?:天|日|周|星期|礼拜|月)|年)\s*(?:之|以)?前"
+)
+# the last day of a month ("十一月最后一天", "上个月月底那天")
+_MONTH_LAST_DAY = re.compile(
+    rf"(?:(?P<rel>上上个?月|上个?月|这个?月|本月)|(?P<m>{_D})\s*月份?)\s*(?:的)?(?:最后一天|最后那天|月?底那天|月?末那天)"
 )
 _WEEKDAY = re.compile(r"(?P<rel>上上|上个?|这个?|本)?\s*(?:周|星期|礼拜)(?P<w>[一二三四五六日天1-7])")
 _DAY_ONLY = re.compile(rf"(?<![月\d{_CN_DIGIT}十])(?P<d>{_D})\s*[号日](?!窗|柜|楼|线|机|门|台|位)")
@@ -1170,6 +1195,16 @@ def _exact_spans(t: str, today: date, add, free) -> None:
                 add(m, None)
                 continue
             add(m, _recent_year_date(today, mo, d, m.group("rel")) if mo and d else None)
+    for m in _MONTH_LAST_DAY.finditer(t):
+        if free(m):
+            if m.group("rel"):
+                first = _months_back(today, _rel_months(m.group("rel")), 1)
+                year, month = first.year, first.month
+            else:
+                month = _cn_small_int(m.group("m")) or 0
+                year = today.year if 1 <= month <= today.month else today.year - 1
+            span = _month_span(year, month) if 1 <= month <= 12 else None
+            add(m, span[1] if span else None)
     for m in _REL_MONTH_DAY.finditer(t):
         if free(m):
             d = _cn_small_int(m.group("d"))
@@ -1184,7 +1219,10 @@ def _exact_spans(t: str, today: date, add, free) -> None:
         if free(m):
             n = 0.5 if m.group("n") == "半" else _cn_small_int(m.group("n"))
             around = _units_back(today, n, m.group("u")) if n else None
-            if around and m.group("u").endswith("月") and n >= 1 and _SAID_ROUGHLY.search(t):
+            if around and m.group("u") == "年":
+                # "三年前开的户": years count in months; the year around it is the window
+                add(m, around - timedelta(days=182), min(today, around + timedelta(days=182)))
+            elif around and m.group("u").endswith("月") and n >= 1 and _SAID_ROUGHLY.search(t):
                 # "大概一个月前吧，确切日期我忘了": months said roughly count in weeks, not to the day;
                 # the window around it is filed unless the customer names the day
                 add(m, around - timedelta(days=10), min(today, around + timedelta(days=10)))
@@ -1730,6 +1768,11 @@ def _is_full_name(candidate: Optional[str]) -> bool:
     return (_looks_like_name(candidate) or _bare_full_name(candidate)) and not _NICKNAME.fullmatch(candidate)
 
 
+_SURNAME_THEN_GIVEN = re.compile(
+    r"(?:我|俺|本人)?姓(?P<s>[\u4e00-\u9fff])[^。!?！？]{0,12}?(?:名字|名)(?:叫|是|叫做)(?P<g>[\u4e00-\u9fff]{1,2})(?![\u4e00-\u9fff])"
+)
+
+
 def _best_name(text: str, reader: Callable[[str], Optional[str]]) -> Optional[str]:
     """The name a case is filed under: a full name wherever the customer says it, before a
     nickname or an English name said first."""
@@ -1740,10 +1783,14 @@ def _best_name(text: str, reader: Callable[[str], Optional[str]]) -> Optional[st
         found = reader(t[cue.end():])
         if found:
             return found
+    # "我姓陈，耳东陈，名字叫建华": the surname and the given name said apart
+    apart = _SURNAME_THEN_GIVEN.search(t)
+    if apart and _is_full_name(apart.group("s") + apart.group("g")):
+        return apart.group("s") + apart.group("g")
     first = reader(t)
     if _is_full_name(first):
         return first
-    for clause in re.split(r"[，,。.!！?？;；\s…]+", t):
+    for clause in re.split(r"[，,。.!！?？;；:：\s…]+", t):
         candidate = reader(re.sub(r"^(?:名叫|叫做|叫)", "", clause))
         if _is_full_name(candidate):
             return candidate
@@ -1924,9 +1971,15 @@ def parse_branch(text: str, free_text: bool = True) -> Optional[str]:
     # a denial without a new name ("不是这个网点") names no place
     if re.match(r"[不没无]", words):
         return None
-    if 2 <= len(words) <= 20 and re.search(r"[\u4e00-\u9fff]", words) and not says_not_known(words):
+    # a longer description is kept when it names the outlet ("老家会宁的网点开的卡，这边取钱是工地
+    # 边上的ATM"): a clerk would write it down as said
+    longest = 30 if _OUTLET_WORD.search(words) else 20
+    if 2 <= len(words) <= longest and re.search(r"[\u4e00-\u9fff]", words) and not says_not_known(words):
         return words
     return None
+
+
+_OUTLET_WORD = re.compile(r"网点|(?i:atm)|取款机|存款机|柜员机|营业厅|营业部|自助银行|柜台")
 
 
 def is_valid_branch(value: Any) -> bool:
@@ -1945,7 +1998,9 @@ _DEMAND_CUE = re.compile(
     # ("能不能在深圳直接给我销了": where and how may come first)
     r"(?:能不能|能否|可不可以|可否|麻烦)[^，。,!?！？;；]{0,8}?(?:帮我|给我|把|给|帮|多|尽快|马上|赶紧|直接|退|补|改|删|停|开|销|恢复|解|调|换|修)|"
     r"给我(?:换|补|退|办|开|恢复|删|改|调|解|处理|修)|赶紧|尽快|"
-    r"(?:就是|只是|我只|只)想(?:要|让)?(?:你们)?(?:给我|帮我|把|尽快|赶紧|马上|今天|早点)"
+    r"(?:就是|只是|我只|只)想(?:要|让)?(?:你们)?(?:给我|帮我|把|尽快|赶紧|马上|今天|早点)|"
+    # "让她别再联系我", "别再打了": a stop asked for
+    r"让(?:他|她|他们|她们|那个[\u4e00-\u9fff]{0,4})?(?:别|不要)再?|(?:别|不要)再"
 )
 # ("别让我跑回老家" asks to be spared a trip: 让我 is no one to keep a secret from)
 _CONFIDENTIAL_HINT = re.compile(r"(?:不要让|别让|不想让)(?!我|俺)|保密|匿名|不要告诉|别告诉|报复")
@@ -2180,9 +2235,16 @@ def parse_demand(text: str) -> Optional[str]:
     if says_no_demand(text):
         return NO_DEMAND
     t = readable(text).strip(_PUNCT + "。，！？；：、 ")
+    if t in _ONE_WORD_DEMANDS:
+        return _ONE_WORD_DEMANDS[t]  # "退": the terse customer's whole demand
     if len(t) < 2 or not re.search(r"[\u4e00-\u9fffA-Za-z]", t):
         return None
     return t[:300]
+
+
+# a demand said in one word, filed as the two-character word a clerk would write
+_ONE_WORD_DEMANDS = {"退": "退款", "赔": "赔偿", "补": "补上", "查": "查清楚", "改": "更正", "删": "删除",
+                     "换": "更换", "修": "修好", "停": "停掉", "撤": "撤销", "还": "还钱"}
 
 
 def is_valid_demand(value: Any) -> bool:

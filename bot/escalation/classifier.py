@@ -63,11 +63,13 @@ ALWAYS_WIN = ("self_harm", "violence")
 # How far the best reason must beat calm for the model alone to hand off. 0.3 came out of
 # cross-validation on the training data, but inside real intake conversations it handed off 23
 # of 2,276 calm answers of the blind intake sets ("他知道我住哪" after a confidentiality request,
-# "那个客户经理要处理"): 0.9 (with violence at 1.5) hands off 2, as many as the rules alone.
+# "那个客户经理要处理"): 0.9 hands off 3 of 2,961 (bench/escalation_calm_answers.py).
 HANDOFF_MARGIN = 0.9
-# Violence needs more: a calm report of what staff did to the customer ("他还跟着我说", "他拍我车窗
-# 还骂人") reads like a threat to the model; a violence rule hit hands off whatever the model says.
-REASON_MARGIN = {"violence": 1.5}
+# Violence once needed 1.5: calm reports of what staff did ("他拍我车窗还骂人") and demands about
+# a named member of staff ("那个客户经理要处理") read like threats to the model. With those as
+# hard negatives in the training data (and the rules' scope), violence at 0.9 hands off 9 more
+# of the sixth blind round's 96 threats and no more calm intake lines than 1.5 did plus one.
+REASON_MARGIN: Dict[str, float] = {}
 VETO_MARGIN = 2.0
 # A strong rule hit for a lesser reason gives way to a more severe reason the model is sure of
 # (a veiled threat against staff that also swears, 我找人收拾他, reads as anger to the rules):

@@ -188,3 +188,15 @@ async def test_confidentiality_asked_at_the_read_back_is_kept(text, intent):
     assert slots.get("confidential") is True, slots
     assert set(slots) & {"branch", "customer_name", "description"} == set(), slots
     assert said == ["utter_kept_confidential"]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("text,intent", [
+    ("哎刚收到短信，钱到账了。那就不用投诉了，取消吧", "inform"),
+    ("我媳妇说是她用我手机转给她弟的，那这个不用投诉了，撤了吧", "correct"),
+    ("算了我明天直接去找你们经理说，先不登记了，撤了吧", "request_human"),
+])
+async def test_a_complaint_dropped_in_so_many_words_at_the_read_back_is_cancelled(text, intent):
+    _, _, events = await answer(text, intent)
+    assert {"event": "followup", "name": "action_cancel_intake"} in [
+        {"event": e.get("event"), "name": e.get("name")} for e in events]

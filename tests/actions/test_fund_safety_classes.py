@@ -500,3 +500,11 @@ def test_an_account_in_my_name_i_could_not_have_opened_is_unauthorised():
     text = "征信上显示我名下有个信用卡账户，发卡地是我从没去过的城市"
     assert fund_safety(text) == "unauthorised"
     assert fund_safety("我名下有个账户是我自己开的，现在想注销") is None
+
+
+def test_sixth_round_fund_safety():
+    assert fund_safety("半夜被扣了两笔，我在上夜班，卡一直放在单位柜子的包里") == "unauthorised"
+    assert fund_safety("有人拿假证件补办了我的手机卡，第二天卡里的钱就被转走了") in ("unauthorised", "scam")
+    assert classify("有人拿假证件补办了我的手机卡，第二天卡里的钱就被转走了")[2] == "high"
+    # a relative's card taken to the counter is no scam destination
+    assert fund_safety("我拿着我爸的卡去取他的养老金，柜员说要本人来，取不出来") is None

@@ -689,3 +689,17 @@ async def test_a_rough_time_told_in_the_story_is_a_clue_and_the_day_is_still_ask
     slots = slot_events(events)
     assert slots.get("occurred_hint", "").startswith("2025-09-01/")
     assert slots.get("occurred_at") is None
+
+
+@pytest.mark.asyncio
+async def test_a_stop_asked_for_is_a_demand_even_when_the_nlu_hears_goodbye():
+    events, _ = await validate(form_tracker("让她别再联系我", intent="goodbye", slots=COUNTER, requested="demand"))
+    assert slot_events(events)["demand"] == "让她别再联系我"
+
+
+@pytest.mark.asyncio
+async def test_a_cancel_in_so_many_words_wins_over_a_request_for_a_person():
+    text = "算了，我明天直接去网点找他们经理当面说，这个先不登记了，撤了吧"
+    events, _ = await validate(form_tracker(text, intent="request_human", slots=COUNTER, requested="branch"))
+    assert {"event": "followup", "name": "action_cancel_intake"} in [
+        {"event": e.get("event"), "name": e.get("name")} for e in events]

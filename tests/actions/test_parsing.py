@@ -1248,3 +1248,59 @@ def test_a_branch_hedged_with_a_question_word_or_a_request_is_read_right():
 
 def test_a_request_put_as_a_question_with_words_between_is_a_demand():
     assert parsing.find_demand("能不能在这边直接帮我补办，别让我再跑一趟")
+
+
+# -- sixth set (2026-12-05b): classes found by its first run ---------------------------------------
+
+def test_spaces_between_chinese_characters_split_no_value():
+    assert parsing.parse_name("我叫 何 春 梅") == "何春梅"
+    assert parsing.find_branch("在 城南 支行 办的") == "城南支行"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("水费三百二十块零五毛", 320.5),
+    ("被扣了两笔，一笔888一笔1200", 2088),
+])
+def test_sixth_round_amounts(text, expected):
+    assert parsing.parse_amount(text) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("text", [
+    "我约了明天取五十万现金，网点说钱不够",
+    "网贷app上申请了三万，说要先交保证金",
+    "孩子住院要交两万押金，手机银行转不出去",
+    "最后一笔八万是我一次性还的",
+])
+def test_sums_booked_applied_for_owed_or_repaid_are_no_loss(text):
+    assert parsing.find_amount(text) is None
+
+
+@pytest.mark.parametrize("text", ["钱在存折上没丢，就是取不了", "现在还没被取", "我查了，反正没有我的钱"])
+def test_sixth_round_no_loss(text):
+    assert parsing.says_no_loss(text)
+
+
+def test_a_count_after_more_is_no_sum():
+    assert parsing.find_amount("报告上多了一条逾期记录") is None
+
+
+def test_sixth_round_names():
+    assert parsing.parse_name("我姓刘，文刀刘，名字叫海燕") == "刘海燕"
+    assert parsing.parse_name("登记我老伴的吧，卡是她的：韩桂芝") == "韩桂芝"
+
+
+def test_sixth_round_dates():
+    today = date(2026, 12, 5)
+    assert parsing.parse_date("前儿个下午", today) == "2026-12-03"
+    assert parsing.parse_date("十月最后一天", today) == "2026-10-31"
+    assert parsing.parse_date("上个月最后一天", today) == "2026-11-30"
+    assert parsing.is_period(parsing.parse_date("两年前办的", today))
+
+
+def test_a_long_branch_description_naming_the_outlet_is_kept():
+    assert parsing.parse_branch("卡是老家县里网点开的，这回取钱是在火车站边上的ATM")
+
+
+def test_a_one_word_demand_and_a_stop_asked_for():
+    assert parsing.parse_demand("退") == "退款"
+    assert parsing.find_demand("让那个业务员别再给我打电话")

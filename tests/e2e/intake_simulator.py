@@ -22,7 +22,8 @@ and ``check()`` holds it to the contract:
 - a question the customer already answered usably is not asked again (except right after a
   correction of that topic; a "don't know" answer may be re-asked ``NOT_GIVEN_REASKS`` times,
   docs: design.md "optional slots accept 'not given' after one re-ask"; a rough time in the
-  opening, "上个月", may be followed by one question for the day);
+  opening or said in passing to another question, "上个月", may be followed by one question for
+  the day);
 - every filed field is what the customer meant (``field_matches``: name as said, Simplified;
   phone digits, a landline with its area code, +86 dropped; date "YYYY-MM-DD", or for "最近",
   "上个月", "月初", "上周" an interval "YYYY-MM-DD/YYYY-MM-DD" holding all the meant days; amount in
@@ -1149,8 +1150,10 @@ def check(conv: Conversation, case: Optional[Dict[str, Any]]) -> List[Failure]:
                 said.setdefault(name, value)
                 continue
             said[name] = value
-            if i == 0 and name == "occurred_at" and not getattr(value, "exact", True):
-                continue  # a rough time in the opening ("上个月"): the day may be asked once
+            if name == "occurred_at" and not getattr(value, "exact", True) and (i == 0 or topic != name):
+                # a rough time in the opening or said in passing ("上个月", "这事是上个月的" to
+                # another question): the day may be asked once; not after the date question
+                continue
             valued.setdefault(name, i)
         if answer.kind == "confirm" and topic == "confirm":
             valued.setdefault("confirm", i)
