@@ -176,8 +176,9 @@ def test_a_calm_report_of_an_insult_is_not_made_violence(combined):
     ("你们这帮蠢货", "anger"), ("帮我转人工", "human"),
 ])
 def test_a_lesser_rule_hit_gives_way_to_violence_the_model_is_sure_of(text, rule_reason):
-    # violence must beat calm by its handoff margin (1.5) and the rule's reason by UPGRADE_MARGIN
-    sure = 1.5 + 0.1 - 1.0  # the stub's calm is -1.0
+    # violence must beat calm by its handoff margin and the rule's reason by UPGRADE_MARGIN
+    margin = max(clf.HANDOFF_MARGIN, clf.REASON_MARGIN.get("violence", 0.0))
+    sure = margin + 0.1 - 1.0  # the stub's calm is -1.0
     detection = with_stub(violence=sure).detect(text)
     assert (detection.reason, detection.level, detection.source) == ("violence", "strong", "learned")
     assert got(with_stub(violence=sure - 0.2).detect(text)) == (rule_reason, "strong")  # not sure enough
