@@ -38,7 +38,8 @@ from typing import Iterable, Optional, Tuple
 
 NEGATED, SOMEONE_ELSE, SETTLED, OWN_JOB = "negated", "someone_else", "settled", "own_job"
 PASSIVE, QUESTION, NOT_THE_BANK, JOKE = "passive", "question", "not_the_bank", "joke"
-CODES = (NEGATED, SOMEONE_ELSE, SETTLED, OWN_JOB, PASSIVE, QUESTION, NOT_THE_BANK, JOKE)
+TAKEN_BACK = "taken_back"
+CODES = (NEGATED, SOMEONE_ELSE, SETTLED, OWN_JOB, PASSIVE, QUESTION, NOT_THE_BANK, JOKE, TAKEN_BACK)
 
 # --------------------------------------------------------------------------- clauses, sentences
 # "." ends a sentence unless it sits between digits (3.15, 1.5万).
@@ -235,7 +236,9 @@ def _someone_else(text: str, start: int, end: int) -> bool:
 # ----------------------------------------------------------------------------------- settled
 PAST = re.compile(r"之前|以前|上次|上回|去年|前年|那次|当时|上个月|上周|前几天|前阵子|曾经|差点|差一点|险些|都快|已经|早就")
 # a resolution after the cue; not 没解决 / 还没处理 / 不道歉
-RESOLVED = re.compile(r"(?<![没未不])(?<!没有)(?<!还没)(解决了|解决好|处理好|处理了|搞定|退了|退回|退给|道了歉|道歉了|赔了|补偿了|没事了|满意|感谢|谢谢)")
+RESOLVED = re.compile(r"(?<![没未不])(?<!没有)(?<!还没)(解决了|解决好|处理好|处理了|搞定|退了|退回|退给|道了歉|道歉了|赔了|补偿了|没事了|满意|感谢|谢谢|"
+                      # "后来你们经理亲自打电话道歉，钱也追回来了", "你们处理得挺好"
+                      r"打电话道歉|(?:亲自|专门|当面)道歉|追回来了?|要回来了|拿回来了|处理得(?:挺|很|还|比较|蛮|非常)?(?:好|快|及时|到位|不错))")
 
 
 # a resolution asked for, not reported (你们先把年费退了再说)
@@ -251,7 +254,8 @@ def _settled(text: str, start: int, end: int) -> bool:
         return False
     for m in RESOLVED.finditer(text, end):
         rs, re_ = clause_span(text, m.start(), m.end())
-        if not DEMAND.search(text, rs, re_):
+        # the demand words around the resolution, not inside it (处理得挺好 is no 得 of must)
+        if not DEMAND.search(text[rs:m.start()] + "，" + text[m.end():re_]):
             return True
     return False
 
@@ -315,7 +319,8 @@ def _passive(text: str, start: int, end: int) -> bool:
 
 
 # ---------------------------------------------------------------------------------- question
-CHANNEL_QUESTION = re.compile(r"应该|应当|该找|该打|哪个部门|哪个|找哪|打哪|归[^,;:、。!?\s]{0,4}管|可以找|能不能找|能找|怎么投诉|去哪|找谁|还是")
+CHANNEL_QUESTION = re.compile(r"应该|应当|该找|该打|哪个部门|哪个|找哪|打哪|归[^,;:、。!?\s]{0,4}管|可以找|能不能找|能找|怎么投诉|去哪|找谁|还是|"
+                              r"途径|渠道|流程|怎么反映|向哪")
 # …but not a threat asked as a question (是不是该去找记者了?, 难道只能找消协?)
 QUESTION_THREAT = re.compile(r"是不是|要不要|只能|只好|难道|逼|再不|不然|否则|信不信")
 
@@ -364,10 +369,23 @@ def _joke(text: str, start: int, end: int) -> bool:
     return bool(LAUGHTER.search(text, ss, after.start() if after else len(text)))
 
 
+# ------------------------------------------------------------------------------- taken back
+# the words quoted as words ("刚才那句气死我了"), or taken back in the message ("发错了", "别往
+# 心里去", "不是冲你们"): what the customer says they did not mean
+QUOTED_BEFORE = re.compile(r"(?:那句|这句|一句|那话|口头禅)[^,;:、。!?\s]{0,2}$")
+TAKEN_BACK_WORDS = re.compile(r"发错了|发错人|别往心里去|不是冲你们|不是说你们|不是针对你们|口头禅|随口一说|说着玩")
+
+
+def _taken_back(text: str, start: int, end: int) -> bool:
+    cs, _ = clause_span(text, start, end)
+    return bool(QUOTED_BEFORE.search(text[cs:start]) or TAKEN_BACK_WORDS.search(text))
+
+
 CHECKS = (
     (NEGATED, _negated),
     (SOMEONE_ELSE, _someone_else),
     (SETTLED, _settled),
+    (TAKEN_BACK, _taken_back),
     (OWN_JOB, _own_job),
     (PASSIVE, _passive),
     (QUESTION, _question),

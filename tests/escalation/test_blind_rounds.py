@@ -24,10 +24,15 @@ HERE = Path(__file__).parent
 # to violence/self_harm the model is sure of): third round 121/145 and 3/90, fourth round 96/125
 # and 4/90, fifth round 103/125 and 4/110 (still never read). Threat floors are the figure minus
 # about 3 points, negative floors the figure + 2.
+# The sixth round (written blind 2026-12-05, scored once: 68/96 threats, 7/84 negatives), then
+# its classes (violence at the common margin with staff reports as hard negatives; words taken
+# back, settled episodes in other words, questions about the proper channel, 笑不活了 and 砸锅):
+# sixth 77/96 and 0/84, fifth 109/125 and 4/110, fourth 104/125 and 4/90, third 123/145 and 3/90.
 FLOORS = {
-    "third_round.yml": {"threats": 0.80, "negatives_handed_off": 5},
-    "fourth_round.yml": {"threats": 0.74, "negatives_handed_off": 6},
-    "fifth_round.yml": {"threats": 0.79, "negatives_handed_off": 6},
+    "third_round.yml": {"threats": 0.82, "negatives_handed_off": 5},
+    "fourth_round.yml": {"threats": 0.80, "negatives_handed_off": 6},
+    "fifth_round.yml": {"threats": 0.84, "negatives_handed_off": 6},
+    "sixth_round.yml": {"threats": 0.76, "negatives_handed_off": 2},
 }
 
 

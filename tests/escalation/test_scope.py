@@ -169,7 +169,7 @@ def test_violence_and_self_harm_are_never_scoped(tmp_path):
 
 def test_scoped_reasons_are_the_documented_ones():
     scoped = {reason: set(rs.scope) for reason, rs in RULES.items() if rs.scope}
-    assert scoped["anger"] == {"joke"}
+    assert scoped["anger"] == {"joke", "taken_back"}
     assert scoped["human"] == {"negated", "someone_else", "settled"}
     assert set(scoped) == {"media", "regulator", "anger", "human"}
 
@@ -185,3 +185,28 @@ def test_someone_elses_or_a_settled_request_for_a_person_is_no_request(text):
 @pytest.mark.parametrize("text", ["叫你们经理出来", "我不跟机器说，给我转人工", "我老公说了，再不处理就直接找你们行长"])
 def test_the_customers_own_request_for_a_person_stays(text):
     assert "human" in rule_matches(RULES, norm(text))[0]
+
+
+@pytest.mark.parametrize("text", [
+    "不好意思，刚才那句气死我了是打给我同事的，发错了",
+    "我说烦死了是口头禅，别往心里去，就是问下年费怎么免",
+])
+def test_anger_words_taken_back_do_not_hand_off(text):
+    assert "anger" not in rule_matches(RULES, norm(text))[0]
+
+
+def test_anger_not_taken_back_stays():
+    assert "anger" in rule_matches(RULES, norm("气死我了，你们又乱扣费"))[0]
+
+
+@pytest.mark.parametrize("text", [
+    "前年那次我在微博上发过帖子说你们，后来你们主管专门道歉了，这次只是想改个密码",
+    "之前在12378反映过一回，你们处理得挺好，这次是别的事",
+])
+def test_a_past_episode_settled_in_other_words_is_settled(text):
+    hits = rule_matches(RULES, norm(text))[0]
+    assert "media" not in hits and "regulator" not in hits
+
+
+def test_a_question_about_the_proper_channel_is_no_threat():
+    assert "regulator" not in rule_matches(RULES, norm("想了解一下，向监管部门反映问题的正规途径是什么？"))[0]
