@@ -31,10 +31,26 @@ model), so every ``rasa run`` / ``rasa test`` / ``rasa train`` of this project h
   as they are). Only the order of nodes that do not depend on each other may differ; in Rasa's
   graphs those are the policies, which only read the tracker.
 - SQLite: WAL journal and a connection pool for the tracker store (below).
+
+When they apply (``apply()``, run on import): only on the Rasa they were written for, 3.6.x
+(``SUPPORTED_RASA``; read with ``importlib.metadata``; the functions copied from Rasa are
+3.6.21's, the version requirements.txt pins). On any other version, or if Rasa's version cannot
+be read, a warning is logged and Rasa runs unpatched. ``RASA_PATCHES=off`` (also ``0``,
+``false``, ``no``) in the environment turns them all off, with a warning; Rasa then behaves
+the same, only slower (the figures above; the SQLite tracker store goes back to Rasa's one
+connection per call and the rollback journal). Nothing here ever stops Rasa from starting.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+import logging
+import os
+from typing import Any, Dict, List, Optional, Text
+
+logger = logging.getLogger(__name__)
+
+SUPPORTED_RASA = "3.6."  # the major.minor these patches were written for (3.6.21)
+SWITCH = "RASA_PATCHES"
+_OFF = {"off", "0", "false", "no"}
 
 _validators: Dict[type, Any] = {}
 
@@ -243,9 +259,6 @@ _rasa_resolve_by_type: Any = None
 _rasa_action_call_format: Any = None
 
 
-install()
-
-
 # - The SQL tracker store commits once per message, synchronously on Sanic's event loop. With
 #   SQLite's default rollback journal every commit costs several fsyncs (~15 ms measured on this
 #   machine's ext4 disk) during which no other conversation is served. In WAL mode with
@@ -272,9 +285,6 @@ def install_sqlite_pragmas() -> None:
 
     if not event.contains(Engine, "connect", _sqlite_pragmas):
         event.listen(Engine, "connect", _sqlite_pragmas)
-
-
-install_sqlite_pragmas()
 
 
 # - SQLAlchemy 1.4 gives a file-based SQLite engine a NullPool: Rasa's tracker store opened and
@@ -304,4 +314,45 @@ def install_sqlite_pool() -> None:
 
 
 _rasa_create_engine_kwargs: Any = None
-install_sqlite_pool()
+
+
+# -- when the patches apply -------------------------------------------------------------------------
+def rasa_version() -> Optional[str]:
+    """The installed rasa's version, or None if it cannot be read."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("rasa")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def wanted() -> bool:
+    """False if RASA_PATCHES turns the patches off, or the installed Rasa is not the one they
+    were written for; the reason is logged as a warning."""
+    switch = os.environ.get(SWITCH, "").strip().lower()
+    if switch in _OFF:
+        logger.warning("Rasa patches off (%s=%s): Rasa runs unpatched, slower "
+                       "(bot/rasa_patches.py, docs/performance.md)", SWITCH, switch)
+        return False
+    version = rasa_version()
+    if version is None or not version.startswith(SUPPORTED_RASA):
+        logger.warning("Rasa patches not applied: they were written for rasa %sx, the installed "
+                       "rasa is %s. Rasa runs unpatched, slower; check each patch in "
+                       "bot/rasa_patches.py against this version before widening SUPPORTED_RASA",
+                       SUPPORTED_RASA, version or "unknown")
+        return False
+    return True
+
+
+def apply() -> bool:
+    """Installs every patch above if ``wanted()``; returns whether it did."""
+    if not wanted():
+        return False
+    install()
+    install_sqlite_pragmas()
+    install_sqlite_pool()
+    return True
+
+
+APPLIED = apply()

@@ -22,7 +22,7 @@ def main() -> None:
         token = os.environ.get("RASA_TOKEN", "")
         if not token:
             sys.exit("错误：缺少 RASA_TOKEN（请运行 scripts/setup.sh，它会写入 .env）")
-        args += ["--auth-token", token]
+        args += [f"--auth-token={token}"]  # one argument: a token may begin with "-"
     sys.argv = ["rasa", *args]
     from rasa.__main__ import main as rasa_main
 

@@ -1,18 +1,25 @@
 """bot/rasa_patches.py: Rasa's SQLite tracker store keeps its connections (a pool, not one
-connection per retrieve and save), stays in WAL mode, and PostgreSQL keeps Rasa's own settings."""
+connection per retrieve and save), stays in WAL mode, and PostgreSQL keeps Rasa's own settings;
+each speed fix behaves as Rasa's own code; the patches apply only on rasa 3.6.x and not with
+RASA_PATCHES=off, and with them off a real stack still files a whole complaint."""
 from __future__ import annotations
 
 import sqlite3
 
 import pytest
 
-import bot.rasa_patches  # noqa: F401  (installs the patches, as bot.rasa_tracker_store does)
+from bot import rasa_patches
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import event
 from sqlalchemy.pool import QueuePool
+
+if not rasa_patches.APPLIED:  # RASA_PATCHES=off in this shell: these tests check the patches
+    rasa_patches.install()
+    rasa_patches.install_sqlite_pragmas()
+    rasa_patches.install_sqlite_pool()
 
 
 @pytest.fixture
@@ -265,3 +272,89 @@ def test_action_calls_send_the_tracker_rasa_would_send():
     tracker.events.extend(rebuilt[:6])
     same()
     assert action._action_call_format(tracker, domain)["tracker"]["events"][1]["text"] == "改过的一句"
+
+
+# -- when the patches apply: the version guard and RASA_PATCHES ------------------------------------
+@pytest.fixture
+def installs(monkeypatch):
+    """Records which install functions ``apply()`` calls, instead of patching Rasa again."""
+    from bot import rasa_patches
+
+    called = []
+    for name in ("install", "install_sqlite_pragmas", "install_sqlite_pool"):
+        monkeypatch.setattr(rasa_patches, name, lambda name=name: called.append(name))
+    monkeypatch.delenv("RASA_PATCHES", raising=False)
+    return called
+
+
+def test_the_patches_apply_on_rasa_3_6(installs, monkeypatch):
+    from bot import rasa_patches
+
+    for version in ("3.6.21", "3.6.0"):
+        monkeypatch.setattr(rasa_patches, "rasa_version", lambda version=version: version)
+        installs.clear()
+        assert rasa_patches.apply() is True
+        assert installs == ["install", "install_sqlite_pragmas", "install_sqlite_pool"]
+    monkeypatch.setenv("RASA_PATCHES", "on")
+    assert rasa_patches.apply() is True
+
+
+@pytest.mark.parametrize("version", ["3.7.0", "3.10.1", "4.0.0", "2.8.34", None])
+def test_the_guard_skips_another_rasa_with_a_warning(installs, monkeypatch, caplog, version):
+    from bot import rasa_patches
+
+    monkeypatch.setattr(rasa_patches, "rasa_version", lambda: version)
+    with caplog.at_level("WARNING", logger="bot.rasa_patches"):
+        assert rasa_patches.apply() is False
+    assert installs == []
+    assert "Rasa patches not applied" in caplog.text and str(version or "unknown") in caplog.text
+
+
+def test_the_version_is_read_from_the_installed_package():
+    import rasa
+
+    from bot import rasa_patches
+
+    assert rasa_patches.rasa_version() == rasa.__version__
+    assert rasa.__version__.startswith(rasa_patches.SUPPORTED_RASA)  # requirements.txt's pin
+
+
+@pytest.mark.parametrize("value", ["off", "OFF", "0", "false", "no"])
+def test_the_switch_turns_the_patches_off(installs, monkeypatch, caplog, value):
+    from bot import rasa_patches
+
+    monkeypatch.setattr(rasa_patches, "rasa_version", lambda: "3.6.21")
+    monkeypatch.setenv("RASA_PATCHES", value)
+    with caplog.at_level("WARNING", logger="bot.rasa_patches"):
+        assert rasa_patches.apply() is False
+    assert installs == []
+    assert "Rasa patches off" in caplog.text
+
+
+def test_with_the_switch_off_a_whole_complaint_is_filed(tmp_path):
+    """RASA_PATCHES=off, read where it matters: the Rasa server of a real stack (started as `make
+    run` starts it, ~1 min for the model) runs unpatched and still takes a complaint from the
+    first message to a filed case. Every patch only makes Rasa faster, so nothing may degrade
+    but speed: the form's validation and the filing go through the action server (answer check,
+    action-call JSON), every message through the graph runner, the tracker through the SQLite
+    store (in Rasa's rollback journal here: the WAL patch is off too)."""
+    from tests.e2e.dialogue import CASE_NO, Customer
+    from tests.stack import Stack
+
+    stack = Stack(tmp_path, RASA_PATCHES="off")
+    try:
+        stack.start_all()
+        customer = Customer(stack, {
+            "customer_name": "我叫王建国", "phone": "13812345678", "branch": "朝阳路支行",
+            "occurred_at": "昨天", "amount": "五千块", "demand": "希望尽快退回被盗的钱",
+        })
+        case_no = customer.converse("你好，我的信用卡昨天被盗刷了五千块")
+        assert CASE_NO.fullmatch(case_no)
+        case = stack.casedesk("GET", f"/api/cases/{case_no}").json()
+        assert case["conversation_id"] == stack.conversation_id(customer.sender)
+        assert case["phone"] == "13812345678" and case["category"] == "transaction_dispute"
+        assert "Rasa patches off (RASA_PATCHES=off)" in stack.log_path("rasa").read_text()
+        mode = sqlite3.connect(tmp_path / "tracker.db").execute("PRAGMA journal_mode").fetchone()[0]
+        assert mode == "delete"
+    finally:
+        stack.stop_all()

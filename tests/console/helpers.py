@@ -6,7 +6,7 @@ import json
 import re
 import secrets
 import uuid
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
@@ -97,9 +97,13 @@ class Console:
         return resp.status, await resp.json(content_type=None)
 
     async def events(
-        self, path: str, until: Callable[[List[Tuple[str, Any]]], bool], timeout: float = 5.0
+        self, path: str, until: Callable[[List[Tuple[str, Any]]], bool], timeout: float = 5.0,
+        on_event: Optional[Callable[[List[Tuple[str, Any]]], Awaitable[None]]] = None,
     ) -> List[Tuple[str, Any]]:
-        """Reads the event stream until `until(events)` holds; returns [(name, data)]."""
+        """Reads the event stream until `until(events)` holds; returns [(name, data)].
+
+        `on_event(events)`, if given, is awaited after each event, before `until`: a test makes
+        its change there once the stream has shown the state before it (no sleeping for a poll)."""
         got: List[Tuple[str, Any]] = []
         resp = await self.client.get(path)
         assert resp.status == 200, await resp.text()
@@ -118,6 +122,8 @@ class Console:
                 elif line.startswith("data: ") and name:
                     got.append((name, json.loads(line[6:])))
                     name = None
+                    if on_event is not None:
+                        await on_event(got)
                     if until(got):
                         return
 

@@ -2,7 +2,6 @@
 confidential case never travels down the stream."""
 from __future__ import annotations
 
-import asyncio
 import re
 
 from sqlalchemy import select
@@ -22,15 +21,14 @@ async def test_queue_stream_shows_a_new_handoff(console: Console) -> None:
     await console.login("wang")
     created = {}
 
-    async def later() -> None:
-        await asyncio.sleep(0.6)
-        created.update(await console.handoff("human"))
+    async def after_first_snapshot(ev) -> None:
+        if len(ev) == 1:
+            created.update(await console.handoff("human"))
 
-    task = asyncio.create_task(later())
     events = await console.events(
-        "/console/events", until=lambda ev: any(len(ids) == 2 for ids in queue_ids(ev)), timeout=5
+        "/console/events", until=lambda ev: any(len(ids) == 2 for ids in queue_ids(ev)),
+        on_event=after_first_snapshot,
     )
-    await task
     snapshots = queue_ids(events)
     assert snapshots[0] == [first["id"]]
     assert snapshots[-1] == [first["id"], created["id"]]
@@ -60,21 +58,19 @@ async def test_workspace_stream_sends_state_and_new_turns(console: Console, fake
     await console.login("wang")
     after = await workspace_after(console, h["id"])
 
-    async def later() -> None:
-        await asyncio.sleep(0.6)
-        fake_rasa.customer_says(h["conversation_id"], SCRIPT)
-        await handoffs.sync_once(console.db, console.app[RASA_KEY])
-        await console.post(f"/console/handoffs/{h['id']}/claim")
-
-    task = asyncio.create_task(later())
+    async def after_first_state(ev) -> None:
+        if len(ev) == 1:
+            fake_rasa.customer_says(h["conversation_id"], SCRIPT)
+            await handoffs.sync_once(console.db, console.app[RASA_KEY])
+            await console.post(f"/console/handoffs/{h['id']}/claim")
 
     def done(ev) -> bool:
         states = [d for n, d in ev if n == "handoff"]
         turns = [t for n, d in ev if n == "turns" for t in d["turns"]]
         return bool(turns) and bool(states) and states[-1]["status"] == "active"
 
-    events = await console.events(f"/console/events?handoff={h['id']}&after={after}", until=done)
-    await task
+    events = await console.events(f"/console/events?handoff={h['id']}&after={after}", until=done,
+                                  on_event=after_first_state)
     states = [d for n, d in events if n == "handoff"]
     assert states[0]["status"] == "waiting" and states[-1]["claimed_by"] == "wang"
     turns = [t for n, d in events if n == "turns" for t in d["turns"]]
@@ -89,16 +85,15 @@ async def test_stream_ends_when_the_session_does(console: Console, monkeypatch) 
     await console.user("wang")
     await console.login("wang")
 
-    async def later() -> None:
-        await asyncio.sleep(0.5)
-        from bot.casedesk.console.auth import end_user_sessions
-        from bot.casedesk.console.users import _find
+    async def once_streaming(ev) -> None:
+        if len(ev) == 1:  # the first queue snapshot: the stream is running
+            from bot.casedesk.console.auth import end_user_sessions
+            from bot.casedesk.console.users import _find
 
-        await end_user_sessions(console.db, (await _find(console.db, "wang")).id)
+            await end_user_sessions(console.db, (await _find(console.db, "wang")).id)
 
-    task = asyncio.create_task(later())
-    events = await console.events("/console/events", until=lambda ev: any(n == "logout" for n, _ in ev))
-    await task
+    events = await console.events("/console/events", until=lambda ev: any(n == "logout" for n, _ in ev),
+                                  on_event=once_streaming)
     assert events[-1][0] == "logout"
 
 
@@ -122,18 +117,17 @@ async def test_workspace_stream_sends_a_turn_that_became_visible_late(console: C
                 id=turn_id, case_id=case_id, role="customer", text=text,
                 at=console.app[SETTINGS_KEY].clock()))
 
-    async def later() -> None:
-        await asyncio.sleep(0.6)
-        await add(after + 5, "后提交的高编号")
-        await asyncio.sleep(1.2)
-        await add(after + 3, "先分配的低编号")
-
-    task = asyncio.create_task(later())
+    async def commit_in_turn(ev) -> None:
+        name, data = ev[-1]
+        if len(ev) == 1:  # the handoff's state: the stream is running
+            await add(after + 5, "后提交的高编号")
+        elif name == "turns" and [t["id"] for t in data["turns"]] == [after + 5]:
+            await add(after + 3, "先分配的低编号")  # a lower id, committed after the higher was streamed
 
     def done(ev) -> bool:
         return len([t for n, d in ev if n == "turns" for t in d["turns"]]) >= 2
 
-    events = await console.events(f"/console/events?handoff={h['id']}&after={after}", until=done)
-    await task
+    events = await console.events(f"/console/events?handoff={h['id']}&after={after}", until=done,
+                                  on_event=commit_in_turn)
     texts = [t["text"] for n, d in events if n == "turns" for t in d["turns"]]
     assert texts == ["后提交的高编号", "先分配的低编号"]
