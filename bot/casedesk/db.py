@@ -243,6 +243,14 @@ def _audit(s: AsyncSession, now: datetime, actor: str, action: str, case_no: Opt
     s.add(AuditEntry(at=now, actor=actor, action=action, case_no=case_no, remote=remote))
 
 
+def audit_in(
+    s: AsyncSession, now: datetime, actor: str, action: str, case_no: Optional[str], remote: Optional[str]
+) -> None:
+    """An audit row inside the caller's own write transaction (the action and its audit row
+    are committed together)."""
+    _audit(s, now, actor, action, case_no, remote)
+
+
 async def record_audit(
     db: Database, now: datetime, actor: str, action: str, case_no: Optional[str], remote: Optional[str]
 ) -> None:

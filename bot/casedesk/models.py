@@ -314,3 +314,39 @@ class NluExample(Base):
     confidence: Mapped[Optional[float]] = Column(Float)
     reviewed_by: Mapped[str] = Column(String(64), nullable=False)
     reviewed_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+
+
+class EscalationMark(Base):
+    """An agent's or trainer's verdict on the escalation detector (issue 13, learning from
+    production): a handoff that was not needed (`unnecessary`, 不必要) or a customer message
+    that should have been handed off (`missed`, 漏转).
+
+    `text` is the message as the trainer pages show it (bot/trainer/stories.Scrubber:
+    13800000000, 张三, card and ID numbers as zeros); `reason` is the handoff's reason for
+    `unnecessary` and the reason that should have fired for `missed`."""
+
+    __tablename__ = "escalation_marks"
+    __table_args__ = (
+        # one 不必要 per handoff, one 漏转 per message
+        UniqueConstraint("handoff_id", "kind", name="uq_escalation_marks_handoff_kind"),
+        UniqueConstraint("turn_id", "kind", name="uq_escalation_marks_turn_kind"),
+        Index("ix_escalation_marks_message_at", "message_at"),
+    )
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    kind: Mapped[str] = Column(String(16), nullable=False)  # unnecessary | missed
+    reason: Mapped[str] = Column(String(16), nullable=False)
+    conversation_id: Mapped[str] = Column(String(128), nullable=False)
+    case_id: Mapped[Optional[int]] = Column(Integer, ForeignKey("cases.id", ondelete="CASCADE"))
+    handoff_id: Mapped[Optional[int]] = Column(Integer)
+    turn_id: Mapped[Optional[int]] = Column(Integer)
+    # Rasa's message id and tracker event id of the message, when the tracker store has it
+    message_id: Mapped[Optional[str]] = Column(String(64))
+    event_id: Mapped[Optional[int]] = Column(BigInteger)
+    text: Mapped[str] = Column(Text, nullable=False)
+    message_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    note: Mapped[Optional[str]] = Column(Text)
+    marked_by: Mapped[str] = Column(String(64), nullable=False)
+    marked_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    # when a trainer sent the message to the NLU inbox
+    inbox_at: Mapped[Optional[datetime]] = Column(UTCDateTime)

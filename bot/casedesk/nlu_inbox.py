@@ -19,9 +19,21 @@ CONFIRMED = "confirmed"
 DISCARDED = "discarded"
 
 
+class DecidedIds(set):
+    """The message ids a trainer decided, and `flagged`: message ids an escalation mark sent to
+    the inbox (bot/casedesk/escalation_marks.py) → why; those enter the inbox whatever the
+    NLU's confidence (bot/trainer/inbox.candidates)."""
+
+    flagged: Dict[str, str]
+
+
 async def decided_ids(db: Database) -> Set[str]:
+    from .escalation_marks import inbox_flags
+
     async with db.reading() as s:
-        return set((await s.execute(select(NluExample.message_id))).scalars())
+        decided = DecidedIds((await s.execute(select(NluExample.message_id))).scalars())
+    decided.flagged = {k: v for k, v in (await inbox_flags(db)).items() if k not in decided}
+    return decided
 
 
 async def decide(
@@ -58,9 +70,31 @@ async def decide(
 
 
 async def undo(db: Database, example_id: int) -> bool:
+    """Takes a decision back, with the decisions made together with it (the inbox decides the
+    same sentence said several times at once: same reviewer, moment, outcome and text)."""
     async with db.writing() as s:
-        result = await s.execute(delete(NluExample).where(NluExample.id == example_id))
+        row = (await s.execute(select(NluExample).where(NluExample.id == example_id))).scalar_one_or_none()
+        if row is None:
+            return False
+        same = [NluExample.reviewed_by == row.reviewed_by, NluExample.reviewed_at == row.reviewed_at,
+                NluExample.status == row.status]
+        same.append(NluExample.text == row.text if row.text is not None else NluExample.text.is_(None))
+        same.append(NluExample.intent == row.intent if row.intent is not None else NluExample.intent.is_(None))
+        result = await s.execute(delete(NluExample).where(*same))
         return bool(result.rowcount)
+
+
+def together(rows: Sequence[NluExample]) -> List[Dict[str, Any]]:
+    """Decisions made together (one inbox entry for the same sentence said several times) as one
+    line: {"row": the first, "count": how many messages}."""
+    out: Dict[tuple, Dict[str, Any]] = {}
+    for row in rows:
+        key = (row.reviewed_by, row.reviewed_at, row.status, row.text, row.intent)
+        if key in out:
+            out[key]["count"] += 1
+        else:
+            out[key] = {"row": row, "count": 1}
+    return list(out.values())
 
 
 async def confirmed(db: Database) -> List[NluExample]:

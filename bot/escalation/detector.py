@@ -16,12 +16,16 @@ component (bot/nlu/escalation.py), the action server and the benches all call th
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
 
+import yaml
+
 from bot.escalation import classifier as learned_model
+from bot.escalation import rules as rule_files
 from bot.escalation.rules import REASONS, load_rules, norm, rule_matches
 
 logger = logging.getLogger(__name__)
@@ -35,6 +39,18 @@ HUMAN_INTENT = "request_human"
 # >= 0.7 on 2 calm/mention messages, >= 0.9 on none. Re-measure after retraining.
 DEFAULT_ESCALATE_THRESHOLD = 0.98
 DEFAULT_HUMAN_THRESHOLD = 0.9
+# A trainer's edit of a rule file (the console's keyword page writes it) is picked up by every
+# running detector: the files' stamps are compared at most this often, on a message's way in.
+RELOAD_CHECK_SECONDS = 1.0
+
+
+def rule_stamps(rules_dir: Path) -> Tuple[Tuple[str, int, int], ...]:
+    """Name, mtime and size of each rule file: a file edited, added or removed changes it."""
+    out = []
+    for path in sorted(Path(rules_dir).glob("*.yml")):
+        stat = path.stat()
+        out.append((path.name, stat.st_mtime_ns, stat.st_size))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -64,12 +80,43 @@ class EscalationDetector:
                  escalate_threshold: float = DEFAULT_ESCALATE_THRESHOLD,
                  human_threshold: float = DEFAULT_HUMAN_THRESHOLD,
                  learned: Optional[bool] = None) -> None:
-        self.rules = load_rules(rules_dir)
+        self.rules_dir = Path(rules_dir) if rules_dir else Path(rule_files.RULES_DIR)
+        self.stamps = rule_stamps(self.rules_dir)
+        self.rules = load_rules(self.rules_dir)
+        self.reload_interval = RELOAD_CHECK_SECONDS
+        self.checked_at = time.monotonic()
         self.escalate_threshold = escalate_threshold
         self.human_threshold = human_threshold
         # None: the ESCALATION_LEARNED setting (docs/escalation.md, "Learned classifier")
         self.learned = learned_model.enabled() if learned is None else learned
         self.model: Optional["learned_model.ReasonClassifier"] = None  # fetched at the first message
+
+    def refresh(self) -> bool:
+        """Reloads the rule files when one changed on disk (checked at most once per
+        `reload_interval`); True when it did. A changed file that does not load is logged and
+        the rules loaded before stay in force. The learned model is fetched again: its cache is
+        keyed on the files' stamps (classifier.get_classifier), so it is retrained for them."""
+        now = time.monotonic()
+        if now - self.checked_at < self.reload_interval:
+            return False
+        self.checked_at = now
+        try:
+            stamps = rule_stamps(self.rules_dir)
+        except OSError:
+            return False
+        if stamps == self.stamps:
+            return False
+        self.stamps = stamps  # a broken file is reported once, not every second
+        try:
+            rules = load_rules(self.rules_dir)
+        except (ValueError, OSError, yaml.YAMLError):
+            logger.exception("escalation rule files in %s changed but do not load; the rules loaded "
+                             "before stay in force", self.rules_dir)
+            return False
+        self.rules = rules
+        self.model = None
+        logger.info("escalation rule files reloaded from %s", self.rules_dir)
+        return True
 
     @property
     def classifier(self) -> Optional["learned_model.ReasonClassifier"]:
@@ -89,11 +136,13 @@ class EscalationDetector:
 
     def rule_hits(self, text: str) -> Tuple[Dict[str, Tuple[str, Tuple[str, ...]]], bool]:
         """{reason: (level, cues)} of the rules that fire, and whether any exception matched."""
+        self.refresh()
         hits, exceptions = rule_matches(self.rules, norm(text or ""))
         return hits, bool(exceptions)
 
     def detect(self, text: str, intent: Optional[str] = None,
                intent_confidence: Optional[float] = None) -> Optional[Detection]:
+        self.refresh()
         normalised = norm(text or "")
         hits, exceptions = rule_matches(self.rules, normalised)
         any_exception = bool(exceptions)
@@ -138,6 +187,7 @@ class EscalationDetector:
 
     def has_exception(self, text: str, reason: str) -> bool:
         """Whether one of ``reason``'s exceptions matches (我不需要人工; 转人工按了十遍…)."""
+        self.refresh()
         ruleset = self.rules.get(reason)
         return bool(ruleset and ruleset.mask(norm(text or ""))[1])
 

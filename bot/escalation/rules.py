@@ -6,6 +6,7 @@ Traditional or full-width characters. See docs/escalation.md for the file format
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,9 @@ import yaml
 from bot.escalation import scope as cue_scope
 from bot.text import normalize_text
 
-RULES_DIR = Path(__file__).resolve().parent / "rules"
+# ESCALATION_RULES_DIR: another directory of rule files (a test's copy; every process reading
+# them must be given the same one)
+RULES_DIR = Path(os.environ.get("ESCALATION_RULES_DIR") or Path(__file__).resolve().parent / "rules")
 REASONS = ("self_harm", "violence", "regulator", "media", "anger", "human")  # priority order
 # Blanks out what an exception matched. Not a character any keyword or pattern uses, and one
 # per masked character so the positions of the rest of the text stay where they were.

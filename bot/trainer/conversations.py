@@ -16,6 +16,10 @@ from .stories import Scrubber, known_names, scrub_user, story_name
 from .tracker_store import HANDOFF_SLOT, EventRow
 
 FALLBACK_INTENT = "nlu_fallback"
+HUMAN_INTENT = "request_human"
+# Rasa reads a message starting with "/" as an intent given directly (/greet), not as words: the
+# web chat sends "/greet" when its window opens, so it is no customer's sentence
+PAYLOAD_PREFIX = "/"
 # Rasa's input channel names → what a trainer reads
 CHANNEL_LABELS = {"socketio": "网页聊天", "rest": "REST 接口", "wechat": "微信公众号"}
 # the list reads at most this many events; a wider date range shows the newest and says so
@@ -88,6 +92,29 @@ def parse_filters(query: Mapping[str, str], today: date, intents: Iterable[str],
     return Filters(since, until, channel, intent, reason, max_confidence, order, page)
 
 
+def is_payload(event: Mapping[str, Any]) -> bool:
+    """A message the channel sent for the customer (the web chat's /greet), not typed words."""
+    return str(event.get("text") or "").lstrip().startswith(PAYLOAD_PREFIX)
+
+
+def handoff_reason_of(event: Mapping[str, Any]) -> Optional[str]:
+    """Why a customer message handed the conversation to a person, or None.
+
+    The reason is recorded in different places depending on who decided: the escalation
+    detector writes it into the message's parse data (`escalation`, level strong: media,
+    regulator, violence, self_harm, anger, human); a `request_human` intent hands off as
+    `human` (actions/handoff.py reason_and_cues); only the conversation signals of a form set the
+    `handoff_reason` slot (and action_handoff clears it at once)."""
+    parse_data = event.get("parse_data") or {}
+    escalation = parse_data.get("escalation") or {}
+    if escalation.get("level") == "strong" and escalation.get("reason"):
+        return str(escalation["reason"])
+    name, _ = intent_of(event)
+    if name == HUMAN_INTENT:
+        return "human"
+    return None
+
+
 def intent_of(event: Mapping[str, Any]) -> tuple[Optional[str], Optional[float]]:
     intent = (event.get("parse_data") or {}).get("intent") or {}
     confidence = intent.get("confidence")
@@ -121,11 +148,12 @@ def summarise(rows: Sequence[EventRow]) -> List[Summary]:
         users = [r for r in sender_rows if r.type_name == "user"]
         if not users:
             continue
+        said = [r for r in users if not is_payload(r.event)]
         summary = Summary(key=users[0].id, name=story_name(sender), sender_id=sender,
                           started=users[0].timestamp, last=sender_rows[-1].timestamp,
-                          messages=len(users))
+                          messages=len(said))
         counts: Counter = Counter()
-        for r in users:
+        for r in said:
             name, confidence = intent_of(r.event)
             if name:
                 counts[name] += 1
@@ -134,14 +162,17 @@ def summarise(rows: Sequence[EventRow]) -> List[Summary]:
             if confidence is not None and (summary.lowest_confidence is None
                                            or confidence < summary.lowest_confidence):
                 summary.lowest_confidence = confidence
+        for r in users:
             summary.channel = r.event.get("input_channel") or summary.channel
         summary.intents = [name for name, _ in counts.most_common()]
-        for r in sender_rows:
+        for r in sender_rows:  # the latest handoff's reason, wherever it was recorded
             if r.type_name == "slot" and r.event.get("name") == HANDOFF_SLOT and r.event.get("value"):
                 summary.handoff_reason = str(r.event["value"])
-        first = users[0].event
-        scrub = Scrubber(names=known_names([u.event for u in users]), secrets=[sender])
-        summary.first_text = scrub_user(dict(first), scrub)["text"][:80]
+            elif r.type_name == "user":
+                summary.handoff_reason = handoff_reason_of(r.event) or summary.handoff_reason
+        if said:
+            scrub = Scrubber(names=known_names([u.event for u in users]), secrets=[sender])
+            summary.first_text = scrub_user(dict(said[0].event), scrub)["text"][:80]
         out.append(summary)
     out.sort(key=lambda s: s.last, reverse=True)
     return out
@@ -173,7 +204,7 @@ def apply_filters(summaries: Iterable[Summary], f: Filters) -> List[Summary]:
 
 @dataclass
 class Turn:
-    kind: str  # user | bot | action | divider
+    kind: str  # user | bot | agent | action | divider
     timestamp: float
     text: str = ""
     # the customer's text cut at the entities, for highlighting: [(piece, entity name or None)]
@@ -181,6 +212,10 @@ class Turn:
     intent: Optional[str] = None
     confidence: Optional[float] = None
     ranking: List[tuple] = field(default_factory=list)  # [(intent, confidence)], top 3
+    # the best-ranked intent after the one shown (None: there is none)
+    runner_up: Optional[tuple] = None
+    payload: bool = False  # the web chat's /greet, sent when its window opened
+    agent: str = ""  # an agent's reply: the agent's display name
     entities: List[Dict[str, Any]] = field(default_factory=list)
     escalation: Optional[str] = None
     channel: str = ""
@@ -217,14 +252,17 @@ def user_turn(event: Mapping[str, Any], scrub: Scrubber) -> Turn:
     name, confidence = intent_of(event)
     ranking = [(r.get("name"), float(r.get("confidence") or 0.0))
                for r in (parse_data.get("intent_ranking") or [])[:3] if r.get("name")]
-    escalation = parse_data.get("escalation") or {}
+    # the ranking is DIET's; the intent shown may be another (escalate set by the detector,
+    # nlu_fallback): the runner-up is the best-ranked intent that is not the one shown
+    runner_up = next(((n, c) for n, c in ranking if n != name), None)
     return Turn(
         kind="user", timestamp=float(event.get("timestamp") or 0.0), text=text,
         pieces=_pieces(text, entities), intent=name, confidence=confidence, ranking=ranking,
+        runner_up=runner_up, payload=is_payload(event),
         entities=[{"entity": e["entity"], "start": e["start"], "end": e["end"], "value": e.get("value"),
                    "text": text[e["start"]:e["end"]], "extractor": e.get("extractor") or ""}
                   for e in entities],
-        escalation=escalation.get("reason") if escalation.get("level") == "strong" else None,
+        escalation=handoff_reason_of(event),
         channel=event.get("input_channel") or "", message_id=event.get("message_id"),
     )
 
@@ -239,8 +277,12 @@ def conversation_turns(sender_id: str, events: Sequence[Mapping[str, Any]]) -> L
             turns.append(user_turn(event, scrub))
         elif kind == "bot":
             text = event.get("text") or ""
+            # an agent's reply reaches the tracker as a bot utterance with the agent's name
+            # (bot/casedesk/rasa_bridge.py send_agent_reply)
+            agent = str((event.get("metadata") or {}).get("agent") or "")
             if text:
-                turns.append(Turn(kind="bot", timestamp=ts, text=scrub.text(text)))
+                turns.append(Turn(kind="agent" if agent else "bot", timestamp=ts,
+                                  text=scrub.text(text), agent=agent))
         elif kind == "action" and event.get("name") not in HIDDEN_ACTIONS:
             turns.append(Turn(kind="action", timestamp=ts, text=str(event.get("name"))))
         elif kind in DIVIDERS:

@@ -53,6 +53,14 @@ td,th{border:1px solid #ccc;padding:.2rem .5rem}.bad{color:#b00}.ok{color:#070}<
 <h2>3. 对话测试故事（{{ report.stories_total }} 个）</h2>
 <p class="{{ 'ok' if not report.failed_stories else 'bad' }}">通过 {{ report.stories_correct }} / {{ report.stories_total }}</p>
 {% for name in report.failed_stories %}<p class="bad">未通过：{{ name }}</p>{% endfor %}
+<h2>4. 转人工质量（坐席和培训师在控制台的标记）</h2>
+{% if report.marks and report.marks.quality %}{% set q = report.marks.quality %}
+<p>{{ q.since }} 至 {{ q.until }}（最近 {{ report.marks.days }} 天）。精确率 = 1 − 不必要 ÷ 转人工；召回率 = 转人工 ÷（转人工 + 漏转）；“—”表示没有可计算的数据。</p>
+<table><tr><th>原因</th><th>转人工</th><th>标记不必要</th><th>标记漏转</th><th>精确率</th><th>召回率</th></tr>
+{% for name, f in report.marks.rows %}<tr><td>{{ name }}</td><td>{{ f.handoffs }}</td><td>{{ f.unnecessary }}</td><td>{{ f.missed }}</td>
+<td>{{ pct(f.precision) }}</td><td>{{ pct(f.recall) }}</td></tr>
+{% endfor %}</table>
+{% else %}<p>{{ report.marks.skipped if report.marks else "未读取案件库。" }}</p>{% endif %}
 </body></html>
 """)
 
@@ -63,6 +71,56 @@ class IntentScore:
     recall: float
     f1: float
     support: int
+
+
+@dataclass
+class MarksSection:
+    """Per-reason figures from the console's escalation marks, or why there are none."""
+
+    days: int = 30
+    quality: Any = None  # bot.casedesk.escalation_marks.Quality
+    skipped: str = ""
+
+    @property
+    def rows(self) -> List[Tuple[str, Any]]:
+        from bot.casedesk.console.labels import REASON_LABELS
+
+        if self.quality is None:
+            return []
+        rows = [(REASON_LABELS.get(r, r), f) for r, f in self.quality.reasons.items()]
+        return rows + [("合计", self.quality.total)]
+
+
+def marks_section(days: int = 30) -> MarksSection:
+    """The quality figures from the case desk database (CASEDESK_DB_URL, .env); skipped with a
+    reason when it cannot be read (not started yet, unreachable, not migrated)."""
+    import asyncio
+    from datetime import timedelta
+
+    try:
+        from sqlalchemy.engine import make_url
+
+        from bot.casedesk import escalation_marks
+        from bot.casedesk.db import Database
+        from bot.casedesk.domain import CHINA_TZ
+        from bot.casedesk.settings import load_settings
+
+        settings = load_settings()
+        url = make_url(settings.db_url)
+        if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).exists()):
+            return MarksSection(days, skipped="案件库还不存在（案件台没有运行过），跳过这一节。")
+
+        async def read() -> Any:
+            database = Database(settings)
+            try:
+                today = datetime.now(CHINA_TZ).date()
+                return await escalation_marks.quality(database, today - timedelta(days=days - 1), today)
+            finally:
+                await database.dispose()
+
+        return MarksSection(days, quality=asyncio.run(read()))
+    except Exception as exc:  # unreachable database, table not migrated yet, …
+        return MarksSection(days, skipped=f"无法读取案件库，跳过这一节（{type(exc).__name__}）。")
 
 
 @dataclass
@@ -80,6 +138,7 @@ class Report:
     stories_total: int
     stories_correct: int
     failed_stories: List[str] = field(default_factory=list)
+    marks: Optional[MarksSection] = None
 
 
 def worst_confused(errors: Sequence[Dict[str, Any]], most: int = 10) -> List[Tuple[str, str, int, str]]:
@@ -128,8 +187,12 @@ def build_report(
     )
 
 
+def _pct(value: Optional[float]) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
 def render(report: Report) -> str:
-    return TEMPLATE.render(report=report)
+    return TEMPLATE.render(report=report, pct=_pct)
 
 
 def _run(args: List[str]) -> Tuple[int, str]:
@@ -170,6 +233,8 @@ def evaluate(out: Path = OUT, model: Optional[Path] = None) -> Report:
         confusion_png="nlu/intent_confusion_matrix.png" if png.exists() else None,
         now=datetime.now(),
     )
+    print("==> 转人工质量（案件库中的控制台标记）", flush=True)
+    report.marks = marks_section()
     (out / "index.html").write_text(render(report), encoding="utf-8")
     return report
 
@@ -182,6 +247,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     report = evaluate(args.out, args.model)
     print(f"数据检查：{'通过' if report.validate_ok else '未通过'}；意图准确率 {report.intent_accuracy:.1%}；"
           f"测试故事 {report.stories_correct}/{report.stories_total}")
+    if report.marks is not None and report.marks.quality is not None:
+        total = report.marks.quality.total
+        print(f"转人工质量（最近 {report.marks.days} 天）：转人工 {total.handoffs}，不必要 {total.unnecessary}，"
+              f"漏转 {total.missed}，精确率 {_pct(total.precision)}，召回率 {_pct(total.recall)}")
+    elif report.marks is not None:
+        print(f"转人工质量：{report.marks.skipped}")
     print(f"报告：{args.out / 'index.html'}")
     return 0 if report.validate_ok and not report.failed_stories else 1
 

@@ -19,7 +19,8 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, 
 
 import yaml
 
-from .conversations import CHANNEL_LABELS, FALLBACK_INTENT, intent_of, user_turn
+from ..text import normalize_text
+from .conversations import CHANNEL_LABELS, FALLBACK_INTENT, intent_of, is_payload, user_turn
 from .stories import (
     HALF_DIGITS, LONG_NUMBER_RE, OPENID_RE, PHONE_PLACEHOLDER_BASE, PHONE_RE, Scrubber, known_names,
 )
@@ -76,6 +77,41 @@ class Candidate:
     intent: Optional[str]
     confidence: Optional[float]
     ranking: List[tuple] = field(default_factory=list)
+    runner_up: Optional[tuple] = None
+    sender_id: str = field(default="", repr=False)
+    # the same sentence said elsewhere (this one included): [(event_id, message_id)], and one
+    # event id per conversation it was said in (a page links the conversation by it)
+    members: List[Tuple[int, str]] = field(default_factory=list)
+    conversations: List[int] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.members) or 1
+
+
+# what makes two sentences "the same" for the inbox: case, width, Traditional/Simplified,
+# spaces and punctuation do not count
+_NOT_WORDS = re.compile(r"[\s\W_]+")
+
+
+def sentence_key(text: str) -> str:
+    key = _NOT_WORDS.sub("", normalize_text(text or "").lower())
+    return key or (text or "").strip()
+
+
+def group_same(found: Sequence[Candidate]) -> List[Candidate]:
+    """Candidates saying the same (normalised) sentence → one, the first of them in `found`'s
+    order, carrying all of them as members."""
+    groups: Dict[str, Candidate] = {}
+    senders: Dict[str, Set[str]] = {}
+    for c in found:
+        key = sentence_key(c.text)
+        head = groups.setdefault(key, c)
+        head.members.append((c.event_id, c.message_id))
+        if c.sender_id not in senders.setdefault(key, set()):
+            senders[key].add(c.sender_id)
+            head.conversations.append(c.event_id)
+    return list(groups.values())
 
 
 def annotate(text: str, entities: Sequence[Mapping[str, Any]]) -> str:
@@ -143,13 +179,16 @@ def check_example(intent: str, annotated: str, catalog: Catalog) -> Tuple[str, L
 def candidates(rows: Sequence[EventRow], decided: Set[str], threshold: float = DEFAULT_THRESHOLD,
                limit: int = 50, order: str = "confidence", offset: int = 0) -> Tuple[List[Candidate], int]:
     """Unsure customer messages not decided yet, least confident (or, order="recent", newest)
-    first, one page of them and how many there are.
+    first, one page of them and how many there are. The same sentence said several times is one
+    candidate with all of them as its members (`count`, `conversations`).
 
     Names are replaced using what the NLU found in the same conversation's messages."""
     by_sender: Dict[str, List[EventRow]] = {}
     for row in rows:
         if row.type_name == "user":
             by_sender.setdefault(row.sender_id, []).append(row)
+    # messages an escalation mark (不必要 / 漏转) sent to the inbox enter whatever the confidence
+    flagged: Mapping[str, str] = getattr(decided, "flagged", None) or {}
     found: List[Candidate] = []
     for sender, users in by_sender.items():
         scrub: Optional[Scrubber] = None
@@ -158,7 +197,10 @@ def candidates(rows: Sequence[EventRow], decided: Set[str], threshold: float = D
             name, confidence = intent_of(row.event)
             if not message_id or message_id in decided or not (row.event.get("text") or "").strip():
                 continue
-            if name != FALLBACK_INTENT and (confidence is None or confidence >= threshold):
+            if is_payload(row.event):  # the web chat's /greet: no customer's sentence
+                continue
+            if name != FALLBACK_INTENT and (confidence is None or confidence >= threshold) \
+                    and message_id not in flagged:
                 continue
             if scrub is None:
                 scrub = Scrubber(names=known_names([u.event for u in users]), secrets=[sender])
@@ -167,13 +209,14 @@ def candidates(rows: Sequence[EventRow], decided: Set[str], threshold: float = D
                 message_id=str(message_id), event_id=row.id, timestamp=row.timestamp,
                 channel=CHANNEL_LABELS.get(turn.channel, turn.channel), text=turn.text,
                 annotated=annotate(turn.text, turn.entities), intent=name, confidence=confidence,
-                ranking=turn.ranking,
+                ranking=turn.ranking, runner_up=turn.runner_up, sender_id=sender,
             ))
     if order == "recent":
         found.sort(key=lambda c: -c.timestamp)
     else:
         found.sort(key=lambda c: (c.confidence if c.confidence is not None else 0.0, -c.timestamp))
-    return found[offset:offset + limit], len(found)
+    grouped = group_same(found)
+    return grouped[offset:offset + limit], len(grouped)
 
 
 def export_yaml(examples: Iterable[Tuple[str, str, Sequence[Mapping[str, Any]]]]) -> str:

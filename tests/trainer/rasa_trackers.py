@@ -24,9 +24,12 @@ OPENID = "o6_bmjrPTlm6_2sgVt7hMZOPfL2M"
 
 def user(text: str, intent: str, confidence: float, *entities: Tuple[str, str], at: float,
          channel: str = "wechat", seen: Optional[str] = None,
-         ranking: Sequence[Tuple[str, float]] = (), message_id: Optional[str] = None) -> UserUttered:
+         ranking: Sequence[Tuple[str, float]] = (), message_id: Optional[str] = None,
+         escalation: Optional[dict] = None, diet_first: bool = False) -> UserUttered:
     """A customer message as Rasa stores it. `seen` is the normalised text the NLU saw
-    (entity offsets refer to it); entities are (entity, substring of `seen`)."""
+    (entity offsets refer to it); entities are (entity, substring of `seen`). `escalation` is
+    what the escalation component adds; with `diet_first` the ranking is DIET's alone (the
+    component sets the intent without touching it), else the intent is ranked first."""
     seen = seen if seen is not None else text
     ents = []
     for entity, span in entities:
@@ -36,10 +39,12 @@ def user(text: str, intent: str, confidence: float, *entities: Tuple[str, str], 
     parse_data = {
         "text": seen,
         "intent": {"name": intent, "confidence": confidence},
-        "intent_ranking": [{"name": intent, "confidence": confidence}]
+        "intent_ranking": ([] if diet_first else [{"name": intent, "confidence": confidence}])
         + [{"name": n, "confidence": c} for n, c in ranking],
         "entities": ents,
     }
+    if escalation:
+        parse_data["escalation"] = escalation
     return UserUttered(text, intent={"name": intent, "confidence": confidence}, entities=ents,
                        parse_data=parse_data, input_channel=channel,
                        message_id=message_id or uuid.uuid4().hex, timestamp=at)
@@ -54,8 +59,9 @@ def action(name: str, at: float) -> ActionExecuted:
     return ActionExecuted(name, timestamp=at)
 
 
-def bot(text: str, at: float) -> BotUttered:
-    return BotUttered(text, timestamp=at)
+def bot(text: str, at: float, agent: Optional[str] = None) -> BotUttered:
+    """A bot line; with `agent`, an agent's reply as the case desk appends it (rasa_bridge.py)."""
+    return BotUttered(text, metadata={"agent": agent} if agent else None, timestamp=at)
 
 
 def slot(name: str, value: Any, at: float) -> SlotSet:

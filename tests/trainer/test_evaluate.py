@@ -47,3 +47,45 @@ def test_evaluate_runs_the_real_checks_on_the_trained_model(tmp_path):
     assert report.nlu_total >= 200 and report.intent_accuracy > 0.8
     assert (tmp_path / "nlu" / "intent_confusion_matrix.png").stat().st_size > 0
     assert "模型评估报告" in page and "最常混淆的意图" in page
+
+
+def test_the_report_shows_the_escalation_marks_section():
+    from datetime import date
+
+    from bot.casedesk.escalation_marks import figures
+
+    at = datetime(2026, 11, 3, 4, 0).astimezone()
+    quality = figures(date(2026, 11, 2), date(2026, 11, 8), [("media", at), ("media", at)],
+                      [("unnecessary", "media", at), ("missed", "violence", at)])
+    report = evaluate.build_report(
+        model="m.tar.gz", validate=(True, "clean"), intent_report=INTENT_REPORT, intent_errors=[],
+        story_report={"conversation_accuracy": {"total": 1, "correct": 1}}, failed_stories_yaml="",
+        confusion_png=None, now=datetime(2026, 11, 22, 21, 0),
+    )
+    report.marks = evaluate.MarksSection(30, quality=quality)
+    page = evaluate.render(report)
+    assert "4. 转人工质量" in page
+    assert "<td>媒体曝光</td><td>2</td><td>1</td><td>0</td>\n<td>50.0%</td><td>100.0%</td>" in page
+    assert "<td>暴力威胁</td><td>0</td><td>0</td><td>1</td>\n<td>—</td><td>0.0%</td>" in page
+    assert "media" not in page.split("4. 转人工质量")[1]
+    report.marks = evaluate.MarksSection(30, skipped="无法读取案件库，跳过这一节（OSError）。")
+    assert "无法读取案件库，跳过这一节" in evaluate.render(report)
+
+
+def test_the_marks_section_reads_the_case_desk_or_skips(tmp_path, monkeypatch):
+    from bot.casedesk.db import run_migrations
+    from bot.casedesk.settings import Settings
+
+    monkeypatch.setenv("CASEDESK_DB_URL", f"sqlite+aiosqlite:///{tmp_path / 'none.db'}")
+    section = evaluate.marks_section()
+    assert section.quality is None and "案件库还不存在" in section.skipped
+    assert not (tmp_path / "none.db").exists()  # not created by looking
+    monkeypatch.setenv("CASEDESK_DB_URL", "postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    section = evaluate.marks_section()
+    assert section.quality is None and section.skipped.startswith("无法读取案件库")
+    url = f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}"
+    run_migrations(Settings(token="t", secret_key="k" * 20, db_url=url))
+    monkeypatch.setenv("CASEDESK_DB_URL", url)
+    section = evaluate.marks_section(days=7)
+    assert section.quality is not None and section.quality.total.handoffs == 0
+    assert [name for name, _ in section.rows][-1] == "合计"

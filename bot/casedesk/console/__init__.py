@@ -10,7 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..appkeys import SETTINGS_KEY
-from . import events, trainer_views, views
+from . import events, mark_views, trainer_views, views
 from .auth import LoginThrottle
 from .middleware import add_security_headers, console_middleware
 from .render import setup_templates
@@ -37,6 +37,9 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/console/cases/{case_no}/extend", views.case_extend, name="console.case_extend")
     r.add_post("/console/cases/{case_no}/branch", views.case_branch, name="console.case_branch")
     # console.css / console.js are served by the app's /static/ route (static/console/)
+
+    # --- escalation marks (issue 13: 不必要 / 漏转, the quality page): console/mark_views.py ---
+    mark_views.setup_routes(app)
 
 
 def setup(app: web.Application) -> None:

@@ -36,6 +36,9 @@ REASON_LABELS: Dict[str, str] = {
     "human": "要求人工",
 }
 
+# escalation marks (issue 13): what an agent or trainer said about a handoff decision
+MARK_KIND_LABELS: Dict[str, str] = {"unnecessary": "不必要的转人工", "missed": "漏转"}
+
 CHANNEL_LABELS: Dict[str, str] = {"web": "网页", "wechat": "微信", "rest": "接口"}
 
 HANDOFF_STATUS_LABELS: Dict[str, str] = {
@@ -68,3 +71,52 @@ def label(table: Dict[str, str], code: object) -> str:
     if code is None:
         return "—"
     return table.get(str(code), str(code))
+
+
+# Trainer pages: the bot's intents (bot/domain/nlu.yml) and entities as a trainer reads them.
+INTENT_LABELS: Dict[str, str] = {
+    "complain": "投诉",
+    "inform": "提供信息",
+    "affirm": "肯定",
+    "deny": "否定",
+    "correct": "更正信息",
+    "cancel": "取消投诉",
+    "request_human": "要求人工",
+    "escalate": "转人工（威胁或激动）",
+    "greet": "问候",
+    "thank": "道谢",
+    "goodbye": "告别",
+    "out_of_scope": "与投诉无关",
+    "nlu_fallback": "没听懂",
+}
+UNKNOWN_INTENT = "未知意图"
+
+ENTITY_LABELS: Dict[str, str] = {
+    "phone": "手机号",
+    "customer_name": "姓名",
+    "branch": "网点",
+    "amount": "金额",
+    "occurred_at": "发生时间",
+    "field": "要更正的项",
+}
+
+EXTRACTOR_LABELS: Dict[str, str] = {
+    "DIETClassifier": "模型识别",
+    "RegexEntityExtractor": "规则识别",
+    "EntitySynonymMapper": "同义词",
+}
+
+
+def intent_label(code: object) -> str:
+    """An intent as a trainer reads it; a code the table does not know is 未知意图, never the code."""
+    return INTENT_LABELS.get(str(code), UNKNOWN_INTENT) if code else UNKNOWN_INTENT
+
+
+def entity_label(code: object) -> str:
+    return ENTITY_LABELS.get(str(code), "其他实体") if code else "其他实体"
+
+
+def extractor_label(code: object) -> str:
+    if not code:
+        return ""
+    return EXTRACTOR_LABELS.get(str(code), "规则识别" if "regex" in str(code).lower() else "其他组件")

@@ -8,6 +8,8 @@ WeChat OpenID). Viewing or exporting a conversation is audited like a case read.
 """
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 from datetime import datetime, timedelta
 from typing import Any, Dict, List, Optional
@@ -20,6 +22,7 @@ from ...escalation.detector import EscalationDetector
 from ...escalation.rules import REASONS
 from ...trainer import conversations as conv
 from ...trainer import inbox
+from ...trainer import keyword_rules
 from ...trainer.stories import StoryExportError, story_name, tracker_to_story
 from ...trainer.tracker_store import TrackerStoreReader, events_of
 from .. import db, nlu_inbox
@@ -43,6 +46,8 @@ NOTICES = {
     "confirmed": "已确认，这句话会出现在导出的训练数据里。",
     "discarded": "已忽略这句话。",
     "undone": "已撤回，这句话回到了收件箱。",
+    "saved": "已保存。正在运行的助手会在一秒内用上新规则，不用重启。",
+    "restored": "已恢复这一版并保存为新版本。正在运行的助手会在一秒内用上它。",
 }
 # the report's own page has an inline <style>; nothing else is loosened
 REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
@@ -176,12 +181,32 @@ async def story_download(request: web.Request) -> web.StreamResponse:
 # NLU inbox
 
 
-def _threshold(request: web.Request) -> float:
+def _threshold(request: web.Request, raw: Optional[str] = None) -> float:
     try:
-        value = float(request.query.get("below") or inbox.DEFAULT_THRESHOLD)
+        value = float((raw if raw is not None else request.query.get("below")) or inbox.DEFAULT_THRESHOLD)
     except ValueError:
         return inbox.DEFAULT_THRESHOLD
     return min(max(value, 0.05), 1.0)
+
+
+async def _inbox_rows(request: web.Request, me) -> list:
+    """The last 30 days' customer messages this user may see."""
+    now = _now(request)
+    rows = await _tracker(request).summary_rows((now - timedelta(days=30)).timestamp(),
+                                                (now + timedelta(minutes=5)).timestamp(), conv.SCAN_LIMIT)
+    hidden = await nlu_inbox.hidden_conversations(_db(request), hidden_branch(me))
+    return [r for r in rows if r.sender_id not in hidden]
+
+
+async def _same_sentence(request: web.Request, me, event_id: int, below: float,
+                         decided: set) -> List[tuple]:
+    """[(event_id, message_id)] of the inbox entry `event_id` heads or belongs to: the same
+    sentence said elsewhere is decided together (the page shows it once, with a count)."""
+    found, _ = inbox.candidates(await _inbox_rows(request, me), decided, below, limit=10 ** 9)
+    for c in found:
+        if any(e == event_id for e, _ in c.members):
+            return list(c.members)
+    return []
 
 
 async def inbox_page(request: web.Request, error: Optional[str] = None,
@@ -189,11 +214,7 @@ async def inbox_page(request: web.Request, error: Optional[str] = None,
     me = require_trainer(request)
     database = _db(request)
     below = _threshold(request)
-    now = _now(request)
-    rows = await _tracker(request).summary_rows((now - timedelta(days=30)).timestamp(),
-                                                (now + timedelta(minutes=5)).timestamp(), conv.SCAN_LIMIT)
-    hidden = await nlu_inbox.hidden_conversations(database, hidden_branch(me))
-    rows = [r for r in rows if r.sender_id not in hidden]
+    rows = await _inbox_rows(request, me)
     order = "recent" if request.query.get("order") == "recent" else "confidence"
     try:
         page = max(1, min(int(request.query.get("page") or 1), 10000))
@@ -207,7 +228,9 @@ async def inbox_page(request: web.Request, error: Optional[str] = None,
         "items": items, "total": total, "below": below, "error": error, "order": order, "page": page,
         "page_size": INBOX_PAGE,
         "intents": request.app[CATALOG_KEY].labels, "entities": request.app[CATALOG_KEY].entities,
-        "confirmed_count": len(confirmed), "recent": await nlu_inbox.recent(database),
+        "labels": labels,
+        "confirmed_count": len({(e.intent, e.text) for e in confirmed}),
+        "recent": nlu_inbox.together(await nlu_inbox.recent(database, limit=200))[:30],
         "notice": NOTICES.get(request.query.get("msg", "")), "when": _day,
     }, status=status)
 
@@ -226,20 +249,25 @@ async def inbox_decide(request: web.Request) -> web.StreamResponse:
     if _is_number(form.get("below")):
         view["below"] = form["below"]
     back = f"/console/trainer/inbox?{urlencode(view)}&"
+    decided = await nlu_inbox.decided_ids(_db(request))
+    same = [m for _, m in await _same_sentence(request, me, row.id, _threshold(request, form.get("below")), decided)]
+    message_ids = [str(row.event["message_id"])] + [m for m in same if m != str(row.event["message_id"])]
     if form.get("action") == "discard":
-        await nlu_inbox.decide(_db(request), str(row.event["message_id"]), nlu_inbox.DISCARDED,
-                               me.username, _now(request), predicted_intent=predicted, confidence=confidence)
+        for message_id in message_ids:
+            await nlu_inbox.decide(_db(request), message_id, nlu_inbox.DISCARDED,
+                                   me.username, _now(request), predicted_intent=predicted, confidence=confidence)
         raise web.HTTPSeeOther(back + "msg=discarded")
     try:
         text, entities = inbox.check_example(form.get("intent", ""), form.get("annotated", ""),
                                              request.app[CATALOG_KEY])
     except inbox.BadExample as exc:
         return await inbox_page(request, error=str(exc), status=400)
-    await nlu_inbox.decide(
-        _db(request), str(row.event["message_id"]), nlu_inbox.CONFIRMED, me.username, _now(request),
-        text=text, intent=form["intent"], entities=entities,
-        predicted_intent=predicted, confidence=confidence,
-    )
+    for message_id in message_ids:
+        await nlu_inbox.decide(
+            _db(request), message_id, nlu_inbox.CONFIRMED, me.username, _now(request),
+            text=text, intent=form["intent"], entities=entities,
+            predicted_intent=predicted, confidence=confidence,
+        )
     log.info("nlu inbox: example confirmed by=%s intent=%s predicted=%s", me.username, form["intent"], predicted)
     raise web.HTTPSeeOther(back + "msg=confirmed")
 
@@ -254,7 +282,9 @@ async def inbox_undo(request: web.Request) -> web.StreamResponse:
 async def inbox_export(request: web.Request) -> web.StreamResponse:
     me = require_trainer(request)
     examples = await nlu_inbox.confirmed(_db(request))
-    text = inbox.export_yaml((e.intent, e.text, e.entities) for e in examples)
+    # the same sentence confirmed for several messages (the inbox groups them) is one example
+    unique = {(e.intent, e.text, json.dumps(e.entities, sort_keys=True, ensure_ascii=False)): e for e in examples}
+    text = inbox.export_yaml((e.intent, e.text, e.entities) for e in unique.values())
     stamp = _now(request).astimezone(CHINA_TZ).strftime("%Y%m%d")
     log.info("nlu inbox: %d examples exported by=%s", len(examples), me.username)
     return web.Response(
@@ -271,14 +301,13 @@ async def keywords_page(request: web.Request) -> web.StreamResponse:
     require_trainer(request)
     sample = (request.query.get("q") or "").strip()[:500]
     try:
-        # read from disk on every visit: the page shows the files as a trainer just saved them
-        # (Rasa itself reads them when it starts)
-        detector = EscalationDetector()
+        # read from disk on every visit: the page shows the files as they are now
+        detector = EscalationDetector(keyword_rules.rules_dir())
     except (ValueError, OSError, yaml.YAMLError) as exc:
         return render(request, "console/trainer_keywords.html", {
             **_common(request, "keywords"), "rules": [], "sample": sample, "result": None,
-            "labels": labels, "root": REPO_ROOT,
-            "error": f"规则文件有错误，Rasa 重启时也会失败，请先改正：{exc}",
+            "labels": labels, "root": REPO_ROOT, "notice": None,
+            "error": f"规则文件有错误，助手会继续使用出错前的规则，请先改正：{exc}",
         }, status=500)
     result = None
     if sample:
@@ -288,7 +317,147 @@ async def keywords_page(request: web.Request) -> web.StreamResponse:
         **_common(request, "keywords"),
         "rules": [detector.rules[r] for r in REASONS if r in detector.rules],
         "sample": sample, "result": result, "labels": labels, "root": REPO_ROOT, "error": None,
+        "notice": NOTICES.get(request.query.get("msg", "")),
+        "saved": {r: len(keyword_rules.versions(r)) for r in REASONS},
     })
+
+
+def _reason(request: web.Request) -> str:
+    reason = request.match_info["reason"]
+    if reason not in REASONS:
+        raise NotFound("没有这个转人工原因。")
+    return reason
+
+
+def _editing(reason: str) -> tuple:
+    path = keyword_rules.rule_file(reason)
+    text = path.read_text(encoding="utf-8")
+    return path, text
+
+
+async def keywords_edit_page(request: web.Request, *, error: Optional[str] = None, form=None,
+                             status: int = 200) -> web.StreamResponse:
+    require_trainer(request)
+    reason = _reason(request)
+    try:
+        path, text = _editing(reason)
+        current = keyword_rules.current_edit(text)
+    except (keyword_rules.BadRules, OSError, yaml.YAMLError) as exc:
+        raise NotFound(f"无法打开这份规则：{exc}")
+    if form is not None:  # a refused edit: the trainer's input back, to correct
+        shown = {
+            "keywords": form.get("keywords", ""), "mild_keywords": form.get("mild_keywords", ""),
+            "patterns": _rows(form, "pattern"), "exceptions": _rows(form, "exception"),
+            "note": form.get("note", ""), "base": form.get("base", ""),
+        }
+    else:
+        shown = {
+            "keywords": "\n".join(current.keywords), "mild_keywords": "\n".join(current.mild_keywords),
+            "patterns": [vars(e) for e in current.patterns], "exceptions": [vars(e) for e in current.exceptions],
+            "note": "", "base": keyword_rules.digest(text),
+        }
+    return render(request, "console/trainer_keywords_edit.html", {
+        **_common(request, "keywords"), "reason": reason, "reason_name": keyword_rules.reason_name(reason),
+        "file": path.name, "shown": shown, "error": error, "blank_rows": 2,
+        "show_mild": reason == "anger" or bool(current.mild_keywords),
+    }, status=status)
+
+
+def _rows(form, prefix: str) -> List[Dict[str, str]]:
+    out = []
+    for i in range(0, 1000):
+        if f"{prefix}-{i}-name" not in form:
+            if i > 0 and f"{prefix}-{i + 1}-name" not in form:
+                break
+            continue
+        if form.get(f"{prefix}-{i}-delete"):
+            continue
+        row = {f: form.get(f"{prefix}-{i}-{f}", "") for f in ("name", "pattern", "example")}
+        if any(v.strip() for v in row.values()):
+            out.append(row)
+    return out
+
+
+SAVE_LOCK = web.AppKey("casedesk_trainer_rules_lock", object)
+
+
+async def _save(request: web.Request, me, reason: str, new_text: str, base: str, note: str,
+                restored_from: Optional[int] = None):
+    async with request.app[SAVE_LOCK]:
+        # the check loads the rules and runs every keyword: off the event loop
+        v = await asyncio.get_running_loop().run_in_executor(None, lambda: keyword_rules.save(
+            reason, new_text, base, me.username, getattr(me, "display_name", "") or me.username, note,
+            _now(request), restored_from))
+    action = "trainer.keywords.restore" if restored_from is not None else "trainer.keywords.save"
+    await db.record_audit(_db(request), _now(request), me.username, action, f"{reason} v{v.number}", request.remote)
+    log.info("escalation rules %s saved as version %d by=%s", reason, v.number, me.username)
+    return v
+
+
+async def keywords_save(request: web.Request) -> web.StreamResponse:
+    me = require_trainer(request)
+    reason = _reason(request)
+    form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+    try:
+        path, text = _editing(reason)
+        edit = keyword_rules.parse_form(form)
+        new_text = keyword_rules.apply_edit(text, edit)
+        await _save(request, me, reason, new_text, form.get("base", ""), form.get("note", ""))
+    except keyword_rules.Conflict as exc:
+        return await keywords_edit_page(request, error=str(exc), status=409)
+    except keyword_rules.BadRules as exc:
+        return await keywords_edit_page(request, error=str(exc), form=form, status=400)
+    raise web.HTTPSeeOther(f"/console/trainer/keywords?msg=saved#rules-{reason}")
+
+
+async def keywords_history_page(request: web.Request) -> web.StreamResponse:
+    require_trainer(request)
+    reason = _reason(request)
+    history = keyword_rules.versions(reason)
+    rows = []
+    for i, v in enumerate(history):
+        changes = keyword_rules.diff(history[i - 1].text, v.text) if i else []
+        rows.append({"v": v, "added": sum(1 for k, _ in changes if k == "+"),
+                     "removed": sum(1 for k, _ in changes if k == "-")})
+    return render(request, "console/trainer_keywords_history.html", {
+        **_common(request, "keywords"), "reason": reason, "reason_name": keyword_rules.reason_name(reason),
+        "rows": list(reversed(rows)), "current": history[-1].number if history else None,
+        "notice": NOTICES.get(request.query.get("msg", "")), "error": None,
+    })
+
+
+async def keywords_version_page(request: web.Request, error: Optional[str] = None,
+                                status: int = 200) -> web.StreamResponse:
+    require_trainer(request)
+    reason = _reason(request)
+    number = _numeric_id(request, "number", "没有这个版本。", 6)
+    history = keyword_rules.versions(reason)
+    v = next((x for x in history if x.number == number), None)
+    if v is None:
+        raise NotFound("没有这个版本。")
+    before = next((x for x in history if x.number == number - 1), None)
+    _, text = _editing(reason)
+    return render(request, "console/trainer_keywords_version.html", {
+        **_common(request, "keywords"), "reason": reason, "reason_name": keyword_rules.reason_name(reason),
+        "v": v, "changes": keyword_rules.diff(before.text, v.text) if before else [],
+        "is_current": v.text == text, "base": keyword_rules.digest(text), "error": error,
+    }, status=status)
+
+
+async def keywords_restore(request: web.Request) -> web.StreamResponse:
+    me = require_trainer(request)
+    reason = _reason(request)
+    number = _numeric_id(request, "number", "没有这个版本。", 6)
+    form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+    v = keyword_rules.version(reason, number)
+    if v is None:
+        raise NotFound("没有这个版本。")
+    note = form.get("note", "").strip() or f"恢复到第 {number} 版"
+    try:
+        await _save(request, me, reason, v.text, form.get("base", ""), note, restored_from=number)
+    except keyword_rules.BadRules as exc:
+        return await keywords_version_page(request, error=str(exc), status=409 if isinstance(exc, keyword_rules.Conflict) else 400)
+    raise web.HTTPSeeOther(f"/console/trainer/keywords/{reason}/history?msg=restored")
 
 
 async def report_file(request: web.Request) -> web.StreamResponse:
@@ -314,6 +483,14 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/console/trainer/inbox/examples/{example_id}/undo", inbox_undo, name="console.trainer.undo")
     r.add_get("/console/trainer/nlu.yml", inbox_export, name="console.trainer.export")
     r.add_get("/console/trainer/keywords", keywords_page, name="console.trainer.keywords")
+    r.add_get("/console/trainer/keywords/{reason}/edit", keywords_edit_page, name="console.trainer.keywords.edit")
+    r.add_post("/console/trainer/keywords/{reason}", keywords_save, name="console.trainer.keywords.save")
+    r.add_get("/console/trainer/keywords/{reason}/history", keywords_history_page,
+              name="console.trainer.keywords.history")
+    r.add_get("/console/trainer/keywords/{reason}/history/{number}", keywords_version_page,
+              name="console.trainer.keywords.version")
+    r.add_post("/console/trainer/keywords/{reason}/history/{number}/restore", keywords_restore,
+               name="console.trainer.keywords.restore")
     r.add_get("/console/trainer/report/{file:.+}", report_file, name="console.trainer.report")
 
 
@@ -326,5 +503,6 @@ async def tracker_context(app: web.Application):
 
 def setup(app: web.Application) -> None:
     app[CATALOG_KEY] = inbox.load_catalog()
+    app[SAVE_LOCK] = asyncio.Lock()
     app.cleanup_ctx.append(tracker_context)
     setup_routes(app)

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from bot.branches import directory
 
-from .. import db, handoffs, pii, schemas
+from .. import db, escalation_marks, handoffs, pii, schemas
 from ..appkeys import CIPHER_KEY, SETTINGS_KEY
 from ..db import DB_KEY
 from ..domain import CASE_NO_RE, OPEN_STATUSES, TRANSITIONS, Status
@@ -61,6 +61,8 @@ NOTICES = {
     "status": "案件状态已更新。",
     "extended": "办理期限已延长至 30 天。",
     "branch": "案件所涉网点已更新。",
+    "unnecessary": "已标记为不必要的转人工，培训师会据此改进转人工规则。",
+    "missed": "已标记为漏转，培训师会据此改进转人工规则。",
 }
 
 
@@ -201,6 +203,7 @@ async def handoff_page(request: web.Request) -> web.StreamResponse:
             "now_iso": live.server_now(_now(request)),
             "notice": _notice(request),
             "mine": handoff.claimed_by == me.username,
+            "unnecessary_mark": await escalation_marks.unnecessary_mark(_db(request), handoff.id),
         },
     )
 
@@ -243,6 +246,8 @@ async def case_page(request: web.Request) -> web.StreamResponse:
             "can_resolve_branch": _may_resolve_branch(me, case.confidential),
             "directory": directory().branches,
             "notice": _notice(request),
+            "missed": await escalation_marks.missed_turns(database, case.id),
+            "mark_reasons": escalation_marks.REASONS,
         },
     )
 
