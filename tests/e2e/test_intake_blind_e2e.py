@@ -15,8 +15,8 @@ import yaml
 
 from tests.e2e.blind_intake import SETS_DIR, filed_case, play, score
 
-# Reached when each set joined the tests (README there): 81% / 2, 72% / 1, 96% / 0, 88% / 1 and
-# 96% / 1, no loops. The
+# Reached when each set joined the tests (README there): 81% / 2, 72% / 1, 96% / 0, 88% / 1,
+# 96% / 1, and (2026-12-05) 96% / 1 and 97% / 0, no loops. The
 # floors leave room for the two or three conversations a freshly trained model or a randomly
 # chosen response wording may tip; a loop is never allowed.
 FLOORS = {
@@ -25,6 +25,8 @@ FLOORS = {
     "conversations_2026-12-04.yml": {"right": 0.92, "unrequested_handoffs": 1, "loops": 0},
     "conversations_2026-12-04b.yml": {"right": 0.82, "unrequested_handoffs": 2, "loops": 0},
     "conversations_2026-12-04c.yml": {"right": 0.92, "unrequested_handoffs": 2, "loops": 0},
+    "conversations_2026-12-05.yml": {"right": 0.92, "unrequested_handoffs": 2, "loops": 0},
+    "conversations_2026-12-05b.yml": {"right": 0.92, "unrequested_handoffs": 1, "loops": 0},
 }
 
 
