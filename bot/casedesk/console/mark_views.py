@@ -8,7 +8,7 @@ The rules are in bot/casedesk/escalation_marks.py; this module only wires them t
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Dict, Optional
+from typing import Any, Optional
 
 from aiohttp import web
 
@@ -18,11 +18,12 @@ from ..appkeys import SETTINGS_KEY
 from ..db import DB_KEY
 from ..domain import CASE_NO_RE, CHINA_TZ
 from ..errors import BadRequest, NotFound
-from ..handoff_views import MAX_ID
 from . import labels
 from .auth import ConsoleRole
 from .guards import require_case_worker, require_role
 from .render import render
+from .trainer_views import TRACKER_KEY
+from .views import form_fields, handoff_id_param
 
 QUALITY_PATH = "/console/trainer/escalation-quality"
 QUALITY_ROLES = {ConsoleRole.TRAINER.value, ConsoleRole.SUPERVISOR.value}
@@ -39,27 +40,13 @@ def _now(request: web.Request) -> datetime:
 
 
 def _tracker(request: web.Request) -> Any:
-    from .trainer_views import TRACKER_KEY
-
     return request.app.get(TRACKER_KEY)
-
-
-async def _form(request: web.Request) -> Dict[str, str]:
-    form = await request.post()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
-
-
-def _handoff_id(request: web.Request) -> int:
-    raw = request.match_info["handoff_id"]
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 10 or not 0 < int(raw) <= MAX_ID:
-        raise NotFound("未找到该转人工会话。")
-    return int(raw)
 
 
 async def mark_unnecessary(request: web.Request) -> web.StreamResponse:
     me = require_case_worker(request)
-    handoff_id = _handoff_id(request)
-    form = await _form(request)
+    handoff_id = handoff_id_param(request)
+    form = await form_fields(request)
     await marks.mark_unnecessary(
         request.app[DB_KEY], _tracker(request), handoff_id, me.username, form.get("note"),
         _now(request), hidden_branch=hidden_branch(me), remote=request.remote,
@@ -72,7 +59,7 @@ async def mark_missed(request: web.Request) -> web.StreamResponse:
     case_no = request.match_info["case_no"]
     if not CASE_NO_RE.match(case_no):
         raise NotFound("未找到该案件，请核对案件编号。")
-    form = await _form(request)
+    form = await form_fields(request)
     raw_turn = form.get("turn_id", "")
     if not raw_turn.isascii() or not raw_turn.isdigit() or len(raw_turn) > 10:
         raise BadRequest("请选择一句客户说的话。")

@@ -85,12 +85,12 @@ def _notice(request: web.Request) -> Optional[str]:
     return NOTICES.get(request.query.get("msg", ""))
 
 
-async def _form(request: web.Request) -> Dict[str, str]:
+async def form_fields(request: web.Request) -> Dict[str, str]:
     form = await request.post()
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
-def _handoff_id(request: web.Request) -> int:
+def handoff_id_param(request: web.Request) -> int:
     raw = request.match_info["handoff_id"]
     # ids above the integer column's range would be a database error on PostgreSQL
     if not raw.isascii() or not raw.isdigit() or len(raw) > 10 or not 0 < int(raw) <= MAX_ID:
@@ -129,7 +129,7 @@ async def login_page(request: web.Request) -> web.StreamResponse:
 
 
 async def login(request: web.Request) -> web.StreamResponse:
-    form = await _form(request)
+    form = await form_fields(request)
     if not tokens_match(form.get(CSRF_FIELD), request.cookies.get(LOGIN_COOKIE_NAME)):
         return _login_page(request, "页面已过期，请重新输入用户名和密码。", status=403)
     username = form.get("username", "").strip()[:64]
@@ -183,7 +183,7 @@ async def home(request: web.Request) -> web.StreamResponse:
 
 async def handoff_page(request: web.Request) -> web.StreamResponse:
     me = require_case_worker(request)
-    found = await live.handoff_with_case(_db(request), _handoff_id(request), hidden_branch(me))
+    found = await live.handoff_with_case(_db(request), handoff_id_param(request), hidden_branch(me))
     if found is None:
         raise NotFound("未找到该转人工会话，或您无权查看。")
     handoff, case = found
@@ -286,7 +286,7 @@ def _done(request: web.Request, handoff_id: int, code: str, data: Optional[Dict[
 
 async def claim(request: web.Request) -> web.StreamResponse:
     me = require_case_worker(request)
-    handoff_id = _handoff_id(request)
+    handoff_id = handoff_id_param(request)
     await handoffs.claim(
         _db(request), handoff_id, me.username, _now(request),
         hidden_branch=hidden_branch(me), remote=request.remote,
@@ -299,13 +299,13 @@ async def _text(request: web.Request) -> str:
         body = schemas.parse_json_object(await request.read())
         value = body.get("text")
     else:
-        value = (await _form(request)).get("text")
+        value = (await form_fields(request)).get("text")
     return schemas.message_text(value)
 
 
 async def reply(request: web.Request) -> web.StreamResponse:
     me = require_case_worker(request)
-    handoff_id = _handoff_id(request)
+    handoff_id = handoff_id_param(request)
     text = await _text(request)
     turn = await handoffs.send_agent_message(
         _db(request), request.app[RASA_KEY], handoff_id, me.username, text, _now(request),
@@ -317,7 +317,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
 
 async def note(request: web.Request) -> web.StreamResponse:
     me = require_case_worker(request)
-    handoff_id = _handoff_id(request)
+    handoff_id = handoff_id_param(request)
     text = await _text(request)
     turn = await handoffs.add_note(
         _db(request), handoff_id, me.username, text, _now(request),
@@ -328,7 +328,7 @@ async def note(request: web.Request) -> web.StreamResponse:
 
 async def release(request: web.Request) -> web.StreamResponse:
     me = require_case_worker(request)
-    handoff_id = _handoff_id(request)
+    handoff_id = handoff_id_param(request)
     await handoffs.release(
         _db(request), request.app[RASA_KEY], handoff_id, me.username, _now(request),
         hidden_branch=hidden_branch(me), remote=request.remote,
@@ -338,7 +338,7 @@ async def release(request: web.Request) -> web.StreamResponse:
 
 async def close(request: web.Request) -> web.StreamResponse:
     me = require_case_worker(request)
-    handoff_id = _handoff_id(request)
+    handoff_id = handoff_id_param(request)
     await handoffs.close(
         _db(request), request.app[RASA_KEY], handoff_id, me.username, _now(request),
         hidden_branch=hidden_branch(me), remote=request.remote,
@@ -368,7 +368,7 @@ async def case_status(request: web.Request) -> web.StreamResponse:
     """The case desk's status transitions (domain.TRANSITIONS), audited by db.patch_case."""
     me = require_case_worker(request)
     case_no = await _visible_case_no(request, me)
-    form = await _form(request)
+    form = await form_fields(request)
     try:
         status = Status(form.get("status", ""))
     except ValueError:
@@ -395,7 +395,7 @@ async def case_branch(request: web.Request) -> web.StreamResponse:
     ref = await live.case_ref(_db(request), case_no)
     if ref is None or not _may_resolve_branch(me, ref.confidential):
         raise web.HTTPForbidden()  # the console answers with its own 403 page
-    form = await _form(request)
+    form = await form_fields(request)
     code = (form.get("branch_code") or "").strip()
     if code and directory().get(code) is None:
         raise BadRequest("请从网点目录中选择网点。")
@@ -411,7 +411,7 @@ async def case_branch(request: web.Request) -> web.StreamResponse:
 async def case_extend(request: web.Request) -> web.StreamResponse:
     me = require_supervisor(request)
     case_no = await _visible_case_no(request, me)
-    form = await _form(request)
+    form = await form_fields(request)
     reason = schemas.parse_extension({"reason": form.get("reason", "")})
     await db.extend_case(_db(request), case_no, reason, me.username, request.remote)
     raise _back(form, case_no, "extended")
