@@ -94,7 +94,7 @@ def judge_all(model: clf.ReasonClassifier, texts: Sequence[str], matches=None) -
 def load_sets() -> Dict[str, List[Dict]]:
     bench = load_items()
     return {
-        "sixth round (blind, never tuned on)": yaml.safe_load(SIXTH_ROUND.read_text(encoding="utf-8"))["items"],
+        "sixth round (blind, scored once before its classes were fixed)": yaml.safe_load(SIXTH_ROUND.read_text(encoding="utf-8"))["items"],
         "fifth round (blind, scored before the fifth round's work)": yaml.safe_load(FIFTH_ROUND.read_text(encoding="utf-8"))["items"],
         "fourth round (blind, scored before the fourth round's work)": yaml.safe_load(FOURTH_ROUND.read_text(encoding="utf-8"))["items"],
         "third round (blind, used while building the model)": yaml.safe_load(THIRD_ROUND.read_text(encoding="utf-8"))["items"],
