@@ -5,7 +5,7 @@ marked messages to the NLU inbox.
 
 The message is stored as the trainer pages show it: the story exporter's Scrubber replaces
 phones by 13800000000…, names by 张三…, card and ID numbers by zeros and the conversation id by
-[id]. Every mark is audited (`mark.unnecessary` / `mark.missed`) in its own transaction.
+[id]; then masked as every stored free text is (138****0000). Every mark is audited (`mark.unnecessary` / `mark.missed`) in its own transaction.
 
 Figures, per reason and over a period (bucketed by Beijing week):
     precision = 1 − 不必要 / handoffs        recall = handoffs / (handoffs + 漏转)
@@ -22,6 +22,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot.redact import redact
 from ..trainer.conversations import user_turn
 from ..trainer.stories import Scrubber, known_names
 from . import db as casedb
@@ -86,7 +87,9 @@ def _match_event(rows: Sequence[Any], at: datetime) -> Optional[Any]:
 
 def redacted_text(cipher: Any, case: Case, turn: TranscriptTurn, rows: Sequence[Any],
                   event_row: Optional[Any]) -> str:
-    """The message as the trainer pages show it (Scrubber placeholders)."""
+    """The message as the trainer pages show it (Scrubber placeholders), then masked like every
+    stored free text (bot/redact.py): the placeholder 13800000000 is itself a whole phone number
+    to a scan of the data at rest, 138****0000 is not."""
     names = list(pii.case_names(cipher, case.customer_name_enc))
     events = [r.event for r in rows]
     scrub = Scrubber(names=names + known_names(events), secrets=[case.conversation_id])
@@ -94,7 +97,7 @@ def redacted_text(cipher: Any, case: Case, turn: TranscriptTurn, rows: Sequence[
         text = user_turn(event_row.event, scrub).text
     else:
         text = scrub.text(pii.reveal(cipher, turn.text, turn.text_enc) or "")
-    return text.strip()[:MAX_TEXT]
+    return redact(text.strip())[:MAX_TEXT]
 
 
 def _trigger_turn(turns: Sequence[TranscriptTurn], handed_off_at: datetime) -> Optional[TranscriptTurn]:

@@ -74,7 +74,7 @@ async def test_agent_marks_a_handoff_unnecessary_once(console: Console) -> None:
     (mark,) = await _marks(console)
     assert (mark.kind, mark.reason, mark.handoff_id, mark.marked_by) == ("unnecessary", "media", h["id"], "wang")
     # the trigger message, PII replaced as the trainer pages replace it
-    assert mark.text == "再不处理我就找记者曝光，我电话13800000000"
+    assert mark.text == "再不处理我就找记者曝光，我电话138****0000"
     assert mark.note == "客户只是在讲经过"
     (entry,) = await _audit(console, "mark.unnecessary")
     assert entry.actor == "wang" and entry.case_no == h["case_no"]
@@ -193,7 +193,7 @@ async def test_quality_page_counts_marks_per_reason(console: Console) -> None:
     assert "媒体曝光：转人工 4 次，其中 1 次被标记为不必要；另有 0 句漏转，精确率 75.0%，召回率 100.0%。" in page
     # the latest marks, redacted, with a link for the trainer where the tracker store has it
     assert page.count('<tr data-kind="') == 2
-    assert "13800000000" in page and REAL_PHONE not in page and "王建国" not in page
+    assert "138****0000" in page and REAL_PHONE not in page and "王建国" not in page
     assert "不必要的转人工" in page and "漏转" in page
     # no raw codes on the page
     for code in ("unnecessary", "missed", ">media<", ">violence<", "self_harm<"):

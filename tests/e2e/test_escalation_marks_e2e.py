@@ -96,7 +96,7 @@ def test_an_agent_marks_a_real_handoff_and_a_trainer_sees_it_counted(stack, brow
     mine = rows.filter(has_text="客户只是想退年费")
     assert mine.count() == 1
     text = mine.inner_text()
-    assert "不必要的转人工" in text and "媒体曝光" in text and "13800000000" in text
+    assert "不必要的转人工" in text and "媒体曝光" in text and "138****0000" in text
     assert "13912345678" not in trainer.content()
     assert rows.filter(has_text="暴力威胁").count() >= 1
     shoot(trainer, "quality")
