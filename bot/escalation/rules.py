@@ -24,8 +24,9 @@ REASONS = ("self_harm", "violence", "regulator", "media", "anger", "human")  # p
 # Blanks out what an exception matched. Not a character any keyword or pattern uses, and one
 # per masked character so the positions of the rest of the text stay where they were.
 MASK = "\u25a1"
-# Reasons whose cues are never scoped (bot/escalation/scope.py): their cues carry their own
-# negations (不想活, 别逼我) and must always win. A ``scope:`` in their files is an error.
+# Reasons whose cues are never scoped by one sign (bot/escalation/scope.py): their cues carry
+# their own negations (不想活, 别逼我) and must win unless two signs agree (someone else, and a
+# joke or news: scope.why_severe_not_live). A ``scope:`` in their files is an error.
 NEVER_SCOPED = ("self_harm", "violence")
 SCOPED_IS_EXCEPTION = True
 
@@ -68,10 +69,14 @@ class RuleSet:
     def _live(self, text: str, rx: re.Pattern, scoped: Optional[List[str]]) -> bool:
         """Whether ``rx`` matches ``text`` at least once as a live cue (scope.py). Each match is
         judged on its own: 我不会去找记者,但再不退钱我就找记者 fires on the second."""
-        if not self.scope:
+        severe = self.reason in NEVER_SCOPED
+        if not self.scope and not severe:
             return rx.search(text) is not None
         for m in rx.finditer(text):
-            why = cue_scope.why_not_live(text, m.start(), m.end(), self.scope)
+            if severe:
+                why = cue_scope.why_severe_not_live(text, m.start(), m.end())
+            else:
+                why = cue_scope.why_not_live(text, m.start(), m.end(), self.scope)
             if why is None:
                 return True
             if scoped is not None:

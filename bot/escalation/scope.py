@@ -54,8 +54,8 @@ def _span(rx: re.Pattern, text: str, start: int, end: int) -> Tuple[int, int]:
     begin = 0
     for m in rx.finditer(text, 0, start):
         begin = m.end()
-    m = rx.search(text, end)
-    return begin, (m.start() if m else len(text))
+    after = rx.search(text, end)
+    return begin, (after.start() if after else len(text))
 
 
 def clause_span(text: str, start: int, end: int) -> Tuple[int, int]:
@@ -94,7 +94,10 @@ NEGATOR = re.compile(
     r"|没想|没有想|没想过|没想要|并不|并没|不用|没必要|没有必要|用不着|犯不着|不至于|不需要"
     r"|不必|无意|没有要|没要|没说要|没说过要|不去|没去|没有去|不找|没找|没有找|不告|没告"
     r"|不愿|不屑|不值得|不值当|懒得|才不|不可能|绝不|决不|从没|从来没|从不|不再"
+    r"|唔使|唔洗|唔会|唔想|唔要|唔打算|冇打算|冇想过"  # Cantonese (唔使转人工, 冇打算去金管局)
 )
+# After the cue in its clause, the customer waves it off (找人工太麻烦了, 转人工就不用了).
+DECLINED_AFTER = re.compile(r"^[^,;:、。!?\s]{0,3}(太麻烦|好麻烦|就不用了|不用了|就算了|算了吧|就免了|没必要|不需要了)")
 # A negator only counts after the last of these in the clause: a condition or a new
 # resolve starts after them (再不处理我就找记者; 你们不想解决那我只能起诉).
 NEGATION_RESET = re.compile(r"就|才|否则|不然|要不|但|可是|只能|只好|只有|干脆|直接|那我|必须|一定")
@@ -112,6 +115,8 @@ MAX_NEGATION_GAP = 12  # characters between the negator and the cue
 
 def _negated(text: str, start: int, end: int) -> bool:
     cs, ce = clause_span(text, start, end)
+    if DECLINED_AFTER.search(text[end:ce]):
+        return True
     resets = [m.end() for m in NEGATION_RESET.finditer(text, cs, start)]
     begin = max(resets) if resets else cs
     negators = [m for m in NEGATOR.finditer(text, begin, min(start + 3, ce)) if m.start() < start]
@@ -150,7 +155,8 @@ _KIN = (r"老公|老婆|丈夫|妻子|爱人|媳妇|老伴|家人|家里人|儿�
         r"|父亲|母亲|爸爸|妈妈|老爸|老妈|爸|妈|哥哥|姐姐|弟弟|妹妹|大哥|大姐|表哥|表姐|表弟|表妹"
         r"|堂哥|堂姐|亲戚|前妻|前夫|男朋友|女朋友|对象")
 _OTHERS = (r"邻居|同事|朋友|同学|家长|网友|客户|房东|租客|老板|大爷|大妈|阿姨|叔叔|大叔|大婶|小伙子"
-           r"|律师|对方|骗子|催收(?:员|的人|的|公司|人员)|保安|柜员|大堂经理|工作人员|路人")
+           r"|律师|对方|骗子|催收(?:员|的人|的|公司|人员)|保安|柜员|大堂经理|工作人员|路人"
+           r"|店员|员工|伙计|顾客|老人|老太太|老头|小孩|学生")
 OTHER_SUBJECT = re.compile(
     r"(?:(?:我|俺|咱)的?|我们的?|我家的?)?(?:" + _KIN + "|" + _OTHERS + r")(?:们)?"
     r"|他们|她们|他|她|人家|别人|有人|别的客户|其他客户|旁边的人|后面的人|前面的人"
@@ -273,6 +279,9 @@ WORKED_AT_AFTER = re.compile(r"^[^,;:、。!?\s]{0,3}(干过|干了|工作|上�
 OWN_BUSINESS_AFTER = re.compile(r"带货|卖货|开店|做生意|做买卖|接广告|收款")
 OWN_ORG_BEFORE = re.compile(r"自己的?$")
 OWN_ORG = re.compile(r"律所|律师事务所|报社|电视台|媒体|公众号|直播|抖音|快手|小红书|微博")
+ILL_OF_THE_BANK = re.compile(r"坑|骗|曝光|黑心|欺负|评评理|维权|揭露|怎么对")
+# the customer's habit on a platform (平时拍抖音, 业余做直播), not aimed at the bank
+HABIT_BEFORE = re.compile(r"(平时|平常|日常|经常|一直|业余|没事)(在|就|也|会|都)?(拍|做|发|玩|运营|更新|刷|用)[^,;:、。!?\s]{0,2}$")
 
 
 def _own_job(text: str, start: int, end: int) -> bool:
@@ -285,6 +294,9 @@ def _own_job(text: str, start: int, end: int) -> bool:
         return True
     if OWN_ORG_BEFORE.search(text[cs:start]) and OWN_ORG.match(text, start):
         return True
+    if HABIT_BEFORE.search(text[cs:start]) and not re.search(r"你们|银行|贵行", text[cs:ce]):
+        ss, se = sentence_span(text, start, end)
+        return not ILL_OF_THE_BANK.search(text, ss, se)  # 平时拍抖音,这回专门拍你们怎么坑人
     # 是/做/当 + (an organisation) + an occupation: the cue is the occupation or stands in its
     # noun phrase (我是电视台编导, 我做了二十年报社记者)
     job = OCCUPATION.match(text, start)
@@ -292,8 +304,8 @@ def _own_job(text: str, start: int, end: int) -> bool:
         nxt = OCCUPATION.search(text, end, min(ce, end + 3))
         if not nxt:
             return False
-    m = JOB_BEFORE.search(text[cs:start])
-    return bool(m) and not JOB_MID_VERB.search(m.group("mid"))
+    before = JOB_BEFORE.search(text[cs:start])
+    return before is not None and not JOB_MID_VERB.search(before.group("mid"))
 
 
 # ----------------------------------------------------------------------------------- passive
@@ -320,7 +332,7 @@ def _passive(text: str, start: int, end: int) -> bool:
 
 # ---------------------------------------------------------------------------------- question
 CHANNEL_QUESTION = re.compile(r"应该|应当|该找|该打|哪个部门|哪个|找哪|打哪|归[^,;:、。!?\s]{0,4}管|可以找|能不能找|能找|怎么投诉|去哪|找谁|还是|"
-                              r"途径|渠道|流程|怎么反映|向哪")
+                              r"途径|渠道|流程|怎么反映|向哪|区别|什么意思|是什么|有什么不同|是干什么|是干嘛|管什么")
 # …but not a threat asked as a question (是不是该去找记者了?, 难道只能找消协?)
 QUESTION_THREAT = re.compile(r"是不是|要不要|只能|只好|难道|逼|再不|不然|否则|信不信")
 
@@ -404,6 +416,22 @@ def why_not_live(text: str, start: int, end: int, codes: Iterable[str] = CODES) 
         if code in codes and check(text, start, end):
             return code
     return None
+
+
+# the customer retells what they saw or heard (新闻里说, 网上看到有人…)
+HEARD_OR_SEEN = re.compile(r"新闻|报道|听说|据说|网上看到|视频里|看到有")
+
+
+def why_severe_not_live(text: str, start: int, end: int) -> Optional[str]:
+    """A violence or self-harm cue (rules.NEVER_SCOPED) is not explained away by one sign, only
+    by two at once: someone else acts AND it is laughed off or retold news ("店员还开玩笑说要把
+    收款码砸了", "看新闻说有老人想不开从楼上跳下来"). ``None`` when live."""
+    if _threat_follows(text, end) or not _someone_else(text, start, end):
+        return None
+    if _joke(text, start, end):
+        return JOKE
+    ss, _ = sentence_span(text, start, end)
+    return PASSIVE if HEARD_OR_SEEN.search(text, ss, start) else None
 
 
 def is_live(text: str, start: int, end: int, codes: Iterable[str] = CODES) -> bool:

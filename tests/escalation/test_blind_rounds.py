@@ -28,11 +28,18 @@ HERE = Path(__file__).parent
 # its classes (violence at the common margin with staff reports as hard negatives; words taken
 # back, settled episodes in other words, questions about the proper channel, 笑不活了 and 砸锅):
 # sixth 77/96 and 0/84, fifth 109/125 and 4/110, fourth 104/125 and 4/90, third 123/145 and 3/90.
+# The seventh round (written blind 2026-12-05, scored once: 95/106 threats, 10/74 negatives),
+# then its classes (two signs to set violence/self-harm aside, a request waved off, Cantonese
+# negators, a habit on a platform, questions about what a body is, sharing good news; strong
+# anger said politely, a lone 滚, English and Cantonese curses; videos, @ and group chats about
+# the bank; a weapon readied with a warning, a bomb sent, northern beatings): seventh 106/106
+# and 1/74, sixth 80/96 and 0/84, fifth 112/125, fourth 107/125, third 125/145.
 FLOORS = {
     "third_round.yml": {"threats": 0.82, "negatives_handed_off": 5},
     "fourth_round.yml": {"threats": 0.80, "negatives_handed_off": 6},
     "fifth_round.yml": {"threats": 0.84, "negatives_handed_off": 6},
-    "sixth_round.yml": {"threats": 0.76, "negatives_handed_off": 2},
+    "sixth_round.yml": {"threats": 0.80, "negatives_handed_off": 2},
+    "seventh_round.yml": {"threats": 0.96, "negatives_handed_off": 3},
 }
 
 

@@ -35,6 +35,8 @@ NOT_LIVE = [
     ("negated", "没必要闹到电视台吧，你们改了就行", "电视台"),
     ("negated", "我用不着找律师，这么点钱", "律师"),
     ("negated", "我不是来告状的，也不准备找12378，问个利率", "12378"),
+    ("negated", "转人工就不用了，你帮我看下账单日", "转人工"),
+    ("negated", "冇打算去金管局，想问下点样改密码", "金管局"),
     # someone_else
     ("someone_else", "我隔壁邻居去年去电视台反映过物业的事，我想问下定期利率", "电视台"),
     ("someone_else", "我同事报了警又找了媒体，是他自己被骗的事", "媒体"),
@@ -50,12 +52,14 @@ NOT_LIVE = [
     ("own_job", "我做律师的，客户的钱想走对公账户", "律师"),
     ("own_job", "我是电视台的编导，工资卡想换个网点", "电视台"),
     ("own_job", "我以前在消协干过几年，想办个房贷", "消协"),
+    ("own_job", "我业余做直播卖水果，想开个对公账户", "直播"),
     # passive
     ("passive", "听说你们被媒体报道过，是真的吗", "媒体"),
     ("passive", "你们银行之前被曝光的那个理财还在卖吗", "曝光"),
     # question
     ("question", "这个事我应该找你们还是找12378？", "12378"),
     ("question", "信用卡乱收费归哪个部门管，消协还是银行？", "消协"),
+    ("question", "12378跟12363是什么意思，有什么不同？", "12378"),
     # not_the_bank
     ("not_the_bank", "我向12345投诉的是小区停车，跟你们没关系，问下转账限额", "12345"),
     ("not_the_bank", "我准备起诉离婚，需要开一份存款证明", "起诉"),
@@ -98,6 +102,8 @@ LIVE = [
     ("难道我只能找消协了吗？", "消协"),
     ("我就是要找记者", "记者"),
     ("我要报警抓你们这帮骗子", "报警"),
+    ("转人工不用了是吧？那我只能找记者了", "记者"),
+    ("我平时就拍抖音，这回专门拍你们银行怎么坑人", "抖音"),
 ]
 
 
@@ -165,6 +171,29 @@ def test_violence_and_self_harm_are_never_scoped(tmp_path):
     path.write_text("reason: media\nscope: [sarcasm]\nkeywords: [记者]\n", encoding="utf-8")
     with pytest.raises(ValueError, match="scope"):
         load_ruleset(path)
+
+
+def severe_why(text: str, cue: str):
+    text = norm(text)
+    start = text.index(cue)
+    return scope.why_severe_not_live(text, start, start + len(cue))
+
+
+@pytest.mark.parametrize("text,cue,code", [
+    ("我们店的伙计开玩笑说要把那台POS机砸了，我想换台新的", "砸", "joke"),
+    ("刷视频看到有个大妈被骗了想不开要跳河，我想给我妈的卡设个转账限额", "跳河", "passive"),
+])
+def test_violence_and_self_harm_need_two_signs_to_be_set_aside(text, cue, code):
+    assert severe_why(text, cue) == code
+
+
+@pytest.mark.parametrize("text,cue", [
+    ("我开玩笑的？我真会把你们柜台砸了", "砸"),  # a joke word, but the customer acts
+    ("我表哥说要把你们网点砸了", "砸"),  # someone else, but no joke and no news: a threat relayed
+    ("看新闻我也想通了，不想活了", "不想活"),  # news, but the customer speaks of themselves
+])
+def test_one_sign_never_sets_violence_or_self_harm_aside(text, cue):
+    assert severe_why(text, cue) is None
 
 
 def test_scoped_reasons_are_the_documented_ones():
