@@ -156,7 +156,7 @@ _KIN = (r"老公|老婆|丈夫|妻子|爱人|媳妇|老伴|家人|家里人|儿�
         r"|堂哥|堂姐|亲戚|前妻|前夫|男朋友|女朋友|对象")
 _OTHERS = (r"邻居|同事|朋友|同学|家长|网友|客户|房东|租客|老板|大爷|大妈|阿姨|叔叔|大叔|大婶|小伙子"
            r"|律师|对方|骗子|催收(?:员|的人|的|公司|人员)|保安|柜员|大堂经理|工作人员|路人"
-           r"|店员|员工|伙计|顾客|老人|老太太|老头|小孩|学生")
+           r"|店员|员工|伙计|顾客|老人|老太太|老头|小孩|学生|柜台|客户经理|理财经理|网点的人")
 OTHER_SUBJECT = re.compile(
     r"(?:(?:我|俺|咱)的?|我们的?|我家的?)?(?:" + _KIN + "|" + _OTHERS + r")(?:们)?"
     r"|他们|她们|他|她|人家|别人|有人|别的客户|其他客户|旁边的人|后面的人|前面的人"
@@ -214,7 +214,23 @@ SELF_INTENT = re.compile(r"(我|俺)(要|会|准备|打算|已经|一定|就)[^,
 TOGETHER = re.compile(r"一起|一块|一同|一道")
 
 
+# the bank's own people told the customer to do it (柜台说只能我自己报警或者打官司, 客服问我要不要
+# 报警): their advice, unless the customer then resolves on it (…那我只能去告你们了)
+BANK_SPEAKER = re.compile(r"(你们|贵行|银行|柜台|柜员|客服|经理|工作人员|网点)[^,;:、。!?\s我俺]{0,6}(说|建议|告诉我|问我|劝我|让我|叫我)")
+RESOLVE = re.compile(r"(那|那么)?(我|俺)(就|要|会|一定|也|只能|只好|必须|准备|打算)|大不了|否则|不然|再不")
+
+
+def _told_by_the_bank(text: str, start: int) -> bool:
+    ss = sentence_span(text, start, start)[0]
+    said = None
+    for said in BANK_SPEAKER.finditer(text, ss, start):
+        pass
+    return said is not None and not RESOLVE.search(text, said.end(), start)
+
+
 def _someone_else(text: str, start: int, end: int) -> bool:
+    if _told_by_the_bank(text, start):
+        return True
     if _actor(text, start, end) != "other":
         return False
     ss, se = sentence_span(text, start, end)
