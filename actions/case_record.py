@@ -6,7 +6,7 @@ names and the payload shape are the contract in docs/architecture.md.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Dict, Iterable, List, Mapping, Optional
+from typing import Any, Dict, Iterable, List, Mapping, Optional, TypeVar, overload
 
 from actions.classify import business_line_label, category_label
 from actions.parsing import NOT_KNOWN, describe_date, format_amount, is_valid_amount, mask_phone
@@ -54,13 +54,26 @@ MAX_TRANSCRIPT_CHARS = 60000
 CUT = "…（内容过长，已截断）"
 
 
+# A str in is a str out; only None gives None (the overloads tell mypy so).
+@overload
+def fit(text: str, limit: int) -> str: ...
+
+
+@overload
+def fit(text: Optional[str], limit: int) -> Optional[str]: ...
+
+
 def fit(text: Optional[str], limit: int) -> Optional[str]:
     if text is None or len(text) <= limit:
         return text
     return text[: limit - len(CUT)] + CUT
 
 
-def current_conversation(events: Iterable[Mapping[str, Any]]) -> List[Mapping[str, Any]]:
+# an event as the caller has it (a dict from Rasa, or any mapping): returned as it came
+_Event = TypeVar("_Event", bound=Mapping[str, Any])
+
+
+def current_conversation(events: Iterable[_Event]) -> List[_Event]:
     """The events since the last restart or new session. Rasa hands actions the whole history;
     what came before a restart (an agent closed it) or an expired session is another
     conversation, and may be another, confidential, complaint."""
@@ -123,7 +136,8 @@ def build_payload(
         "phone": _known(slots.get("phone")),
         "branch": _known(slots.get("branch")),
         "occurred_at": _known(slots.get("occurred_at")),
-        "amount": float(amount) if is_valid_amount(amount) else None,
+        # is_valid_amount accepts only an int or a float; the isinstance says so to mypy
+        "amount": float(amount) if isinstance(amount, (int, float)) and is_valid_amount(amount) else None,
         "description": fit(slots.get("description"), MAX_DESCRIPTION_CHARS) or "（客户未描述具体情况）",
         "demand": fit(_known(slots.get("demand")), MAX_DEMAND_CHARS),
         "confidential": bool(slots.get("confidential")),

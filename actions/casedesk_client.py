@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, overload
 
 import aiohttp
 from dotenv import dotenv_values
@@ -29,6 +29,15 @@ class CaseDeskError(Exception):
         super().__init__(message)
         self.retryable = retryable
         self.status = status
+
+
+# With a str default the result is never None (``value or default``); the overloads tell mypy so.
+@overload
+def _setting(name: str, default: str) -> str: ...
+
+
+@overload
+def _setting(name: str, default: None = None) -> Optional[str]: ...
 
 
 def _setting(name: str, default: Optional[str] = None) -> Optional[str]:

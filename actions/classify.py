@@ -83,7 +83,7 @@ class _Rule:
     """One question of docs/taxonomy.md §1: the first rule that fires decides the category."""
     name: str
     category: str
-    business_line: Optional[str]
+    business_line: str
     high_priority: bool
     patterns: Tuple[Pattern[str], ...]
     unless: Tuple[Pattern[str], ...]
@@ -345,7 +345,8 @@ def rule_decision(text: str) -> RuleDecision:
         vague = any(p.search(t) for p in tax.vague)
         category = tax.guess(t)
     line_fixed = bool(rule is not None and rule.business_line)
-    if line_fixed:
+    business_line: str
+    if rule is not None and rule.business_line:
         business_line = rule.business_line
         line_score = 99
     elif category == "staff_service":
@@ -362,10 +363,9 @@ def rule_decision(text: str) -> RuleDecision:
             business_line = rule.default_line
     # A mis-selling or private-sale case is high for that reason even when the customer says
     # "被骗": its safety advice is not a scam's (no 110, no freezing).
+    reason: Optional[str] = safety
     if rule is not None and rule.high_priority:
         reason, safety = rule.name, None
-    else:
-        reason = safety
     return RuleDecision(category, business_line, reason is not None, rule.name if rule else None, vague,
                         line_fixed, line_score, reason, safety)
 

@@ -14,11 +14,14 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Protocol, Tuple
 
 import yaml
 
 from bot.text import normalize_text
+
+if TYPE_CHECKING:
+    import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELLED_PATH = Path(__file__).with_name("data") / "complaints_labelled.yml"
@@ -32,7 +35,7 @@ _models: Optional["_Models"] = None
 def load_examples(include_dev: bool = True) -> List[Tuple[str, str, str]]:
     """(text, category, business_line) from the committed labelled files."""
     data = yaml.load(LABELLED_PATH.read_text(encoding="utf-8"), Loader=_Loader) or {}
-    examples = []
+    examples: List[Tuple[str, str, str]] = []
     for label, texts in data.items():
         category, line = str(label).split("/")
         examples.extend((str(t), category, line) for t in texts or [])
@@ -60,11 +63,23 @@ def _classifier():
     return LinearSVC(C=0.5, class_weight="balanced", random_state=0)
 
 
+# scikit-learn ships no type information: these say what _Models uses of a fitted
+# TfidfVectorizer and a fitted LinearSVC.
+class _Features(Protocol):
+    def transform(self, raw_documents: Iterable[str]) -> Any: ...  # a scipy sparse matrix
+
+
+class _Classifier(Protocol):
+    classes_: np.ndarray
+
+    def decision_function(self, X: Any) -> np.ndarray: ...
+
+
 @dataclass
 class _Models:
-    features: object
-    category: object
-    line: object
+    features: _Features
+    category: _Classifier
+    line: _Classifier
 
     def predict(self, text: str) -> Tuple[Tuple[str, float], Tuple[str, float]]:
         x = self.features.transform([normalize_text(text or "")])

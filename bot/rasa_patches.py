@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Protocol, Text, Type
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,14 @@ _OFF = {"off", "0", "false", "no"}
 _validators: Dict[type, Any] = {}
 
 
-def _cached_validator(action_cls: type) -> Any:
+class _ResponseSpec(Protocol):
+    """What the validators need of ``RemoteAction`` (or a subclass); Rasa itself is untyped."""
+
+    @staticmethod
+    def action_response_format_spec() -> Dict[Text, Any]: ...
+
+
+def _cached_validator(action_cls: Type[_ResponseSpec]) -> Any:
     validator = _validators.get(action_cls)
     if validator is None:
         from jsonschema.validators import validator_for
@@ -73,7 +80,7 @@ def _cached_validator(action_cls: type) -> Any:
 _fast: Dict[type, Any] = {}
 
 
-def _fast_validators(action_cls: type) -> Any:
+def _fast_validators(action_cls: Type[_ResponseSpec]) -> Any:
     fast = _fast.get(action_cls)
     if fast is None:
         import copy
@@ -91,7 +98,7 @@ def _fast_validators(action_cls: type) -> Any:
     return fast
 
 
-def _quickly_valid(action_cls: type, result: Any) -> bool:
+def _quickly_valid(action_cls: Type[_ResponseSpec], result: Any) -> bool:
     envelope, by_event = _fast_validators(action_cls)
     if not envelope.is_valid(result):
         return False

@@ -30,7 +30,7 @@ from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.utils.endpoints import read_endpoint_config
 from sqlalchemy import event
 
-from bot.rasa_tracker_store import CachingSQLTrackerStore
+from bot.rasa_tracker_store import CachingSQLTrackerStore, TrackerStoreError
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("TEST_TRACKER_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -360,15 +360,15 @@ BAD_SENDERS = {
 async def test_a_bad_sender_id_fails_that_call_and_the_store_keeps_serving(stores, domain, bad):
     """Rasa's SQLTrackerStore.session_scope took any ValueError for a missing PostgreSQL schema and
     called sys.exit: one message with such a sender id stopped Rasa. SystemExit is not an
-    Exception, so pytest.raises(Exception) lets it through and the test fails."""
+    Exception, so pytest.raises lets it through and the test fails."""
     ours, _, rasas = stores
-    with pytest.raises(Exception):
+    with pytest.raises(TrackerStoreError):
         await ours.retrieve(bad)
-    with pytest.raises(Exception):
+    with pytest.raises(TrackerStoreError):
         await ours.retrieve_full_tracker(bad)
-    with pytest.raises(Exception):
+    with pytest.raises(TrackerStoreError):
         await ours.get_or_create_tracker(bad)
-    with pytest.raises(Exception):
+    with pytest.raises(TrackerStoreError):
         await ours.save(DialogueStateTracker.from_events(bad, [SlotSet("phone", "13812345678")],
                                                          domain.slots))
     assert bad not in await ours.keys()

@@ -104,7 +104,8 @@ def _trigger_turn(turns: Sequence[TranscriptTurn], handed_off_at: datetime) -> O
     """The customer message that led to the handoff: the last one before it."""
     customer = [t for t in turns if t.role == "customer"]
     before = [t for t in customer if t.at <= handed_off_at + timedelta(seconds=MATCH_SECONDS)]
-    return (before or customer or [None])[-1]
+    pool = before or customer
+    return pool[-1] if pool else None
 
 
 async def _save(database: casedb.Database, mark: EscalationMark, case_no: str, remote: Optional[str]) -> EscalationMark:

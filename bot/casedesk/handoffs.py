@@ -511,8 +511,8 @@ async def send_agent_message(
         delivery = FAILED
     async with db.writing() as s:
         # the customer got the whole reply; the desk keeps it masked, the full text encrypted
-        text, text_enc = pii.seal(db.cipher, body, names)
-        turn = TranscriptTurn(case_id=case_id, role=Role.AGENT.value, text=text, text_enc=text_enc, at=now, author=agent, delivery=delivery)
+        masked, text_enc = pii.seal(db.cipher, body, names)
+        turn = TranscriptTurn(case_id=case_id, role=Role.AGENT.value, text=masked, text_enc=text_enc, at=now, author=agent, delivery=delivery)
         s.add(turn)
         await s.execute(update(Handoff).where(Handoff.id == handoff_id).values(updated_at=now))
         casedb._audit(s, now, agent, "handoff.message", case_no, remote)
@@ -534,8 +534,8 @@ async def add_note(
     body = schemas.message_text(text)
     async with db.writing() as s:
         handoff, case = await _locked(s, handoff_id, hidden_branch)
-        text, text_enc = pii.seal(db.cipher, body, pii.case_names(db.cipher, case.customer_name_enc))
-        turn = TranscriptTurn(case_id=case.id, role=Role.NOTE.value, text=text, text_enc=text_enc, at=now, author=agent)
+        masked, text_enc = pii.seal(db.cipher, body, pii.case_names(db.cipher, case.customer_name_enc))
+        turn = TranscriptTurn(case_id=case.id, role=Role.NOTE.value, text=masked, text_enc=text_enc, at=now, author=agent)
         s.add(turn)
         handoff.updated_at = now
         casedb._audit(s, now, agent, "handoff.note", case.case_no, remote)

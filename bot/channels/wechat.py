@@ -475,12 +475,15 @@ class WeChatInput(InputChannel):
             log.warning("wechat.request.bad_openid openid=%s length=%d",
                         mask_openid(shown), len(str(openid or "")))
             return Answer(200, SUCCESS)
+        assert isinstance(openid, str)  # valid_sender accepts only a str
 
         def reply(text: Optional[str]) -> Answer:
             if not text:
                 return Answer(200, SUCCESS)
             xml_out = TextReply(message=msg, content=text).render()
             if encrypted:
+                # an encrypted request without crypto was refused above
+                assert runtime.crypto is not None
                 xml_out = runtime.crypto.encrypt_message(xml_out, args["nonce"], args["timestamp"])
             return Answer(200, xml_out, "application/xml; charset=utf-8")
 

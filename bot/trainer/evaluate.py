@@ -133,7 +133,7 @@ class Report:
     weighted_f1: float
     nlu_total: int
     intents: List[Tuple[str, IntentScore]]
-    confused: List[Tuple[str, str, int, str]]
+    confused: List[Tuple[Optional[str], Optional[str], int, str]]
     confusion_png: Optional[str]
     stories_total: int
     stories_correct: int
@@ -141,10 +141,13 @@ class Report:
     marks: Optional[MarksSection] = None
 
 
-def worst_confused(errors: Sequence[Dict[str, Any]], most: int = 10) -> List[Tuple[str, str, int, str]]:
-    """(true, predicted) pairs by how often the held-out set confused them, with one example."""
-    pairs: Counter = Counter()
-    example: Dict[Tuple[str, str], str] = {}
+def worst_confused(
+    errors: Sequence[Dict[str, Any]], most: int = 10
+) -> List[Tuple[Optional[str], Optional[str], int, str]]:
+    """(true, predicted) pairs by how often the held-out set confused them, with one example.
+    An error without an intent or a prediction counts under None (shown as such)."""
+    pairs: Counter[Tuple[Optional[str], Optional[str]]] = Counter()
+    example: Dict[Tuple[Optional[str], Optional[str]], str] = {}
     for error in errors:
         key = (error.get("intent"), (error.get("intent_prediction") or {}).get("name"))
         pairs[key] += 1

@@ -225,11 +225,11 @@ def scrub_user(event: Dict[str, Any], scrub: Scrubber) -> Dict[str, Any]:
             continue  # swallowed by a widened name
         out.append(scrub.text(text[pos:entity["start"]]))
         span = text[entity["start"]:entity["end"]]
-        name = entity.get("entity")
-        if name == "phone":
+        label = entity.get("entity")
+        if label == "phone":
             new_span = scrub.phone(span)
             value: Any = new_span
-        elif name == "customer_name":
+        elif label == "customer_name":
             new_span = scrub.name(span)
             value = new_span
         else:
@@ -237,7 +237,7 @@ def scrub_user(event: Dict[str, Any], scrub: Scrubber) -> Dict[str, Any]:
             value = scrub.value(entity.get("value", span))
         start = sum(len(p) for p in out)
         out.append(new_span)
-        new_entity = {"entity": name, "start": start, "end": start + len(new_span), "value": value}
+        new_entity = {"entity": label, "start": start, "end": start + len(new_span), "value": value}
         # the extractor only for the trainer pages' view; Rasa's story writer ignores it
         for key in ("role", "group", "extractor"):
             if entity.get(key) is not None:
@@ -261,7 +261,8 @@ def scrub_user(event: Dict[str, Any], scrub: Scrubber) -> Dict[str, Any]:
 
 def _clean_events(part: List[Dict[str, Any]], scrub: Scrubber) -> List[Dict[str, Any]]:
     cleaned: List[Dict[str, Any]] = []
-    current: Dict[str, Any] = {}  # slot values set so far in this part
+    # slot values set so far in this part (by the event's name, None if it has none)
+    current: Dict[Optional[str], Any] = {}
     for event in part:
         kind = event.get("event")
         if kind == "user":

@@ -60,7 +60,7 @@ async def test_two_processes_share_one_database(backend: str, tmp_path: Path) ->
     with database_target(backend, tmp_path) as (url, schema):
         ports = [_free_port(), _free_port()]
         logs = [tmp_path / "a.log", tmp_path / "b.log"]
-        procs: List[subprocess.Popen] = [_start(url, schema or "", p, l) for p, l in zip(ports, logs)]
+        procs: List[subprocess.Popen] = [_start(url, schema or "", p, log) for p, log in zip(ports, logs)]
         try:
             headers = {"Authorization": f"Bearer {TOKEN}"}
             async with aiohttp.ClientSession(headers=headers) as session:
@@ -90,7 +90,7 @@ async def test_two_processes_share_one_database(backend: str, tmp_path: Path) ->
                     proc.wait(20)
                 except subprocess.TimeoutExpired:
                     proc.kill()
-        output = "".join(l.read_text(errors="replace") for l in logs)
+        output = "".join(log.read_text(errors="replace") for log in logs)
         assert "case created" in output and "135****" in output
         assert "张三丰" not in output and TOKEN not in output and SECRET not in output
         assert '"GET /api/cases"' in output and "oWx_secret_openid_42" not in output

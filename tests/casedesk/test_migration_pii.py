@@ -13,7 +13,7 @@ from bot.casedesk.main import init_app
 from bot.casedesk.settings import Settings
 from bot.redact import contains_pii
 
-from .helpers import SECRET, Api, case_payload
+from .helpers import SECRET, Api
 
 NAME, PHONE = "欧阳建国", "13812345678"
 SAID = f"我叫{NAME}，电话{PHONE}，卡号6222021234567890123"

@@ -3,7 +3,6 @@ in stored transcripts and descriptions, the full text is kept Fernet-encrypted i
 column, and only the audited case detail shows it. Every handoff and list answer is masked."""
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 import re
@@ -23,7 +22,7 @@ from bot.casedesk.rasa_bridge import RASA_KEY
 from bot.casedesk.settings import Settings
 from bot.redact import contains_pii
 
-from .helpers import SECRET, Api, Clock, case_payload
+from .helpers import SECRET, Api, Clock
 from .rasa_fake import FakeRasa
 
 NAME = "欧阳建国"

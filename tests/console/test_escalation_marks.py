@@ -249,7 +249,7 @@ async def test_marked_messages_reach_the_nlu_inbox(console: Console) -> None:
     _, page = await console.page(resp.headers["Location"])
     assert "已把 1 句标记过的话送入 NLU 收件箱" in page and "已送入" in page
     decided = await nlu_inbox.decided_ids(console.db)
-    assert getattr(decided, "flagged") == {"m-reg": "不必要的转人工（监管投诉）"}
+    assert decided.flagged == {"m-reg": "不必要的转人工（监管投诉）"}
     found, _ = inbox.candidates(rows, decided)
     assert [c.text for c in found if c.message_id == "m-reg"] == ["我要去银保监会问问这个规定"]
     assert len(await _audit(console, "mark.inbox")) == 1

@@ -56,7 +56,7 @@ def unsure_message(stack) -> tuple[str, str, float, str]:
     """Says openings until the real model is unsure of one (checked in the tracker, not
     assumed); returns (text, predicted intent, confidence, sender)."""
     tried = []
-    for attempt in range(3):
+    for _attempt in range(3):
         for opening in UNSURE_OPENINGS:
             text = f"{opening} {letters().lower()}"
             sender = stack.new_sender("tr-unsure")

@@ -35,7 +35,7 @@ TURN_LOOKBACK = 20
 # a logout, an expired session or a disabled account ends open streams within this time
 RECHECK_S = 10.0
 
-STREAMS_KEY = web.AppKey("casedesk_console_streams", set)
+STREAMS_KEY: web.AppKey[Set[Stream]] = web.AppKey("casedesk_console_streams", set)
 
 
 def _event(name: str, data: Any, event_id: Optional[int] = None) -> bytes:
@@ -171,5 +171,6 @@ async def stream(request: web.Request) -> web.StreamResponse:
 
 async def stop_streams(app: web.Application) -> None:
     """on_shutdown: open streams end now instead of holding the shutdown for its timeout."""
-    for s in list(app[STREAMS_KEY]):
+    streams = app[STREAMS_KEY]  # bound first: inside list(...) mypy infers the wrong key type
+    for s in list(streams):
         s.stopping.set()

@@ -22,7 +22,6 @@ from ..domain import local_iso
 from ..errors import NotFound
 from ..models import Case, Handoff, TranscriptTurn
 from . import labels
-from ..access import visible_cases
 
 OPEN_HANDOFF = ("waiting", "active")
 

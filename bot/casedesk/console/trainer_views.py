@@ -378,7 +378,7 @@ def _rows(form, prefix: str) -> List[Dict[str, str]]:
     return out
 
 
-SAVE_LOCK = web.AppKey("casedesk_trainer_rules_lock", object)
+SAVE_LOCK = web.AppKey("casedesk_trainer_rules_lock", asyncio.Lock)
 
 
 async def _save(request: web.Request, me, reason: str, new_text: str, base: str, note: str,
