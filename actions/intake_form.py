@@ -92,7 +92,13 @@ _CANCELS_COMPLAINT = re.compile(
 # read as inform): the complaint itself named as dropped, or a withdrawal
 _DROPS_THE_COMPLAINT = re.compile(
     rf"不(?:用|要|想|必|打算)?(?:再)?{_COMPLAINT}了|{_COMPLAINT}\w{{0,3}}?(?:不弄|不搞|不办|不要|不提|不做|算了|撤了|取消)了?|"
-    r"(?:撤了|撤销|撤回)吧|不(?:用|要|需要)(?:再)?(?:登记|提交)了"
+    r"(?:撤了|撤销|撤回)吧|不(?:用|要|需要)(?:再)?(?:登记|提交)了|(?:就|先|还是)不(?:投|反映|登记)了|"
+    # "还是别投诉了吧"; Cantonese "咁唔使投訴啦" (then there is no need to complain)
+    rf"(?:还是|那就|那)别(?:再)?{_COMPLAINT}了|唔(?:使|洗|驶|駛|要|想)(?:再)?{_COMPLAINT}"
+)
+# a cancel thought of and taken back in the same message ("本来想说算了不投诉了……想想还是投吧")
+_CANCEL_TAKEN_BACK = re.compile(
+    rf"(?:还是|继续|接着|照样|照常)(?:要)?(?:投|{_COMPLAINT}|登记|记|提交|反映|帮我记)|本来(?:想|打算|准备)(?:说)?(?:算了|不{_COMPLAINT}|不投|撤)"
 )
 _STAFF = r"(?:人工|真人|活人|客服|坐席|专员|经理|领导|负责人|管事的?|主管|工作人员)"
 _ASKS_FOR_PERSON = re.compile(
@@ -111,7 +117,11 @@ _STATES_A_FACT = re.compile(
 _SOMEONE_ELSES_NUMBER = re.compile(
     r"(?:老婆|老公|爱人|儿子|女儿|妈|爸|家人|亲戚|朋友|同事|对方|骗子|他|她|客服|经理|柜员|网点|银行)的?(?:电话|手机|号码)"
 )
-_NAMES_A_CORRECTION = re.compile(r"错了|不对|有误|改成|改为|改一下|改下|更正|应该是|写错|说错|搞错|记错|弄错|修改")
+_NAMES_A_CORRECTION = re.compile(
+    r"错了|不对|有误|改成|改为|改一下|改下|更正|应该是|写错|说错|搞错|记错|弄错|修改|"
+    # the customer checked and gives the figure to file ("刚翻了对账单，是八百六十五，你按这个记")
+    r"(?:按|以)(?:这个|这|我说的|这次)(?:为准|记|算|写|登记)|(?:刚|刚才|重新)(?:翻|查|看|核对|对)(?:了)?(?:一?下)?(?:对账单|账单|短信|记录|流水|小票|收据)"
+)
 
 _NAME_DECLINE = re.compile(
     r"不方便|不想(说|告诉|透露|留)|不愿(意)?(说|透露|告诉)|不告诉|匿名|保密|不用(名字|姓名)|"
@@ -125,7 +135,9 @@ _PHONE_DECLINE = re.compile(r"不想(留|给|说|告诉)|不方便|不愿(意)?(
 _MONEY_AT_STAKE = re.compile(
     r"[0-9一二两三四五六七八九十百千万]+\s*(?:块|元|万)|钱|扣|押金|手续费|利息|罚息|违约金|年费|费用|收费|"
     r"冻结|冻住|转账|转了|汇款|汇了|存了|取了|没到账|退款|赔|损失|理财|基金|保险|金条|贷款|"
-    r"多(?:收|扣|算|付|缴|交|还)|好?几[十百千万]|差价|汇率"
+    r"多(?:收|扣|算|付|缴|交|还)|好?几[十百千万]|差价|汇率|"
+    # a rate or a settlement the customer worked out ("费率原来0.38，结算单出来变成0.6了")
+    r"费率|利率|扣点|结算|分润"
 )
 
 
@@ -364,7 +376,8 @@ def adds_to_story(text: str) -> bool:
 def drops_the_complaint(text: str) -> bool:
     """The complaint named as dropped in so many words ("那就不用投诉了，撤了吧"), whatever the NLU
     called the message; "不投诉了你们就不管了吗" asks, and "不投诉了，给我转人工" wants a person."""
-    return bool(_DROPS_THE_COMPLAINT.search(text)) and not _ASKS_FOR_PERSON.search(text) and not is_question(text)
+    return (bool(_DROPS_THE_COMPLAINT.search(text)) and not _ASKS_FOR_PERSON.search(text) and not is_question(text)
+            and not _CANCEL_TAKEN_BACK.search(text))
 
 
 def is_more_complaint(tracker: Tracker) -> bool:
@@ -645,6 +658,8 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
     def leaves_form(self, intent: Optional[str], tracker: Tracker) -> bool:
         text = message_text(tracker)
         if intent == "cancel":
+            if _CANCEL_TAKEN_BACK.search(text):
+                return False  # "本来想说算了不投诉了……想想还是投吧，你继续记"
             return bool(_CANCELS_COMPLAINT.search(text)) or self.drops_the_complaint(tracker)
         escalation = (tracker.latest_message or {}).get("escalation") or {}
         if intent == "request_human" or (intent == "escalate" and escalation.get("reason") == "human"):

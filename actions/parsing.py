@@ -90,8 +90,18 @@ _CLAUSE_SPLIT = re.compile(r"[，。！？；,!?;\n]+|(?<!\d)\.(?!\d)")
 _SPACE_BETWEEN_HAN = re.compile(r"(?<=[\u4e00-\u9fff])[ \u3000]+(?=[\u4e00-\u9fff])")
 
 
+# the capital numerals of cheques and receipts (壹贰叁…): the ordinary ones to every reader here,
+# in a run of numerals only (陆, 伍 and 萬 are surnames too: 陆思琪 stays a name)
+_CAPITAL_TABLE = str.maketrans("壹贰貳叁參肆伍陆陸柒捌玖拾佰仟萬", "一二二三三四五六六七八九十百千万")
+_CAPITAL_RUN = re.compile(r"[壹贰貳叁參肆伍陆陸柒捌玖拾佰仟萬零〇一二两三四五六七八九十百千万亿元圆角整]{2,}")
+
+
+def _capital_numerals(text: str) -> str:
+    return _CAPITAL_RUN.sub(lambda m: m.group(0).translate(_CAPITAL_TABLE), text)
+
+
 def normalize(text: Optional[str]) -> str:
-    return _SPACE_BETWEEN_HAN.sub("", normalize_text(text or ""))
+    return _SPACE_BETWEEN_HAN.sub("", normalize_text(_capital_numerals(text or "")))
 
 
 def readable(text: Optional[str]) -> str:
@@ -170,7 +180,7 @@ def _phone_text(text: str) -> str:
     """Full-width → half-width, Traditional → Simplified and spoken digits → Arabic, but the
     spaces between digit groups kept: the phone matcher needs them to tell "13812345678 5000元"
     from one long number."""
-    return _spoken_digits_to_arabic(to_simplified(unicodedata.normalize("NFKC", text or "")))
+    return _spoken_digits_to_arabic(to_simplified(unicodedata.normalize("NFKC", _capital_numerals(text or ""))))
 
 
 def _phone_spans(text: str) -> List[Tuple[int, int, str]]:
@@ -226,6 +236,7 @@ def parse_phone(text: str) -> Optional[str]:
     Its last digits put right after it count ("173 5418 0296，哦不是，结尾是0926")."""
     found = find_phones(text)
     mobiles = [p for p in found if phones.is_mobile(p)]
+    number: Optional[str]
     if mobiles:
         number = mobiles[-1]
     else:
@@ -360,6 +371,8 @@ _BACKGROUND_BEFORE = re.compile(
     r"还了|还款|已还|还清|共还|贷|借了|借款|欠|本金|工资|月薪|年薪|薪水|收入|总价|总额|市值|"
     # what the customer meant to move, not money lost ("我要转六千回去", "取自己的钱，五万块")
     r"(?:想|要|准备|打算|需要|预约了?|约了?)(?:把钱)?[^，。,!?！？]{0,4}?(?:转|取|汇|提)(?:个|出)?(?:现金)?|自己的钱|"
+    # the customer's own withdrawal, questioned or refused ("去取两万块钱给孙子交学费", "确定只取一千？")
+    r"(?:去|来|只|就)(?:柜台|网点)?(?:取|提)(?:个|了)?(?:现金)?|"
     # a loan applied for, not money lost ("贷款app，申请五万，…交解冻费")
     r"申请(?:了)?(?:贷款|借款|额度)?"
 )
@@ -411,6 +424,10 @@ _NO_LOSS_SAYINGS = (
     r"(?:钱|硬币|现金|零钱)?(?:都|也)?还在(?:家里|家|手里|手上|我手上|身上|我这)",
     r"(?:后来|最后|还是|已经)(?:都|也)?(?:存上|存进去|存进|办好|办成)了",
     r"(?:按时|准时|当天|提前|按期)(?:就)?(?:还|还款|还清|还上)(?:的|了)",
+    # no debit seen yet ("卡里余额四万多，暂时还没收到扣钱短信"); the money there but frozen
+    # ("卡里有一万二是我的工钱，一分都动不了")
+    r"(?:还|暂时|目前|现在)?(?:没|没有|未)(?:收到|看到|发现|见到)(?:扣钱|扣款|消费|转账|交易|支出|动账)的?(?:短信|通知|记录|提醒)",
+    r"(?:一分钱?|钱)(?:都|也)?(?:动不了|取不出来?|转不出去?|用不了|拿不出来?)",
 )
 _NO_LOSS = re.compile("|".join(f"(?:{saying})" for saying in _NO_LOSS_SAYINGS))
 def says_no_loss(text: str) -> bool:
@@ -656,7 +673,7 @@ def find_amount(text: str) -> Optional[float]:
     if _LIMIT_CHANGED.search(t) and not disputed:
         return None  # "额度从五万降到三千": a credit limit, no sum at stake
     # the parts of one loss, listed in the story ("交了三次，三千、五千、八千"): the whole loss
-    parts = None if no_loss else _listed_parts(t)
+    parts = None if no_loss else (_sequence_parts(t) or _listed_parts(t))
     if parts is not None:
         return parts
     if (no_loss or _UNCOUNTED_LOSS.search(t)) and not disputed:
@@ -740,11 +757,20 @@ def _overcharge(t: str) -> Optional[float]:
     return max(sums) if sums else None
 
 
+# "数好了五千块放进去的，机器显示4500": what went in against what the machine counted
+_SHOWN_LESS = re.compile(
+    r"(?:(?P<asked>[^，。,!！？?]{1,12}?)(?:放进去|存进去|塞进去|放进|存进)(?:的|了)?"
+    r"|(?:放进去|存进去|塞进去|放进|存进|存了|塞了)(?:了)?(?P<asked2>[^，。,!！？?]{1,12}?))\s*[，,]?\s*(?:结果|但是?|可是)?"
+    r"(?:机器|屏幕|存款机|取款机|atm|柜员机)?(?:上)?(?:显示|识别|认|点出来|数出来)(?:了|成|是|只有)?\s*(?P<got>[^，。,!！？?]{1,12})",
+    re.I,
+)
+
+
 def _paid_short(t: str) -> Optional[float]:
-    m = _PAID_SHORT.search(t)
+    m = _PAID_SHORT.search(t) or _SHOWN_LESS.search(t)
     if not m:
         return None
-    asked = [v for _, v in _amount_tokens(m.group("asked"))]
+    asked = [v for _, v in _amount_tokens(m.group("asked") or m.groupdict().get("asked2") or "")]
     got = [v for _, v in _amount_tokens(m.group("got"))]
     if len(asked) == 1 and len(got) == 1 and 0 < got[0] < asked[0]:
         return round(asked[0] - got[0], 2)
@@ -781,9 +807,12 @@ def parse_amount(text: str) -> Optional[float]:
     strict, lenient = _amount_candidates(t, strict=True), _amount_candidates(t, strict=False)
     if (_NO_LOSS.search(t) or _LOSS_UNKNOWN.search(t)) and not _has_disputed(lenient):
         return None
-    parts = _listed_parts(t)
+    parts = _sequence_parts(t) or _listed_parts(t)
     if parts is not None:
         return parts
+    exact = _rough_then_exact(t)
+    if exact is not None:
+        return exact
     if _has_disputed(lenient):  # every sum strict reading accepts, lenient reading accepts too
         return _pick(lenient, background_ok=False)
     return _pick(strict, background_ok=True) or _pick(lenient, background_ok=True)
@@ -897,6 +926,42 @@ def _joins_parts(t: str, accepted: List[Tuple[re.Match, float]], first: int, i: 
     return len(verb) <= 3 and all(c in head for c in verb)
 
 
+# "两万出头，我对了下小票是21,360": a rough figure, then the exact one it rounds
+_ROUGH_AFTER = re.compile(r"\s*(?:元|块钱?)?\s*(?:出头|多|来|左右|上下|的样子)")
+
+
+def _rough_then_exact(t: str) -> Optional[float]:
+    prepared, accepted = _accepted_amounts(t, strict=False)
+    if len(accepted) != 2:
+        return None
+    (first, rough), (second, exact) = accepted
+    said_roughly = _ROUGH_AFTER.match(prepared[first.end():]) or re.search(r"(?:大概|大约|差不多|估计)\s*$", prepared[: first.start()])
+    if not said_roughly or _ROUGH_AFTER.match(prepared[second.end():]) or "不是" in prepared[first.end(): second.start()]:
+        return None
+    return exact if rough * 0.8 <= exact <= rough * 1.6 else None
+
+
+# "第一次1.5w，后来又投了3w，最后交保证金5.2w": payments told in order, each clause opening with
+# a word of sequence after a first one, are the parts of one loss
+_FIRST_STEP = re.compile(r"第一次|头一次|一开始|刚开始|起初|最开始|先是|先")
+_NEXT_STEP = re.compile(r"(?:后来|然后|接着|之后|再后来|紧接着|最后|第[二三四五六七八九]次)(?:又|再|还)?|又|再")
+_NOT_A_PAYMENT = re.compile(r"剩|余额|还有|提出|提现|取出|退|返|到账|收益|赚")
+
+
+def _sequence_parts(t: str) -> Optional[float]:
+    clauses = [c for c in re.split(r"[，,；;。!！?？]", _prepare_amounts(normalize(t))) if c.strip()]
+    parts: List[float] = []
+    for clause in clauses:
+        step = (_NEXT_STEP if parts else _FIRST_STEP).match(clause.strip())
+        tokens = _accepted_amounts(clause, strict=False)[1]
+        if not step or len(tokens) != 1 or _NOT_A_PAYMENT.search(clause) or _BACKGROUND_BEFORE.search(clause):
+            if parts:
+                break
+            continue
+        parts.append(tokens[0][1])
+    return float(sum(parts)) if len(parts) >= 2 else None
+
+
 # The customer's own total ("…一共两万九千八") is the sum involved; parts counted one by one
 # ("一次五万一次三万五", "第一笔…第二笔…") add up to it.
 _TOTAL_CUE = re.compile(r"(?:一共|总共|合计|共计|加起来|总计)(?:是|有|被|扣了|转了|损失了?|花了)?\s*")
@@ -954,6 +1019,7 @@ def _per_unit_times(t: str) -> Optional[float]:
         return None
     unit, count_unit = per[0].group("unit"), times[0].group("unit").rstrip("了")
     n_txt = times[0].group("n")
+    n: Optional[float]
     if n_txt == "半" and unit == "月" and count_unit == "年":
         n = 6.0
     elif count_unit in _SAME_UNIT.get(unit, ()) or (count_unit == "次" and unit != "年"):
@@ -975,9 +1041,8 @@ def _amount_answer(t: str) -> Optional[float]:
     if _AMOUNT_ANSWER.fullmatch(body):
         return parse_amount(body)
     if re.search(r"金额|钱数|数额|数目|钱", t):
-        cue = None
-        for cue in _FIELD_VALUE_CUE.finditer(t):
-            pass
+        cues = list(_FIELD_VALUE_CUE.finditer(t))
+        cue = cues[-1] if cues else None  # the last cue is the one wanted
         if cue is not None:
             tail = t[cue.end():].strip(_PUNCT + " ")
             tail = re.split(r"[，,。；;]|不是", tail)[0]
@@ -1038,13 +1103,14 @@ _DOT_DATE = re.compile(
     r"(?!\s*(?:元|块|万|千|百|k|w|%|倍|折|米|斤|个|次|笔|岁|年|分|秒|小时))"
 )
 _AGO = re.compile(
-    rf"(?P<n>\d{{1,3}}|[{_CN_DIGIT}十]{{1,3}}|半)\s*(?P<u>个?(?:天|日|周|星期|礼拜|月)|年)\s*(?:之|以)?前"
+    rf"(?P<n>\d{{1,3}}|[{_CN_DIGIT}十]{{1,3}}|半)\s*(?P<u>个?多?(?:天|日|周|星期|礼拜|月)|年)\s*(?:之|以)?前"
 )
 # the last day of a month ("十一月最后一天", "上个月月底那天")
 _MONTH_LAST_DAY = re.compile(
     rf"(?:(?P<rel>上上个?月|上个?月|这个?月|本月)|(?P<m>{_D})\s*月份?)\s*(?:的)?(?:最后一天|最后那天|月?底那天|月?末那天)"
 )
-_WEEKDAY = re.compile(r"(?P<rel>上上|上个?|这个?|本)?\s*(?:周|星期|礼拜)(?P<w>[一二三四五六日天1-7])")
+# ("这礼拜天天打" is this week, every day: no Sunday)
+_WEEKDAY = re.compile(r"(?P<rel>上上|上个?|这个?|本)?\s*(?:周|星期|礼拜)(?P<w>[一二三四五六日1-7]|天(?!天))")
 _DAY_ONLY = re.compile(rf"(?<![月\d{_CN_DIGIT}十])(?P<d>{_D})\s*[号日](?!窗|柜|楼|线|机|门|台|位)")
 
 # -- periods: the customer knows roughly when, not the day --------------------------------------
@@ -1067,11 +1133,11 @@ _YEAR_PERIOD = re.compile(
     r"|(?<![今去前明一每\d])年(?P<bpart>初|中(?![午国心行间秋])|底|末|尾)"
 )
 _WEEK_PERIOD = re.compile(
-    r"(?<!每)(?P<rel>上上|上个?|这个?|本)?\s*(?:周|星期|礼拜)(?P<part>末)?(?![一二三四五六日天1-7])"
+    r"(?<!每)(?P<rel>上上|上个?|这个?|本)?\s*(?:周|星期|礼拜)(?P<part>末)?(?![一二三四五六日1-7]|天(?!天))"
 )
 # "最近三天", "近一个月", "这两天", "最近几天": back from today
 _RECENT_N = re.compile(
-    rf"(?:最近|近|这|呢)\s*(?P<n>\d{{1,2}}|[{_CN_DIGIT}十]{{1,3}}|几|半)\s*(?P<u>天|日|周|个?星期|个?礼拜|个月|年)"
+    rf"(?:最近|近|这|呢)\s*(?P<n>\d{{1,2}}|[{_CN_DIGIT}十]{{1,3}}|几|半)\s*\s*(?P<u>天|日|周|个?星期|个?礼拜|个多月|个月|年)"
 )
 # "几天前", "十几天前", "几个月前": "几" is a few, "十几" eleven to nineteen
 _FEW_AGO = re.compile(r"(?P<n>[二三四五]?十几|几)\s*(?P<u>个?(?:天|日|周|星期|礼拜|月))\s*(?:之|以)?前")
@@ -1102,6 +1168,10 @@ _WAIT_DAYS = re.compile(r"(?:等|过|再|隔|需要?|还要|得)\s*$")
 # a period to be waited through: "等两周", "还要再等一个月", "这两周怎么过"
 _WAITED_FOR = re.compile(r"(?:等|再等|要等|还要等|还得等|得等|需要等?|熬)\s*(?:上|个)?\s*$")
 _STILL_AHEAD = re.compile(r"^\s*(?:怎么过|咋过|怎么办|咋办|怎么熬|才(?:能|到|寄|好|办)|(?:之|以)?后(?:才|再)|再说)")
+_SAID_BEFORE = re.compile(r"(?:说|讲|告诉我|通知我?|回复|答复)(?:了|说)?\s*[「『“\"‘':：,，]?\s*$")
+_UNTIL_BEFORE = re.compile(r"(?:到|直到|截至|截止到?)\s*$")
+_COME_BACK_BEFORE = re.compile(r"(?:等|等到|让我|叫我|说)\s*$")
+_COME_BACK_AFTER = re.compile(r"^[^，。,!?！？]{0,6}(?:再来|再去|再办|来拿|来取|来办|上班)")
 _DAYS_AHEAD = re.compile(r"^\s*(?:后|内|之内|以内|之后|以后|左右(?:就|才|再))")
 
 
@@ -1198,7 +1268,7 @@ def _exact_spans(t: str, today: date, add, free) -> None:
     for m in _MONTH_LAST_DAY.finditer(t):
         if free(m):
             if m.group("rel"):
-                first = _months_back(today, _rel_months(m.group("rel")), 1)
+                first = _first_of_month_back(today, _rel_months(m.group("rel")))
                 year, month = first.year, first.month
             else:
                 month = _cn_small_int(m.group("m")) or 0
@@ -1219,21 +1289,37 @@ def _exact_spans(t: str, today: date, add, free) -> None:
         if free(m):
             n = 0.5 if m.group("n") == "半" else _cn_small_int(m.group("n"))
             around = _units_back(today, n, m.group("u")) if n else None
-            if around and m.group("u") == "年":
+            if around and n and "多" in m.group("u"):
+                # "一个多礼拜前", "两个多月前": somewhere between n and n+1 units back
+                add(m, _units_back(today, n + 1, m.group("u")), around)
+            elif around and m.group("u") == "年":
                 # "三年前开的户": years count in months; the year around it is the window
                 add(m, around - timedelta(days=182), min(today, around + timedelta(days=182)))
-            elif around and m.group("u").endswith("月") and n >= 1 and _SAID_ROUGHLY.search(t):
+            elif around and n and m.group("u").endswith("月") and n >= 1 and _SAID_ROUGHLY.search(t):
                 # "大概一个月前吧，确切日期我忘了": months said roughly count in weeks, not to the day;
                 # the window around it is filed unless the customer names the day
                 add(m, around - timedelta(days=10), min(today, around + timedelta(days=10)))
             else:
                 add(m, around)
+    # "等周一网点上班再来拿，我周一去了又说…": the day the customer was told to come back, and every
+    # bare mention of it after, is a later step of the story, not when it happened
+    told_back = {m.group("w") for m in _WEEKDAY.finditer(t)
+                 if not m.group("rel") and _COME_BACK_BEFORE.search(t[: m.start()])
+                 and _COME_BACK_AFTER.match(t[m.end():])}
     for m in _WEEKDAY.finditer(t):
         if free(m):
+            if not m.group("rel") and m.group("w") in told_back:
+                add(m, None)
+                continue
             add(m, _weekday(today, m.group("rel") or "", _WEEKDAYS[m.group("w")]))
     for word, delta in _RELATIVE_DAYS:
         for m in re.finditer(word, t):
             if free(m) and delta is not None:
+                if delta == 0 and (_SAID_BEFORE.search(t[: m.start()]) or _UNTIL_BEFORE.search(t[: m.start()])):
+                    # "保安说今天结账早": the day of the guard's words, told the next day; "这个月到今儿个
+                    # 都没见着": how long it has lasted, not when it happened
+                    add(m, None)
+                    continue
                 add(m, today + timedelta(days=delta))
 
 
@@ -1272,18 +1358,22 @@ def _period_spans(t: str, today: date, lenient: bool, add, free) -> None:
             add(m, first, last)
     for m in _RECENT_N.finditer(t):
         if free(m):
-            n = _recent_count(m.group("n"), m.group("u"))
-            add(m, _units_back(today, n, m.group("u")) if n else None, today)
+            unit = m.group("u").replace("多", "")
+            n = _recent_count(m.group("n"), unit)
+            if n and m.group("u") == "个多月":
+                n += 1  # "一个多月": up to two months back
+            add(m, _units_back(today, n, unit) if n else None, today)
     for m in _MONTH_PERIOD.finditer(t):
         if free(m) and m.group("m") != "两":  # "两月" is two months, never February
             add(m, *(_month_period(today, m) or (None, None)))
     for m in _REL_MONTH_PERIOD.finditer(t):
         if free(m):
-            first = _months_back(today, _rel_months(m.group("rel")), 1)
+            first = _first_of_month_back(today, _rel_months(m.group("rel")))
             add(m, *(_month_span(first.year, first.month, m.group("part")) or (None, None)))
     for m in _BARE_MONTH_PART.finditer(t):
         if free(m):
-            add(m, *_latest(today, lambda back: _month_span_back(today, back, m.group("part") or m.group("xun"))))
+            span = m.group("part") or m.group("xun")
+            add(m, *_latest(today, lambda back, span=span: _month_span_back(today, back, span)))
     for m in _YEAR_PERIOD.finditer(t):
         if not free(m):
             continue
@@ -1294,7 +1384,7 @@ def _period_spans(t: str, today: date, lenient: bool, add, free) -> None:
             else:
                 add(m, None)
         else:
-            add(m, *_latest(today, lambda back: _year_span(today.year - back, part)))
+            add(m, *_latest(today, lambda back, part=part: _year_span(today.year - back, part)))
     for m in _WEEK_PERIOD.finditer(t):
         if free(m) and (m.group("rel") or m.group("part")):
             add(m, *_week_span(today, m.group("rel") or "", bool(m.group("part"))))
@@ -1319,15 +1409,22 @@ def _month_period(today: date, m: re.Match) -> Optional[Span]:
     if m.group("yrel"):
         return _month_span(today.year - {"今年": 0, "去年": 1, "前年": 2}[m.group("yrel")], month, part)
     # no year: this year's, or last year's when it has not begun yet ("12月" said in November)
-    return _latest(today, lambda back: _month_span(today.year - back, month, part))
+    first, last = _latest(today, lambda back: _month_span(today.year - back, month, part))
+    return (first, last) if first and last else None
 
 
 def _month_span_back(today: date, back: int, part: Optional[str]) -> Optional[Span]:
-    first = _months_back(today, back, 1)
-    return _month_span(first.year, first.month, part) if first else None
+    first = _first_of_month_back(today, back)
+    return _month_span(first.year, first.month, part)
 
 
-def _latest(today: date, span_back) -> Span:
+def _first_of_month_back(today: date, back: int) -> date:
+    """The 1st of the month `back` months before today's."""
+    year, month0 = divmod(today.year * 12 + today.month - 1 - back, 12)
+    return date(year, month0 + 1, 1)
+
+
+def _latest(today: date, span_back) -> Tuple[Optional[date], Optional[date]]:
     """The most recent of this period and the one before (a bare "月底" said on the 5th is last
     month's end; "年底" said in March is last year's)."""
     span = span_back(0)
@@ -1398,10 +1495,10 @@ def _date_mentions(text: str, today: date, lenient: bool) -> List[Tuple[int, dat
             if counted or _WAIT_BEFORE.search(t[: m.start()]):
                 add(m, None)  # "让我等十五日再来": fifteen days, not the 15th; "等到8号": ahead
                 continue
-            d = _cn_small_int(m.group("d"))
-            value = _safe_date(today.year, today.month, d) if d else None
+            day = _cn_small_int(m.group("d"))
+            value = _safe_date(today.year, today.month, day) if day else None
             if value and value > today:
-                value = _months_back(today, 1, d)
+                value = _months_back(today, 1, day)
             add(m, value)
     return sorted(out)
 
@@ -1554,13 +1651,18 @@ _LOOSE_DOT = re.compile(
 )
 
 
+_CUE_THEN_REST = re.compile(r"(.*(?:叫|是|名字|姓名|本人)|)(.*)")
+
+
 def _dot_names(t: str) -> str:
     """Every form of a name's middle dot as "·"."""
     t = re.sub(rf"(?<=[\u4e00-\u9fff])\s*[{_MIDDLE_DOTS}]\s*(?=[\u4e00-\u9fff])", "·", t)
 
     def loose(m: re.Match) -> str:
         # "我叫迪丽热巴.迪力木拉提": the name starts after the cue
-        cue, first = re.match(r"(.*(?:叫|是|名字|姓名|本人)|)(.*)", m.group(1)).groups()
+        parts = _CUE_THEN_REST.match(m.group(1))
+        assert parts is not None  # both groups may be empty: it matches any text
+        cue, first = parts.groups()
         name = first + m.group(2)
         if len(first) < 2 or len(name) < 5 or any(c in _LOOSE_DOT_BAN for c in name):
             return m.group(0)
@@ -1574,6 +1676,9 @@ def _dotted_name(candidate: str) -> bool:
         and not _NOT_NAME_WORDS.search(candidate)
 
 
+_TIME_WORD_AFTER_PREPOSITION = re.compile(r"前年|去年|今年|近日|日前|昨日|今日|本月|上月|当日|当天|近期|[一二三四五六七八九十\d]+月")
+
+
 def _looks_like_name(candidate: str) -> bool:
     if not candidate or candidate in _NOT_NAMES or _NOT_NAME_WORDS.search(candidate):
         return False
@@ -1585,6 +1690,9 @@ def _looks_like_name(candidate: str) -> bool:
         return False
     # "周一" is a day; "我是来闹事的", "本人来签字" are verbs (来 as a surname is too rare to risk)
     if _WEEKDAY_WORD.match(candidate) or candidate[0] in "来去":
+        return False
+    # "本人于前年在贵行购买…": 于/在/自 before a time word is a preposition of formal writing
+    if candidate[0] in "于在自" and _TIME_WORD_AFTER_PREPOSITION.match(candidate, 1):
         return False
     if re.fullmatch(r"[A-Za-z][A-Za-z .'-]{1,19}[\u4e00-\u9fff]?", candidate):
         return True
@@ -1647,19 +1755,19 @@ def _find_name(t: str) -> Optional[str]:
             candidate = _cut_name(m.group("v"))
             if _looks_like_name(candidate):
                 return candidate
-    m = re.search(r"叫\s*([\u4e00-\u9fff]{2,4})", t)
-    if m and _SURNAME_CUE.search(t):  # "免贵姓李，叫李娜"
-        candidate = _cut_name(m.group(1))
+    called = re.search(r"叫\s*([\u4e00-\u9fff]{2,4})", t)
+    if called and _SURNAME_CUE.search(t):  # "免贵姓李，叫李娜"
+        candidate = _cut_name(called.group(1))
         if _looks_like_name(candidate):
             return candidate
-    m = _SURNAME_CUE.search(t)
-    if m:
-        s = m.group("s")
+    said = _SURNAME_CUE.search(t)
+    if said:
+        s = said.group("s")
         surname = s if s in _COMPOUND_SURNAMES else s[0] if s[0] in _SURNAMES else None
         if surname:
             # "我姓周，周小燕": the full name, when it follows the surname on its own
             after = re.search(rf"(?:^|[，,。\s])({re.escape(surname)}[\u4e00-\u9fff]{{1,2}})(?:$|[，,。！!\s])",
-                              t[m.end():])
+                              t[said.end():])
             if after and _looks_like_name(after.group(1)):
                 return after.group(1)
             return surname
@@ -1773,6 +1881,12 @@ _SURNAME_THEN_GIVEN = re.compile(
 )
 
 
+_OWN_NAME_WANTED = re.compile(r"(?:写|登记|留|记|填|用)(?:上)?(?:我|俺)(?:自己)?的(?:名字|姓名|名)?|(?:我|俺)的名字(?:就)?行")
+# "我是他儿子韦小军", "我叫韦小军", "本人韦小军": where the customer's own name starts
+_KIN_OF_THE_HOLDER = r"(?:儿子|女儿|孙子|孙女|老伴|爱人|老公|老婆|媳妇|女婿|家属|亲戚)"
+_SELF_INTRO = re.compile(rf"(?:我|俺)(?:是|叫|系)(?:他|她)?(?:的)?{_KIN_OF_THE_HOLDER}?|本人|(?:他|她)的?{_KIN_OF_THE_HOLDER}")
+
+
 def _best_name(text: str, reader: Callable[[str], Optional[str]]) -> Optional[str]:
     """The name a case is filed under: a full name wherever the customer says it, before a
     nickname or an English name said first."""
@@ -1782,6 +1896,13 @@ def _best_name(text: str, reader: Callable[[str], Optional[str]]) -> Optional[st
     if cue:
         found = reader(t[cue.end():])
         if found:
+            return found
+    # "我爹叫韦光明…你写我的名字吧，我是他儿子韦小军": the customer asks for their own name
+    own = _OWN_NAME_WANTED.search(t)
+    if own:
+        intro = _SELF_INTRO.search(t, own.end()) or _SELF_INTRO.search(t)
+        found = reader(t[intro.end():]) if intro else None
+        if found and _is_full_name(found):
             return found
     # "我姓陈，耳东陈，名字叫建华": the surname and the given name said apart
     apart = _SURNAME_THEN_GIVEN.search(t)

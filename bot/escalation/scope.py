@@ -216,16 +216,14 @@ TOGETHER = re.compile(r"一起|一块|一同|一道")
 
 # the bank's own people told the customer to do it (柜台说只能我自己报警或者打官司, 客服问我要不要
 # 报警): their advice, unless the customer then resolves on it (…那我只能去告你们了)
-BANK_SPEAKER = re.compile(r"(你们|贵行|银行|柜台|柜员|客服|经理|工作人员|网点)[^,;:、。!?\s我俺]{0,6}(说|建议|告诉我|问我|劝我|让我|叫我)")
-RESOLVE = re.compile(r"(那|那么)?(我|俺)(就|要|会|一定|也|只能|只好|必须|准备|打算)|大不了|否则|不然|再不")
+BANK_SPEAKER = re.compile(r"(?<![跟和对给向同])(你们|贵行|银行|柜台|柜员|客服|经理|工作人员|网点)[^,;:、。!?\s我俺]{0,6}(说|建议|告诉我|问我|劝我|让我|叫我)")
+RESOLVE = re.compile(r"(那|那么)?(我|俺)[^,;:、。!?\s]{0,4}?(就|要|会|一定|也|只能|只好|必须|准备|打算)|大不了|否则|不然|再不")
 
 
 def _told_by_the_bank(text: str, start: int) -> bool:
     ss = sentence_span(text, start, start)[0]
-    said = None
-    for said in BANK_SPEAKER.finditer(text, ss, start):
-        pass
-    return said is not None and not RESOLVE.search(text, said.end(), start)
+    said = list(BANK_SPEAKER.finditer(text, ss, start))
+    return bool(said) and not RESOLVE.search(text, said[-1].end(), start)
 
 
 def _someone_else(text: str, start: int, end: int) -> bool:

@@ -195,6 +195,9 @@ async def test_confidentiality_asked_at_the_read_back_is_kept(text, intent):
     ("哎刚收到短信，钱到账了。那就不用投诉了，取消吧", "inform"),
     ("我媳妇说是她用我手机转给她弟的，那这个不用投诉了，撤了吧", "correct"),
     ("算了我明天直接去找你们经理说，先不登记了，撤了吧", "request_human"),
+    # another's words first, then the customer's decision; 打电话 in it is no phone correction
+    ("我媳妇刚打电话过来，说这钱是她转的，那就不投了，麻烦你了", "correct"),
+    ("跟家里商量了一下，还是不反映了，谢谢", "inform"),
 ])
 async def test_a_complaint_dropped_in_so_many_words_at_the_read_back_is_cancelled(text, intent):
     _, _, events = await answer(text, intent)

@@ -508,3 +508,19 @@ def test_sixth_round_fund_safety():
     assert classify("有人拿假证件补办了我的手机卡，第二天卡里的钱就被转走了")[2] == "high"
     # a relative's card taken to the counter is no scam destination
     assert fund_safety("我拿着我爸的卡去取他的养老金，柜员说要本人来，取不出来") is None
+
+
+# -- the bank's anti-fraud questions are not a scam the customer tells of ------------------------
+
+@pytest.mark.parametrize("text", [
+    "我去柜台取三万块给儿子买车，柜员问东问西，说怕我被骗，非要我儿子来",
+    "取自己的钱还要被审问，当我是上当受骗的糊涂老太太啊",
+    "银行的人担心老人被骗，我理解，可也不能不让取吧",
+])
+def test_staff_worried_the_customer_might_be_scammed_is_no_scam(text):
+    _normal_no_advice(text)
+
+
+def test_a_scam_after_the_staffs_warning_is_still_a_scam():
+    text = "柜员怕我被骗提醒过我，结果我还是被骗了，冒充公安让我转了两万到安全账户"
+    assert classify(text)[2] == "high" and fund_safety(text) == "scam"

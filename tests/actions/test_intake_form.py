@@ -43,6 +43,8 @@ async def validate(tracker):
     ("transaction_dispute", "payment", "手机银行转账失败，钱扣了没到账", ["occurred_at", "amount"]),
     ("staff_service", "loan", "催收天天打电话骚扰我家人", ["occurred_at"]),
     ("business_operation", "personal_info", "征信报告上多了一条逾期记录", ["occurred_at"]),
+    # a rate the customer worked out is money at stake
+    ("business_operation", "card", "商户收款的费率说好千分之三，这个月按千分之六算的", ["branch", "occurred_at", "amount"]),
 ])
 def test_questions_depend_on_the_kind_of_case(category, business_line, text, expected):
     slots = {"category": category, "business_line": business_line, "description": text}
@@ -460,6 +462,15 @@ async def test_a_correction_that_names_no_field_corrects_the_field_its_value_fit
 
 
 @pytest.mark.asyncio
+async def test_a_figure_checked_and_given_to_file_corrects_the_amount_not_the_demand():
+    base = {**DEMAND_ASKED, "amount": 500.0}
+    text = "等一下，我刚查了下账单，多收的是五百六十块，按这个记"
+    events, _ = await validate(form_tracker(text, slots=base, requested="demand"))
+    slots = slot_events(events)
+    assert slots["amount"] == 560.0 and not slots.get("demand"), slots
+
+
+@pytest.mark.asyncio
 async def test_another_full_phone_number_later_replaces_the_first():
     base = {**FRAUD, "customer_name": "赵敏", "phone": "13812345678"}
     events, _ = await validate(form_tracker("sorry 号码最后两位反了，13812345687", slots=base, requested="occurred_at"))
@@ -554,6 +565,8 @@ async def test_an_answer_said_again_after_a_re_ask_is_no_repeated_complaint():
     "家里人说算了别折腾，这个投诉我们不弄了",
     "没事了没事了，不需要再登记了",
     "查到了，是我自己订的，那不用申訴了",  # 申诉, as customers in Taiwan call a complaint
+    "頭先銀行覆咗我，錢已經退返，咁唔使投訴喇",  # Cantonese: no need to complain then
+    "跟老伴商量了，还是别投诉了吧",
 ])
 @pytest.mark.asyncio
 async def test_a_cancel_in_so_many_words_ends_the_form_whatever_the_nlu_said(text):
@@ -563,7 +576,10 @@ async def test_a_cancel_in_so_many_words_ends_the_form_whatever_the_nlu_said(tex
     assert slot_events(events)["requested_slot"] is None
 
 
-@pytest.mark.parametrize("text", ["不投诉了你们就不管了吗？", "撤销那笔扣款", "把这个投诉转给你们领导"])
+@pytest.mark.parametrize("text", ["不投诉了你们就不管了吗？", "撤销那笔扣款", "把这个投诉转给你们领导",
+                                  # a cancel thought of and taken back in the same message
+                                  "我刚才差点说不投诉了，想了想还是投吧，你接着记",
+                                  "本来打算撤了的，算了，继续登记吧"])
 @pytest.mark.asyncio
 async def test_no_cancel_where_the_complaint_is_not_dropped(text):
     events, _ = await validate(form_tracker(text, intent="inform", slots=COUNTER, requested="demand"))

@@ -1304,3 +1304,46 @@ def test_a_long_branch_description_naming_the_outlet_is_kept():
 def test_a_one_word_demand_and_a_stop_asked_for():
     assert parsing.parse_demand("退") == "退款"
     assert parsing.find_demand("让那个业务员别再给我打电话")
+
+
+# The classes of the 2026-12-06 blind set, in wording written for these tests.
+@pytest.mark.parametrize("text,expected", [
+    ("大概三千多，我翻了下短信是3260", 3260),              # a rough figure, then the exact one
+    ("头一次转了八千，后来又转了一万二，最后交了三千保证金", 23000),  # payments told in order
+    ("一开始卡里有五万，后来被划走了六千，最后剩四万四", 6000),        # a balance is no payment
+    ("合计人民币叁仟伍佰元整", 3500),                        # capital numerals
+    ("卡里有八千多，目前没看到扣款短信", None),               # a balance, no debit seen
+    ("三万块货款压在卡里，一分钱都取不出来", None),             # the money there but frozen
+])
+def test_seventh_round_amounts(text, expected):
+    assert parsing.parse_amount(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("昨晚往存款机塞进去三千，屏幕显示2800", 200),            # what went in against what it counted
+    ("去柜台取三万给女儿交首付，柜员盘问了半天", None),         # the customer's own withdrawal
+    ("那个柜员当着大家问我“就取五百？”", None),
+])
+def test_seventh_round_amounts_in_a_story(text, expected):
+    assert parsing.find_amount(text) == expected
+
+
+def test_seventh_round_names_and_phones():
+    assert parsing.parse_name("卡是我妈的，她叫孙玉梅，不过写我的名字吧，我是她女儿何静") == "何静"
+    assert parsing.find_name("本人于去年在贵行办理定期存款一笔") is None
+    assert parsing.parse_name("陆文博") == "陆文博"  # 陆 is a surname, not a capital numeral
+    assert parsing.parse_phone("联系电话：壹伍玖捌捌柒陆伍肆叁贰") == "15988765432"
+
+
+def test_seventh_round_dates():
+    today = date(2026, 12, 6)  # a Sunday
+    # the day the customer was told to come back, and the later visit, are no incident day
+    assert parsing.find_date("存折被机器吞了，说等周三再来拿，我周三去了还是拿不到", today) is None
+    # a 今天 inside someone's words, or as the end of a wait, is not when it happened
+    assert parsing.find_date("经理说今天系统升级办不了", today) is None
+    assert parsing.find_date("说好月初到账，到今天都没见着", today) != today.isoformat()
+    assert parsing.is_period(parsing.parse_date("这一个多月天天这样", today))
+    assert parsing.parse_date("一个多月前", today) == "2026-10-06/2026-11-06"  # between one and two months
+    assert parsing.is_period(parsing.parse_date("一个多礼拜前经理还说快了", today))
+    assert parsing.find_date("大堂经理说「今天系统维护」就让我走了", today) is None
+    assert parsing.is_period(parsing.parse_date("这礼拜天天来电话", today))  # no Sunday in 天天
