@@ -1,6 +1,6 @@
 # The two commands a newcomer needs: `make run` and `make test`.
 SHELL := /bin/bash
-.PHONY: setup setup-test train run test test-fast validate bench clean user story evaluate retention
+.PHONY: setup setup-test train run test check test-fast validate bench clean user story evaluate retention
 
 setup:
 	scripts/setup.sh
@@ -18,6 +18,13 @@ train: setup
 
 run: setup train
 	scripts/run.sh
+
+# the fast check before a commit: lint, types, training data and the tests that need no running
+# stack (scripts/check.sh, under 3 minutes); test-fast is the same
+check: setup
+	scripts/check.sh
+
+test-fast: check
 
 validate: setup
 	. scripts/env.sh && .venv/bin/python scripts/validate.py

@@ -5,6 +5,10 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
+echo "==> ruff（代码检查）与 mypy（类型检查）"
+"$VENV/bin/ruff" check .
+"$VENV/bin/mypy"
+
 echo "==> rasa data validate"
 "$VENV/bin/python" scripts/validate.py
 
