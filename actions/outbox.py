@@ -28,7 +28,7 @@ import time
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from actions.casedesk_client import CaseDeskClient, CaseDeskError, _setting
 from bot.casedesk.crypto import derive_fernet
@@ -95,7 +95,9 @@ def retry_delay(attempts: int) -> float:
 
 
 class Outbox:
-    def __init__(self, path: Optional[os.PathLike] = None) -> None:
+    def __init__(self, path: Optional[os.PathLike] = None, clock: Callable[[], float] = time.time) -> None:
+        # the clock is injectable so tests move time on instead of sleeping through a retry window
+        self.clock = clock
         self.path = Path(path or os.environ.get("OUTBOX_PATH") or ROOT / "var" / "outbox.db")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._fernet = None
@@ -142,7 +144,7 @@ class Outbox:
         """Stores a case (or, with an explicit ``handoff:`` key, a handoff request) to deliver;
         adding the same key again is a no-op."""
         key = key or (str(payload["conversation_id"]), str(payload["intake_id"]))
-        now = time.time()
+        now = self.clock()
         with closing(self._connect()) as db:
             db.execute(
                 "INSERT OR IGNORE INTO outbox (conversation_id, intake_id, payload, status,"
@@ -156,7 +158,7 @@ class Outbox:
     def add_claimed(self, payload: Dict[str, Any], key: Key, lease_seconds: float) -> Optional[Entry]:
         """Stores a new row already leased to the caller, so the redelivery loop cannot take it
         between the insert and the caller's own first attempt. None if the key was there."""
-        now = time.time()
+        now = self.clock()
         with closing(self._connect()) as db:
             cursor = db.execute(
                 "INSERT OR IGNORE INTO outbox (conversation_id, intake_id, payload, status,"
@@ -176,7 +178,7 @@ class Outbox:
 
     def claim(self, key: Key, lease_seconds: float) -> Optional[Entry]:
         """Takes the row for one delivery attempt; None if it is delivered or someone else has it."""
-        now = time.time()
+        now = self.clock()
         with closing(self._connect()) as db:
             cursor = db.execute(
                 "UPDATE outbox SET claimed_until = ? WHERE conversation_id = ? AND intake_id = ?"
@@ -188,7 +190,7 @@ class Outbox:
         return self.get(key)
 
     def due(self, limit: int = 20) -> List[Key]:
-        now = time.time()
+        now = self.clock()
         with closing(self._connect()) as db:
             rows = db.execute(
                 "SELECT conversation_id, intake_id FROM outbox WHERE status = ?"
@@ -204,7 +206,7 @@ class Outbox:
                 "UPDATE outbox SET status = ?, case_no = ?, delivered_at = ?, claimed_until = NULL,"
                 " attempts = attempts + 1, last_error = NULL"
                 " WHERE conversation_id = ? AND intake_id = ?",
-                (DELIVERED, case_no, time.time(), *key),
+                (DELIVERED, case_no, self.clock(), *key),
             )
 
     def mark_failed(self, key: Key, error: str) -> float:
@@ -219,7 +221,7 @@ class Outbox:
             db.execute(
                 "UPDATE outbox SET attempts = ?, next_attempt_at = ?, claimed_until = NULL,"
                 " last_error = ? WHERE conversation_id = ? AND intake_id = ?",
-                (attempts, time.time() + delay, error[:500], *key),
+                (attempts, self.clock() + delay, error[:500], *key),
             )
             db.execute("COMMIT")
         return delay

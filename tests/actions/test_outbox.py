@@ -3,13 +3,25 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import time
 
 import pytest
 from aiohttp import web
 
 from actions.casedesk_client import CaseDeskClient, CaseDeskError
 from actions.outbox import DELIVERED, PENDING, REJECTED, Deliverer, Outbox, retry_delay
+
+
+class ManualClock:
+    """The outbox's clock, moved on by the test instead of sleeping through a retry window."""
+
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
 
 
 def payload(intake_id="intake-1", conversation_id="conv-1"):
@@ -97,15 +109,17 @@ async def test_concurrent_attempts_post_only_once(tmp_path):
 
 @pytest.mark.asyncio
 async def test_a_failed_delivery_waits_then_retries(tmp_path):
-    client = FakeClient(failures=1)
-    deliverer = Deliverer(Outbox(tmp_path / "outbox.db"), client)
+    client, clock = FakeClient(failures=1), ManualClock()
+    deliverer = Deliverer(Outbox(tmp_path / "outbox.db", clock=clock), client)
     key = deliverer.outbox.add(payload()).key
     assert await deliverer.deliver(key) is None
     entry = deliverer.outbox.get(key)
     assert entry.status == PENDING and entry.attempts == 1 and "down" in entry.last_error
-    assert entry.next_attempt_at > time.time() - 0.01
+    delay = entry.next_attempt_at - clock.now
+    assert delay > 0  # the first backoff step (with jitter: test_backoff_doubles_and_is_capped)
+    clock.advance(delay - 0.001)
     assert await deliverer.deliver_due() == 0  # not yet due
-    await asyncio.sleep(0.3)
+    clock.advance(0.001)
     assert await deliverer.deliver_due() == 1
     assert deliverer.outbox.get(key).status == DELIVERED
     assert len(client.calls) == 2
@@ -113,12 +127,12 @@ async def test_a_failed_delivery_waits_then_retries(tmp_path):
 
 @pytest.mark.asyncio
 async def test_a_payload_the_case_desk_refuses_is_not_retried(tmp_path):
-    client = FakeClient(failures=5, retryable=False)
-    deliverer = Deliverer(Outbox(tmp_path / "outbox.db"), client)
+    client, clock = FakeClient(failures=5, retryable=False), ManualClock()
+    deliverer = Deliverer(Outbox(tmp_path / "outbox.db", clock=clock), client)
     key = deliverer.outbox.add(payload()).key
     assert await deliverer.deliver(key) is None
     assert deliverer.outbox.get(key).status == REJECTED
-    await asyncio.sleep(0.3)
+    clock.advance(3600)
     assert await deliverer.deliver_due() == 0
     assert len(client.calls) == 1
 
@@ -146,12 +160,14 @@ async def test_a_restarted_action_server_delivers_what_the_old_one_left(tmp_path
 
 @pytest.mark.asyncio
 async def test_a_lease_from_a_crashed_attempt_blocks_others_until_it_expires(tmp_path):
-    box = Outbox(tmp_path / "outbox.db")
+    clock = ManualClock()
+    box = Outbox(tmp_path / "outbox.db", clock=clock)
     key = box.add(payload()).key
-    assert box.claim(key, lease_seconds=0.2) is not None  # this process "crashes" here
-    assert box.claim(key, lease_seconds=0.2) is None
+    assert box.claim(key, lease_seconds=30) is not None  # this process "crashes" here
+    assert box.claim(key, lease_seconds=30) is None
+    clock.advance(29.9)
     assert box.due() == []
-    await asyncio.sleep(0.25)
+    clock.advance(0.2)
     assert box.due() == [key]
 
 
