@@ -1,4 +1,4 @@
-"""Handing the conversation to a person (design.md, "Escalation and handoff").
+"""Handing the conversation to a person (docs/design.md, "Escalation and handoff").
 
 ``action_handoff`` runs when the NLU's escalation detector fires (intent ``escalate``), when
 the customer asks for a person (``request_human``), or when a conversation signal fires inside

@@ -628,7 +628,7 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
         near = None if value == tracker.get_slot(BRANCH_SAID) else near_branch(value)
         if near:
             # a name the directory nearly holds ("朝阳支行"): asked back before it is filed, since
-            # the wrong branch would see a complaint about itself (design.md, branch directory)
+            # the wrong branch would see a complaint about itself (docs/design.md, branch directory)
             return {"branch": None, BRANCH_SUGGESTION: near, BRANCH_SAID: value}
         return {"branch": value, **settled}
 

@@ -47,7 +47,7 @@ ANSWERS = {
 VANILLA_SCRIPT = ["hello", "I am feeling sad", "yes", "thanks", "bye"]
 
 
-# Our stack as `make run` starts it, and as production runs it (design.md "Scale-out"): the
+# Our stack as `make run` starts it, and as production runs it (docs/design.md "Scale-out"): the
 # PostgreSQL tracker store and case desk, the Redis lock store, and two Sanic workers in Rasa.
 SETUPS = {
     "embedded": lambda: {},

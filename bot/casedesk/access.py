@@ -1,4 +1,4 @@
-"""Who may see which case: the confidentiality rule (design.md "Confidential"; seed 000 第九條).
+"""Who may see which case: the confidentiality rule (docs/design.md "Confidential"; seed 000 第九條).
 
 A complaint marked confidential must never reach the branch it is about. Branches are compared
 by identity, not by string: a case's `branch_code` and a console user's are codes of the branch

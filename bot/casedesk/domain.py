@@ -236,7 +236,7 @@ def milestones_after(target: Status, now: datetime, m: Milestones) -> Milestones
 
 
 def effective_priority(priority: Priority, handoff_reason: Optional[HandoffReason]) -> Priority:
-    # design.md: any handoff is high priority, whatever the classifier said.
+    # docs/design.md: any handoff is high priority, whatever the classifier said.
     return Priority.HIGH if handoff_reason is not None else priority
 
 

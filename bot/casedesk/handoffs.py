@@ -1,6 +1,6 @@
 """Handoffs to people: the service layer (queries and rules) under the API and the console.
 
-A handoff is a conversation the bot gave to a person (design.md, "Escalation and handoff"):
+A handoff is a conversation the bot gave to a person (docs/design.md, "Escalation and handoff"):
 
     waiting (in the live queue) ──claim / first reply──▶ active ──release / close──▶ closed
 

@@ -222,7 +222,7 @@ class CaseCounter(Base):
 
 
 class Handoff(Base):
-    """A conversation handed from the bot to a person (design.md, "Escalation and handoff").
+    """A conversation handed from the bot to a person (docs/design.md, "Escalation and handoff").
 
     waiting (in the live queue) → active (an agent claimed it) → closed, where `outcome` says
     whether the agent released it back to the bot or closed the conversation.

@@ -645,7 +645,7 @@ def case_detail(
 
 
 # ---------------------------------------------------------------------------------------------
-# Handoffs (design.md, "Escalation and handoff")
+# Handoffs (docs/design.md, "Escalation and handoff")
 
 HANDOFF_LABELS: Dict[str, str] = {
     "request_id": "请求编号",

@@ -25,7 +25,7 @@ and self-harm are never scoped: their cues carry their own negations (不想活,
 wrong "not live" there costs far more than an agent's minute.
 
 The heuristics lean towards "live": when in doubt the cue fires, as before (recall is
-preferred, design.md). In particular a message that goes on to threaten anyway (…再不处理,
+preferred, docs/design.md). In particular a message that goes on to threaten anyway (…再不处理,
 否则, 逼我, 我也要去…) makes every cue live, whatever it said first.
 
 Terms: a *clause* is the text between any two marks (, ; : 、 … and spaces, and the sentence

@@ -2,7 +2,7 @@
 
 Rasa's RegexEntityExtractor uses a regex only if an entity of the same name is annotated in the
 NLU examples; but every annotation is also learnt by DIET, and then the same phone number comes
-out twice (design.md "Known pitfalls": one extractor per entity). This subclass takes the list of
+out twice (docs/design.md "Known pitfalls": one extractor per entity). This subclass takes the list of
 entities from its config (``entities: [phone]``), so ``phone`` is never annotated in the examples
 and DIET never learns it. Everything else (matching, persistence, loading) is Rasa's.
 

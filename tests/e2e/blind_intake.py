@@ -141,7 +141,7 @@ def score(conv: dict, played: dict, case: dict | None) -> dict:
             if name == "amount" and want_value is not None:
                 want_value = float(want_value)
             if name == "customer_name" and got and want_value:
-                # the assistant files names in Simplified characters (design.md); 陳美玲 is 陈美玲
+                # the assistant files names in Simplified characters (docs/design.md); 陳美玲 is 陈美玲
                 got, want_value = normalize_text(str(got)), normalize_text(str(want_value))
             if name == "confidential":
                 got, want_value = bool(got), bool(want_value)

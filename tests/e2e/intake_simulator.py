@@ -21,7 +21,7 @@ and ``check()`` holds it to the contract:
 - no question is asked more than three times;
 - a question the customer already answered usably is not asked again (except right after a
   correction of that topic; a "don't know" answer may be re-asked ``NOT_GIVEN_REASKS`` times,
-  docs: design.md "optional slots accept 'not given' after one re-ask"; a rough time in the
+  docs: docs/design.md "optional slots accept 'not given' after one re-ask"; a rough time in the
   opening or said in passing to another question, "上个月", may be followed by one question for
   the day);
 - every filed field is what the customer meant (``field_matches``: name as said, Simplified;

@@ -119,7 +119,7 @@ def test_everything_in_one_message_asks_nothing_already_said(stack):
 
 @pytest.mark.parametrize("answer,filed", [("是的", "朝阳路支行"), ("不是", "朝阳支行")])
 def test_a_branch_nearly_named_is_asked_back(stack, answer, filed):
-    # "朝阳支行" is not in the branch directory; 朝阳路支行 is (design.md: near matches are
+    # "朝阳支行" is not in the branch directory; 朝阳路支行 is (docs/design.md: near matches are
     # confirmed, anything else kept as said)
     customer = Customer(stack, {"customer_name": "周敏", "phone": "13812345678", "occurred_at": "昨天",
                                 "demand": "希望那个柜员道歉"})
