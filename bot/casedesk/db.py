@@ -239,7 +239,8 @@ async def list_overdue(db: Database, now: datetime, limit: int = 500) -> List[Ca
         return list((await s.execute(stmt)).scalars())
 
 
-def _audit(s: AsyncSession, now: datetime, actor: str, action: str, case_no: Optional[str], remote: Optional[str]) -> None:
+def audit(s: AsyncSession, now: datetime, actor: str, action: str, case_no: Optional[str], remote: Optional[str]) -> None:
+    """One audit-log row in the caller's transaction (the handoff service records its steps too)."""
     s.add(AuditEntry(at=now, actor=actor, action=action, case_no=case_no, remote=remote))
 
 
@@ -248,7 +249,7 @@ def audit_in(
 ) -> None:
     """An audit row inside the caller's own write transaction (the action and its audit row
     are committed together)."""
-    _audit(s, now, actor, action, case_no, remote)
+    audit(s, now, actor, action, case_no, remote)
 
 
 async def record_audit(
@@ -256,7 +257,7 @@ async def record_audit(
 ) -> None:
     """An audit row on its own, for reads that do not go through read_case."""
     async with db.writing() as s:
-        _audit(s, now, actor, action, case_no, remote)
+        audit(s, now, actor, action, case_no, remote)
 
 
 async def read_case(
@@ -278,7 +279,7 @@ async def read_case(
             )
         ).scalars()
         turns_l, events_l = list(turns), list(events)
-        _audit(s, db.settings.clock(), actor, "read", case_no, remote)
+        audit(s, db.settings.clock(), actor, "read", case_no, remote)
     return case, turns_l, events_l
 
 
@@ -423,7 +424,7 @@ async def create_case(
                     [_turn_row(case.id, t, now, cipher, names) for t in new.transcript],
                 )
             s.add(CaseEvent(case_id=case.id, at=now, actor=actor, kind="created", field="status", new_value=Status.NEW.value, note=case.owner))
-            _audit(s, now, actor, "create", case_no, remote)
+            audit(s, now, actor, "create", case_no, remote)
     except IntegrityError:
         # a concurrent duplicate won the unique constraint: answer with its case
         async with db.reading() as s:
@@ -476,7 +477,7 @@ async def append_turns(
         appended = await _insert_turns(s, db, case, turns, now)
         if appended:
             case.updated_at = now
-        _audit(s, now, actor, "transcript", case_no, remote)
+        audit(s, now, actor, "transcript", case_no, remote)
         total = (
             await s.execute(
                 select(func.count()).select_from(TranscriptTurn).where(TranscriptTurn.case_id == case.id)
@@ -628,7 +629,7 @@ async def patch_case(
         if events:
             case.updated_at = now
             s.add_all(events)
-            _audit(s, now, actor, "update", case_no, remote)
+            audit(s, now, actor, "update", case_no, remote)
     if events:
         log.info("case updated case_no=%s changes=%s by=%s", case_no, ",".join(e.field or e.kind for e in events), actor)
     return case
@@ -666,6 +667,6 @@ async def extend_case(
         _refresh_next_due(case)
         case.updated_at = now
         s.add(CaseEvent(case_id=case.id, at=now, actor=actor, kind="extend", field="decision_due_at", old_value=domain.local_iso(old_due), new_value=domain.local_iso(case.decision_due_at), note=reason))
-        _audit(s, now, actor, "extend", case_no, remote)
+        audit(s, now, actor, "extend", case_no, remote)
     log.info("case decision deadline extended case_no=%s by=%s", case_no, actor)
     return case

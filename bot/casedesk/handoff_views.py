@@ -14,7 +14,7 @@ from .db import DB_KEY
 from .errors import NotFound
 from .middlewares import actor_of
 from .rasa_bridge import RASA_KEY
-from .views import _body, _json, _now
+from .json_io import json_response, read_json_body, request_now
 
 # ids beyond this are not ours (and would overflow the INTEGER column on PostgreSQL)
 MAX_ID = 2**31 - 1
@@ -29,8 +29,8 @@ def _handoff_id(request: web.Request) -> int:
 
 async def open_handoff(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS_KEY]
-    now = _now(request)
-    body = schemas.parse_new_handoff(await _body(request), now)
+    now = request_now(request)
+    body = schemas.parse_new_handoff(await read_json_body(request), now)
     handoff, case, created = await handoffs.open_handoff(
         request.app[DB_KEY], request.app[CIPHER_KEY], body, now,
         actor=actor_of(request), remote=request.remote,
@@ -44,58 +44,58 @@ async def open_handoff(request: web.Request) -> web.Response:
         "expected_wait_minutes": handoffs.expected_wait_minutes(position, settings.minutes_per_handoff),
         "created": created,
     }
-    return _json(answer, status=201 if created else 200)
+    return json_response(answer, status=201 if created else 200)
 
 
 async def list_handoffs(request: web.Request) -> web.Response:
     query = schemas.parse_handoff_query(request.query)
-    now = _now(request)
+    now = request_now(request)
     items = await handoffs.list_handoffs(
         request.app[DB_KEY], status=query.statuses or None, conversation_id=query.conversation_id
     )
-    return _json({"items": [schemas.handoff_summary(h, c, now) for h, c in items], "total": len(items)})
+    return json_response({"items": [schemas.handoff_summary(h, c, now) for h, c in items], "total": len(items)})
 
 
 async def get_handoff(request: web.Request) -> web.Response:
     handoff, case, turns = await handoffs.read_handoff(
         request.app[DB_KEY], _handoff_id(request), actor_of(request), request.remote
     )
-    out = schemas.handoff_summary(handoff, case, _now(request))
+    out = schemas.handoff_summary(handoff, case, request_now(request))
     out["transcript"] = [schemas.turn_view(t) for t in turns]
-    return _json(out)
+    return json_response(out)
 
 
 async def claim(request: web.Request) -> web.Response:
     db = request.app[DB_KEY]
     handoff = await handoffs.claim(
-        db, _handoff_id(request), actor_of(request), _now(request), remote=request.remote
+        db, _handoff_id(request), actor_of(request), request_now(request), remote=request.remote
     )
     item = await handoffs.get_handoff(db, handoff.id)
-    return _json(schemas.handoff_summary(item.handoff, item.case, _now(request)))
+    return json_response(schemas.handoff_summary(item.handoff, item.case, request_now(request)))
 
 
 async def post_message(request: web.Request) -> web.Response:
     handoff_id = _handoff_id(request)
-    message = schemas.parse_agent_message(await _body(request))
-    db, actor, now = request.app[DB_KEY], actor_of(request), _now(request)
+    message = schemas.parse_agent_message(await read_json_body(request))
+    db, actor, now = request.app[DB_KEY], actor_of(request), request_now(request)
     if message.internal:
         turn = await handoffs.add_note(db, handoff_id, actor, message.text, now, remote=request.remote)
     else:
         turn = await handoffs.send_agent_message(
             db, request.app[RASA_KEY], handoff_id, actor, message.text, now, remote=request.remote
         )
-    return _json(schemas.turn_view(turn), status=201)
+    return json_response(schemas.turn_view(turn), status=201)
 
 
 async def _finish(request: web.Request, release: bool) -> web.Response:
     db = request.app[DB_KEY]
     action = handoffs.release if release else handoffs.close
     handoff = await action(
-        db, request.app[RASA_KEY], _handoff_id(request), actor_of(request), _now(request),
+        db, request.app[RASA_KEY], _handoff_id(request), actor_of(request), request_now(request),
         remote=request.remote,
     )
     item = await handoffs.get_handoff(db, handoff.id)
-    return _json(schemas.handoff_summary(item.handoff, item.case, _now(request)))
+    return json_response(schemas.handoff_summary(item.handoff, item.case, request_now(request)))
 
 
 async def release(request: web.Request) -> web.Response:

@@ -19,8 +19,10 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Any, AsyncIterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 
+import aiohttp
+from aiohttp import web
 from sqlalchemy import and_, case as sql_case, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -28,13 +30,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .access import can_see, visible_cases
+from .appkeys import SETTINGS_KEY
 from . import db as casedb
 from . import domain, pii, schemas
 from .crypto import PiiCipher
 from .domain import Category, HandoffReason, Priority, Role
 from .errors import Conflict, NotFound, ServiceUnavailable
 from .models import Case, CaseEvent, Handoff, TranscriptTurn
-from .rasa_bridge import RasaBridge, RasaUnavailable, user_events
+from .rasa_bridge import RASA_KEY, RasaBridge, RasaUnavailable, user_events
+from .settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -257,7 +261,7 @@ async def open_handoff(
             )
             s.add(handoff)
             await s.flush()
-            casedb._audit(s, now, actor, "handoff.open", case.case_no, remote)
+            casedb.audit(s, now, actor, "handoff.open", case.case_no, remote)
     except IntegrityError:
         # the same request raced itself (PostgreSQL): the winner's handoff is the answer
         async with db.reading() as s:
@@ -335,7 +339,7 @@ async def read_handoff(
             raise _not_found(handoff_id)
         handoff, case = row
         turns = await _transcript(s, case.id, 0)
-        casedb._audit(s, db.settings.clock(), actor, "read", case.case_no, remote)
+        casedb.audit(s, db.settings.clock(), actor, "read", case.case_no, remote)
     return handoff, case, turns
 
 
@@ -474,7 +478,7 @@ async def claim(
         _check_holder(handoff, agent)
         if handoff.status == WAITING:
             _claim(handoff, agent, now)
-            casedb._audit(s, now, agent, "handoff.claim", case.case_no, remote)
+            casedb.audit(s, now, agent, "handoff.claim", case.case_no, remote)
     log.info("handoff claimed id=%s by=%s", handoff.id, agent)
     return handoff
 
@@ -515,7 +519,7 @@ async def send_agent_message(
         turn = TranscriptTurn(case_id=case_id, role=Role.AGENT.value, text=masked, text_enc=text_enc, at=now, author=agent, delivery=delivery)
         s.add(turn)
         await s.execute(update(Handoff).where(Handoff.id == handoff_id).values(updated_at=now))
-        casedb._audit(s, now, agent, "handoff.message", case_no, remote)
+        casedb.audit(s, now, agent, "handoff.message", case_no, remote)
     return turn
 
 
@@ -538,7 +542,7 @@ async def add_note(
         turn = TranscriptTurn(case_id=case.id, role=Role.NOTE.value, text=masked, text_enc=text_enc, at=now, author=agent)
         s.add(turn)
         handoff.updated_at = now
-        casedb._audit(s, now, agent, "handoff.note", case.case_no, remote)
+        casedb.audit(s, now, agent, "handoff.note", case.case_no, remote)
     return turn
 
 
@@ -607,7 +611,7 @@ async def _finish(
             handoff.claimed_by = handoff.claimed_by or agent
             handoff.updated_at = now
             s.add(CaseEvent(case_id=case.id, at=now, actor=agent, kind="handoff", field="handoff", old_value=None, new_value=outcome, note="转人工结束"))
-            casedb._audit(s, now, agent, f"handoff.{'release' if outcome == RELEASED else 'close'}", case.case_no, remote)
+            casedb.audit(s, now, agent, f"handoff.{'release' if outcome == RELEASED else 'close'}", case.case_no, remote)
     log.info("handoff finished id=%s outcome=%s by=%s", handoff_id, handoff.outcome, agent)
     return handoff
 
@@ -747,7 +751,7 @@ async def sync_once(db: casedb.Database, bridge: RasaBridge) -> int:
 async def sync_loop(
     db: casedb.Database, bridge: RasaBridge, interval: float, stop: Optional[asyncio.Event] = None
 ) -> None:
-    """Runs for the app's life (rasa_bridge.rasa_context) until `stop` is set. One warning when
+    """Runs for the app's life (rasa_context below) until `stop` is set. One warning when
     Rasa goes away and one line when it is back, not one per pass; no conversation text is
     ever logged. Stopping between passes, not by cancellation mid-query, keeps aiosqlite's
     worker thread from answering into a closed event loop at shutdown."""
@@ -775,3 +779,30 @@ async def sync_loop(
             if failing != kind:
                 log.warning("handoff sync failed (%s); retrying every %.1f s", kind, interval)
                 failing = kind
+
+
+async def rasa_context(app: web.Application) -> AsyncIterator[None]:
+    """cleanup_ctx (after db_context): the Rasa client session and the handoff sync loop. It
+    lives with the service, which imports the bridge; the bridge knows nothing of handoffs."""
+    settings: Settings = app[SETTINGS_KEY]
+    session = aiohttp.ClientSession()
+    bridge = RasaBridge(settings, session)
+    app[RASA_KEY] = bridge
+    task: Optional[asyncio.Task] = None
+    stop = asyncio.Event()
+    if settings.handoff_sync_seconds > 0:
+        task = asyncio.create_task(
+            sync_loop(app[casedb.DB_KEY], bridge, settings.handoff_sync_seconds, stop),
+            name="casedesk-handoff-sync",
+        )
+    try:
+        yield
+    finally:
+        if task is not None:
+            stop.set()
+            # a pass in progress may finish its queries; a hung Rasa call is cut short
+            done, _ = await asyncio.wait({task}, timeout=settings.rasa_timeout_seconds + 1)
+            if not done:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        await session.close()

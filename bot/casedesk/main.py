@@ -14,7 +14,7 @@ from .appkeys import CIPHER_KEY, SETTINGS_KEY
 from .crypto import PiiCipher
 from .db import db_context
 from .middlewares import setup_middlewares
-from .rasa_bridge import rasa_context
+from .handoffs import rasa_context
 from .routes import setup_routes
 from .settings import Settings, load_settings
 

@@ -5,21 +5,20 @@ on the customer's channel, hand the conversation back to the bot, end it, and re
 customer wrote while a person had it. Rasa's `--auth-token` is checked against a `?token=` query
 parameter, so the token travels in the URL; URLs are therefore never logged.
 
-The aiohttp ClientSession belongs to the app (`rasa_context` in `app.cleanup_ctx`), which also
+The aiohttp ClientSession belongs to the app (`handoffs.rasa_context` in `app.cleanup_ctx`), which also
 runs the handoff sync loop (handoffs.sync_loop).
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, AsyncIterator, Dict, List, Optional
+from typing import Any, Dict, List
 from urllib.parse import quote
 
 import aiohttp
 from aiohttp import web
 from yarl import URL
 
-from .appkeys import SETTINGS_KEY
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -140,33 +139,3 @@ def user_events(tracker: Dict[str, Any]) -> List[Dict[str, Any]]:
         if isinstance(text, str) and text.strip() and isinstance(ts, (int, float)):
             out.append(event)
     return out
-
-
-async def rasa_context(app: web.Application) -> AsyncIterator[None]:
-    """cleanup_ctx (after db_context): the Rasa client session and the handoff sync loop."""
-    from . import handoffs  # the service layer imports this module
-
-    settings: Settings = app[SETTINGS_KEY]
-    session = aiohttp.ClientSession()
-    bridge = RasaBridge(settings, session)
-    app[RASA_KEY] = bridge
-    task: Optional[asyncio.Task] = None
-    stop = asyncio.Event()
-    if settings.handoff_sync_seconds > 0:
-        from .db import DB_KEY
-
-        task = asyncio.create_task(
-            handoffs.sync_loop(app[DB_KEY], bridge, settings.handoff_sync_seconds, stop),
-            name="casedesk-handoff-sync",
-        )
-    try:
-        yield
-    finally:
-        if task is not None:
-            stop.set()
-            # a pass in progress may finish its queries; a hung Rasa call is cut short
-            done, _ = await asyncio.wait({task}, timeout=settings.rasa_timeout_seconds + 1)
-            if not done:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
-        await session.close()

@@ -73,6 +73,14 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+# where the console middleware keeps the signed-in user on the request
+IDENTITY_KEY = "console_identity"
+
+
+def identity_of(request: web.Request) -> Optional["Identity"]:
+    return request.get(IDENTITY_KEY)
+
+
 @dataclass(frozen=True)
 class Identity:
     """The signed-in user, as handlers see it (never the password hash)."""

@@ -7,7 +7,8 @@ from urllib.parse import quote
 from aiohttp import web
 
 from .auth import CASE_ROLES, ConsoleRole, Identity
-from .middleware import LOGIN_PATH, identity_of
+from .auth import identity_of
+from .middleware import LOGIN_PATH
 from .render import wants_json
 
 

@@ -15,14 +15,13 @@ from ..appkeys import SETTINGS_KEY
 from ..db import DB_KEY
 from ..domain import IllegalTransition
 from ..errors import ApiError
-from .auth import COOKIE_NAME, CSRF_FIELD, CSRF_HEADER, Identity, load_session, tokens_match
+from .auth import IDENTITY_KEY, COOKIE_NAME, CSRF_FIELD, CSRF_HEADER, Identity, load_session, tokens_match
 from .render import json_response, render, wants_json
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-IDENTITY_KEY = "console_identity"
 LOGIN_PATH = "/console/login"
 
 # No inline script or style anywhere: JS and CSS are static files, charts are SVG attributes.
@@ -54,10 +53,6 @@ ERROR_MESSAGES = {
 
 def is_console_path(path: str) -> bool:
     return path == "/console" or path.startswith("/console/")
-
-
-def identity_of(request: web.Request) -> Optional[Identity]:
-    return request.get(IDENTITY_KEY)
 
 
 async def error_page(request: web.Request, status: int, message: Optional[str] = None) -> web.Response:

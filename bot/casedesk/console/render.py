@@ -12,6 +12,7 @@ from aiohttp import web
 
 from ..domain import CHINA_TZ, local_iso
 from . import labels
+from .auth import identity_of
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 # an app key of our own: the console's environment is not anyone else's default
@@ -76,8 +77,6 @@ def setup_templates(app: web.Application) -> None:
 def render(
     request: web.Request, template: str, context: Dict[str, Any], status: int = 200
 ) -> web.Response:
-    from .middleware import identity_of  # the middleware imports this module
-
     me = identity_of(request)
     base = {
         "me": me,

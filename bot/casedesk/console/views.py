@@ -39,7 +39,7 @@ from .auth import (
     tokens_match,
 )
 from .guards import require_case_worker, require_login, require_supervisor
-from .middleware import identity_of
+from .auth import identity_of
 from .render import json_response, render, wants_json
 
 log = logging.getLogger(__name__)
