@@ -259,6 +259,8 @@ class ReaskingFormValidationAction(FormValidationAction, ABC):
         answered = bool(requested) and _slot_values(events).get(requested) is not None
         if signal is not None and signal.reason == "human" and intent in RULE_INTENTS:
             signal = None  # leaves_form said this mention of a person asks for none
+        if signal is not None and answered and signal.source == "intent" and not signal.cues:
+            signal = None  # only DIET's intent said escalate, and the message answered the question
         if signal is not None and signal.cues == signals.REPEATED_CUES and reask_state(tracker, requested)["count"]:
             # we asked again and the customer said it again: the repetition is ours, not a
             # customer unheard (the question ends after three asks anyway)

@@ -261,6 +261,13 @@ def _nearly_the_same_name(new: str, old: str) -> bool:
     return sum(a != b for a, b in zip(new, old)) <= (1 if len(new) <= 3 else 2)
 
 
+def _surname_put_right(new: str, old: str, text: str) -> bool:
+    """"打错了，是三横一竖的王，不是三点水那个汪，王晓婷": the surname told apart from the one given,
+    the given name the same."""
+    return (len(new) == len(old) >= 2 and new[0] != old[0] and new[1:] == old[1:]
+            and re.search(rf"不是[^，,。；;]{{0,8}}{re.escape(old[0])}", text) is not None)
+
+
 def _read_phone(text: str, entities: List[str], lenient: bool) -> Optional[str]:
     return parsing.parse_phone(text) or next(filter(None, map(parsing.parse_phone, entities)), None)
 
@@ -555,7 +562,8 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
         # given by a character or two is that name corrected, not somebody else's
         if not named and slot == "customer_name" and slot != tracker.get_slot(REQUESTED_SLOT):
             value = read_correction(slot, text, tracker.slots, today())
-            return isinstance(value, str) and _nearly_the_same_name(value, str(tracker.get_slot(slot)))
+            old = str(tracker.get_slot(slot))
+            return isinstance(value, str) and (_nearly_the_same_name(value, old) or _surname_put_right(value, old, text))
         return False
 
     @staticmethod
@@ -667,7 +675,18 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
             # "人工核实一下" is a demand, "你们是真人还是AI" a question
             return (bool(_ASKS_FOR_PERSON.search(text)) and not _ASKS_WHAT_THE_BOT_IS.search(text)
                     and not _WANTS_MORE_STAFF.search(text))
+        if intent == "escalate" and escalation.get("source") == "intent" and not escalation.get("cues"):
+            # only DIET's intent, with no cue the rules or the learned model know: a real answer
+            # to the open question stays an answer ("就在深圳给我销了，别让我跑回老家" to the demand)
+            return not self._answers_open_question(tracker)
         return intent == "escalate"
+
+    def _answers_open_question(self, tracker: Tracker) -> bool:
+        slot = tracker.get_slot(REQUESTED_SLOT)
+        if slot == "demand":
+            return bool(parsing.find_demand(message_text(tracker)))
+        return bool(slot) and self.answers_requested_slot(slot, tracker) and \
+            read_field(slot, tracker, lenient=True) is not None
 
     def drops_the_complaint(self, tracker: Tracker) -> bool:
         return drops_the_complaint(message_text(tracker))

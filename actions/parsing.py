@@ -340,6 +340,7 @@ _NOT_MONEY_AFTER = re.compile(
 )
 # "4k屏幕", "2K高清": a resolution, not a sum
 _NOT_MONEY_AFTER_UNIT = re.compile(r"^\s*(?:的)?\s*(?:屏|高清|超清|分辨率|画质|视频|电视|显示|像素|hdr|HDR)")
+_DENOMINATION_AFTER = re.compile(r"\s*(?:块|元|蚊|毛|角|分)?(?:钱)?(?:的)?\s*(?:硬币|钢镚|钢蹦|纸币|面值|面额|的零钱)")
 _NOT_MONEY_BEFORE = re.compile(
     r"(尾号|卡号|账号|号码|手机|电话|编号|第|工号|窗口|排队|等了|等|年化|利率|积分(?:有|是|还有)?)\s*$"
 )
@@ -540,6 +541,8 @@ def _accepted_amounts(text: str, strict: bool) -> Tuple[str, List[Tuple[re.Match
         if re.search(r"几\s*$", before):  # "几十万", "好几百": no number a clerk could file
             continue
         if _taken_back(t, m):  # "不是扣了五千，是扣了五百"
+            continue
+        if _DENOMINATION_AFTER.match(after):  # "一蚊硬币", "五毛的钢镚": what a coin is worth, no sum
             continue
         has_currency = bool(m.group("prefix") or m.group("currency"))
         if not has_currency and not m.group("unit") and len(m.group("num")) == 1 and not m.group("num").isdigit():
@@ -945,16 +948,19 @@ def _rough_then_exact(t: str) -> Optional[float]:
 # a word of sequence after a first one, are the parts of one loss
 _FIRST_STEP = re.compile(r"第一次|头一次|一开始|刚开始|起初|最开始|先是|先")
 _NEXT_STEP = re.compile(r"(?:后来|然后|接着|之后|再后来|紧接着|最后|第[二三四五六七八九]次)(?:又|再|还)?|又|再")
+# "最后说提现要保证金又转了1.2w": 转了 right before the sum makes it a payment
+_PAID_RIGHT_BEFORE = re.compile(r"(?:转|投|交|充|付|汇|打)(?:了|过去|进去)?\s*$")
 _NOT_A_PAYMENT = re.compile(r"剩|余额|还有|提出|提现|取出|退|返|到账|收益|赚")
 
 
 def _sequence_parts(t: str) -> Optional[float]:
-    clauses = [c for c in re.split(r"[，,；;。!！?？]", _prepare_amounts(normalize(t))) if c.strip()]
+    clauses = [c for c in re.split(r"[，；;。!！?？]|,(?!\d{3})", _prepare_amounts(normalize(t))) if c.strip()]
     parts: List[float] = []
     for clause in clauses:
         step = (_NEXT_STEP if parts else _FIRST_STEP).match(clause.strip())
         tokens = _accepted_amounts(clause, strict=False)[1]
-        if not step or len(tokens) != 1 or _NOT_A_PAYMENT.search(clause) or _BACKGROUND_BEFORE.search(clause):
+        paid = bool(tokens) and _PAID_RIGHT_BEFORE.search(clause[: tokens[0][0].start()])
+        if not step or len(tokens) != 1 or (not paid and (_NOT_A_PAYMENT.search(clause) or _BACKGROUND_BEFORE.search(clause))):
             if parts:
                 break
             continue
@@ -972,7 +978,7 @@ _SPAN_TOTAL = re.compile(
     r"(?:^|[，,；;\s])(?:[一二两三四五六七八九十\d]+(?:个)?(?:月|年|期|季度)|半年|一年半)"
     r"(?:下来|算下来|加起来|就是|总共|一共|共)?(?:是|有|扣了|收了)?\s*"
 )
-_PARTS = re.compile(r"(?:一次|第[一二三四五六七八九十\d]+(?:次|笔)|一笔)")
+_PARTS = re.compile(r"(?:一次|一回|第[一二三四五六七八九十\d]+(?:次|笔|回)|一笔)")
 
 
 def _stated_total(t: str) -> Optional[float]:
@@ -994,8 +1000,9 @@ def _stated_total(t: str) -> Optional[float]:
             tokens = list(_amount_tokens(t[span.end():]))
             if tokens and tokens[0][0].start() == 0:
                 return tokens[0][1]
-    clauses = [c for c in re.split(r"[，,。；;]", t) if _PARTS.search(c)]
-    parts = [v for c in clauses for piece in _PARTS.split(c)[1:] for _, v in list(_amount_tokens(piece))[:1]]
+    clauses = [c for c in re.split(r"[，。；;]|,(?!\d{3})", t) if _PARTS.search(c)]  # not the comma of 1,680
+    # (read as sums, so "一笔 1,680.00" is 1680, not the 1 before its comma)
+    parts = [v for c in clauses for piece in _PARTS.split(c)[1:] for _, v in _accepted_amounts(piece, strict=False)[1][:1]]
     if len(parts) >= 2:
         return float(sum(parts))
     return None
@@ -1168,6 +1175,7 @@ _WAIT_DAYS = re.compile(r"(?:等|过|再|隔|需要?|还要|得)\s*$")
 # a period to be waited through: "等两周", "还要再等一个月", "这两周怎么过"
 _WAITED_FOR = re.compile(r"(?:等|再等|要等|还要等|还得等|得等|需要等?|熬)\s*(?:上|个)?\s*$")
 _STILL_AHEAD = re.compile(r"^\s*(?:怎么过|咋过|怎么办|咋办|怎么熬|才(?:能|到|寄|好|办)|(?:之|以)?后(?:才|再)|再说)")
+_AROUND_AFTER = re.compile(r"\s*(?:的)?(?:前后|左右|上下|那阵子?|那段时间|附近)")
 _SAID_BEFORE = re.compile(r"(?:说|讲|告诉我|通知我?|回复|答复)(?:了|说)?\s*[「『“\"‘':：,，]?\s*$")
 _UNTIL_BEFORE = re.compile(r"(?:到|直到|截至|截止到?)\s*$")
 _COME_BACK_BEFORE = re.compile(r"(?:等|等到|让我|叫我|说)\s*$")
@@ -1468,6 +1476,9 @@ def _date_mentions(text: str, today: date, lenient: bool) -> List[Tuple[int, dat
         if first is None:
             return
         last = last if last is not None else first
+        if first == last and _AROUND_AFTER.match(t[m.end():]):
+            # "双十二前后", "11月20号左右": a week either side, a rough time and no day
+            first, last = first - timedelta(days=7), last + timedelta(days=7)
         if last >= today and _PROMISED_AFTER.match(t[m.end():]):
             return  # "这两天给我回复", "说近期会处理": what the bank will do, not when it happened
         if first != last and (_WAITED_FOR.search(t[: m.start()]) or _STILL_AHEAD.match(t[m.end():])):
@@ -1619,6 +1630,8 @@ _NOT_NAMES = {
     "你好", "您好", "谢谢", "不是", "没有", "知道", "不知道", "就是", "那个人", "银行", "经理",
     "不对", "对的", "好的", "可以", "算了", "什么", "怎么", "为什么", "不好", "不行", "人工",
     "明白", "明白了", "收到", "晓得",
+    # what collectors call a debtor, not a surname 赖
+    "老赖",
     # what the customer does, not who they are ("我是老师，第二天家长群里都传开了")
     "老师", "教师", "医生", "护士", "司机", "会计", "律师", "记者", "警察", "民警", "农民", "工人",
     "师傅", "老板", "店主", "厨师", "保安", "保姆", "军人", "公务员", "程序员", "快递员", "外卖员",
@@ -1838,7 +1851,7 @@ _SPELT_BY_PARTS = re.compile(
 )
 # the name someone files under, said after a nickname or an English name ("叫我老邓就行，邓长林",
 # "Amy，中文名叫邵佳琪", "我叫石头 大名石建华")
-_FULL_NAME_CUE = re.compile(r"(?:大名|中文名(?:字)?|真名|全名|身份证上(?:的名字)?)(?:是|叫|系|叫做)?\s*[:：]?\s*")
+_FULL_NAME_CUE = re.compile(r"(?:大名|中文名(?:字)?|真名|全名|(?i:full ?name|real name)|身份证上(?:的名字)?)(?:是|叫|系|叫做)?\s*[:：]?\s*")
 # typed for someone else, who is the complainant ("我帮我奶奶打的字" … "奶奶叫孔秀芬")
 _FOR_A_RELATIVE = re.compile(
     r"^(?:我|俺)?(?:的)?(?:奶奶|爷爷|外婆|姥姥|外公|姥爷|妈妈|妈|老妈|爸爸|爸|老爸|母亲|父亲|老母亲|老父亲|"
@@ -2115,10 +2128,15 @@ _DEMAND_CUE = re.compile(
     r"要求|希望|请(?:你们|尽快|马上|立即|立刻|帮我|给我|银行|贵行)|必须|务必|"
     r"(?:给|讨)(?:我)?(?:一)?个?(?:说法|交代|解释)|赔偿|赔我|补偿|退还|退回|退钱|退给我|还我|"
     r"把钱(?:追|要|拿)?回|追回|道歉|处分|严肃处理|撤销|恢复|解冻|查清|查明|核实一下|"
+    # what a customer asks done about staff or a process ("对这个工作人员批评教育", "加强员工培训")
+    r"批评教育|批评一下|教育一下|整改|加强(?:员工|人员|服务|管理)?(?:培训|管理)|改进|"
     # a request put as a question or an order: "能不能多开几个窗口", "给我换一张真的", "赶紧修好"
     # ("能不能在深圳直接给我销了": where and how may come first)
     r"(?:能不能|能否|可不可以|可否|麻烦)[^，。,!?！？;；]{0,8}?(?:帮我|给我|把|给|帮|多|尽快|马上|赶紧|直接|退|补|改|删|停|开|销|恢复|解|调|换|修)|"
-    r"给我(?:换|补|退|办|开|恢复|删|改|调|解|处理|修)|赶紧|尽快|"
+    # (not told of someone: "柜员一边玩手机一边给我办" is what happened)
+    r"(?<![边他她员])给我(?:换|补|退|办|开|恢复|删|改|调|解|处理|修|销)|赶紧|尽快|"
+    # "别让我跑回老家", "别叫我再等了": a burden the customer asks to be spared
+    r"(?:别|不要)(?:让|叫)我(?:再)?(?:跑|等|来回|白跑|折腾)|"
     r"(?:就是|只是|我只|只)想(?:要|让)?(?:你们)?(?:给我|帮我|把|尽快|赶紧|马上|今天|早点)|"
     # "让她别再联系我", "别再打了": a stop asked for
     r"让(?:他|她|他们|她们|那个[\u4e00-\u9fff]{0,4})?(?:别|不要)再?|(?:别|不要)再"

@@ -340,6 +340,11 @@ def test_case_kind_says_where_it_happened(text, kind):
     ("我不怕报复", False),
     ("别让我等太久", False),
     ("不用保密", False),
+    # dialect: 莫 for 别, 晓得 for 知道
+    ("莫让那个柜员晓得是我反映的哦", True),
+    ("甭让他们网点知道是俺说的", True),
+    # the customer's data kept private is no anonymity
+    ("我的个人信息你们一定要保密，别再泄露了", False),
 ])
 def test_confidentiality_in_colloquial_words(text, confidential):
     assert detect_flags(text)["confidential"] is confidential

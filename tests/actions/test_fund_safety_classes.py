@@ -524,3 +524,16 @@ def test_staff_worried_the_customer_might_be_scammed_is_no_scam(text):
 def test_a_scam_after_the_staffs_warning_is_still_a_scam():
     text = "柜员怕我被骗提醒过我，结果我还是被骗了，冒充公安让我转了两万到安全账户"
     assert classify(text)[2] == "high" and fund_safety(text) == "scam"
+
+
+@pytest.mark.parametrize("text", [
+    "转账的时候输错了一位卡号，五百块转到陌生人那去了，对方联系不上",
+    "手机银行上选错了收款人，钱打过去了，现在找不到人",
+])
+def test_a_transfer_the_customer_sent_to_the_wrong_person_is_no_fraud(text):
+    _normal_no_advice(text)
+
+
+def test_an_account_in_my_name_at_a_bank_i_never_used_is_identity_misuse():
+    text = "查征信发现我名下有一张你们行的信用卡，在外省开的，我从来没办过"
+    assert classify(text)[2] == "high" and fund_safety(text) == "unauthorised"

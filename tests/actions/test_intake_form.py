@@ -443,6 +443,29 @@ async def test_the_story_told_again_as_the_demand_is_taken_not_escalated():
     assert slot_events(events)["demand"] == text
 
 
+def _with_escalation(tracker, escalation):
+    tracker.latest_message["escalation"] = escalation
+    return tracker
+
+
+@pytest.mark.asyncio
+async def test_a_demand_the_intent_classifier_alone_calls_escalate_stays_a_demand():
+    text = "就在这边网点给我办了，别让我再跑回去"
+    tracker = _with_escalation(form_tracker(text, intent="escalate", slots=DEMAND_ASKED, requested="demand"),
+                               {"reason": "anger", "level": "strong", "cues": [], "source": "intent"})
+    events, _ = await validate(tracker)
+    assert followup_of(events) == [] and slot_events(events)["demand"] == text
+
+
+@pytest.mark.asyncio
+async def test_a_threat_the_rules_see_still_leaves_the_form_at_the_demand():
+    text = "不给我办我就去电视台曝光你们"
+    tracker = _with_escalation(form_tracker(text, intent="escalate", slots=DEMAND_ASKED, requested="demand"),
+                               {"reason": "media", "level": "strong", "cues": ["电视台"], "source": "rules"})
+    events, _ = await validate(tracker)
+    assert "demand" not in slot_events(events)
+
+
 @pytest.mark.asyncio
 @pytest.mark.parametrize("text,intent", [("你们是真人还是机器人啊", "request_human"),
                                          ("能不能别光靠人脸识别，人工核实一下", "request_human")])

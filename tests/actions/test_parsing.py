@@ -1347,3 +1347,29 @@ def test_seventh_round_dates():
     assert parsing.is_period(parsing.parse_date("一个多礼拜前经理还说快了", today))
     assert parsing.find_date("大堂经理说「今天系统维护」就让我走了", today) is None
     assert parsing.is_period(parsing.parse_date("这礼拜天天来电话", today))  # no Sunday in 天天
+
+
+def test_seventh_round_more_classes():
+    # "一笔 1,680.00": the comma of a thousands group splits no clause
+    assert parsing.parse_amount("一笔 2,150.00，一笔 3,020.00") == 5170
+    assert parsing.parse_amount("一回三百，一回四百五") == 750
+    # a payment named right before its sum counts, whatever the clause says besides
+    assert parsing.parse_amount("先是一万，然后两万，最后说要解冻费又转了八千") == 38000
+    assert parsing.find_amount("收了一袋五毛硬币去换纸币，柜台不给换") is None  # a coin's worth
+    assert parsing.parse_name("叫我Kevin就行，full name是陈凯文") == "陈凯文"
+    assert parsing.find_name("催收打电话骂我是老赖") is None
+    assert parsing.find_demand("那个柜员一边打电话一边给我办，还办错了") is None  # told, not asked
+    today = date(2026, 12, 6)
+    assert parsing.is_period(parsing.parse_date("十一月二十号左右办的", today))
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("对那个保安批评教育一下，别再这样了", "对那个保安批评教育一下"),
+    ("加强管理，给个解释", "加强管理；给个解释"),
+])
+def test_demands_about_staff_and_process(text, expected):
+    assert parsing.find_demand(text).startswith(expected.split("；")[0])
+
+
+def test_a_burden_to_be_spared_is_a_demand():
+    assert parsing.find_demand("在这边网点直接给我销户，别让我再跑一趟外地")
