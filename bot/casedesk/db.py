@@ -275,7 +275,7 @@ async def read_case(
         ).scalars()
         events = (
             await s.execute(
-                select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+                select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.at, CaseEvent.id)
             )
         ).scalars()
         turns_l, events_l = list(turns), list(events)

@@ -65,6 +65,13 @@ async def test_case_detail_shows_full_pii_and_is_audited(console: Console) -> No
     status, page = await console.page(f"/console/cases/{h['case_no']}")
     assert status == 200
     assert "13812345678" in page and "王建国" in page
+    # a case still in a queue names the queue in Chinese, never its code (issue 15)
+    assert "queue:" not in page and "待分配（" in page
+    # the history is in words: no event kind, field or value code (issue 15)
+    history = page.split("处理历史", 1)[1]
+    for code in ("created", "handoff_reason", ">human<", ">new<", "high_priority", ">status<"):
+        assert code not in history, code
+    assert "受理" in history and "转人工原因" in history and "媒体曝光" in history
     reads = [a for a in await db.audit_trail(console.db, h["case_no"]) if a.action == "read"]
     assert [a.actor for a in reads] == ["wang"]
     # the workspace and queue keep them masked
@@ -204,3 +211,10 @@ def test_sla_hit_rate_per_day() -> None:
     today = bars[-1]
     assert today.value == 33 and today.note == "1/3"
     assert bars[0].note == "无到期"
+
+
+def test_every_queue_a_case_can_be_routed_to_has_a_chinese_name() -> None:
+    from bot.casedesk import domain
+    from bot.casedesk.console import labels
+    queues = {domain.QUEUE_HIGH, domain.QUEUE_GENERAL, *domain.CATEGORY_QUEUES.values()}
+    assert queues <= set(labels.QUEUE_LABELS)

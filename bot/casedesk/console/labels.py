@@ -4,7 +4,7 @@ domain.py holds STATUS_LABELS; the other taxonomies are only ever shown to peopl
 """
 from __future__ import annotations
 
-from typing import Dict
+from typing import Dict, Optional
 
 from ..domain import STATUS_LABELS, Status
 
@@ -57,6 +57,43 @@ TURN_ROLE_LABELS: Dict[str, str] = {
 }
 
 PRIORITY_LABELS: Dict[str, str] = {"high": "高", "normal": "普通"}
+
+# a case's owner before a person takes it is a queue (casedesk/domain.py route_queue)
+QUEUE_LABELS: Dict[str, str] = {
+    "queue:high_priority": "待分配（加急组）",
+    "queue:transaction_dispute": "待分配（交易争议组）",
+    "queue:staff_service": "待分配（人员服务组）",
+    "queue:general": "待分配（综合组）",
+}
+
+
+# the case history (casedesk CaseEvent): what happened, to which field, and the values in words
+EVENT_KIND_LABELS: Dict[str, str] = {
+    "created": "受理", "status": "状态变更", "correction": "更正", "assign": "分配",
+    "note": "备注", "handoff": "转人工", "extend": "延期", "flag": "标记",
+}
+EVENT_FIELD_LABELS: Dict[str, str] = {
+    "status": "状态", "owner": "处理人", "priority": "优先级", "handoff_reason": "转人工原因",
+    "handoff": "转人工", "escalation_signals": "触发信号", "decision_due_at": "办结期限",
+    "group_flag": "群体投诉标记", "branch_code": "网点", "branch": "网点", "customer_name": "客户姓名",
+    "phone": "联系电话", "occurred_at": "发生时间", "amount": "金额", "category": "分类",
+    "business_line": "业务条线", "description": "投诉内容", "demand": "客户诉求", "confidential": "保密",
+}
+HANDOFF_OUTCOME_LABELS: Dict[str, str] = {"released": "交回机器人", "closed": "会话结束"}
+YES_NO_LABELS: Dict[str, str] = {"true": "是", "false": "否", "True": "是", "False": "否"}
+
+
+def event_value(field: Optional[str], value: Optional[str]) -> str:
+    """A history value as people read it: a status, queue, priority or reason in Chinese; any
+    other value (a name, a date, a Chinese note) as it was stored."""
+    if value is None or value == "":
+        return ""
+    if field == "status":
+        return status_label(value)
+    tables = {"owner": QUEUE_LABELS, "priority": PRIORITY_LABELS, "handoff_reason": REASON_LABELS,
+              "handoff": HANDOFF_OUTCOME_LABELS, "group_flag": YES_NO_LABELS, "confidential": YES_NO_LABELS,
+              "category": CATEGORY_LABELS, "business_line": BUSINESS_LINE_LABELS}
+    return tables.get(field or "", {}).get(value, value)
 
 
 def status_label(code: str) -> str:

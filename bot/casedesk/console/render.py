@@ -58,6 +58,7 @@ def setup_templates(app: web.Application) -> None:
         lstrip_blocks=True,
         default_helpers=False,
     )
+    env.globals["event_value"] = labels.event_value
     env.filters.update(
         beijing=beijing,
         iso=local_iso,
@@ -70,6 +71,9 @@ def setup_templates(app: web.Application) -> None:
         role=lambda c: labels.label(labels.ROLE_LABELS, c),
         turn_role=lambda c: labels.label(labels.TURN_ROLE_LABELS, c),
         priority=lambda c: labels.label(labels.PRIORITY_LABELS, c),
+        owner=lambda c: labels.label(labels.QUEUE_LABELS, c),
+        event_kind=lambda c: labels.label(labels.EVENT_KIND_LABELS, c),
+        event_field=lambda c: labels.EVENT_FIELD_LABELS.get(c, c) if c else "",
         case_status=labels.status_label,
     )
 
