@@ -72,6 +72,7 @@ async def test_case_detail_shows_full_pii_and_is_audited(console: Console) -> No
     for code in ("created", "handoff_reason", ">human<", ">new<", "high_priority", ">status<"):
         assert code not in history, code
     assert "受理" in history and "转人工原因" in history and "媒体曝光" in history
+    assert ">service<" not in history and "智能助手" in history  # the assistant that filed it
     reads = [a for a in await db.audit_trail(console.db, h["case_no"]) if a.action == "read"]
     assert [a.actor for a in reads] == ["wang"]
     # the workspace and queue keep them masked
