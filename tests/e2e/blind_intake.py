@@ -28,7 +28,9 @@ HANDED_OFF = re.compile(r"转接?人工|人工客服|专人和您沟通|请同�
 CANCELLED = re.compile(r"不提交了|就不登记了|不会登记")
 MAX_TURNS = 20
 # "what happened?" in any of its wordings (the greeting's variations included)
-WHAT_HAPPENED = re.compile(r"什么问题|具体说说|描述一下|事情的经过|发生了什么|什么情况|需要反映|不满意的地方|尽管说")
+# the bot inviting the story, in every wording of its responses (utter_out_of_scope has two: "如果您
+# 遇到了问题，可以直接告诉我" and "如果您有需要反映的问题，我可以帮您登记")
+WHAT_HAPPENED = re.compile(r"什么问题|具体说说|描述一下|事情的经过|发生了什么|什么情况|需要反映|不满意的地方|尽管说|直接告诉我|再说详细|换个说法")
 FIELDS = ("customer_name", "phone", "occurred_at", "amount", "confidential", "priority")
 
 
