@@ -1373,3 +1373,9 @@ def test_demands_about_staff_and_process(text, expected):
 
 def test_a_burden_to_be_spared_is_a_demand():
     assert parsing.find_demand("在这边网点直接给我销户，别让我再跑一趟外地")
+
+
+def test_a_fee_named_after_a_demand_verb_is_no_demand():
+    # "解冻费" is what a scammer asked for, not the customer asking to unfreeze
+    assert parsing.find_demand("后来又说要交解冻费，我又转了五百") is None
+    assert parsing.find_demand("麻烦尽快把我的卡解冻")
