@@ -217,13 +217,19 @@ TOGETHER = re.compile(r"一起|一块|一同|一道")
 # the bank's own people told the customer to do it (柜台说只能我自己报警或者打官司, 客服问我要不要
 # 报警): their advice, unless the customer then resolves on it (…那我只能去告你们了)
 BANK_SPEAKER = re.compile(r"(?<![跟和对给向同])(你们|贵行|银行|柜台|柜员|客服|经理|工作人员|网点)[^,;:、。!?\s我俺]{0,6}(说|建议|告诉我|问我|劝我|让我|叫我)")
-RESOLVE = re.compile(r"(那|那么)?(我|俺)[^,;:、。!?\s]{0,4}?(就|要|会|一定|也|只能|只好|必须|准备|打算)|大不了|否则|不然|再不")
+# (…or has already acted on their own: 这种暴力催收我已经截图发给监管热线了)
+RESOLVE = re.compile(r"(那|那么)?(我|俺)[^,;:、。!?\s]{0,4}?(就|要|会|一定|也|只能|只好|必须|准备|打算|已经)|大不了|否则|不然|再不")
+CLAUSE_BREAK = re.compile(r"[,;:、]")
 
 
 def _told_by_the_bank(text: str, start: int) -> bool:
     ss = sentence_span(text, start, start)[0]
     said = list(BANK_SPEAKER.finditer(text, ss, start))
-    return bool(said) and not RESOLVE.search(text, said[-1].end(), start)
+    if not said or RESOLVE.search(text, said[-1].end(), start):
+        return False
+    # their words reach the next clause at most: "经理让我把钱转到他账户,说是内部通道,我怀疑
+    # 被骗了,已经去派出所报案" is the customer's own report, clauses later
+    return len(CLAUSE_BREAK.findall(text, said[-1].end(), start)) <= 1
 
 
 def _someone_else(text: str, start: int, end: int) -> bool:
@@ -254,11 +260,12 @@ def _someone_else(text: str, start: int, end: int) -> bool:
 
 
 # ----------------------------------------------------------------------------------- settled
-PAST = re.compile(r"之前|以前|上次|上回|去年|前年|那次|当时|上个月|上周|前几天|前阵子|曾经|差点|差一点|险些|都快|已经|早就")
+PAST = re.compile(r"之前|以前|上次|上回|去年|前年|那次|当时|上个月|上周|前几天|前阵子|曾经|差点|差一点|险些|都快|已经|早就|"
+                  r"(?:投诉|反映|告|找|打|去)过")  # "我还去人民银行投诉过"
 # a resolution after the cue; not 没解决 / 还没处理 / 不道歉
 RESOLVED = re.compile(r"(?<![没未不])(?<!没有)(?<!还没)(解决了|解决好|处理好|处理了|搞定|退了|退回|退给|道了歉|道歉了|赔了|补偿了|没事了|满意|感谢|谢谢|"
                       # "后来你们经理亲自打电话道歉，钱也追回来了", "你们处理得挺好"
-                      r"打电话道歉|(?:亲自|专门|当面)道歉|追回来了?|要回来了|拿回来了|处理得(?:挺|很|还|比较|蛮|非常)?(?:好|快|及时|到位|不错))")
+                      r"打电话道歉|(?:亲自|专门|当面)道歉|接受了|出面(?:处理|解决|协调)|和解了|调解(?:好|完)|追回来了?|要回来了|拿回来了|处理得(?:挺|很|还|比较|蛮|非常)?(?:好|快|及时|到位|不错))")
 
 
 # a resolution asked for, not reported (你们先把年费退了再说)
@@ -437,9 +444,12 @@ def why_not_live(text: str, start: int, end: int, codes: Iterable[str] = CODES) 
 def why_severe_not_live(text: str, start: int, end: int) -> Optional[str]:
     """A violence or self-harm cue (rules.NEVER_SCOPED) is not explained away by one sign, only
     by two at once: someone else acts AND it is laughed off or retold news ("店员还开玩笑说要把
-    收款码砸了", "看新闻说有老人想不开从楼上跳下来"). ``None`` when live."""
-    if _threat_follows(text, end) or not _someone_else(text, start, end):
+    收款码砸了", "看新闻说有老人想不开从楼上跳下来"), or the customer denies it AND laughs it off
+    ("哈哈开玩笑的，我才不会去砸你们柜台"). ``None`` when live."""
+    if _threat_follows(text, end):
         return None
+    if not _someone_else(text, start, end):
+        return JOKE if _negated(text, start, end) and _joke(text, start, end) else None
     if _joke(text, start, end):
         return JOKE
     ss, _ = sentence_span(text, start, end)

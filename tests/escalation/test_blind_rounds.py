@@ -34,12 +34,22 @@ HERE = Path(__file__).parent
 # anger said politely, a lone 滚, English and Cantonese curses; videos, @ and group chats about
 # the bank; a weapon readied with a warning, a bomb sent, northern beatings): seventh 106/106
 # and 1/74, sixth 80/96 and 0/84, fifth 112/125, fourth 107/125, third 125/145.
+# The eighth round (written blind 2026-12-06, scored once: 77/104 threats, 10/76 negatives),
+# then its classes (a vehicle driven at the branch, blows and 动手, a knife emoji, arson, a gang
+# brought along, knowing where staff live, Wu and English threats; pills stored up and farewells
+# over debts; already posted, HK platforms, material given to a blogger; a hotline already rung,
+# copied to head office, police called on staff; dialect insults and a screen of angry faces;
+# pinyin, a department's staff, a call-back asked for; the customer as the one threatened, a
+# regulator's role asked about, co-branded cards, the bank's own live room, a joke with a
+# denial): eighth 104/104 and 2/76, seventh 106/106 and 1/74, sixth 81/96, fifth 113/125,
+# fourth 107/125, third 127/145.
 FLOORS = {
     "third_round.yml": {"threats": 0.82, "negatives_handed_off": 5},
     "fourth_round.yml": {"threats": 0.80, "negatives_handed_off": 6},
     "fifth_round.yml": {"threats": 0.84, "negatives_handed_off": 6},
     "sixth_round.yml": {"threats": 0.80, "negatives_handed_off": 2},
     "seventh_round.yml": {"threats": 0.96, "negatives_handed_off": 3},
+    "eighth_round.yml": {"threats": 0.96, "negatives_handed_off": 4},
 }
 
 
