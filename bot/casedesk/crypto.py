@@ -1,7 +1,7 @@
-"""PII at rest: Fernet encryption for names and phones, a keyed hash for phone look-ups.
+"""PII at rest: Fernet encryption for names and phones, keyed hashes for phone and name look-ups.
 
-One secret (CASEDESK_SECRET_KEY) feeds both through HKDF with different labels, so the lookup
-hash cannot be turned into the encryption key and vice versa, and operators manage one value.
+One secret (CASEDESK_SECRET_KEY) feeds all three through HKDF with different labels, so no lookup
+hash can be turned into the encryption key or into the other hash, and operators manage one value.
 """
 from __future__ import annotations
 
@@ -38,6 +38,8 @@ class PiiCipher:
             raise ValueError("CASEDESK_SECRET_KEY must be at least 16 characters")
         self._fernet = derive_fernet(secret_key, b"fernet")
         self._hmac_key = _derive(secret_key, b"phone-lookup-hmac")
+        # a key of its own: a name hash and a phone hash of the same text never match
+        self._name_key = _derive(secret_key, b"name-lookup-hmac")
 
     def __repr__(self) -> str:  # never let a key reach a log line through repr()
         return "PiiCipher(<redacted>)"
@@ -59,3 +61,11 @@ class PiiCipher:
         if not normalized_phone:
             return None
         return hmac.new(self._hmac_key, normalized_phone.encode("ascii"), hashlib.sha256).hexdigest()
+
+    def name_hash(self, normalized_name: Optional[str]) -> Optional[str]:
+        """Exact look-up of a full name (domain.normalize_name first): the console's search
+        finds a case by name without decrypting every row. A keyed hash, so a copy of the
+        database alone cannot be matched against a list of common names."""
+        if not normalized_name:
+            return None
+        return hmac.new(self._name_key, normalized_name.encode("utf-8"), hashlib.sha256).hexdigest()

@@ -239,9 +239,12 @@ async def list_overdue(db: Database, now: datetime, limit: int = 500) -> List[Ca
         return list((await s.execute(stmt)).scalars())
 
 
-def audit(s: AsyncSession, now: datetime, actor: str, action: str, case_no: Optional[str], remote: Optional[str]) -> None:
+def audit(
+    s: AsyncSession, now: datetime, actor: str, action: str, case_no: Optional[str], remote: Optional[str],
+    detail: Optional[str] = None,
+) -> None:
     """One audit-log row in the caller's transaction (the handoff service records its steps too)."""
-    s.add(AuditEntry(at=now, actor=actor, action=action, case_no=case_no, remote=remote))
+    s.add(AuditEntry(at=now, actor=actor, action=action, case_no=case_no, remote=remote, detail=detail))
 
 
 def audit_in(
@@ -253,11 +256,13 @@ def audit_in(
 
 
 async def record_audit(
-    db: Database, now: datetime, actor: str, action: str, case_no: Optional[str], remote: Optional[str]
+    db: Database, now: datetime, actor: str, action: str, case_no: Optional[str], remote: Optional[str],
+    detail: Optional[str] = None,
 ) -> None:
-    """An audit row on its own, for reads that do not go through read_case."""
+    """An audit row on its own, for reads that do not go through read_case (`detail`: what an
+    action on many cases covered, never customer data in full)."""
     async with db.writing() as s:
-        audit(s, now, actor, action, case_no, remote)
+        audit(s, now, actor, action, case_no, remote, detail)
 
 
 async def read_case(
@@ -387,6 +392,7 @@ async def create_case(
                 priority=priority.value,
                 customer_name_enc=cipher.encrypt(new.customer_name),
                 customer_name_masked=domain.mask_name(new.customer_name),
+                customer_name_hash=pii.name_hash(cipher, new.customer_name),
                 phone_enc=cipher.encrypt(new.phone),
                 phone_hash=phone_hash,
                 phone_masked=domain.mask_phone(new.phone),
@@ -528,6 +534,7 @@ def _apply_correction(case: Case, name: str, value: Any, cipher: PiiCipher) -> O
         old = case.customer_name_masked
         case.customer_name_enc = cipher.encrypt(value)
         case.customer_name_masked = domain.mask_name(value)
+        case.customer_name_hash = pii.name_hash(cipher, value)
         return old, case.customer_name_masked
     if name == "phone":
         if cipher.phone_hash(value) == case.phone_hash:

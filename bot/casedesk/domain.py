@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Dict, FrozenSet, Iterable, List, Optional
@@ -209,6 +210,29 @@ def next_due_at(state: SlaState) -> Optional[datetime]:
     return min(pending.values()) if pending else None
 
 
+# "due soon" on the console's case list: a deadline within this window. Four hours is half a
+# shift: an agent who filters on it at the start of a shift can still act on every case it shows.
+DUE_SOON_WITHIN = timedelta(hours=4)
+
+
+class SlaStatus(StrEnum):
+    OVERDUE = "overdue"
+    DUE_SOON = "due_soon"
+    ON_TIME = "on_time"
+    NONE = "none"  # nothing pending: resolved, closed or withdrawn
+
+
+def sla_status(next_due: Optional[datetime], now: datetime) -> SlaStatus:
+    """Where a case stands against its earliest pending deadline (`next_due_at`)."""
+    if next_due is None:
+        return SlaStatus.NONE
+    if next_due < now:
+        return SlaStatus.OVERDUE
+    if next_due < now + DUE_SOON_WITHIN:
+        return SlaStatus.DUE_SOON
+    return SlaStatus.ON_TIME
+
+
 @dataclass(frozen=True)
 class Milestones:
     contacted_at: Optional[datetime]
@@ -309,6 +333,24 @@ def normalize_phone(raw: str) -> Optional[str]:
 
 def mask_phone(phone: Optional[str]) -> Optional[str]:
     return phones.mask_phone(phone)
+
+
+# the separator of transliterated names (买买提·艾力) comes in several look-alike characters
+_NAME_DOTS = str.maketrans({"•": "·", "・": "·", "．": "·", ".": "·", "‧": "·"})
+
+
+def normalize_name(name: Optional[str]) -> Optional[str]:
+    """A customer's full name as it is hashed for look-ups (crypto.name_hash): the same person
+    typed by the customer and by an agent gives the same value — full-width and Traditional
+    characters, spaces ("王 建国") and the dot of a transliterated name do not matter."""
+    if not name:
+        return None
+    from bot.text import to_simplified  # opencc, loaded on first use
+
+    value = unicodedata.normalize("NFKC", name)
+    value = "".join(value.split()).translate(_NAME_DOTS)
+    value = to_simplified(value).casefold()
+    return value or None
 
 
 def mask_name(name: Optional[str]) -> Optional[str]:

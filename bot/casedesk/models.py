@@ -76,6 +76,8 @@ class Case(Base):
         Index("ix_cases_next_due", "next_due_at"),
         Index("ix_cases_group_key", "group_key"),
         Index("ix_cases_branch_code", "branch_code", "created_at"),
+        # the console's search by name (migration 0007)
+        Index("ix_cases_name_lookup", "customer_name_hash", "created_at"),
     )
 
     id: Mapped[int] = Column(Integer, primary_key=True)
@@ -92,6 +94,8 @@ class Case(Base):
     # decrypting anything
     customer_name_enc: Mapped[Optional[str]] = Column(Text)
     customer_name_masked: Mapped[Optional[str]] = Column(String(64))
+    # keyed hash of the normalised full name (pii.name_hash): search by name, nothing decrypted
+    customer_name_hash: Mapped[Optional[str]] = Column(String(64))
     phone_enc: Mapped[Optional[str]] = Column(Text)
     phone_hash: Mapped[Optional[str]] = Column(String(64))
     phone_masked: Mapped[Optional[str]] = Column(String(16))
@@ -210,6 +214,8 @@ class AuditEntry(Base):
     action: Mapped[str] = Column(String(32), nullable=False)
     case_no: Mapped[Optional[str]] = Column(String(24))
     remote: Mapped[Optional[str]] = Column(String(64))
+    # what an action on many cases covered (an export: its filters, PII masked, and row count)
+    detail: Mapped[Optional[str]] = Column(Text)
 
 
 class CaseCounter(Base):

@@ -53,3 +53,9 @@ def reveal(cipher: PiiCipher, masked: Optional[str], enc: Optional[str]) -> Opti
 def case_names(cipher: PiiCipher, customer_name_enc: Optional[str]) -> list:
     """The names to mask in a case's free text: its customer's name, when known."""
     return _names([cipher.decrypt(customer_name_enc)]) if customer_name_enc else []
+
+
+def name_hash(cipher: PiiCipher, name: Optional[str]) -> Optional[str]:
+    """The look-up hash of a customer name (cases.customer_name_hash): one normalisation for
+    filing, correcting, the migration's back-fill and the console's search."""
+    return cipher.name_hash(domain.normalize_name(name))

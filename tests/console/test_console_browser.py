@@ -3,90 +3,20 @@ a fake Rasa on loopback: sign in, a new handoff appears live, customer markup st
 reaches Rasa, the conversation goes back to the bot."""
 from __future__ import annotations
 
-import os
-import secrets
-import signal
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
-from typing import Iterator
 
 import pytest
 import requests
 
-from bot.casedesk.settings import REPO_ROOT
-from tests.casedesk.helpers import SECRET, TOKEN
+from tests.casedesk.helpers import TOKEN
 
-from .fakes import FakeRasa
-from .helpers import handoff_body
+from .helpers import PASSWORD, handoff_body
 
+# the `desk` (a real case-desk process and a fake Rasa) and `page` (Debian's Chromium)
+# fixtures are in conftest.py, shared with the case list's browser test
 playwright = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-PASSWORD = secrets.token_urlsafe(16)  # a throw-away account per run
 SCRIPT = "<script>alert(1)</script>"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def desk(tmp_path: Path) -> Iterator[dict]:
-    fake = FakeRasa().start()
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CASEDESK_", "RASA_"))}
-    env.update(
-        CASEDESK_PORT=str(port),
-        CASEDESK_DB_URL=f"sqlite+aiosqlite:///{tmp_path / 'casedesk.db'}",
-        CASEDESK_TOKEN=TOKEN,
-        CASEDESK_SECRET_KEY=SECRET,
-        CASEDESK_HANDOFF_SYNC_SECONDS="0.3",
-        RASA_URL=fake.url,
-    )
-    made = subprocess.run(
-        [sys.executable, "-m", "bot.casedesk.console.users", "create", "--username", "wang",
-         "--role", "agent", "--display-name", "王明"],
-        cwd=REPO_ROOT, env={**env, "CONSOLE_PASSWORD": PASSWORD}, capture_output=True, text=True, timeout=120,
-    )
-    assert made.returncode == 0, made.stderr
-    log = (tmp_path / "casedesk.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "bot.casedesk"], cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, (tmp_path / "casedesk.log").read_text()
-            try:
-                if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            assert time.monotonic() < deadline, "case desk did not start"
-            time.sleep(0.2)
-        yield {"url": url, "rasa": fake, "workdir": tmp_path}
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        fake.stop()
-
-
-@pytest.fixture
-def page() -> Iterator[object]:
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        try:
-            yield browser.new_page(locale="zh-CN")
-        finally:
-            browser.close()
 
 
 def test_agent_takes_a_handoff_in_the_browser(desk: dict, page) -> None:

@@ -1,5 +1,5 @@
-"""The agent console at /console: sign-in, live handoff queue, handoff workspace, case detail,
-supervisor view (docs/console.md), trainer pages (docs/trainer.md).
+"""The agent console at /console: sign-in, live handoff queue, handoff workspace, case list and
+search with exports, case detail, supervisor view (docs/console.md), trainer pages (docs/trainer.md).
 
 Mounted by one call, `setup(app)`, after the API's middlewares so that its own middleware runs
 inside them and answers console errors as pages. It uses cookies, not the API's bearer token:
@@ -10,7 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..appkeys import SETTINGS_KEY
-from . import events, mark_views, trainer_views, views
+from . import case_list, events, mark_views, trainer_views, views
 from .auth import LoginThrottle
 from .middleware import add_security_headers, console_middleware
 from .render import setup_templates
@@ -32,6 +32,8 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/console/handoffs/{handoff_id}/release", views.release, name="console.release")
     r.add_post("/console/handoffs/{handoff_id}/close", views.close, name="console.close")
 
+    # --- the case list, its search and exports (issue 15): console/case_list.py ---
+    case_list.setup_routes(app)
     r.add_get("/console/cases/{case_no}", views.case_page, name="console.case")
     r.add_post("/console/cases/{case_no}/status", views.case_status, name="console.case_status")
     r.add_post("/console/cases/{case_no}/extend", views.case_extend, name="console.case_extend")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Dict, Optional
 
-from ..domain import STATUS_LABELS, Status
+from ..domain import DUE_SOON_WITHIN, STATUS_LABELS, Status
 
 CATEGORY_LABELS: Dict[str, str] = {
     "product_service": "产品服务",
@@ -80,6 +80,20 @@ EVENT_FIELD_LABELS: Dict[str, str] = {
     "business_line": "业务条线", "description": "投诉内容", "demand": "客户诉求", "confidential": "保密",
 }
 HANDOFF_OUTCOME_LABELS: Dict[str, str] = {"released": "交回机器人", "closed": "会话结束"}
+
+# the case list (issue 15): a case against its earliest pending deadline (domain.sla_status)
+SLA_STATUS_LABELS: Dict[str, str] = {
+    "overdue": "已超时",
+    "due_soon": f"{int(DUE_SOON_WITHIN.total_seconds() // 3600)} 小时内到期",
+    "on_time": "未到期",
+    "none": "无待办时限",
+}
+# which deadline the next one is (domain.pending_deadlines)
+DEADLINE_LABELS: Dict[str, str] = {"contact": "首次联系", "reply": "实质答复", "decision": "办结"}
+FLAG_LABELS: Dict[str, str] = {"confidential": "保密", "repeat": "重复投诉", "group": "群体投诉"}
+# the status filter's extra choice: every status whose case is still being handled
+OPEN_STATUS_LABEL = "未办结（新建、已联系客户、处理中）"
+SEARCH_KIND_LABELS: Dict[str, str] = {"case_no": "案件编号", "phone": "联系电话", "name": "客户姓名"}
 YES_NO_LABELS: Dict[str, str] = {"true": "是", "false": "否", "True": "是", "False": "否"}
 
 
@@ -124,6 +138,7 @@ INTENT_LABELS: Dict[str, str] = {
     "thank": "道谢",
     "goodbye": "告别",
     "out_of_scope": "与投诉无关",
+    "check_progress": "查询投诉进度",  # issue 14: declared in bot/domain/progress.yml
     "nlu_fallback": "没听懂",
 }
 UNKNOWN_INTENT = "未知意图"

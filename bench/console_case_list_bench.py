@@ -1,0 +1,261 @@
+"""The console's case list and search with 100,000 cases (issue 15: list and search p95 ≤ 300 ms).
+
+For each database: run the migrations on a fresh one, bulk-insert the cases straight into the
+table (as the API would store them: name and phone encrypted, their keyed hashes, masked
+copies, SLA deadlines and `next_due_at`), start the case desk in this process, sign in as a
+head-office agent and as a branch agent (whose every query carries the confidentiality rule),
+and time GET /console/cases — the whole request: session, query, count, page rendering.
+Not part of the test suite.
+
+    .venv/bin/python bench/console_case_list_bench.py                 # SQLite
+    .venv/bin/python bench/console_case_list_bench.py --pg            # and PostgreSQL (127.0.0.1:5432, db test)
+    .venv/bin/python bench/console_case_list_bench.py --cases 20000 --rounds 10
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from aiohttp.test_utils import TestClient, TestServer  # noqa: E402
+from sqlalchemy import create_engine, insert, text  # noqa: E402
+
+from bot.branches import directory  # noqa: E402
+from bot.casedesk import db as dbmod, domain, pii  # noqa: E402
+from bot.casedesk.crypto import PiiCipher  # noqa: E402
+from bot.casedesk.console.users import create_user  # noqa: E402
+from bot.casedesk.dbconfig import connect_args, sync_url  # noqa: E402
+from bot.casedesk.main import init_app  # noqa: E402
+from bot.casedesk.models import Case  # noqa: E402
+from bot.casedesk.settings import Settings  # noqa: E402
+
+PG_URL = os.environ.get("CASEDESK_BENCH_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+TARGET_MS = 300
+PASSWORD = secrets.token_urlsafe(16)
+SECRET = secrets.token_urlsafe(32)
+BATCH = 5000
+
+CATEGORIES = domain.Category.values()
+LINES = domain.BusinessLine.values()
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+GIVEN = ["建国", "丽", "小明", "海燕", "伟", "芳", "秀英", "敏", "静", "磊", "强", "洋", "艳", "杰", "娟", "涛"]
+
+
+def _status(age: timedelta, rng: random.Random) -> str:
+    """Old cases are mostly finished, new ones mostly open: what a real desk looks like."""
+    if age < timedelta(days=2):
+        return rng.choice(["new", "new", "acknowledged", "in_progress"])
+    if age < timedelta(days=20):
+        return rng.choice(["acknowledged", "in_progress", "in_progress", "resolved", "withdrawn"])
+    return rng.choice(["resolved", "closed", "closed", "closed", "withdrawn", "in_progress"])
+
+
+def seed(settings: Settings, n: int, now: datetime) -> Dict[str, List[str]]:
+    """n cases over the last year straight into `cases`; returns samples to search for."""
+    rng = random.Random(15)
+    cipher = PiiCipher(settings.secret_key)
+    codes = [b.code for b in directory().branches]
+    names = [s + g for s in SURNAMES for g in GIVEN]
+    name_enc = {nm: cipher.encrypt(nm) for nm in names}
+    name_hash = {nm: pii.name_hash(cipher, nm) for nm in names}
+    phones = [f"13{rng.randrange(10**8, 10**9):09d}" for _ in range(n * 7 // 10)]
+    phone_cache: Dict[str, Tuple[Optional[str], Optional[str]]] = {}
+    url = sync_url(settings.db_url)
+    engine = create_engine(url, future=True, connect_args=connect_args(url, settings.db_schema))
+    # newest last, as a desk fills; one day's counter per case number
+    ages = sorted((timedelta(seconds=rng.randrange(0, 365 * 86400)) for _ in range(n)), reverse=True)
+    per_day: Dict[str, int] = {}
+    samples: Dict[str, List[str]] = {"case_no": [], "phone": [], "name": []}
+    rows: List[Dict[str, Any]] = []
+    with engine.begin() as conn:
+        for i, age in enumerate(ages):
+            created = now - age
+            day = domain.case_day(created)
+            per_day[day] = per_day.get(day, 0) + 1
+            case_no = domain.format_case_no(day, per_day[day])
+            priority = domain.Priority.HIGH if rng.random() < 0.1 else domain.Priority.NORMAL
+            category = domain.Category(rng.choice(CATEGORIES))
+            status = domain.Status(_status(age, rng))
+            sla = domain.sla_deadlines(created, priority)
+            m = domain.Milestones(None, None, None)
+            for step in (domain.Status.ACKNOWLEDGED, domain.Status.IN_PROGRESS, domain.Status.RESOLVED):
+                if list(domain.Status).index(status) >= list(domain.Status).index(step) and status != domain.Status.WITHDRAWN:
+                    m = domain.milestones_after(step, created + timedelta(hours=rng.randint(1, 30)), m)
+            state = domain.SlaState(status, sla.contact_due_at, sla.reply_due_at, sla.decision_due_at,
+                                    m.contacted_at, m.replied_at, m.resolved_at)
+            phone = rng.choice(phones)
+            if phone not in phone_cache:
+                phone_cache[phone] = (cipher.encrypt(phone), cipher.phone_hash(phone))
+            name = rng.choice(names)
+            branch_code = rng.choice(codes) if rng.random() < 0.9 else None
+            rows.append(dict(
+                case_no=case_no, conversation_id=f"bench-{i}", intake_id=f"i-{i}",
+                channel=rng.choice(["web", "wechat", "rest"]), status=status.value, category=category.value,
+                business_line=rng.choice(LINES), priority=priority.value,
+                customer_name_enc=name_enc[name], customer_name_masked=domain.mask_name(name),
+                customer_name_hash=name_hash[name],
+                phone_enc=phone_cache[phone][0], phone_hash=phone_cache[phone][1], phone_masked=domain.mask_phone(phone),
+                branch=directory().name_of(branch_code) if branch_code else "某某支行",
+                branch_code=branch_code, description="客户反映在网点办理业务时等待时间过长。",
+                confidential=rng.random() < 0.03, compensation_requested=False, escalation_signals=[],
+                owner=domain.route_queue(priority, category),
+                contact_due_at=sla.contact_due_at, reply_due_at=sla.reply_due_at, decision_due_at=sla.decision_due_at,
+                extended=False, contacted_at=m.contacted_at, replied_at=m.replied_at, resolved_at=m.resolved_at,
+                next_due_at=domain.next_due_at(state),
+                repeat_flag=rng.random() < 0.05, group_flag=rng.random() < 0.02,
+                created_at=created, updated_at=created,
+            ))
+            if rng.random() < 0.001:
+                samples["case_no"].append(case_no)
+                samples["phone"].append(phone)
+                samples["name"].append(name)
+            if len(rows) >= BATCH:
+                conn.execute(insert(Case), rows)
+                rows = []
+        if rows:
+            conn.execute(insert(Case), rows)
+        # the statistics a running PostgreSQL gets from autovacuum; SQLite keeps none by itself
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("ANALYZE cases"))
+    engine.dispose()
+    return samples
+
+
+def _queries(samples: Dict[str, List[str]], now: datetime, rng: random.Random) -> Dict[str, List[str]]:
+    today = now.astimezone(domain.CHINA_TZ).date()
+    month_ago = today - timedelta(days=30)
+    codes = [b.code for b in directory().branches]
+    lists = [
+        "", "page=2", "page=40", "status=open", "status=new&category=transaction_dispute",
+        f"branch={rng.choice(codes)}", f"branch={rng.choice(codes)}&status=open", "priority=high&status=open",
+        "sla=overdue", "sla=due_soon", "sla=on_time&category=staff_service", "confidential=1", "repeat=1",
+        "group=1", f"from={month_ago}&to={today}", f"from={month_ago}&category=other&priority=normal",
+        "status=closed&page=100",
+    ]
+    searches = []
+    for i in range(len(samples["case_no"])):
+        no, phone, name = samples["case_no"][i], samples["phone"][i], samples["name"][i]
+        searches += [
+            f"q={no}", f"q={no[:10]}", f"q={phone[:3]}+{phone[3:7]}+{phone[7:]}", f"q=%2B86{phone}",
+            f"q={name}", f"q={name}&status=open",
+        ]
+    return {"list": lists, "search": searches}
+
+
+def _p(values: List[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+async def measure(settings: Settings, samples: Dict[str, List[str]], rounds: int) -> Dict[str, Dict[str, Any]]:
+    app = init_app(settings)
+    out: Dict[str, Dict[str, Any]] = {}
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        database = app[dbmod.DB_KEY]
+        await create_user(database, "hq", PASSWORD, "agent", "总行坐席", None)
+        await create_user(database, "branch", PASSWORD, "agent", "网点坐席", "朝阳路支行")
+        queries = _queries(samples, settings.clock(), random.Random(7))
+        for who in ("hq", "branch"):
+            client.session.cookie_jar.clear()
+            page = await (await client.get("/console/login")).text()
+            token = page.split('name="_csrf" value="', 1)[1].split('"', 1)[0]
+            resp = await client.post("/console/login", data={"_csrf": token, "username": who, "password": PASSWORD},
+                                     allow_redirects=False)
+            assert resp.status == 303, await resp.text()
+            for kind, qs in queries.items():
+                timings: List[float] = []
+                slowest = (0.0, "")
+                for _ in range(rounds):
+                    for q in qs:
+                        started = time.perf_counter()
+                        resp = await client.get(f"/console/cases?{q}")
+                        body = await resp.read()
+                        took = (time.perf_counter() - started) * 1000
+                        timings.append(took)
+                        slowest = max(slowest, (took, q))
+                        assert resp.status == 200, (q, body[:300])
+                out[f"{kind} ({who})"] = {
+                    "n": len(timings), "p50": statistics.median(timings), "p95": _p(timings, 0.95),
+                    "max": max(timings), "slowest": slowest[1],
+                }
+        # one export of a month's cases, for scale (not a target)
+        started = time.perf_counter()
+        today = settings.clock().astimezone(domain.CHINA_TZ).date()
+        resp = await client.get(f"/console/cases.xlsx?from={today - timedelta(days=30)}")
+        body = await resp.read()
+        assert resp.status == 200, body[:300]
+        out["export xlsx, last 30 days"] = {"n": 1, "p50": (time.perf_counter() - started) * 1000, "p95": 0, "max": 0}
+    return out
+
+
+def _pg_schema(action: str, schema: str) -> None:
+    import psycopg2
+    from sqlalchemy.engine import make_url
+
+    u = make_url(PG_URL)
+    conn = psycopg2.connect(host=u.host, port=u.port or 5432, user=u.username, password=u.password, dbname=u.database)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE' if action == "drop" else f'CREATE SCHEMA "{schema}"')
+    conn.close()
+
+
+def run(backend: str, n: int, rounds: int) -> Dict[str, Dict[str, Any]]:
+    now = datetime.now(timezone.utc)
+    with tempfile.TemporaryDirectory() as tmp:
+        schema = None
+        if backend == "sqlite":
+            url = f"sqlite+aiosqlite:///{tmp}/casedesk.db"
+        else:
+            url, schema = PG_URL, f"bench_case_list_{os.getpid()}"
+            _pg_schema("drop", schema)
+        settings = Settings(token=secrets.token_urlsafe(24), secret_key=SECRET, db_url=url, db_schema=schema,
+                            handoff_sync_seconds=0, tracker_db_url=f"sqlite:///{tmp}/tracker.db",
+                            report_dir=Path(tmp) / "report", clock=lambda: now)
+        try:
+            started = time.perf_counter()
+            dbmod.run_migrations(settings)
+            samples = seed(settings, n, now)
+            print(f"[{backend}] {n:,} cases seeded in {time.perf_counter() - started:.0f} s", flush=True)
+            return asyncio.run(measure(settings, samples, rounds))
+        finally:
+            if schema:
+                _pg_schema("drop", schema)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=5, help="times each query is asked")
+    parser.add_argument("--pg", action="store_true", help="also PostgreSQL at CASEDESK_BENCH_PG_URL")
+    args = parser.parse_args()
+    failed = False
+    for backend in ["sqlite"] + (["postgresql"] if args.pg else []):
+        figures = run(backend, args.cases, args.rounds)
+        print(f"\n{backend}: GET /console/cases with {args.cases:,} cases (ms, whole request)")
+        print(f"{'':32} {'n':>5} {'p50':>8} {'p95':>8} {'max':>8}  slowest request")
+        for name, f in figures.items():
+            if name.startswith("export"):
+                print(f"{name:32} {'':>5} {f['p50']:8.0f}")
+                continue
+            ok = f["p95"] <= TARGET_MS
+            failed |= not ok
+            print(f"{name:32} {f['n']:5d} {f['p50']:8.1f} {f['p95']:8.1f} {f['max']:8.1f}  {'ok' if ok else 'OVER ' + str(TARGET_MS)}  ?{f['slowest']}")
+    if failed:
+        sys.exit(f"p95 over {TARGET_MS} ms")
+
+
+if __name__ == "__main__":
+    main()
