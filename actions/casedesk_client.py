@@ -1,4 +1,5 @@
-"""HTTP client for the case desk's ``POST /api/cases`` and ``POST /api/handoffs`` (contracts:
+"""HTTP client for the case desk's ``POST /api/cases``, ``POST /api/handoffs`` and
+``POST /api/progress/lookup`` (contracts:
 docs/architecture.md, docs/casedesk.md).
 
 Only transport lives here: what to send is built in case_record.py, when to retry is decided
@@ -10,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
-from typing import Any, Dict, Optional, overload
+from typing import Any, Dict, Optional, Tuple, overload
 
 import aiohttp
 from dotenv import dotenv_values
@@ -85,6 +86,26 @@ class CaseDeskClient:
         """Queues a conversation for an agent; the answer carries ``case_no``, ``position`` and
         ``expected_wait_minutes``."""
         return await self._post("/api/handoffs", payload)
+
+    async def lookup_progress(self, payload: Dict[str, Any]) -> Tuple[int, Dict[str, Any]]:
+        """A customer's progress lookup (``POST /api/progress/lookup``): the status and the JSON
+        answer, whatever it says (403 wrong digits, 429 locked, 404 nothing filed here); raises
+        CaseDeskError only when the case desk cannot be asked or answers 5xx."""
+        url = f"{self.base_url}/api/progress/lookup"
+        try:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout)) as session:
+                async with session.post(url, json=payload, headers=self._headers()) as response:
+                    try:
+                        body = await response.json(content_type=None)
+                    except ValueError:
+                        body = None
+                    if response.status >= 500:
+                        raise CaseDeskError(f"case desk answered {response.status}", retryable=True, status=response.status)
+                    return response.status, body if isinstance(body, dict) else {}
+        except CaseDeskError:
+            raise
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            raise CaseDeskError(f"case desk unreachable: {exc!r}", retryable=True) from exc
 
     async def _post(self, path: str, payload: Dict[str, Any]) -> Dict[str, Any]:
         url = f"{self.base_url}{path}"

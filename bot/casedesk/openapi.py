@@ -343,6 +343,8 @@ def build_openapi() -> Dict[str, Any]:
     }
     doc["components"]["schemas"].update(HANDOFF_SCHEMAS)
     doc["paths"].update(_handoff_paths(bad, unauthorized, too_large))
+    doc["components"]["schemas"].update(PROGRESS_SCHEMAS)
+    doc["paths"].update(_progress_paths(bad, unauthorized, too_large))
     return doc
 
 
@@ -534,4 +536,91 @@ def _handoff_paths(bad: Dict[str, Any], unauthorized: Dict[str, Any], too_large:
                 "responses": {"200": _ok("已结束", "HandoffSummary"), "400": bad, "401": unauthorized, "404": not_found, "409": conflict, "503": rasa_down},
             },
         },
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Progress lookup (issue 14; rules in progress.py)
+
+PROGRESS_SCHEMAS: Dict[str, Any] = {
+    "ProgressQuery": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["conversation_id", "phone_last4"],
+        "properties": {
+            "conversation_id": {"type": "string", "maxLength": 128, "description": "客户所在会话；错误次数与锁定按会话计"},
+            "case_no": {"type": "string", "pattern": "^TS\\d{14,}$", "description": "缺省：本会话最近登记的案件"},
+            "phone_last4": {"type": "string", "pattern": "^[0-9]{4}$", "description": "登记时所留电话的后四位"},
+        },
+    },
+    "Progress": {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "核对通过后客户可见的内容：不含姓名、电话、网点、处理人账号和内部备注",
+        "required": ["verified", "case_no", "status", "status_label", "handled_by", "next_deadline", "latest_update"],
+        "properties": {
+            "verified": {"type": "boolean", "enum": [True]},
+            "case_no": _STR,
+            "status": _enum(Status),
+            "status_label": {"type": "string", "description": "面向客户的状态说明"},
+            "handled_by": {"type": "string", "description": "负责的处理组（不是工作人员账号）"},
+            "next_deadline": {
+                "type": "object",
+                "nullable": True,
+                "additionalProperties": False,
+                "required": ["date", "kind", "label"],
+                "description": "最早的未完成承诺时限（北京日期）；已办结、结案或撤诉为 null",
+                "properties": {
+                    "date": {"type": "string", "format": "date"},
+                    "kind": {"type": "string", "enum": ["contact", "reply", "decision"]},
+                    "label": _STR,
+                },
+            },
+            "latest_update": {
+                "type": "string",
+                "nullable": True,
+                "description": "最新的面向客户的进展说明；案件模型尚无此类字段，目前恒为 null",
+            },
+        },
+    },
+    "ProgressDenied": {
+        "allOf": [
+            _ref("Error"),
+            {"type": "object", "required": ["attempts_left"], "properties": {"attempts_left": {"type": "integer", "minimum": 1}}},
+        ],
+    },
+    "ProgressLocked": {
+        "allOf": [
+            _ref("Error"),
+            {
+                "type": "object",
+                "required": ["locked_until", "retry_after_seconds"],
+                "properties": {"locked_until": {"type": "string", "format": "date-time"}, "retry_after_seconds": {"type": "integer", "minimum": 1}},
+            },
+        ],
+    },
+}
+
+
+def _progress_paths(bad: Dict[str, Any], unauthorized: Dict[str, Any], too_large: Dict[str, Any]) -> Dict[str, Any]:
+    return {
+        "/api/progress/lookup": {
+            "post": {
+                "summary": (
+                    "客户查询投诉进度：核对案件编号与登记电话的后四位（在案件台比对，电话不出库），通过后返回客户可见的进度。"
+                    "编号不存在、后四位错误、案件未留电话返回同一个 403，不透露编号是否存在；每次查询写审计。"
+                    "同一会话连续 3 次核对未通过锁定 15 分钟；同一编号 24 小时内 10 次未通过亦锁定"
+                ),
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ProgressQuery")}}},
+                "responses": {
+                    "200": _ok("核对通过", "Progress"),
+                    "400": bad,
+                    "401": unauthorized,
+                    "403": _ok("核对未通过（verification_failed）；attempts_left 为锁定前还可尝试的次数", "ProgressDenied"),
+                    "404": _error("未给编号且本会话没有登记过投诉（no_case_in_conversation）"),
+                    "413": too_large,
+                    "429": _ok("查询已锁定（lookup_locked）；另有 Retry-After 头", "ProgressLocked"),
+                },
+            }
+        }
     }

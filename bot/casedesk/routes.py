@@ -1,10 +1,11 @@
 """The case desk at a glance: every route it serves.
 
 `/api/handoffs` (live agent queue): handlers in `handoff_views.py`, rules in `handoffs.py`.
+`/api/progress/lookup` (a customer's progress lookup): `progress_views.py`, rules in `progress.py`.
 """
 from aiohttp import web
 
-from . import chat, handoff_views, views
+from . import chat, handoff_views, progress_views, views
 
 
 def setup_routes(app: web.Application) -> None:
@@ -23,6 +24,9 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post(
         "/api/cases/{case_no}/transcript", views.append_transcript, name="cases.transcript"
     )
+
+    # a customer's progress lookup through the assistant (progress.py)
+    app.router.add_post("/api/progress/lookup", progress_views.lookup, name="progress.lookup")
 
     app.router.add_post("/api/handoffs", handoff_views.open_handoff, name="handoffs.open")
     app.router.add_get("/api/handoffs", handoff_views.list_handoffs, name="handoffs.list")

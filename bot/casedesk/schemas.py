@@ -859,3 +859,50 @@ def handoff_summary(handoff: Any, case: Case, now: datetime) -> Dict[str, Any]:
             "summary": (domain.mask_text(case.description) or "")[:SUMMARY_CHARS],
         },
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Progress lookup (issue 14): the assistant asks for a customer, who typed the case number (or
+# none: the latest case of the conversation) and the last four digits of their phone
+
+LABELS.update({"phone_last4": "手机号后四位", "case_no": "案件编号"})
+PROGRESS_FIELDS = ("conversation_id", "case_no", "phone_last4")
+
+
+@dataclass
+class ProgressQuery:
+    conversation_id: str
+    case_no: Optional[str]  # None: the latest case of the conversation
+    phone_last4: str
+
+
+def parse_progress_query(body: Mapping[str, Any]) -> ProgressQuery:
+    _check_unknown(body, PROGRESS_FIELDS)
+    conversation_id = text_field(body, "conversation_id", 128, required=True)
+    case_no = text_field(body, "case_no", 24)
+    if case_no is not None:
+        case_no = case_no.upper()
+        if not domain.CASE_NO_RE.match(case_no):
+            raise _invalid("case_no", "格式不正确，应如 TS20261122000123")
+    last4 = text_field(body, "phone_last4", 4, required=True)
+    if not (last4 and len(last4) == 4 and last4.isascii() and last4.isdigit()):
+        raise _invalid("phone_last4", "应为 4 位数字")
+    return ProgressQuery(conversation_id=conversation_id, case_no=case_no, phone_last4=last4)  # type: ignore[arg-type]
+
+
+def progress_view(progress: Any) -> Dict[str, Any]:
+    """What a verified customer may see (progress.Progress): no name, phone, branch, owner or
+    note."""
+    deadline = progress.deadline
+    return {
+        "verified": True,
+        "case_no": progress.case_no,
+        "status": progress.status,
+        "status_label": progress.status_label,
+        "handled_by": progress.handled_by,
+        "next_deadline": (
+            {"date": deadline.on.isoformat(), "kind": deadline.kind, "label": deadline.label}
+            if deadline is not None else None
+        ),
+        "latest_update": progress.latest_update,
+    }

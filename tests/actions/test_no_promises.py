@@ -101,3 +101,10 @@ def test_no_response_promises_compensation_or_an_outcome():
 def test_no_string_in_the_actions_promises_compensation_or_an_outcome():
     found = [(where, text) for where, text in [*python_strings(), *data_files()] if PROMISES.search(text)]
     assert not found, found
+
+
+def test_the_scan_covers_the_progress_lookup():
+    """issue 14: the lookup's answers (status, deadline, lock) are scanned like the intake's."""
+    progress = [text for where, text in response_texts() if where.startswith("progress.yml:")]
+    assert len(progress) >= 20
+    assert not [text for text in progress if PROMISES.search(text)]

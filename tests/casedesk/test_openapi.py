@@ -63,3 +63,50 @@ def test_refs_resolve_and_errors_share_one_schema() -> None:
 async def test_served_document_is_the_built_one(api: Any) -> None:
     status, body = await api.call("GET", "/api/openapi.json", auth=False)
     assert status == 200 and body == build_openapi()
+
+
+def json_schema(node: Any) -> Any:
+    """OpenAPI 3.0's `nullable` in JSON Schema terms, so jsonschema can check real answers."""
+    if isinstance(node, list):
+        return [json_schema(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: json_schema(v) for k, v in node.items() if k != "nullable"}
+    if node.get("nullable"):
+        if "type" in out:
+            out["type"] = [out["type"], "null"]
+        if "enum" in out:
+            out["enum"] = [*out["enum"], None]
+        if "oneOf" in out:
+            out["oneOf"] = [*out["oneOf"], {"type": "null"}]
+    return out
+
+
+def check_against_document(path: str, method: str, status: int, body: Any) -> None:
+    import jsonschema
+
+    doc = json_schema(build_openapi())
+    schema = doc["paths"][path][method]["responses"][str(status)]["content"]["application/json"]["schema"]
+    jsonschema.validate(body, {**schema, "components": doc["components"]})
+
+
+async def test_progress_lookup_answers_match_the_document(api: Any, clock: Any) -> None:
+    """Every kind of answer of the progress lookup, validated against its schema in the document."""
+    _, case = await api.create()
+    path = "/api/progress/lookup"
+    seen = set()
+    for conversation, case_no, last4 in [
+        ("rest:doc", case["case_no"], "5678"),     # 200
+        ("rest:doc", case["case_no"], "0000"),     # 403
+        ("rest:doc", case["case_no"], "1111"),     # 403
+        ("rest:doc", case["case_no"], "2222"),     # 429
+        ("rest:none", None, "5678"),               # 404
+        ("rest:doc", case["case_no"], "12"),       # 400
+    ]:
+        body = {"conversation_id": conversation, "phone_last4": last4}
+        if case_no:
+            body["case_no"] = case_no
+        status, answer = await api.call("POST", path, json=body)
+        check_against_document(path, "post", status, answer)
+        seen.add(status)
+    assert seen == {200, 400, 403, 404, 429}

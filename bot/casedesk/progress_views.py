@@ -1,0 +1,48 @@
+"""HTTP handler of POST /api/progress/lookup: parse (schemas), check (progress), answer (schemas).
+
+The action server calls it for a customer who asked how their complaint stands; the rules and
+why the answers look alike are in progress.py.
+"""
+from __future__ import annotations
+
+import math
+
+from aiohttp import web
+
+from . import progress, schemas
+from .appkeys import CIPHER_KEY
+from .db import DB_KEY
+from .domain import local_iso
+from .errors import NotFound
+from .json_io import json_response, read_json_body, request_now
+
+# one message for every wrong try: an unknown number, wrong digits, a case without a phone
+DENIED_MESSAGE = "案件编号或手机号后四位未能核对一致，请核对后重试。"
+LOCKED_MESSAGE = "核对未通过的次数过多，查询已暂时锁定，请稍后再试。"
+
+
+async def lookup(request: web.Request) -> web.Response:
+    query = schemas.parse_progress_query(await read_json_body(request))
+    outcome = await progress.lookup(
+        request.app[DB_KEY], request.app[CIPHER_KEY], query.conversation_id, query.case_no,
+        query.phone_last4, request.remote,
+    )
+    if outcome.result == "verified":
+        return json_response(schemas.progress_view(outcome.progress))
+    if outcome.result == "no_case":
+        raise NotFound("本会话中没有登记过投诉，请提供案件编号。", code="no_case_in_conversation")
+    if outcome.result == "locked":
+        until = outcome.locked_until
+        assert until is not None
+        seconds = max(1, math.ceil((until - request_now(request)).total_seconds()))
+        response = json_response(
+            {"error": "lookup_locked", "message": LOCKED_MESSAGE, "locked_until": local_iso(until),
+             "retry_after_seconds": seconds},
+            status=429,
+        )
+        response.headers["Retry-After"] = str(seconds)
+        return response
+    return json_response(
+        {"error": "verification_failed", "message": DENIED_MESSAGE, "attempts_left": outcome.attempts_left},
+        status=403,
+    )
