@@ -54,6 +54,9 @@ def _negated(text: str, start: int, negation: Negation) -> bool:
     return any(cue in before for cue in cues)
 
 
+FLAG_NAMES = ("confidential", "compensation_requested")
+
+
 def _hits(pattern: Pattern[str], text: str, negation: Negation) -> bool:
     return any(not _negated(text, m.start(), negation) for m in pattern.finditer(text))
 
@@ -179,6 +182,7 @@ class _Taxonomy:
     flag_negations: Tuple[str, ...]
     negation_window: int
     flags: Dict[str, Tuple[Pattern[str], ...]]
+    flag_unless: Dict[str, Tuple[Pattern[str], ...]]
     kinds: Dict[str, Dict[str, _Kind]]
     min_category_score: int
     vague: Tuple[Pattern[str], ...]
@@ -293,8 +297,9 @@ def taxonomy() -> _Taxonomy:
         negation_window=int(flags.get("negation_window", 6)),
         flags={
             name: tuple(re.compile(p) for p in flags[name])
-            for name in ("confidential", "compensation_requested")
+            for name in FLAG_NAMES
         },
+        flag_unless={name: _patterns((flags.get("unless") or {}).get(name)) for name in FLAG_NAMES},
         kinds={
             category: {kind: _kind(kind_spec) for kind, kind_spec in spec.items()}
             for category, spec in (data.get("case_kinds") or {}).items()
@@ -495,6 +500,10 @@ def case_kind(category: Optional[str], business_line: Optional[str], text: str) 
 
 def _flag(text: str, name: str, tax: _Taxonomy) -> bool:
     negation = (tax.flag_negations, tax.negation_window)
+    # what the flag's `unless:` patterns match is blanked out first, so a real request elsewhere
+    # in the message still counts ("我的信息你们要保密，也别让经理知道是我投诉的")
+    for pattern in tax.flag_unless[name]:
+        text = pattern.sub(lambda m: "□" * len(m.group(0)), text)
     return any(_hits(pattern, text, negation) for pattern in tax.flags[name])
 
 
@@ -502,7 +511,7 @@ def detect_flags(text: str) -> Dict[str, bool]:
     """{confidential, compensation_requested}: what the customer asks for besides the facts."""
     t = normalize_text(text or "")
     tax = taxonomy()
-    return {name: _flag(t, name, tax) for name in ("confidential", "compensation_requested")}
+    return {name: _flag(t, name, tax) for name in FLAG_NAMES}
 
 
 def category_label(code: Optional[str]) -> str:

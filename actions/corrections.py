@@ -14,8 +14,9 @@ from actions import parsing
 # Words that name a field in a correction, checked in this order. The NLU `field` entity
 # (synonym-mapped to these slot names) counts first.
 FIELD_WORDS = (
-    ("phone", re.compile(r"电话|手机|号码|联系方式")),
-    ("customer_name", re.compile(r"名字|姓名|称呼|姓")),
+    ("phone", re.compile(r"电话|手机|号码|联系方式|中间(?:那)?(?:四|4)位|前(?:三|3)位|尾号")),
+    # a wrong character is a name typed wrong ("打错字了，是王珏，不是金字旁的钰")
+    ("customer_name", re.compile(r"名字|姓名|称呼|姓|打错字|错字|别字|字旁")),
     # "昨天是去网点问的" tells where the customer went: no branch field named
     ("branch", re.compile(r"(?<![去到跑回上])(?:网点|支行|营业部|营业厅|分行|分理处)")),
     ("occurred_at", re.compile(r"时间|日期|日子|哪天|几号")),
@@ -80,11 +81,14 @@ def read_correction(field: str, text: str, slots: Dict[str, Any], today: date) -
             return f"{slots.get('description') or ''}；{addition}".strip("；")
         return addition  # "经过写错了，是…": the new account replaces the old one
     if field == "customer_name":
-        return parsing.parse_name(value_text) or parsing.find_name(text)
+        return (parsing.parse_name(value_text) or parsing.find_name(text)
+                # "是王珏，珏是两个王并排那个": the cue's last 是 explains the character
+                or parsing.parse_name(re.sub(r"不是[^，,。；;]*", "", text)))
     if field == "phone":
         # "最后四位是7290，不是7209": the last digits of the number given
         return (parsing.parse_phone(value_text) or parsing.parse_phone(text)
-                or parsing.amend_phone_tail(slots.get("phone"), text))
+                or parsing.amend_phone_tail(slots.get("phone"), text)
+                or parsing.amend_phone_part(slots.get("phone"), text))
     if field == "branch":
         return parsing.find_branch(text) or parsing.parse_branch(value_text, free_text=not parsing.has_digits(value_text))
     if field == "occurred_at":

@@ -100,8 +100,13 @@ def _capital_numerals(text: str) -> str:
     return _CAPITAL_RUN.sub(lambda m: m.group(0).translate(_CAPITAL_TABLE), text)
 
 
+# Cantonese aspect and negation words read as their Mandarin ones, so every reader below takes
+# "計落少咗三百二十蚊" as 少了 and "冇損失" as 没损失 without a Cantonese twin of each pattern
+_CANTONESE_WORDS = str.maketrans({"咗": "了", "冇": "没"})
+
+
 def normalize(text: Optional[str]) -> str:
-    return _SPACE_BETWEEN_HAN.sub("", normalize_text(_capital_numerals(text or "")))
+    return _SPACE_BETWEEN_HAN.sub("", normalize_text(_capital_numerals(text or ""))).translate(_CANTONESE_WORDS)
 
 
 def readable(text: Optional[str]) -> str:
@@ -274,6 +279,30 @@ def amend_phone_tail(phone: Optional[str], text: str) -> Optional[str]:
     return amended if amended != phone and is_valid_phone(amended) else None
 
 
+_DIGIT_RUN = re.compile(r"\d{2,}")
+
+
+def amend_phone_part(phone: Optional[str], text: str) -> Optional[str]:
+    """``phone`` with a group of its digits put right ("中间四位说反了，是8067，不是8076"): the
+    old digits named after 不是 replaced where they stand, or the middle four of a mobile named
+    as such. None when the text says neither."""
+    if not phone:
+        return None
+    said = "".join(_CN_PHONE_DIGITS.get(c, c) for c in _phone_text(text))
+    old = re.search(r"不是\D{0,4}(\d{2,})", said)
+    new = _DIGIT_RUN.search(re.sub(r"不是\D{0,4}\d+", "", said))
+    if not new:
+        return None
+    digits = new.group(0)
+    if old and len(old.group(1)) == len(digits) and phone.count(old.group(1)) == 1:
+        amended = phone.replace(old.group(1), digits)
+    elif re.search(r"中间(?:那)?(?:四|4)位", said) and len(digits) == 4 and len(phone) == 11:
+        amended = phone[:3] + digits + phone[7:]
+    else:
+        return None
+    return amended if amended != phone and is_valid_phone(amended) else None
+
+
 # "幺三幺，五七幺二，八八零六": a number read out in groups, a comma for each pause. Only in an
 # answer to the phone question: in a story a comma between figures separates two facts.
 _PHONE_DIGIT = "0-9零〇洞一幺二两三四五六七拐八九勾"
@@ -342,10 +371,10 @@ _NOT_MONEY_AFTER = re.compile(
 _NOT_MONEY_AFTER_UNIT = re.compile(r"^\s*(?:的)?\s*(?:屏|高清|超清|分辨率|画质|视频|电视|显示|像素|hdr|HDR)")
 _DENOMINATION_AFTER = re.compile(r"\s*(?:块|元|蚊|毛|角|分)?(?:钱)?(?:的)?\s*(?:硬币|钢镚|钢蹦|纸币|面值|面额|的零钱)")
 _NOT_MONEY_BEFORE = re.compile(
-    r"(尾号|卡号|账号|号码|手机|电话|编号|第|工号|窗口|排队|等了|等|年化|利率|积分(?:有|是|还有)?)\s*$"
+    r"(尾号|卡号|账号|号码|手机|电话|编号|第|工号|窗口|排队|等了|等|年化|利率|费率|扣点|积分(?:有|是|还有)?)\s*$"
 )
 # a clause about a limit or a rate: its numbers are not the money at stake
-_LIMIT_CLAUSE = re.compile(r"额度|限额|利率|年化|粉丝|只能|超过|降额|降到|提额|门槛|起存|起购")
+_LIMIT_CLAUSE = re.compile(r"额度|限额|利率|费率|年化|粉丝|只能|只让|只许|只准|超过|降额|降到|提额|门槛|起存|起购")
 # What a sum is to the complaint. With several sums in one message the one at stake is the one
 # the disputed act happened to (扣了/被转走/收了…违约金/没到账), not the background figures the
 # customer gives to explain it (余额, 本金, 贷款, 还了多少, 工资): see _amount_role.
@@ -368,7 +397,7 @@ _DISPUTE_RIGHT_BEFORE = re.compile(
 # customer's own deposit or purchase, which may well be the disputed transaction ("存了两万八，
 # 回执上打的是两千八")
 _BACKGROUND_BEFORE = re.compile(
-    r"余额|剩下?|只剩|还剩|本来有|原来有|原本有|本来是|里有|里还有|账上有|里面有|只有|户口有|"
+    r"余额|剩下?|只剩|还剩|本来有|原来有|原本有|本来是|里(?:大概|大约|差不多|总共|一共)?有|里还有|账上有|里面有|只有|户口有|"
     r"还了|还款|已还|还清|共还|贷|借了|借款|欠|本金|工资|月薪|年薪|薪水|收入|总价|总额|市值|"
     # what the customer meant to move, not money lost ("我要转六千回去", "取自己的钱，五万块")
     r"(?:想|要|准备|打算|需要|预约了?|约了?)(?:把钱)?[^，。,!?！？]{0,4}?(?:转|取|汇|提)(?:个|出)?(?:现金)?|自己的钱|"
@@ -410,10 +439,11 @@ _NO_LOSS_SAYINGS = (
     # the money in question is not the customer's ("反正没有我的钱")
     r"(?:反正|都|也)(?:没有|不是)我的钱",
     # money is not what it is about: "不是钱的事", "跟钱没关系", "没看到钱的损失"
-    r"不是钱(?:的(?:事|问题))?|(?:跟|和|与)钱(?:没有?|无)关|不关钱的?事|不是重点|无损失",
+    r"不是钱(?:的(?:事|问题))?|(?:跟|和|与)钱(?:没有?|无)关|不关钱的?事|不是重点|无损失|"
+    r"(?:不|没|没有)涉及(?:到)?(?:钱|金额|损失|资金|财产)",
     r"(?:没|冇)有?(?:造成|看到|发现|产生|见到|任何|什么|啥|有)*(?:钱的?|经济|资金|财产)?(?:的)?损失",
     # Cantonese: "啲錢都攞咗" (the customer got the money)
-    r"钱(?:都|全部?)?(?:攞|拿|取)(?:到|出来)?咗",
+    r"钱(?:都|全部?)?(?:攞|拿|取)(?:到|出来)?了",
     # no claim: "不是要你们赔钱", "不用你们赔"
     r"不是(?:要|想)(?:你们|让你们|银行)?(?:赔|退|补)(?:钱|偿)?|(?:不用|不要|无需)(?:你们|银行)?赔",
     # no money ever left the customer: nothing taken ("没收我钱"), a purchase not made ("让我买
@@ -741,7 +771,8 @@ _RAISED = re.compile(
 
 def _overcharge(t: str) -> Optional[float]:
     raised = _RAISED.search(t)
-    if raised:
+    # a rate that rose ("费率从0.38变成0.6") is no sum: its rise is not the money at stake
+    if raised and not _NOT_MONEY_BEFORE.search(t[:raised.start()]):
         # "由五百蚊一年加到二千蚊": the 一 of 一年 is no sum
         before = [v for _, v in _accepted_amounts(raised.group("before"), strict=False)[1]]
         after = [v for _, v in _accepted_amounts(raised.group("after"), strict=False)[1]]
@@ -1851,7 +1882,10 @@ _SPELT_BY_PARTS = re.compile(
 )
 # the name someone files under, said after a nickname or an English name ("叫我老邓就行，邓长林",
 # "Amy，中文名叫邵佳琪", "我叫石头 大名石建华")
-_FULL_NAME_CUE = re.compile(r"(?:大名|中文名(?:字)?|真名|全名|(?i:full ?name|real name)|身份证上(?:的名字)?)(?:是|叫|系|叫做)?\s*[:：]?\s*")
+_FULL_NAME_CUE = re.compile(
+    r"(?:大名|中文名(?:字)?|真名|全名|(?i:full ?name|real name)|身份证上(?:的名字)?|"
+    # "阮名叫黄水木" (闽南 阮 = 我): 名叫 said by the customer, not of staff ("那个柜员名叫…")
+    r"(?:^|(?<=[我俺阮咱侬，,。\s])|(?<=本人))名叫)(?:是|叫|系|叫做)?\s*[:：]?\s*")
 # typed for someone else, who is the complainant ("我帮我奶奶打的字" … "奶奶叫孔秀芬")
 _FOR_A_RELATIVE = re.compile(
     r"^(?:我|俺)?(?:的)?(?:奶奶|爷爷|外婆|姥姥|外公|姥爷|妈妈|妈|老妈|爸爸|爸|老爸|母亲|父亲|老母亲|老父亲|"
@@ -1894,21 +1928,38 @@ _SURNAME_THEN_GIVEN = re.compile(
 )
 
 
+# "登记我妈的名字吧，孙玉珍。我是她女儿，叫李静": the relative's name is the one to file
+_RELATIVE_NAME_WANTED = re.compile(
+    r"(?:写|登记|留|记|填|用)(?:上)?(?:我|俺)?的?(?:妈妈?|老妈|母亲|爸爸?|老爸|父亲|奶奶|爷爷|外婆|姥姥|外公|姥爷|"
+    r"婆婆|公公|岳母|岳父|老人家?|阿嬷|阿公|老伴|爱人|老公|老婆|儿子|女儿)的(?:名字|姓名|名)(?:吧|就行|好了|啊)?[，,:：。\s]*"
+)
 _OWN_NAME_WANTED = re.compile(r"(?:写|登记|留|记|填|用)(?:上)?(?:我|俺)(?:自己)?的(?:名字|姓名|名)?|(?:我|俺)的名字(?:就)?行")
 # "我是他儿子韦小军", "我叫韦小军", "本人韦小军": where the customer's own name starts
 _KIN_OF_THE_HOLDER = r"(?:儿子|女儿|孙子|孙女|老伴|爱人|老公|老婆|媳妇|女婿|家属|亲戚)"
 _SELF_INTRO = re.compile(rf"(?:我|俺)(?:是|叫|系)(?:他|她)?(?:的)?{_KIN_OF_THE_HOLDER}?|本人|(?:他|她)的?{_KIN_OF_THE_HOLDER}")
 
 
+_WORD_GAP = re.compile(r"(?<=[\u4e00-\u9fff]{2})\s+(?=[\u4e00-\u9fff]{2})")
+
+
 def _best_name(text: str, reader: Callable[[str], Optional[str]]) -> Optional[str]:
     """The name a case is filed under: a full name wherever the customer says it, before a
     nickname or an English name said first."""
+    # a space between two words is a pause ("我叫雷鸣 打雷的雷 鸣叫的鸣"), between single
+    # characters a voice input's gap ("张 伟"): only the first is kept, as a comma
+    text = _WORD_GAP.sub(lambda m: m.group(0) if m.string[max(0, m.start() - 2):m.start()] in _COMPOUND_SURNAMES
+                         else "，", text or "")  # "欧阳 明轩" is one name
     # emoji and symbols are no part of a name ("胡晓燕😓")
     t = _unspelt(re.sub(r"[^\w\s，,。.!！?？;；:：、…·'’-]", "", _dot_names(normalize(text))))
     cue = _FULL_NAME_CUE.search(t)
     if cue:
         found = reader(t[cue.end():])
         if found:
+            return found
+    relative = _RELATIVE_NAME_WANTED.search(t)
+    if relative:
+        found = reader(t[relative.end():])
+        if found and _is_full_name(found):
             return found
     # "我爹叫韦光明…你写我的名字吧，我是他儿子韦小军": the customer asks for their own name
     own = _OWN_NAME_WANTED.search(t)
@@ -1925,7 +1976,8 @@ def _best_name(text: str, reader: Callable[[str], Optional[str]]) -> Optional[st
     if _is_full_name(first):
         return first
     for clause in re.split(r"[，,。.!！?？;；:：\s…]+", t):
-        candidate = reader(re.sub(r"^(?:名叫|叫做|叫)", "", clause))
+        # "打错字了，是王珏": a correction names the right one after 是
+        candidate = reader(re.sub(r"^(?:名叫|叫做|叫|应该是|就是|是)", "", clause))
         if _is_full_name(candidate):
             return candidate
     return first
