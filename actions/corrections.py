@@ -22,7 +22,9 @@ FIELD_WORDS = (
     ("occurred_at", re.compile(r"时间|日期|日子|哪天|几号")),
     ("amount", re.compile(r"金额|钱数|数额|多少钱")),
     ("demand", re.compile(r"诉求|要求")),
-    ("description", re.compile(r"描述|经过|情况|内容")),
+    # 情况 names the field only when something is said of it ("情况写错了"), not in passing
+    # ("昨天是我去网点问情况的日子")
+    ("description", re.compile(r"描述|经过|内容|情况(?=[^，,。]{0,3}(?:写|说|记|描述|不对|错|有误|改|补充))|(?:补充|更正|修改)[^，,。]{0,3}情况")),
     ("confidential", re.compile(r"保密")),
 )
 CORRECTABLE = tuple(f for f, _ in FIELD_WORDS)
@@ -44,8 +46,12 @@ _ABOUT_WHAT_WAS_SAID = re.compile(
 )
 
 
+# a figure the customer disowns in the same breath ("三百八是我另外一趟"): the old value, gone
+_DISOWNED = re.compile(r"[^，,。；;]*是(?:我的?)?(?:另外|别的|其他|另一)[^，,。；;]*")
+
+
 def without_remarks(text: str) -> str:
-    return _ABOUT_WHAT_WAS_SAID.sub("", text)
+    return _DISOWNED.sub("", _ABOUT_WHAT_WAS_SAID.sub("", text))
 
 
 def named_fields(text: str, entity_fields: Iterable[str] = ()) -> List[str]:

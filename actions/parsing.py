@@ -829,6 +829,9 @@ def parse_amount(text: str) -> Optional[float]:
     total = _stated_total(t)
     if total is not None:
         return total
+    chosen = _chosen_sum(t)
+    if chosen is not None:
+        return chosen
     short = _paid_short(t) or _overcharge(t)
     if short is not None:
         return short
@@ -1050,8 +1053,37 @@ _SAME_UNIT = {"月": ("个月", "月"), "季": ("个季度", "季度", "次"), "
               "年": ("年",), "期": ("期", "次"), "次": ("次", "回", "笔"), "笔": ("笔", "次"), "回": ("回", "次")}
 
 
+# "本金三十万，利息还有一万八，利息我不指望了，我只要本金": the customer says which sum they want back
+_ONLY_WANT = re.compile(r"只要(?:回)?(?:我的)?(?P<noun>本金|本钱|利息|收益|手续费|违约金)")
+
+
+def _chosen_sum(t: str) -> Optional[float]:
+    wanted = _ONLY_WANT.search(t)
+    if not wanted:
+        return None
+    for named in re.finditer(wanted.group("noun"), t[:wanted.start()]):
+        after = t[named.end():named.end() + 14]
+        tokens = list(_amount_tokens(after))
+        if tokens and tokens[0][0].start() <= 4:  # "本金三十万", "利息还有一万八"
+            return tokens[0][1]
+    return None
+
+
+# "九月、十月、十一月各一次": a charge once in each of the periods listed
+_EACH_ONCE = re.compile(
+    r"(?P<items>(?:[^，,。、和跟及与\s]{1,6}[、和跟及与]){1,11}[^，,。、和跟及与\s]{1,6}?)(?:都|也)?各(?:扣|收|交|付|转|刷|来)?了?(?:一|1)(?:次|笔|回)"
+)
+
+
 def _per_unit_times(t: str) -> Optional[float]:
     per = list(_PER_UNIT.finditer(t))
+    each = list(_EACH_ONCE.finditer(t))
+    before = [m for m in per if each and m.end() <= each[0].start()]  # not the 一月 of 十一月
+    if len(before) == 1 and len(each) == 1:
+        tokens = [v for _, v in _amount_tokens(t[before[0].end(): each[0].start()])]
+        n = len(re.split(r"[、和跟及与]", each[0].group("items")))
+        if len(tokens) == 1 and 1 < n <= 12:
+            return round(tokens[0] * n, 2)
     times = list(_TIMES.finditer(t))
     if len(per) != 1 or len(times) != 1 or times[0].start() < per[0].start():
         return None

@@ -373,3 +373,23 @@ def test_compensation_in_colloquial_words(text, compensation):
 ])
 def test_keeping_who_complained_from_anyone_is_confidential(text, confidential):
     assert detect_flags(text)["confidential"] is confidential
+
+
+@pytest.mark.parametrize("text,confidential", [
+    ("我留的证件号码你们会保密的吧？", False),          # the customer's data, not who complained
+    ("经理当时让我保密，说是内部渠道", False),            # secrecy someone else asked for
+    ("我的资料要保密，还有别让那个柜员知道是我投诉的", True),  # a real request beside it
+    ("侬覅讲是我投诉额", True),                          # Wu 覅
+    ("别让我们网点的主任晓得是我反映的", True),
+])
+def test_anonymity_with_unless(text, confidential):
+    assert detect_flags(text)["confidential"] is confidential
+
+
+@pytest.mark.parametrize("text,priority", [
+    ("早上收到短信说卡里转出去八千，收款方我根本不认识", "high"),
+    ("我自己转账时输错了账号，收款人不认识，想追回来", "normal"),
+])
+def test_money_moved_to_a_stranger(text, priority):
+    from actions.classify import classify_rules_only
+    assert classify_rules_only(text)[2] == priority

@@ -1379,3 +1379,34 @@ def test_a_fee_named_after_a_demand_verb_is_no_demand():
     # "解冻费" is what a scammer asked for, not the customer asking to unfreeze
     assert parsing.find_demand("后来又说要交解冻费，我又转了五百") is None
     assert parsing.find_demand("麻烦尽快把我的卡解冻")
+
+
+# -- seventh intake round (2026-12-06): classes, in wording of our own ----------------------------
+
+@pytest.mark.parametrize("text,expected", [
+    ("換咗五千蚊美金，計落少咗八十蚊", 80),            # Cantonese 咗 is 了 to every reader
+    ("费率从千分之三调成千分之六了", None),             # a rate that rose is no sum
+    ("卡里一天只让取两千，说是什么限额", None),          # a limit, not money at stake
+    ("不涉及钱，那笔五万的车贷早还清了", None),
+    ("本金二十万，收益说好有六千，收益我不要了，我只要本金", 200000),
+    ("每月扣十五块，七月、八月、九月、十月各一次", 60),
+])
+def test_seventh_round_amounts(text, expected):
+    assert parsing.parse_amount(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("咱名叫陈阿水，耳东陈", "陈阿水"),                 # 名叫 after the customer's own pronoun
+    ("那个柜员名叫周敏，我叫吴强", "吴强"),              # not the staff's name
+    ("登记我爸的名字吧，何国平。我是他儿子何亮", "何国平"),
+    ("我叫程风 程度的程 风雨的风", "程风"),              # a pause between words
+    ("张 伟", "张伟"),                                   # a voice input's gap
+    ("上官 婉儿", "上官婉儿"),
+])
+def test_seventh_round_names(text, expected):
+    assert parsing.parse_name(text) == expected
+
+
+def test_a_group_of_digits_needs_a_phone_and_a_group():
+    assert parsing.amend_phone_part(None, "中间四位是1234") is None
+    assert parsing.amend_phone_part("13800001111", "我说错了") is None
