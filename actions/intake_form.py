@@ -100,6 +100,11 @@ _DROPS_THE_COMPLAINT = re.compile(
 _CANCEL_TAKEN_BACK = re.compile(
     rf"(?:还是|继续|接着|照样|照常)(?:要)?(?:投|{_COMPLAINT}|登记|记|提交|反映|帮我记)|本来(?:想|打算|准备)(?:说)?(?:算了|不{_COMPLAINT}|不投|撤)"
 )
+# asking after a complaint already made, in so many words
+_WANTS_LOOKUP = re.compile(
+    r"查(?:一下|下|查)?(?:我的|一下)?(?:投诉)?(?:的)?进[度展]|不是(?:要|想)?(?:新的)?投诉|(?:之前|上次|上回|前几天|以前)[^，,。]{0,8}投诉的?[^，,。]{0,10}(?:怎么样|处理|进度|结果|到哪)|"
+    r"(?<![a-z0-9])ts\s?\d{14}|投诉编号|(?:我的|那个)投诉(?:现在)?(?:怎么样|处理到|到哪)"
+)
 _STAFF = r"(?:人工|真人|活人|客服|坐席|专员|经理|领导|负责人|管事的?|主管|工作人员)"
 _ASKS_FOR_PERSON = re.compile(
     rf"转(?:接)?(?:个|一个)?(?:人工|客服|坐席|真人|活人)|(?:要|想|让我|我要)(?:直接)?(?:跟|和|同)(?:个)?(?:人|真人|活人)(?:说|谈|聊|讲|沟通|对话)|(?:要|找|叫|换|接|请|给我)(?:个|一个)?{_STAFF}|人工(?:客服|服务|坐席|台)|"
@@ -668,6 +673,11 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
     # -- re-ask hooks -------------------------------------------------------------------------
     def leaves_form(self, intent: Optional[str], tracker: Tracker) -> bool:
         text = message_text(tracker)
+        if intent == "check_progress":
+            # "不是投诉，我只是想查进度": a lookup of an earlier case, not a detail of this one
+            # (data/rules/progress.yml); a demand that names progress ("及时告诉我处理进度") stays
+            return bool(_WANTS_LOOKUP.search(text)) and not (
+                tracker.get_slot(REQUESTED_SLOT) == "demand" and parsing.find_demand(text))
         if intent == "cancel":
             if _CANCEL_TAKEN_BACK.search(text):
                 return False  # "本来想说算了不投诉了……想想还是投吧，你继续记"
