@@ -91,40 +91,32 @@ class CaseDeskClient:
         """A customer's progress lookup (``POST /api/progress/lookup``): the status and the JSON
         answer, whatever it says (403 wrong digits, 429 locked, 404 nothing filed here); raises
         CaseDeskError only when the case desk cannot be asked or answers 5xx."""
-        url = f"{self.base_url}/api/progress/lookup"
-        try:
-            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout)) as session:
-                async with session.post(url, json=payload, headers=self._headers()) as response:
-                    try:
-                        body = await response.json(content_type=None)
-                    except ValueError:
-                        body = None
-                    if response.status >= 500:
-                        raise CaseDeskError(f"case desk answered {response.status}", retryable=True, status=response.status)
-                    return response.status, body if isinstance(body, dict) else {}
-        except CaseDeskError:
-            raise
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-            raise CaseDeskError(f"case desk unreachable: {exc!r}", retryable=True) from exc
+        status, body = await self._send("/api/progress/lookup", payload)
+        if status >= 500:
+            raise CaseDeskError(f"case desk answered {status}", retryable=True, status=status)
+        return status, body if isinstance(body, dict) else {}
 
     async def _post(self, path: str, payload: Dict[str, Any]) -> Dict[str, Any]:
+        status, body = await self._send(path, payload)
+        if status in (200, 201) and isinstance(body, dict) and body.get("case_no"):
+            return body
+        message = body.get("message") if isinstance(body, dict) else str(body)
+        raise CaseDeskError(
+            f"case desk answered {status}: {message}",
+            retryable=status not in _PERMANENT,
+            status=status,
+        )
+
+    async def _send(self, path: str, payload: Dict[str, Any]) -> Tuple[int, Any]:
+        """POST ``payload``: the status and the JSON body (or the start of a text body); an
+        unreachable desk raises a retryable CaseDeskError."""
         url = f"{self.base_url}{path}"
         try:
             async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout)) as session:
                 async with session.post(url, json=payload, headers=self._headers()) as response:
                     try:
-                        body = await response.json(content_type=None)
+                        return response.status, await response.json(content_type=None)
                     except ValueError:
-                        body = {"message": (await response.text())[:200]}
-                    if response.status in (200, 201) and isinstance(body, dict) and body.get("case_no"):
-                        return body
-                    message = body.get("message") if isinstance(body, dict) else str(body)
-                    raise CaseDeskError(
-                        f"case desk answered {response.status}: {message}",
-                        retryable=response.status not in _PERMANENT,
-                        status=response.status,
-                    )
-        except CaseDeskError:
-            raise
+                        return response.status, {"message": (await response.text())[:200]}
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             raise CaseDeskError(f"case desk unreachable: {exc!r}", retryable=True) from exc

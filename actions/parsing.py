@@ -1081,9 +1081,9 @@ def _per_unit_times(t: str) -> Optional[float]:
     before = [m for m in per if each and m.end() <= each[0].start()]  # not the 一月 of 十一月
     if len(before) == 1 and len(each) == 1:
         tokens = [v for _, v in _amount_tokens(t[before[0].end(): each[0].start()])]
-        n = len(re.split(r"[、和跟及与]", each[0].group("items")))
-        if len(tokens) == 1 and 1 < n <= 12:
-            return round(tokens[0] * n, 2)
+        periods = len(re.split(r"[、和跟及与]", each[0].group("items")))
+        if len(tokens) == 1 and 1 < periods <= 12:
+            return round(tokens[0] * periods, 2)
     times = list(_TIMES.finditer(t))
     if len(per) != 1 or len(times) != 1 or times[0].start() < per[0].start():
         return None
