@@ -1381,7 +1381,7 @@ def test_a_fee_named_after_a_demand_verb_is_no_demand():
     assert parsing.find_demand("麻烦尽快把我的卡解冻")
 
 
-# -- seventh intake round (2026-12-06): classes, in wording of our own ----------------------------
+# -- the …06c round (2026-12-06): classes, in wording of our own ----------------------------
 
 @pytest.mark.parametrize("text,expected", [
     ("換咗五千蚊美金，計落少咗八十蚊", 80),            # Cantonese 咗 is 了 to every reader
@@ -1391,7 +1391,7 @@ def test_a_fee_named_after_a_demand_verb_is_no_demand():
     ("本金二十万，收益说好有六千，收益我不要了，我只要本金", 200000),
     ("每月扣十五块，七月、八月、九月、十月各一次", 60),
 ])
-def test_seventh_round_amounts(text, expected):
+def test_06c_round_amounts(text, expected):
     assert parsing.parse_amount(text) == expected
 
 
@@ -1403,7 +1403,7 @@ def test_seventh_round_amounts(text, expected):
     ("张 伟", "张伟"),                                   # a voice input's gap
     ("上官 婉儿", "上官婉儿"),
 ])
-def test_seventh_round_names(text, expected):
+def test_06c_round_names(text, expected):
     assert parsing.parse_name(text) == expected
 
 
