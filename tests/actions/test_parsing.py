@@ -1410,3 +1410,9 @@ def test_06c_round_names(text, expected):
 def test_a_group_of_digits_needs_a_phone_and_a_group():
     assert parsing.amend_phone_part(None, "中间四位是1234") is None
     assert parsing.amend_phone_part("13800001111", "我说错了") is None
+
+
+def test_a_charge_by_its_name_is_the_sum_at_stake():
+    # a named charge (…费) over the transfer it was charged on; 消费/免费 are no charges
+    assert parsing.parse_amount("快递费十五，寄的是三千块的东西") == 15
+    assert parsing.parse_amount("被转走5000元，手续费50元") == 5000
