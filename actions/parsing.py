@@ -461,7 +461,14 @@ _NO_LOSS_SAYINGS = (
     # ("卡里有一万二是我的工钱，一分都动不了")
     r"(?:还|暂时|目前|现在)?(?:没|没有|未)(?:收到|看到|发现|见到)(?:扣钱|扣款|消费|转账|交易|支出|动账)的?(?:短信|通知|记录|提醒)",
     r"(?:一分钱?|钱)(?:都|也)?(?:动不了|取不出来?|转不出去?|用不了|拿不出来?)",
+    # the money still in the customer's own account ("钱一直在卡里躺着")
+    r"钱(?:一直|都|还|明明)?(?:在|放在|躺在)(?:卡|账户|帐户|户头)(?:里|上)",
 )
+# a sum frozen in the customer's own account ("账户里大概有十二万被冻住"): still theirs, no sum
+# lost, unless the message tells of money gone as well
+_FROZEN_IN_OWN_ACCOUNT = re.compile(
+    r"(?:账户|帐户|卡|户头|户口)(?:里|上)[^，。,!?！？]{0,6}有[^，。,!?！？]{0,10}?(?:被)?(?:冻住|冻结|冻上|锁住)")
+_MONEY_GONE = re.compile(r"扣|转走|被转|盗|骗|少了|丢|没了|划走|不见")
 _NO_LOSS = re.compile("|".join(f"(?:{saying})" for saying in _NO_LOSS_SAYINGS))
 def says_no_loss(text: str) -> bool:
     """"钱没少", "不是钱的问题": no sum is disputed, whatever figures the message holds."""
@@ -834,6 +841,8 @@ def parse_amount(text: str) -> Optional[float]:
     chosen = _chosen_sum(t)
     if chosen is not None:
         return chosen
+    if _FROZEN_IN_OWN_ACCOUNT.search(t) and not _MONEY_GONE.search(t):
+        return None
     short = _paid_short(t) or _overcharge(t)
     if short is not None:
         return short

@@ -1416,3 +1416,11 @@ def test_a_charge_by_its_name_is_the_sum_at_stake():
     # a named charge (…费) over the transfer it was charged on; 消费/免费 are no charges
     assert parsing.parse_amount("快递费十五，寄的是三千块的东西") == 15
     assert parsing.parse_amount("被转走5000元，手续费50元") == 5000
+
+
+@pytest.mark.parametrize("text", [
+    "公司户头里差不多有八万被冻结，货款都付不出去",   # frozen in the customer's own account
+    "那个月账单一千五，钱一直在卡里放着没动",          # the bill was covered: no sum lost
+])
+def test_money_still_the_customers_is_no_sum_at_stake(text):
+    assert parsing.parse_amount(text) is None
