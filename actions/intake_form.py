@@ -359,7 +359,9 @@ def read_field(slot: str, tracker: Tracker, lenient: bool) -> Any:
     entity, reader = READERS[slot]
     # free text is stored as the customer wrote it; values are parsed from the normalised text
     free_text = slot == "description" or (slot == "demand" and lenient)
-    text = message_words(tracker) if free_text else message_text(tracker)
+    # a name is read from the words as typed: a space between words is a pause there ("我叫雷鸣
+    # 打雷的雷 鸣叫的鸣"), which the normalised text has closed up (parsing.parse_name normalises)
+    text = message_words(tracker) if free_text or slot == "customer_name" else message_text(tracker)
     if slot in ("amount", "occurred_at") and not lenient:
         # in passing, a phone number's digits are neither, and a rough or per-month sum is a
         # clue for the amount question, not its answer
@@ -720,8 +722,10 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
                                        and not parsing.find_demand(text)):
                 return False  # ("让她别再联系我" reads like a goodbye to the NLU: it is a demand)
             return not is_question(text) or bool(parsing.find_demand(text))
-        if is_question(text) and not (slot == "branch" and parsing.find_branch(text)):
-            # "今天天气怎么样" holds a date but answers nothing; "叫什么西乡支行" names a branch
+        if is_question(text) and not (slot == "branch" and parsing.find_branch(text)) \
+                and not (slot == "phone" and parsing.find_phone(text)):
+            # "今天天气怎么样" holds a date but answers nothing; "叫什么西乡支行" names a branch;
+            # "要电话干啥？……那行，187…" asks, then answers with the whole number
             return False
         if slot in ("phone", "amount"):
             return parsing.has_digits(text) or read_field(slot, tracker, lenient=True) is not None
