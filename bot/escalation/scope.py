@@ -189,7 +189,11 @@ def _actor(text: str, start: int, end: int) -> Optional[str]:
         before = text[ss:s]
         if kind == "other" and OWN_LAWYER.match(text, s, e):
             kind = "self"  # 我的律师会起诉: the customer's own lawyer acts for them
+        if kind == "other" and text[s:e] == "的人" and re.search(r"我们|咱们|俺们", before):
+            kind = "self"  # 我们十几个买了那款理财的人: the customer among them
         if kind == "other":
+            if CAUSATIVE.search(before) and who == "other":
+                continue  # 我同事跟他那家银行闹掰了: the colleague still acts, 他 is with him
             if CAUSATIVE.search(before):
                 kind = "self"  # 我让我儿子…, 我和老公…
             elif OBJECT_VERB.search(before):
@@ -249,7 +253,8 @@ def _someone_else(text: str, start: int, end: int) -> bool:
     if last_other is None:
         return True
     # the other person's words judge the bank (朋友是律师,他说你们这样可以直接告): relayed, live
-    if re.search(r"你们|你(?!说)", text[last_other.end():start]):
+    # (their words, not their act at the bank: "听说有人在你们网点门口拉横幅" is hearsay)
+    if re.search(r"(说|讲|认为|觉得|建议|告诉我)[^,;:、。!?\s]{0,12}?(你们|你(?!说))", text[last_other.end():start]):
         return False
     # a relative acting against the bank for the customer (我儿子说要去人民银行告你们) is the
     # customer's case: live, unless the customer stopped them
@@ -340,7 +345,7 @@ PASSIVE_THREAT = re.compile(r"让|要|等着|等|会|就|迟早|早晚|准备|�
 # what the customer heard or saw, not what they do: news, reports, hearsay, a video (one
 # lexicon for the news-rule below and for the two-sign rule of why_severe_not_live)
 HEARD_OR_SEEN = re.compile(r"新闻|报道|听说|据说|网上看到|视频里|看到有")
-NEWS_AFTER = re.compile(r"^[^,;:、。!?\s]{0,3}(出了|发布|出台|发了|新规|规定|通知|要求)")
+NEWS_AFTER = re.compile(r"^[^,;:、。!?\s]{0,3}(出了|发布|出台|发了|新规|规定|通知|要求|罚|处罚|通报)")
 
 
 def _passive(text: str, start: int, end: int) -> bool:

@@ -43,6 +43,16 @@ HERE = Path(__file__).parent
 # regulator's role asked about, co-branded cards, the bank's own live room, a joke with a
 # denial): eighth 104/104 and 2/76, seventh 106/106 and 1/74, sixth 81/96, fifth 113/125,
 # fourth 107/125, third 127/145.
+# The ninth round (written blind 2026-12-06 after the eighth round's work, scored once: 82/104
+# threats, 9/76 negatives), then its classes (things smashed to bits or taken off their hinges, a
+# violent past held up, explosives hinted at, staff watched; affairs put in order, pinyin despair;
+# a banner made or hung, a sign held up, the story written up, a crowd going together, 黑猫; a
+# provincial branch, a letter to head office, police called on the bank, Taiwan's 金管会; being
+# called stupid, shaking with anger, 他妈 as a swear, pinyin swearing; 不要机器要人, 转rg, 人工
+# repeated with emoji; calm: photography's 曝光, 砸金蛋, a scammer's threat to the customer, anger at
+# oneself, the regulator sending the customer back, news of fines, hearsay of a banner, someone
+# else's quarrel with their bank): ninth 102/104 and 1/76, eighth 104/104 and 2/76, seventh
+# 106/106 and 1/74, sixth 82/96, fifth 113/125 and 1/110, fourth 109/125 and 5/90, third 127/145.
 FLOORS = {
     "third_round.yml": {"threats": 0.82, "negatives_handed_off": 5},
     "fourth_round.yml": {"threats": 0.80, "negatives_handed_off": 6},
@@ -50,6 +60,7 @@ FLOORS = {
     "sixth_round.yml": {"threats": 0.80, "negatives_handed_off": 2},
     "seventh_round.yml": {"threats": 0.96, "negatives_handed_off": 3},
     "eighth_round.yml": {"threats": 0.96, "negatives_handed_off": 4},
+    "ninth_round.yml": {"threats": 0.95, "negatives_handed_off": 3},
 }
 
 
