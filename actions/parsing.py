@@ -452,7 +452,7 @@ _NO_LOSS_SAYINGS = (
     # 五千的理财，我没买"), an act that did not go through ("硬币没存成", "押金要交一万，刷不了"),
     # the money still at home ("还在家里"), a deposit that went in after all ("后来还是存上了"),
     # a bill paid on time ("当天还的")
-    r"没(?:收|扣|要)(?:我|俺)的?钱|没(?:扣|收)(?:过)?(?:一分)?钱|(?:我|俺|也|都|最后|根本)(?:没|没有)买(?!到|着)",
+    r"没(?:收|扣|要)(?:我|俺)的?钱|没(?:扣|收)(?:过)?(?:一分)?钱|(?:也|都|并|还)没(?:有)?(?:被)?扣(?:款|钱)?(?=[，,。！!]|$)|(?:我|俺|也|都|最后|根本)(?:没|没有)买(?!到|着)",
     r"没有?(?:存成|交成|付成|办成|扣成|买成|取成|转成)|(?:刷|付|交|支付)不了",
     r"(?:钱|硬币|现金|零钱)?(?:都|也)?还在(?:家里|家|手里|手上|我手上|身上|我这)",
     r"(?:后来|最后|还是|已经)(?:都|也)?(?:存上|存进去|存进|办好|办成)了",
@@ -809,7 +809,31 @@ _SHOWN_LESS = re.compile(
 )
 
 
+# what should have been against what was ("按牌价应该付两万一千三百八十，实际扣了我两万一千五百
+# 三十六", "应该七千六，实际给了三千"; "小票上是两千，我手上拿到的是一千八"): the gap is at stake
+_EXPECTED_ACTUAL = re.compile(
+    r"(?:应该|应|本该|本应|按理)(?:是|付|给|到|扣|收|有|得)?(?:我)?\s*(?P<asked>[^，。,!！？?]{1,14}?)\s*[，,]\s*"
+    r"(?:结果|但是?|可是)?(?:实际|实际上|结果|却|只|反而)(?:上)?(?:扣了|给了|收了|付了|到了|拿到|是|只有)?(?:我)?\s*(?P<got>[^，。,!！？?]{1,14})"
+    r"|(?:小票|凭条|单子|短信|屏幕|账单)上?(?:是|写的是|显示)\s*(?P<asked2>[^，。,!！？?]{1,10}?)\s*[，,]\s*"
+    r"(?:我|但|可是)?(?:手上|手里|实际)?(?:拿到|收到|到手)(?:的|了)?(?:是|只有)?\s*(?P<got2>[^，。,!！？?]{1,10})"
+)
+
+
+def _expected_against_actual(t: str) -> Optional[float]:
+    m = _EXPECTED_ACTUAL.search(t)
+    if not m:
+        return None
+    asked = [v for _, v in _amount_tokens(m.group("asked") or m.group("asked2") or "")]
+    got = [v for _, v in _amount_tokens(m.group("got") or m.group("got2") or "")]
+    if len(asked) == 1 and len(got) == 1 and asked[0] != got[0] and min(asked[0], got[0]) > 0:
+        return round(abs(asked[0] - got[0]), 2)
+    return None
+
+
 def _paid_short(t: str) -> Optional[float]:
+    gap = _expected_against_actual(t)
+    if gap is not None:
+        return gap
     m = _PAID_SHORT.search(t) or _SHOWN_LESS.search(t)
     if not m:
         return None
@@ -838,7 +862,7 @@ def parse_amount(text: str) -> Optional[float]:
     total = _stated_total(t)
     if total is not None:
         return total
-    chosen = _chosen_sum(t)
+    chosen = _chosen_sum(t) or _multiplied(t)
     if chosen is not None:
         return chosen
     if _FROZEN_IN_OWN_ACCOUNT.search(t) and not _MONEY_GONE.search(t):
@@ -1057,7 +1081,9 @@ def _stated_total(t: str) -> Optional[float]:
 # period or per time, and how many times it was taken: the sum at stake is the product
 _PER_UNIT = re.compile(r"(?:每(?:个)?|一个|一)(?P<unit>月|季度?|年|期|次|笔|回)")
 _TIMES = re.compile(
-    r"(?:扣了|收了|交了|缴了|付了|还了|取了|提了|转了|被扣了|一共|总共|共|总计|合计|已经|连续|连着|足足|整整)\s*"
+    r"(?:扣了|收了|交了|缴了|付了|还了|取了|提了|转了|被扣了|一共|总共|共|总计|合计|已经|连续|连着|足足|整整|"
+    # "账单上有三笔", "一次四块，五次" (the count alone closing the answer)
+    r"上有|里有|[，,]\s*(?=[\d一二两三四五六七八九十]+\s*(?:次|笔|回|期)\s*[。.!！]?\s*$))\s*"
     r"(?P<n>[\d一二两三四五六七八九十]+|半)\s*(?P<unit>个月|个季度|季度|年|期|次|笔|回|个月了|月)"
 )
 _SAME_UNIT = {"月": ("个月", "月"), "季": ("个季度", "季度", "次"), "季度": ("个季度", "季度", "次"),
@@ -1065,18 +1091,40 @@ _SAME_UNIT = {"月": ("个月", "月"), "季": ("个季度", "季度", "次"), "
 
 
 # "本金三十万，利息还有一万八，利息我不指望了，我只要本金": the customer says which sum they want back
-_ONLY_WANT = re.compile(r"只要(?:回)?(?:我的)?(?P<noun>本金|本钱|利息|收益|手续费|违约金)")
+_ONLY_WANT = re.compile(r"只要(?:回)?(?:我的)?(?P<noun>本金|本钱|利息|收益|手续费|违约金)|"
+                        r"(?P<noun2>本金|本钱)(?:一定|必须)?(?:要|得)(?:回来|退回来?|还我|还给我)")
 
 
 def _chosen_sum(t: str) -> Optional[float]:
     wanted = _ONLY_WANT.search(t)
     if not wanted:
         return None
-    for named in re.finditer(wanted.group("noun"), t[:wanted.start()]):
+    noun = wanted.group("noun") or wanted.group("noun2")
+    for named in re.finditer(noun, t[:wanted.start()]):
         after = t[named.end():named.end() + 14]
         tokens = list(_amount_tokens(after))
         if tokens and tokens[0][0].start() <= 4:  # "本金三十万", "利息还有一万八"
             return tokens[0][1]
+        before = list(_amount_tokens(t[max(0, named.start() - 8):named.start()]))
+        if before and before[-1][0].end() >= len(t[max(0, named.start() - 8):named.start()]) - 1:
+            return before[-1][1]  # "三十万本金"
+    return None
+
+
+# the customer's own multiplication ("手续费 12 期 × 99", "99乘12") or the total after a count
+# ("一次十块，两次就是二十")
+_TIMES_SIGN = re.compile(r"(?P<a>\d+(?:\.\d+)?)\s*(?:元|块)?\s*(?:期|次|笔|个月)?\s*(?:[×xX*]|乘以?)\s*(?P<b>\d+(?:\.\d+)?)")
+_COUNT_THEN_TOTAL = re.compile(r"[\d一二两三四五六七八九十]+\s*(?:次|笔|期|回|个月)(?:加起来|一共|总共)?就是\s*(?P<total>[^，。,!！？?]{1,10})")
+
+
+def _multiplied(t: str) -> Optional[float]:
+    m = _TIMES_SIGN.search(t)
+    if m:
+        return round(float(m.group("a")) * float(m.group("b")), 2)
+    m = _COUNT_THEN_TOTAL.search(t)
+    if m:
+        tokens = [v for _, v in _amount_tokens(m.group("total"))]
+        return tokens[0] if len(tokens) == 1 else None
     return None
 
 
@@ -1086,7 +1134,56 @@ _EACH_ONCE = re.compile(
 )
 
 
+# the count said first, the charge each time after it ("取了五次钱，每次都扣了4块手续费", "分了12期，
+# 每期手续费99"); a charge per head and the number of heads ("每个工人收了两块，我厂三十二个人")
+_COUNT_FIRST = re.compile(
+    r"(?:^|取了|转了|扣了|刷了|分了|分成|交了|付了|还了|汇了|存了|用了|收了|出去|转出去?了?)\s*"
+    r"(?P<n>[\d一二两三四五六七八九十]+)\s*(?P<unit>次|期|笔|回)"
+)
+_PER_HEAD = re.compile(r"每(?:个|位|名)?(?:人|工人|员工|职工|人头)")
+_HEADS = re.compile(r"(?<!每)(?<!每个)(?P<n>[\d一二两三四五六七八九十百]+)\s*(?:个|位|名)?(?:人|工人|员工|职工)(?!民)")
+_CLAUSE_END = re.compile(r"[，,。；;!?！？]")
+# words whose 一 is no number ("一共扣了四回", "一直")
+_NOT_A_ONE = re.compile(r"一(?:共|起|直|下|样|般|定|点儿|会儿)")
+
+
+def _count_number(text: str) -> Optional[float]:
+    n = float(text) if text.isdigit() else cn_number(text)
+    return n if n and n == int(n) else None
+
+
+def _each_after_count(t: str) -> Optional[float]:
+    counts, per = list(_COUNT_FIRST.finditer(t)), list(_PER_UNIT.finditer(t))
+    if len(counts) != 1 or len(per) != 1 or counts[0].end() > per[0].start():
+        return None
+    unit, count_unit = per[0].group("unit"), counts[0].group("unit")
+    if count_unit not in _SAME_UNIT.get(unit, ()) and not (count_unit == "次" and unit in ("次", "笔", "回")):
+        return None
+    end = _CLAUSE_END.search(t, per[0].end())
+    tokens = [v for _, v in _amount_tokens(t[per[0].end(): end.start() if end else len(t)])]
+    n = _count_number(counts[0].group("n"))
+    if len(tokens) != 1 or not n or not 1 < n <= 120:
+        return None
+    return round(tokens[0] * n, 2)
+
+
+def _per_head(t: str) -> Optional[float]:
+    per = _PER_HEAD.search(t)
+    if not per:
+        return None
+    heads = [m for m in _HEADS.finditer(t) if not per.start() <= m.start() < per.end()]
+    end = _CLAUSE_END.search(t, per.end())
+    tokens = [v for _, v in _amount_tokens(t[per.end(): end.start() if end else len(t)])]
+    n = _count_number(heads[0].group("n")) if len(heads) == 1 else None
+    if len(tokens) != 1 or not n or not 1 < n <= 5000:
+        return None
+    return round(tokens[0] * n, 2)
+
+
 def _per_unit_times(t: str) -> Optional[float]:
+    first = _each_after_count(t) or _per_head(t)
+    if first is not None:
+        return first
     per = list(_PER_UNIT.finditer(t))
     each = list(_EACH_ONCE.finditer(t))
     before = [m for m in per if each and m.end() <= each[0].start()]  # not the 一月 of 十一月
@@ -1103,11 +1200,11 @@ def _per_unit_times(t: str) -> Optional[float]:
     n: Optional[float]
     if n_txt == "半" and unit == "月" and count_unit == "年":
         n = 6.0
-    elif count_unit in _SAME_UNIT.get(unit, ()) or (count_unit == "次" and unit != "年"):
+    elif count_unit in _SAME_UNIT.get(unit, ()) or (count_unit in ("次", "笔") and unit != "年"):
         n = float(n_txt) if n_txt.isdigit() else cn_number(n_txt)
     else:
         return None
-    tokens = [v for _, v in _amount_tokens(t[per[0].end(): times[0].start()])]
+    tokens = [v for _, v in _amount_tokens(_NOT_A_ONE.sub("", t[per[0].end(): times[0].start()]))]
     if len(tokens) != 1 or not n or n != int(n) or not 1 < n <= 120:
         return None
     return round(tokens[0] * n, 2)

@@ -1424,3 +1424,23 @@ def test_a_charge_by_its_name_is_the_sum_at_stake():
 ])
 def test_money_still_the_customers_is_no_sum_at_stake(text):
     assert parsing.parse_amount(text) is None
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("取了三次，每次都扣了两块手续费", 6),               # the count first, the charge after
+    ("分了6期，每期手续费45", 270),
+    ("每人三块，二十个人", 60),                          # a charge per head
+    ("两笔，每笔1500", 3000),
+    ("一次八块，三次", 24),                              # the count alone closes the answer
+    ("一回十九块，一共扣了三回", 57),                    # 一共 is no number
+    ("每个月六十，账单上有四笔", 240),
+    ("一次五块，四次就是二十", 20),                      # the customer's own total
+    ("年费 12 个月 × 25", 300),                          # the customer's own multiplication
+    ("应该给我五千二，实际到了四千八", 400),              # what should have been, and what was
+    ("凭条上是一千，我手上拿到的是九百", 100),
+    ("本金十万，利息不要了，本金得退回来", 100000),      # the sum the customer wants back
+    ("机器没吐钱也没扣，卡里有两千多", None),              # nothing taken
+    ("说好的500，结果扣了800", 800),                     # a promise is no expected figure
+])
+def test_06d_round_amounts(text, expected):
+    assert parsing.parse_amount(text) == expected
