@@ -78,6 +78,33 @@ class HandoffReason(StrEnum):
     HUMAN = "human"
 
 
+# The live queue's order (issue 15): by how much harm waiting can do, then longest waiting first.
+# A life at risk comes before anything else (issue 13), then a threat of violence to staff or a
+# branch; then a threat to go to the media or the regulator, which turns one complaint into a
+# public or regulatory matter within hours (design.md ranks them together); then an angry
+# customer; last a plain request for a person. A reason not listed (an old or unknown code)
+# sorts last. Lower rank comes first; equal ranks share a place and go by waiting time. The
+# handoff service's SQL order and the queue position quoted to the customer are both built
+# from this one table (handoffs.severity_rank).
+HANDOFF_SEVERITY: Dict[HandoffReason, int] = {
+    HandoffReason.SELF_HARM: 0,
+    HandoffReason.VIOLENCE: 1,
+    HandoffReason.MEDIA: 2,
+    HandoffReason.REGULATOR: 2,
+    HandoffReason.ANGER: 3,
+    HandoffReason.HUMAN: 4,
+}
+LEAST_SEVERE = max(HANDOFF_SEVERITY.values()) + 1
+
+
+def severity_of(reason: Optional[str]) -> int:
+    """A handoff reason's place in the queue (HANDOFF_SEVERITY); unknown or missing: last."""
+    try:
+        return HANDOFF_SEVERITY[HandoffReason(reason)]
+    except ValueError:
+        return LEAST_SEVERE
+
+
 class Role(StrEnum):
     CUSTOMER = "customer"
     BOT = "bot"

@@ -34,7 +34,7 @@ from .appkeys import SETTINGS_KEY
 from . import db as casedb
 from . import domain, pii, schemas
 from .crypto import PiiCipher
-from .domain import Category, HandoffReason, Priority, Role
+from .domain import Category, Priority, Role
 from .errors import Conflict, NotFound, ServiceUnavailable
 from .models import Case, CaseEvent, Handoff, TranscriptTurn
 from .rasa_bridge import RASA_KEY, RasaBridge, RasaUnavailable, user_events
@@ -83,21 +83,15 @@ def _not_found(handoff_id: Any) -> NotFound:
 
 def _queue_order() -> Tuple[Any, ...]:
     status_rank = sql_case((Handoff.status == WAITING, 0), (Handoff.status == ACTIVE, 1), else_=2)
-    # longest waiting first: the oldest handoff is the one whose customer waits longest
-    return status_rank, _urgency(), Handoff.created_at, Handoff.id
+    # most severe reason first (domain.HANDOFF_SEVERITY); within one severity the longest
+    # waiting first: the oldest handoff is the one whose customer waits longest
+    return status_rank, severity_rank(), Handoff.created_at, Handoff.id
 
 
-def _urgency() -> Any:
-    """0 for a customer who threatens to harm themselves (before anyone else, issue 13), 1 for
-    priority high, 2 for the rest."""
-    return sql_case((Handoff.reason == HandoffReason.SELF_HARM.value, 0),
-                    (Handoff.priority == Priority.HIGH.value, 1), else_=2)
-
-
-def _urgency_of(handoff: Handoff) -> int:
-    if handoff.reason == HandoffReason.SELF_HARM.value:
-        return 0
-    return 1 if handoff.priority == Priority.HIGH.value else 2
+def severity_rank() -> Any:
+    """SQL twin of domain.severity_of: the handoff reason's rank, unknown reasons last."""
+    whens = [(Handoff.reason == reason.value, rank) for reason, rank in domain.HANDOFF_SEVERITY.items()]
+    return sql_case(*whens, else_=domain.LEAST_SEVERE)
 
 
 def _upsert(db: casedb.Database) -> Any:
@@ -178,8 +172,8 @@ async def queue_position(db: casedb.Database, handoff: Handoff) -> int:
     """1-based place among waiting handoffs in queue order; 0 when it is not waiting."""
     if handoff.status != WAITING:
         return 0
-    mine_rank = _urgency_of(handoff)
-    rank = _urgency()
+    mine_rank = domain.severity_of(handoff.reason)
+    rank = severity_rank()
     ahead = or_(
         rank < mine_rank,
         and_(
@@ -288,7 +282,8 @@ async def list_handoffs(
     hidden_branch: Optional[str] = None,
     limit: int = 200,
 ) -> List[QueueItem]:
-    """The live queue: waiting before active, high priority first, longest waiting first.
+    """The live queue: waiting before active, the most severe reason first
+    (domain.HANDOFF_SEVERITY), then longest waiting first.
     `status` is one status, a list of them, or None for all; closed ones come last, newest
     closed first when only closed ones are asked for."""
     statuses = [status] if isinstance(status, str) else list(status or [])

@@ -485,7 +485,7 @@ def _handoff_paths(bad: Dict[str, Any], unauthorized: Dict[str, Any], too_large:
                 },
             },
             "get": {
-                "summary": "人工队列：等待中在前，其次处理中；高优先级在前；等待最久在前（脱敏）",
+                "summary": "人工队列：等待中在前，其次处理中；按转人工原因的风险程度排序（自伤风险最先），同一风险程度等待最久在前（脱敏）",
                 "parameters": [
                     {"name": "status", "in": "query", "schema": _STR, "description": "可逗号分隔多个：waiting,active,closed"},
                     {"name": "conversation_id", "in": "query", "schema": _STR},

@@ -402,3 +402,29 @@ async def export_rows(db: Database, f: CaseFilter, scope: Optional[str], now: da
             "请缩小受理日期范围或增加筛选条件后再导出。"
         )
     return await _rows(db, conds, now, EXPORT_LIMIT, 0)
+
+
+# the case page's 该客户的其他投诉: enough to see a pattern, short enough to read at a glance
+HISTORY_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class History:
+    rows: List[CaseRow]
+    more: bool  # the customer has more visible cases than HISTORY_LIMIT
+
+
+async def customer_history(
+    db: Database, case: Case, scope: Optional[str], now: datetime, limit: Optional[int] = None
+) -> History:
+    """The customer's other cases, newest first, at most `limit`: every case with the same
+    keyed phone hash (cases.phone_hash, as at filing), under the list's one access rule
+    (visible_cases), so a confidential case hidden from this user stays hidden here too.
+    Masked columns only (_COLUMNS): nothing is decrypted and the list is no read of those cases."""
+    if not case.phone_hash:
+        # no phone, no customer to match: `phone_hash == None` would match every such case
+        return History([], False)
+    limit = HISTORY_LIMIT if limit is None else limit
+    conds = [visible_cases(scope), Case.phone_hash == case.phone_hash, Case.id != case.id]
+    rows = await _rows(db, conds, now, limit + 1, 0)
+    return History(rows[:limit], len(rows) > limit)

@@ -4,9 +4,9 @@ domain.py holds STATUS_LABELS; the other taxonomies are only ever shown to peopl
 """
 from __future__ import annotations
 
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
-from ..domain import DUE_SOON_WITHIN, STATUS_LABELS, Status
+from ..domain import DUE_SOON_WITHIN, HANDOFF_SEVERITY, STATUS_LABELS, Status
 
 CATEGORY_LABELS: Dict[str, str] = {
     "product_service": "产品服务",
@@ -35,6 +35,17 @@ REASON_LABELS: Dict[str, str] = {
     "self_harm": "自伤风险",
     "human": "要求人工",
 }
+
+
+
+def severity_order() -> str:
+    """The queue's order in words, read from domain.HANDOFF_SEVERITY (not written out again):
+    自伤风险 › 暴力威胁 › 媒体曝光、监管投诉 › 情绪激动 › 要求人工."""
+    tiers: Dict[int, List[str]] = {}
+    for reason, rank in HANDOFF_SEVERITY.items():
+        tiers.setdefault(rank, []).append(REASON_LABELS[reason.value])
+    return " › ".join("、".join(tiers[rank]) for rank in sorted(tiers))
+
 
 # escalation marks (issue 13): what an agent or trainer said about a handoff decision
 MARK_KIND_LABELS: Dict[str, str] = {"unnecessary": "不必要的转人工", "missed": "漏转"}

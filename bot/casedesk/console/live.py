@@ -48,8 +48,9 @@ def queue_row(h: Handoff, c: Case) -> Dict[str, Any]:
 
 
 async def queue(db: Database, branch: Optional[str]) -> List[Dict[str, Any]]:
-    """Waiting handoffs first, high priority first, longest waiting first; then active ones
-    (the service's queue order)."""
+    """Waiting handoffs first, the most severe escalation reason first (domain.HANDOFF_SEVERITY),
+    longest waiting first within one severity; then active ones the same way (the service's
+    queue order). console.js shows the rows in this order and never re-sorts them."""
     items = await handoffs.list_handoffs(db, status=list(OPEN_HANDOFF), hidden_branch=branch)
     return [queue_row(item.handoff, item.case) for item in items]
 

@@ -59,6 +59,7 @@ def setup_templates(app: web.Application) -> None:
         default_helpers=False,
     )
     env.globals["event_value"] = labels.event_value
+    env.globals["severity_order"] = labels.severity_order
     env.filters.update(
         beijing=beijing,
         iso=local_iso,

@@ -21,7 +21,7 @@ from ..domain import CASE_NO_RE, OPEN_STATUSES, TRANSITIONS, Status
 from ..errors import BadRequest, NotFound
 from ..handoff_views import MAX_ID
 from ..rasa_bridge import RASA_KEY
-from . import labels, live, stats
+from . import case_search, labels, live, stats
 from ..access import can_see, hidden_branch
 from .auth import (
     COOKIE_NAME,
@@ -225,6 +225,15 @@ async def case_page(request: web.Request) -> web.StreamResponse:
         database, conversation_id=case.conversation_id, hidden_branch=hidden_branch(me)
     )
     now = _now(request)
+    history = await case_search.customer_history(database, case, hidden_branch(me), now)
+    # 重复于 names another case: only when this user may see it (a confidential complaint about
+    # their branch must not show up here either, not even as a number)
+    repeat_ref = await live.case_ref(database, case.repeat_of) if case.repeat_of else None
+    repeat_of = (
+        repeat_ref.case_no
+        if repeat_ref is not None and can_see(hidden_branch(me), repeat_ref.confidential, repeat_ref.branch_code)
+        else None
+    )
     return render(
         request,
         "console/case.html",
@@ -240,6 +249,8 @@ async def case_page(request: web.Request) -> web.StreamResponse:
             "demand": pii.reveal(cipher, case.demand, case.demand_enc),
             "events": events,
             "handoffs": [item.handoff for item in related],
+            "history": history,
+            "repeat_of": repeat_of,
             "next_statuses": sorted(TRANSITIONS[Status(case.status)], key=lambda s: list(Status).index(s)),
             "can_extend": me.is_supervisor and not case.extended and Status(case.status) in OPEN_STATUSES,
             "branch_entry": directory().get(case.branch_code),
