@@ -145,7 +145,9 @@ _MONEY_AT_STAKE = re.compile(
     r"费率|利率|扣点|结算|分润|"
     # any charge by name (清点费, 加急费, 工本费; not 浪费/免费/费劲), a yield short of what was
     # sold ("宣传最高4.2%，到期只给了1.8%"), something the customer was made to buy, a fee in English
-    r"(?<![浪免花])费(?![劲力心事尽])|收益|本金|\d\s*[%％]|百分之|买|\b(?:fee|charge|refund)"
+    r"(?<![浪免花])费(?![劲力心事尽])|收益|本金|\d\s*[%％]|百分之|买|\b(?:fee|charge|refund)|"
+    # a charge by another name, money owed to the customer (滞纳金, 报销款, 货款)
+    r"滞纳金|罚金|(?<![存贷])款(?![式项])"
 )
 
 

@@ -1444,3 +1444,17 @@ def test_money_still_the_customers_is_no_sum_at_stake(text):
 ])
 def test_06d_round_amounts(text, expected):
     assert parsing.parse_amount(text) == expected
+
+
+def test_figures_that_are_no_total_leave_the_amount_to_be_asked():
+    # a charge per week/instalment/head, or a sum in foreign currency, told in the story
+    for text in ("每个星期都扣我十九块", "每期利息三百二", "每个员工扣了五块", "汇了两千美金给我女儿"):
+        assert parsing.rough_amount(text), text
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("小票上印的五百，柜员数给我，回家一数只有四百五", 50),   # printed against counted
+    ("商家说退了600，到我卡上只有450", 150),                 # a refund that arrived short
+])
+def test_a_sum_printed_or_promised_against_what_arrived(text, expected):
+    assert parsing.parse_amount(text) == expected
