@@ -92,7 +92,7 @@ _CANCELS_COMPLAINT = re.compile(
 # read as inform): the complaint itself named as dropped, or a withdrawal
 _DROPS_THE_COMPLAINT = re.compile(
     rf"不(?:用|要|想|必|打算)?(?:再)?{_COMPLAINT}了|{_COMPLAINT}\w{{0,3}}?(?:不弄|不搞|不办|不要|不提|不做|算了|撤了|取消)了?|"
-    r"(?:撤了|撤销|撤回)吧|不(?:用|要|需要)(?:再)?(?:登记|提交)了|(?:就|先|还是)不(?:投|反映|登记)了|"
+    r"(?:撤了|撤销|撤回)吧|不(?:用|要|需要)?(?:再)?(?:登记|提交)了|(?:就|先|还是)不(?:投|反映|登记)了|不麻烦(?:你|您)了|"
     # "还是别投诉了吧"; Cantonese "咁唔使投訴啦" (then there is no need to complain)
     rf"(?:还是|那就|那)别(?:再)?{_COMPLAINT}了|唔(?:使|洗|驶|駛|要|想)(?:再)?{_COMPLAINT}"
 )

@@ -393,3 +393,12 @@ def test_anonymity_with_unless(text, confidential):
 def test_money_moved_to_a_stranger(text, priority):
     from actions.classify import classify_rules_only
     assert classify_rules_only(text)[2] == priority
+
+
+@pytest.mark.parametrize("text,confidential", [
+    ("甭跟支行讲是我反映的", True),                      # dialect negators in every anonymity pattern
+    ("莫告诉那个柜员", True),
+    ("他推荐的是内部保密产品，说不对外卖", False),        # a product sold as secret
+])
+def test_anonymity_in_dialect_and_secret_products(text, confidential):
+    assert detect_flags(text)["confidential"] is confidential
