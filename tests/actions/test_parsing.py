@@ -1458,3 +1458,8 @@ def test_figures_that_are_no_total_leave_the_amount_to_be_asked():
 ])
 def test_a_sum_printed_or_promised_against_what_arrived(text, expected):
     assert parsing.parse_amount(text) == expected
+
+
+def test_a_balance_that_cannot_be_moved_is_no_sum_lost():
+    assert parsing.parse_amount("账上有六万多，都是进货的钱，现在取不出来") is None
+    assert parsing.parse_amount("被转走了两万，现在卡也用不了") == 20000
