@@ -7,6 +7,7 @@ PostgreSQL relies on row locks, chiefly the per-day counter row every create upd
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 from contextlib import asynccontextmanager
@@ -578,13 +579,59 @@ async def patch_case(
     actor: str,
     remote: Optional[str],
 ) -> Case:
+    """Status change, corrections and assignment in one transaction, with history rows and one
+    audit row (PATCH /api/cases/{no} and the console's forms)."""
+    case, _ = await _patch_case(db, case_no, patch, cipher, actor, remote)
+    return case
+
+
+async def correct_case(
+    db: Database,
+    case_no: str,
+    field: str,
+    value: Any,
+    reason: str,
+    cipher: PiiCipher,
+    actor: str,
+    remote: Optional[str],
+) -> Tuple[Case, bool]:
+    """The console's 更正案件信息: one field the customer told an agent, with the reason, through
+    the same path as the API's PATCH; only while the case is being handled (新建、已联系客户、处理中).
+    Returns (case, whether anything changed)."""
+    patch = CasePatch(note=reason, changes={field: value})
+    case, events = await _patch_case(db, case_no, patch, cipher, actor, remote, correction=True)
+    return case, any(e.kind == "correction" for e in events)
+
+
+async def _patch_case(
+    db: Database,
+    case_no: str,
+    patch: CasePatch,
+    cipher: PiiCipher,
+    actor: str,
+    remote: Optional[str],
+    correction: bool = False,
+) -> Tuple[Case, List[CaseEvent]]:
+    """`correction` (correct_case): only an open case, and a correction to the value it already
+    has writes nothing at all (no note row, no audit row)."""
     async with db.writing() as s:
         case = await _case_or_404(s, case_no, lock=True)
+        if correction and Status(case.status) not in domain.OPEN_STATUSES:
+            raise Conflict(
+                f"案件已是“{domain.STATUS_LABELS[Status(case.status)]}”，不能再更正案件信息；"
+                "如客户反映的情况需要更正，请先将案件重新变更为“处理中”。",
+                code="case_not_open",
+            )
         now = db.settings.clock()
         events: List[CaseEvent] = []
+        # the note (a correction's reason) is stored and audited masked like the values: numbers
+        # and the customer's name, the name before and after a correction
+        new_name = patch.changes.get("customer_name")
+        names = pii.case_names(cipher, case.customer_name_enc) + ([new_name] if isinstance(new_name, str) else [])
+        note = pii.mask(patch.note, names)
 
         def event(kind: str, field: Optional[str], old: Optional[str], new: Optional[str]) -> None:
-            events.append(CaseEvent(case_id=case.id, at=now, actor=actor, kind=kind, field=field, old_value=old, new_value=new, note=patch.note))
+            events.append(CaseEvent(case_id=case.id, at=now, actor=actor, kind=kind, field=field, old_value=old, new_value=new, note=note))
 
         if patch.status is not None and patch.status.value != case.status:
             current = Status(case.status)
@@ -631,15 +678,17 @@ async def patch_case(
                 event("assign", "owner", case.owner, queue)
                 case.owner = queue
 
-        if not events and patch.note:
+        if not events and patch.note and not correction:
             event("note", None, None, None)
         if events:
             case.updated_at = now
             s.add_all(events)
-            audit(s, now, actor, "update", case_no, remote)
+            # what changed (field names, never values) and why, the note masked as above
+            detail = json.dumps({"fields": sorted({e.field or e.kind for e in events}), "note": note}, ensure_ascii=False)
+            audit(s, now, actor, "update", case_no, remote, detail)
     if events:
         log.info("case updated case_no=%s changes=%s by=%s", case_no, ",".join(e.field or e.kind for e in events), actor)
-    return case
+    return case, events
 
 
 async def reseal_case_text(s: AsyncSession, case: Case, cipher: PiiCipher) -> None:

@@ -38,6 +38,7 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/console/cases/{case_no}/status", views.case_status, name="console.case_status")
     r.add_post("/console/cases/{case_no}/extend", views.case_extend, name="console.case_extend")
     r.add_post("/console/cases/{case_no}/branch", views.case_branch, name="console.case_branch")
+    r.add_post("/console/cases/{case_no}/correct", views.case_correct, name="console.case_correct")
     # console.css / console.js are served by the app's /static/ route (static/console/)
 
     # --- escalation marks (issue 13: 不必要 / 漏转, the quality page): console/mark_views.py ---

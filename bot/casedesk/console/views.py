@@ -18,10 +18,10 @@ from .. import db, escalation_marks, handoffs, pii, schemas
 from ..appkeys import CIPHER_KEY, SETTINGS_KEY
 from ..db import DB_KEY
 from ..domain import CASE_NO_RE, OPEN_STATUSES, TRANSITIONS, Status
-from ..errors import BadRequest, NotFound
+from ..errors import BadRequest, Conflict, NotFound
 from ..handoff_views import MAX_ID
 from ..rasa_bridge import RASA_KEY
-from . import case_search, labels, live, stats
+from . import case_edit, case_search, labels, live, stats
 from ..access import can_see, hidden_branch
 from .auth import (
     COOKIE_NAME,
@@ -29,6 +29,7 @@ from .auth import (
     LOGIN_COOKIE_NAME,
     SESSION_LIFETIME,
     ConsoleRole,
+    Identity,
     LoginThrottle,
     authenticate,
     clear_cookie,
@@ -61,6 +62,8 @@ NOTICES = {
     "status": "案件状态已更新。",
     "extended": "办理期限已延长至 30 天。",
     "branch": "案件所涉网点已更新。",
+    "corrected": "案件信息已更正，已记入处理历史和审计日志。",
+    "unchanged": "更正后的内容与原来相同，未作更改。",
     "unnecessary": "已标记为不必要的转人工，培训师会据此改进转人工规则。",
     "missed": "已标记为漏转，培训师会据此改进转人工规则。",
 }
@@ -211,12 +214,21 @@ async def handoff_page(request: web.Request) -> web.StreamResponse:
 async def case_page(request: web.Request) -> web.StreamResponse:
     me = require_case_worker(request)
     case_no = _case_no(request)
-    database = _db(request)
-    ref = await live.case_ref(database, case_no)
+    ref = await live.case_ref(_db(request), case_no)
     if ref is None or not can_see(hidden_branch(me), ref.confidential, ref.branch_code):
         if ref is not None:
             log.warning("console: hidden confidential case requested by user=%s", me.username)
         raise NotFound("未找到该案件，或您无权查看。")
+    return await render_case(request, me, case_no)
+
+
+async def render_case(
+    request: web.Request, me: Identity, case_no: str,
+    edit: Optional[Dict[str, Any]] = None, status: int = 200,
+) -> web.Response:
+    """The case page of a case `me` may see (the caller checked); `edit` is the 更正案件信息
+    form again after a refused correction (case_edit.py): its message and what was typed."""
+    database = _db(request)
     # the one page with full name and phone: read through db.read_case, which audits the
     # read in the same transaction, with the console user as the actor
     case, turns, events = await db.read_case(database, case_no, me.username, request.remote)
@@ -259,7 +271,9 @@ async def case_page(request: web.Request) -> web.StreamResponse:
             "notice": _notice(request),
             "missed": await escalation_marks.missed_turns(database, case.id),
             "mark_reasons": escalation_marks.REASONS,
+            "edit": case_edit.form_view(me, case, edit),
         },
+        status=status,
     )
 
 
@@ -427,3 +441,27 @@ async def case_extend(request: web.Request) -> web.StreamResponse:
     await db.extend_case(_db(request), case_no, reason, me.username, request.remote)
     raise _back(form, case_no, "extended")
 
+
+
+async def case_correct(request: web.Request) -> web.StreamResponse:
+    """更正案件信息: one field the customer told the agent, with a reason (case_edit.py), through
+    db.correct_case (the API's correction path: history, audit, encryption and hashes). A refused
+    correction answers with the case page again, its message and what was typed; nothing changed."""
+    me = require_case_worker(request)
+    case_no = await _visible_case_no(request, me)
+    ref = await live.case_ref(_db(request), case_no)
+    form = await form_fields(request)
+    typed = {k: (form.get(k) or "")[:6000] for k in ("field", "value", "reason")}
+    allowed = case_edit.fields_for(me, bool(ref and ref.confidential))
+    try:
+        correction = case_edit.parse(form, allowed, _now(request))
+        _, changed = await db.correct_case(
+            _db(request), case_no, correction.field, correction.value, correction.reason,
+            request.app[CIPHER_KEY], me.username, request.remote,
+        )
+    except case_edit.CorrectionError as exc:
+        return await render_case(request, me, case_no, {**typed, "error": exc.message}, status=400)
+    except Conflict as exc:
+        return await render_case(request, me, case_no, {**typed, "error": exc.message}, status=409)
+    log.info("console: case corrected case_no=%s field=%s changed=%s by=%s", case_no, correction.field, changed, me.username)
+    raise web.HTTPSeeOther(f"/console/cases/{case_no}?msg={'corrected' if changed else 'unchanged'}#case-edit")
