@@ -221,7 +221,17 @@ _ROUGH_AMOUNT = re.compile(
 
 
 def rough_amount(text: str) -> bool:
-    return bool(_ROUGH_AMOUNT.search(normalize(text)))
+    """A figure that is no total yet ("每期扣99", "三千美元", "两万多"), unless the customer also
+    says the total ("每期都收手续费，一共收了¥2,400")."""
+    t = normalize(text)
+    if not _ROUGH_AMOUNT.search(t):
+        return False
+    prepared = _prepare_amounts(t)
+    for cue in _TOTAL_CUE.finditer(prepared):
+        tokens = list(_amount_tokens(prepared[cue.end():cue.end() + 14]))
+        if tokens and tokens[0][0].start() <= 3:
+            return False  # the total said as well
+    return True
 
 
 def find_phones(text: str) -> List[str]:

@@ -1463,3 +1463,8 @@ def test_a_sum_printed_or_promised_against_what_arrived(text, expected):
 def test_a_balance_that_cannot_be_moved_is_no_sum_lost():
     assert parsing.parse_amount("账上有六万多，都是进货的钱，现在取不出来") is None
     assert parsing.parse_amount("被转走了两万，现在卡也用不了") == 20000
+
+
+def test_a_per_unit_figure_with_the_total_said_is_taken():
+    assert not parsing.rough_amount("每期都收手续费，一共收了¥1,200")
+    assert parsing.rough_amount("每期都收手续费，收了好几期")
