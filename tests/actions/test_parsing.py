@@ -1463,6 +1463,8 @@ def test_a_sum_printed_or_promised_against_what_arrived(text, expected):
 def test_a_balance_that_cannot_be_moved_is_no_sum_lost():
     assert parsing.parse_amount("账上有六万多，都是进货的钱，现在取不出来") is None
     assert parsing.parse_amount("被转走了两万，现在卡也用不了") == 20000
+    # a sum put into the wrong product is at stake, though it cannot be taken out now
+    assert parsing.parse_amount("存定期被忽悠买成了保险，一共五万，现在取不出来") == 50000
 
 
 def test_a_per_unit_figure_with_the_total_said_is_taken():
