@@ -175,14 +175,16 @@ def _user_entities(event: Mapping[str, Any]) -> tuple[str, List[Dict[str, Any]]]
         if entity.get("entity") == "customer_name" and text[max(0, entity["start"] - 2):entity["start"]] in COMPOUND_SURNAMES:
             entity["start"] -= 2  # DIET tagged 建国 of 欧阳建国: the surname is the name's too
             entity["value"] = text[entity["start"]:entity["end"]]
-        if result and entity["start"] < result[-1]["end"]:
-            continue  # overlaps one already taken (two extractors)
         if result and entity.get("entity") in PII_ENTITIES \
                 and result[-1].get("entity") == entity.get("entity") \
-                and not text[result[-1]["end"]:entity["start"]].strip():
-            result[-1]["end"] = entity["end"]
-            result[-1]["value"] = text[result[-1]["start"]:entity["end"]]
+                and (entity["start"] <= result[-1]["end"] or not text[result[-1]["end"]:entity["start"]].strip()):
+            # a neighbouring or overlapping piece of the same name or phone (建国 of 欧阳建国,
+            # widened to its surname above, overlaps 欧阳): one span, so no piece stays in clear
+            result[-1]["end"] = max(result[-1]["end"], entity["end"])
+            result[-1]["value"] = text[result[-1]["start"]:result[-1]["end"]]
             continue
+        if result and entity["start"] < result[-1]["end"]:
+            continue  # overlaps one already taken (two extractors)
         result.append(entity)
     return text, result
 

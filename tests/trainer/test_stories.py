@@ -249,3 +249,15 @@ def test_a_given_name_tagged_alone_takes_its_two_character_surname_along():
     # events alone) the surname must not be left on the page
     event = user("我是欧阳建国，卡被吞了", "complain", ("customer_name", "建国"))
     assert stories.known_names([event]) == ["欧阳建国"]
+
+
+def test_a_name_split_by_the_nlu_around_a_compound_surname_is_one_span():
+    # DIET may tag 欧阳 and 建国 apart; 建国 widened to its surname overlaps 欧阳: one placeholder,
+    # no piece left in clear (a trainer page once showed "张三建国")
+    from bot.trainer.stories import _user_entities
+    text = "我是欧阳建国，电话13912345678"
+    event = {"event": "user", "text": text, "parse_data": {"text": text, "entities": [
+        {"entity": "customer_name", "start": 2, "end": 4, "value": "欧阳"},
+        {"entity": "customer_name", "start": 4, "end": 6, "value": "建国"}]}}
+    _, entities = _user_entities(event)
+    assert [(e["start"], e["end"], e["value"]) for e in entities] == [(2, 6, "欧阳建国")]
