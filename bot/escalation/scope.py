@@ -95,6 +95,8 @@ NEGATOR = re.compile(
     r"|不必|无意|没有要|没要|没说要|没说过要|不去|没去|没有去|不找|没找|没有找|不告|没告"
     r"|不愿|不屑|不值得|不值当|懒得|才不|不可能|绝不|决不|从没|从来没|从不|不再"
     r"|唔使|唔洗|唔会|唔想|唔要|唔打算|冇打算|冇想过"  # Cantonese (唔使转人工, 冇打算去金管局)
+    # the customer's act itself refused (我不打12378, 不发网上): 不 + a verb of acting on the cue
+    r"|不打|不投|不报|不发|不闹"
 )
 # After the cue in its clause, the customer waves it off (找人工太麻烦了, 转人工就不用了).
 DECLINED_AFTER = re.compile(r"^[^,;:、。!?\s]{0,3}(太麻烦|好麻烦|就不用了|不用了|就算了|算了吧|就免了|没必要|不需要了)")
@@ -159,7 +161,7 @@ _OTHERS = (r"邻居|同事|朋友|同学|家长|网友|客户|房东|租客|老�
            r"|店员|员工|伙计|顾客|老人|老太太|老头|小孩|学生|柜台|客户经理|理财经理|网点的人")
 OTHER_SUBJECT = re.compile(
     r"(?:(?:我|俺|咱)的?|我们的?|我家的?)?(?:" + _KIN + "|" + _OTHERS + r")(?:们)?"
-    r"|他们|她们|他|她|人家|别人|有人|别的客户|其他客户|旁边的人|后面的人|前面的人"
+    r"|他们|她们|他|她|人家|别人|有人|好多人|很多人|不少人|许多人|别的客户|其他客户|旁边的人|后面的人|前面的人"
     r"|(?:那|有|一)个(?:人|男的|女的)|的人"
 )
 SELF_SUBJECT = re.compile(r"我们|我|俺|咱们|咱|本人|老子")
@@ -216,6 +218,8 @@ STOPPED = re.compile(r"拦|劝住|劝下|劝他|劝她|没让|不让|阻止|制�
 SELF_INTENT = re.compile(r"(我|俺)(要|会|准备|打算|已经|一定|就)[^,;:、。!?\s]{0,2}(去|找|发|投|告|把|让|联系|请|拍|录|写|上)")
 # acting together with the others (大家商量好了,一起去市政府反映)
 TOGETHER = re.compile(r"一起|一块|一同|一道")
+# …or agreed with them beforehand (我跟几个老伙计约好了,周五举着牌子去总行)
+AGREED_WITH = re.compile(r"(我|俺)(跟|和|同)[^。!?]{0,30}(约好|说好|商量好|约了)")
 
 
 # the bank's own people told the customer to do it (柜台说只能我自己报警或者打官司, 客服问我要不要
@@ -245,7 +249,7 @@ def _someone_else(text: str, start: int, end: int) -> bool:
     cs, _ = clause_span(text, start, end)
     if CONDITION_BEFORE.search(text, ss, start):
         return False  # 我老公说再不退钱就找记者
-    if SELF_INTENT.search(text, ss, start) or TOGETHER.search(text, cs, end):
+    if SELF_INTENT.search(text, ss, start) or TOGETHER.search(text, cs, end) or AGREED_WITH.search(text, ss, start):
         return False
     last_other = None
     for m in OTHER_SUBJECT.finditer(text, ss, start):
@@ -268,7 +272,7 @@ def _someone_else(text: str, start: int, end: int) -> bool:
 PAST = re.compile(r"之前|以前|上次|上回|去年|前年|那次|当时|上个月|上周|前几天|前阵子|曾经|差点|差一点|险些|都快|已经|早就|"
                   r"(?:投诉|反映|告|找|打|去)过")  # "我还去人民银行投诉过"
 # a resolution after the cue; not 没解决 / 还没处理 / 不道歉
-RESOLVED = re.compile(r"(?<![没未不])(?<!没有)(?<!还没)(解决了|解决好|处理好|处理了|搞定|退了|退回|退给|道了歉|道歉了|赔了|补偿了|没事了|满意|感谢|谢谢|"
+RESOLVED = re.compile(r"(?<![没未不])(?<!没有)(?<!还没)(解决了|解决好|处理好|处理了|搞定|退了|退回|退给|道了歉|道歉了|赔了|补偿了|没事了|满意(?!度)|感谢|谢谢|"
                       # "后来你们经理亲自打电话道歉，钱也追回来了", "你们处理得挺好"
                       r"打电话道歉|(?:亲自|专门|当面)道歉|接受了|出面(?:处理|解决|协调)|和解了|调解(?:好|完)|追回来了?|要回来了|拿回来了|处理得(?:挺|很|还|比较|蛮|非常)?(?:好|快|及时|到位|不错))")
 
@@ -302,6 +306,11 @@ JOB_MID_VERB = re.compile(r"[要找去叫给会告让打发被请上来]|真的|
 # the cue names where the customer works or worked (我以前在消协干过, 在监管局实习过)
 WORKED_AT_AFTER = re.compile(r"^[^,;:、。!?\s]{0,3}(干过|干了|工作|上班|实习|任职|当过|做过|退休)")
 # the cue is the customer's own business (我在抖音直播带货, 自己的律所)
+# 年轻时在报社…, 以前在电视台…: where the customer once worked
+PAST_WORKPLACE_BEFORE = re.compile(r"(年轻时|年轻的时候|以前|之前|当年|过去|退休前|早年|原来)[^,;:、。!?\s]{0,3}在$")
+# 在一家律师事务所做会计: the cue names the customer's workplace, a job follows
+WORKPLACE_BEFORE = re.compile(r"(我|俺)[^,;:、。!?\s]{0,2}在(一家|一个|家)?$")
+WORK_AFTER = re.compile(r"^[^,;:、。!?\s]{0,6}(做|当|上班|工作|干|实习|任职)")
 OWN_BUSINESS_AFTER = re.compile(r"带货|卖货|开店|做生意|做买卖|接广告|收款")
 OWN_ORG_BEFORE = re.compile(r"自己的?$")
 OWN_ORG = re.compile(r"律所|律师事务所|报社|电视台|媒体|公众号|直播|抖音|快手|小红书|微博")
@@ -315,6 +324,10 @@ def _own_job(text: str, start: int, end: int) -> bool:
     if _actor(text, start, end) == "other":
         return False
     if WORKED_AT_AFTER.search(text[end:ce]) and text[max(cs, start - 3):start].find("在") >= 0:
+        return True
+    if PAST_WORKPLACE_BEFORE.search(text[cs:start]):
+        return True
+    if WORKPLACE_BEFORE.search(text[cs:start]) and WORK_AFTER.search(text[end:ce]):
         return True
     if OWN_BUSINESS_AFTER.search(text, end, ce):
         return True
@@ -331,7 +344,10 @@ def _own_job(text: str, start: int, end: int) -> bool:
         if not nxt:
             return False
     before = JOB_BEFORE.search(text[cs:start])
-    return before is not None and not JOB_MID_VERB.search(before.group("mid"))
+    if before is None or JOB_MID_VERB.search(before.group("mid")):
+        return False
+    # 做X的 after a measure word describes other people (联系了几个做财经的自媒体)
+    return not re.search(r"(个|位|些|家|帮|群)$", text[cs:cs + before.start()])
 
 
 # ----------------------------------------------------------------------------------- passive
@@ -365,6 +381,10 @@ CHANNEL_QUESTION = re.compile(r"应该|应当|该找|该打|哪个部门|哪个|
 QUESTION_THREAT = re.compile(r"是不是|要不要|只能|只好|难道|逼|再不|不然|否则|信不信")
 
 
+# the customer says the question is all: nothing is filed, nor meant to be yet
+NOT_YET = re.compile(r"只是(先)?(了解|问问|问一下|咨询)|(暂时|目前|现在)(还)?没(有)?(这个)?(打算|想法)|还没(有)?(要|打算|想)(去)?(申诉|投诉|反映|告)|没这个打算")
+
+
 # asks where to take something, even without a question mark (文书应该送到你们哪个部门)
 WHERE_TO = re.compile(r"哪个部门|哪个窗口|找哪个|送到哪|交到哪|交给谁|哪里办")
 
@@ -374,9 +394,10 @@ def _question(text: str, start: int, end: int) -> bool:
     sentence = text[ss:se]
     ends_asking = (text[se:se + 1] == "?" or re.search(r"(吗|呢)\W*$", sentence)
                    or WHERE_TO.search(sentence))
-    if not ends_asking:
+    if not ends_asking or QUESTION_THREAT.search(sentence):
         return False
-    return bool(CHANNEL_QUESTION.search(sentence)) and not QUESTION_THREAT.search(sentence)
+    # a question about a body's process, said to be only a question (我只是先了解一下,还没有要申诉)
+    return bool(CHANNEL_QUESTION.search(sentence) or NOT_YET.search(text))
 
 
 # ------------------------------------------------------------------------------ not the bank

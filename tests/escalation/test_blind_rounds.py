@@ -53,6 +53,18 @@ HERE = Path(__file__).parent
 # oneself, the regulator sending the customer back, news of fines, hearsay of a banner, someone
 # else's quarrel with their bank): ninth 102/104 and 1/76, eighth 104/104 and 2/76, seventh
 # 106/106 and 1/74, sixth 82/96, fifth 113/125 and 1/110, fourth 109/125 and 5/90, third 127/145.
+# The tenth round (written blind 2026-12-06, scored once: 84/104 threats, 14/20 requests for a
+# person, 11/76 negatives), then its classes (no meaning left in living, death weighed against a
+# debt, despair in English; Wu 掼, something left behind with an ultimatum, fuel readied, harm said
+# to go unpunished; the press contacted, a post pinned, a sign worn, the bank named on a shop's
+# screen, a plan agreed with others; material handed in to a regulator, police called over staff,
+# 满意度 no settlement; mmp/wcnm/辣鸡, Sichuan curses, dung, anger beyond words; a seat, an officer,
+# a living person, the manager in person; calm: 不打 12378, a process question said to be only a
+# question, a private lawsuit, police threatened against the customer, past and present
+# workplaces, the cat 黑猫, the bank's own live stream, whether the bot is a person, other
+# people's signs, a form driving one mad): tenth 104/104 and 0/76, ninth 102/104 and 1/76,
+# eighth 104/104 and 2/76, seventh 106/106 and 1/74, sixth 81/96, fifth 113/125 and 1/110,
+# fourth 110/125 and 5/90, third 127/145.
 FLOORS = {
     "third_round.yml": {"threats": 0.82, "negatives_handed_off": 5},
     "fourth_round.yml": {"threats": 0.80, "negatives_handed_off": 6},
@@ -61,6 +73,7 @@ FLOORS = {
     "seventh_round.yml": {"threats": 0.96, "negatives_handed_off": 3},
     "eighth_round.yml": {"threats": 0.96, "negatives_handed_off": 4},
     "ninth_round.yml": {"threats": 0.95, "negatives_handed_off": 3},
+    "tenth_round.yml": {"threats": 0.96, "negatives_handed_off": 2},
 }
 
 

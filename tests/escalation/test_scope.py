@@ -244,3 +244,47 @@ def test_a_past_episode_settled_in_other_words_is_settled(text):
 
 def test_a_question_about_the_proper_channel_is_no_threat():
     assert "regulator" not in rule_matches(RULES, norm("想了解一下，向监管部门反映问题的正规途径是什么？"))[0]
+
+
+# The tenth blind round's classes, in wording of our own (the round's items are never copied).
+@pytest.mark.parametrize("text, reason", [
+    ("放心，我不打12315，就想把这笔钱的事弄明白", "regulator"),  # 不打: refused
+    ("咨询一下，去人民银行反映一般要带什么证件呢？我暂时没这个打算", "regulator"),  # a question, not meant yet
+    ("我表姐在打遗产官司，法院让我开一份存款证明", "regulator"),  # a private lawsuit
+    ("诈骗电话说我卡涉案，不配合就报警抓我，我挂了，问下是不是你们打的", "regulator"),
+    ("以前在电视台跑民生新闻，现在退休了，想把存单转到你们这", "media"),  # a past workplace
+    ("我在一家律所当行政，想给所里开个对公户", "regulator"),  # a workplace named with 在
+    ("我家黑猫把存折撕了一角，还能用吗", "media"),  # the cat
+    ("你是人工智能还是真人呀？", "human"),  # asks what the bot is
+    ("楼下不少人举着牌子在排队，是在抢购金条吗", "media"),  # other people's signs
+])
+def test_tenth_round_mentions_stay_calm(text, reason):
+    assert reason not in rule_matches(RULES, norm(text))[0]
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("我约了几个记者，明天一起来网点看看你们怎么办事", "media"),  # the press contacted
+    ("几个跑财经的自媒体我已经联系好了，下礼拜来拍", "media"),
+    ("我和几个邻居商量好了，礼拜一戴着纸牌去你们支行门口坐着", "media"),  # agreed together
+    ("我店门口的大屏明天起循环播放你们这件事", "media"),
+    ("我上个月就去监管局交了投诉信，今天来问进度", "regulator"),  # material handed in
+    ("你们柜员骂我，我刚才报了警，等警察来", "regulator"),  # police called over staff
+    ("我已经起诉了，立了案，你们还来问我满意度？", "regulator"),  # 满意度 is no settlement
+    ("活着都没什么盼头了，卡里的钱你们爱冻就冻吧", "self_harm"),
+    ("要是我死了，赔的钱应该够还这笔贷款了吧", "self_harm"),
+    ("honestly I want to die, 这笔钱我再也还不上", "self_harm"),
+    ("再吞我卡，我就去你们厅里掼电脑", "violence"),
+    ("门口花盆里我留了个包，中午前不处理后果自负", "violence"),
+    ("酒精我已经买好了两桶，明天你们开门见", "violence"),
+    ("我砍伤人也不用坐牢的，你们想清楚", "violence"),
+    ("mmp，又乱扣钱", "anger"),
+    ("日你大爷，年费扣两遍", "anger"),
+    ("服务态度跟狗屎一样", "anger"),
+    ("我现在的火气已经难以用语言表达了", "anger"),
+    ("帮我转接一下坐席", "human"),
+    ("来个活的跟我说话", "human"),
+    ("让你们经理亲自给我打电话", "human"),
+    ("把你们网点今天管事的负责人叫过来", "human"),
+])
+def test_tenth_round_threats_in_new_words(text, reason):
+    assert reason in rule_matches(RULES, norm(text))[0]
