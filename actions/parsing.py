@@ -160,11 +160,17 @@ def _cn_small_int(token: str) -> Optional[int]:
 # phone
 # ---------------------------------------------------------------------------------------------
 
-_CN_PHONE_DIGITS = {"零": "0", "〇": "0", "洞": "0", "一": "1", "幺": "1", "二": "2", "两": "2",
-                    "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "拐": "7", "八": "8",
-                    "九": "9", "勾": "9"}
+# digits read one by one, as a voice input or an elderly customer writes them (洞 幺 拐 勾 are the
+# radio readings; 〇/○ are written zeros; 壹…玖 the banker's capitals). 十 and 百 never occur in a
+# number read digit by digit. The one table for phones here and case numbers in progress_parsing.
+SPOKEN_DIGITS = {"零": "0", "〇": "0", "○": "0", "洞": "0", "一": "1", "幺": "1", "壹": "1",
+                 "二": "2", "两": "2", "贰": "2", "三": "3", "叁": "3", "四": "4", "肆": "4",
+                 "五": "5", "伍": "5", "六": "6", "陆": "6", "七": "7", "拐": "7", "柒": "7",
+                 "八": "8", "捌": "8", "九": "9", "勾": "9", "玖": "9"}
+SPOKEN_DIGIT_CLASS = "".join(SPOKEN_DIGITS)
+_CN_PHONE_DIGITS = SPOKEN_DIGITS
 # a run of at least 7 spoken digits, possibly mixed with Arabic ones and grouping marks
-_CN_PHONE_RUN = re.compile(r"[0-9零〇洞一幺二两三四五六七拐八九勾][0-9零〇洞一幺二两三四五六七拐八九勾\s-]{6,}")
+_CN_PHONE_RUN = re.compile(f"[0-9{SPOKEN_DIGIT_CLASS}][0-9{SPOKEN_DIGIT_CLASS}\\s-]{{6,}}")
 # "不是138…" / "别打138…": a number the customer takes back ("不对，139…" and "打错了，139…"
 # introduce the right one instead)
 _PHONE_DENIED = re.compile(r"(?:不是|不要打|别打|不用打)\s*(?:这个|那个)?\s*$")

@@ -12,16 +12,13 @@ import unicodedata
 from datetime import date
 from typing import Optional
 
+from actions.parsing import SPOKEN_DIGIT_CLASS, SPOKEN_DIGITS
+
 CASE_DIGITS = 14
 
-# digits a voice input or an elderly customer writes in Chinese (single digits only: 十 and 百 do
-# not occur in a number read digit by digit)
-_CHINESE_DIGITS = str.maketrans({
-    "零": "0", "〇": "0", "○": "0", "洞": "0", "一": "1", "幺": "1", "壹": "1", "二": "2", "贰": "2",
-    "两": "2", "三": "3", "叁": "3", "四": "4", "肆": "4", "五": "5", "伍": "5", "六": "6",
-    "陆": "6", "七": "7", "柒": "7", "拐": "7", "八": "8", "捌": "8", "九": "9", "玖": "9", "勾": "9",
-})
-_CHINESE_RUN = re.compile(r"[零〇○洞一幺壹二贰两三叁四肆五伍六陆七柒拐八捌九玖勾]{4,}")
+# digits read one by one (幺 拐 洞, capitals): the same table as the phone reader's
+_CHINESE_DIGITS = str.maketrans(SPOKEN_DIGITS)
+_CHINESE_RUN = re.compile(f"[{SPOKEN_DIGIT_CLASS}]{{4,}}")
 _GAP = r"[\s\-_.·,，、/]*"
 
 # TS, then 14 digits with any spacing; the prefix may be followed by 编号-like words or a colon
