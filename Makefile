@@ -1,6 +1,6 @@
 # The two commands a newcomer needs: `make run` and `make test`.
 SHELL := /bin/bash
-.PHONY: setup setup-test train run test check test-fast validate bench clean user story evaluate retention
+.PHONY: setup setup-test train run test check test-fast validate bench clean user demo story evaluate retention
 
 setup:
 	scripts/setup.sh
@@ -42,6 +42,11 @@ bench: setup train
 # console accounts (docs/console.md): make user ARGS='create --username wang --role agent --display-name 王明'
 user:
 	. scripts/env.sh && .venv/bin/python -m bot.casedesk.console.users $(ARGS)
+
+# sample complaints, a waiting handoff and two console accounts (passwords printed once), so a
+# newcomer sees a working desk; run it again and nothing is added (docs/console.md)
+demo: setup
+	. scripts/env.sh && .venv/bin/python -m bot.casedesk.demo
 
 # conversations → a Rasa test story, PII replaced (docs/trainer.md); Rasa must be running:
 # make story IDS="id1 id2" [OUT=tests/stories/test_from_chat.yml]

@@ -18,6 +18,9 @@ for i in $(seq 1 240); do
      && curl -sf "http://127.0.0.1:$CASEDESK_PORT/healthz" >/dev/null 2>&1; then
     echo "==> 已就绪。网页聊天： http://127.0.0.1:$CASEDESK_PORT/chat"
     echo "    Rasa REST:   http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook"
+    echo "    坐席控制台： http://127.0.0.1:$CASEDESK_PORT/console"
+    echo "    首次使用：另开终端运行 make demo（示例案件和演示账号），或创建自己的账号："
+    echo "      make user ARGS='create --username admin --role supervisor --display-name 管理员'"
     echo "    按 Ctrl+C 停止。"
     wait -n "${pids[@]}"
     echo "一个进程已退出，请查看 var/log/。" >&2

@@ -55,3 +55,18 @@ def test_users_command(tmp_path: Path) -> None:
     assert _run(env, "disable", "--username", "wang").returncode == 0
     assert "停用" in _run(env, "list").stdout
     assert _run(env, "disable", "--username", "nobody").returncode == 2
+
+
+def test_the_password_can_be_piped_in(tmp_path: Path) -> None:
+    """A provisioning script pipes the password (echo … | make user ARGS='create …')."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CASEDESK_") and k != "CONSOLE_PASSWORD"}
+    env.update(CASEDESK_DB_URL=f"sqlite+aiosqlite:///{tmp_path / 'c.db'}", CASEDESK_TOKEN=TOKEN, CASEDESK_SECRET_KEY=SECRET)
+    args = [sys.executable, "-m", "bot.casedesk.console.users", "create", "--username", "zhao",
+            "--role", "supervisor", "--display-name", "赵主管"]
+    made = subprocess.run(args, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120,
+                          input="piped-password-1\n")
+    assert made.returncode == 0, made.stderr
+    assert "piped-password-1" not in made.stdout + made.stderr
+    short = subprocess.run([*args[:5], "qian", *args[6:]], cwd=REPO_ROOT, env=env, capture_output=True,
+                           text=True, timeout=120, input="short\n")
+    assert short.returncode == 2 and "密码至少" in short.stderr

@@ -9,7 +9,8 @@
     python -m bot.casedesk.console.users enable --username wang
     python -m bot.casedesk.console.users passwd --username wang
 
-The password is asked for twice at a prompt (getpass), or read from CONSOLE_PASSWORD for
+The password is asked for twice at a prompt (getpass), read from the first line of stdin when it
+is not a terminal, or read from CONSOLE_PASSWORD for
 scripts; it is never an argument, so it does not end up in shell history or `ps`. The database
 is the case desk's (CASEDESK_DB_URL / .env), migrated first like the desk does at start-up.
 
@@ -64,7 +65,11 @@ def read_password(environ=os.environ) -> str:
     if from_env:
         return check_password(from_env)
     if not sys.stdin.isatty():
-        raise UsageError("请在终端中运行以输入密码，或通过环境变量 CONSOLE_PASSWORD 提供。")
+        # piped in (echo 密码 | make user ARGS='create …', a provisioning script): the first line
+        line = sys.stdin.readline().rstrip("\r\n")
+        if not line:
+            raise UsageError("未读到密码：请在终端中运行以输入密码，或通过标准输入、环境变量 CONSOLE_PASSWORD 提供。")
+        return check_password(line)
     first = getpass.getpass("密码：")
     check_password(first)
     if getpass.getpass("再次输入密码：") != first:
