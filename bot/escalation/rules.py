@@ -31,8 +31,25 @@ NEVER_SCOPED = ("self_harm", "violence")
 SCOPED_IS_EXCEPTION = True
 
 
+# Dialect pronouns and particles read as Mandarin before any rule looks (Henan 恁/俺/嘞, Wu
+# 侬/侬拉/阿拉, Hokkien 恁): "恁再扣俺嘞钱" then meets the rules written for "你们再扣我的钱".
+# Not 阿拉伯/阿拉善 (Arabia, a place).
+DIALECT = (
+    (re.compile(r"侬拉"), "你们"),
+    (re.compile(r"伊拉"), "他们"),
+    (re.compile(r"阿拉(?![伯善丁斯])"), "我们"),
+    (re.compile(r"恁"), "你们"),
+    (re.compile(r"侬"), "你"),
+    (re.compile(r"俺"), "我"),
+    (re.compile(r"(?<=[我你他她们])嘞"), "的"),
+)
+
+
 def norm(text: str) -> str:
-    return normalize_text(text).lower()
+    text = normalize_text(text).lower()
+    for rx, mandarin in DIALECT:
+        text = rx.sub(mandarin, text)
+    return text
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,9 @@ from typing import Iterable, Optional, Tuple
 NEGATED, SOMEONE_ELSE, SETTLED, OWN_JOB = "negated", "someone_else", "settled", "own_job"
 PASSIVE, QUESTION, NOT_THE_BANK, JOKE = "passive", "question", "not_the_bank", "joke"
 TAKEN_BACK = "taken_back"
-CODES = (NEGATED, SOMEONE_ELSE, SETTLED, OWN_JOB, PASSIVE, QUESTION, NOT_THE_BANK, JOKE, TAKEN_BACK)
+MARKED_JOKE = "marked_joke"
+CODES = (NEGATED, SOMEONE_ELSE, SETTLED, OWN_JOB, PASSIVE, QUESTION, NOT_THE_BANK, JOKE, TAKEN_BACK,
+         MARKED_JOKE)
 
 # --------------------------------------------------------------------------- clauses, sentences
 # "." ends a sentence unless it sits between digits (3.15, 1.5万).
@@ -158,7 +160,7 @@ _KIN = (r"老公|老婆|丈夫|妻子|爱人|媳妇|老伴|家人|家里人|儿�
         r"|堂哥|堂姐|亲戚|前妻|前夫|男朋友|女朋友|对象")
 _OTHERS = (r"邻居|同事|朋友|同学|家长|网友|客户|房东|租客|老板|大爷|大妈|阿姨|叔叔|大叔|大婶|小伙子"
            r"|律师|对方|骗子|催收(?:员|的人|的|公司|人员)|保安|柜员|大堂经理|工作人员|路人"
-           r"|店员|员工|伙计|顾客|老人|老太太|老头|小孩|学生|柜台|客户经理|理财经理|网点的人")
+           r"|店员|员工|伙计|顾客|储户|老人|老太太|老头|小孩|学生|柜台|客户经理|理财经理|网点的人")
 OTHER_SUBJECT = re.compile(
     r"(?:(?:我|俺|咱)的?|我们的?|我家的?)?(?:" + _KIN + "|" + _OTHERS + r")(?:们)?"
     r"|他们|她们|他|她|人家|别人|有人|好多人|很多人|不少人|许多人|别的客户|其他客户|旁边的人|后面的人|前面的人"
@@ -167,7 +169,7 @@ OTHER_SUBJECT = re.compile(
 SELF_SUBJECT = re.compile(r"我们|我|俺|咱们|咱|本人|老子")
 # before a person: the customer makes them act, or acts with them (我让我儿子发抖音,
 # 我和老公去电视台, 我准备委托他起诉)
-CAUSATIVE = re.compile(r"(让|叫|喊|请|托|委托|拜托|找|带|带着|和|跟|同|陪|替|帮|求|派|安排|给)$")
+CAUSATIVE = re.compile(r"(让|叫|喊|请|托|委托|拜托|找|带|带着|和|跟|同|陪|替|帮|求|派|安排|给)$|(让|叫|喊|请|找|派|安排)(个|一个|一位|位)$")
 # before a person: that person is an object, not the one who acts (我问他, 我告他, 骂我)
 OBJECT_VERB = re.compile(r"(问|告|骂|打|看|见|通知|联系|对|向|把|被|等|说服|劝|拦|为|是|像)$")
 # after someone else's speech verb, 我 is inside their words (朋友说我可以找律师)
@@ -191,6 +193,9 @@ def _actor(text: str, start: int, end: int) -> Optional[str]:
         before = text[ss:s]
         if kind == "other" and OWN_LAWYER.match(text, s, e):
             kind = "self"  # 我的律师会起诉: the customer's own lawyer acts for them
+        if kind == "other" and re.search(r"(我|俺)(是|就是|作为)[^,;:、。!?\s]{0,4}$", before) \
+                and re.match(r"客户|顾客|储户", text[s:e]):
+            continue  # 我是对公客户: the customer says what kind of customer, nobody else acts
         if kind == "other" and text[s:e] == "的人" and re.search(r"我们|咱们|俺们", before):
             kind = "self"  # 我们十几个买了那款理财的人: the customer among them
         if kind == "other":
@@ -224,7 +229,7 @@ AGREED_WITH = re.compile(r"(我|俺)(跟|和|同)[^。!?]{0,30}(约好|说好|�
 
 # the bank's own people told the customer to do it (柜台说只能我自己报警或者打官司, 客服问我要不要
 # 报警): their advice, unless the customer then resolves on it (…那我只能去告你们了)
-BANK_SPEAKER = re.compile(r"(?<![跟和对给向同])(你们|贵行|银行|柜台|柜员|客服|经理|工作人员|网点)[^,;:、。!?\s我俺]{0,6}(说|建议|告诉我|问我|劝我|让我|叫我)")
+BANK_SPEAKER = re.compile(r"(?<![跟和对给向同])(你们|贵行|银行|柜台|柜员|客服|经理|工作人员|网点)[^,;:、。!?\s我俺]{0,6}(说(?!不)|建议|告诉我|问我|劝我|让我|叫我)")  # 说不明白 is no advice
 # (…or has already acted on their own: 这种暴力催收我已经截图发给监管热线了)
 RESOLVE = re.compile(r"(那|那么)?(我|俺)[^,;:、。!?\s]{0,4}?(就|要|会|一定|也|只能|只好|必须|准备|打算|已经)|大不了|否则|不然|再不")
 CLAUSE_BREAK = re.compile(r"[,;:、]")
@@ -270,13 +275,15 @@ def _someone_else(text: str, start: int, end: int) -> bool:
 
 # ----------------------------------------------------------------------------------- settled
 PAST = re.compile(r"之前|以前|上次|上回|去年|前年|那次|当时|上个月|上周|前几天|前阵子|曾经|差点|差一点|险些|都快|已经|早就|"
-                  r"(?:投诉|反映|告|找|打|去)过")  # "我还去人民银行投诉过"
+                  r"(?:投诉|反映|告|找|打|去|说)过")  # "我还去人民银行投诉过"
 # a resolution after the cue; not 没解决 / 还没处理 / 不道歉
-RESOLVED = re.compile(r"(?<![没未不])(?<!没有)(?<!还没)(解决了|解决好|处理好|处理了|搞定|退了|退回|退给|道了歉|道歉了|赔了|补偿了|没事了|满意(?!度)|感谢|谢谢|"
+RESOLVED = re.compile(r"(?<![没未不])(?<!没有)(?<!还没)(解决了|解决好|处理好|处理了|搞定|退了|退回|退给|道了歉|道歉了|赔了|补偿了|没事了|翻篇|满意(?!度)|感谢|谢谢|"
                       # "后来你们经理亲自打电话道歉，钱也追回来了", "你们处理得挺好"
                       r"打电话道歉|(?:亲自|专门|当面)道歉|接受了|出面(?:处理|解决|协调)|和解了|调解(?:好|完)|追回来了?|要回来了|拿回来了|处理得(?:挺|很|还|比较|蛮|非常)?(?:好|快|及时|到位|不错))")
 
 
+# …told as what happened (后来你们把钱赔了): a report, whatever 把 suggests
+REPORTED = re.compile(r"后来|已经|早就|早已|最后|之后")
 # a resolution asked for, not reported (你们先把年费退了再说)
 DEMAND = re.compile(r"把|先|要|得|必须|赶紧|给我|请|希望|能不能|如果|要是|再说")
 
@@ -291,7 +298,7 @@ def _settled(text: str, start: int, end: int) -> bool:
     for m in RESOLVED.finditer(text, end):
         rs, re_ = clause_span(text, m.start(), m.end())
         # the demand words around the resolution, not inside it (处理得挺好 is no 得 of must)
-        if not DEMAND.search(text[rs:m.start()] + "，" + text[m.end():re_]):
+        if not DEMAND.search(text[rs:m.start()] + "，" + text[m.end():re_]) or REPORTED.search(text, rs, m.start()):
             return True
     return False
 
@@ -360,7 +367,7 @@ PASSIVE_THREAT = re.compile(r"让|要|等着|等|会|就|迟早|早晚|准备|�
 # news about a regulator's rules (听说金融监管总局出了新规)
 # what the customer heard or saw, not what they do: news, reports, hearsay, a video (one
 # lexicon for the news-rule below and for the two-sign rule of why_severe_not_live)
-HEARD_OR_SEEN = re.compile(r"新闻|报道|听说|据说|网上看到|视频里|看到有")
+HEARD_OR_SEEN = re.compile(r"新闻|报道|听说|据说|网上看到|视频里|看到有|电视里|电视上")
 NEWS_AFTER = re.compile(r"^[^,;:、。!?\s]{0,3}(出了|发布|出台|发了|新规|规定|通知|要求|罚|处罚|通报)")
 
 
@@ -442,6 +449,17 @@ def _taken_back(text: str, start: int, end: int) -> bool:
     return bool(QUOTED_BEFORE.search(text[cs:start]) or TAKEN_BACK_WORDS.search(text))
 
 
+# --------------------------------------------------------------------------------- marked joke
+# The customer says in so many words it was a joke (开个玩笑, 逗你的): enough to set a media or
+# regulator cue aside, where laughter alone is not (哈哈，等着被曝光吧 is sarcasm). Not when denied
+# (我不是开玩笑, 别以为我开玩笑).
+MARKED_JOKE_WORDS = re.compile(r"(?<!不是)(?<!没)(?<!没有)(?<!别以为我)(?<!别当我)(?<!谁跟你)开(个|了个)?玩笑(的|而已|啦|哈|呢)?(?!吗)|逗你(的|玩)|说着玩的")
+
+
+def _marked_joke(text: str, start: int, end: int) -> bool:
+    return bool(MARKED_JOKE_WORDS.search(text))
+
+
 CHECKS = (
     (NEGATED, _negated),
     (SOMEONE_ELSE, _someone_else),
@@ -452,6 +470,7 @@ CHECKS = (
     (QUESTION, _question),
     (NOT_THE_BANK, _not_the_bank),
     (JOKE, _joke),
+    (MARKED_JOKE, _marked_joke),
 )
 
 

@@ -65,6 +65,17 @@ HERE = Path(__file__).parent
 # people's signs, a form driving one mad): tenth 104/104 and 0/76, ninth 102/104 and 1/76,
 # eighth 104/104 and 2/76, seventh 106/106 and 1/74, sixth 81/96, fifth 113/125 and 1/110,
 # fourth 110/125 and 5/90, third 127/145.
+# The eleventh round (written blind 2026-12-06 after the tenth round's work, scored once: 87/104
+# threats, 16/20 requests for a person, 10/76 negatives), then its classes (dialect pronouns read
+# as Mandarin before the rules: Henan 恁/俺/嘞, Wu 侬/侬拉/阿拉; poison hinted, a parcel that goes off,
+# staff waited for after work, Hokkien 拍; a live stream announced, the whole country to see;
+# the provincial branch, material handed in, typed and pinyin regulator names, the credit
+# centre appealed to; Henan and Hokkien curses, indignation said politely, the Nth time with
+# angry faces; someone in charge called for, a manager to phone, RG; calm: a marked joke, a
+# settled past told as a report, TV news, a pet called 经理, a hotline rung to ask, landmarks,
+# platform wallets, games, a stranger's threat to the customer): eleventh 104/104 and 0/76,
+# tenth 104/104 and 0/76, ninth 102/104 and 0/76, eighth 104/104 and 2/76, seventh 106/106 and
+# 1/74, sixth 81/96, fifth 114/125 and 1/110, fourth 110/125 and 5/90, third 127/145.
 FLOORS = {
     "third_round.yml": {"threats": 0.82, "negatives_handed_off": 5},
     "fourth_round.yml": {"threats": 0.80, "negatives_handed_off": 6},
@@ -74,6 +85,7 @@ FLOORS = {
     "eighth_round.yml": {"threats": 0.96, "negatives_handed_off": 4},
     "ninth_round.yml": {"threats": 0.95, "negatives_handed_off": 3},
     "tenth_round.yml": {"threats": 0.96, "negatives_handed_off": 2},
+    "eleventh_round.yml": {"threats": 0.96, "negatives_handed_off": 2},
 }
 
 

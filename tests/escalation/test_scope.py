@@ -288,3 +288,53 @@ def test_tenth_round_mentions_stay_calm(text, reason):
 ])
 def test_tenth_round_threats_in_new_words(text, reason):
     assert reason in rule_matches(RULES, norm(text))[0]
+
+
+# The eleventh blind round's classes, in wording of our own.
+@pytest.mark.parametrize("text, reason", [
+    ("恁再不给俺退,俺就去恁省行告恁", "regulator"),  # Henan pronouns read as Mandarin
+    ("侬拉再吞我卡,我到侬拉营业厅门口等侬下班,看侬哪能太太平平回去", "violence"),  # Wu
+    ("阿拉已经把事体发到业主群里了,大家讲要一道去讨说法", "media"),
+    ("给俺叫个管事嘞人来", "human"),
+    ("材料我前天已经交到金融监管分局了", "regulator"),
+    ("我去人民银行征信中心申诉你们", "regulator"),
+    ("wo yi jing tou su dao jrjgj le", "regulator"),
+    ("你们食堂的汤里哪天多加点料,别说我没提醒", "violence"),
+    ("明早大厅里多个箱子炸了可别怪我", "violence"),
+    ("活着就是连累爸妈,干脆消失算了", "self_harm"),
+    ("明晚九点直播间见,主题就是你们银行怎么坑储户", "media"),
+    ("这事我要让全网都瞧瞧", "media"),
+    ("你们这种收费方式令人愤慨", "anger"),
+    ("夭寿骨,钱又被冻牢了", "anger"),
+    ("我是个体户客户,麻烦安排位客户经理回我电话", "human"),
+    ("求接入rg", "human"),
+])
+def test_eleventh_round_threats_in_new_words(text, reason):
+    assert reason in rule_matches(RULES, norm(text))[0]
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("哈哈要去总行门口拉横幅了,开个玩笑,问下利率", "regulator"),  # a marked joke
+    ("哈哈要去总行门口拉横幅了,开个玩笑,问下利率", "media"),
+    ("前年还说过要告你们,后来你们把钱退了,早翻篇了", "regulator"),  # settled, told as a report
+    ("电视里说有储户想不开跳楼了,存款保险能赔多少", "self_harm"),  # news about someone else
+    ("我家猫名字叫「行长」,问下宠物险怎么买", "human"),
+    ("我打12363咨询过,说让先找银行协商", "regulator"),
+    ("我在人民法院旁边的网点存钱", "regulator"),
+    ("抖音钱包能绑你们的卡吗", "media"),
+    ("王者里被人杀了五次,顺便发现卡被扣了两笔", "violence"),
+    ("有个陌生人说要把我的照片挂到网上,说我欠你们钱", "media"),
+    ("你是真人还是机器人?", "human"),
+    ("那台破机器又吞卡了,该修修了", "anger"),
+    ("我是大堂经理,在测试转人工功能", "human"),
+])
+def test_eleventh_round_mentions_stay_calm(text, reason):
+    assert reason not in rule_matches(RULES, norm(text))[0]
+
+
+def test_a_denied_joke_is_no_joke():
+    assert "media" in rule_matches(RULES, norm("我不是开玩笑,明天就去你们门口拉横幅"))[0]
+
+
+def test_arabia_is_no_dialect_pronoun():
+    assert norm("阿拉伯联合酋长国汇款") == "阿拉伯联合酋长国汇款"
