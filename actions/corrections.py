@@ -14,7 +14,9 @@ from actions import parsing
 # Words that name a field in a correction, checked in this order. The NLU `field` entity
 # (synonym-mapped to these slot names) counts first.
 FIELD_WORDS = (
-    ("phone", re.compile(r"电话|手机|号码|联系方式|中间(?:那)?(?:四|4)位|前(?:三|3)位|尾号")),
+    # ("刚那个号最后两位说反了": the number just given, its last digits)
+    ("phone", re.compile(r"电话|手机|号码|联系方式|中间(?:那)?(?:四|4)位|前(?:三|3)位|尾号|(?:那个|这个)号(?!码)|"
+                         r"最后(?:一|两|二|三|四|[1-4])位")),
     # a wrong character is a name typed wrong ("打错字了，是王珏，不是金字旁的钰")
     ("customer_name", re.compile(r"名字|姓名|称呼|姓|打错字|错字|别字|字旁")),
     # "昨天是去网点问的" tells where the customer went: no branch field named
@@ -106,6 +108,10 @@ def read_correction(field: str, text: str, slots: Dict[str, Any], today: date) -
     return None
 
 
+# a clause telling when the customer changed a setting: that day is no correction of the date
+_CHANGED_ON = re.compile(r"[^，,。；;]*(?:改成|改为|换成|调成|调到|调整为|变更为)[^，,。；;]*")
+
+
 def typed_values(text: str, today: date) -> Dict[str, Any]:
     """Values a message states clearly enough to need no field name ("13912345678"); the old
     value in "不对，是前天，不是大前天" is not one of them."""
@@ -113,7 +119,8 @@ def typed_values(text: str, today: date) -> Dict[str, Any]:
     found = {
         "phone": parsing.find_phone(text),
         "branch": parsing.find_branch(text),
-        "occurred_at": parsing.find_date(text, today),
+        # (not the day something was changed: "那个定投我上个月改成六百了，多扣的是六百")
+        "occurred_at": parsing.find_date(_CHANGED_ON.sub("", text), today),
         "amount": parsing.find_amount(text),
         "customer_name": parsing.find_name(text),
         "demand": parsing.find_demand(text),

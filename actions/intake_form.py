@@ -80,11 +80,12 @@ FORM_SLOTS = ("description", "customer_name", "phone", "branch", "occurred_at", 
 FACT_SLOTS = ("customer_name", "phone", "branch", "occurred_at", "amount")
 
 # What really ends the complaint or asks for a person, whatever the NLU calls the message:
-# "取消罚息，不能影响我征信" answers the demand question, "算了，不投诉了" cancels.
+# "取消罚息，不能影响我征信" answers the demand question, "算了，不投诉了" cancels; "不登记就不给
+# 处理是吧？" is a challenge, not a cancel.
 # 申诉 is what some customers (Taiwan) call a complaint ("不用申訴了")
 _COMPLAINT = r"(?:投诉|申诉)"
 _CANCELS_COMPLAINT = re.compile(
-    rf"(?:^|[，,。！!？?\s])(?:算了|算啦)|不(?:想|要|用)?{_COMPLAINT}了?(?!的)|不投了|(?:不|别)(?:想|要|用|需要)?(?:登记|提交|受理|立案)了?|"
+    rf"(?:^|[，,。！!？?\s])(?:算了|算啦)|不(?:想|要|用)?{_COMPLAINT}了?(?!的)|不投了|(?:不|别)(?:想|要|用|需要)?(?:登记|提交|受理|立案)了?(?!就|的话|便|[^，,。]{0,8}(?:是吧|是不是|吗))|"
     rf"撤(?:销|回|单|了)|放弃{_COMPLAINT}|结束{_COMPLAINT}|(?:取消|删除)(?:{_COMPLAINT}|这次|申请|登记|提交)|^\W*取消\W*(?:吧|了)?\W*$|"
     rf"这个{_COMPLAINT}不要了|^\W*(?:退出|cancel|不弄了|不搞了|不办了)\W*$|不想(?:弄|追究)了"
 )
@@ -147,7 +148,9 @@ _MONEY_AT_STAKE = re.compile(
     # sold ("宣传最高4.2%，到期只给了1.8%"), something the customer was made to buy, a fee in English
     r"(?<![浪免花])费(?![劲力心事尽])|收益|本金|\d\s*[%％]|百分之|买|\b(?:fee|charge|refund)|"
     # a charge by another name, money owed to the customer (滞纳金, 报销款, 货款)
-    r"滞纳金|罚金|(?<![存贷])款(?![式项])"
+    r"滞纳金|罚金|(?<![存贷])款(?![式项])|"
+    # a sale at a price other than the one clicked ("卖积存金，点的时候五百八十二一克，成交变成五百七十六")
+    r"卖|成交|单价|价格|价钱|[一每]克"
 )
 
 

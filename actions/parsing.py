@@ -105,8 +105,15 @@ def _capital_numerals(text: str) -> str:
 _CANTONESE_WORDS = str.maketrans({"咗": "了", "冇": "没"})
 
 
+# Sichuan 没得 (没有) and 啥子 (什么): "钱倒是没得啥子损失" says no money was lost
+_SICHUAN_WORDS = ((re.compile("没得"), "没有"), (re.compile("啥子"), "什么"))
+
+
 def normalize(text: Optional[str]) -> str:
-    return _SPACE_BETWEEN_HAN.sub("", normalize_text(_capital_numerals(text or ""))).translate(_CANTONESE_WORDS)
+    text = _SPACE_BETWEEN_HAN.sub("", normalize_text(_capital_numerals(text or ""))).translate(_CANTONESE_WORDS)
+    for rx, mandarin in _SICHUAN_WORDS:
+        text = rx.sub(mandarin, text)
+    return text
 
 
 def readable(text: Optional[str]) -> str:
@@ -221,6 +228,8 @@ _ROUGH_AMOUNT = re.compile(
     # ("十几年" is a time, not a sum)
     rf"{_NUM}\s*(?:多|来|余)(?![次天年月号岁个])|{_NUM}几(?![次天年月号岁个])|[十百千万]几(?![次天年月号岁个])|几[十百千万](?![次天年月号岁个])|上[千万]|"
     rf"好几|每(?:个)?(?:月|季度?|年|天|周|礼拜|星期|次|笔|期|回|人|工人|员工)|"
+    # an introductory price ("首月一块钱") is what a period cost, not the sum now disputed
+    rf"首(?:月|年|期|单|笔)|"
     # a sum in a foreign currency is what was exchanged or sent, not yet the yuan at stake
     rf"{_NUM}\s*(?:万|千|百)?\s*(?:美元|美金|港币|港元|港纸|欧元|日元|英镑|澳元|加元|新币|usd|hkd|eur|jpy|gbp)"
 )
@@ -790,12 +799,15 @@ _OVERCHARGED = re.compile(r"多(?:扣|收|算|付|缴|交|还)(?:了)?(?:我)?(?
 # "差了两千零五十", "少给了我三百": the difference the customer worked out is the sum at stake,
 # whatever larger figures it was worked out from
 _DIFFERENCE = re.compile(
-    r"(?:差了|差额(?:是|有)?|少给了?(?:我)?|少算了?(?:我)?|少付了?(?:我)?|少发了?(?:我)?|(?:就是|等于|一共)?多(?:了|出来?了?))\s*"
+    r"(?:还差|差了|差额(?:是|有)?|少给了?(?:我)?|少算了?(?:我)?|少付了?(?:我)?|少发了?(?:我)?|(?:就是|等于|一共)?多(?:了|出来?了?))\s*"
 )
 # "租金从六百涨到一千二", "由五百蚊一年加到二千蚊": what the customer disputes is the rise, not the new price
 _RAISED = re.compile(
     r"(?:从|由)\s*(?P<before>[^，。,!！？?从]{1,10}?)\s*(?:涨|提|调|加|变|改)(?:价|高|整)?(?:到|成|至|为)了?\s*(?P<after>[^，。,!！？?]{1,10})"
 )
+
+
+_FEE_CHARGED = re.compile(rf"(?:收|扣)了?(?:我|俺)?\s*[\d一二两三四五六七八九十百千万.]+\s*(?:块|元)?钱?的?(?:{_CHARGE_NOUNS})")
 
 
 def _overcharge(t: str) -> Optional[float]:
@@ -809,6 +821,8 @@ def _overcharge(t: str) -> Optional[float]:
             return round(after[0] - before[0], 2)
     sums = []
     for m in list(_OVERCHARGED.finditer(t)) + list(_DIFFERENCE.finditer(t)):
+        if m.group(0).startswith("多还") and _FEE_CHARGED.search(t):
+            continue  # "多还了一千，取出来收了我十块手续费": the customer's own overpayment, the fee disputed
         tokens = list(_amount_tokens(t[m.end():]))
         if not tokens or tokens[0][0].start() != 0:
             continue
@@ -837,6 +851,8 @@ _EXPECTED_ACTUAL = re.compile(
     r"|(?:小票|凭条|单子|短信|屏幕|账单)上?(?:是|写的是?|显示|打的是?|印的是?)\s*(?P<asked2>[^，。,!！？?]{1,10}?)\s*[，,]"
     # ("…，老板娘数给我，回去一数只有一千八": the figure got comes with a number)
     r"[^。!?！？]{0,16}?(?:拿到|收到|到手|数)(?:的|了)?(?:是|只有|才)?\s*(?P<got2>[\d一二两三四五六七八九十百千万][^，。,!！？?]{0,9})"
+    # ("本来三百转成了三千": a slip of the finger, the excess is at stake)
+    r"|(?:本来|原本|原来)(?:是|要|想|该)?(?:转|打|付|汇|充|扣|交)?\s*(?P<asked3>[\d一二两三四五六七八九十百千万][^，。,!！？?]{0,8}?)\s*(?:[，,]\s*[^，。,!！？?\d]{0,5}?)?(?:转|打|付|汇|充|扣|交|变|写|输)成了?\s*(?P<got3>[\d一二两三四五六七八九十百千万][^，。,!！？?]{0,9})"
 )
 
 
@@ -844,8 +860,8 @@ def _expected_against_actual(t: str) -> Optional[float]:
     m = _EXPECTED_ACTUAL.search(t)
     if not m:
         return None
-    asked = [v for _, v in _amount_tokens(m.group("asked") or m.group("asked2") or "")]
-    got = [v for _, v in _amount_tokens(m.group("got") or m.group("got2") or "")]
+    asked = [v for _, v in _amount_tokens(m.group("asked") or m.group("asked2") or m.group("asked3") or "")]
+    got = [v for _, v in _amount_tokens(m.group("got") or m.group("got2") or m.group("got3") or "")]
     if len(asked) == 1 and len(got) == 1 and asked[0] != got[0] and min(asked[0], got[0]) > 0:
         return round(abs(asked[0] - got[0]), 2)
     return None
@@ -1116,7 +1132,31 @@ _ONLY_WANT = re.compile(r"只要(?:回)?(?:我的)?(?P<noun>本金|本钱|利息
                         r"(?P<noun2>本金|本钱)(?:一定|必须)?(?:要|得)(?:回来|退回来?|还我|还给我)")
 
 
+# the sum owed to the customer by the rules ("按条款应该赔一万二千六") or a charge said to be wrong
+# ("赎回费收了一百五十块，这个不该收"): the claim, whatever costs or losses stand beside it
+_CLAIMED = re.compile(r"(?:应该|应当|本该|理应|按理|按条款|按合同)(?:是|要|得)?(?:赔|理赔|赔付|报销|报|退|补)(?:给)?(?:我)?\s*")
+_WRONGLY_CHARGED = re.compile(r"[，,]?\s*(?:这|这个|这笔|这些|那个)?(?:钱)?(?:不该|不应该|不应|不能|凭什么)(?:收|扣|要)")
+
+
+def _claimed_sum(t: str) -> Optional[float]:
+    m = _CLAIMED.search(t)
+    if m:
+        tokens = list(_amount_tokens(t[m.end():]))
+        if tokens and tokens[0][0].start() == 0:
+            return tokens[0][1]
+    wrong = _WRONGLY_CHARGED.search(t)
+    if wrong:
+        clause = re.split(r"[，。,;；]", t[:wrong.start()])[-1]
+        values = [v for _, v in _accepted_amounts(clause, strict=False)[1]]
+        if len(values) == 1:
+            return values[0]
+    return None
+
+
 def _chosen_sum(t: str) -> Optional[float]:
+    claimed = _claimed_sum(t)
+    if claimed is not None:
+        return claimed
     wanted = _ONLY_WANT.search(t)
     if not wanted:
         return None
@@ -1135,16 +1175,28 @@ def _chosen_sum(t: str) -> Optional[float]:
 # the customer's own multiplication ("手续费 12 期 × 99", "99乘12") or the total after a count
 # ("一次十块，两次就是二十")
 _TIMES_SIGN = re.compile(r"(?P<a>\d+(?:\.\d+)?)\s*(?:元|块)?\s*(?:期|次|笔|个月)?\s*(?:[×xX*]|乘以?)\s*(?P<b>\d+(?:\.\d+)?)")
-_COUNT_THEN_TOTAL = re.compile(r"[\d一二两三四五六七八九十]+\s*(?:次|笔|期|回|个月)(?:加起来|一共|总共)?就是\s*(?P<total>[^，。,!！？?]{1,10})")
+_COUNT_THEN_TOTAL = re.compile(
+    r"[\d一二两三四五六七八九十]+\s*(?:次|笔|期|回|个月)(?:加起来|一共|总共)?就是\s*(?P<total>[^，。,!！？?]{1,10})"
+    # the customer's own sum closing the working ("每克扣十五块手续费，那就是一千五")
+    r"|(?:^|[，,。]\s*)(?:那|这样|算下来|加起来|合起来)(?:就|总共|一共)?是\s*(?P<total2>[^，。,!！？?]{1,10})")
+# a price gap per gram and the grams ("卖了五十克，一克差了六块"): the customer's multiplication
+_PER_GRAM = re.compile(r"(?:每|一)克(?:就|都)?(?:差了?|少了?|少给了?|多收了?|多扣了?|扣了?|亏了?)\s*(?P<each>[^，。,!！？?]{1,8})")
+_GRAMS = re.compile(r"(?:卖了|买了|卖出|买入|一共|总共|共)\s*(?P<n>[\d一二两三四五六七八九十百千]+)\s*克")
 
 
 def _multiplied(t: str) -> Optional[float]:
     m = _TIMES_SIGN.search(t)
     if m:
         return round(float(m.group("a")) * float(m.group("b")), 2)
+    each, grams = _PER_GRAM.search(t), _GRAMS.search(t)
+    if each and grams:
+        values = [v for _, v in _amount_tokens(each.group("each"))]
+        count = cn_number(grams.group("n"))
+        if len(values) == 1 and count:
+            return round(values[0] * count, 2)
     m = _COUNT_THEN_TOTAL.search(t)
     if m:
-        tokens = [v for _, v in _amount_tokens(m.group("total"))]
+        tokens = [v for _, v in _amount_tokens(m.group("total") or m.group("total2"))]
         return tokens[0] if len(tokens) == 1 else None
     return None
 
@@ -2046,7 +2098,9 @@ _SPELT_BY_PARTS = re.compile(
 _FULL_NAME_CUE = re.compile(
     r"(?:大名|中文名(?:字)?|真名|全名|(?i:full ?name|real name)|身份证上(?:的名字)?|"
     # "阮名叫黄水木" (闽南 阮 = 我): 名叫 said by the customer, not of staff ("那个柜员名叫…")
-    r"(?:^|(?<=[我俺阮咱侬，,。\s])|(?<=本人))名叫)(?:是|叫|系|叫做)?\s*[:：]?\s*")
+    r"(?:^|(?<=[我俺阮咱侬，,。\s])|(?<=本人))名叫|"
+    # "学生都叫我蔡老师，名字是蔡明轩": the name said as such beats what people call the customer
+    r"(?:^|(?<=[我俺，,。\s的]))(?:名字|姓名)(?:是|叫))(?:是|叫|系|叫做)?\s*[:：]?\s*")
 # typed for someone else, who is the complainant ("我帮我奶奶打的字" … "奶奶叫孔秀芬")
 _FOR_A_RELATIVE = re.compile(
     r"^(?:我|俺)?(?:的)?(?:奶奶|爷爷|外婆|姥姥|外公|姥爷|妈妈|妈|老妈|爸爸|爸|老爸|母亲|父亲|老母亲|老父亲|"
@@ -2062,8 +2116,26 @@ _ENGLISH_WORDS = frozenset(
 _LATIN_NAME = re.compile(r"(?:(?:my name is|my name's|i am|i'm|this is|call me|name:?)\s+)?([A-Za-z][A-Za-z'-]*(?:\s+[A-Za-z][A-Za-z'-]*){0,2})", re.I)
 
 
+def _comma_before_spelling(text: str) -> str:
+    """A voice input's name with its characters explained and no pause ("我叫高桂兰高山的高桂花的
+    桂兰花的兰"): a comma before each "高山的高", the word holding the character it explains."""
+    out = text
+    for m in reversed(list(re.finditer(r"的([\u4e00-\u9fff])", text))):
+        char, at = m.group(1), m.start()
+        # a two-character word first ("常常的常" explains 常 by 常常, not by the second 常)
+        for size in (2, 3, 1):
+            start = at - size
+            if start <= 0 or not re.fullmatch(r"[\u4e00-\u9fff]+", text[start:at]):
+                continue
+            if char in text[start:at]:
+                if re.match(r"[\u4e00-\u9fff]", text[start - 1]):
+                    out = out[:start] + "，" + out[start:]
+                break
+    return out
+
+
 def _unspelt(text: str) -> str:
-    t = _SPELT_BY_PARTS.sub("，", text)
+    t = _SPELT_BY_PARTS.sub("，", _comma_before_spelling(text))
     # "冯玉珍冯是…": the explanation starts where the surname comes again
     # ("龚秀英，龚是…" too)
     t = re.sub(r"([\u4e00-\u9fff])([\u4e00-\u9fff]{1,3}?)[，,\s]*\1(?:是|就是)", r"\1\2，", t)
@@ -2113,7 +2185,8 @@ def _best_name(text: str, reader: Callable[[str], Optional[str]]) -> Optional[st
     # emoji and symbols are no part of a name ("胡晓燕😓")
     t = _unspelt(re.sub(r"[^\w\s，,。.!！?？;；:：、…·'’-]", "", _dot_names(normalize(text))))
     cue = _FULL_NAME_CUE.search(t)
-    if cue:
+    # (名字叫 after 我姓刘 gives the given name only: the surname said apart is read below)
+    if cue and not (re.search(r"名字|姓名", cue.group(0)) and _SURNAME_THEN_GIVEN.search(t)):
         found = reader(t[cue.end():])
         if found:
             return found
@@ -2190,7 +2263,7 @@ _BRANCH_CUT = re.compile(
 )
 # online channels, also as customers say it ("网上办的", "手机上弄的")
 _ONLINE = re.compile(r"手机银行|网上银行|网银|app|APP|App|微信银行|电话银行|线上|小程序|网页|"
-                     r"(?:网上|手机上|手机里|微信上|微信里)(?:办|弄|操作|申请|买|开|搞|点|做)")
+                     r"(?:网上|手机上|手机里|微信上|微信里)(?:办|弄|操作|申请|买|开|搞|点|做|转|付|交|还|扫|充)")
 
 
 @lru_cache(maxsize=1)

