@@ -460,7 +460,7 @@ _DISPUTE_AFTER = re.compile(
 # mention (a balance, a debt, what they wanted to transfer) are then not an amount at stake
 _NO_LOSS_SAYINGS = (
     # the money is fine: "钱没少", "一分没少", "钱还在", "钱最后取出来了", "还没被人动过"
-    r"钱(?:倒是|也|都)?(?:没少|没丢|没事|还在|都在|没问题|没损失)|(?:没|没有|并没有?)少(?![给吐付算到扣收花])(?:钱|一分)?",
+    r"钱(?:倒是|也|都)?(?:没少|没丢|没事|还在|都在|没问题|没损失)|不是(?:少了|丢了|被扣了?|被转走了?)钱|(?:没|没有|并没有?)少(?![给吐付算到扣收花])(?:钱|一分)?",
     r"一分(?:钱)?(?:都|也)?没少|钱(?:最后)?(?:都)?(?:取|拿)(?:出来|到)了|(?:最后|后来|最终|还是)(?:是|也|都)?(?:取|拿|提)(?:到|出来)了",
     r"(?:还|暂时|目前|现在看)?(?:没|没有)(?:被)?(?:人)?(?:动|动过|取走|转走|刷走)|(?:还|暂时|目前)?(?:没|没有)被(?:人)?(?:取|转|刷|盗|用)",
     # the money is there, only not to hand ("钱在卡里没丢，就是取不出来")
@@ -496,7 +496,8 @@ _NO_LOSS_SAYINGS = (
 # a sum frozen in the customer's own account ("账户里大概有十二万被冻住"): still theirs, no sum
 # lost, unless the message tells of money gone as well
 _FROZEN_IN_OWN_ACCOUNT = re.compile(
-    r"(?:账户|帐户|卡|户头|户口)(?:里|上)[^，。,!?！？]{0,6}有[^，。,!?！？]{0,10}?(?:被)?(?:冻住|冻结|冻上|锁住)")
+    r"(?:账户|帐户|卡|户头|户口)(?:里|上)[^，。,!?！？]{0,6}有[^，。,!?！？]{0,10}?(?:被)?(?:冻住|冻结|冻上|锁住)"
+    r"|(?:账户|帐户|卡|户头|户口)(?:里|上)(?:被)?(?:冻着|冻住了|锁着)")
 _MONEY_GONE = re.compile(r"扣|转走|被转|盗|骗|少了|丢|没了|划走|不见")
 _NO_LOSS = re.compile("|".join(f"(?:{saying})" for saying in _NO_LOSS_SAYINGS))
 def says_no_loss(text: str) -> bool:
@@ -724,6 +725,20 @@ def _has_disputed(values: List[Tuple[float, int]]) -> bool:
     return any(role == DISPUTED for _, role in values)
 
 
+# "两张一百的，每张都只给了五十，一共少给了一百": the difference the customer totals wins over the
+# notes they count
+_TOTAL_DIFFERENCE = re.compile(r"(?:一共|总共|合计|加起来)(?:少给|少了|差了|少付|少算|多扣|多收)了?(?:我)?\s*")
+
+
+def _total_difference(t: str) -> Optional[float]:
+    m = _TOTAL_DIFFERENCE.search(t)
+    if m:
+        tokens = list(_amount_tokens(t[m.end():]))
+        if tokens and tokens[0][0].start() == 0:
+            return tokens[0][1]
+    return None
+
+
 def find_amount(text: str) -> Optional[float]:
     """The amount at stake in a complaint, or None (docs/taxonomy.md "amount").
 
@@ -733,6 +748,9 @@ def find_amount(text: str) -> Optional[float]:
     (余额, 本金, 还了, 工资) only when nothing else is said.
     """
     t = _prepare_amounts(normalize(text))  # "一百一十九块六" is 119.6 to every reader below
+    said = _total_difference(t)
+    if said is not None:
+        return said
     notes = _note_amounts(t)
     if notes:
         return max(notes)
@@ -793,13 +811,13 @@ _UNSIZED_CHARGE = re.compile(
 
 # "原来一年六百，这回扣了一千二，多扣了我600", "到现在多还了1680": the excess named as such
 _LIMIT_CHANGED = re.compile(r"(?:额度|降额|提额|限额)[^。!！？?]{0,14}(?:降|调|减|提|砍)(?:到|至|道|成|了)")
-_OVERCHARGED = re.compile(r"多(?:扣|收|算|付|缴|交|还)(?:了)?(?:我)?(?:的)?\s*")
+_OVERCHARGED = re.compile(r"多(?:扣|收|算|付|缴|交|还)(?:了)?(?:我)?(?:的)?(?:那|这)?(?:一?笔|部分)?\s*")
 
 
 # "差了两千零五十", "少给了我三百": the difference the customer worked out is the sum at stake,
 # whatever larger figures it was worked out from
 _DIFFERENCE = re.compile(
-    r"(?:还差|差了|差额(?:是|有)?|少给了?(?:我)?|少算了?(?:我)?|少付了?(?:我)?|少发了?(?:我)?|(?:就是|等于|一共)?多(?:了|出来?了?))\s*"
+    r"(?:还差|差了|(?:一共|总共)?少了|差额(?:是|有)?|少给了?(?:我)?|少算了?(?:我)?|少付了?(?:我)?|少发了?(?:我)?|(?:就是|等于|一共)?多(?:了|出来?了?))\s*"
 )
 # "租金从六百涨到一千二", "由五百蚊一年加到二千蚊": what the customer disputes is the rise, not the new price
 _RAISED = re.compile(
@@ -847,7 +865,7 @@ _SHOWN_LESS = re.compile(
 # 三十六", "应该七千六，实际给了三千"; "小票上是两千，我手上拿到的是一千八"): the gap is at stake
 _EXPECTED_ACTUAL = re.compile(
     r"(?:应该|应|本该|本应|按理)(?:是|付|给|到|扣|收|有|得)?(?:我)?\s*(?P<asked>[^，。,!！？?]{1,14}?)\s*[，,]\s*"
-    r"(?:结果|但是?|可是)?(?:实际|实际上|结果|却|只|反而)(?:上)?(?:扣了|给了|收了|付了|到了|拿到|是|只有)?(?:我)?\s*(?P<got>[^，。,!！？?]{1,14})"
+    r"(?:结果|但是?|可是)?(?:[^，。,!！？?]{0,4}?(?:还是|照样|仍然|依然)|实际|实际上|结果|却|只|反而)(?:上)?(?:扣了|扣的|给了|收了|收的|付了|到了|拿到|是|只有)?(?:我)?\s*(?P<got>[^，。,!！？?]{1,14})"
     r"|(?:小票|凭条|单子|短信|屏幕|账单)上?(?:是|写的是?|显示|打的是?|印的是?)\s*(?P<asked2>[^，。,!！？?]{1,10}?)\s*[，,]"
     # ("…，老板娘数给我，回去一数只有一千八": the figure got comes with a number)
     r"[^。!?！？]{0,16}?(?:拿到|收到|到手|数)(?:的|了)?(?:是|只有|才)?\s*(?P<got2>[\d一二两三四五六七八九十百千万][^，。,!！？?]{0,9})"
@@ -867,10 +885,20 @@ def _expected_against_actual(t: str) -> Optional[float]:
     return None
 
 
+# "放咗一万蚊落去，佢只系入咗九千八" (咗 read as 了): what went in against what was credited
+_PUT_IN_SHORT = re.compile(r"(?:放|存|塞)了\s*(?P<asked>[^，。,!！？?]{1,8}?)(?:落去|进去|下去)?[，,][^。!！？?]{0,8}?(?:只|才)(?:是|系)?(?:入|存进|进|到)了?(?:账)?\s*(?P<got>[^，。,!！？?]{1,8})")
+
+
 def _paid_short(t: str) -> Optional[float]:
     gap = _expected_against_actual(t)
     if gap is not None:
         return gap
+    put = _PUT_IN_SHORT.search(t)
+    if put:
+        asked = [v for _, v in _amount_tokens(put.group("asked"))]
+        got = [v for _, v in _amount_tokens(put.group("got"))]
+        if len(asked) == 1 and len(got) == 1 and 0 < got[0] < asked[0]:
+            return round(asked[0] - got[0], 2)
     m = _PAID_SHORT.search(t) or _SHOWN_LESS.search(t)
     if not m:
         return None
@@ -893,6 +921,9 @@ def parse_amount(text: str) -> Optional[float]:
     多，不知道少没少" → None). A sum owed or lent (欠了三万二, 贷款本金二十万), a credit limit and
     points are never the answer (``names_no_disputed_sum``)."""
     t = _prepare_amounts(normalize(text))  # "一百一十九块六" is 119.6 to every reader below
+    said = _total_difference(t)
+    if said is not None:
+        return said
     notes = _note_amounts(t)
     if notes:
         return max(notes)
@@ -1087,7 +1118,18 @@ _SPAN_TOTAL = re.compile(
 _PARTS = re.compile(r"(?:一次|一回|第[一二三四五六七八九十\d]+(?:次|笔|回)|一笔)")
 
 
+# "代发一共二十一万六，其中三个人没到：4200、3800、5100": the parts that went wrong, not the gross
+_AMONG_THEM = re.compile(r"其中[^，。,!！？?:：]{0,10}(?:没到|没收到|没到账|失败|被退|退回|少了|没发)[^:：]{0,4}[:：]?\s*(?P<parts>[^。!！？?]+)")
+
+
 def _stated_total(t: str) -> Optional[float]:
+    among = _AMONG_THEM.search(t)
+    if among:
+        parts = [v for _, v in _accepted_amounts(among.group("parts"), strict=False)[1]]
+        if len(parts) >= 2:
+            return float(sum(parts))
+        if len(parts) == 1:
+            return parts[0]
     for cue in reversed(list(_TOTAL_CUE.finditer(t))):
         if not list(_amount_tokens(t[: cue.start()])):
             continue  # a total said first is weighed with the rest ("一共两万三，应该到账22900")
@@ -1134,7 +1176,9 @@ _ONLY_WANT = re.compile(r"只要(?:回)?(?:我的)?(?P<noun>本金|本钱|利息
 
 # the sum owed to the customer by the rules ("按条款应该赔一万二千六") or a charge said to be wrong
 # ("赎回费收了一百五十块，这个不该收"): the claim, whatever costs or losses stand beside it
-_CLAIMED = re.compile(r"(?:应该|应当|本该|理应|按理|按条款|按合同)(?:是|要|得)?(?:赔|理赔|赔付|报销|报|退|补)(?:给)?(?:我)?\s*")
+_CLAIMED = re.compile(r"(?:应该|应当|本该|理应|按理|按条款|按合同)(?:是|要|得)?(?:赔|理赔|赔付|报销|报|退|补)(?:给)?(?:我)?\s*"
+                      # "剩下的720一次性扣了，我要的就是这720": the figure the customer says they want
+                      r"|(?:我|俺)?要(?:的|回)?就是(?:这|那)?(?:笔)?\s*")
 _WRONGLY_CHARGED = re.compile(r"[，,]?\s*(?:这|这个|这笔|这些|那个)?(?:钱)?(?:不该|不应该|不应|不能|凭什么)(?:收|扣|要)")
 
 
@@ -1184,16 +1228,47 @@ _PER_GRAM = re.compile(r"(?:每|一)克(?:就|都)?(?:差了?|少了?|少给了?
 _GRAMS = re.compile(r"(?:卖了|买了|卖出|买入|一共|总共|共)\s*(?P<n>[\d一二两三四五六七八九十百千]+)\s*克")
 
 
+# a percentage of a sum the customer names ("投了十万，现在亏了百分之十二", "提前还了十五万本金，按百分之一
+# 收的违约金"): the customer's arithmetic left to the clerk
+_PERCENT_OF = re.compile(r"(?:亏了|跌了|损失了|少了|缩水了?|按|收了?|扣了?)(?:的|了)?\s*(?:百分之(?P<cn>[一二两三四五六七八九十点零]+)|(?P<num>\d+(?:\.\d+)?)\s*[%％])")
+_PERCENT_BASE = re.compile(r"(?:投了|投入|买了|存了|还了|提前还了?|本金|借了|贷了)\s*(?P<base>[^，。,!！？?]{1,8})")
+
+
+# "…各扣19.9，一共四笔": the charge each time, then how many there were
+_EACH_CHARGED = re.compile(r"各(?:扣|收|交|付|转|刷)了?\s*(?P<each>[^，。,!！？?]{1,8})")
+_COUNT_SAID = re.compile(r"(?:一共|总共|共|合计)\s*(?P<n>[\d一二两三四五六七八九十]+)\s*(?:笔|次|回|期)")
+
+
+def _percent_of(t: str) -> Optional[float]:
+    pct, base = _PERCENT_OF.search(t), _PERCENT_BASE.search(t)
+    if not (pct and base) or base.start() > pct.start():
+        return None
+    rate = cn_number(pct.group("cn")) if pct.group("cn") else float(pct.group("num"))
+    values = [v for _, v in _amount_tokens(base.group("base"))]
+    if rate and 0 < rate < 100 and len(values) == 1 and values[0] >= 100:
+        return round(values[0] * rate / 100, 2)
+    return None
+
+
 def _multiplied(t: str) -> Optional[float]:
     m = _TIMES_SIGN.search(t)
     if m:
         return round(float(m.group("a")) * float(m.group("b")), 2)
+    percent = _percent_of(t)
+    if percent is not None:
+        return percent
+    each, count = _EACH_CHARGED.search(t), _COUNT_SAID.search(t)
+    if each and count and count.start() > each.start():
+        values = [v for _, v in _amount_tokens(each.group("each"))]
+        n = cn_number(count.group("n"))
+        if len(values) == 1 and n and n == int(n) and 1 < n <= 60:
+            return round(values[0] * n, 2)
     each, grams = _PER_GRAM.search(t), _GRAMS.search(t)
     if each and grams:
         values = [v for _, v in _amount_tokens(each.group("each"))]
-        count = cn_number(grams.group("n"))
-        if len(values) == 1 and count:
-            return round(values[0] * count, 2)
+        grams_n = cn_number(grams.group("n"))
+        if len(values) == 1 and grams_n:
+            return round(values[0] * grams_n, 2)
     m = _COUNT_THEN_TOTAL.search(t)
     if m:
         tokens = [v for _, v in _amount_tokens(m.group("total") or m.group("total2"))]
@@ -2184,6 +2259,12 @@ def _best_name(text: str, reader: Callable[[str], Optional[str]]) -> Optional[st
                          else "，", text or "")  # "欧阳 明轩" is one name
     # emoji and symbols are no part of a name ("胡晓燕😓")
     t = _unspelt(re.sub(r"[^\w\s，,。.!！?？;；:：、…·'’-]", "", _dot_names(normalize(text))))
+    # Hokkien 阮 = 我 when it opens a self-introduction ("阮叫陈阿枝，耳东陈")
+    t = re.sub(r"(?:^|(?<=[，,。\s]))阮(?=叫|是|名)", "我", t)
+    # "我姓廖廖凤英": the surname said, then the whole name
+    again = re.search(r"姓(?P<s>[\u4e00-\u9fff])[，,\s]*(?P=s)(?P<g>[\u4e00-\u9fff]{1,2})(?=$|[，,。\s])", t)
+    if again and _is_full_name(again.group("s") + again.group("g")):
+        return again.group("s") + again.group("g")
     cue = _FULL_NAME_CUE.search(t)
     # (名字叫 after 我姓刘 gives the given name only: the surname said apart is read below)
     if cue and not (re.search(r"名字|姓名", cue.group(0)) and _SURNAME_THEN_GIVEN.search(t)):

