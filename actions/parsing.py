@@ -844,6 +844,10 @@ def _overcharge(t: str) -> Optional[float]:
         tokens = list(_amount_tokens(t[m.end():]))
         if not tokens or tokens[0][0].start() != 0:
             continue
+        first = tokens[0][0]
+        if len(first.group("num")) == 1 and not first.group("num").isdigit() and not (
+                first.group("unit") or first.group("prefix") or first.group("currency")):
+            continue  # "少了一截", "差了一点": no figure at all
         following = t[m.end() + tokens[0][0].end():]
         if re.match(r"\s*(?:次|遍|回|笔|条|个|项|张|份|天|期)", following):
             continue  # "多扣了一次", "征信上多了一条逾期": how often or how many, not how much
@@ -1178,7 +1182,7 @@ _ONLY_WANT = re.compile(r"只要(?:回)?(?:我的)?(?P<noun>本金|本钱|利息
 # ("赎回费收了一百五十块，这个不该收"): the claim, whatever costs or losses stand beside it
 _CLAIMED = re.compile(r"(?:应该|应当|本该|理应|按理|按条款|按合同)(?:是|要|得)?(?:赔|理赔|赔付|报销|报|退|补)(?:给)?(?:我)?\s*"
                       # "剩下的720一次性扣了，我要的就是这720": the figure the customer says they want
-                      r"|(?:我|俺)?要(?:的|回)?就是(?:这|那)?(?:笔)?\s*")
+                      r"|(?:我|俺)?要(?:的|回)?就是(?:这|那)?(?:笔)?\s*|(?:我|俺)要(?:的|嘅)(?:就)?(?:是|系)\s*")
 _WRONGLY_CHARGED = re.compile(r"[，,]?\s*(?:这|这个|这笔|这些|那个)?(?:钱)?(?:不该|不应该|不应|不能|凭什么)(?:收|扣|要)")
 
 

@@ -1545,3 +1545,8 @@ def test_a_frozen_balance_said_not_lost_is_no_sum():
 ])
 def test_06f_classes_of_names(text, expected):
     assert parsing.parse_name(text) == expected
+
+
+def test_a_difference_with_no_figure_is_no_sum():
+    assert parsing.parse_amount("退回来的钱少了一截") is None
+    assert parsing.parse_amount("我要嘅係 2,300，其他唔使理") == 2300
