@@ -5,7 +5,8 @@ it works the same with several case-desk instances behind a load balancer and on
 databases. It sends a snapshot only when it changed, a comment line as a heartbeat (proxies
 close idle connections), and stops when the client goes, the session ends, or the app stops.
 
-    GET /console/events                      → event: queue   {"items": [...], "now": ...}
+    GET /console/events                      → event: queue   {"items": [...], "now": ...,
+                                                 "waiting": N, "limits_text": "等待时限：…"}
     GET /console/events?handoff=ID&after=N   → event: handoff {...state}
                                                event: turns   {"turns": [...]}  (id: last turn id)
 """
@@ -88,11 +89,18 @@ class Stream:
         return transport is None or transport.is_closing()
 
     async def queue_tick(self) -> None:
-        items = await live.queue(self.db, self.branch)
-        fingerprint = json.dumps(items, sort_keys=True)
+        now = self.clock()
+        # rows say whether they waited too long as of `now`: the snapshot changes, and is sent,
+        # on the tick a handoff crosses its limit (console/alerts.py)
+        items = await live.queue(self.db, self.branch, now)
+        waiting = await live.waiting_count(self.db, self.branch, items)
+        fingerprint = json.dumps([items, waiting], sort_keys=True)
         if fingerprint != self._last:
             self._last = fingerprint
-            await self.send(_event("queue", {"items": items, "now": live.server_now(self.clock())}))
+            await self.send(_event("queue", {
+                "items": items, "now": live.server_now(now), "waiting": waiting,
+                "limits_text": live.limits_text(self.db),
+            }))
 
     async def handoff_tick(self, handoff_id: int, cursor: list) -> None:
         found = await live.handoff_with_case(self.db, handoff_id, self.branch)

@@ -5,6 +5,11 @@ Handoffs are read through the handoff service with the user's hidden branch (bot
 confidential complaint about the user's own branch is absent from the queue, the workspace
 and the stream alike.
 Customer data stays masked here: full name and phone appear only on the audited case page.
+
+Queue rows carry what the alerts need (issue 15, console.js): a preview of the customer's last
+message, masked and cut short, and whether the handoff has waited too long (console/alerts.py),
+decided on the app's clock so the flag flips — and the stream sends a new snapshot — on the
+server's tick, the same for every page and instance.
 """
 from __future__ import annotations
 
@@ -12,21 +17,38 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Dict, List, Optional, Tuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import handoffs
+from ..access import visible_cases
 from ..db import Database
 from bot.redact import redact
 
-from ..domain import local_iso
+from ..domain import Role, local_iso
 from ..errors import NotFound
 from ..models import Case, Handoff, TranscriptTurn
-from . import labels
+from . import alerts, labels
 
 OPEN_HANDOFF = ("waiting", "active")
+# handoffs.list_handoffs' default: beyond it the queue shows the first rows, the count all
+QUEUE_LIMIT = 200
+# characters of the customer's last message in a queue row: enough to tell what it is about
+PREVIEW_CHARS = 40
 
 
-def queue_row(h: Handoff, c: Case) -> Dict[str, Any]:
+def preview(text: Optional[str]) -> str:
+    """One line of the customer's last message. Masked before it is cut, so a number split at
+    the cut cannot escape the mask; stored text is masked already (pii.py), this masks a row
+    written before that."""
+    flat = " ".join((redact(text) or "").split())
+    return flat if len(flat) <= PREVIEW_CHARS else flat[: PREVIEW_CHARS - 1] + "…"
+
+
+def queue_row(
+    h: Handoff, c: Case, now: datetime, limits: alerts.WaitLimits, last_said: Optional[str] = None
+) -> Dict[str, Any]:
+    limit = limits.for_reason(h.reason)
+    too_long = alerts.waited_too_long(h.status, h.created_at, h.reason, limits, now)
     return {
         "id": h.id,
         "status": h.status,
@@ -44,15 +66,70 @@ def queue_row(h: Handoff, c: Case) -> Dict[str, Any]:
         "contact_due_at": local_iso(c.contact_due_at),
         # the SLA timer stops once the customer has been contacted
         "contacted_at": local_iso(c.contacted_at),
+        "preview": preview(last_said),
+        "wait_limit_label": labels.span_text(limit),
+        "alert_at": local_iso(alerts.alert_at(h.created_at, h.reason, limits)),
+        "waited_too_long": too_long,
+        "wait_alert": labels.wait_alert_text(limit) if too_long else "",
+        "wait_badge": labels.WAIT_ALERT_BADGE if too_long else "",
     }
 
 
-async def queue(db: Database, branch: Optional[str]) -> List[Dict[str, Any]]:
+async def last_customer_lines(db: Database, case_ids: List[int]) -> Dict[int, str]:
+    """Each case's latest customer turn (time order, as the transcript shows it), one query for
+    the whole queue: ix_case_transcript_case_at serves the window."""
+    if not case_ids:
+        return {}
+    latest = (
+        select(
+            TranscriptTurn.case_id,
+            TranscriptTurn.text,
+            func.row_number()
+            .over(partition_by=TranscriptTurn.case_id, order_by=(TranscriptTurn.at.desc(), TranscriptTurn.id.desc()))
+            .label("n"),
+        )
+        .where(TranscriptTurn.case_id.in_(case_ids), TranscriptTurn.role == Role.CUSTOMER.value)
+        .subquery()
+    )
+    stmt = select(latest.c.case_id, latest.c.text).where(latest.c.n == 1)
+    async with db.reading() as s:
+        return {int(case_id): text for case_id, text in (await s.execute(stmt)).all()}
+
+
+async def queue(db: Database, branch: Optional[str], now: Optional[datetime] = None) -> List[Dict[str, Any]]:
     """Waiting handoffs first, the most severe escalation reason first (domain.HANDOFF_SEVERITY),
     longest waiting first within one severity; then active ones the same way (the service's
-    queue order). console.js shows the rows in this order and never re-sorts them."""
-    items = await handoffs.list_handoffs(db, status=list(OPEN_HANDOFF), hidden_branch=branch)
-    return [queue_row(item.handoff, item.case) for item in items]
+    queue order). console.js shows the rows in this order and never re-sorts them.
+    `now` defaults to the app's clock (the database carries the app's settings)."""
+    now = now or db.settings.clock()
+    limits = wait_limits(db)
+    items = await handoffs.list_handoffs(db, status=list(OPEN_HANDOFF), hidden_branch=branch, limit=QUEUE_LIMIT)
+    said = await last_customer_lines(db, sorted({item.case.id for item in items}))
+    return [queue_row(item.handoff, item.case, now, limits, said.get(item.case.id)) for item in items]
+
+
+def wait_limits(db: Database) -> alerts.WaitLimits:
+    return alerts.WaitLimits.of(db.settings.handoff_wait_alerts)
+
+
+async def waiting_count(db: Database, branch: Optional[str], items: List[Dict[str, Any]]) -> int:
+    """How many handoffs wait (the tab title's count): counted in SQL only when the queue was
+    cut at QUEUE_LIMIT, so the usual tick costs no extra query."""
+    if len(items) < QUEUE_LIMIT:
+        return sum(1 for i in items if i["status"] == alerts.WAITING)
+    stmt = (
+        select(func.count())
+        .select_from(Handoff)
+        .join(Case, Case.id == Handoff.case_id)
+        .where(Handoff.status == alerts.WAITING, visible_cases(branch))
+    )
+    async with db.reading() as s:
+        return int((await s.execute(stmt)).scalar_one())
+
+
+def limits_text(db: Database) -> str:
+    limits = wait_limits(db)
+    return labels.wait_limits_text(limits.threat, limits.other)
 
 
 async def handoff_with_case(

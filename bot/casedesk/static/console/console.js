@@ -3,6 +3,10 @@
  * Data from the server is only ever put into the page with textContent and DOM calls, never
  * innerHTML: customer text can contain anything, including markup. This file is the only
  * script the console loads (the CSP allows no inline script).
+ *
+ * Alerts (issue 15): a new waiting handoff chimes (Web Audio, generated here: no sound file),
+ * raises a desktop notification (only after the user clicked 开启桌面提醒) and counts in the
+ * tab title; a handoff past its wait limit alerts supervisors the same way plus a banner.
  */
 (function () {
   "use strict";
@@ -77,27 +81,289 @@
     return source;
   }
 
+  function byId(id) { return document.getElementById(id); }
+
+  // ------------------------------------------------------------------ alerts (issue 15)
+
+  var SEEN_KEY = "console.seenHandoffs";       // waiting handoffs this tab has announced
+  var ALERTED_KEY = "console.lateHandoffs";    // over-long handoffs this tab has alerted
+  var SOUND_OFF_KEY = "console.soundOff";      // the 提示音 switch, kept across visits
+  var MAX_REMEMBERED = 500;
+  var MAX_NOTIFICATIONS = 3;                   // more at once: one summary instead of a pile
+  var isSupervisor = body.getAttribute("data-supervisor") === "1";
+  var baseTitle = document.title;
+  var audio = null;
+  var audioWanted = false;
+
+  // sessionStorage: a reload or a visit to a workspace and back does not announce again what
+  // this tab has announced, and announces what arrived meanwhile
+  function remembered(key) {
+    try {
+      var raw = window.sessionStorage.getItem(key);
+      var ids = raw ? JSON.parse(raw) : null;
+      return Array.isArray(ids) ? ids : null;
+    } catch (e) { return null; }
+  }
+
+  function remember(key, ids) {
+    try { window.sessionStorage.setItem(key, JSON.stringify(ids.slice(-MAX_REMEMBERED))); } catch (e) { /* private mode */ }
+  }
+
+  function soundOn() {
+    try { return window.localStorage.getItem(SOUND_OFF_KEY) !== "1"; } catch (e) { return true; }
+  }
+
+  function audioContext() {
+    var Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!audio && Ctx) {
+      try { audio = new Ctx(); } catch (e) { audio = null; }
+    }
+    return audio;
+  }
+
+  function renderSoundControls() {
+    var button = byId("sound-btn");
+    if (!button) { return; }
+    var on = soundOn();
+    button.textContent = on ? "提示音：开" : "提示音：关";
+    button.setAttribute("aria-pressed", on ? "true" : "false");
+    // browsers let a page make sound only after someone clicked or typed on it
+    byId("sound-hint").hidden = !(on && audioWanted && audio && audio.state === "suspended");
+  }
+
+  function unlockAudio() {
+    var ctx = audioContext();
+    if (ctx && ctx.state === "suspended") {
+      ctx.resume().then(renderSoundControls, renderSoundControls);
+    }
+    renderSoundControls();
+  }
+
+  // two tones for "someone is waiting", a fast triple for "someone waits too long"
+  var CHIMES = {
+    handoff: [[880, 0, 0.16], [660, 0.2, 0.28]],
+    late: [[988, 0, 0.12], [988, 0.18, 0.12], [988, 0.36, 0.12], [740, 0.54, 0.32]]
+  };
+
+  function playNotes(ctx, notes) {
+    var t0 = ctx.currentTime + 0.02;
+    notes.forEach(function (n) {
+      var start = t0 + n[1], end = start + n[2];
+      var osc = ctx.createOscillator();
+      var gain = ctx.createGain();
+      osc.type = "sine";
+      osc.frequency.setValueAtTime(n[0], start);
+      // a short fade in and out: a tone cut hard at full volume clicks
+      gain.gain.setValueAtTime(0.0001, start);
+      gain.gain.exponentialRampToValueAtTime(0.3, start + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, end);
+      osc.connect(gain);
+      gain.connect(ctx.destination);
+      osc.start(start);
+      osc.stop(end + 0.05);
+    });
+  }
+
+  function chime(kind) {
+    if (!soundOn()) { return; }
+    var ctx = audioContext();
+    if (!ctx) { return; }
+    if (ctx.state === "running") { playNotes(ctx, CHIMES[kind]); return; }
+    audioWanted = true;
+    var asked = Date.now();
+    // without a click on the page yet, resume() waits for one: a chime more than a few
+    // seconds late would announce nothing, so it is dropped
+    ctx.resume().then(function () {
+      if (ctx.state === "running" && Date.now() - asked < 3000) { playNotes(ctx, CHIMES[kind]); }
+      renderSoundControls();
+    }, renderSoundControls);
+    renderSoundControls();
+  }
+
+  function notificationState() {
+    if (!("Notification" in window)) { return "unsupported"; }
+    return window.Notification.permission;  // default | granted | denied
+  }
+
+  var NOTIFY_STATES = {
+    granted: "桌面提醒已开启",
+    denied: "桌面提醒已被浏览器禁止：如需开启，请在浏览器的网站设置中允许本站发送通知。",
+    unsupported: "此浏览器不支持桌面提醒，请留意提示音和标签页标题中的数字。"
+  };
+
+  function renderNotifyControls() {
+    var button = byId("notify-btn");
+    if (!button) { return; }
+    var state = notificationState();
+    var text = byId("notify-state");
+    button.hidden = state !== "default";
+    text.hidden = state === "default";
+    text.textContent = NOTIFY_STATES[state] || "";
+  }
+
+  function setupAlertControls() {
+    var notifyButton = byId("notify-btn");
+    if (!notifyButton) { return; }
+    notifyButton.addEventListener("click", function () {
+      unlockAudio();
+      // asked only here, on the user's click: never on page load
+      var asked = window.Notification.requestPermission(renderNotifyControls);
+      if (asked && asked.then) { asked.then(renderNotifyControls, renderNotifyControls); }
+    });
+    byId("sound-btn").addEventListener("click", function () {
+      try { window.localStorage.setItem(SOUND_OFF_KEY, soundOn() ? "1" : "0"); } catch (e) { /* private mode */ }
+      unlockAudio();
+    });
+    ["pointerdown", "keydown"].forEach(function (name) {
+      document.addEventListener(name, unlockAudio, { once: true, capture: true });
+    });
+    renderNotifyControls();
+    renderSoundControls();
+  }
+
+  function notify(title, text, tag, url) {
+    if (notificationState() !== "granted") { return; }
+    try {
+      // the tag makes a second tab's notification of the same handoff replace the first
+      var n = new window.Notification(title, { body: text, tag: tag, lang: "zh-CN" });
+      n.onclick = function () {
+        window.focus();
+        if (url) { window.location.href = url; }
+        n.close();
+      };
+    } catch (e) { /* Chrome on Android shows notifications only from a service worker */ }
+  }
+
+  function showWaitingCount(data) {
+    var n = typeof data.waiting === "number" ? data.waiting
+      : (data.items || []).filter(function (i) { return i.status === "waiting"; }).length;
+    document.title = n > 0 ? "(" + n + ") " + baseTitle : baseTitle;
+  }
+
+  function announceNew(items) {
+    var waiting = items.filter(function (i) { return i.status === "waiting"; });
+    var seen = remembered(SEEN_KEY);
+    // this tab's first look: what waits already is the queue, not news
+    var fresh = seen === null ? [] : waiting.filter(function (i) { return seen.indexOf(i.id) < 0; });
+    var known = seen || [];
+    remember(SEEN_KEY, known.concat(waiting.map(function (i) { return i.id; }).filter(function (id) {
+      return known.indexOf(id) < 0;
+    })));
+    if (!fresh.length) { return; }
+    chime("handoff");
+    if (fresh.length > MAX_NOTIFICATIONS) {
+      notify("有 " + fresh.length + " 个新的转人工请求", "请打开转人工队列及时接入。", "handoff-new", "/console");
+      return;
+    }
+    fresh.forEach(function (i) {
+      notify("新的转人工请求：" + i.reason_label,
+        i.case_no + " · " + i.channel_label + (i.preview ? "\n客户：" + i.preview : ""),
+        "handoff-new-" + i.id, "/console/handoffs/" + encodeURIComponent(i.id));
+    });
+  }
+
+  function lateItem(i) {
+    var li = el("li");
+    li.appendChild(el("span", "badge reason-" + i.reason, i.reason_label));
+    li.appendChild(document.createTextNode(" "));
+    li.appendChild(el("span", "case-no", i.case_no));
+    li.appendChild(document.createTextNode(" 已等待 "));
+    var since = el("span", "since");
+    since.setAttribute("data-since", i.created_at);
+    li.appendChild(since);
+    li.appendChild(document.createTextNode("（时限 " + i.wait_limit_label + "），仍无人接入 "));
+    var open = el("a", "", "打开会话");
+    open.href = "/console/handoffs/" + encodeURIComponent(i.id);
+    li.appendChild(open);
+    return li;
+  }
+
+  // supervisors only: the banner while any handoff waits too long, and one chime and
+  // notification per such handoff
+  function alertLate(items) {
+    var box = byId("wait-alerts");
+    if (!isSupervisor || !box) { return; }
+    var late = items.filter(function (i) { return i.waited_too_long; });
+    box.hidden = late.length === 0;
+    var list = el("ul");
+    late.forEach(function (i) { list.appendChild(lateItem(i)); });
+    box.replaceChildren(el("strong", "", "⚠ 有 " + late.length + " 个转人工会话等待过久，请立即安排坐席接入："), list);
+    var alerted = remembered(ALERTED_KEY) || [];
+    var fresh = late.filter(function (i) { return alerted.indexOf(i.id) < 0; });
+    if (!fresh.length) { return; }
+    remember(ALERTED_KEY, alerted.concat(fresh.map(function (i) { return i.id; })));
+    chime("late");
+    if (fresh.length > MAX_NOTIFICATIONS) {
+      notify("有 " + fresh.length + " 个转人工会话等待过久", "请打开转人工队列，立即安排坐席接入。", "handoff-late", "/console");
+      return;
+    }
+    fresh.forEach(function (i) {
+      notify("转人工等待过久：" + i.reason_label, i.case_no + " " + i.wait_alert,
+        "handoff-late-" + i.id, "/console/handoffs/" + encodeURIComponent(i.id));
+    });
+  }
+
+  function showLimits(data) {
+    var node = byId("wait-limits");
+    if (node && data.limits_text) {
+      node.textContent = data.limits_text;
+      node.hidden = false;
+    }
+  }
+
+  // what every queue snapshot does on both pages, first render and stream alike
+  function alertOnQueue(data) {
+    var items = data.items || [];
+    showWaitingCount(data);
+    showLimits(data);
+    announceNew(items);
+    alertLate(items);
+  }
+
   // ------------------------------------------------------------------ queue (agent home)
 
+  function cell(label, className, text) {
+    var td = el("td", className, text);
+    td.setAttribute("data-label", label);  // the row is a card on a phone (console.css)
+    return td;
+  }
+
+  function lateBadge(item) {
+    var badge = el("span", "badge bad late", item.wait_badge);
+    badge.title = item.wait_alert;
+    return badge;
+  }
+
+  function previewCell(item) {
+    var td = cell("最后一句", "preview", item.preview || "—");
+    if (item.preview) { td.title = item.preview; }
+    return td;
+  }
+
   function queueRow(item) {
-    var tr = el("tr", item.status);
+    var tr = el("tr", item.status + (item.waited_too_long ? " too-long" : ""));
     tr.setAttribute("data-id", String(item.id));
-    var status = el("td");
+    var status = cell("状态");
     status.appendChild(el("span", "badge status-" + item.status, item.status_label));
     tr.appendChild(status);
-    var reason = el("td");
+    var reason = cell("原因");
     reason.appendChild(el("span", "badge reason-" + item.reason, item.reason_label));
     tr.appendChild(reason);
-    tr.appendChild(el("td", "", item.channel_label));
-    tr.appendChild(el("td", "case-no", item.case_no));
-    tr.appendChild(el("td", "", item.category_label));
-    tr.appendChild(el("td", "", item.phone || "—"));
-    var waited = el("td");
+    tr.appendChild(cell("渠道", "", item.channel_label));
+    tr.appendChild(cell("案件编号", "case-no", item.case_no));
+    tr.appendChild(cell("分类", "", item.category_label));
+    tr.appendChild(cell("手机", "", item.phone || "—"));
+    tr.appendChild(previewCell(item));
+    var waited = cell("已等待");
     var since = el("span", "since");
     since.setAttribute("data-since", item.created_at);
     waited.appendChild(since);
+    if (item.waited_too_long) {
+      waited.appendChild(document.createTextNode(" "));
+      waited.appendChild(lateBadge(item));
+    }
     tr.appendChild(waited);
-    var sla = el("td");
+    var sla = cell("首次联系");
     if (item.contacted_at) {
       sla.textContent = "已联系";
     } else {
@@ -106,8 +372,8 @@
       sla.appendChild(due);
     }
     tr.appendChild(sla);
-    tr.appendChild(el("td", "", item.claimed_by || "—"));
-    var act = el("td");
+    tr.appendChild(cell("坐席", "", item.claimed_by || "—"));
+    var act = cell("", "row-actions");
     if (item.status === "waiting") {
       var form = el("form", "inline");
       form.method = "post";
@@ -132,13 +398,75 @@
     (data.items || []).forEach(function (item) { rows.appendChild(queueRow(item)); });
     document.getElementById("queue-rows").replaceChildren(rows);
     document.getElementById("queue-empty").hidden = (data.items || []).length > 0;
+    alertOnQueue(data);
     tickTimers();
   }
 
   function startQueue() {
     var island = document.getElementById("queue-data");
+    setupAlertControls();
     renderQueue(JSON.parse(island.textContent || "{}"));
     listen("/console/events", { queue: renderQueue });
+  }
+
+  // ------------------------------------------------------------------ supervisor page
+
+  // the same columns as supervisor.html's handoff_rows()
+  function supervisorRow(item) {
+    var tr = el("tr", item.waited_too_long ? "too-long" : "");
+    tr.setAttribute("data-id", String(item.id));
+    var id = cell("编号");
+    var link = el("a", "", "#" + item.id);
+    link.href = "/console/handoffs/" + encodeURIComponent(item.id);
+    id.appendChild(link);
+    tr.appendChild(id);
+    var reason = cell("原因");
+    reason.appendChild(el("span", "badge reason-" + item.reason, item.reason_label));
+    if (item.waited_too_long) {
+      reason.appendChild(document.createTextNode(" "));
+      reason.appendChild(lateBadge(item));
+    }
+    tr.appendChild(reason);
+    tr.appendChild(cell("渠道", "", item.channel_label));
+    tr.appendChild(cell("案件编号", "", item.case_no));
+    tr.appendChild(cell("分类", "", item.category_label));
+    tr.appendChild(cell("手机", "", item.phone || "—"));
+    tr.appendChild(previewCell(item));
+    tr.appendChild(cell("转人工时间", "", (item.created_at || "").slice(0, 19).replace("T", " ")));
+    tr.appendChild(cell("坐席", "", item.claimed_by || "—"));
+    return tr;
+  }
+
+  function supervisorRows(status, items) {
+    var rows = document.createDocumentFragment();
+    var mine = items.filter(function (i) { return i.status === status; });
+    mine.forEach(function (i) { rows.appendChild(supervisorRow(i)); });
+    if (!mine.length) {
+      var none = el("tr", "none");
+      var td = el("td", "muted", "暂无");
+      td.colSpan = 9;
+      none.appendChild(td);
+      rows.appendChild(none);
+    }
+    byId("sup-" + status + "-rows").replaceChildren(rows);
+    byId("count-" + status).textContent = String(mine.length);
+  }
+
+  function renderSupervisor(data) {
+    setServerNow(data.now);
+    var items = data.items || [];
+    supervisorRows("waiting", items);
+    supervisorRows("active", items);
+    if (typeof data.waiting === "number") { byId("count-waiting").textContent = String(data.waiting); }
+    alertOnQueue(data);
+    tickTimers();
+  }
+
+  function startSupervisor() {
+    var island = byId("queue-data");
+    setupAlertControls();
+    renderSupervisor(JSON.parse(island.textContent || "{}"));
+    listen("/console/events", { queue: renderSupervisor });
   }
 
   // ------------------------------------------------------------------ handoff workspace
@@ -241,8 +569,9 @@
 
   var page = body.getAttribute("data-page");
   if (page === "queue") { startQueue(); }
+  if (page === "supervisor") { startSupervisor(); }
   if (page === "handoff") { startWorkspace(); }
-  if (document.querySelector("[data-since], [data-due]") || page === "queue") {
+  if (document.querySelector("[data-since], [data-due]") || page === "queue" || page === "supervisor") {
     window.setInterval(tickTimers, 1000);
   }
 })();
