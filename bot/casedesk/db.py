@@ -33,7 +33,7 @@ from .crypto import PiiCipher
 from .dbconfig import SQLITE_IMMEDIATE, connect_args, install_sqlite_hooks, is_sqlite, sync_url
 from .domain import Category, HandoffReason, Priority, Status
 from .errors import Conflict, NotFound
-from .models import AuditEntry, Case, CaseEvent, TranscriptTurn
+from .models import AuditEntry, Case, CaseDecision, CaseEvent, CasePause, TranscriptTurn
 from .schemas import CasePatch, ListQuery, NewCase, NewTurn, format_amount
 from .settings import REPO_ROOT, Settings
 
@@ -414,6 +414,8 @@ async def create_case(
                 reply_due_at=sla.reply_due_at,
                 decision_due_at=sla.decision_due_at,
                 extended=False,
+                decision_days=domain.DECISION_DAYS,
+                paused_days=0,
                 repeat_of=repeat_of,
                 repeat_flag=repeat_of is not None,
                 group_flag=False,
@@ -636,6 +638,7 @@ async def _patch_case(
         if patch.status is not None and patch.status.value != case.status:
             current = Status(case.status)
             domain.check_transition(current, patch.status)
+            await _check_lifecycle(s, case, patch.status, now, actor)
             m = domain.milestones_after(
                 patch.status, now,
                 domain.Milestones(case.contacted_at, case.replied_at, case.resolved_at),
@@ -706,23 +709,54 @@ async def reseal_case_text(s: AsyncSession, case: Case, cipher: PiiCipher) -> No
         turn.text, turn.text_enc = pii.seal(cipher, full, names)
 
 
-async def extend_case(
-    db: Database, case_no: str, reason: str, actor: str, remote: Optional[str]
-) -> Case:
-    async with db.writing() as s:
-        case = await _case_or_404(s, case_no, lock=True)
-        try:
-            domain.check_extension(Status(case.status), case.extended)
-        except domain.SlaConflict as exc:
-            raise Conflict(exc.message, code="extension_not_allowed")
-        now = db.settings.clock()
-        old_due = case.decision_due_at
-        sla = domain.sla_deadlines(case.created_at, Priority(case.priority), extended=True)
-        case.decision_due_at = sla.decision_due_at
-        case.extended, case.extension_reason, case.extended_at = True, reason, now
-        _refresh_next_due(case)
-        case.updated_at = now
-        s.add(CaseEvent(case_id=case.id, at=now, actor=actor, kind="extend", field="decision_due_at", old_value=domain.local_iso(old_due), new_value=domain.local_iso(case.decision_due_at), note=reason))
-        audit(s, now, actor, "extend", case_no, remote)
-    log.info("case decision deadline extended case_no=%s by=%s", case_no, actor)
-    return case
+# ---------------------------------------------------------------------------------------------
+# The lifecycle's shared parts (issue 14): what a plain status change needs of it here, and what
+# lifecycle.py builds its steps on
+
+
+async def latest_decision(s: AsyncSession, case_id: int) -> Optional[CaseDecision]:
+    """The decision in force: the case's latest."""
+    stmt = select(CaseDecision).where(CaseDecision.case_id == case_id).order_by(CaseDecision.id.desc()).limit(1)
+    return (await s.execute(stmt)).scalar_one_or_none()
+
+
+def redate_decision(case: Case) -> None:
+    """The decision deadline from the clock's columns, and the stored next deadline with it."""
+    case.decision_due_at = domain.decision_due(case.decision_clock_from, case.decision_days, case.paused_days)
+    _refresh_next_due(case)
+
+
+async def close_running_pause(
+    s: AsyncSession, case: Case, now: datetime, actor: str, note: Optional[str]
+) -> Tuple[CasePause, int]:
+    """Ends the running pause; its calendar days go onto the deadline."""
+    assert case.paused_since is not None
+    pause = (
+        await s.execute(
+            select(CasePause)
+            .where(CasePause.case_id == case.id, CasePause.ended_at.is_(None))
+            .order_by(CasePause.id.desc())
+            .limit(1)
+        )
+    ).scalar_one()
+    days = domain.paused_days_between(case.paused_since, now)
+    pause.ended_at, pause.ended_by, pause.end_note, pause.days = now, actor, note, days
+    case.paused_days += days
+    case.paused_since = None
+    redate_decision(case)
+    return pause, days
+
+
+async def _check_lifecycle(s: AsyncSession, case: Case, target: Status, now: datetime, actor: str) -> None:
+    """What the lifecycle asks of a plain status change: no decision while the clock is paused,
+    结案 only after the decision was told to the customer, and 撤诉 ends a running pause."""
+    try:
+        if target == Status.RESOLVED and case.paused_since is not None:
+            domain.check_decision(Status(case.status), case.paused_since)
+        if target == Status.CLOSED:
+            decision = await latest_decision(s, case.id)
+            domain.check_close(decision is not None, decision is not None and decision.notified_at is not None)
+    except domain.LifecycleConflict as exc:
+        raise Conflict(exc.message, code=exc.code)
+    if target == Status.WITHDRAWN and case.paused_since is not None:
+        await close_running_pause(s, case, now, actor, "客户撤诉，暂停随之结束")

@@ -173,7 +173,10 @@ def check_transition(current: Status, target: Status) -> None:
 CONTACT_WITHIN = {Priority.HIGH: timedelta(hours=1), Priority.NORMAL: timedelta(hours=24)}
 # Only the 绿色通道 promises a substantive reply before the decision.
 REPLY_WITHIN = {Priority.HIGH: timedelta(hours=4), Priority.NORMAL: None}
-DECISION_WITHIN = timedelta(days=15)
+# The decision limit in calendar days (《银行业保险业消费投诉处理管理办法》2020 第二十三条): 15, which a
+# supervisor may extend to 30 and, with a senior manager's approval, to 60 (see "The lifecycle").
+DECISION_DAYS = 15
+DECISION_WITHIN = timedelta(days=DECISION_DAYS)
 DECISION_EXTENDED_WITHIN = timedelta(days=30)
 
 
@@ -193,13 +196,6 @@ def sla_deadlines(created_at: datetime, priority: Priority, extended: bool = Fal
     )
 
 
-def check_extension(status: Status, already_extended: bool) -> None:
-    if already_extended:
-        raise SlaConflict("该案件的办理期限已延长过一次（最长 30 天），不能再次延长。")
-    if status not in OPEN_STATUSES:
-        raise SlaConflict(f"案件状态为“{STATUS_LABELS[status]}”，无需延长办理期限。")
-
-
 @dataclass(frozen=True)
 class SlaState:
     status: Status
@@ -209,10 +205,13 @@ class SlaState:
     contacted_at: Optional[datetime]
     replied_at: Optional[datetime]
     resolved_at: Optional[datetime]
+    # the decision clock is stopped for an external 鉴定/评估 (a pause without an end yet)
+    paused: bool = False
 
 
 def pending_deadlines(state: SlaState) -> Dict[str, datetime]:
-    """The commitments not met yet, by name."""
+    """The commitments not met yet, by name. While the decision clock is paused the decision
+    deadline is not pending: its date moves with every paused day, and it cannot be missed."""
     if state.status not in OPEN_STATUSES:
         return {}
     pending = {}
@@ -220,7 +219,7 @@ def pending_deadlines(state: SlaState) -> Dict[str, datetime]:
         pending["contact"] = state.contact_due_at
     if state.reply_due_at is not None and state.replied_at is None:
         pending["reply"] = state.reply_due_at
-    if state.resolved_at is None:
+    if state.resolved_at is None and not state.paused:
         pending["decision"] = state.decision_due_at
     return pending
 
@@ -280,6 +279,247 @@ def milestones_after(target: Status, now: datetime, m: Milestones) -> Milestones
         # a reopened case runs against its decision deadline again
         resolved = None
     return Milestones(contacted, replied, resolved)
+
+
+# ---------------------------------------------------------------------------------------------
+# The lifecycle (issue 14): 受理 → 调查 → 决定 → 告知 → 结案
+#
+# The regulator's steps (《银行业保险业消费投诉处理管理办法》2020) ride on the status machine above
+# instead of replacing it, so every client of the statuses keeps working:
+#
+#   受理 accept       new, acknowledged   (filed; the customer contacted)
+#   调查 investigate  in_progress
+#   决定 decide       resolved, the decision not yet told to the customer
+#   告知 notify       resolved, the decision told (its record's notified_at)
+#   结案 close        closed
+#   撤诉              withdrawn, which leaves the steps from any open status
+#
+# A decision is a record (outcome, 责任, amount, reasons) whose recording moves the case to
+# resolved. The decision clock counts calendar days from filing: 15, extended to 30 by a
+# supervisor and to 60 by a senior manager, each with a reason; days paused for an external
+# 鉴定/评估 are added on. Within 30 days of the decision a higher office may reopen the case for
+# 核查 (once), which has 30 days of its own. Every check below takes `now` from the caller: the
+# app's injectable clock.
+
+
+class Step(StrEnum):
+    ACCEPT = "accept"
+    INVESTIGATE = "investigate"
+    DECIDE = "decide"
+    NOTIFY = "notify"
+    CLOSE = "close"
+    WITHDRAWN = "withdrawn"
+
+
+# the steps in order (withdrawn is a way out, not a step)
+STEPS = (Step.ACCEPT, Step.INVESTIGATE, Step.DECIDE, Step.NOTIFY, Step.CLOSE)
+
+
+def lifecycle_step(status: Status, notified: bool) -> Step:
+    """The step a case has reached. `notified`: its latest decision was told to the customer. A
+    case made resolved without a decision record (the API's PATCH, or before issue 14) is at 决定:
+    decided, not told."""
+    if status in (Status.NEW, Status.ACKNOWLEDGED):
+        return Step.ACCEPT
+    if status == Status.IN_PROGRESS:
+        return Step.INVESTIGATE
+    if status == Status.RESOLVED:
+        return Step.NOTIFY if notified else Step.DECIDE
+    if status == Status.CLOSED:
+        return Step.CLOSE
+    return Step.WITHDRAWN
+
+
+class Outcome(StrEnum):
+    SUPPORTED = "supported"  # 支持
+    PARTLY_SUPPORTED = "partly_supported"  # 部分支持
+    NOT_SUPPORTED = "not_supported"  # 不支持
+
+
+class Liability(StrEnum):
+    # seed 000 四(二): 投诉按有责、无责、双方责任分类
+    LIABLE = "liable"  # 有责: the bank is at fault
+    NOT_LIABLE = "not_liable"  # 无责
+    SHARED = "shared"  # 双方责任
+
+
+class NotifyVia(StrEnum):
+    """How the customer was told of the decision."""
+
+    PHONE = "phone"
+    SMS = "sms"
+    CHANNEL = "channel"  # a message on the customer's own channel (web chat, WeChat)
+    LETTER = "letter"
+    IN_PERSON = "in_person"
+
+
+# the console's role codes allowed to approve each extension (console/auth.py ConsoleRole)
+SUPERVISOR_ROLE = "supervisor"
+SENIOR_ROLE = "senior_manager"
+# limit now → the one it may be extended to; 60 is the most the rules allow
+EXTENSION_STEPS: Dict[int, int] = {DECISION_DAYS: 30, 30: 60}
+MAX_DECISION_DAYS = 60
+EXTENSION_APPROVERS: Dict[int, FrozenSet[str]] = {
+    30: frozenset({SUPERVISOR_ROLE, SENIOR_ROLE}),
+    # 经其上级机构或者总行、总公司高级管理人员审批: a supervisor alone cannot
+    60: frozenset({SENIOR_ROLE}),
+}
+# 第二十六条: the customer may ask a higher office for 核查 within 30 days of the decision, and
+# the higher office decides within 30 days of the request
+REVIEW_WINDOW = timedelta(days=30)
+REVIEW_DAYS = 30
+
+
+class LifecycleConflict(SlaConflict):
+    """A step the case's state does not allow (409), with a machine code for API clients."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class LifecycleForbidden(Exception):
+    """A step the person's role does not allow (403)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _when(dt: datetime) -> str:
+    return dt.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def decision_due(clock_from: datetime, days: int, paused_days: int = 0) -> datetime:
+    """The decision deadline: `days` calendar days after the clock started (filing, or the
+    核查 request), moved on by the days the clock was paused."""
+    return clock_from + timedelta(days=days + paused_days)
+
+
+def paused_days_between(started_at: datetime, ended_at: datetime) -> int:
+    """Calendar days a pause kept the clock stopped: Beijing dates from its start to its end
+    (sent out on the 5th, back on the 8th: 3 days). A pause that starts and ends on one day
+    moves nothing: no whole day was lost."""
+    start = started_at.astimezone(CHINA_TZ).date()
+    end = ended_at.astimezone(CHINA_TZ).date()
+    return max(0, (end - start).days)
+
+
+def check_extension(
+    status: Status, current_days: int, target_days: int, in_review: bool, role: Optional[str]
+) -> None:
+    """15 → 30 (a supervisor or senior manager) → 60 (a senior manager only). `role` None: the
+    caller is not a console user (the API's legacy /extend, a trusted service) and is not
+    checked."""
+    if status not in OPEN_STATUSES:
+        raise LifecycleConflict(f"案件状态为“{STATUS_LABELS[status]}”，无需延长办理期限。", "extension_not_allowed")
+    if in_review:
+        raise LifecycleConflict(
+            f"核查须在受理核查申请之日起 {REVIEW_DAYS} 日内作出决定，不能延期。", "extension_not_allowed"
+        )
+    if current_days >= MAX_DECISION_DAYS:
+        raise LifecycleConflict(
+            f"办理期限已延长至 {MAX_DECISION_DAYS} 天，这是规定的最长期限，不能再延长。", "extension_not_allowed"
+        )
+    if target_days not in EXTENSION_APPROVERS:
+        raise LifecycleConflict("办理期限只能延长至 30 天或 60 天。", "extension_not_allowed")
+    if target_days <= current_days:
+        raise LifecycleConflict(
+            f"办理期限已延长至 {current_days} 天；如需再延长至 {MAX_DECISION_DAYS} 天，须经高级管理人员审批。",
+            "extension_not_allowed",
+        )
+    if EXTENSION_STEPS.get(current_days) != target_days:
+        raise LifecycleConflict(
+            f"须先将办理期限延长至 {EXTENSION_STEPS[current_days]} 天，才能再延长至 {target_days} 天。",
+            "extension_not_allowed",
+        )
+    if role is not None and role not in EXTENSION_APPROVERS[target_days]:
+        if target_days == MAX_DECISION_DAYS:
+            raise LifecycleForbidden(f"延长至 {target_days} 天须经高级管理人员审批，请由高级管理人员办理。")
+        raise LifecycleForbidden(f"延长至 {target_days} 天须由主管或高级管理人员办理。")
+
+
+def check_pause(status: Status, paused_since: Optional[datetime]) -> None:
+    """The clock stops only while the case is being handled and before its decision."""
+    if status not in OPEN_STATUSES:
+        raise LifecycleConflict(f"案件状态为“{STATUS_LABELS[status]}”，不能暂停计时。", "pause_not_allowed")
+    if paused_since is not None:
+        raise LifecycleConflict(
+            f"计时已于 {_when(paused_since)} 暂停，尚未恢复；请先结束当前暂停。", "pause_not_allowed"
+        )
+
+
+def check_resume(paused_since: Optional[datetime]) -> None:
+    if paused_since is None:
+        raise LifecycleConflict("该案件的计时没有暂停，无需恢复。", "not_paused")
+
+
+def check_decision(status: Status, paused_since: Optional[datetime]) -> None:
+    """A decision moves the case to resolved: from acknowledged or in_progress (TRANSITIONS)."""
+    if paused_since is not None:
+        raise LifecycleConflict(
+            "计时暂停中（外部鉴定/评估尚未结束），请先结束暂停，再记录处理决定。", "decision_not_allowed"
+        )
+    if status == Status.NEW:
+        raise LifecycleConflict(
+            "案件尚未开始处理，请先将状态变更为“已联系客户”或“处理中”，再记录处理决定。", "decision_not_allowed"
+        )
+    if status == Status.RESOLVED:
+        raise LifecycleConflict(
+            "该案件已有处理决定；如需改变决定，须先经核查，或将案件重新变更为“处理中”。", "decision_not_allowed"
+        )
+    if Status.RESOLVED not in TRANSITIONS[status]:
+        raise LifecycleConflict(f"案件已是“{STATUS_LABELS[status]}”，不能再记录处理决定。", "decision_not_allowed")
+
+
+def check_decision_amount(outcome: Outcome, amount_fen: Optional[int]) -> None:
+    if outcome == Outcome.NOT_SUPPORTED and amount_fen:
+        raise ValueError("处理结果为“不支持”时没有同意的金额，请清空金额或更改处理结果")
+
+
+def check_notify(status: Status, decided: bool, notified_at: Optional[datetime]) -> None:
+    if status != Status.RESOLVED or not decided:
+        raise LifecycleConflict("请先记录处理决定，再记录已告知客户。", "no_decision")
+    if notified_at is not None:
+        raise LifecycleConflict(f"处理决定已于 {_when(notified_at)} 告知客户。", "already_notified")
+
+
+def check_close(decided: bool, notified: bool) -> None:
+    """结案 after 告知: a recorded decision must have been told to the customer. A case resolved
+    without a decision record (before issue 14, or by the API alone) closes as it always did."""
+    if decided and not notified:
+        raise LifecycleConflict(
+            "处理决定尚未告知客户：请先在“处理决定”中记录已告知客户，再结案。", "decision_not_notified"
+        )
+
+
+def review_window_end(decided_at: datetime) -> datetime:
+    """The last moment a 核查 may be asked for: 30 calendar days after the decision."""
+    return decided_at + REVIEW_WINDOW
+
+
+def check_review(
+    status: Status, decided_at: Optional[datetime], reviewed_at: Optional[datetime], now: datetime
+) -> None:
+    """核查: a decided case (resolved, or closed since) within 30 days of its decision, once.
+    closed is final for every other change; only this reopens it."""
+    if status not in (Status.RESOLVED, Status.CLOSED):
+        raise LifecycleConflict(
+            f"案件状态为“{STATUS_LABELS[status]}”：只有已作出处理决定的案件才能申请核查。", "review_not_allowed"
+        )
+    if decided_at is None:
+        raise LifecycleConflict("该案件没有处理决定记录，不能申请核查。", "review_not_allowed")
+    if reviewed_at is not None:
+        raise LifecycleConflict(
+            f"该案件已于 {_when(reviewed_at)} 受理过核查，不能再次申请核查。", "review_not_allowed"
+        )
+    end = review_window_end(decided_at)
+    if now > end:
+        raise LifecycleConflict(
+            f"处理决定于 {_when(decided_at)} 作出，核查须在作出决定后 {REVIEW_WINDOW.days} 日内"
+            f"（截至 {_when(end)}）申请；现已超过期限，不能再申请核查。",
+            "review_window_closed",
+        )
 
 
 # ---------------------------------------------------------------------------------------------

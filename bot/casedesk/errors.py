@@ -35,6 +35,14 @@ class Unauthorized(ApiError):
     code = "unauthorized"
 
 
+class Forbidden(ApiError):
+    """Allowed to call, not allowed to do this (a role without the authority: issue 14's
+    extensions)."""
+
+    status = 403
+    code = "forbidden"
+
+
 class NotFound(ApiError):
     status = 404
     code = "not_found"

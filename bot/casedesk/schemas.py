@@ -6,12 +6,14 @@ as a 400 with a Chinese message and never as a 500 (the fuzz test holds us to it
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Type, TypeVar
+from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Type, TypeVar
 
 from multidict import MultiMapping
+from pydantic import BaseModel, Extra, Field, StrictStr, ValidationError, root_validator, validator
 
 from bot import branches
 
@@ -24,13 +26,16 @@ from .domain import (
     Category,
     Channel,
     HandoffReason,
+    Liability,
+    NotifyVia,
+    Outcome,
     Priority,
     Role,
     Status,
     local_iso,
 )
 from .errors import BadRequest
-from .models import Case, CaseEvent, TranscriptTurn
+from .models import Case, CaseDecision, CaseEvent, CaseExtension, CasePause, CaseReview, TranscriptTurn
 
 LABELS: Dict[str, str] = {
     "conversation_id": "会话编号",
@@ -552,6 +557,10 @@ def sla_view(case: Case, now: datetime) -> Dict[str, Any]:
         "contact_due_at": local_iso(case.contact_due_at),
         "reply_due_at": local_iso(case.reply_due_at),
         "decision_due_at": local_iso(case.decision_due_at),
+        # the decision clock (issue 14): limit in days, paused days added, a pause running
+        "decision_days": case.decision_days,
+        "paused_days": case.paused_days,
+        "paused_since": local_iso(case.paused_since),
         "extended": case.extended,
         "extension_reason": case.extension_reason,
         "extended_at": local_iso(case.extended_at),
@@ -905,4 +914,366 @@ def progress_view(progress: Any) -> Dict[str, Any]:
             if deadline is not None else None
         ),
         "latest_update": progress.latest_update,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# The lifecycle (issue 14: decisions, extensions, pauses, 核查; rules in domain.py, steps in
+# lifecycle.py). Request bodies are pydantic models: types, enums and unknown fields are pydantic's
+# checks, the text and amount checks are this module's own field parsers, and the OpenAPI
+# document's request schemas are generated from these models (openapi.py), so they cannot drift.
+
+DECISION_REASONS_MIN = 10
+LIFECYCLE_REASON_MIN = 4
+LIFECYCLE_REASON_MAX = 500
+DECISION_REASONS_MAX = 2000
+# reasons a customer will read: at least some Chinese, not a code or a placeholder
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+class LifecycleBody(BaseModel):
+    """A lifecycle request body. `field_labels` names the fields in messages ("reason" is a
+    延期原因 in one body and a 暂停原因 in another)."""
+
+    field_labels: ClassVar[Dict[str, str]] = {}
+
+    class Config:
+        extra = Extra.forbid
+
+    @classmethod
+    def say(cls, name: str) -> str:
+        return f"“{cls.field_labels.get(name) or LABELS.get(name, name)}”（{name}）"
+
+    @classmethod
+    def text(cls, name: str, value: Optional[str], min_len: int, max_len: int, required: bool = True) -> Optional[str]:
+        """Trimmed text, refused with a Chinese message naming the field (NUL, lone surrogates,
+        too short or long); empty is missing."""
+        if value is None or not value.strip():
+            if required:
+                raise BadRequest(f"缺少必填字段{cls.say(name)}，请补充后重试。", code="missing_field")
+            return None
+        if "\x00" in value:
+            raise BadRequest(f"字段{cls.say(name)}包含不允许的字符，请检查后重试。", code="invalid_value")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadRequest(f"字段{cls.say(name)}包含无法识别的字符，请检查后重试。", code="invalid_value")
+        value = value.strip()
+        if len(value) < min_len:
+            raise BadRequest(f"字段{cls.say(name)}太短，请至少写 {min_len} 个字。", code="invalid_value")
+        if len(value) > max_len:
+            raise BadRequest(f"字段{cls.say(name)}过长（最多 {max_len} 个字符），请精简后重试。", code="invalid_value")
+        return value
+
+
+M = TypeVar("M", bound=LifecycleBody)
+
+
+def parse_body(model: Type[M], body: Mapping[str, Any]) -> M:
+    """A lifecycle body, or a 400 with a Chinese message. The validators' own refusals
+    (BadRequest, not a ValueError) pass through pydantic as they are."""
+    _check_unknown(body, tuple(model.__fields__))
+    try:
+        return model.parse_obj(dict(body))
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]) if error["loc"] else ""
+        kind = error["type"]
+        if kind in ("value_error.missing", "type_error.none.not_allowed"):
+            raise BadRequest(f"缺少必填字段{model.say(name)}，请补充后重试。", code="missing_field")
+        if kind == "type_error.enum":
+            choices = ", ".join(str(v) for v in error.get("ctx", {}).get("enum_values", []))
+            raise BadRequest(f"字段{model.say(name)}取值无效，可选值为：{choices}，请检查后重试。", code="invalid_value")
+        hint = "必须是文本" if kind.startswith("type_error.str") else "类型不正确"
+        raise BadRequest(f"字段{model.say(name)}{hint}，请检查后重试。", code="invalid_value")
+
+
+class DecisionBody(LifecycleBody):
+    """处理决定: outcome, 责任 (seed 000), an amount agreed (yuan in; fen once parsed), reasons."""
+
+    field_labels: ClassVar[Dict[str, str]] = {
+        "outcome": "处理结果", "liability": "责任认定", "amount": "同意的金额（元）", "reasons": "处理理由",
+    }
+
+    outcome: Outcome = Field(..., description="处理结果：supported 支持、partly_supported 部分支持、not_supported 不支持")
+    liability: Liability = Field(..., description="责任认定：liable 有责、not_liable 无责、shared 双方责任")
+    amount: Optional[Any] = Field(None, description="同意的金额（元），最多两位小数；可缺省；不支持时不能填")
+    reasons: StrictStr = Field(
+        ..., description=f"处理理由：用中文写明（{DECISION_REASONS_MIN}–{DECISION_REASONS_MAX} 字），客户会在处理决定中读到"
+    )
+
+    class Config:
+        extra = Extra.forbid
+
+        @staticmethod
+        def schema_extra(schema: Dict[str, Any], model: Any) -> None:
+            schema["properties"]["amount"].update(oneOf=[{"type": "number"}, {"type": "string"}], nullable=True)
+            schema["properties"]["reasons"].update(minLength=DECISION_REASONS_MIN, maxLength=DECISION_REASONS_MAX)
+
+    @validator("amount", pre=True)
+    def _amount(cls, value: Any) -> Optional[int]:
+        try:
+            return amount_field({"amount": value})
+        except BadRequest:
+            raise BadRequest(
+                f"字段{cls.say('amount')}必须是不超过两位小数的数字（单位：元），如 5000 或 12800.50，请检查后重试。",
+                code="invalid_value",
+            )
+
+    @validator("reasons")
+    def _reasons(cls, value: str) -> str:
+        text = cls.text("reasons", value, DECISION_REASONS_MIN, DECISION_REASONS_MAX) or ""
+        if not _CHINESE.search(text):
+            raise BadRequest("请用中文写明处理理由：客户会在处理决定中读到它。", code="invalid_value")
+        return text
+
+    @root_validator(skip_on_failure=True)
+    def _consistent(cls, values: Dict[str, Any]) -> Dict[str, Any]:
+        try:
+            domain.check_decision_amount(values["outcome"], values.get("amount"))
+        except ValueError as exc:
+            raise BadRequest(f"{exc}。", code="invalid_value")
+        return values
+
+    @property
+    def amount_fen(self) -> Optional[int]:
+        return self.amount
+
+
+class ExtensionBody(LifecycleBody):
+    """延期 through the API: to 30 days (a supervisor) or 60 (a senior manager), approver named."""
+
+    field_labels: ClassVar[Dict[str, str]] = {"days": "延长至（天）", "reason": "延期原因", "approved_by": "审批人"}
+
+    days: int = Field(..., description="延长至 30 天（主管或高级管理人员审批）或 60 天（仅高级管理人员审批）；须先到 30 天")
+    reason: StrictStr = Field(..., description=f"延期原因（{LIFECYCLE_REASON_MIN}–{LIFECYCLE_REASON_MAX} 字），须告知客户")
+    approved_by: StrictStr = Field(..., description="审批人：控制台账号（用户名），其角色须有此项审批权限")
+
+    class Config:
+        extra = Extra.forbid
+
+        @staticmethod
+        def schema_extra(schema: Dict[str, Any], model: Any) -> None:
+            schema["properties"]["days"].update(enum=sorted(domain.EXTENSION_APPROVERS))
+            schema["properties"]["reason"].update(minLength=LIFECYCLE_REASON_MIN, maxLength=LIFECYCLE_REASON_MAX)
+            schema["properties"]["approved_by"].update(maxLength=64)
+
+    @validator("days", pre=True)
+    def _days(cls, value: Any) -> int:
+        # 30 or "30" (a form); not 30.5, true or "三十"
+        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+            value = int(value.strip())
+        if isinstance(value, bool) or not isinstance(value, int) or value not in domain.EXTENSION_APPROVERS:
+            raise BadRequest(f"字段{cls.say('days')}只能是 30 或 60，请检查后重试。", code="invalid_value")
+        return value
+
+    @validator("reason")
+    def _reason(cls, value: str) -> str:
+        return cls.text("reason", value, LIFECYCLE_REASON_MIN, LIFECYCLE_REASON_MAX) or ""
+
+    @validator("approved_by")
+    def _approver(cls, value: str) -> str:
+        return cls.text("approved_by", value, 1, 64) or ""
+
+
+class PauseBody(LifecycleBody):
+    """暂停计时 for an external 鉴定/评估."""
+
+    field_labels: ClassVar[Dict[str, str]] = {"reason": "暂停原因"}
+
+    reason: StrictStr = Field(..., description=f"暂停原因（{LIFECYCLE_REASON_MIN}–{LIFECYCLE_REASON_MAX} 字），如 送司法鉴定中心鉴定签名真伪")
+
+    class Config:
+        extra = Extra.forbid
+
+        @staticmethod
+        def schema_extra(schema: Dict[str, Any], model: Any) -> None:
+            schema["properties"]["reason"].update(minLength=LIFECYCLE_REASON_MIN, maxLength=LIFECYCLE_REASON_MAX)
+
+    @validator("reason")
+    def _reason(cls, value: str) -> str:
+        return cls.text("reason", value, LIFECYCLE_REASON_MIN, LIFECYCLE_REASON_MAX) or ""
+
+
+class ResumeBody(LifecycleBody):
+    """恢复计时: the 鉴定/评估 is back."""
+
+    field_labels: ClassVar[Dict[str, str]] = {"note": "说明"}
+
+    note: Optional[StrictStr] = Field(None, description="可选说明，如 鉴定结论已收到")
+
+    class Config:
+        extra = Extra.forbid
+
+        @staticmethod
+        def schema_extra(schema: Dict[str, Any], model: Any) -> None:
+            schema["properties"]["note"].update(maxLength=LIFECYCLE_REASON_MAX, nullable=True)
+
+    @validator("note")
+    def _note(cls, value: Optional[str]) -> Optional[str]:
+        return cls.text("note", value, 0, LIFECYCLE_REASON_MAX, required=False)
+
+
+class NotifiedBody(LifecycleBody):
+    """告知: the customer has been told the decision."""
+
+    field_labels: ClassVar[Dict[str, str]] = {"via": "告知方式", "note": "说明"}
+
+    via: NotifyVia = Field(..., description="告知方式：phone 电话、sms 短信、channel 客户所在渠道消息、letter 书面、in_person 当面")
+    note: Optional[StrictStr] = Field(None, description="可选说明，如 客户表示认可")
+
+    class Config:
+        extra = Extra.forbid
+
+        @staticmethod
+        def schema_extra(schema: Dict[str, Any], model: Any) -> None:
+            schema["properties"]["note"].update(maxLength=LIFECYCLE_REASON_MAX, nullable=True)
+
+    @validator("note")
+    def _note(cls, value: Optional[str]) -> Optional[str]:
+        return cls.text("note", value, 0, LIFECYCLE_REASON_MAX, required=False)
+
+
+class ReviewBody(LifecycleBody):
+    """核查: a higher office reopens the decided case."""
+
+    field_labels: ClassVar[Dict[str, str]] = {"office": "核查机构", "reason": "核查原因"}
+
+    office: StrictStr = Field(..., description="受理核查的上级机构，如 总行消费者权益保护部")
+    reason: StrictStr = Field(..., description=f"核查原因（{LIFECYCLE_REASON_MIN}–{LIFECYCLE_REASON_MAX} 字），如 客户对处理结果有异议")
+
+    class Config:
+        extra = Extra.forbid
+
+        @staticmethod
+        def schema_extra(schema: Dict[str, Any], model: Any) -> None:
+            schema["properties"]["office"].update(minLength=2, maxLength=100)
+            schema["properties"]["reason"].update(minLength=LIFECYCLE_REASON_MIN, maxLength=LIFECYCLE_REASON_MAX)
+
+    @validator("office")
+    def _office(cls, value: str) -> str:
+        return cls.text("office", value, 2, 100) or ""
+
+    @validator("reason")
+    def _reason(cls, value: str) -> str:
+        return cls.text("reason", value, LIFECYCLE_REASON_MIN, LIFECYCLE_REASON_MAX) or ""
+
+
+LIFECYCLE_BODIES: Dict[str, Type[LifecycleBody]] = {
+    "DecisionCreate": DecisionBody,
+    "ExtensionCreate": ExtensionBody,
+    "PauseStart": PauseBody,
+    "PauseEnd": ResumeBody,
+    "DecisionNotified": NotifiedBody,
+    "ReviewCreate": ReviewBody,
+}
+
+NOTICE_EVENT_PARAMS = ("after", "limit")
+
+
+def parse_notice_query(query: MultiMapping[str]) -> Dict[str, int]:
+    unknown = [k for k in query.keys() if k not in NOTICE_EVENT_PARAMS]
+    if unknown:
+        names = "、".join(f"“{k}”" for k in dict.fromkeys(unknown))
+        raise BadRequest(f"抱歉，无法识别查询参数 {names}，请核对参数名称。", code="unknown_field")
+    return {
+        "after": _query_int(query, "after", 0, 0, 999_999_999),
+        "limit": _query_int(query, "limit", 100, 1, MAX_LIMIT),
+    }
+
+
+def decision_view(d: CaseDecision) -> Dict[str, Any]:
+    return {
+        "id": d.id,
+        "round": d.round,
+        "outcome": d.outcome,
+        "liability": d.liability,
+        "amount": format_amount(d.amount_fen),
+        "reasons": d.reasons,
+        "decided_by": d.decided_by,
+        "decided_at": local_iso(d.decided_at),
+        "due_at": local_iso(d.due_at),
+        "on_time": d.decided_at <= d.due_at,
+        "notified_at": local_iso(d.notified_at),
+        "notified_by": d.notified_by,
+        "notified_via": d.notified_via,
+        "notify_note": d.notify_note,
+    }
+
+
+def extension_view(e: CaseExtension) -> Dict[str, Any]:
+    return {
+        "id": e.id,
+        "from_days": e.from_days,
+        "to_days": e.to_days,
+        "reason": e.reason,
+        "approved_by": e.approved_by,
+        "approved_role": e.approved_role,
+        "approved_at": local_iso(e.approved_at),
+        "old_due_at": local_iso(e.old_due_at),
+        "new_due_at": local_iso(e.new_due_at),
+    }
+
+
+def pause_view(p: CasePause) -> Dict[str, Any]:
+    return {
+        "id": p.id,
+        "reason": p.reason,
+        "started_by": p.started_by,
+        "started_at": local_iso(p.started_at),
+        "ended_by": p.ended_by,
+        "ended_at": local_iso(p.ended_at),
+        "end_note": p.end_note,
+        "days": p.days,
+    }
+
+
+def review_view(r: CaseReview) -> Dict[str, Any]:
+    return {
+        "id": r.id,
+        "decision_id": r.decision_id,
+        "office": r.office,
+        "reason": r.reason,
+        "requested_by": r.requested_by,
+        "requested_at": local_iso(r.requested_at),
+        "due_at": local_iso(r.due_at),
+    }
+
+
+def lifecycle_view(lc: Any, now: datetime) -> Dict[str, Any]:
+    """A case's lifecycle (lifecycle.Lifecycle): step, decision clock, and every record."""
+    case = lc.case
+    window = lc.review_window_ends_at
+    return {
+        "case_no": case.case_no,
+        "status": case.status,
+        "step": lc.step.value,
+        "clock": {
+            "started_at": local_iso(case.decision_clock_from),
+            "days": case.decision_days,
+            "paused_days": case.paused_days,
+            "paused_since": local_iso(case.paused_since),
+            "decision_due_at": local_iso(case.decision_due_at),
+            "in_review": lc.in_review,
+            "next_extension": lc.next_extension,
+        },
+        "decision": decision_view(lc.decision) if lc.decision is not None else None,
+        "decisions": [decision_view(d) for d in lc.decisions],
+        "extensions": [extension_view(e) for e in lc.extensions],
+        "pauses": [pause_view(p) for p in lc.pauses],
+        "reviews": [review_view(r) for r in lc.reviews],
+        "review_window_ends_at": local_iso(window),
+        "review_open": lc.review_open(now),
+    }
+
+
+def notice_event_view(e: Any) -> Dict[str, Any]:
+    return {
+        "id": e.id,
+        "case_no": e.case_no,
+        "channel": e.channel,
+        "kind": e.kind,
+        "at": local_iso(e.at),
+        "new_value": e.new_value,
+        "note": e.note,
     }

@@ -6,7 +6,7 @@ import logging
 
 from aiohttp import web
 
-from . import db, schemas
+from . import db, lifecycle, schemas
 from .appkeys import CIPHER_KEY
 from .db import DB_KEY
 from .domain import CASE_NO_RE
@@ -84,9 +84,15 @@ async def patch_case(request: web.Request) -> web.Response:
 
 
 async def extend_case(request: web.Request) -> web.Response:
+    """The first API of extensions, kept for its clients: 15 → 30 days, the caller (a trusted
+    service) recorded as approver. POST /api/cases/{no}/extensions names the approver and goes
+    on to 60 days (lifecycle_views.py)."""
     case_no = _case_no(request)
     reason = schemas.parse_extension(await read_json_body(request))
-    case = await db.extend_case(_db(request), case_no, reason, actor_of(request), request.remote)
+    actor = actor_of(request)
+    case, _ = await lifecycle.extend(
+        _db(request), case_no, 30, reason, actor, None, actor, request.remote, check_role=False
+    )
     return json_response(schemas.case_summary(case, request_now(request)))
 
 

@@ -100,11 +100,12 @@ def test_milestones_follow_status() -> None:
 
 
 def test_extension_rules() -> None:
-    domain.check_extension(Status.IN_PROGRESS, already_extended=False)
+    # (issue 14: 15 → 30 → 60 days and who approves, in test_lifecycle_domain.py)
+    domain.check_extension(Status.IN_PROGRESS, 15, 30, in_review=False, role=None)
     with pytest.raises(domain.SlaConflict):
-        domain.check_extension(Status.IN_PROGRESS, already_extended=True)
+        domain.check_extension(Status.IN_PROGRESS, 30, 30, in_review=False, role=None)
     with pytest.raises(domain.SlaConflict):
-        domain.check_extension(Status.CLOSED, already_extended=False)
+        domain.check_extension(Status.CLOSED, 15, 30, in_review=False, role=None)
 
 
 def test_priority_and_queues() -> None:

@@ -40,10 +40,15 @@ class ConsoleRole(str, enum.Enum):
     AGENT = "agent"
     SUPERVISOR = "supervisor"
     TRAINER = "trainer"
+    # 高级管理人员 (issue 14): works cases like a supervisor on the case page and alone approves
+    # extending a decision deadline to 60 days (domain.EXTENSION_APPROVERS)
+    SENIOR_MANAGER = "senior_manager"
 
 
 # who may work cases (and so see customer data); trainers get their own pages later
-CASE_ROLES = frozenset({ConsoleRole.AGENT.value, ConsoleRole.SUPERVISOR.value})
+CASE_ROLES = frozenset(
+    {ConsoleRole.AGENT.value, ConsoleRole.SUPERVISOR.value, ConsoleRole.SENIOR_MANAGER.value}
+)
 
 _HASHER = PasswordHasher()
 _DUMMY_HASH: Optional[str] = None

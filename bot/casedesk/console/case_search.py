@@ -291,7 +291,7 @@ _COLUMNS = (
     Case.priority, Case.branch, Case.branch_code, Case.customer_name_masked, Case.phone_masked,
     Case.owner, Case.next_due_at, Case.contact_due_at, Case.reply_due_at, Case.decision_due_at,
     Case.contacted_at, Case.replied_at, Case.resolved_at, Case.confidential, Case.repeat_flag,
-    Case.group_flag,
+    Case.group_flag, Case.paused_since,
 )
 _ORDER = (Case.created_at.desc(), Case.id.desc())
 
@@ -324,6 +324,8 @@ def _row(r: Any, now: datetime) -> CaseRow:
         status=Status(r.status), contact_due_at=r.contact_due_at, reply_due_at=r.reply_due_at,
         decision_due_at=r.decision_due_at, contacted_at=r.contacted_at, replied_at=r.replied_at,
         resolved_at=r.resolved_at,
+        # a paused decision clock (issue 14) has no decision deadline pending
+        paused=r.paused_since is not None,
     )
     pending = domain.pending_deadlines(state)
     next_name = min(pending, key=lambda k: pending[k]) if pending else None

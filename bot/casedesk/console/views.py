@@ -14,14 +14,14 @@ from aiohttp import web
 
 from bot.branches import directory
 
-from .. import db, escalation_marks, handoffs, pii, schemas
+from .. import db, escalation_marks, handoffs, lifecycle, pii, schemas
 from ..appkeys import CIPHER_KEY, SETTINGS_KEY
 from ..db import DB_KEY
-from ..domain import CASE_NO_RE, OPEN_STATUSES, TRANSITIONS, Status
+from ..domain import CASE_NO_RE, TRANSITIONS, Status
 from ..errors import BadRequest, Conflict, NotFound
 from ..handoff_views import MAX_ID
 from ..rasa_bridge import RASA_KEY
-from . import case_edit, case_search, labels, live, stats
+from . import case_edit, case_search, labels, lifecycle_panel, live, stats
 from ..access import can_see, hidden_branch
 from .auth import (
     COOKIE_NAME,
@@ -52,7 +52,7 @@ LOGIN_FAILED = "用户名或密码不正确，请重新输入。"
 LOGIN_THROTTLED = "登录失败次数过多，请 15 分钟后再试。"
 
 # outcome of a form action, shown once on the next page; codes only, never user text
-NOTICES = {
+NOTICES: Dict[str, str] = {
     "claimed": "您已接入该会话，请及时回复客户。",
     "sent": "回复已发送给客户。",
     "failed": "发送失败：客户暂时收不到这条回复，请稍后重试。",
@@ -66,6 +66,7 @@ NOTICES = {
     "unchanged": "更正后的内容与原来相同，未作更改。",
     "unnecessary": "已标记为不必要的转人工，培训师会据此改进转人工规则。",
     "missed": "已标记为漏转，培训师会据此改进转人工规则。",
+    **lifecycle_panel.NOTICES,
 }
 
 
@@ -225,13 +226,16 @@ async def case_page(request: web.Request) -> web.StreamResponse:
 async def render_case(
     request: web.Request, me: Identity, case_no: str,
     edit: Optional[Dict[str, Any]] = None, status: int = 200,
+    lifecycle_again: Optional[Dict[str, Any]] = None,
 ) -> web.Response:
     """The case page of a case `me` may see (the caller checked); `edit` is the 更正案件信息
-    form again after a refused correction (case_edit.py): its message and what was typed."""
+    form again after a refused correction (case_edit.py): its message and what was typed;
+    `lifecycle_again` the same for a refused 处理流程 form (lifecycle_views.py)."""
     database = _db(request)
     # the one page with full name and phone: read through db.read_case, which audits the
     # read in the same transaction, with the console user as the actor
     case, turns, events = await db.read_case(database, case_no, me.username, request.remote)
+    flow = await lifecycle.read(database, case_no)
     cipher = request.app[CIPHER_KEY]
     related = await handoffs.list_handoffs(
         database, conversation_id=case.conversation_id, hidden_branch=hidden_branch(me)
@@ -264,7 +268,8 @@ async def render_case(
             "history": history,
             "repeat_of": repeat_of,
             "next_statuses": sorted(TRANSITIONS[Status(case.status)], key=lambda s: list(Status).index(s)),
-            "can_extend": me.is_supervisor and not case.extended and Status(case.status) in OPEN_STATUSES,
+            "flow": lifecycle_panel.panel(me, flow, now, lifecycle_again),
+            "history_value": labels.history_value,
             "branch_entry": directory().get(case.branch_code),
             "can_resolve_branch": _may_resolve_branch(me, case.confidential),
             "directory": directory().branches,
@@ -431,15 +436,6 @@ async def case_branch(request: web.Request) -> web.StreamResponse:
     )
     log.info("console: case branch resolved case_no=%s code=%s by=%s", case_no, code or "-", me.username)
     raise _back(form, case_no, "branch")
-
-
-async def case_extend(request: web.Request) -> web.StreamResponse:
-    me = require_supervisor(request)
-    case_no = await _visible_case_no(request, me)
-    form = await form_fields(request)
-    reason = schemas.parse_extension({"reason": form.get("reason", "")})
-    await db.extend_case(_db(request), case_no, reason, me.username, request.remote)
-    raise _back(form, case_no, "extended")
 
 
 
