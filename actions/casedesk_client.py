@@ -1,5 +1,5 @@
-"""HTTP client for the case desk's ``POST /api/cases``, ``POST /api/handoffs`` and
-``POST /api/progress/lookup`` (contracts:
+"""HTTP client for the case desk's ``POST /api/cases``, ``POST /api/handoffs``,
+``POST /api/callbacks/{id}/confirm`` and ``POST /api/progress/lookup`` (contracts:
 docs/architecture.md, docs/casedesk.md).
 
 Only transport lives here: what to send is built in case_record.py, when to retry is decided
@@ -86,6 +86,11 @@ class CaseDeskClient:
         """Queues a conversation for an agent; the answer carries ``case_no``, ``position`` and
         ``expected_wait_minutes``."""
         return await self._post("/api/handoffs", payload)
+
+    async def confirm_callback(self, payload: Dict[str, Any]) -> Dict[str, Any]:
+        """The number a call-back goes to, as the customer confirmed or gave it (issue 15); the
+        answer carries ``case_no`` like the others, so the outbox records it the same way."""
+        return await self._post(f"/api/callbacks/{int(payload['callback_id'])}/confirm", payload)
 
     async def lookup_progress(self, payload: Dict[str, Any]) -> Tuple[int, Dict[str, Any]]:
         """A customer's progress lookup (``POST /api/progress/lookup``): the status and the JSON

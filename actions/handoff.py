@@ -5,7 +5,10 @@ the customer asks for a person (``request_human``), or when a conversation signa
 a form (``signal_handoff_events``: anger again after an apology, the same complaint repeated, a
 third failed answer). It
 
-1. tells the customer a person is taking over (worded for the reason), and the expected wait;
+1. tells the customer a person is taking over (worded for the reason), and the expected wait —
+   or, when the case desk will not quote one (longer than its limit, or outside service hours;
+   issue 15), that a colleague calls back by a stated time, then asks which number to call
+   (``callback_form``, actions/callback.py) instead of falling silent;
 2. files or updates the case with what is known so far, ``handoff_reason`` and priority high,
    and puts the conversation in the agents' live queue — one ``POST /api/handoffs``, written to
    the durable outbox first so a case-desk outage loses nothing and a retry never queues twice;
@@ -23,6 +26,7 @@ from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import (
     ActionExecuted,
+    ActiveLoop,
     ConversationPaused,
     EventType,
     FollowupAction,
@@ -38,6 +42,7 @@ from actions.case_record import NAME_DECLINED, NOT_GIVEN, build_payload, build_t
 from actions.classify import classify
 from actions.clock import today
 from actions.outbox import REJECTED, deliverer
+from bot import intent_shortcuts
 
 logger = logging.getLogger(__name__)
 
@@ -65,11 +70,16 @@ def reason_and_cues(tracker: Tracker) -> Tuple[str, List[str]]:
     return "human", []
 
 
+def _page_shortcut(text: str) -> bool:
+    """"/greet", which the web chat page sends when it opens: not the customer's words."""
+    return text.startswith("/") and intent_shortcuts.is_allowed(text)
+
+
 def customer_words(events: Sequence[Dict[str, Any]]) -> str:
     """What the customer has said since the conversation (re)started, for a case that had no
     description yet: the agent should not have to scroll for it."""
     texts = [str(e.get("text")).strip() for e in current_conversation(events)
-             if e.get("event") == "user" and e.get("text")]
+             if e.get("event") == "user" and e.get("text") and not _page_shortcut(str(e.get("text")).strip())]
     joined = "；".join(t for t in texts if t)
     return joined[-MAX_DESCRIPTION:] or "（客户转人工时尚未描述具体情况）"
 
@@ -175,6 +185,30 @@ def signal_handoff_events(reason: str, cues: Sequence[str]) -> List[EventType]:
     ]
 
 
+def callback_slots(offer: Dict[str, Any], case_no: Optional[str]) -> Dict[str, Any]:
+    """The call-back the case desk offers instead of a wait (POST /api/handoffs' ``callback``),
+    as the slots of bot/domain/callback.yml; the desk sets the same ones when it makes the offer
+    itself (bot/casedesk/callbacks.py, bot_slots)."""
+    masked = offer.get("phone_masked") or None
+    return {
+        "callback_id": str(offer.get("id") or ""),
+        "callback_reason": offer.get("reason"),
+        "callback_promise": offer.get("promise_words"),
+        "callback_phone_masked": masked,
+        "callback_hotline": offer.get("hotline"),
+        "callback_service_hours": offer.get("service_hours"),
+        # how callback_form words its question: read the number back, or ask for one
+        "callback_wording": "confirm" if masked else "ask",
+        "callback_number": None,
+        "case_no": case_no,
+    }
+
+
+# the case desk's call-back reasons (bot/casedesk/waits.py) and the form that confirms the number
+CALLBACK_REASONS = ("long_wait", "after_hours", "idle")
+CALLBACK_FORM = "callback_form"
+
+
 class ActionHandoff(Action):
     def name(self) -> Text:
         return "action_handoff"
@@ -183,8 +217,6 @@ class ActionHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         reason, cues = reason_and_cues(tracker)
-        dispatcher.utter_message(response=f"utter_handoff_{reason}")
-
         body = build_handoff_request(tracker, reason, cues)
         key = (body["conversation_id"], handoff_key(body["request_id"]))
         d = deliverer()
@@ -196,6 +228,11 @@ class ActionHandoff(Action):
             # the outbox itself failed (disk)
             logger.exception("handoff %s not stored", key[1])
             entry = None
+        offer = (answer or {}).get("callback")
+        if isinstance(offer, dict) and offer.get("reason") in CALLBACK_REASONS and entry is not None:
+            return self._offer_callback(dispatcher, reason, answer or {}, offer, key[1])
+        # the reason's own words first: the feeling before the facts
+        dispatcher.utter_message(response=f"utter_handoff_{reason}")
         if entry is None or entry.status == REJECTED:
             # nobody will see this conversation in the queue: the bot must not fall silent
             logger.error("handoff %s could not be queued; the bot keeps the conversation", key[1])
@@ -227,6 +264,32 @@ class ActionHandoff(Action):
         elif "case" in body:
             events += [SlotSet("intake_id", body["case"]["intake_id"]), SlotSet("filing_status", "pending")]
         return events + [ConversationPaused()]
+
+    @staticmethod
+    def _offer_callback(
+        dispatcher: CollectingDispatcher, reason: str, answer: Dict[str, Any], offer: Dict[str, Any], key: str
+    ) -> List[EventType]:
+        """No wait quoted: the feeling, then a call-back by a stated time; the bot keeps the
+        conversation and starts callback_form, which asks for the number and reads the answer
+        (actions/callback.py). Started here by an ActiveLoop event — Rasa then runs the form
+        next — rather than by a rule after action_handoff: the handoff rules end in silence, and
+        a rule on a slot set by this action would compete with them."""
+        slots = callback_slots(offer, answer.get("case_no"))
+        dispatcher.utter_message(response=f"utter_callback_opening_{reason}")
+        # rendered with the slots as they were before this action: the values go along
+        why = str(offer["reason"])
+        dispatcher.utter_message(response=f"utter_callback_offer_{why}", **slots)
+        logger.info("handoff %s: reason %s, a call-back instead of a wait (%s)", key, reason, why)
+        events: List[EventType] = [
+            SlotSet(REASON_SLOT, None),
+            SlotSet(CUES_SLOT, None),
+            SlotSet("reask", None),
+            SlotSet("intake_stage", None),
+            SlotSet("correcting_field", None),
+            SlotSet("filing_status", "filed"),
+        ]
+        events += [SlotSet(name, value) for name, value in slots.items()]
+        return events + [ActiveLoop(CALLBACK_FORM)]
 
 
 # What a handed-off conversation keeps into a new session: the case the agent is working on.

@@ -141,7 +141,8 @@ class Outbox:
         )
 
     def add(self, payload: Dict[str, Any], key: Optional[Key] = None) -> Entry:
-        """Stores a case (or, with an explicit ``handoff:`` key, a handoff request) to deliver;
+        """Stores a case (or, with an explicit ``handoff:`` or ``callback:`` key, a handoff request
+        or a call-back confirmation) to deliver;
         adding the same key again is a no-op."""
         key = key or (str(payload["conversation_id"]), str(payload["intake_id"]))
         now = self.clock()
@@ -284,7 +285,13 @@ class Deliverer:
             entry = await asyncio.to_thread(self.outbox.claim, key, self.lease_seconds)
         if entry is None:
             return None
-        send = self.client.open_handoff if entry.intake_id.startswith("handoff:") else self.client.create_case
+        # the key's prefix says which request it is: a handoff, a call-back confirmation, or a case
+        if entry.intake_id.startswith("handoff:"):
+            send = self.client.open_handoff
+        elif entry.intake_id.startswith("callback:"):
+            send = self.client.confirm_callback
+        else:
+            send = self.client.create_case
         try:
             body = await send(entry.payload)
         except CaseDeskError as exc:

@@ -8,7 +8,7 @@ from typing import Any, Dict
 
 from aiohttp import web
 
-from . import handoffs, schemas
+from . import callbacks, handoffs, schemas, waits
 from .appkeys import CIPHER_KEY, SETTINGS_KEY
 from .db import DB_KEY
 from .errors import NotFound
@@ -28,22 +28,41 @@ def _handoff_id(request: web.Request) -> int:
 
 
 async def open_handoff(request: web.Request) -> web.Response:
+    """Opens (or, for a retry, finds) the handoff. A wait is quoted only when it may be
+    (waits.callback_reason: inside service hours, at most the limit, over before closing);
+    otherwise the handoff becomes a call-back and the answer says so instead of a wait."""
     settings = request.app[SETTINGS_KEY]
+    db = request.app[DB_KEY]
     now = request_now(request)
     body = schemas.parse_new_handoff(await read_json_body(request), now)
     handoff, case, created = await handoffs.open_handoff(
-        request.app[DB_KEY], request.app[CIPHER_KEY], body, now,
+        db, request.app[CIPHER_KEY], body, now,
         actor=actor_of(request), remote=request.remote,
     )
-    position = await handoffs.queue_position(request.app[DB_KEY], handoff)
+    position = await handoffs.queue_position(db, handoff)
+    wait = handoffs.expected_wait_minutes(position, settings.minutes_per_handoff)
+    callback = await callbacks.for_handoff(db, handoff.id)
+    if callback is None and handoff.status == handoffs.WAITING:
+        reason = waits.callback_reason(now, wait, handoff.reason, settings.callbacks)
+        if reason is not None:
+            callback = await callbacks.move_to_callback(
+                db, handoff.id, reason, now, actor=actor_of(request), remote=request.remote
+            )
     answer: Dict[str, Any] = {
         "id": handoff.id,
         "status": handoff.status,
         "case_no": case.case_no,
         "position": position,
-        "expected_wait_minutes": handoffs.expected_wait_minutes(position, settings.minutes_per_handoff),
+        "expected_wait_minutes": wait,
         "created": created,
+        "callback": None,
     }
+    if callback is not None:
+        # no wait is quoted at all: the customer hears when a person calls back instead
+        answer.update(
+            status=callback.handoff.status, position=0, expected_wait_minutes=None,
+            callback=callbacks.offer_view(callback.callback, now, settings.callbacks),
+        )
     return json_response(answer, status=201 if created else 200)
 
 

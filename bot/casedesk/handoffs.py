@@ -3,8 +3,10 @@
 A handoff is a conversation the bot gave to a person (docs/design.md, "Escalation and handoff"):
 
     waiting (in the live queue) ──claim / first reply──▶ active ──release / close──▶ closed
+    waiting ──a wait that may not be quoted, or a customer gone quiet──▶ closed (callbacks.py)
 
-`outcome` says how it ended: `released` (back to the bot) or `closed` (conversation ended).
+`outcome` says how it ended: `released` (back to the bot), `closed` (conversation ended) or
+`callback` (a colleague calls the customer back: the 待回电 queue, issue 15).
 Every handoff belongs to a case, filed or updated when the handoff opens, so an agent always
 works on a case with the whole transcript.
 
@@ -31,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .access import can_see, visible_cases
 from .appkeys import SETTINGS_KEY
+from . import callbacks
 from . import db as casedb
 from . import domain, pii, schemas
 from .crypto import PiiCipher
@@ -430,6 +433,12 @@ async def _locked(
 
 
 def _check_open(handoff: Handoff) -> None:
+    if handoff.outcome == callbacks.OUTCOME:
+        # the customer waited too long, or went quiet: a colleague calls them back instead
+        raise Conflict(
+            f"转人工会话 #{handoff.id} 已转入“待回电”（客户等待过久或长时间未回复），请在待回电列表中处理。",
+            code="handoff_closed",
+        )
     if handoff.status not in OPEN_STATUSES:
         raise Conflict(
             f"转人工会话 #{handoff.id} 已结束，无法继续操作。如客户再次联系，将生成新的转人工请求。",
@@ -743,6 +752,16 @@ async def sync_once(db: casedb.Database, bridge: RasaBridge) -> int:
     return sum(r for r in results if isinstance(r, int))
 
 
+async def callback_pass(db: casedb.Database, bridge: RasaBridge) -> None:
+    """After a sync pass (synced_until is current): waiting handoffs whose customer went quiet
+    move to the call-back queue, and customers who have not heard of their call-back are told
+    (callbacks.py). A message written just before the move is copied still: the case keeps it."""
+    now = db.settings.clock()
+    for handoff_id in await callbacks.move_idle(db, now):
+        await sync_handoff(db, bridge, handoff_id)
+    await callbacks.tell_customers(db, bridge, now)
+
+
 async def sync_loop(
     db: casedb.Database, bridge: RasaBridge, interval: float, stop: Optional[asyncio.Event] = None
 ) -> None:
@@ -760,6 +779,7 @@ async def sync_loop(
             pass
         try:
             await sync_once(db, bridge)
+            await callback_pass(db, bridge)
             if failing is not None:
                 log.info("handoff sync working again")
                 failing = None

@@ -132,6 +132,13 @@ class Case(Base):
     resolved_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
     # earliest unmet deadline (domain.next_due_at); NULL once nothing is pending
     next_due_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
+    # the decision clock (issue 14, migration 0009): its limit in calendar days (15, 30, 60; 30
+    # in a 核查), the days of ended pauses added to it, the start of a pause still running, and
+    # when a 核查 restarted it (NULL: the clock runs from created_at)
+    decision_days: Mapped[int] = Column(Integer, nullable=False, default=domain.DECISION_DAYS, server_default="15")
+    paused_days: Mapped[int] = Column(Integer, nullable=False, default=0, server_default="0")
+    paused_since: Mapped[Optional[datetime]] = Column(UTCDateTime)
+    review_started_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
 
     repeat_of: Mapped[Optional[str]] = Column(String(24))
     repeat_flag: Mapped[bool] = Column(Boolean, nullable=False, default=False)
@@ -151,7 +158,13 @@ class Case(Base):
             contacted_at=self.contacted_at,
             replied_at=self.replied_at,
             resolved_at=self.resolved_at,
+            paused=self.paused_since is not None,
         )
+
+    @property
+    def decision_clock_from(self) -> datetime:
+        """Where the decision clock starts: filing, or the 核查 request that restarted it."""
+        return self.review_started_at or self.created_at
 
 
 class TranscriptTurn(Base):
@@ -356,3 +369,134 @@ class EscalationMark(Base):
     marked_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
     # when a trainer sent the message to the NLU inbox
     inbox_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
+
+
+# ---------------------------------------------------------------------------------------------
+# The lifecycle (issue 14, migration 0009): decisions, extensions, pauses and 核查, one row each,
+# beside the case's history rows (case_events), which a notice sender reads.
+
+
+class CaseDecision(Base):
+    """A decision on a case (决定) and when it was told to the customer (告知). A 核查 leads to a
+    second decision (`round` 2); the latest row is the decision in force."""
+
+    __tablename__ = "case_decisions"
+    __table_args__ = (Index("ix_case_decisions_case", "case_id", "id"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    case_id: Mapped[int] = Column(Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False)
+    round: Mapped[int] = Column(Integer, nullable=False)  # 1, or 2 after a 核查
+    outcome: Mapped[str] = Column(String(24), nullable=False)  # domain.Outcome
+    liability: Mapped[str] = Column(String(16), nullable=False)  # domain.Liability
+    # fen, like cases.amount_fen; NULL: no amount agreed
+    amount_fen: Mapped[Optional[int]] = Column(BigInteger)
+    # masked like history notes (pii.mask): numbers and the customer's name
+    reasons: Mapped[str] = Column(Text, nullable=False)
+    decided_by: Mapped[str] = Column(String(64), nullable=False)
+    decided_role: Mapped[Optional[str]] = Column(String(16))  # console role; NULL through the API
+    decided_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    # the deadline it was measured against, for "on time" reports
+    due_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    notified_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
+    notified_by: Mapped[Optional[str]] = Column(String(64))
+    notified_via: Mapped[Optional[str]] = Column(String(16))  # domain.NotifyVia
+    notify_note: Mapped[Optional[str]] = Column(Text)
+
+
+class CaseExtension(Base):
+    """A decision deadline extended (延期), with the reason and who approved it in which role."""
+
+    __tablename__ = "case_extensions"
+    __table_args__ = (Index("ix_case_extensions_case", "case_id", "id"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    case_id: Mapped[int] = Column(Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False)
+    from_days: Mapped[int] = Column(Integer, nullable=False)
+    to_days: Mapped[int] = Column(Integer, nullable=False)
+    reason: Mapped[str] = Column(Text, nullable=False)
+    approved_by: Mapped[str] = Column(String(64), nullable=False)
+    # console role of the approver; NULL for the API's legacy /extend (a service, not checked)
+    approved_role: Mapped[Optional[str]] = Column(String(16))
+    approved_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    old_due_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    new_due_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+
+
+class CasePause(Base):
+    """The decision clock stopped for an external 鉴定/评估 (暂停), from start to end."""
+
+    __tablename__ = "case_pauses"
+    __table_args__ = (Index("ix_case_pauses_case", "case_id", "id"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    case_id: Mapped[int] = Column(Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False)
+    reason: Mapped[str] = Column(Text, nullable=False)
+    started_by: Mapped[str] = Column(String(64), nullable=False)
+    started_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    ended_by: Mapped[Optional[str]] = Column(String(64))
+    ended_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
+    end_note: Mapped[Optional[str]] = Column(Text)
+    # calendar days added to the deadline (domain.paused_days_between), once ended
+    days: Mapped[Optional[int]] = Column(Integer)
+
+
+class CaseReview(Base):
+    """A 核查: a higher office reopened the decided case within 30 days of its decision."""
+
+    __tablename__ = "case_reviews"
+    __table_args__ = (Index("ix_case_reviews_case", "case_id", "id"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    case_id: Mapped[int] = Column(Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False)
+    decision_id: Mapped[int] = Column(Integer, ForeignKey("case_decisions.id", ondelete="CASCADE"), nullable=False)
+    office: Mapped[str] = Column(String(100), nullable=False)
+    reason: Mapped[str] = Column(Text, nullable=False)
+    requested_by: Mapped[str] = Column(String(64), nullable=False)
+    requested_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    due_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Honest waits (issue 15, migration 0010): the call-back queue, 待回电 (bot/casedesk/callbacks.py)
+
+
+class Callback(Base):
+    """A promise to call a customer back instead of making them wait for a person: the handoff
+    would have waited too long or outside service hours, or its customer went quiet (`reason`,
+    waits.CallbackReason). The handoff itself is closed with the outcome `callback`.
+
+    pending (in the console's 待回电 list) ──an agent called──▶ done (with a note, audited)
+    """
+
+    __tablename__ = "callbacks"
+    __table_args__ = (
+        # one call-back per handoff: a retried handoff request or a second idle pass finds it
+        UniqueConstraint("handoff_id", name="uq_callbacks_handoff"),
+        # the 待回电 list: pending ones, the earliest promise first
+        Index("ix_callbacks_status_promised", "status", "promised_by"),
+        Index("ix_callbacks_case", "case_id"),
+    )
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    case_id: Mapped[int] = Column(Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False)
+    handoff_id: Mapped[int] = Column(Integer, ForeignKey("handoffs.id", ondelete="CASCADE"), nullable=False)
+    conversation_id: Mapped[str] = Column(String(128), nullable=False)
+    reason: Mapped[str] = Column(String(16), nullable=False)
+    # the number to call: the case's, or another the customer gave; encrypted, and masked for lists
+    phone_enc: Mapped[Optional[str]] = Column(Text)
+    phone_masked: Mapped[Optional[str]] = Column(String(16))
+    # the customer's answer to "回电打这个号码可以吗": confirmed | changed | unconfirmed; NULL: none yet
+    confirmation: Mapped[Optional[str]] = Column(String(16))
+    # when the customer said it (the bot's clock): a late retry of an older answer loses
+    confirmed_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
+    promised_by: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    status: Mapped[str] = Column(String(16), nullable=False)  # pending | done
+    # when the customer was told of it in the chat (by the bot, or by the desk through Rasa)
+    told_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    updated_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    done_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
+    done_by: Mapped[Optional[str]] = Column(String(64))
+    # what the agent noted about the call: masked (pii.py), the full text encrypted
+    note: Mapped[Optional[str]] = Column(Text)
+    note_enc: Mapped[Optional[str]] = Column(Text)

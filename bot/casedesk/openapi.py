@@ -1,13 +1,20 @@
 """The OpenAPI 3 document served at /api/openapi.json.
 
 Written by hand next to the routes it describes; tests/casedesk/test_openapi.py fails when a
-route is added or removed without updating this file.
+route is added or removed without updating this file. The lifecycle's request bodies (issue 14)
+are generated from their pydantic models (schemas.LIFECYCLE_BODIES).
 """
 from __future__ import annotations
 
-from typing import Any, Dict
+import copy
+from typing import Any, Dict, Optional, Tuple, Type
 
-from .domain import BusinessLine, Category, Channel, HandoffReason, Priority, Role, Status
+from . import schemas as request_models
+from .callback_schemas import CALLBACK_OFFER, CALLBACK_SUMMARY, confirm_schema
+from .domain import (
+    BusinessLine, Category, Channel, HandoffReason, Liability, NotifyVia, Outcome, Priority, Role, Status, Step,
+    StrEnum,
+)
 
 
 def _enum(cls: Any, nullable: bool = False) -> Dict[str, Any]:
@@ -82,7 +89,10 @@ SLA = {
         "next_due_at": {"type": "string", "format": "date-time", "nullable": True, "description": "最早的未完成时限；已办结/撤诉为 null"},
         "contact_due_at": {"type": "string", "format": "date-time"},
         "reply_due_at": _NTIME,
-        "decision_due_at": {"type": "string", "format": "date-time"},
+        "decision_due_at": {"type": "string", "format": "date-time", "description": "办结期限：受理（或受理核查）起的日历天数加上已结束的暂停天数"},
+        "decision_days": {"type": "integer", "enum": [15, 30, 60], "description": "办结时限（天）：15，延期后 30 或 60；核查期间 30"},
+        "paused_days": {"type": "integer", "minimum": 0, "description": "已结束的暂停（外部鉴定/评估）天数，已加到办结期限上"},
+        "paused_since": {"type": "string", "format": "date-time", "nullable": True, "description": "计时暂停中：暂停开始时间；暂停期间办结期限不计超时"},
         "extended": {"type": "boolean"},
         "extension_reason": _NSTR,
         "extended_at": _NTIME,
@@ -183,7 +193,7 @@ def build_openapi() -> Dict[str, Any]:
                                 "properties": {
                                     "at": {"type": "string", "format": "date-time"},
                                     "actor": _STR,
-                                    "kind": {"type": "string", "enum": ["created", "status", "correction", "assign", "extend", "flag", "note", "handoff"]},
+                                    "kind": {"type": "string", "enum": ["created", "status", "correction", "assign", "extend", "flag", "note", "handoff", *LIFECYCLE_KINDS]},
                                     "field": _NSTR,
                                     "old_value": _NSTR,
                                     "new_value": _NSTR,
@@ -314,14 +324,15 @@ def build_openapi() -> Dict[str, Any]:
             "/api/cases/{case_no}/extend": {
                 "parameters": [CASE_NO_PARAM],
                 "post": {
-                    "summary": "延长办结期限：从 15 天延至 30 天（仅一次，需记录原因并告知客户）",
+                    "summary": "延长办结期限：从 15 天延至 30 天（需记录原因并告知客户；操作人记为审批人）。"
+                    "延至 60 天及记录审批人请用 POST /api/cases/{case_no}/extensions",
                     "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Extension")}}},
                     "responses": {
                         "200": _ok("更新后的案件（脱敏）", "CaseSummary"),
                         "400": bad,
                         "401": unauthorized,
                         "404": not_found,
-                        "409": _error("已延长过，或案件已办结/撤诉"),
+                        "409": _error("已延长至 30 天或以上、核查期间，或案件已办结/撤诉（extension_not_allowed）"),
                     },
                 },
             },
@@ -345,7 +356,49 @@ def build_openapi() -> Dict[str, Any]:
     doc["paths"].update(_handoff_paths(bad, unauthorized, too_large))
     doc["components"]["schemas"].update(PROGRESS_SCHEMAS)
     doc["paths"].update(_progress_paths(bad, unauthorized, too_large))
+    doc["components"]["schemas"].update(lifecycle_schemas())
+    doc["paths"].update(_lifecycle_paths(bad, unauthorized, not_found, too_large))
+    doc["components"]["schemas"].update(
+        CallbackConfirm=confirm_schema(),
+        CallbackSummary=CALLBACK_SUMMARY,
+        CallbackList={"type": "object", "properties": {
+            "items": {"type": "array", "items": _ref("CallbackSummary")}, "total": {"type": "integer"}}},
+    )
+    doc["paths"].update(_callback_paths(bad, unauthorized, too_large))
     return doc
+
+
+# ---------------------------------------------------------------------------------------------
+# Call-backs (issue 15; rules in callbacks.py and waits.py)
+
+
+def _callback_paths(bad: Dict[str, Any], unauthorized: Dict[str, Any], too_large: Dict[str, Any]) -> Dict[str, Any]:
+    return {
+        "/api/callbacks": {
+            "get": {
+                "summary": "待回电列表：pending 按承诺回电时间先后，done 按回电时间倒序（号码脱敏）",
+                "parameters": [
+                    {"name": "status", "in": "query", "schema": {"type": "string", "enum": ["pending", "done"], "default": "pending"}},
+                    {"name": "conversation_id", "in": "query", "schema": _STR},
+                ],
+                "responses": {"200": _ok("列表", "CallbackList"), "400": bad, "401": unauthorized},
+            },
+        },
+        "/api/callbacks/{callback_id}/confirm": {
+            "parameters": [{"name": "callback_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}],
+            "post": {
+                "summary": "客户确认回电号码或留下另一个号码（对话机器人调用）；最近一次答复有效，已回电的请求不再更改",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("CallbackConfirm")}}},
+                "responses": {
+                    "200": _ok("回电请求", "CallbackSummary"),
+                    "400": bad,
+                    "401": unauthorized,
+                    "404": _error("回电请求不存在或不属于该会话（callback_not_found）"),
+                    "413": too_large,
+                },
+            },
+        },
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -392,8 +445,12 @@ HANDOFF_SCHEMAS: Dict[str, Any] = {
             "status": HANDOFF_STATUS,
             "case_no": _STR,
             "position": {"type": "integer", "description": "在等待队列中的位置（从 1 起）；非等待状态为 0"},
-            "expected_wait_minutes": {"type": "integer", "description": "position × CASEDESK_MINUTES_PER_HANDOFF，至少 1"},
+            "expected_wait_minutes": {
+                "type": "integer", "nullable": True,
+                "description": "position × CASEDESK_MINUTES_PER_HANDOFF，至少 1；转为回电时为 null（不报等待时间）",
+            },
             "created": {"type": "boolean"},
+            "callback": CALLBACK_OFFER,
         },
     },
     "HandoffSummary": {
@@ -406,7 +463,7 @@ HANDOFF_SCHEMAS: Dict[str, Any] = {
             "reason": _enum(HandoffReason),
             "signals": {"type": "array", "items": _STR},
             "status": HANDOFF_STATUS,
-            "outcome": {"type": "string", "enum": ["released", "closed"], "nullable": True},
+            "outcome": {"type": "string", "enum": ["released", "closed", "callback"], "nullable": True},
             "priority": _enum(Priority),
             "channel": _enum(Channel),
             "claimed_by": _NSTR,
@@ -623,4 +680,230 @@ def _progress_paths(bad: Dict[str, Any], unauthorized: Dict[str, Any], too_large
                 },
             }
         }
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# The lifecycle (issue 14; rules in domain.py, steps in lifecycle.py). Request bodies are
+# generated from their pydantic models (schemas.LIFECYCLE_BODIES); answers are written here.
+
+LIFECYCLE_KINDS = ["pause", "resume", "decision", "notified", "review"]
+# the feed's kinds (lifecycle.NOTICE_KINDS): the steps a customer is to be told of
+NOTICE_KINDS = ["created", "extend", "pause", "resume", "decision", "review"]
+
+_ENUM_DESCRIPTIONS: Dict[str, Tuple[Type[StrEnum], str]] = {
+    "Outcome": (Outcome, "处理结果：supported 支持、partly_supported 部分支持、not_supported 不支持"),
+    "Liability": (Liability, "责任认定（seed 000）：liable 有责、not_liable 无责、shared 双方责任"),
+    "NotifyVia": (NotifyVia, "告知方式：phone 电话、sms 短信、channel 客户所在渠道消息、letter 书面、in_person 当面"),
+}
+_BODY_DESCRIPTIONS = {
+    "DecisionCreate": "记录处理决定：案件变为已办结（决定），办结计时停止。同意的金额（元）可缺省，“不支持”时不能填写",
+    "ExtensionCreate": "延长办结期限：15 → 30 天（主管或高级管理人员审批），30 → 60 天（仅高级管理人员审批）",
+    "PauseStart": "暂停计时：外部鉴定/评估期间不计入办结期限",
+    "PauseEnd": "恢复计时：暂停的日历天数加到办结期限上",
+    "DecisionNotified": "记录已将处理决定告知客户（告知）",
+    "ReviewCreate": "核查：作出处理决定后 30 日内由上级机构受理，案件重新进入调查，核查期限 30 日（只能核查一次）",
+}
+
+
+def lifecycle_schemas() -> Dict[str, Any]:
+    out: Dict[str, Any] = {}
+    for name, model in request_models.LIFECYCLE_BODIES.items():
+        # a copy: pydantic caches the schema it returns, and this function edits it
+        schema = copy.deepcopy(model.schema(ref_template="#/components/schemas/{model}"))
+        for ref_name in schema.pop("definitions", {}):
+            # the enums the models refer to, described in Chinese like the rest of the document
+            cls, text = _ENUM_DESCRIPTIONS[ref_name]
+            out[ref_name] = {"type": "string", "enum": cls.values(), "description": text}
+        schema.pop("title", None)
+        for prop in schema["properties"].values():
+            prop.pop("title", None)
+        schema["description"] = _BODY_DESCRIPTIONS[name]
+        out[name] = schema
+    out.update(
+        {
+            "DecisionRecord": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "round": {"type": "integer", "enum": [1, 2], "description": "1：首次决定；2：核查后的决定"},
+                    "outcome": _ref("Outcome"),
+                    "liability": _ref("Liability"),
+                    "amount": {"type": "string", "nullable": True, "description": "同意的金额（元），两位小数的字符串"},
+                    "reasons": {"type": "string", "description": "处理理由（号码与客户姓名已脱敏）"},
+                    "decided_by": _STR,
+                    "decided_at": _TIME,
+                    "due_at": {"type": "string", "format": "date-time", "description": "作出决定时的办结期限"},
+                    "on_time": {"type": "boolean"},
+                    "notified_at": {**_NTIME, "description": "告知客户的时间；null 为尚未告知"},
+                    "notified_by": _NSTR,
+                    "notified_via": {"type": "string", "enum": NotifyVia.values(), "nullable": True},
+                    "notify_note": _NSTR,
+                },
+            },
+            "ExtensionRecord": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "from_days": {"type": "integer"},
+                    "to_days": {"type": "integer", "enum": [30, 60]},
+                    "reason": _STR,
+                    "approved_by": _STR,
+                    "approved_role": {"type": "string", "nullable": True, "description": "审批人的控制台角色：supervisor、senior_manager；旧接口 /extend 为 null"},
+                    "approved_at": _TIME,
+                    "old_due_at": _TIME,
+                    "new_due_at": _TIME,
+                },
+            },
+            "PauseRecord": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "reason": _STR,
+                    "started_by": _STR,
+                    "started_at": _TIME,
+                    "ended_by": _NSTR,
+                    "ended_at": _NTIME,
+                    "end_note": _NSTR,
+                    "days": {"type": "integer", "nullable": True, "description": "加到办结期限上的日历天数（北京日期之差）；进行中为 null"},
+                },
+            },
+            "ReviewRecord": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "decision_id": {"type": "integer"},
+                    "office": _STR,
+                    "reason": _STR,
+                    "requested_by": _STR,
+                    "requested_at": _TIME,
+                    "due_at": {"type": "string", "format": "date-time", "description": "核查决定期限（受理核查后 30 日）"},
+                },
+            },
+            "Lifecycle": {
+                "type": "object",
+                "description": "案件的处理流程：受理 → 调查 → 决定 → 告知 → 结案（撤诉另计）",
+                "required": ["case_no", "status", "step", "clock", "decision", "decisions", "extensions", "pauses", "reviews"],
+                "properties": {
+                    "case_no": _STR,
+                    "status": _enum(Status),
+                    "step": {**_enum(Step), "description": "accept 受理、investigate 调查、decide 决定、notify 告知、close 结案、withdrawn 撤诉"},
+                    "clock": {
+                        "type": "object",
+                        "properties": {
+                            "started_at": {"type": "string", "format": "date-time", "description": "计时起点：受理，或受理核查"},
+                            "days": {"type": "integer", "enum": [15, 30, 60]},
+                            "paused_days": {"type": "integer"},
+                            "paused_since": _NTIME,
+                            "decision_due_at": _TIME,
+                            "in_review": {"type": "boolean"},
+                            "next_extension": {"type": "integer", "enum": [30, 60], "nullable": True, "description": "下一次可延长至的天数；不能再延长为 null"},
+                        },
+                    },
+                    "decision": {"oneOf": [_ref("DecisionRecord")], "nullable": True, "description": "现行的（最近一次）处理决定"},
+                    "decisions": {"type": "array", "items": _ref("DecisionRecord")},
+                    "extensions": {"type": "array", "items": _ref("ExtensionRecord")},
+                    "pauses": {"type": "array", "items": _ref("PauseRecord")},
+                    "reviews": {"type": "array", "items": _ref("ReviewRecord")},
+                    "review_window_ends_at": {**_NTIME, "description": "可申请核查的截止时间（作出决定后 30 日）；不适用时为 null"},
+                    "review_open": {"type": "boolean"},
+                },
+            },
+            "NoticeEvents": {
+                "type": "object",
+                "description": "须告知客户的流程节点（受理、延期、暂停、恢复计时、决定、核查），按编号递增",
+                "properties": {
+                    "items": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "id": {"type": "integer"},
+                                "case_no": _STR,
+                                "channel": _enum(Channel),
+                                "kind": {"type": "string", "enum": NOTICE_KINDS},
+                                "at": _TIME,
+                                "new_value": {"type": "string", "nullable": True, "description": "新的办结期限（延期、恢复计时、核查）或处理结果（决定）"},
+                                "note": {"type": "string", "nullable": True, "description": "原因或处理理由（已脱敏）"},
+                            },
+                        },
+                    },
+                    "next_after": {"type": "integer", "description": "下次查询的 after 参数"},
+                },
+            },
+        }
+    )
+    return out
+
+
+def _lifecycle_paths(
+    bad: Dict[str, Any], unauthorized: Dict[str, Any], not_found: Dict[str, Any], too_large: Dict[str, Any]
+) -> Dict[str, Any]:
+    actor = "操作人取自 X-Actor 头，记入处理历史与审计日志。"
+
+    def post(
+        summary: str, body: str, ok: str, conflict: str, status: str = "201", more: Optional[Dict[str, Any]] = None
+    ) -> Dict[str, Any]:
+        responses = {
+            status: _ok(ok, "Lifecycle"), "400": bad, "401": unauthorized, "404": not_found,
+            "409": _error(conflict), "413": too_large, **(more or {}),
+        }
+        return {
+            "parameters": [CASE_NO_PARAM],
+            "post": {
+                "summary": summary + actor,
+                "requestBody": {"required": body != "PauseEnd", "content": {"application/json": {"schema": _ref(body)}}},
+                "responses": responses,
+            },
+        }
+
+    return {
+        "/api/cases/{case_no}/lifecycle": {
+            "parameters": [CASE_NO_PARAM],
+            "get": {
+                "summary": "案件处理流程：当前环节、办结期限、处理决定、延期、暂停与核查记录（理由已脱敏，不含客户信息）",
+                "responses": {"200": _ok("处理流程", "Lifecycle"), "401": unauthorized, "404": not_found},
+            },
+        },
+        "/api/cases/{case_no}/decision": post(
+            "记录处理决定（案件须为已联系客户或处理中，且未暂停计时）。", "DecisionCreate", "已记录",
+            "案件状态不允许或计时暂停中（decision_not_allowed）",
+        ),
+        "/api/cases/{case_no}/decision/notified": post(
+            "记录已将处理决定告知客户。", "DecisionNotified", "已记录",
+            "没有处理决定（no_decision）或已告知过（already_notified）", status="200",
+        ),
+        "/api/cases/{case_no}/extensions": post(
+            "延长办结期限并记录审批人：15 → 30 天由主管或高级管理人员审批，30 → 60 天仅由高级管理人员审批。",
+            "ExtensionCreate", "已延期",
+            "不能延期：已到 60 天、须先到 30 天、核查期间或案件已办结/撤诉（extension_not_allowed）",
+            more={"403": _error("审批人的角色无此审批权限（approval_required）")},
+        ),
+        "/api/cases/{case_no}/pause": post(
+            "暂停计时（外部鉴定/评估）：暂停期间办结期限不计超时，恢复后顺延暂停的日历天数。", "PauseStart", "已暂停",
+            "案件已办结/撤诉，或已在暂停中（pause_not_allowed）",
+        ),
+        "/api/cases/{case_no}/pause/end": post(
+            "恢复计时：暂停的日历天数（北京日期之差）加到办结期限上；请求体可为空。", "PauseEnd", "已恢复",
+            "计时没有暂停（not_paused）", status="200",
+        ),
+        "/api/cases/{case_no}/review": post(
+            "受理核查：作出处理决定后 30 日内，上级机构重新调查（案件回到处理中，核查期限 30 日；只能一次）。",
+            "ReviewCreate", "已受理核查",
+            "案件没有处理决定、已核查过（review_not_allowed）或已超过 30 日（review_window_closed）",
+        ),
+        "/api/lifecycle/events": {
+            "get": {
+                "summary": (
+                    "须告知客户的流程节点，供通知发送方轮询：受理（created）、延期（extend）、暂停（pause）、"
+                    "恢复计时（resume）、决定（decision）、核查（review）。发送方保存最后处理的编号，下次以 after 查询；"
+                    "发送所需的会话与渠道信息请读取案件详情（记审计）"
+                ),
+                "parameters": [
+                    {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 100}},
+                ],
+                "responses": {"200": _ok("节点列表", "NoticeEvents"), "400": bad, "401": unauthorized},
+            }
+        },
     }

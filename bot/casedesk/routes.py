@@ -2,10 +2,13 @@
 
 `/api/handoffs` (live agent queue): handlers in `handoff_views.py`, rules in `handoffs.py`.
 `/api/progress/lookup` (a customer's progress lookup): `progress_views.py`, rules in `progress.py`.
+`/api/cases/{no}/decision|extensions|pause|review|lifecycle`, `/api/lifecycle/events` (the case
+lifecycle): `lifecycle_views.py`, rules in `lifecycle.py` and `domain.py`.
+`/api/callbacks` (the call-back queue, 待回电): `callback_views.py`, rules in `callbacks.py`, `waits.py`.
 """
 from aiohttp import web
 
-from . import chat, handoff_views, progress_views, views
+from . import callback_views, chat, handoff_views, lifecycle_views, progress_views, views
 
 
 def setup_routes(app: web.Application) -> None:
@@ -25,6 +28,19 @@ def setup_routes(app: web.Application) -> None:
         "/api/cases/{case_no}/transcript", views.append_transcript, name="cases.transcript"
     )
 
+    # the lifecycle (issue 14): decision and its notice, extensions, pauses, 核查; a feed of the
+    # steps a customer is to be told of (lifecycle_views.py, rules in lifecycle.py and domain.py)
+    app.router.add_get("/api/cases/{case_no}/lifecycle", lifecycle_views.get_lifecycle, name="cases.lifecycle")
+    app.router.add_post("/api/cases/{case_no}/decision", lifecycle_views.record_decision, name="cases.decision")
+    app.router.add_post(
+        "/api/cases/{case_no}/decision/notified", lifecycle_views.record_notified, name="cases.decision_notified"
+    )
+    app.router.add_post("/api/cases/{case_no}/extensions", lifecycle_views.extend, name="cases.extensions")
+    app.router.add_post("/api/cases/{case_no}/pause", lifecycle_views.start_pause, name="cases.pause")
+    app.router.add_post("/api/cases/{case_no}/pause/end", lifecycle_views.end_pause, name="cases.pause_end")
+    app.router.add_post("/api/cases/{case_no}/review", lifecycle_views.open_review, name="cases.review")
+    app.router.add_get("/api/lifecycle/events", lifecycle_views.notice_events, name="lifecycle.events")
+
     # a customer's progress lookup through the assistant (progress.py)
     app.router.add_post("/api/progress/lookup", progress_views.lookup, name="progress.lookup")
 
@@ -41,3 +57,9 @@ def setup_routes(app: web.Application) -> None:
         "/api/handoffs/{handoff_id}/release", handoff_views.release, name="handoffs.release"
     )
     app.router.add_post("/api/handoffs/{handoff_id}/close", handoff_views.close, name="handoffs.close")
+
+    # the call-back queue (issue 15): a wait the bot may not quote becomes a call-back
+    app.router.add_get("/api/callbacks", callback_views.list_callbacks, name="callbacks.list")
+    app.router.add_post(
+        "/api/callbacks/{callback_id}/confirm", callback_views.confirm, name="callbacks.confirm"
+    )

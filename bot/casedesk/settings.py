@@ -36,6 +36,115 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+# --- queue alerts (issue 15): when a waiting handoff has waited too long -----------------------
+@dataclass(frozen=True)
+class HandoffWaitAlerts:
+    """Minutes a handoff may wait unclaimed before supervisors are alerted (console/alerts.py).
+
+    Threats (self-harm, violence, media, regulator) get the short limit: within minutes such a
+    customer may act on it. Minutes may be fractional (0.5), so a drill or a test needs no wait."""
+
+    threat_minutes: float = 3.0
+    other_minutes: float = 10.0
+
+    def __post_init__(self) -> None:
+        for name, value in (("THREAT", self.threat_minutes), ("OTHER", self.other_minutes)):
+            # a zero, negative or NaN limit would alert on every handoff, or never
+            if not 0 < value <= 24 * 60:
+                raise ValueError(f"CASEDESK_HANDOFF_ALERT_{name}_MINUTES must be > 0 and ≤ 1440")
+
+    @classmethod
+    def from_env(cls, values: Mapping[str, Optional[str]]) -> "HandoffWaitAlerts":
+        def minutes(key: str, default: float) -> float:
+            raw = (values.get(key) or "").strip()
+            try:
+                return float(raw) if raw else default
+            except ValueError:
+                raise ValueError(f"{key} must be a number of minutes, not {raw!r}")
+
+        return cls(
+            threat_minutes=minutes("CASEDESK_HANDOFF_ALERT_THREAT_MINUTES", cls.threat_minutes),
+            other_minutes=minutes("CASEDESK_HANDOFF_ALERT_OTHER_MINUTES", cls.other_minutes),
+        )
+# --- end of queue alerts ---------------------------------------------------------------------
+
+
+# --- honest waits and call-backs (issue 15): bot/casedesk/waits.py, callbacks.py ---------------
+ALWAYS_OPEN = "00:00-24:00"
+NO_WAIT_LIMIT = 24 * 60
+# The environment's defaults (load_settings, so `make run` and production). A CallbackSettings()
+# built in code quotes any wait at any hour and moves no handoff: tests and benches that build
+# their settings see the queue as before, whatever the hour they run, and opt in to call-backs.
+DEFAULT_SERVICE_HOURS = "09:00-21:00"
+DEFAULT_WAIT_LIMIT_MINUTES = 15
+DEFAULT_IDLE_MINUTES = 10.0
+_HOURS_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–~至]\s*(\d{1,2}):(\d{2})\s*$")
+_HOTLINE_RE = re.compile(r"^[0-9][0-9 -]{2,19}$")
+
+
+def parse_service_hours(text: str) -> Tuple[int, int]:
+    """"09:00-21:00" → (540, 1260), minutes after midnight, Beijing time; "00:00-24:00" is
+    always open; "22:00-06:00" runs past midnight."""
+    m = _HOURS_RE.match(text or "")
+    if not m:
+        raise ValueError(f"CASEDESK_SERVICE_HOURS must look like 09:00-21:00, not {text!r}")
+    h1, m1, h2, m2 = (int(g) for g in m.groups())
+    start, end = h1 * 60 + m1, h2 * 60 + m2
+    if m1 > 59 or m2 > 59 or start >= 24 * 60 or end > 24 * 60 or start == end:
+        raise ValueError(f"CASEDESK_SERVICE_HOURS: {text!r} is not a span of the day")
+    return start, end
+
+
+@dataclass(frozen=True)
+class CallbackSettings:
+    """What the bot may tell a customer about the wait for a person (docs/console.md, 待回电).
+
+    A wait longer than `wait_limit_minutes`, or one that would end outside `service_hours`, is
+    never quoted: the customer is offered a call-back within `within_minutes` (the high-priority
+    first-contact SLA: 1 h) and the `hotline`. A waiting handoff with no customer message for
+    `idle_minutes` (0: never) moves to the call-back queue too."""
+
+    wait_limit_minutes: int = NO_WAIT_LIMIT
+    service_hours: str = ALWAYS_OPEN
+    within_minutes: int = 60
+    idle_minutes: float = 0.0
+    hotline: str = "95566"
+
+    def __post_init__(self) -> None:
+        parse_service_hours(self.service_hours)
+        if not 1 <= self.wait_limit_minutes <= 24 * 60:
+            raise ValueError("CASEDESK_WAIT_LIMIT_MINUTES must be between 1 and 1440")
+        if not 5 <= self.within_minutes <= 24 * 60:
+            raise ValueError("CASEDESK_CALLBACK_WITHIN_MINUTES must be between 5 and 1440")
+        # NaN fails both comparisons; a negative value would move every handoff at once
+        if not 0 <= self.idle_minutes <= 24 * 60:
+            raise ValueError("CASEDESK_CALLBACK_IDLE_MINUTES must be between 0 and 1440")
+        if not _HOTLINE_RE.match(self.hotline):
+            raise ValueError("CASEDESK_HOTLINE must be a telephone number such as 95566")
+
+    @property
+    def window(self) -> Tuple[int, int]:
+        return parse_service_hours(self.service_hours)
+
+    @classmethod
+    def from_env(cls, values: Mapping[str, Optional[str]]) -> "CallbackSettings":
+        def number(key: str, default: float) -> float:
+            raw = (values.get(key) or "").strip()
+            try:
+                return float(raw) if raw else default
+            except ValueError:
+                raise ValueError(f"{key} must be a number of minutes, not {raw!r}")
+
+        return cls(
+            wait_limit_minutes=int(number("CASEDESK_WAIT_LIMIT_MINUTES", DEFAULT_WAIT_LIMIT_MINUTES)),
+            service_hours=(values.get("CASEDESK_SERVICE_HOURS") or "").strip() or DEFAULT_SERVICE_HOURS,
+            within_minutes=int(number("CASEDESK_CALLBACK_WITHIN_MINUTES", cls.within_minutes)),
+            idle_minutes=number("CASEDESK_CALLBACK_IDLE_MINUTES", DEFAULT_IDLE_MINUTES),
+            hotline=(values.get("CASEDESK_HOTLINE") or "").strip() or cls.hotline,
+        )
+# --- end of honest waits and call-backs -------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Settings:
     token: str = field(repr=False)
@@ -68,6 +177,10 @@ class Settings:
     # reverse proxies whose X-Forwarded-For names the client (addresses or networks, e.g.
     # "10.0.0.5,10.1.0.0/24"); from anyone else the header is ignored. Default: none.
     trusted_proxies: Tuple[str, ...] = ()
+    # queue alerts (issue 15): how long a handoff may wait before supervisors are alerted
+    handoff_wait_alerts: HandoffWaitAlerts = field(default_factory=HandoffWaitAlerts)
+    # honest waits (issue 15): the longest wait quoted, service hours, call-backs, hotline
+    callbacks: CallbackSettings = field(default_factory=CallbackSettings)
     # injectable so SLA, repeat and group windows can be tested without waiting for days
     clock: Callable[[], datetime] = field(default=utc_now, repr=False, compare=False)
 
@@ -155,4 +268,6 @@ def load_settings(
         ),
         tracker_db_url=values.get("TRACKER_DB_URL") or DEFAULT_TRACKER_DB_URL,
         report_dir=Path(values.get("CASEDESK_REPORT_DIR") or DEFAULT_REPORT_DIR),
+        handoff_wait_alerts=HandoffWaitAlerts.from_env(values),
+        callbacks=CallbackSettings.from_env(values),
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import socket
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Set
 from urllib.parse import unquote
 
 from aiohttp import web
@@ -32,6 +32,8 @@ class FakeRasa:
     events: Dict[str, List[Dict[str, Any]]] = field(default_factory=dict)
     # HTTP status to answer everything with, to play a failing Rasa
     fail_with: Optional[int] = None
+    # conversations whose tracker says "paused": true (handed to a person)
+    paused: Set[str] = field(default_factory=set)
     server: Optional[TestServer] = None
 
     @property
@@ -75,7 +77,8 @@ class FakeRasa:
             return web.json_response({"status": "failure", "reason": "NotAuthenticated"}, status=401)
         if found == "/tracker":
             return web.json_response(
-                {"sender_id": conversation_id, "events": self.events.get(conversation_id, [])}
+                {"sender_id": conversation_id, "events": self.events.get(conversation_id, []),
+                 "paused": conversation_id in self.paused}
             )
         return web.json_response({"sender_id": conversation_id, "events": []})
 

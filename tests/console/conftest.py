@@ -80,6 +80,8 @@ def desk(tmp_path: Path) -> Iterator[dict]:
         CASEDESK_TOKEN=TOKEN,
         CASEDESK_SECRET_KEY=SECRET,
         CASEDESK_HANDOFF_SYNC_SECONDS="0.3",
+        # in service hours whatever the hour of the run: a handoff is never a call-back here
+        CASEDESK_SERVICE_HOURS="00:00-24:00",
         RASA_URL=fake.url,
     )
     made = subprocess.run(

@@ -24,7 +24,8 @@ from tests.stack import Stack
 ROOT = Path(__file__).resolve().parents[2]
 SETS_DIR = ROOT / "tests" / "intake_blind"
 
-HANDED_OFF = re.compile(r"转接?人工|人工客服|专人和您沟通|请同事马上来和您联系")
+# (also the call-back offered instead of a long wait: a person will call)
+HANDED_OFF = re.compile(r"转接?人工|人工客服|专人和您沟通|请同事马上来和您联系|回电会打到|给您回电|打电话给您")
 CANCELLED = re.compile(r"不提交了|就不登记了|不会登记")
 QUOTED_FIELD = re.compile(r"^(?:投诉内容|您的诉求)：.*$", re.M)
 MAX_TURNS = 20

@@ -85,6 +85,8 @@ CASE_NO = re.compile(r"TS\d{14}")
 HANDOFF_HINT = re.compile(r"人工|专人和您沟通|专人跟进|客服接入|排在第|请您稍候")
 CANCELLED = re.compile(r"不提交了|不登记了|不会登记|不予登记|已取消|取消了?(这次|本次|您的)?投诉|撤销了")
 FILED_PENDING = re.compile(r"稍后会?自动完成登记")
+# the call-back offered instead of a wait (bot/domain/callback.yml): the conversation is handed over
+CALLBACK_OFFER = re.compile(r"回电会打到|给您回电|打电话给您")
 
 
 def beijing_today() -> date:
@@ -977,6 +979,8 @@ def ending_of(replies: Sequence[str], paused: Callable[[], bool]) -> Optional[st
     if not replies or HANDOFF_HINT.search(joined) or CASE_NO.search(joined):
         if paused():
             return "handoff"
+    if CALLBACK_OFFER.search(joined):
+        return "handoff"  # a person will call back (the queue too long or the desk closed): handed over
     if CASE_NO.search(joined) or FILED_PENDING.search(joined):
         return "filed"
     if CANCELLED.search(joined):

@@ -1,5 +1,6 @@
 """The agent console at /console: sign-in, live handoff queue, handoff workspace, case list and
-search with exports, case detail, supervisor view (docs/console.md), trainer pages (docs/trainer.md).
+search with exports, case detail, the call-back queue (待回电), supervisor view (docs/console.md),
+trainer pages (docs/trainer.md).
 
 Mounted by one call, `setup(app)`, after the API's middlewares so that its own middleware runs
 inside them and answers console errors as pages. It uses cookies, not the API's bearer token:
@@ -10,7 +11,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..appkeys import SETTINGS_KEY
-from . import case_list, events, mark_views, trainer_views, views
+from . import callback_views, case_list, events, lifecycle_views, mark_views, trainer_views, views
 from .auth import LoginThrottle
 from .middleware import add_security_headers, console_middleware
 from .render import setup_templates
@@ -36,13 +37,18 @@ def setup_routes(app: web.Application) -> None:
     case_list.setup_routes(app)
     r.add_get("/console/cases/{case_no}", views.case_page, name="console.case")
     r.add_post("/console/cases/{case_no}/status", views.case_status, name="console.case_status")
-    r.add_post("/console/cases/{case_no}/extend", views.case_extend, name="console.case_extend")
     r.add_post("/console/cases/{case_no}/branch", views.case_branch, name="console.case_branch")
     r.add_post("/console/cases/{case_no}/correct", views.case_correct, name="console.case_correct")
+    # --- the case lifecycle (issue 14: decision, extensions, pauses, 核查; the first /extend form
+    # too): console/lifecycle_views.py ---
+    lifecycle_views.setup_routes(app)
     # console.css / console.js are served by the app's /static/ route (static/console/)
 
     # --- escalation marks (issue 13: 不必要 / 漏转, the quality page): console/mark_views.py ---
     mark_views.setup_routes(app)
+
+    # --- the call-back queue (issue 15: 待回电): console/callback_views.py ---
+    callback_views.setup_routes(app)
 
 
 def setup(app: web.Application) -> None:

@@ -4,9 +4,11 @@ domain.py holds STATUS_LABELS; the other taxonomies are only ever shown to peopl
 """
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Dict, List, Optional
 
 from ..domain import DUE_SOON_WITHIN, HANDOFF_SEVERITY, STATUS_LABELS, Status
+from .alerts import THREAT_REASONS
 
 CATEGORY_LABELS: Dict[str, str] = {
     "product_service": "产品服务",
@@ -45,6 +47,34 @@ def severity_order() -> str:
     for reason, rank in HANDOFF_SEVERITY.items():
         tiers.setdefault(rank, []).append(REASON_LABELS[reason.value])
     return " › ".join("、".join(tiers[rank]) for rank in sorted(tiers))
+
+
+# queue alerts (issue 15, console/alerts.py): a handoff still waiting past its limit
+WAIT_ALERT_BADGE = "等待过久"
+
+
+def span_text(span: timedelta) -> str:
+    """A limit as people say it: "3 分钟", "90 秒" → "1 分 30 秒", "30 秒"."""
+    seconds = max(0, round(span.total_seconds()))
+    minutes, rest = divmod(seconds, 60)
+    if minutes and not rest:
+        return f"{minutes} 分钟"
+    return f"{minutes} 分 {rest} 秒" if minutes else f"{rest} 秒"
+
+
+def wait_alert_text(limit: timedelta) -> str:
+    return f"已等待超过 {span_text(limit)}，仍无人接入"
+
+
+def wait_limits_text(threat: timedelta, other: timedelta) -> str:
+    """The rule in one sentence for the queue and supervisor pages; the threat reasons read from
+    alerts.THREAT_REASONS through REASON_LABELS, in the queue's order, not written out again."""
+    from_rank = sorted(HANDOFF_SEVERITY, key=lambda r: HANDOFF_SEVERITY[r])
+    threats = "、".join(REASON_LABELS[r.value] for r in from_rank if r.value in THREAT_REASONS)
+    return (
+        f"等待时限：{threats} {span_text(threat)}，其他原因 {span_text(other)}；"
+        "超过时限仍无人接入的会话会提醒主管。"
+    )
 
 
 # escalation marks (issue 13): what an agent or trainer said about a handoff decision
@@ -183,3 +213,55 @@ def extractor_label(code: object) -> str:
     if not code:
         return ""
     return EXTRACTOR_LABELS.get(str(code), "规则识别" if "regex" in str(code).lower() else "其他组件")
+
+
+# --- the case lifecycle (issue 14): steps, decisions, extensions, pauses, 核查 ------------------
+# codes from domain.py ("The lifecycle"); the case page's 处理流程 panel and its history rows
+STEP_LABELS: Dict[str, str] = {
+    "accept": "受理", "investigate": "调查", "decide": "决定", "notify": "告知", "close": "结案",
+    "withdrawn": "客户撤诉",
+}
+OUTCOME_LABELS: Dict[str, str] = {"supported": "支持", "partly_supported": "部分支持", "not_supported": "不支持"}
+LIABILITY_LABELS: Dict[str, str] = {"liable": "有责", "not_liable": "无责", "shared": "双方责任"}
+NOTIFY_VIA_LABELS: Dict[str, str] = {
+    "phone": "电话", "sms": "短信", "channel": "客户所在渠道消息", "letter": "书面", "in_person": "当面",
+}
+ROLE_LABELS.update({"senior_manager": "高级管理人员"})
+EVENT_KIND_LABELS.update(
+    {"pause": "暂停计时", "resume": "恢复计时", "decision": "处理决定", "notified": "告知客户", "review": "核查"}
+)
+EVENT_FIELD_LABELS.update({"outcome": "处理结果", "notified_via": "告知方式", "clock": "计时"})
+CLOCK_LABELS: Dict[str, str] = {"paused": "暂停"}
+
+
+def history_value(field: Optional[str], value: Optional[str]) -> str:
+    """event_value, plus the lifecycle's codes in words and a deadline as a Beijing time."""
+    if value and field == "decision_due_at":
+        from datetime import datetime
+
+        from ..domain import CHINA_TZ
+
+        try:
+            return datetime.fromisoformat(value).astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            return value
+    tables = {"outcome": OUTCOME_LABELS, "notified_via": NOTIFY_VIA_LABELS, "clock": CLOCK_LABELS}
+    if field in tables and value:
+        return tables[field].get(value, value)
+    return event_value(field, value)
+# --- end of the case lifecycle ------------------------------------------------------------------
+
+
+# --- honest waits (issue 15): the call-back queue, 待回电 (bot/casedesk/callbacks.py, waits.py) ----
+CALLBACK_REASON_LABELS: Dict[str, str] = {
+    "long_wait": "排队过久", "after_hours": "非服务时间", "idle": "客户久未回复",
+}
+CALLBACK_STATUS_LABELS: Dict[str, str] = {"pending": "待回电", "done": "已回电"}
+# the customer's answer to "回电打这个号码可以吗" (None: not answered yet)
+CALLBACK_CONFIRMATION_LABELS: Dict[str, str] = {
+    "confirmed": "客户已确认", "changed": "客户新留的号码", "unconfirmed": "客户未确认",
+}
+CALLBACK_UNANSWERED = "尚未确认"
+HANDOFF_OUTCOME_LABELS.update({"callback": "转为回电"})
+EVENT_KIND_LABELS.update({"callback": "回电"})
+# --- end of honest waits ----------------------------------------------------------------------
