@@ -68,6 +68,7 @@ class Stack:
             # makes a long queue of its own.
             "CASEDESK_SERVICE_HOURS": "00:00-24:00",
             "CASEDESK_WAIT_LIMIT_MINUTES": "120",
+            "CASEDESK_HOTLINE": "95566",
             **env,
         }
         self.env.pop("ACTION_ENDPOINT_URL", None)

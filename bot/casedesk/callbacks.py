@@ -85,7 +85,7 @@ def offer_view(cb: Callback, now: datetime, cfg: CallbackSettings) -> Dict[str, 
         "promise_words": waits.promise_words(cb.promised_by, now),
         "phone_masked": cb.phone_masked,
         "confirmation": cb.confirmation,
-        "hotline": cfg.hotline,
+        "hotline": cfg.hotline_words,
         "service_hours": waits.ServiceHours.of(cfg).text,
     }
 
@@ -446,7 +446,7 @@ def bot_slots(cb: Callback, case_no: str, now: datetime, cfg: CallbackSettings) 
         "callback_reason": cb.reason,
         "callback_promise": view["promise_words"],
         "callback_phone_masked": cb.phone_masked,
-        "callback_hotline": cfg.hotline,
+        "callback_hotline": cfg.hotline_words,
         "callback_service_hours": view["service_hours"],
         "callback_wording": "confirm" if cb.phone_masked else "ask",
         "callback_number": None,

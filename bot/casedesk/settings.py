@@ -95,6 +95,9 @@ def parse_service_hours(text: str) -> Tuple[int, int]:
     return start, end
 
 
+HOTLINE_UNSET = "（号码印在您银行卡的背面）"
+
+
 @dataclass(frozen=True)
 class CallbackSettings:
     """What the bot may tell a customer about the wait for a person (docs/console.md, 待回电).
@@ -108,7 +111,9 @@ class CallbackSettings:
     service_hours: str = ALWAYS_OPEN
     within_minutes: int = 60
     idle_minutes: float = 0.0
-    hotline: str = "95566"
+    # the bank's own hotline; unset, the customer is told where to find it (HOTLINE_UNSET): a
+    # number built in here would send a real bank's customers to someone else's line
+    hotline: str = ""
 
     def __post_init__(self) -> None:
         parse_service_hours(self.service_hours)
@@ -119,12 +124,17 @@ class CallbackSettings:
         # NaN fails both comparisons; a negative value would move every handoff at once
         if not 0 <= self.idle_minutes <= 24 * 60:
             raise ValueError("CASEDESK_CALLBACK_IDLE_MINUTES must be between 0 and 1440")
-        if not _HOTLINE_RE.match(self.hotline):
+        if self.hotline and not _HOTLINE_RE.match(self.hotline):
             raise ValueError("CASEDESK_HOTLINE must be a telephone number such as 95566")
 
     @property
     def window(self) -> Tuple[int, int]:
         return parse_service_hours(self.service_hours)
+
+    @property
+    def hotline_words(self) -> str:
+        """What follows "拨打我行客服热线" in the bot's texts."""
+        return self.hotline or HOTLINE_UNSET
 
     @classmethod
     def from_env(cls, values: Mapping[str, Optional[str]]) -> "CallbackSettings":

@@ -28,7 +28,7 @@ from .rasa_fake import FakeRasa
 
 pytestmark = pytest.mark.asyncio
 
-OFFICE = CallbackSettings(service_hours="09:00-21:00", wait_limit_minutes=15, idle_minutes=10)
+OFFICE = CallbackSettings(service_hours="09:00-21:00", wait_limit_minutes=15, idle_minutes=10, hotline="95566")
 
 
 def beijing(clock: Clock, hour: int, minute: int = 0) -> None:

@@ -69,6 +69,8 @@ def test_settings_from_the_environment() -> None:
     # the environment's defaults: 15 minutes, 09:00–21:00, 10 minutes of silence
     default = CallbackSettings.from_env({})
     assert (default.wait_limit_minutes, default.service_hours, default.idle_minutes) == (15, "09:00-21:00", 10.0)
+    # no hotline built in: the customer is told where to find the bank's own
+    assert default.hotline == "" and default.hotline_words == "（号码印在您银行卡的背面）"
     # built in code (tests, benches): any wait quoted at any hour, no handoff moved — opt in
     built = CallbackSettings()
     assert built.service_hours == ALWAYS_OPEN and built.idle_minutes == 0
