@@ -5,6 +5,7 @@ tables somewhere the app does not look.
 """
 from __future__ import annotations
 
+import time
 from typing import Any, Dict, Optional
 
 from sqlalchemy import event
@@ -56,7 +57,7 @@ def install_sqlite_hooks(engine: Engine, busy_timeout_ms: int) -> None:
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-        cur.execute("PRAGMA journal_mode = WAL")
+        _use_wal(cur, busy_timeout_ms)
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
 
@@ -64,3 +65,32 @@ def install_sqlite_hooks(engine: Engine, busy_timeout_ms: int) -> None:
     def _on_begin(conn: Any) -> None:
         immediate = conn.get_execution_options().get(SQLITE_IMMEDIATE, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _use_wal(cur: Any, busy_timeout_ms: int) -> None:
+    """Switch the file to WAL once. The switch needs the file to itself and SQLite does not
+    always call the busy handler for it: when several processes open a new database together
+    (two desks starting, parallel migrations) the losers fail at once with "database is locked".
+    They wait and try again here, within the same busy timeout; once the file is in WAL mode
+    (the mode is stored in the file) nothing more is needed.
+    """
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    while True:
+        try:
+            # aiosqlite's adapted cursor returns None from execute: fetch from the cursor
+            cur.execute("PRAGMA journal_mode")
+            if str(cur.fetchone()[0]).lower() == "wal":
+                return
+            cur.execute("PRAGMA journal_mode = WAL")
+            return
+        except Exception as exc:  # sqlite3's own, or the same re-raised through aiosqlite
+            if not _is_locked(exc):
+                raise
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
+
+
+def _is_locked(exc: Exception) -> bool:
+    text = str(exc)
+    return type(exc).__name__ == "OperationalError" and ("locked" in text or "busy" in text)
