@@ -32,7 +32,7 @@ SCOPED_IS_EXCEPTION = True
 
 
 # Dialect pronouns and particles read as Mandarin before any rule looks (Henan 恁/俺/嘞, Wu
-# 侬/侬拉/阿拉, Hokkien 恁): "恁再扣俺嘞钱" then meets the rules written for "你们再扣我的钱".
+# 侬/侬拉/阿拉, Hokkien 恁, Hunan 么子, Shaanxi 额): "恁再扣俺嘞钱" then meets the rules written for "你们再扣我的钱".
 # Not 阿拉伯/阿拉善 (Arabia, a place).
 DIALECT = (
     (re.compile(r"侬拉"), "你们"),
@@ -42,6 +42,10 @@ DIALECT = (
     (re.compile(r"侬"), "你"),
     (re.compile(r"俺"), "我"),
     (re.compile(r"(?<=[我你他她们])嘞"), "的"),
+    # Hunan 么子 (what); Shaanxi 额 for 我 where it opens a clause before a verb (额已经给省分行
+    #写了信), never 金额/余额/额度
+    (re.compile(r"么子"), "什么"),
+    (re.compile(r"(?:(?<=^)|(?<=[,.!?;:、。\s]))额(?=[已就也都要想跟给去在不是的们]|没)"), "我"),
 )
 
 

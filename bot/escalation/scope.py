@@ -160,7 +160,8 @@ _KIN = (r"老公|老婆|丈夫|妻子|爱人|媳妇|老伴|家人|家里人|儿�
         r"|堂哥|堂姐|亲戚|前妻|前夫|男朋友|女朋友|对象")
 _OTHERS = (r"邻居|同事|朋友|同学|家长|网友|客户|房东|租客|老板|大爷|大妈|阿姨|叔叔|大叔|大婶|小伙子"
            r"|律师|对方|骗子|催收(?:员|的人|的|公司|人员)|保安|柜员|大堂经理|工作人员|路人"
-           r"|店员|员工|伙计|顾客|储户|老人|老太太|老头|小孩|学生|柜台|客户经理|理财经理|网点的人")
+           r"|店员|员工|伙计|顾客|储户|老人|老太太|老头|小孩|学生|柜台|客户经理|理财经理|网点的人"
+           r"|主角|主人公|角色")  # a story's people (写小说的，主角因为欠债想自杀)
 OTHER_SUBJECT = re.compile(
     r"(?:(?:我|俺|咱)的?|我们的?|我家的?)?(?:" + _KIN + "|" + _OTHERS + r")(?:们)?"
     r"|他们|她们|他|她|人家|别人|有人|好多人|很多人|不少人|许多人|别的客户|其他客户|旁边的人|后面的人|前面的人"
@@ -268,7 +269,9 @@ def _someone_else(text: str, start: int, end: int) -> bool:
     # a relative acting against the bank for the customer (我儿子说要去人民银行告你们) is the
     # customer's case: live, unless the customer stopped them
     kin = [m for m in KIN_SUBJECT.finditer(text, ss, start)]
-    if kin and BANK_TARGET.search(text, kin[-1].end(), se) and not STOPPED.search(text, ss):
+    # (a relative who suffered it, 她儿子被人拿刀逼着, acts against nobody)
+    if kin and not text.startswith("被", kin[-1].end()) and BANK_TARGET.search(text, kin[-1].end(), se) \
+            and not STOPPED.search(text, ss):
         return False
     return True
 
@@ -383,13 +386,16 @@ def _passive(text: str, start: int, end: int) -> bool:
 
 # ---------------------------------------------------------------------------------- question
 CHANNEL_QUESTION = re.compile(r"应该|应当|该找|该打|哪个部门|哪个|找哪|打哪|归[^,;:、。!?\s]{0,4}管|可以找|能不能找|能找|怎么投诉|去哪|找谁|还是|"
-                              r"途径|渠道|流程|怎么反映|向哪|区别|什么意思|是什么|有什么不同|是干什么|是干嘛|管什么")
+                              r"途径|渠道|流程|怎么反映|向哪|区别|什么意思|是什么|有什么不同|是干什么|是干嘛|管什么|"
+                              # what it is (12378是做什么的); not its number: "省分行的投诉电话多少?" comes
+                              # before "我要投诉你们"
+                              r"是做什么|做什么的")
 # …but not a threat asked as a question (是不是该去找记者了?, 难道只能找消协?)
 QUESTION_THREAT = re.compile(r"是不是|要不要|只能|只好|难道|逼|再不|不然|否则|信不信")
 
 
 # the customer says the question is all: nothing is filed, nor meant to be yet
-NOT_YET = re.compile(r"只是(先)?(了解|问问|问一下|咨询)|(暂时|目前|现在)(还)?没(有)?(这个)?(打算|想法)|还没(有)?(要|打算|想)(去)?(申诉|投诉|反映|告)|没这个打算")
+NOT_YET = re.compile(r"只是(先)?(了解|问问|问一下|咨询)|还没(有)?决定|(暂时|目前|现在)(还)?没(有)?(这个)?(打算|想法)|还没(有)?(要|打算|想)(去)?(申诉|投诉|反映|告)|没这个打算")
 
 
 # asks where to take something, even without a question mark (文书应该送到你们哪个部门)
@@ -488,17 +494,58 @@ def why_not_live(text: str, start: int, end: int, codes: Iterable[str] = CODES) 
 
 def why_severe_not_live(text: str, start: int, end: int) -> Optional[str]:
     """A violence or self-harm cue (rules.NEVER_SCOPED) is not explained away by one sign, only
-    by two at once: someone else acts AND it is laughed off or retold news ("店员还开玩笑说要把
-    收款码砸了", "看新闻说有老人想不开从楼上跳下来"), or the customer denies it AND laughs it off
-    ("哈哈开玩笑的，我才不会去砸你们柜台"). ``None`` when live."""
+    by two at once:
+    - someone else acts AND it is laughed off or retold news ("店员还开玩笑说要把收款码砸了",
+      "看新闻说有老人想不开从楼上跳下来"), or AND the customer asks for help or facts about it
+      ("我朋友老说不想活了，你们有没有心理援助热线？");
+    - the customer denies it AND laughs it off ("哈哈开玩笑的，我才不会去砸你们柜台"), or marks
+      the very words a joke AND asks about something else ("跌得我想跳楼（开玩笑），几天到账？");
+    - it lies in the past AND was resolved AND the customer says how things are now ("前几年也想过
+      轻生。现在欠款还清了，人也缓过来了").
+    ``None`` when live."""
     if _threat_follows(text, end):
         return None
     if not _someone_else(text, start, end):
-        return JOKE if _negated(text, start, end) and _joke(text, start, end) else None
+        if _negated(text, start, end) and _joke(text, start, end):
+            return JOKE
+        joke = MARKED_JOKE_WORDS.search(text, end, min(len(text), end + 10))
+        if joke and joke.start() <= end + 2 and _asks_for_help_or_facts(text):
+            return MARKED_JOKE
+        return SETTLED if _over_and_done(text, start, end) else None
     if _joke(text, start, end):
         return JOKE
+    if _asks_for_help_or_facts(text):
+        return SOMEONE_ELSE
     ss, _ = sentence_span(text, start, end)
     return PASSIVE if HEARD_OR_SEEN.search(text, ss, start) else None
+
+
+# a question after facts or help (有没有…热线, 一般几天到账, 怎么打电话), not a rhetorical one
+# (你们满意了吗, 你们管不管)
+HELP_OR_FACTS = re.compile(r"有没有|能不能|可不可以|可以|怎么|如何|多少|几天|几号|几点|哪个|哪里|哪儿|什么|是不是有"
+                           r"|有[^,;:、。!?\s]{1,12}吗")
+
+
+def _asks_for_help_or_facts(text: str) -> bool:
+    for m in re.finditer(r"[?？]|吗\W*$", text):
+        cs, _ = clause_span(text, max(0, m.start() - 1), m.start())  # the asking clause alone
+        if HELP_OR_FACTS.search(text, cs, m.end()) and not QUESTION_THREAT.search(text, cs, m.end()):
+            return True
+    return False
+
+
+# the past (a time, not 已经/差点) before the cue, a resolution after it, and the present said
+SEVERE_PAST = re.compile(r"以前|之前|前几年|前些年|去年|前年|那时|那时候|当时|曾经|年轻时|有段时间|有一阵")
+SEVERE_RESOLVED = re.compile(r"(?<![没未不])(?<!还没)(解决了|还清了|缓过来|挺过来|走出来了|熬过来|没事了|好起来了|过去了)")
+NOW = re.compile(r"现在|如今|这回|这次|眼下|目前")
+
+
+def _over_and_done(text: str, start: int, end: int) -> bool:
+    ss, _ = sentence_span(text, start, end)
+    if not SEVERE_PAST.search(text, ss, start):
+        return False
+    resolved = SEVERE_RESOLVED.search(text, end)
+    return bool(resolved and NOW.search(text, end) and not _threat_follows(text, resolved.end()))
 
 
 def is_live(text: str, start: int, end: int, codes: Iterable[str] = CODES) -> bool:

@@ -76,6 +76,20 @@ HERE = Path(__file__).parent
 # platform wallets, games, a stranger's threat to the customer): eleventh 104/104 and 0/76,
 # tenth 104/104 and 0/76, ninth 102/104 and 0/76, eighth 104/104 and 2/76, seventh 106/106 and
 # 1/74, sixth 81/96, fifth 114/125 and 1/110, fourth 110/125 and 5/90, third 127/145.
+# The twelfth round (written blind 2026-12-06 after the eleventh round's work, scored once: 86/104
+# threats, 17/20 requests for a person, 14/76 negatives), then its classes (going to the branch on
+# ordinary business, 去你们那排号, which the learned model had read as violence; beating staff one by
+# one, a weapon brought, coming to blows, walking home at night; alone at the river, a wrist cut,
+# pinyin despair; an article sent to outlets, a slogan pulled open, a sit-in, the live room and
+# the next episode, Hong Kong forums; the city's hotline by name, a letter over the branch's head,
+# staff who took money and the police called, Shaanxi 额 and Hunan 么子; formal indignation, 骂娘,
+# Cantonese 激死; 管事的, a specialist, someone who can explain; calm: a victim in the family with a
+# question for help, a friend's despair and a hotline asked for, a story's hero, a past despair
+# over and done, a joke marked in brackets, a rate that "kills", a stranger threatening the
+# customer, 火滚, a person declined in pinyin or not wanted, the bank asked to stream): twelfth
+# 104/104 and 0/76, eleventh 104/104 and 0/76, tenth 104/104 and 0/76, ninth 102/104, eighth
+# 104/104 and 0/76, seventh 106/106 and 1/74, sixth 81/96, fifth 114/125, fourth 110/125 and
+# 5/90, third 128/145 and 2/90.
 FLOORS = {
     "third_round.yml": {"threats": 0.82, "negatives_handed_off": 5},
     "fourth_round.yml": {"threats": 0.80, "negatives_handed_off": 6},
@@ -86,6 +100,7 @@ FLOORS = {
     "ninth_round.yml": {"threats": 0.95, "negatives_handed_off": 3},
     "tenth_round.yml": {"threats": 0.96, "negatives_handed_off": 2},
     "eleventh_round.yml": {"threats": 0.96, "negatives_handed_off": 2},
+    "twelfth_round.yml": {"threats": 0.96, "negatives_handed_off": 2},
 }
 
 
