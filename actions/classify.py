@@ -94,6 +94,9 @@ class _Rule:
     default_line_when: Optional[Pattern[str]] = None
     # fund-safety classes (taxonomy.yml `priority.fund_safety`) that make this rule fire too
     fires_with: Tuple[str, ...] = ()
+    # the rule's category stands but its high priority does not (保本 sold, the principal back
+    # and only the yield short: no major loss)
+    normal_when: Tuple[Pattern[str], ...] = ()
 
     def fires(self, text: str, negation: Negation, safety: Optional[str] = None) -> bool:
         if any(p.search(text) for p in self.unless):
@@ -270,6 +273,7 @@ def taxonomy() -> _Taxonomy:
             default_line=rule.get("default_line"),
             default_line_when=re.compile(str(rule["default_line_when"])) if rule.get("default_line_when") else None,
             fires_with=tuple(rule.get("fires_with") or ()),
+            normal_when=tuple(re.compile(str(p)) for p in rule.get("normal_when") or []),
         )
         for rule in data.get("category_rules") or []
     )
@@ -369,7 +373,7 @@ def rule_decision(text: str) -> RuleDecision:
     # A mis-selling or private-sale case is high for that reason even when the customer says
     # "被骗": its safety advice is not a scam's (no 110, no freezing).
     reason: Optional[str] = safety
-    if rule is not None and rule.high_priority:
+    if rule is not None and rule.high_priority and not any(p.search(t) for p in rule.normal_when):
         reason, safety = rule.name, None
     return RuleDecision(category, business_line, reason is not None, rule.name if rule else None, vague,
                         line_fixed, line_score, reason, safety)

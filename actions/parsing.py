@@ -390,7 +390,7 @@ _MONEY_AFTER = re.compile(
 )
 # words right after a number that make it something other than money
 _NOT_MONEY_AFTER = re.compile(
-    r"^\s*(?:多|余|来|几)?\s*(?:次|笔|天|个|号|日|月(?!费|供)|年(?!费)|点|分钟|分|秒|小时|钟头|岁|楼|层|张|位|遍|"
+    r"^\s*(?:多|余|来|几)?\s*(?:次|回(?![来去到款单执报])|笔|天|个|号|日|月(?!费|供)|年(?!费)|点|分钟|分|秒|小时|钟头|岁|楼|层|张|位|遍|"
     r"趟|人|期|倍|%|％|周|星期|礼拜|家|台|条|条短信|窗口|号窗|排|米|公里|页|项|步|粉丝|个点|以上|以下|以内|"
     r"积分|里程|点积分)"
 )
@@ -460,7 +460,7 @@ _DISPUTE_AFTER = re.compile(
 # mention (a balance, a debt, what they wanted to transfer) are then not an amount at stake
 _NO_LOSS_SAYINGS = (
     # the money is fine: "钱没少", "一分没少", "钱还在", "钱最后取出来了", "还没被人动过"
-    r"钱(?:倒是|也|都)?(?:没少|没丢|没事|还在|都在|没问题|没损失)|不是(?:少了|丢了|被扣了?|被转走了?)钱|(?:没|没有|并没有?)少(?![给吐付算到扣收花])(?:钱|一分)?",
+    r"钱(?:倒是|也|都)?(?:没少|没丢|没事|还在|都在|没问题|没损失|没毛病|没错|对得上|一分不少)|不是(?:少了|丢了|被扣了?|被转走了?)钱|(?:没|没有|并没有?)少(?![给吐付算到扣收花])(?:钱|一分)?",
     r"一分(?:钱)?(?:都|也)?没少|钱(?:最后)?(?:都)?(?:取|拿)(?:出来|到)了|(?:最后|后来|最终|还是)(?:是|也|都)?(?:取|拿|提)(?:到|出来)了",
     r"(?:还|暂时|目前|现在看)?(?:没|没有)(?:被)?(?:人)?(?:动|动过|取走|转走|刷走)|(?:还|暂时|目前)?(?:没|没有)被(?:人)?(?:取|转|刷|盗|用)",
     # the money is there, only not to hand ("钱在卡里没丢，就是取不出来")
@@ -492,6 +492,9 @@ _NO_LOSS_SAYINGS = (
     r"(?:里|上)(?:还)?有[^。!?！？]{0,24}[，,]\s*(?:现在|目前|都|也|就|还是)?(?:转不出来?|取不出来?|转不出去|取不了|转不了|动不了|用不了)",
     # the money still in the customer's own account ("钱一直在卡里躺着")
     r"钱(?:一直|都|还|明明)?(?:在|放在|躺在)(?:卡|账户|帐户|户头)(?:里|上)",
+    # the sum named still lies there ("学费5800还在卡里躺着"), and nothing was taken ("钱倒是没扣")
+    r"(?:还|一直|都|明明)(?:在|放在|躺在)(?:卡|账户|帐户|户头)(?:里|上)(?:躺着|放着|好好的|没动)?",
+    r"(?:倒是|倒|是|可)没(?:有)?(?:被)?扣(?:款|钱)?(?=[，,。！!]|$)",
 )
 # a sum frozen in the customer's own account ("账户里大概有十二万被冻住"): still theirs, no sum
 # lost, unless the message tells of money gone as well
@@ -499,6 +502,8 @@ _FROZEN_IN_OWN_ACCOUNT = re.compile(
     r"(?:账户|帐户|卡|户头|户口)(?:里|上)[^，。,!?！？]{0,6}有[^，。,!?！？]{0,10}?(?:被)?(?:冻住|冻结|冻上|锁住)"
     r"|(?:账户|帐户|卡|户头|户口)(?:里|上)(?:被)?(?:冻着|冻住了|锁着)")
 _MONEY_GONE = re.compile(r"扣|转走|被转|盗|骗|少了|丢|没了|划走|不见")
+_STILL_THERE = re.compile(r"(?:还|一直|都|明明)(?:在|放在|躺在)(?:卡|账户|帐户|户头)(?:里|上)")
+_NEGATED_LOSS = re.compile(r"(?:没|没有|未|不|并没)(?:被)?(?:扣|转走|盗|骗|少|丢|划走)")
 _NO_LOSS = re.compile("|".join(f"(?:{saying})" for saying in _NO_LOSS_SAYINGS))
 def says_no_loss(text: str) -> bool:
     """"钱没少", "不是钱的问题": no sum is disputed, whatever figures the message holds."""
@@ -533,6 +538,10 @@ _TAIL_STARTS_WORD = re.compile(
 )
 
 
+# "手机和钱包一块儿丢了", "我们一块去的": 一块(儿) is together here, not one yuan
+_TOGETHER = re.compile(r"一块儿|一块(?=[去来走丢办玩住吃过被跑进出找])")
+
+
 def _prepare_amounts(t: str) -> str:
     def range_upper(m: re.Match) -> str:
         lo, hi = _cn_small_int(m.group(1)), _cn_small_int(m.group(2))
@@ -545,6 +554,7 @@ def _prepare_amounts(t: str) -> str:
             return m.group(0)
         return f"{whole}.{tenth}元"
 
+    t = _TOGETHER.sub("一起", t)
     t = _TAIL_STARTS_WORD.sub(r" \1", _APPROX_INSIDE.sub(r"\1\3\2", t))
     return _KUAI_DECIMAL.sub(kuai, _CN_RANGE.sub(range_upper, t))
 
@@ -748,6 +758,9 @@ def find_amount(text: str) -> Optional[float]:
     (余额, 本金, 还了, 工资) only when nothing else is said.
     """
     t = _prepare_amounts(normalize(text))  # "一百一十九块六" is 119.6 to every reader below
+    rest = _without_conceded(t)
+    if rest is not None:
+        return parse_amount(rest)
     said = _total_difference(t)
     if said is not None:
         return said
@@ -789,7 +802,8 @@ _FIELD_VALUE_CUE = re.compile(r"(?:应该是|改成|改为|改到|写成|是)\s*
 # part is the disputed sum
 _PAID_SHORT = re.compile(
     r"(?:取|提|存|转|汇|充|退)(?:了|的)?(?:款)?\s*(?P<asked>[^，。,!！？?只才]{1,12}?)\s*[，,]?\s*"
-    r"(?:结果|但是?|可是|机器)?[^，。,!！？?只才就\d" + _CN_NUM_CHARS + r"]{0,6}?(?:只|才|就)(?:有|给(?:了|我)?|吐(?:了|出来?了?)?|出(?:来了?|了)?|到(?:账|帐)了?|入(?:账|帐)了?|到手|"
+    r"(?:结果|但是?|可是|机器)?(?:[^，。,!！？?只才就\d" + _CN_NUM_CHARS + r"]|一(?=[数看点查算]))"
+    r"{0,6}?(?:只|才|就)(?:有|给(?:了|我)?|吐(?:了|出来?了?)?|出(?:来了?|了)?|到(?:账|帐)了?|入(?:账|帐)了?|到手|"
     r"认(?:了)?|显示(?:了)?|记(?:了)?|存进(?:去)?了?)"
     r"\s*(?P<got>[^，。,!！？?]{1,12})"
 )
@@ -878,9 +892,33 @@ _EXPECTED_ACTUAL = re.compile(
 )
 
 
+# a figure promised, usual or put in, against what came ("按她说的利息能拿六百，现在单子上算下来四百
+# 二", "讲好收益有四千二，实际到手两千六", "往常是三千二这回只到了三千一百八", "投进去五十万，回来四
+# 十七万三千"): the gap is at stake, whichever comes first in the customer's words
+_FIGURE = r"(?:\d+(?:\.\d+)?[万千kw]?|[一二两三四五六七八九十百千万零点]+)"
+_AGAINST = re.compile(
+    r"(?:说好|讲好|约好|讲定|说定|承诺|宣传|介绍|按[^，。,!！？?]{0,6}?(?:说|讲)|往常|平常|平时|以往|以前|每个?月|原来|之前|上个?月|"
+    r"投进去|投了|投入|买了|存进去|本钱|本金是)的?"
+    r"[^，。,!！？?\d一二两三四五六七八九十百千万]{0,8}?(?P<asked>" + _FIGURE + r")(?:块钱|块|元)?"
+    r"\s*[，,]?\s*(?:结果|但是?|可是)?\s*"
+    r"(?:现在|实际|实际上|到手|这回|这次|这个?月|今个?月|本月|回来|赎回|到期|拿回|结果)"
+    r"[^，。,!！？?\d一二两三四五六七八九十百千万]{0,10}?(?:只|才)?(?:有|是|到了|拿到|到手|给了|剩)?\s*(?P<got>" + _FIGURE + r")"
+)
+
+
 def _expected_against_actual(t: str) -> Optional[float]:
     m = _EXPECTED_ACTUAL.search(t)
     if not m:
+        m = _AGAINST.search(t)
+        if not m or re.search(r"[%％厘]|年化|利率|费率|收益率", m.group(0)):
+            return None  # a rate against a rate ("说好年化4.5%，实际3%") is no sum
+        if any(len(m.group(g)) == 1 and not m.group(g).isdigit() for g in ("asked", "got")):
+            return None  # "现在亏了一大半": a lone 一 is a word's, no figure
+        asked = [v for _, v in _amount_tokens(m.group("asked"))]
+        got = [v for _, v in _amount_tokens(m.group("got"))]
+        # only a shortfall: more than promised or put in is no complaint about these two figures
+        if len(asked) == 1 and len(got) == 1 and 0 < got[0] < asked[0]:
+            return round(asked[0] - got[0], 2)
         return None
     asked = [v for _, v in _amount_tokens(m.group("asked") or m.group("asked2") or m.group("asked3") or "")]
     got = [v for _, v in _amount_tokens(m.group("got") or m.group("got2") or m.group("got3") or "")]
@@ -925,6 +963,9 @@ def parse_amount(text: str) -> Optional[float]:
     多，不知道少没少" → None). A sum owed or lent (欠了三万二, 贷款本金二十万), a credit limit and
     points are never the answer (``names_no_disputed_sum``)."""
     t = _prepare_amounts(normalize(text))  # "一百一十九块六" is 119.6 to every reader below
+    rest = _without_conceded(t)
+    if rest is not None:
+        return parse_amount(rest)
     said = _total_difference(t)
     if said is not None:
         return said
@@ -938,6 +979,9 @@ def parse_amount(text: str) -> Optional[float]:
     if chosen is not None:
         return chosen
     if _FROZEN_IN_OWN_ACCOUNT.search(t) and not _MONEY_GONE.search(t):
+        return None
+    # "没扣钱，学费5800还在卡里躺着": the sum named is still the customer's, nothing went
+    if _STILL_THERE.search(t) and not _MONEY_GONE.search(_NEGATED_LOSS.sub("", t)):
         return None
     short = _paid_short(t) or _overcharge(t)
     if short is not None:
@@ -960,6 +1004,36 @@ def parse_amount(text: str) -> Optional[float]:
     if _has_disputed(lenient):  # every sum strict reading accepts, lenient reading accepts too
         return _pick(lenient, background_ok=False)
     return _pick(strict, background_ok=True) or _pick(lenient, background_ok=True)
+
+
+# a figure the customer lets go ("手续费一百五我认", "那20镑是中间行扣的，就算了", "利息就不计较了"):
+# the sum at stake is among the others they name
+_CONCEDED = re.compile(r"我认(?!为|识|得)|(?<![只才机器])认了|没意见|就算了|(?<![多少错乱重漏我他她])算了(?![一下个算])|不计较|不追究|不要了|不跟你们计较|无所谓")
+_BALANCE_CLAUSE = re.compile(r"(?:卡里|卡上|账户里|帐户里|账上|户头里|存折上)(?:本来|原来|原先)(?:一共|总共)?(?:有|是|剩)?")
+_AFTER_PUNCTUATION = re.compile(r"(?<=[，,。；;！!？?])")
+
+
+def _without_conceded(t: str) -> Optional[str]:
+    """The answer without the clauses whose figures the customer concedes, when another clause
+    still holds a figure; None when nothing is conceded or nothing would be left."""
+    clauses = _AFTER_PUNCTUATION.split(t)
+    if len(clauses) < 2 or not any(_CONCEDED.search(c) or _BALANCE_CLAUSE.search(c) for c in clauses):
+        return None
+    keep = [True] * len(clauses)
+    for i, clause in enumerate(clauses):
+        if _BALANCE_CLAUSE.search(clause) and not _MONEY_GONE.search(clause) and not _AGAINST.search(t):
+            keep[i] = False  # "卡里本来一共一万五": what the account held beside what was taken
+            continue
+        if not _CONCEDED.search(clause):
+            continue
+        keep[i] = False
+        said = _CONCEDED.sub("", clause).strip(" ,，。.!！;；")
+        if i > 0 and len(re.sub(r"^(?:那|这|也|就|都|那就|我)+", "", said)) <= 1:
+            keep[i - 1] = False  # "…中间行扣的，就算了": a bare concession lets the clause before go
+    if all(keep):
+        return None
+    rest = "".join(c for c, k in zip(clauses, keep) if k)
+    return rest if _accepted_amounts(rest, strict=False)[1] else None
 
 
 # "不知道少没少", "有没有被扣我也不清楚": whether any money went is itself not known
@@ -1290,7 +1364,7 @@ _EACH_ONCE = re.compile(
 # 每期手续费99"); a charge per head and the number of heads ("每个工人收了两块，我厂三十二个人")
 _COUNT_FIRST = re.compile(
     r"(?:^|取了|转了|扣了|刷了|分了|分成|交了|付了|还了|汇了|存了|用了|收了|出去|转出去?了?)\s*"
-    r"(?P<n>[\d一二两三四五六七八九十]+)\s*(?P<unit>次|期|笔|回)"
+    r"(?P<n>[\d一二两三四五六七八九十]+)\s*(?P<unit>次|期|笔|回|个月)"
 )
 _PER_HEAD = re.compile(r"每(?:个|位|名)?(?:人|工人|员工|职工|人头)")
 _HEADS = re.compile(r"(?<!每)(?<!每个)(?P<n>[\d一二两三四五六七八九十百]+)\s*(?:个|位|名)?(?:人|工人|员工|职工)(?!民)")
@@ -1409,6 +1483,13 @@ _RELATIVE_DAYS = [  # longest first so 大前天 is not read as 前天
     # northern speech: 前儿个 = 前天, 昨儿个 = 昨天 (前儿 is matched before 昨儿 reads it)
     # Cantonese: 琴日/寻日/噚日 = yesterday, 琴晚 = last night, 今朝 = this morning (今朝早, 今朝朝早)
     # (the normaliser writes 噚 as 㖊)
+    # Henan 夜儿个/夜个 and Shandong 夜来(个) = yesterday (not 夜来香, 夜来了);
+    ("夜儿个", -1), ("夜个", -1), (r"夜来个?(?!香|了)", -1),
+    # Hokkien 昨昏/昨暝 = yesterday, 今仔日 = today
+    ("昨昏", -1), ("昨暝", -1), ("今仔日", 0),
+    # in English, typed inside a Chinese answer ("today morning 开始的", "yesterday 更新完")
+    (r"(?<![A-Za-z])[Tt]he day before yesterday(?![a-z])", -2), (r"(?<![A-Za-z])[Yy]esterday(?![a-z])", -1),
+    (r"(?<![A-Za-z])(?:[Tt]oday|[Tt]onight|[Tt]his morning)(?![a-z])", 0),
     ("琴日", -1), ("寻日", -1), ("噚日", -1), ("㖊日", -1), ("琴晚", -1), ("寻晚", -1), ("噚晚", -1), ("㖊晚", -1),
     ("今天", 0), ("今日", 0), ("今朝", 0), ("今早", 0), ("今晚", 0), ("今儿", 0),
     # "刚才那个是工作手机", "刚才说错了": the customer's own last words, not a time
@@ -1783,6 +1864,13 @@ _SHOPPING_DAYS = re.compile(r"双(?:十一|11|十二|12)(?![\d一二])")
 _SHOPPING_DAY_DATES = {"十一": "11月11日", "11": "11月11日", "十二": "12月12日", "12": "12月12日"}
 
 
+# what follows a day that is no incident: a deadline ("今天是交学费最后一天", "明天截止") or a
+# question whether the bank is open then ("你们那个网点礼拜天有没有开门？")
+_DEADLINE_AFTER = re.compile(r"(?:就|是|已经是)?[^，。,!?！？]{0,8}(?:最后一天|截止|的期限|到期日|的最后期限)")
+_OPENING_ASKED = re.compile(r"[^，。,!?！？]{0,4}(?:(?:有没有|能不能)(?:开门|营业|上班|办公|人)|开不开门|营不营业|上不上班|办不办公"
+                           r"|(?:开门|营业|上班|办公)(?:吗|么|不|没有?)\s*[?？]?)")
+
+
 def _date_mentions(text: str, today: date, lenient: bool) -> List[Tuple[int, date, date]]:
     """(position, first day, last day) of every date or period mentioned, in text order; spans
     may reach into the future (callers decide). Exact forms are read first, so "上个月15号" is a
@@ -1806,6 +1894,8 @@ def _date_mentions(text: str, today: date, lenient: bool) -> List[Tuple[int, dat
             return  # "这两天给我回复", "说近期会处理": what the bank will do, not when it happened
         if first != last and (_WAITED_FOR.search(t[: m.start()]) or _STILL_AHEAD.match(t[m.end():])):
             return  # "要不就等两周寄过来", "这两周怎么过": a time to wait through, not the incident
+        if _DEADLINE_AFTER.match(t[m.end():]) or _OPENING_ASKED.match(t[m.end():]):
+            return  # "今天是交学费最后一天", "礼拜天有没有开门？": a deadline, opening hours asked
         out.append((m.start(), first, last))
 
     _exact_spans(t, today, add, free)
@@ -2254,6 +2344,12 @@ _SELF_INTRO = re.compile(rf"(?:我|俺)(?:是|叫|系)(?:他|她)?(?:的)?{_KIN_
 _WORD_GAP = re.compile(r"(?<=[\u4e00-\u9fff]{2})\s+(?=[\u4e00-\u9fff]{2})")
 
 
+_JOB_BEFORE_NAME = re.compile(
+    r"我是(?:我们|咱们)?(?:公司|单位|店里|厂里|门店|这边|那边)?的?"
+    r"(?:财务|会计|出纳|老板娘|老板|总经理|经理|负责人|法人代表|法人|店长|行政|主管|文员|办事员)(?=[\u4e00-\u9fff]{2,3}(?:$|[，,。\s]))"
+)
+
+
 def _best_name(text: str, reader: Callable[[str], Optional[str]]) -> Optional[str]:
     """The name a case is filed under: a full name wherever the customer says it, before a
     nickname or an English name said first."""
@@ -2265,6 +2361,8 @@ def _best_name(text: str, reader: Callable[[str], Optional[str]]) -> Optional[st
     t = _unspelt(re.sub(r"[^\w\s，,。.!！?？;；:：、…·'’-]", "", _dot_names(normalize(text))))
     # Hokkien 阮 = 我 when it opens a self-introduction ("阮叫陈阿枝，耳东陈")
     t = re.sub(r"(?:^|(?<=[，,。\s]))阮(?=叫|是|名)", "我", t)
+    # "我是公司财务章慧", "我是店里老板娘刘芳": the job said before the name is no part of it
+    t = _JOB_BEFORE_NAME.sub("我是", t)
     # "我姓廖廖凤英": the surname said, then the whole name
     again = re.search(r"姓(?P<s>[\u4e00-\u9fff])[，,\s]*(?P=s)(?P<g>[\u4e00-\u9fff]{1,2})(?=$|[，,。\s])", t)
     if again and _is_full_name(again.group("s") + again.group("g")):

@@ -1,6 +1,6 @@
 """Scores whole intake conversations of a blind set against the real stack (issue 12's yardstick).
 
-Usage: .venv/bin/python bench/intake_blind_bench.py [--set tests/intake_blind/conversations_2026-12-03.yml]
+Usage: .venv/bin/python bench/intake_blind_bench.py [--set tests/intake_blind/conversations_2026-12-03.yml …]
                                                     [--only c001,c017] [--json out.json] [--show-failures 20]
 
 Starts the real stack (tests/stack.py, the newest model in models/). Each conversation of the
@@ -47,42 +47,53 @@ DEFAULT_SET = ROOT / "tests/intake_blind/conversations_2026-12-03.yml"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", type=Path, default=DEFAULT_SET)
+    parser.add_argument("--set", type=Path, nargs="+", default=[DEFAULT_SET],
+                        help="one or more sets, played on one stack (started once)")
     parser.add_argument("--only", default="")
-    parser.add_argument("--json", type=Path)
+    parser.add_argument("--json", type=Path, help="with one set: every result, transcripts included")
     parser.add_argument("--show-failures", type=int, default=20)
     args = parser.parse_args()
-    convs = yaml.safe_load(args.set.read_text(encoding="utf-8"))["conversations"]
+    with tempfile.TemporaryDirectory() as tmp:
+        stack = Stack(Path(tmp))
+        print(f"==> 启动栈（{len(args.set)} 个对话集）", flush=True)
+        stack.start_all()
+        try:
+            summaries = [_play_set(stack, path, args) for path in args.set]
+        finally:
+            stack.stop_all()
+    if len(summaries) > 1:
+        print("\n==> 汇总")
+        for line in summaries:
+            print("  " + line)
+
+
+def _play_set(stack: Stack, path: Path, args: argparse.Namespace) -> str:
+    convs = yaml.safe_load(path.read_text(encoding="utf-8"))["conversations"]
     if args.only:
         wanted = set(args.only.split(","))
         convs = [c for c in convs if c["id"] in wanted]
+    print(f"\n==> {len(convs)} 段对话（{path.name}）", flush=True)
     results = []
-    with tempfile.TemporaryDirectory() as tmp:
-        stack = Stack(Path(tmp))
-        print(f"==> 启动栈，{len(convs)} 段对话（{args.set.name}）", flush=True)
-        stack.start_all()
-        try:
-            t0 = time.perf_counter()
-            for i, conv in enumerate(convs, 1):
-                played = play(stack, conv)
-                case = filed_case(stack, played["sender"]) if played["outcome"] == "filed" else None
-                result = score(conv, played, case)
-                result["transcript"] = played["transcript"]
-                results.append(result)
-                print(f"  {i}/{len(convs)} {conv['id']}: {'对' if result['right'] else '错'} "
-                      f"{'; '.join(result['problems'])}", flush=True)
-            elapsed = time.perf_counter() - t0
-        finally:
-            stack.stop_all()
+    t0 = time.perf_counter()
+    for i, conv in enumerate(convs, 1):
+        played = play(stack, conv)
+        case = filed_case(stack, played["sender"]) if played["outcome"] == "filed" else None
+        result = score(conv, played, case)
+        result["transcript"] = played["transcript"]
+        results.append(result)
+        print(f"  {i}/{len(convs)} {conv['id']}: {'对' if result['right'] else '错'} "
+              f"{'; '.join(result['problems'])}", flush=True)
+    elapsed = time.perf_counter() - t0
     n = len(results)
     right = sum(r["right"] for r in results)
     outcomes = Counter(r["outcome"] for r in results)
     field_errors = Counter(p.split(":")[0] for r in results for p in r["problems"] if ":" in p and not p.startswith("outcome"))
-    print(f"\nintake blind set {args.set.name}: {right}/{n} right ({right / n:.0%}); outcomes {dict(outcomes)}; "
-          f"loops or stuck {sum(r['loop'] for r in results)}; unrequested handoffs "
-          f"{sum(r['unrequested_handoff'] for r in results)}; questions asked again "
-          f"{sum(sum(r['reasked'].values()) for r in results)} in {sum(bool(r['reasked']) for r in results)} conversations; wrong fields {dict(field_errors)}; "
-          f"turns per conversation {sum(r['turns'] for r in results) / n:.1f}; {elapsed:.0f} s")
+    summary = (f"intake blind set {path.name}: {right}/{n} right ({right / n:.0%}); outcomes {dict(outcomes)}; "
+               f"loops or stuck {sum(r['loop'] for r in results)}; unrequested handoffs "
+               f"{sum(r['unrequested_handoff'] for r in results)}; questions asked again "
+               f"{sum(sum(r['reasked'].values()) for r in results)} in {sum(bool(r['reasked']) for r in results)} conversations; wrong fields {dict(field_errors)}; "
+               f"turns per conversation {sum(r['turns'] for r in results) / n:.1f}; {elapsed:.0f} s")
+    print("\n" + summary)
     again = Counter(t for r in results for t, n in r["reasked"].items() for _ in range(n))
     if again:
         print("asked again, by question: " + ", ".join(f"{t} {n}" for t, n in again.most_common())
@@ -93,9 +104,9 @@ def main() -> None:
             print(f"  客户：{said[:80]}")
             for reply in replies:
                 print(f"    助手：{reply[:100]}")
-    if args.json:
+    if args.json and len(args.set) == 1:
         args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
-
+    return summary
 
 if __name__ == "__main__":
     main()
