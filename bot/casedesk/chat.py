@@ -2,6 +2,10 @@
 
 The page carries no inline script: `static/chat.js` starts the widget and reads Rasa's address
 from data attributes, so the Content-Security-Policy can allow scripts from this origin only.
+
+The widget keeps its session in localStorage, so the conversation survives closing the tab; the
+page asks `POST /chat/notices` with that session id for the notices of the cases the
+conversation filed (受理, 延期, 暂停, 恢复计时, 决定; notices.py) and keeps them in localStorage too.
 """
 from __future__ import annotations
 
@@ -13,6 +17,11 @@ from typing import List
 from urllib.parse import urlsplit
 
 from aiohttp import web
+
+from . import notices as outbox
+from .db import DB_KEY
+from .json_io import json_response
+from .notice_texts import Kind
 
 HERE = Path(__file__).resolve().parent
 TEMPLATE = HERE / "templates" / "chat.html"
@@ -85,3 +94,42 @@ async def chat_page(request: web.Request) -> web.Response:
             "Referrer-Policy": "no-referrer",
         },
     )
+
+
+# rasa-webchat's session ids, as the socket.io channel accepts them (bot/channels/guard.py): the
+# conversation id of a web chat is its session id, a random UUID only that browser knows
+_SESSION_RE = re.compile(r"^(?:[0-9a-f]{32}|[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12})$")
+_NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+
+def _error(status: int, code: str, message: str) -> web.Response:
+    response = json_response({"error": code, "message": message}, status=status)
+    response.headers.update(_NO_STORE)
+    return response
+
+
+async def notices(request: web.Request) -> web.Response:
+    """The notices of the web-chat cases this session filed: `{"session_id": "…"}` in a POST
+    body (never in a URL, which logs and proxies keep). No other conversation's notice can be
+    asked for: the session id is the conversation id, matched exactly."""
+    try:
+        body = await request.json() if request.can_read_body else None
+    except ValueError:
+        body = None
+    session_id = body.get("session_id") if isinstance(body, dict) else None
+    if not isinstance(session_id, str) or not _SESSION_RE.match(session_id):
+        return _error(400, "invalid_session", "会话标识无效，请刷新页面后重试。")
+    outbox_ = request.app[outbox.OUTBOX_KEY]
+    # steps taken since the outbox's last pass are shown at once
+    await outbox_.make()
+    texts = outbox_.source.get()
+    items = await outbox.for_conversation(request.app[DB_KEY], session_id)
+    response = json_response({
+        "items": [
+            {"id": n.id, "case_no": n.case_no, "kind": n.kind, "title": texts.title(Kind(n.kind)),
+             "text": n.text, "at": n.at.isoformat()}
+            for n in items
+        ]
+    })
+    response.headers.update(_NO_STORE)
+    return response

@@ -15,6 +15,7 @@ from .crypto import PiiCipher
 from .db import db_context
 from .middlewares import setup_middlewares
 from .handoffs import rasa_context
+from .notices import notices_context
 from .routes import setup_routes
 from .settings import Settings, load_settings
 
@@ -28,6 +29,8 @@ def init_app(settings: Optional[Settings] = None) -> web.Application:
     app.cleanup_ctx.append(db_context)
     # after the database: the Rasa client and the handoff sync loop that uses both
     app.cleanup_ctx.append(rasa_context)
+    # the notice outbox (issue 14): customer notices of lifecycle steps, and their SMS
+    app.cleanup_ctx.append(notices_context)
     setup_routes(app)
     setup_middlewares(app)
     # the agent console (cookies, HTML): after the API's middlewares so its own runs inside them

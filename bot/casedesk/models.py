@@ -500,3 +500,109 @@ class Callback(Base):
     # what the agent noted about the call: masked (pii.py), the full text encrypted
     note: Mapped[Optional[str]] = Column(Text)
     note_enc: Mapped[Optional[str]] = Column(Text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Customer notices (issue 14, migration 0011): the notice outbox (bot/casedesk/notices.py). Each
+# lifecycle step the customer is told of (受理, 延期, 暂停, 恢复计时, 决定) becomes one notice, made
+# from its history row (case_events) and unique on it, then one delivery per route.
+
+
+class NoticeCursor(Base):
+    """The last history row the notice outbox has turned into notices (one row, `lifecycle`)."""
+
+    __tablename__ = "notice_cursor"
+
+    name: Mapped[str] = Column(String(32), primary_key=True)
+    last_event_id: Mapped[int] = Column(Integer, nullable=False)
+    # history rows up to this one were there before notices existed (migration 0011): never read
+    start_event_id: Mapped[int] = Column(Integer, nullable=False)
+
+
+class CaseNotice(Base):
+    """A notice to the customer of one lifecycle step: the text as rendered from data/notices.yml
+    (no full number or name in it: reasons are stored masked), kept for the customer's channel."""
+
+    __tablename__ = "case_notices"
+    __table_args__ = (
+        # exactly once: one notice per history row, and one 受理 per case
+        UniqueConstraint("source_event_id", name="uq_case_notices_event"),
+        UniqueConstraint("case_id", "kind", "step_key", name="uq_case_notices_step"),
+        # the web chat's look-up by its session (= the conversation that filed the case)
+        Index("ix_case_notices_conversation", "conversation_id", "id"),
+    )
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    case_id: Mapped[int] = Column(Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False)
+    source_event_id: Mapped[int] = Column(Integer, nullable=False)
+    kind: Mapped[str] = Column(String(16), nullable=False)  # notices.Kind
+    step_key: Mapped[str] = Column(String(32), nullable=False)
+    conversation_id: Mapped[str] = Column(String(128), nullable=False)
+    channel: Mapped[str] = Column(String(16), nullable=False)
+    # the values the text was rendered from (case number, dates, masked reason), for other routes
+    params: Mapped[Any] = Column(JSON, nullable=False, default=dict)
+    text: Mapped[str] = Column(Text, nullable=False)
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+
+
+class NoticeDelivery(Base):
+    """One route of a notice: web (shown when the customer opens the chat), sms, wechat.
+
+    pending ──sent──▶ sent | shown (web) ; pending ──▶ failed (after retries) | skipped (no phone)
+    A row is claimed (`sending`) before the sender is called, so no SMS goes out twice."""
+
+    __tablename__ = "notice_deliveries"
+    __table_args__ = (
+        UniqueConstraint("notice_id", "route", name="uq_notice_deliveries_route"),
+        Index("ix_notice_deliveries_status", "status", "route", "id"),
+    )
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    notice_id: Mapped[int] = Column(Integer, ForeignKey("case_notices.id", ondelete="CASCADE"), nullable=False)
+    route: Mapped[str] = Column(String(16), nullable=False)
+    status: Mapped[str] = Column(String(16), nullable=False)
+    attempts: Mapped[int] = Column(Integer, nullable=False, default=0)
+    recipient_masked: Mapped[Optional[str]] = Column(String(32))
+    provider_ref: Mapped[Optional[str]] = Column(String(64))
+    error: Mapped[Optional[str]] = Column(String(200))
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    updated_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    done_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
+
+
+class ReplyCheck(Base):
+    """质检 before sending (issue 15; bot/quality/reply_check.py, bot/casedesk/reply_checks.py):
+    one row per agent reply checked before it went to the customer.
+
+    passed → sent (turn_id: the transcript turn)
+    blocked ──the author asks──▶ requested ──a supervisor──▶ released (sent, with a reason) | rejected
+    A supervisor may also release a blocked reply nobody asked about (their own, typically).
+    """
+
+    __tablename__ = "reply_checks"
+    __table_args__ = (
+        Index("ix_reply_checks_checked_at", "checked_at"),
+        Index("ix_reply_checks_handoff", "handoff_id", "checked_at"),
+        Index("ix_reply_checks_status", "status", "checked_at"),
+    )
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    handoff_id: Mapped[int] = Column(Integer, ForeignKey("handoffs.id", ondelete="CASCADE"), nullable=False)
+    case_id: Mapped[int] = Column(Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False)
+    author: Mapped[str] = Column(String(64), nullable=False)
+    source: Mapped[str] = Column(String(16), nullable=False)  # console | api
+    checked_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    verdict: Mapped[str] = Column(String(16), nullable=False)  # passed | blocked
+    rules: Mapped[List[str]] = Column(JSON, nullable=False, default=list)
+    # [{"rule": ..., "words": [...]}]: the words that matched, numbers masked
+    findings: Mapped[List[Any]] = Column(JSON, nullable=False, default=list)
+    # a blocked reply: masked (pii.py), the full text encrypted when masking changed it
+    text: Mapped[Optional[str]] = Column(Text)
+    text_enc: Mapped[Optional[str]] = Column(Text)
+    status: Mapped[str] = Column(String(16), nullable=False)  # sent | blocked | requested | released | rejected
+    turn_id: Mapped[Optional[int]] = Column(Integer)
+    request_note: Mapped[Optional[str]] = Column(Text)
+    requested_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
+    decided_by: Mapped[Optional[str]] = Column(String(64))
+    decided_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
+    decision_reason: Mapped[Optional[str]] = Column(Text)

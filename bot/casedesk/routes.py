@@ -5,6 +5,8 @@
 `/api/cases/{no}/decision|extensions|pause|review|lifecycle`, `/api/lifecycle/events` (the case
 lifecycle): `lifecycle_views.py`, rules in `lifecycle.py` and `domain.py`.
 `/api/callbacks` (the call-back queue, 待回电): `callback_views.py`, rules in `callbacks.py`, `waits.py`.
+`/chat/notices` (the customer's notices of their case, 受理/延期/暂停/决定): `chat.py`, the outbox in
+`notices.py` (docs/notices.md).
 """
 from aiohttp import web
 
@@ -17,6 +19,8 @@ def setup_routes(app: web.Application) -> None:
     # the customer's web chat page and its widget bundle (fetched by scripts/setup.sh)
     app.router.add_get("/chat", chat.chat_page, name="chat")
     app.router.add_static("/static/", chat.STATIC_DIR, name="static")
+    # the customer's notices (受理, 延期, 暂停, 决定) for the chat page's own session (notices.py)
+    app.router.add_post("/chat/notices", chat.notices, name="chat.notices")
     app.router.add_get("/api/openapi.json", views.openapi, name="openapi")
 
     app.router.add_post("/api/cases", views.create_case, name="cases.create")

@@ -155,6 +155,101 @@ class CallbackSettings:
 # --- end of honest waits and call-backs -------------------------------------------------------
 
 
+# --- customer notices (issue 14): bot/casedesk/notices.py, docs/notices.md --------------------
+DEFAULT_NOTICE_TEXTS = REPO_ROOT / "data" / "notices.yml"
+# the WeChat channel's own settings (docs/wechat.md), read by the desk to send notices on WeChat
+WECHAT_KEYS = (
+    "WECHAT_APPID", "WECHAT_SECRET", "WECHAT_API_BASE", "WECHAT_STORE_PATH", "WECHAT_WINDOW_HOURS",
+    "WECHAT_REDIS_DB", "LOCK_STORE_TYPE", "REDIS_HOST", "REDIS_PORT",
+)
+
+
+@dataclass(frozen=True)
+class WeChatNoticeSettings:
+    """Notices on WeChat (CASEDESK_WECHAT_NOTICES=1): a 客服消息 while the customer wrote within
+    the window, else the 模板消息 `template_id`; the account, API and shared store (access token,
+    the customer's last message) are the WeChat channel's own. Off: WeChat cases get SMS."""
+
+    enabled: bool = False
+    appid: str = ""
+    secret: str = field(default="", repr=False)
+    api_base: str = "https://api.weixin.qq.com"
+    template_id: str = ""
+    window_hours: float = 48.0
+    store_type: str = "in_memory"
+    redis_host: str = "127.0.0.1"
+    redis_port: int = 6379
+    redis_db: int = 2
+    store_path: str = str(REPO_ROOT / "var" / "wechat.db")
+
+    def __post_init__(self) -> None:
+        if self.enabled and not (self.appid and self.secret):
+            raise ValueError("CASEDESK_WECHAT_NOTICES needs WECHAT_APPID and WECHAT_SECRET")
+
+    @classmethod
+    def from_env(cls, values: Mapping[str, Optional[str]]) -> "WeChatNoticeSettings":
+        def get(key: str, default: str) -> str:
+            return (values.get(key) or "").strip() or default
+
+        return cls(
+            enabled=get("CASEDESK_WECHAT_NOTICES", "").lower() in ("1", "true", "yes", "on"),
+            appid=get("WECHAT_APPID", ""),
+            secret=get("WECHAT_SECRET", ""),
+            api_base=get("WECHAT_API_BASE", cls.api_base),
+            template_id=get("CASEDESK_WECHAT_TEMPLATE_ID", ""),
+            window_hours=float(get("WECHAT_WINDOW_HOURS", "48")),
+            store_type=get("LOCK_STORE_TYPE", cls.store_type),
+            redis_host=get("REDIS_HOST", cls.redis_host),
+            redis_port=int(get("REDIS_PORT", "6379")),
+            redis_db=int(get("WECHAT_REDIS_DB", "2")),
+            store_path=get("WECHAT_STORE_PATH", cls.store_path),
+        )
+
+
+@dataclass(frozen=True)
+class NoticeSettings:
+    """The notice outbox: where its texts are, how SMS are sent, how often it runs.
+
+    `sms_sender` is "fake" (default: nothing leaves the machine; the delivery row and the log
+    record the masked number) or "package.module:factory", a callable returning an object with
+    `async send(phone, text) -> str` (the provider's message id). SMS go to cases whose channel is
+    neither web nor WeChat, and to every case when `sms_copy` is on."""
+
+    texts_path: Path = DEFAULT_NOTICE_TEXTS
+    sms_sender: str = "fake"
+    sms_copy: bool = False
+    # seconds between two passes of the outbox loop; 0 turns the loop off (the chat page still
+    # makes its notices when it asks for them)
+    dispatch_seconds: float = 5.0
+    max_attempts: int = 5
+    wechat: WeChatNoticeSettings = field(default_factory=WeChatNoticeSettings)
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.dispatch_seconds <= 3600:
+            raise ValueError("CASEDESK_NOTICE_DISPATCH_SECONDS must be between 0 and 3600")
+        if self.sms_sender != "fake" and ":" not in self.sms_sender:
+            raise ValueError("CASEDESK_SMS_SENDER must be fake or package.module:factory")
+        if not 1 <= self.max_attempts <= 100:
+            raise ValueError("CASEDESK_NOTICE_MAX_ATTEMPTS must be between 1 and 100")
+
+    @classmethod
+    def from_env(cls, values: Mapping[str, Optional[str]]) -> "NoticeSettings":
+        raw = (values.get("CASEDESK_NOTICE_DISPATCH_SECONDS") or "").strip()
+        try:
+            seconds = float(raw) if raw else cls.dispatch_seconds
+        except ValueError:
+            raise ValueError(f"CASEDESK_NOTICE_DISPATCH_SECONDS must be a number, not {raw!r}")
+        return cls(
+            texts_path=Path(values.get("CASEDESK_NOTICE_TEXTS") or DEFAULT_NOTICE_TEXTS),
+            sms_sender=(values.get("CASEDESK_SMS_SENDER") or "").strip() or cls.sms_sender,
+            sms_copy=(values.get("CASEDESK_SMS_COPY") or "").strip().lower() in ("1", "true", "yes", "on"),
+            dispatch_seconds=seconds,
+            max_attempts=int(values.get("CASEDESK_NOTICE_MAX_ATTEMPTS") or cls.max_attempts),
+            wechat=WeChatNoticeSettings.from_env(values),
+        )
+# --- end of customer notices ----------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Settings:
     token: str = field(repr=False)
@@ -191,6 +286,8 @@ class Settings:
     handoff_wait_alerts: HandoffWaitAlerts = field(default_factory=HandoffWaitAlerts)
     # honest waits (issue 15): the longest wait quoted, service hours, call-backs, hotline
     callbacks: CallbackSettings = field(default_factory=CallbackSettings)
+    # customer notices (issue 14): texts, SMS sender, outbox loop
+    notices: NoticeSettings = field(default_factory=NoticeSettings)
     # injectable so SLA, repeat and group windows can be tested without waiting for days
     clock: Callable[[], datetime] = field(default=utc_now, repr=False, compare=False)
 
@@ -256,7 +353,7 @@ def load_settings(
         values.update(dotenv_values(env_file))
     # the process environment wins over the file, as with dotenv's override=False
     values.update(
-        {k: v for k, v in environ.items() if k.startswith("CASEDESK_") or k in RASA_KEYS}
+        {k: v for k, v in environ.items() if k.startswith("CASEDESK_") or k in RASA_KEYS or k in WECHAT_KEYS}
     )
     _ensure_secrets(env_file, values)
     return Settings(
@@ -280,4 +377,5 @@ def load_settings(
         report_dir=Path(values.get("CASEDESK_REPORT_DIR") or DEFAULT_REPORT_DIR),
         handoff_wait_alerts=HandoffWaitAlerts.from_env(values),
         callbacks=CallbackSettings.from_env(values),
+        notices=NoticeSettings.from_env(values),
     )

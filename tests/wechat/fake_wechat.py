@@ -1,7 +1,8 @@
 """A fake of WeChat's API server (api.weixin.qq.com) on loopback, for the channel's tests.
 
 It issues access tokens for one AppID/secret (`GET /cgi-bin/token`) and records what the
-channel sends through the 客服消息 API (`POST /cgi-bin/message/custom/send`), answering like
+channel sends through the 客服消息 API (`POST /cgi-bin/message/custom/send`) and the case desk's
+notices through the 模板消息 API (`POST /cgi-bin/message/template/send`), answering like
 WeChat: 40001 for an unknown token, 45015 for an OpenID told to fail. Runs in a thread with its
 own event loop, so synchronous tests and a Rasa subprocess can both reach it.
 
@@ -30,6 +31,8 @@ class FakeWeChat:
         self.messages: List[Dict[str, Any]] = []
         self.failures: Dict[str, int] = {}
         self.delays: Dict[str, float] = {}
+        # the 模板消息 template the account has (None: any)
+        self.template_id: Optional[str] = None
         self._lock = threading.Lock()
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._runner: Optional[web.AppRunner] = None
@@ -77,6 +80,29 @@ class FakeWeChat:
             self.messages.append({**body, "at": time.time()})
         return web.json_response({"errcode": 0, "errmsg": "ok"})
 
+    async def template_send(self, request: web.Request) -> web.Response:
+        """模板消息 (customer notices outside the 48-hour window, bot/casedesk/wechat_notices.py):
+        recorded with msgtype "template"; 40037 for a template id other than `template_id`."""
+        token = request.query.get("access_token", "")
+        with self._lock:
+            valid = self.tokens.get(token, 0) > time.time()
+        if not valid:
+            return web.json_response({"errcode": 40001, "errmsg": "invalid credential, access_token is invalid"})
+        try:
+            body = json.loads(await request.read())
+        except ValueError:
+            return web.json_response({"errcode": 47001, "errmsg": "data format error"})
+        if self.template_id is not None and body.get("template_id") != self.template_id:
+            return web.json_response({"errcode": 40037, "errmsg": "invalid template_id"})
+        with self._lock:
+            self.messages.append({**body, "msgtype": "template", "at": time.time()})
+            msgid = len(self.messages)
+        return web.json_response({"errcode": 0, "errmsg": "ok", "msgid": msgid})
+
+    def templates(self, openid: str) -> List[Dict[str, Any]]:
+        with self._lock:
+            return [m for m in self.messages if m.get("touser") == openid and m.get("msgtype") == "template"]
+
     # -- control -----------------------------------------------------------------------------
     def sent(self, openid: str) -> List[str]:
         with self._lock:
@@ -115,6 +141,7 @@ class FakeWeChat:
             app = web.Application()
             app.router.add_get("/cgi-bin/token", self.token)
             app.router.add_post("/cgi-bin/message/custom/send", self.custom_send)
+            app.router.add_post("/cgi-bin/message/template/send", self.template_send)
             self._runner = web.AppRunner(app, access_log=None)
             loop.run_until_complete(self._runner.setup())
             loop.run_until_complete(web.TCPSite(self._runner, "127.0.0.1", self.port).start())
