@@ -8,7 +8,7 @@ from typing import Any, Dict
 
 from aiohttp import web
 
-from . import callbacks, handoffs, schemas, waits
+from . import callbacks, handoffs, reply_checks, schemas, waits
 from .appkeys import CIPHER_KEY, SETTINGS_KEY
 from .db import DB_KEY
 from .errors import NotFound
@@ -100,8 +100,10 @@ async def post_message(request: web.Request) -> web.Response:
     if message.internal:
         turn = await handoffs.add_note(db, handoff_id, actor, message.text, now, remote=request.remote)
     else:
-        turn = await handoffs.send_agent_message(
-            db, request.app[RASA_KEY], handoff_id, actor, message.text, now, remote=request.remote
+        # 质检 before sending (issue 15): a reply that does not pass is 422 reply_blocked, unsent
+        turn, _ = await reply_checks.send_reply(
+            db, request.app[RASA_KEY], handoff_id, actor, message.text, now,
+            remote=request.remote, source="api",
         )
     return json_response(schemas.turn_view(turn), status=201)
 

@@ -567,7 +567,7 @@ def _handoff_paths(bad: Dict[str, Any], unauthorized: Dict[str, Any], too_large:
         "/api/handoffs/{handoff_id}/messages": {
             "parameters": [HANDOFF_ID_PARAM],
             "post": {
-                "summary": "坐席回复（经 Rasa 发到客户所在渠道；等待中的会话随之接入）或内部备注（internal=true，不发送）。" + actor,
+                "summary": "坐席回复（经 Rasa 发到客户所在渠道；等待中的会话随之接入）或内部备注（internal=true，不发送）。回复先经发送前质检，未通过的不发送（422 reply_blocked）。" + actor,
                 "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("AgentMessage")}}},
                 "responses": {
                     "201": _ok("已记录；delivery 为 sent 或 failed（渠道未接收，可重发）", "HandoffTurn"),
@@ -576,6 +576,8 @@ def _handoff_paths(bad: Dict[str, Any], unauthorized: Dict[str, Any], too_large:
                     "404": not_found,
                     "409": conflict,
                     "413": too_large,
+                    # 质检 before sending (issue 15): bot/quality/reply_check.py
+                    "422": _error("回复未通过发送前质检（承诺赔偿或处理结果、完整卡号/身份证号/电话号码、不文明用语），未发送；message 写明规则和词语"),
                 },
             },
         },

@@ -155,12 +155,16 @@ async def test_handoff_answers_are_masked(hapi: Api, rasa: FakeRasa, clock: Cloc
     assert await handoffs.sync_once(db, bridge) == 1
     hid = opened["id"]
     agent = {"X-Actor": "agent:li"}
-    status, turn = await hapi.call("POST", f"/api/handoffs/{hid}/messages", json={"text": f"{NAME}您好，已记下 {PHONE}"}, headers=agent)
+    # 质检 before sending (issue 15): a whole phone number in a reply is blocked, and the
+    # refusal does not repeat it
+    status, refused = await hapi.call("POST", f"/api/handoffs/{hid}/messages", json={"text": f"{NAME}您好，已记下 {PHONE}"}, headers=agent)
+    assert status == 422 and refused["error"] == "reply_blocked" and clean(refused)
+    status, turn = await hapi.call("POST", f"/api/handoffs/{hid}/messages", json={"text": f"{NAME}您好，已记下您尾号{PHONE[-4:]}的电话"}, headers=agent)
     assert status == 201 and clean(turn)
     status, note = await hapi.call("POST", f"/api/handoffs/{hid}/messages", json={"text": f"客户卡号{CARD}", "internal": True}, headers=agent)
     assert status == 201 and clean(note)
     # the agent's words reached the customer whole: only storage and answers are masked
-    assert any(PHONE in json.dumps(c.body, ensure_ascii=False) for c in rasa.calls())
+    assert any(f"{NAME}您好" in json.dumps(c.body, ensure_ascii=False) for c in rasa.calls())
     for path in (f"/api/handoffs/{hid}", "/api/handoffs", f"/api/handoffs?conversation_id={conv}", "/api/cases"):
         status, answer = await hapi.call("GET", path)
         assert status == 200 and clean(answer), (path, answer)

@@ -44,11 +44,14 @@ async def test_only_the_case_page_shows_the_full_text(console: Console, fake_ras
     await task
     assert masked(str(events)), events
 
+    # 质检 before sending (issue 15): a whole phone number in a reply is blocked, shown masked
     status, answer = await console.post_json(f"/console/handoffs/{h['id']}/messages", {"text": f"{NAME}您好，已记下{PHONE}"})
+    assert status == 422 and answer["blocked"] and masked(str(answer)), answer
+    status, answer = await console.post_json(f"/console/handoffs/{h['id']}/messages", {"text": f"{NAME}您好，已记下您的电话"})
     assert status == 200 and masked(str(answer)), answer
     status, answer = await console.post_json(f"/console/handoffs/{h['id']}/notes", {"text": f"卡号{CARD}"})
     assert status == 200 and masked(str(answer)), answer
 
     _, case_page = await console.page(f"/console/cases/{h['case_no']}")
     assert SAID in case_page and f"{NAME}的卡{CARD}被盗刷" in case_page
-    assert f"卡号{CARD}，{NAME}" in case_page and f"{NAME}您好，已记下{PHONE}" in case_page
+    assert f"卡号{CARD}，{NAME}" in case_page and f"{NAME}您好，已记下您的电话" in case_page

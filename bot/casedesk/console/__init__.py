@@ -11,7 +11,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..appkeys import SETTINGS_KEY
-from . import callback_views, case_list, events, lifecycle_views, mark_views, trainer_views, views
+from . import callback_views, case_list, events, lifecycle_views, mark_views, reply_check_views, trainer_views, views
 from .auth import LoginThrottle
 from .middleware import add_security_headers, console_middleware
 from .render import setup_templates
@@ -49,6 +49,9 @@ def setup_routes(app: web.Application) -> None:
 
     # --- the call-back queue (issue 15: 待回电): console/callback_views.py ---
     callback_views.setup_routes(app)
+
+    # --- 质检 before sending (issue 15: release of a blocked reply, 回复质检): console/reply_check_views.py ---
+    reply_check_views.setup_routes(app)
 
 
 def setup(app: web.Application) -> None:

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from bot.branches import directory
 
-from .. import db, escalation_marks, handoffs, lifecycle, pii, schemas
+from .. import db, escalation_marks, handoffs, lifecycle, pii, reply_checks, schemas
 from ..appkeys import CIPHER_KEY, SETTINGS_KEY
 from ..db import DB_KEY
 from ..domain import CASE_NO_RE, TRANSITIONS, Status
@@ -67,6 +67,10 @@ NOTICES: Dict[str, str] = {
     "unnecessary": "已标记为不必要的转人工，培训师会据此改进转人工规则。",
     "missed": "已标记为漏转，培训师会据此改进转人工规则。",
     **lifecycle_panel.NOTICES,
+    # 质检 before sending (issue 15): console/reply_check_views.py
+    "reply_requested": "已申请主管放行：主管放行后这条回复会以您的名义发送给客户。",
+    "reply_released": "已放行：这条回复已发送给客户，放行理由已记入审计日志。",
+    "reply_rejected": "已决定不放行，坐席需修改后重新发送。",
 }
 
 
@@ -187,7 +191,16 @@ async def home(request: web.Request) -> web.StreamResponse:
 
 async def handoff_page(request: web.Request) -> web.StreamResponse:
     me = require_case_worker(request)
-    found = await live.handoff_with_case(_db(request), handoff_id_param(request), hidden_branch(me))
+    return await render_handoff(request, me, handoff_id_param(request))
+
+
+async def render_handoff(
+    request: web.Request, me: Identity, handoff_id: int,
+    blocked: Optional[Dict[str, Any]] = None, status: int = 200,
+) -> web.Response:
+    """The workspace; `blocked`: a reply the 质检 stopped (ReplyBlocked.answer plus the text
+    typed), shown next to the reply box with the text kept."""
+    found = await live.handoff_with_case(_db(request), handoff_id, hidden_branch(me))
     if found is None:
         raise NotFound("未找到该转人工会话，或您无权查看。")
     handoff, case = found
@@ -208,7 +221,11 @@ async def handoff_page(request: web.Request) -> web.StreamResponse:
             "notice": _notice(request),
             "mine": handoff.claimed_by == me.username,
             "unnecessary_mark": await escalation_marks.unnecessary_mark(_db(request), handoff.id),
+            # 质检 before sending (issue 15): a blocked reply, and those awaiting a supervisor
+            "blocked": blocked,
+            "open_checks": await reply_checks.open_for_handoff(_db(request), handoff.id),
         },
+        status=status,
     )
 
 
@@ -298,6 +315,8 @@ async def supervisor_page(request: web.Request) -> web.StreamResponse:
             "by_category": await stats.by_category(database, branch, now),
             "by_branch": await stats.by_branch(database, branch, now),
             "sla_daily": await stats.sla_daily(database, branch, now),
+            # 质检 before sending (issue 15): replies waiting for a supervisor, blocks this week
+            "reply_checks": await reply_checks.figures(database, branch, now, days=7),
             "now": now,
             "labels": labels,
         },
@@ -334,13 +353,22 @@ async def _text(request: web.Request) -> str:
 
 
 async def reply(request: web.Request) -> web.StreamResponse:
+    """发送: the reply passes the 质检 first (reply_checks.send_reply). A blocked one is not
+    sent: 422 with the rules and words (JSON for console.js; the page again, with what was typed,
+    without JS)."""
     me = require_case_worker(request)
     handoff_id = handoff_id_param(request)
     text = await _text(request)
-    turn = await handoffs.send_agent_message(
-        _db(request), request.app[RASA_KEY], handoff_id, me.username, text, _now(request),
-        agent_name=me.display_name, hidden_branch=hidden_branch(me), remote=request.remote,
-    )
+    try:
+        turn, _ = await reply_checks.send_reply(
+            _db(request), request.app[RASA_KEY], handoff_id, me.username, text, _now(request),
+            agent_name=me.display_name, hidden_branch=hidden_branch(me), remote=request.remote,
+        )
+    except reply_checks.ReplyBlocked as blocked:
+        answer = blocked.answer(can_release=me.is_supervisor)
+        if wants_json(request):
+            return json_response(answer, status=422)
+        return await render_handoff(request, me, handoff_id, blocked={**answer, "text": text}, status=422)
     code = "failed" if turn.delivery == handoffs.FAILED else "sent"
     return _done(request, handoff_id, code, {"turn": live.turn_row(turn)})
 

@@ -533,10 +533,15 @@
     }).then(function (resp) {
       return resp.json().then(function (data) { return { ok: resp.ok, data: data }; });
     }).then(function (result) {
+      if (!result.ok && result.data.blocked) {
+        showBlocked(result.data);  // 质检: not sent, the text stays in the box
+        return;
+      }
       if (!result.ok) {
         showError(result.data.message || "操作失败，请稍后重试。");
         return;
       }
+      if (form.id === "reply-form") { hideBlocked(); }
       area.value = "";
       if (result.data.turn) { appendTurns([result.data.turn]); }
       if (result.data.turn && result.data.turn.delivery === "failed") {
@@ -547,7 +552,123 @@
     }).then(function () { button.disabled = false; });
   }
 
+  // ------------------------------------------------------------------ 质检 before sending (issue 15)
+  // A blocked reply: which rule and which words, next to the reply box; the author may ask a
+  // supervisor to let it through (then this page follows the request), a supervisor may let it
+  // through at once with a reason.
+
+  var checkPoll = null;
+  var requestedText = null;  // what the agent asked to release: emptied from the box once sent
+
+  function postJson(url, data) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify(data)
+    }).then(function (resp) {
+      return resp.json().then(function (body) { return { ok: resp.ok, data: body }; });
+    });
+  }
+
+  function checkState(text, good) {
+    var node = byId("reply-check-state");
+    node.textContent = text || "";
+    node.hidden = !text;
+    node.className = "reply-check-state" + (good ? " ok" : "");
+  }
+
+  function hideBlocked() {
+    var box = byId("reply-check");
+    if (box) { box.hidden = true; }
+    if (checkPoll) { window.clearInterval(checkPoll); checkPoll = null; }
+  }
+
+  function showBlocked(data) {
+    var box = byId("reply-check");
+    if (checkPoll) { window.clearInterval(checkPoll); checkPoll = null; }
+    box.setAttribute("data-check-id", String(data.check_id));
+    byId("reply-check-summary").textContent = data.summary || "";
+    var list = byId("reply-check-findings");
+    var items = document.createDocumentFragment();
+    (data.findings || []).forEach(function (f) {
+      var li = el("li");
+      li.appendChild(el("strong", "", f.label));
+      li.appendChild(document.createTextNode("："));
+      (f.words || []).forEach(function (w, i) {
+        if (i) { li.appendChild(document.createTextNode("、")); }
+        li.appendChild(el("mark", "hit", w));
+      });
+      li.appendChild(el("br"));
+      li.appendChild(el("span", "advice", f.advice));
+      items.appendChild(li);
+    });
+    list.replaceChildren(items);
+    var request = byId("reply-request-form"), release = byId("reply-release-form");
+    request.action = "/console/reply-checks/" + encodeURIComponent(data.check_id) + "/request";
+    release.action = "/console/reply-checks/" + encodeURIComponent(data.check_id) + "/release";
+    request.hidden = !!data.can_release;
+    release.hidden = !data.can_release;
+    request.querySelector("button").disabled = false;
+    release.querySelector("button").disabled = false;
+    checkState("");
+    box.hidden = false;
+  }
+
+  function followCheck(checkId) {
+    if (checkPoll) { window.clearInterval(checkPoll); }
+    checkPoll = window.setInterval(function () {
+      fetch("/console/reply-checks/" + encodeURIComponent(checkId), {
+        credentials: "same-origin", headers: { "Accept": "application/json" }
+      }).then(function (resp) { return resp.ok ? resp.json() : null; }).then(function (c) {
+        if (!c || c.status === "requested" || c.status === "blocked") { return; }
+        window.clearInterval(checkPoll);
+        checkPoll = null;
+        if (c.status === "released") {
+          // the agent may have started another reply meanwhile: that one stays
+          if (byId("reply-text").value.trim() === requestedText) { byId("reply-text").value = ""; }
+          checkState("主管 " + (c.decided_by_name || "") + " 已放行，这条回复已发送给客户。放行理由：" + (c.decision_reason || ""), true);
+        } else if (c.status === "rejected") {
+          checkState("主管 " + (c.decided_by_name || "") + " 未放行" + (c.decision_reason ? "：" + c.decision_reason : "") + "。请修改后重新发送。");
+        }
+      }).catch(function () { /* the next tick tries again */ });
+    }, 3000);
+  }
+
+  function setupReplyCheck() {
+    var box = byId("reply-check");
+    if (!box) { return; }
+    byId("reply-request-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var form = event.target, button = form.querySelector("button");
+      button.disabled = true;
+      requestedText = byId("reply-text").value.trim();
+      postJson(form.action, { note: byId("reply-request-note").value }).then(function (result) {
+        if (!result.ok) { button.disabled = false; checkState(result.data.message || "申请失败，请稍后重试。"); return; }
+        checkState("已申请主管放行，等待主管处理…（这条回复尚未发送）");
+        followCheck(result.data.check.id);
+      }).catch(function () { button.disabled = false; checkState("网络异常，申请未提交，请重试。"); });
+    });
+    byId("reply-release-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var form = event.target, button = form.querySelector("button");
+      var reason = byId("reply-release-reason").value.trim();
+      if (reason.length < 4) { checkState("请写明放行理由（至少 4 个字）。"); return; }
+      button.disabled = true;
+      postJson(form.action, { reason: reason }).then(function (result) {
+        if (!result.ok) { button.disabled = false; checkState(result.data.message || "放行失败，请稍后重试。"); return; }
+        byId("reply-text").value = "";
+        byId("reply-release-reason").value = "";
+        if (result.data.turn) { appendTurns([result.data.turn]); }
+        checkState(result.data.notice || "已放行并发送。", true);
+        byId("reply-request-form").hidden = true;
+        form.hidden = true;
+      }).catch(function () { button.disabled = false; checkState("网络异常，未能放行，请重试。"); });
+    });
+  }
+
   function startWorkspace() {
+    setupReplyCheck();
     var id = body.getAttribute("data-handoff-id");
     var after = body.getAttribute("data-after") || "0";
     setServerNow(body.getAttribute("data-now"));
