@@ -64,7 +64,8 @@ def named_fields(text: str, entity_fields: Iterable[str] = ()) -> List[str]:
 
 def correction_value_text(text: str) -> str:
     """The part of "网点写错了，是高新区支行" that holds the new value ("不是…" is the old one)."""
-    text = re.sub(r"不是[^，,。；;]*", "", text)
+    # (the old value ends at the next 是 when nothing is punctuated: "不是两百是三百")
+    text = re.sub(r"不是[^，,。；;是]*", "", text)
     cues = list(_VALUE_CUE.finditer(text))
     if cues and text[cues[-1].end():].strip(" ，。,.!！"):
         return text[cues[-1].end():].strip(" ，。,.!！")

@@ -105,8 +105,11 @@ def _capital_numerals(text: str) -> str:
 _CANTONESE_WORDS = str.maketrans({"咗": "了", "冇": "没"})
 
 
-# Sichuan 没得 (没有) and 啥子 (什么): "钱倒是没得啥子损失" says no money was lost
-_SICHUAN_WORDS = ((re.compile("没得"), "没有"), (re.compile("啥子"), "什么"))
+# Sichuan 没得 (没有) and 啥子 (什么): "钱倒是没得啥子损失" says no money was lost; Hakka 𠊎 (我) and
+# 𠊎系 (我是): "𠊎系钟亚妹"; 廿/卅 (twenty, thirty) in dates ("十一月廿八")
+_SICHUAN_WORDS = ((re.compile("没得"), "没有"), (re.compile("啥子"), "什么"), (re.compile("𠊎系"), "我是"),
+                  (re.compile("𠊎"), "我"), (re.compile("廿(?=[一二三四五六七八九])"), "二十"), (re.compile("廿"), "二十"),
+                  (re.compile("卅(?=[一])"), "三十"), (re.compile("卅"), "三十"))
 
 
 def normalize(text: Optional[str]) -> str:
@@ -760,7 +763,7 @@ def find_amount(text: str) -> Optional[float]:
     t = _prepare_amounts(normalize(text))  # "一百一十九块六" is 119.6 to every reader below
     rest = _without_conceded(t)
     if rest is not None:
-        return parse_amount(rest)
+        return parse_amount(rest) if rest else None
     said = _total_difference(t)
     if said is not None:
         return said
@@ -769,6 +772,9 @@ def find_amount(text: str) -> Optional[float]:
         return max(notes)
     short = _paid_short(t) or _overcharge(t)
     if short is not None:
+        # "每个月多扣了一百二，已经三个月了": the excess is per month, times the months
+        if _EXCESS_EACH_PERIOD.search(t):
+            return _per_unit_times(t) or short
         return short
     found = _amount_candidates(t, strict=True)
     disputed, no_loss = _has_disputed(found), bool(_NO_LOSS.search(t))
@@ -834,8 +840,12 @@ _DIFFERENCE = re.compile(
     r"(?:还差|差了|(?:一共|总共)?少了|差额(?:是|有)?|少给了?(?:我)?|少算了?(?:我)?|少付了?(?:我)?|少发了?(?:我)?|(?:就是|等于|一共)?多(?:了|出来?了?))\s*"
 )
 # "租金从六百涨到一千二", "由五百蚊一年加到二千蚊": what the customer disputes is the rise, not the new price
+_FIGURE = r"(?:\d+(?:\.\d+)?[万千kw]?|[一二两三四五六七八九十百千万零点]+)"
 _RAISED = re.compile(
     r"(?:从|由)\s*(?P<before>[^，。,!！？?从]{1,10}?)\s*(?:涨|提|调|加|变|改)(?:价|高|整)?(?:到|成|至|为)了?\s*(?P<after>[^，。,!！？?]{1,10})"
+    # last year's price against this year's ("旧年一年先三百蚊，今年扣咗五百八")
+    r"|(?:去年|旧年|上一年|往年)(?:[^，。,!！？?\d一二两三四五六七八九十百千]|一年){0,6}(?P<before2>" + _FIGURE + r")(?:块钱|块|元|蚊)?"
+    r"\s*[，,]\s*(?:今年|现在|这回)[^，。,!！？?\d一二两三四五六七八九十百千]{0,6}(?P<after2>" + _FIGURE + r")"
 )
 
 
@@ -847,8 +857,8 @@ def _overcharge(t: str) -> Optional[float]:
     # a rate that rose ("费率从0.38变成0.6") is no sum: its rise is not the money at stake
     if raised and not _NOT_MONEY_BEFORE.search(t[:raised.start()]):
         # "由五百蚊一年加到二千蚊": the 一 of 一年 is no sum
-        before = [v for _, v in _accepted_amounts(raised.group("before"), strict=False)[1]]
-        after = [v for _, v in _accepted_amounts(raised.group("after"), strict=False)[1]]
+        before = [v for _, v in _accepted_amounts(raised.group("before") or raised.group("before2"), strict=False)[1]]
+        after = [v for _, v in _accepted_amounts(raised.group("after") or raised.group("after2"), strict=False)[1]]
         if len(before) == 1 and len(after) == 1 and 0 < before[0] < after[0]:
             return round(after[0] - before[0], 2)
     sums = []
@@ -895,13 +905,12 @@ _EXPECTED_ACTUAL = re.compile(
 # a figure promised, usual or put in, against what came ("按她说的利息能拿六百，现在单子上算下来四百
 # 二", "讲好收益有四千二，实际到手两千六", "往常是三千二这回只到了三千一百八", "投进去五十万，回来四
 # 十七万三千"): the gap is at stake, whichever comes first in the customer's words
-_FIGURE = r"(?:\d+(?:\.\d+)?[万千kw]?|[一二两三四五六七八九十百千万零点]+)"
 _AGAINST = re.compile(
     r"(?:说好|讲好|约好|讲定|说定|承诺|宣传|介绍|按[^，。,!！？?]{0,6}?(?:说|讲)|往常|平常|平时|以往|以前|每个?月|原来|之前|上个?月|"
-    r"投进去|投了|投入|买了|存进去|本钱|本金是)的?"
-    r"[^，。,!！？?\d一二两三四五六七八九十百千万]{0,8}?(?P<asked>" + _FIGURE + r")(?:块钱|块|元)?"
+    r"投进去|投了|投入|买了|存进去|塞进去|放进去|本钱|本金是|本金|本钿)的?"
+    r"[^，。,!！？?\d一二两三四五六七八九十百千万]{0,8}?(?P<asked>" + _FIGURE + r")(?:块钱|块|元|蚊)?"
     r"\s*[，,]?\s*(?:结果|但是?|可是)?\s*"
-    r"(?:现在|实际|实际上|到手|这回|这次|这个?月|今个?月|本月|回来|赎回|到期|拿回|结果)"
+    r"(?:现在|实际|实际上|到手|这回|这次|这个?月|今个?月|本月|回来|赎回|到期|拿回|结果|入账|到账|认了|显示)"
     r"[^，。,!！？?\d一二两三四五六七八九十百千万]{0,10}?(?:只|才)?(?:有|是|到了|拿到|到手|给了|剩)?\s*(?P<got>" + _FIGURE + r")"
 )
 
@@ -965,7 +974,7 @@ def parse_amount(text: str) -> Optional[float]:
     t = _prepare_amounts(normalize(text))  # "一百一十九块六" is 119.6 to every reader below
     rest = _without_conceded(t)
     if rest is not None:
-        return parse_amount(rest)
+        return parse_amount(rest) if rest else None
     said = _total_difference(t)
     if said is not None:
         return said
@@ -985,6 +994,9 @@ def parse_amount(text: str) -> Optional[float]:
         return None
     short = _paid_short(t) or _overcharge(t)
     if short is not None:
+        # "每个月多扣了一百二，已经三个月了": the excess is per month, times the months
+        if _EXCESS_EACH_PERIOD.search(t):
+            return _per_unit_times(t) or short
         return short
     # after the excess: "每次87.5，扣了两次，多扣了87.5" disputes 87.5, not the 175 taken
     times = _per_unit_times(t)
@@ -1009,8 +1021,15 @@ def parse_amount(text: str) -> Optional[float]:
 # a figure the customer lets go ("手续费一百五我认", "那20镑是中间行扣的，就算了", "利息就不计较了"):
 # the sum at stake is among the others they name
 _CONCEDED = re.compile(r"我认(?!为|识|得)|(?<![只才机器])认了|没意见|就算了|(?<![多少错乱重漏我他她])算了(?![一下个算])|不计较|不追究|不要了|不跟你们计较|无所谓")
-_BALANCE_CLAUSE = re.compile(r"(?:卡里|卡上|账户里|帐户里|账上|户头里|存折上)(?:本来|原来|原先)(?:一共|总共)?(?:有|是|剩)?")
+_BALANCE_CLAUSE = re.compile(r"(?:卡里|卡上|账户里|帐户里|账上|户头里?|户头内底|存折上)(?:本来|原来|原先)(?:一共|总共)?(?:有|是|剩)?"
+                             r"|(?:卡里|卡上|账户里|帐户里|账上|户头里?|户头内底|存折上)(?:都|也)?(?:还|犹|猶|仍|仍然)有")
 _AFTER_PUNCTUATION = re.compile(r"(?<=[，,。；;！!？?])")
+
+
+# words of a concession that only point back ("这个钱我不追究", "那就算了")
+_REFERS_BACK = re.compile(r"(?:这|那)(?:个|笔|些)?(?:钱|费|损失|部分)?|我|也|就|都|了|吧|啦")
+# a clause that claims a sum, which a later concession does not reach ("…要退，…就算了")
+_CLAIMS_BACK = re.compile(r"要退|得退|退给我|还给我|还我|必须|要回|赔")
 
 
 def _without_conceded(t: str) -> Optional[str]:
@@ -1027,13 +1046,24 @@ def _without_conceded(t: str) -> Optional[str]:
         if not _CONCEDED.search(clause):
             continue
         keep[i] = False
-        said = _CONCEDED.sub("", clause).strip(" ,，。.!！;；")
-        if i > 0 and len(re.sub(r"^(?:那|这|也|就|都|那就|我)+", "", said)) <= 1:
-            keep[i - 1] = False  # "…中间行扣的，就算了": a bare concession lets the clause before go
+        said = _REFERS_BACK.sub("", _CONCEDED.sub("", clause).strip(" ,，。.!！;；"))
+        if len(said) > 1:
+            continue
+        # a bare concession ("…中间行扣的，就算了", "…那是真用了的水电，我认", "这个钱我不追究") lets
+        # go of the clauses before it, back to the one with the figure
+        for j in range(i - 1, -1, -1):
+            if _CLAIMS_BACK.search(clauses[j]):
+                break
+            keep[j] = False
+            if _accepted_amounts(clauses[j], strict=False)[1]:
+                break
     if all(keep):
         return None
     rest = "".join(c for c, k in zip(clauses, keep) if k)
-    return rest if _accepted_amounts(rest, strict=False)[1] else None
+    if not _accepted_amounts(rest, strict=False)[1]:
+        # "这个月又扣了八十六，那是真用了的水电，我认": every figure let go, no sum at stake
+        return "" if any(_CONCEDED.search(c) for c in clauses) else None
+    return rest
 
 
 # "不知道少没少", "有没有被扣我也不清楚": whether any money went is itself not known
@@ -1193,7 +1223,9 @@ _SPAN_TOTAL = re.compile(
     r"(?:^|[，,；;\s])(?:[一二两三四五六七八九十\d]+(?:个)?(?:月|年|期|季度)|半年|一年半)"
     r"(?:下来|算下来|加起来|就是|总共|一共|共)?(?:是|有|扣了|收了)?\s*"
 )
-_PARTS = re.compile(r"(?:一次|一回|第[一二三四五六七八九十\d]+(?:次|笔|回)|一笔)")
+_PARTS = re.compile(r"(?:一次|一回|第[一二三四五六七八九十\d]+(?:次|笔|回)|一笔)"
+                    # (the last part told as what followed: "第二回转了两万五后来又转了八千")
+                    r"|(?<=[\d一二两三四五六七八九十百千万块元])(?:后来|然后|接着|最后)又(?=转|汇|打|付|扣|刷|取)")
 
 
 # "代发一共二十一万六，其中三个人没到：4200、3800、5100": the parts that went wrong, not the gross
@@ -1370,7 +1402,8 @@ _PER_HEAD = re.compile(r"每(?:个|位|名)?(?:人|工人|员工|职工|人头)"
 _HEADS = re.compile(r"(?<!每)(?<!每个)(?P<n>[\d一二两三四五六七八九十百]+)\s*(?:个|位|名)?(?:人|工人|员工|职工)(?!民)")
 _CLAUSE_END = re.compile(r"[，,。；;!?！？]")
 # words whose 一 is no number ("一共扣了四回", "一直")
-_NOT_A_ONE = re.compile(r"一(?:共|起|直|下|样|般|定|点儿|会儿)")
+_EXCESS_EACH_PERIOD = re.compile(r"每(?:个)?(?:月|期|年|季度?)[^，,。；;]{0,4}多(?:扣|收|付|还|交|算)")
+_NOT_A_ONE = re.compile(r"一(?:共|起|直|下子|下|样|般|定|点儿|会儿|口气|次性)")
 
 
 def _count_number(text: str) -> Optional[float]:
@@ -1493,12 +1526,18 @@ _RELATIVE_DAYS = [  # longest first so 大前天 is not read as 前天
     ("琴日", -1), ("寻日", -1), ("噚日", -1), ("㖊日", -1), ("琴晚", -1), ("寻晚", -1), ("噚晚", -1), ("㖊晚", -1),
     ("今天", 0), ("今日", 0), ("今朝", 0), ("今早", 0), ("今晚", 0), ("今儿", 0),
     # "刚才那个是工作手机", "刚才说错了": the customer's own last words, not a time
-    (r"刚才(?!那个|那|说|讲|给|留|报|打|写|填|发|我说)", 0), (r"刚刚(?!那个|那|说|讲|给|留|报|打|写|填|发|我说)", 0),
+    # ("刚才语音给俺认成杰了": the customer's voice input, not a time)
+    (r"刚才(?!那个|那|说|讲|给|留|报|打|写|填|发|我说|语音|输入|识别|认成)", 0),
+    (r"刚刚(?!那个|那|说|讲|给|留|报|打|写|填|发|我说|语音|输入|识别|认成)", 0),
+    # 凌晨 alone is this morning's small hours (昨天凌晨 is read as 昨天 first)
+    (r"(?<![天晚日])凌晨", 0),
+    # Hakka 昨晡(日) = yesterday
+    ("昨晡", -1),
     ("当天", None),
 ]
 _D = rf"(?:\d{{1,2}}|[{_CN_DIGIT}十]{{1,3}})"
 # a day number without 日/号 counts only where nothing else could follow it ("11月28，下午")
-_DAY_END = r"(?:[日号]|(?=\s*(?:$|[，。,.!?！？；;、\s]|上午|下午|晚上|早上|中午|凌晨|傍晚|那天|左右)))"
+_DAY_END = r"(?:[日号]|(?=\s*(?:$|[，。,.!?！？；;、\s]|上午|下午|晚上|早上|中午|凌晨|傍晚|那天|左右|到期|到账|扣的|办的|开始)))"
 _FULL_DATE = re.compile(
     rf"(?P<y>\d{{4}}|[{_CN_DIGIT}]{{4}})\s*[-/.年]\s*(?P<m>{_D})\s*[-/.月]\s*(?P<d>{_D})\s*[日号]?"
 )
@@ -1867,6 +1906,7 @@ _SHOPPING_DAY_DATES = {"十一": "11月11日", "11": "11月11日", "十二": "12
 # what follows a day that is no incident: a deadline ("今天是交学费最后一天", "明天截止") or a
 # question whether the bank is open then ("你们那个网点礼拜天有没有开门？")
 _DEADLINE_AFTER = re.compile(r"(?:就|是|已经是)?[^，。,!?！？]{0,8}(?:最后一天|截止|的期限|到期日|的最后期限)")
+_DISCOVERY_DAY_AFTER = re.compile(r"是我(?:看|收到|发现|查|打电话|问)[^，。,!?！？]{0,8}(?:的日子|那天|的时候)")
 _OPENING_ASKED = re.compile(r"[^，。,!?！？]{0,4}(?:(?:有没有|能不能)(?:开门|营业|上班|办公|人)|开不开门|营不营业|上不上班|办不办公"
                            r"|(?:开门|营业|上班|办公)(?:吗|么|不|没有?)\s*[?？]?)")
 
@@ -1894,8 +1934,8 @@ def _date_mentions(text: str, today: date, lenient: bool) -> List[Tuple[int, dat
             return  # "这两天给我回复", "说近期会处理": what the bank will do, not when it happened
         if first != last and (_WAITED_FOR.search(t[: m.start()]) or _STILL_AHEAD.match(t[m.end():])):
             return  # "要不就等两周寄过来", "这两周怎么过": a time to wait through, not the incident
-        if _DEADLINE_AFTER.match(t[m.end():]) or _OPENING_ASKED.match(t[m.end():]):
-            return  # "今天是交学费最后一天", "礼拜天有没有开门？": a deadline, opening hours asked
+        if _DEADLINE_AFTER.match(t[m.end():]) or _OPENING_ASKED.match(t[m.end():]) or _DISCOVERY_DAY_AFTER.match(t[m.end():]):
+            return  # "今天是交学费最后一天", "礼拜天有没有开门？", "昨天是我看短信的日子": not the incident
         out.append((m.start(), first, last))
 
     _exact_spans(t, today, add, free)

@@ -101,3 +101,67 @@ def test_priority_classes(text, high):
 ])
 def test_a_value_put_right_without_naming_the_field_is_a_correction(text):
     assert _NAMES_A_CORRECTION.search(text)
+
+
+# The classes of …06h (scored once at first sight, then fixed), again in wording of our own.
+@pytest.mark.parametrize("text,amount", [
+    ("一个月三块，一口气扣了十个月", 30),
+    ("每个月多收了八十左右，已经五个月了", 400),
+    ("这次扣的六十是我自己刷的，我认", None),
+    ("本金五万，亏了三千，这个钱我不追究", None),
+    ("本金八万，到期到账七万六", 4000),
+    ("放进去五千，入账四千九", 100),
+    ("转走了两万，卡里还有十几万", 20000),
+    ("第一回转了一万第二回转了五千后来又转了三千", 18000),
+    ("去年年费一百，今年收了三百", 200),
+])
+def test_amount_classes_06h(text, amount):
+    assert parsing.parse_amount(text) == (pytest.approx(amount) if amount is not None else None)
+
+
+@pytest.mark.parametrize("text,iso", [
+    ("十月廿五到期的", "2026-10-25"),
+    ("凌晨两点多收到短信", "2026-12-06"),
+    ("昨晡日下昼", "2026-12-05"),
+])
+def test_dates_06h(text, iso):
+    assert parsing.parse_date(text, TODAY) == iso
+
+
+@pytest.mark.parametrize("text", [
+    "刚才语音把我名字认错了",  # the customer's voice input, not a time
+    "今天是我看到短信的日子，扣钱那天记不清了",  # the day it was discovered
+])
+def test_no_event_date_06h(text):
+    assert parsing.parse_date(text, TODAY) is None
+
+
+def test_hakka_self_introduction():
+    assert parsing.parse_name("𠊎系刘秀梅，刘备个刘") == "刘秀梅"
+
+
+@pytest.mark.parametrize("text,confidential", [
+    ("侬勿要讲是阿拉反映的", True),
+    ("莫要说是我举报的", True),
+    ("我的存款信息是隐私，你们要保密", False),
+    ("上次匿名打过电话，这回实名投诉", False),
+])
+def test_confidentiality_06h(text, confidential):
+    assert detect_flags(text)["confidential"] is confidential
+
+
+@pytest.mark.parametrize("text,high", [
+    ("在柜台取了三千，回家一数少了一百", False),  # cash counted short: a cash dispute
+    ("公司账户半夜转出去一笔钱，我们无人去转", True),
+])
+def test_priority_06h(text, high):
+    assert rule_decision(text).high is high
+
+
+@pytest.mark.parametrize("text", [
+    "我重新按了计算器，是一百八",
+    "又数了一遍不是两百是三百",
+    "等一下，昨天是我查账的日子，扣钱是前天",
+])
+def test_a_recount_or_a_pause_is_a_correction(text):
+    assert _NAMES_A_CORRECTION.search(text)
