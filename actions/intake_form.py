@@ -157,7 +157,9 @@ _MONEY_AT_STAKE = re.compile(
     # a charge by another name, money owed to the customer (滞纳金, 报销款, 货款)
     r"滞纳金|罚金|(?<![存贷])款(?![式项])|"
     # a sale at a price other than the one clicked ("卖积存金，点的时候五百八十二一克，成交变成五百七十六")
-    r"卖|成交|单价|价格|价钱|[一每]克"
+    r"卖|成交|单价|价格|价钱|[一每]克|"
+    # a price or rent raised (保管箱租金无端端加了价), the rent itself
+    r"(?:加|涨|提|调高)(?:了)?价|租金|月租|房租"
 )
 
 

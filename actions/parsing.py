@@ -761,7 +761,9 @@ def find_amount(text: str) -> Optional[float]:
     (余额, 本金, 还了, 工资) only when nothing else is said.
     """
     t = _prepare_amounts(normalize(text))  # "一百一十九块六" is 119.6 to every reader below
-    rest = _without_conceded(t)
+    # (in a story a balance stays for the readers below: "你卡里还有十二万，确定只取一千？" disputes
+    # no sum at all, where the withdrawal alone would read as one)
+    rest = _without_conceded(t, balances=False)
     if rest is not None:
         return parse_amount(rest) if rest else None
     said = _total_difference(t)
@@ -769,13 +771,16 @@ def find_amount(text: str) -> Optional[float]:
         return said
     notes = _note_amounts(t)
     if notes:
-        return max(notes)
+        # "一张五十的票子…柜台只给换了一半": the half not given is at stake
+        return max(notes) / 2 if _HALF_GIVEN.search(t) else max(notes)
     short = _paid_short(t) or _overcharge(t)
     if short is not None:
         # "每个月多扣了一百二，已经三个月了": the excess is per month, times the months
         if _EXCESS_EACH_PERIOD.search(t):
             return _per_unit_times(t) or short
         return short
+    if _COUNTED_SHORT.search(t) and len(_accepted_amounts(t, strict=False)[1]) == 1:
+        return None  # "取了五千回家一数少了": how much is missing is still to be asked
     found = _amount_candidates(t, strict=True)
     disputed, no_loss = _has_disputed(found), bool(_NO_LOSS.search(t))
     if _LIMIT_CHANGED.search(t) and not disputed:
@@ -793,6 +798,10 @@ def find_amount(text: str) -> Optional[float]:
         return None
     # in a complaint a balance or a loan alone is the setting, not the sum at stake
     return _pick(found, background_ok=False)
+
+
+_HALF_GIVEN = re.compile(r"(?:只|才)(?:给)?(?:我)?(?:换|兑|退|赔|给)了?一半")
+_COUNTED_SHORT = re.compile(r"(?:一数|数了?一?[下遍]?|一点|点了?一?[下遍])(?:发现)?(?:钱)?少了(?!\s*[\d一二两三四五六七八九十百千])")
 
 
 _AMOUNT_ANSWER = re.compile(
@@ -907,10 +916,10 @@ _EXPECTED_ACTUAL = re.compile(
 # 十七万三千"): the gap is at stake, whichever comes first in the customer's words
 _AGAINST = re.compile(
     r"(?:说好|讲好|约好|讲定|说定|承诺|宣传|介绍|按[^，。,!！？?]{0,6}?(?:说|讲)|往常|平常|平时|以往|以前|每个?月|原来|之前|上个?月|"
-    r"投进去|投了|投入|买了|存进去|塞进去|放进去|本钱|本金是|本金|本钿)的?"
+    r"投进去|投了|投入|买了|存进去|塞进去|放进去|(?:往里)?(?:塞|放)了|本钱|本金是|本金|本钿)的?"
     r"[^，。,!！？?\d一二两三四五六七八九十百千万]{0,8}?(?P<asked>" + _FIGURE + r")(?:块钱|块|元|蚊)?"
-    r"\s*[，,]?\s*(?:结果|但是?|可是)?\s*"
-    r"(?:现在|实际|实际上|到手|这回|这次|这个?月|今个?月|本月|回来|赎回|到期|拿回|结果|入账|到账|认了|显示)"
+    r"\s*[，,]?\s*(?:结果|但是?|可是)?\s*(?:它|机器|柜员|柜台|银行|你们)?(?:给我|只)?"
+    r"(?:现在|实际|实际上|到手|这回|这次|这个?月|今个?月|本月|回来|赎回|到期|拿回|结果|入账|到账|认了|显示|给我认了)"
     r"[^，。,!！？?\d一二两三四五六七八九十百千万]{0,10}?(?:只|才)?(?:有|是|到了|拿到|到手|给了|剩)?\s*(?P<got>" + _FIGURE + r")"
 )
 
@@ -1020,7 +1029,7 @@ def parse_amount(text: str) -> Optional[float]:
 
 # a figure the customer lets go ("手续费一百五我认", "那20镑是中间行扣的，就算了", "利息就不计较了"):
 # the sum at stake is among the others they name
-_CONCEDED = re.compile(r"我认(?!为|识|得)|(?<![只才机器])认了|没意见|就算了|(?<![多少错乱重漏我他她])算了(?![一下个算])|不计较|不追究|不要了|不跟你们计较|无所谓")
+_CONCEDED = re.compile(r"(?<![给让叫])我认(?!为|识|得)|(?<![只才机器我它])认了|没意见|就算了|(?<![多少错乱重漏我他她])算了(?![一下个算])|不计较|不追究|不要了|不跟你们计较|无所谓")
 _BALANCE_CLAUSE = re.compile(r"(?:卡里|卡上|账户里|帐户里|账上|户头里?|户头内底|存折上)(?:本来|原来|原先)(?:一共|总共)?(?:有|是|剩)?"
                              r"|(?:卡里|卡上|账户里|帐户里|账上|户头里?|户头内底|存折上)(?:都|也)?(?:还|犹|猶|仍|仍然)有")
 _AFTER_PUNCTUATION = re.compile(r"(?<=[，,。；;！!？?])")
@@ -1032,15 +1041,16 @@ _REFERS_BACK = re.compile(r"(?:这|那)(?:个|笔|些)?(?:钱|费|损失|部分)
 _CLAIMS_BACK = re.compile(r"要退|得退|退给我|还给我|还我|必须|要回|赔")
 
 
-def _without_conceded(t: str) -> Optional[str]:
-    """The answer without the clauses whose figures the customer concedes, when another clause
-    still holds a figure; None when nothing is conceded or nothing would be left."""
+def _without_conceded(t: str, balances: bool = True) -> Optional[str]:
+    """The answer without the clauses whose figures the customer concedes (and, with ``balances``,
+    the clauses that only tell what the account held), when another clause still holds a figure;
+    "" when every figure is conceded (no sum at stake); None when nothing is let go."""
     clauses = _AFTER_PUNCTUATION.split(t)
-    if len(clauses) < 2 or not any(_CONCEDED.search(c) or _BALANCE_CLAUSE.search(c) for c in clauses):
+    if len(clauses) < 2 or not any(_CONCEDED.search(c) or balances and _BALANCE_CLAUSE.search(c) for c in clauses):
         return None
     keep = [True] * len(clauses)
     for i, clause in enumerate(clauses):
-        if _BALANCE_CLAUSE.search(clause) and not _MONEY_GONE.search(clause) and not _AGAINST.search(t):
+        if balances and _BALANCE_CLAUSE.search(clause) and not _MONEY_GONE.search(clause) and not _AGAINST.search(t):
             keep[i] = False  # "卡里本来一共一万五": what the account held beside what was taken
             continue
         if not _CONCEDED.search(clause):

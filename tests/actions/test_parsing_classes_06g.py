@@ -165,3 +165,19 @@ def test_priority_06h(text, high):
 ])
 def test_a_recount_or_a_pause_is_a_correction(text):
     assert _NAMES_A_CORRECTION.search(text)
+
+
+@pytest.mark.parametrize("text,amount", [
+    ("我往存款机里塞了五千，它给我认了四千九", 100),
+    ("一张一百的被撕破了，柜台只给换了一半", 50),
+])
+def test_the_opening_reads_a_shortfall(text, amount):
+    assert parsing.find_amount(text) == pytest.approx(amount)
+
+
+def test_cash_counted_short_without_a_figure_leaves_the_amount_to_be_asked():
+    assert parsing.find_amount("在柜台取了三千，回家一数少了") is None
+
+
+def test_a_balance_beside_a_withdrawal_in_a_story_is_no_sum():
+    assert parsing.find_amount("柜员大声问我卡里还有八万，确定只取五百？") is None
