@@ -16,7 +16,7 @@ import yaml
 from tests.e2e.blind_intake import SETS_DIR, filed_case, play, score
 
 # Reached when each set joined the tests (README there): 81% / 2, 72% / 1, 96% / 0, 88% / 1,
-# 96% / 1, (2026-12-05) 96% / 1 and 97% / 0, (2026-12-06) 100% / 0, 92% / 0, 98% / 0, 83% / 0, 95% / 0, 87% / 0 and 98% / 0,
+# 96% / 1, (2026-12-05) 96% / 1 and 97% / 0, (2026-12-06) 100% / 0, 92% / 0, 98% / 0, 83% / 0, 95% / 0, 87% / 0, 98% / 0 and 87% / 1,
 # no loops. The
 # floors leave room for the two or three conversations a freshly trained model or a randomly
 # chosen response wording may tip; a loop is never allowed.
@@ -35,6 +35,7 @@ FLOORS = {
     "conversations_2026-12-06e.yml": {"right": 0.90, "unrequested_handoffs": 1, "loops": 0},
     "conversations_2026-12-06f.yml": {"right": 0.80, "unrequested_handoffs": 1, "loops": 0},
     "conversations_2026-12-06g.yml": {"right": 0.92, "unrequested_handoffs": 1, "loops": 0},
+    "conversations_2026-12-06h.yml": {"right": 0.82, "unrequested_handoffs": 2, "loops": 0},
 }
 
 
