@@ -2,8 +2,11 @@
 needs (never a Playwright browser download), and console accounts made through the users CLI."""
 from __future__ import annotations
 
+import re
 import secrets
 import subprocess
+from pathlib import Path
+from typing import Optional
 
 from tests.stack import ROOT
 
@@ -36,3 +39,30 @@ def create_console_user(stack, username: str, role: str, display_name: str) -> N
         capture_output=True, text=True, timeout=180,
     )
     assert made.returncode == 0, made.stdout + made.stderr
+
+
+def sign_in(browser, stack, username: str, landing: Optional[str] = None):
+    """A new desktop-sized page signed in to the console as ``username`` (password PASSWORD);
+    ``landing``, a regular expression, waits for the page the login leads to."""
+    page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page.goto(f"{stack.casedesk_url}/console/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    if landing:
+        page.wait_for_url(re.compile(landing))
+    else:
+        page.wait_for_load_state()
+    return page
+
+
+def shoot(page, shots_dir: Optional[str], name: str) -> None:
+    """Full-page screenshots at desktop width and 390 px, when ``shots_dir`` is set."""
+    if not shots_dir:
+        return
+    Path(shots_dir).mkdir(parents=True, exist_ok=True)
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(200)
+        page.screenshot(path=f"{shots_dir}/{name}_{width}.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})

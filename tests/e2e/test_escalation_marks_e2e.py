@@ -9,11 +9,10 @@ from __future__ import annotations
 import os
 import re
 import time
-from pathlib import Path
 
 import pytest
 
-from tests.e2e.console_browser import PASSWORD, create_console_user, launch
+from tests.e2e.console_browser import create_console_user, launch, shoot, sign_in
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -27,24 +26,8 @@ def browser():
         yield b
 
 
-def sign_in(browser, stack, username: str):
-    page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    page.goto(f"{stack.casedesk_url}/console/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    return page
 
 
-def shoot(page, name: str) -> None:
-    if not SHOTS:
-        return
-    Path(SHOTS).mkdir(parents=True, exist_ok=True)
-    for width in (1280, 390):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=f"{SHOTS}/marks_{name}_{width}.png", full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def media_row(page) -> list:
@@ -70,21 +53,21 @@ def test_an_agent_marks_a_real_handoff_and_a_trainer_sees_it_counted(stack, brow
     agent = sign_in(browser, stack, f"agent{suffix}")
     agent.goto(f"{stack.casedesk_url}/console/handoffs/{handoff['id']}")
     agent.locator("#unnecessary-btn").wait_for()
-    shoot(agent, "handoff")
+    shoot(agent, SHOTS, "marks_handoff")
     agent.fill("#unnecessary-note", "客户只是想退年费，没有真要曝光")
     agent.click("#unnecessary-btn")
     agent.wait_for_url(re.compile(r".*/console/handoffs/\d+\?msg=unnecessary"))
     done = agent.locator("#unnecessary-done").inner_text()
     assert "不必要的转人工" in done and "媒体曝光" in done
     assert agent.locator("#unnecessary-btn").count() == 0  # shown once
-    shoot(agent, "handoff_marked")
+    shoot(agent, SHOTS, "marks_handoff_marked")
 
     # the same customer's case: the agent marks a message 漏转 with the reason that should have fired
     agent.goto(f"{stack.casedesk_url}/console/cases/{handoff['case_no']}")
     agent.locator("#mark-missed summary").click()
     agent.select_option("#missed-turn", index=0)
     agent.select_option("#missed-reason", label="暴力威胁")
-    shoot(agent, "case")
+    shoot(agent, SHOTS, "marks_case")
     agent.click("#missed-btn")
     agent.wait_for_url(re.compile(r".*\?msg=missed"))
     assert "已标记漏转（应为“暴力威胁”）" in agent.locator("#mark-missed").inner_text()
@@ -99,7 +82,7 @@ def test_an_agent_marks_a_real_handoff_and_a_trainer_sees_it_counted(stack, brow
     assert "不必要的转人工" in text and "媒体曝光" in text and "138****0000" in text
     assert "13912345678" not in trainer.content()
     assert rows.filter(has_text="暴力威胁").count() >= 1
-    shoot(trainer, "quality")
+    shoot(trainer, SHOTS, "marks_quality")
     trainer.click("#inbox-btn")
     trainer.wait_for_url(re.compile(r".*msg=inbox"))
     assert "送入 NLU 收件箱" in trainer.locator(".notice").inner_text()

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.casedesk.helpers import case_payload
-from tests.e2e.console_browser import PASSWORD, create_console_user, launch
+from tests.e2e.console_browser import create_console_user, launch, sign_in
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -29,14 +29,6 @@ def browser():
         yield b
 
 
-def sign_in(browser, stack, username: str):
-    page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    page.goto(f"{stack.casedesk_url}/console/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/console$"))
-    return page
 
 
 def shoot(page, stack, stage: str) -> None:
@@ -62,7 +54,7 @@ def test_a_supervisor_extends_and_an_agent_records_the_decision(stack, browser):
     due_before = stack.casedesk("GET", f"/api/cases/{no}/lifecycle").json()["clock"]["decision_due_at"]
 
     # the supervisor extends to 30 days with a reason
-    sup = sign_in(browser, stack, boss)
+    sup = sign_in(browser, stack, boss, landing=r".*/console$")
     sup.goto(f"{stack.casedesk_url}/console/cases/{no}")
     assert sup.locator("#lifecycle-step").inner_text() == "当前环节：调查"
     sup.locator("#extension-box summary").click()
@@ -77,7 +69,7 @@ def test_a_supervisor_extends_and_an_agent_records_the_decision(stack, browser):
     shoot(sup, stack, "extended")
 
     # the agent records the decision: a bad amount first, refused in Chinese, nothing lost
-    ag = sign_in(browser, stack, agent)
+    ag = sign_in(browser, stack, agent, landing=r".*/console$")
     ag.goto(f"{stack.casedesk_url}/console/cases/{no}")
     assert ag.locator("#extension-box").count() == 0 and ag.locator("#pause-box").count() == 0
     ag.select_option("#decision-outcome", "partly_supported")

@@ -12,11 +12,10 @@ import os
 import re
 import sqlite3
 import time
-from pathlib import Path
 
 import pytest
 
-from tests.e2e.console_browser import PASSWORD, create_console_user, launch
+from tests.e2e.console_browser import create_console_user, launch, shoot, sign_in
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -33,25 +32,8 @@ def browser():
         yield b
 
 
-def sign_in(browser, stack, username: str):
-    page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    page.goto(f"{stack.casedesk_url}/console/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    return page
 
 
-def shoot(page, name: str) -> None:
-    if not SHOTS:
-        return
-    Path(SHOTS).mkdir(parents=True, exist_ok=True)
-    for width in (1280, 390):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.wait_for_timeout(200)
-        page.screenshot(path=f"{SHOTS}/qc_{name}_{width}.png", full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def said_to_customer(stack, sender: str) -> list:
@@ -105,7 +87,7 @@ def test_a_promise_is_blocked_and_a_supervisor_lets_it_through(stack, browser):
     assert agent.locator("#reply-request-form").is_visible()
     assert not agent.locator("#reply-release-form").is_visible()  # agents ask, supervisors release
     assert agent.locator("#transcript .turn.role-agent").count() == 0
-    shoot(agent, "blocked")
+    shoot(agent, SHOTS, "qc_blocked")
     assert PROMISE not in said_to_customer(stack, sender)
 
     # 2. a clean reply goes through and hides the box
@@ -131,7 +113,7 @@ def test_a_promise_is_blocked_and_a_supervisor_lets_it_through(stack, browser):
     assert item.count() == 1
     assert "客户坚持要书面确认赔偿协议的内容" in item.inner_text()
     assert figure(boss, "blocked") == blocked_before + 2
-    shoot(boss, "quality_pending")
+    shoot(boss, SHOTS, "qc_quality_pending")
     item.locator("input[name=reason]").fill(REASON)
     item.locator("button.release-btn").click()
     boss.wait_for_url(re.compile(r".*/console/reply-checks\?msg=reply_released"))
@@ -147,7 +129,7 @@ def test_a_promise_is_blocked_and_a_supervisor_lets_it_through(stack, browser):
     assert REASON in notes.first.inner_text()
     assert agent.locator("#transcript .turn.role-agent .text").filter(has_text="保证全额赔偿").count() == 1
     assert agent.locator("#reply-checks").is_hidden()  # nothing waits for a supervisor any more
-    shoot(agent, "released")
+    shoot(agent, SHOTS, "qc_released")
 
     # 6. the record: figures, who, when and why; the audit log
     boss.goto(f"{stack.casedesk_url}/console/reply-checks")
@@ -156,7 +138,7 @@ def test_a_promise_is_blocked_and_a_supervisor_lets_it_through(stack, browser):
     assert row.count() == 1
     text = row.inner_text()
     assert "主管已放行" in text and "赵主管" in text and "李娜" in text and "承诺赔偿或处理结果" in text
-    shoot(boss, "quality_released")
+    shoot(boss, SHOTS, "qc_quality_released")
     if stack.backend == "sqlite":
         with sqlite3.connect(stack.workdir / "casedesk.db") as conn:
             actions = [a for (a,) in conn.execute(
