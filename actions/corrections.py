@@ -90,6 +90,12 @@ def read_correction(field: str, text: str, slots: Dict[str, Any], today: date) -
             return f"{slots.get('description') or ''}；{addition}".strip("；")
         return addition  # "经过写错了，是…": the new account replaces the old one
     if field == "customer_name":
+        # the given name alone put right ("刚才语音给认成杰了，是振洁，三点水那个洁"): the surname stays
+        before = str(slots.get("customer_name") or "")
+        given = re.match(r"[\u4e00-\u9fff]{1,2}(?=$|[，,。；;\s])", value_text.strip())
+        if (len(before) >= 2 and given and len(given.group(0)) == len(before) - 1
+                and sum(a != b for a, b in zip(given.group(0), before[1:])) == 1):
+            return before[0] + given.group(0)
         return (parsing.parse_name(value_text) or parsing.find_name(text)
                 # "是王珏，珏是两个王并排那个": the cue's last 是 explains the character
                 or parsing.parse_name(re.sub(r"不是[^，,。；;]*", "", text)))

@@ -1911,6 +1911,21 @@ _SAID_ROUGHLY = re.compile(r"大概|大约|差不多|左右|好像|估计|记不
 # the shopping festivals people date things by ("双十一那天放的款")
 _SHOPPING_DAYS = re.compile(r"双(?:十一|11|十二|12)(?![\d一二])")
 _SHOPPING_DAY_DATES = {"十一": "11月11日", "11": "11月11日", "十二": "12月12日", "12": "12月12日"}
+# a date in English inside a Chinese message ("due date是Nov 25", "on 3rd December"): month and day
+_EN_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_EN_MONTH = (r"(?P<mon>(?:[Jj]an(?:uary)?|[Ff]eb(?:ruary)?|[Mm]ar(?:ch)?|[Aa]pr(?:il)?|May|[Jj]une?|[Jj]uly?|"
+             r"[Aa]ug(?:ust)?|[Ss]ep(?:t|tember)?|[Oo]ct(?:ober)?|[Nn]ov(?:ember)?|[Dd]ec(?:ember)?)\.?)(?![a-z])")
+_EN_DATE = re.compile(
+    r"(?<![A-Za-z])" + _EN_MONTH + r"\s*(?P<d>\d{1,2})(?:st|nd|rd|th)?(?!\d)"
+    r"|(?<![\dA-Za-z])(?P<d2>\d{1,2})(?:st|nd|rd|th)?\s*(?:of\s+)?" + _EN_MONTH.replace("mon>", "mon2>") + r"(?![a-z])"
+)
+
+
+def _english_dates(t: str) -> str:
+    def month_day(m: re.Match) -> str:
+        month = (m.group("mon") or m.group("mon2"))[:3].lower()
+        return f"{_EN_MONTHS.index(month) + 1}月{int(m.group('d') or m.group('d2'))}日"
+    return _EN_DATE.sub(month_day, t)
 
 
 # what follows a day that is no incident: a deadline ("今天是交学费最后一天", "明天截止") or a
@@ -1925,7 +1940,7 @@ def _date_mentions(text: str, today: date, lenient: bool) -> List[Tuple[int, dat
     """(position, first day, last day) of every date or period mentioned, in text order; spans
     may reach into the future (callers decide). Exact forms are read first, so "上个月15号" is a
     day and not the month."""
-    t = _SHOPPING_DAYS.sub(lambda m: _SHOPPING_DAY_DATES[m.group(0)[1:]], normalize(text))
+    t = _english_dates(_SHOPPING_DAYS.sub(lambda m: _SHOPPING_DAY_DATES[m.group(0)[1:]], normalize(text)))
     out: List[Tuple[int, date, date]] = []
     taken: List[Tuple[int, int]] = []
 

@@ -181,3 +181,22 @@ def test_cash_counted_short_without_a_figure_leaves_the_amount_to_be_asked():
 
 def test_a_balance_beside_a_withdrawal_in_a_story_is_no_sum():
     assert parsing.find_amount("柜员大声问我卡里还有八万，确定只取五百？") is None
+
+
+@pytest.mark.parametrize("text,iso", [
+    ("the due date was Oct 20，我提前还了", "2026-10-20"),
+    ("on 2nd December 扣的", "2026-12-02"),
+])
+def test_a_date_in_english(text, iso):
+    assert parsing.parse_date(text, TODAY) == iso
+
+
+@pytest.mark.parametrize("text", ["I may call again", "market 3 号门"])
+def test_english_words_that_are_no_month(text):
+    assert parsing.parse_date(text, TODAY) is None
+
+
+def test_the_given_name_put_right_keeps_the_surname():
+    from actions.corrections import read_correction
+    said = "不对，刚才语音把我名字认成了海燕，是海艳，鲜艳的艳"
+    assert read_correction("customer_name", said, {"customer_name": "周海燕"}, TODAY) == "周海艳"
