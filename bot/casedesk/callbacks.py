@@ -213,6 +213,21 @@ async def move_to_callback(
 # The customer's answer
 
 
+
+async def _locked_callback(s: AsyncSession, callback_id: int) -> Optional[Tuple[Callback, Case, Handoff]]:
+    """The call-back with its case and handoff, its row locked for this transaction (a
+    confirmation and a "done" must not cross), or None."""
+    row = (
+        await s.execute(
+            select(Callback, Case, Handoff)
+            .join(Case, Case.id == Callback.case_id)
+            .join(Handoff, Handoff.id == Callback.handoff_id)
+            .where(Callback.id == callback_id)
+            .with_for_update(of=Callback)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1], row[2])
+
 async def confirm(
     db: casedb.Database,
     callback_id: int,
@@ -231,15 +246,7 @@ async def confirm(
     said = said_at or now
     cipher = db.cipher
     async with db.writing() as s:
-        row = (
-            await s.execute(
-                select(Callback, Case, Handoff)
-                .join(Case, Case.id == Callback.case_id)
-                .join(Handoff, Handoff.id == Callback.handoff_id)
-                .where(Callback.id == callback_id)
-                .with_for_update(of=Callback)
-            )
-        ).first()
+        row = await _locked_callback(s, callback_id)
         # another conversation's call-back is "not found", not "forbidden": no id is confirmed
         if row is None or row[0].conversation_id != conversation_id:
             raise NotFound(f"未找到回电请求 #{callback_id}，请核对编号。", code="callback_not_found")
@@ -371,15 +378,7 @@ async def mark_done(
     the contact deadline is met and a new case becomes 已联系客户."""
     body = note_text(note)
     async with db.writing() as s:
-        row = (
-            await s.execute(
-                select(Callback, Case, Handoff)
-                .join(Case, Case.id == Callback.case_id)
-                .join(Handoff, Handoff.id == Callback.handoff_id)
-                .where(Callback.id == callback_id)
-                .with_for_update(of=Callback)
-            )
-        ).first()
+        row = await _locked_callback(s, callback_id)
         if row is None or not can_see(hidden_branch, row[1].confidential, row[1].branch_code):
             raise _not_found(callback_id)
         cb, case, handoff = row
