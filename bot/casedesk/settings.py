@@ -36,6 +36,16 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def env_number(values: Mapping[str, Optional[str]], key: str, default: float, unit: str = "") -> float:
+    """A number setting: ``default`` when unset or blank, a clear error when not a number (the
+    desk refuses to start rather than run with a setting it cannot read)."""
+    raw = (values.get(key) or "").strip()
+    try:
+        return float(raw) if raw else default
+    except ValueError:
+        raise ValueError(f"{key} must be a number{' of ' + unit if unit else ''}, not {raw!r}") from None
+
+
 # --- queue alerts (issue 15): when a waiting handoff has waited too long -----------------------
 @dataclass(frozen=True)
 class HandoffWaitAlerts:
@@ -55,16 +65,9 @@ class HandoffWaitAlerts:
 
     @classmethod
     def from_env(cls, values: Mapping[str, Optional[str]]) -> "HandoffWaitAlerts":
-        def minutes(key: str, default: float) -> float:
-            raw = (values.get(key) or "").strip()
-            try:
-                return float(raw) if raw else default
-            except ValueError:
-                raise ValueError(f"{key} must be a number of minutes, not {raw!r}")
-
         return cls(
-            threat_minutes=minutes("CASEDESK_HANDOFF_ALERT_THREAT_MINUTES", cls.threat_minutes),
-            other_minutes=minutes("CASEDESK_HANDOFF_ALERT_OTHER_MINUTES", cls.other_minutes),
+            threat_minutes=env_number(values, "CASEDESK_HANDOFF_ALERT_THREAT_MINUTES", cls.threat_minutes, "minutes"),
+            other_minutes=env_number(values, "CASEDESK_HANDOFF_ALERT_OTHER_MINUTES", cls.other_minutes, "minutes"),
         )
 # --- end of queue alerts ---------------------------------------------------------------------
 
@@ -139,11 +142,7 @@ class CallbackSettings:
     @classmethod
     def from_env(cls, values: Mapping[str, Optional[str]]) -> "CallbackSettings":
         def number(key: str, default: float) -> float:
-            raw = (values.get(key) or "").strip()
-            try:
-                return float(raw) if raw else default
-            except ValueError:
-                raise ValueError(f"{key} must be a number of minutes, not {raw!r}")
+            return env_number(values, key, default, "minutes")
 
         return cls(
             wait_limit_minutes=int(number("CASEDESK_WAIT_LIMIT_MINUTES", DEFAULT_WAIT_LIMIT_MINUTES)),
@@ -234,11 +233,7 @@ class NoticeSettings:
 
     @classmethod
     def from_env(cls, values: Mapping[str, Optional[str]]) -> "NoticeSettings":
-        raw = (values.get("CASEDESK_NOTICE_DISPATCH_SECONDS") or "").strip()
-        try:
-            seconds = float(raw) if raw else cls.dispatch_seconds
-        except ValueError:
-            raise ValueError(f"CASEDESK_NOTICE_DISPATCH_SECONDS must be a number, not {raw!r}")
+        seconds = env_number(values, "CASEDESK_NOTICE_DISPATCH_SECONDS", cls.dispatch_seconds, "seconds")
         return cls(
             texts_path=Path(values.get("CASEDESK_NOTICE_TEXTS") or DEFAULT_NOTICE_TEXTS),
             sms_sender=(values.get("CASEDESK_SMS_SENDER") or "").strip() or cls.sms_sender,
