@@ -1095,43 +1095,38 @@ class PauseBody(LifecycleBody):
         return cls.text("reason", value, LIFECYCLE_REASON_MIN, LIFECYCLE_REASON_MAX) or ""
 
 
-class ResumeBody(LifecycleBody):
+class _NoteBody(LifecycleBody):
+    """A step whose only free text is an optional note (恢复计时, 告知)."""
+
+    note: Optional[StrictStr] = Field(None, description="可选说明")
+
+    class Config:
+        extra = Extra.forbid
+
+        @staticmethod
+        def schema_extra(schema: Dict[str, Any], model: Any) -> None:
+            schema["properties"]["note"].update(maxLength=LIFECYCLE_REASON_MAX, nullable=True)
+
+    @validator("note")
+    def _note(cls, value: Optional[str]) -> Optional[str]:
+        return cls.text("note", value, 0, LIFECYCLE_REASON_MAX, required=False)
+
+
+class ResumeBody(_NoteBody):
     """恢复计时: the 鉴定/评估 is back."""
 
     field_labels: ClassVar[Dict[str, str]] = {"note": "说明"}
 
     note: Optional[StrictStr] = Field(None, description="可选说明，如 鉴定结论已收到")
 
-    class Config:
-        extra = Extra.forbid
 
-        @staticmethod
-        def schema_extra(schema: Dict[str, Any], model: Any) -> None:
-            schema["properties"]["note"].update(maxLength=LIFECYCLE_REASON_MAX, nullable=True)
-
-    @validator("note")
-    def _note(cls, value: Optional[str]) -> Optional[str]:
-        return cls.text("note", value, 0, LIFECYCLE_REASON_MAX, required=False)
-
-
-class NotifiedBody(LifecycleBody):
+class NotifiedBody(_NoteBody):
     """告知: the customer has been told the decision."""
 
     field_labels: ClassVar[Dict[str, str]] = {"via": "告知方式", "note": "说明"}
 
     via: NotifyVia = Field(..., description="告知方式：phone 电话、sms 短信、channel 客户所在渠道消息、letter 书面、in_person 当面")
     note: Optional[StrictStr] = Field(None, description="可选说明，如 客户表示认可")
-
-    class Config:
-        extra = Extra.forbid
-
-        @staticmethod
-        def schema_extra(schema: Dict[str, Any], model: Any) -> None:
-            schema["properties"]["note"].update(maxLength=LIFECYCLE_REASON_MAX, nullable=True)
-
-    @validator("note")
-    def _note(cls, value: Optional[str]) -> Optional[str]:
-        return cls.text("note", value, 0, LIFECYCLE_REASON_MAX, required=False)
 
 
 class ReviewBody(LifecycleBody):
