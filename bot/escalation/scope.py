@@ -96,12 +96,16 @@ NEGATOR = re.compile(
     r"|没想|没有想|没想过|没想要|并不|并没|不用|没必要|没有必要|用不着|犯不着|不至于|不需要"
     r"|不必|无意|没有要|没要|没说要|没说过要|不去|没去|没有去|不找|没找|没有找|不告|没告"
     r"|不愿|不屑|不值得|不值当|懒得|才不|不可能|绝不|决不|从没|从来没|从不|不再"
-    r"|唔使|唔洗|唔会|唔想|唔要|唔打算|冇打算|冇想过"  # Cantonese (唔使转人工, 冇打算去金管局)
+    r"|唔使|唔洗|唔会|唔想|唔要|唔打算|冇打算|冇想过|唔系要|唔系想|唔系嚟"  # Cantonese (唔使转人工, 冇打算去金管局, 今次唔系要爆料)
+    # no time or patience to spare for it (我没那闲工夫找媒体)
+    r"|没(?:那|那个)?闲?(?:工夫|功夫|闲心|精力|心思)|没空"
     # the customer's act itself refused (我不打12378, 不发网上): 不 + a verb of acting on the cue
     r"|不打|不投|不报|不发|不闹"
 )
 # After the cue in its clause, the customer waves it off (找人工太麻烦了, 转人工就不用了).
-DECLINED_AFTER = re.compile(r"^[^,;:、。!?\s]{0,3}(太麻烦|好麻烦|就不用了|不用了|就算了|算了吧|就免了|没必要|不需要了)")
+# …or says why not (打官司太累, 找媒体划不来)
+DECLINED_AFTER = re.compile(r"^[^,;:、。!?\s]{0,3}(太麻烦|好麻烦|就不用了|不用了|就算了|算了吧|就免了|没必要|不需要了"
+                            r"|太累|太费劲|太折腾|耗不起|划不来|不值当|不值得)")
 # A negator only counts after the last of these in the clause: a condition or a new
 # resolve starts after them (再不处理我就找记者; 你们不想解决那我只能起诉).
 NEGATION_RESET = re.compile(r"就|才|否则|不然|要不|但|可是|只能|只好|只有|干脆|直接|那我|必须|一定")
@@ -157,7 +161,9 @@ def _negated(text: str, start: int, end: int) -> bool:
 # a determiner (我老公, 我的朋友); 你们/你 are the bank and decide nothing (look further back).
 _KIN = (r"老公|老婆|丈夫|妻子|爱人|媳妇|老伴|家人|家里人|儿子|女儿|孩子|孙子|孙女|外孙|外孙女"
         r"|父亲|母亲|爸爸|妈妈|老爸|老妈|爸|妈|哥哥|姐姐|弟弟|妹妹|大哥|大姐|表哥|表姐|表弟|表妹"
-        r"|堂哥|堂姐|亲戚|前妻|前夫|男朋友|女朋友|对象")
+        r"|堂哥|堂姐|亲戚|前妻|前夫|男朋友|女朋友|对象"
+        # 我哥, 俺姐: short kin words only right after the speaker (not 帅哥, 小姐)
+        r"|(?<=[我俺咱的])(?:哥|姐|弟|妹|舅|姨|姑|叔)")
 _OTHERS = (r"邻居|同事|朋友|同学|家长|网友|客户|房东|租客|老板|大爷|大妈|阿姨|叔叔|大叔|大婶|小伙子"
            r"|律师|对方|骗子|催收(?:员|的人|的|公司|人员)|保安|柜员|大堂经理|工作人员|路人"
            r"|店员|员工|伙计|顾客|储户|老人|老太太|老头|小孩|学生|柜台|客户经理|理财经理|网点的人"
@@ -282,7 +288,9 @@ PAST = re.compile(r"之前|以前|上次|上回|去年|前年|那次|当时|上�
 # a resolution after the cue; not 没解决 / 还没处理 / 不道歉
 RESOLVED = re.compile(r"(?<![没未不])(?<!没有)(?<!还没)(解决了|解决好|处理好|处理了|搞定|退了|退回|退给|道了歉|道歉了|赔了|补偿了|没事了|翻篇|满意(?!度)|感谢|谢谢|"
                       # "后来你们经理亲自打电话道歉，钱也追回来了", "你们处理得挺好"
-                      r"打电话道歉|(?:亲自|专门|当面)道歉|接受了|出面(?:处理|解决|协调)|和解了|调解(?:好|完)|追回来了?|要回来了|拿回来了|处理得(?:挺|很|还|比较|蛮|非常)?(?:好|快|及时|到位|不错))")
+                      r"打电话道歉|(?:亲自|专门|当面)道歉|接受了|出面(?:处理|解决|协调)|和解了|调解(?:好|完)|追回来了?|要回来了|拿回来了|了结|结案了|判完了|"
+                      # the post taken down once it was settled (后来事情解决我就删了)
+                      r"删了|删掉了|撤下来了|处理得(?:挺|很|还|比较|蛮|非常)?(?:好|快|及时|到位|不错))")
 
 
 # …told as what happened (后来你们把钱赔了): a report, whatever 把 suggests
@@ -309,7 +317,8 @@ def _settled(text: str, start: int, end: int) -> bool:
 # ----------------------------------------------------------------------------------- own job
 OCCUPATION = re.compile(r"记者|律师|警察|民警|主播|博主|编导|编辑|主持人|法官|检察官|媒体人|网红|up主|摄影师|自媒体")
 # 是/做/当/干/作为 + a few words with no verb of acting (我就是要找记者 is no job)
-JOB_BEFORE = re.compile(r"(是|做|当|干|作为)(?P<mid>[^,;:、。!?\s]{0,6})$")
+# (Cantonese 系 for 是: 我之前系记者; not 联系/关系)
+JOB_BEFORE = re.compile(r"(是|(?<![联关体维])系|做|当|干|作为)(?P<mid>[^,;:、。!?\s]{0,6})$")
 JOB_MID_VERB = re.compile(r"[要找去叫给会告让打发被请上来]|真的|准备|打算")
 
 
@@ -322,6 +331,8 @@ PAST_WORKPLACE_BEFORE = re.compile(r"(年轻时|年轻的时候|以前|之前|�
 WORKPLACE_BEFORE = re.compile(r"(我|俺)[^,;:、。!?\s]{0,2}在(一家|一个|家)?$")
 WORK_AFTER = re.compile(r"^[^,;:、。!?\s]{0,6}(做|当|上班|工作|干|实习|任职)")
 OWN_BUSINESS_AFTER = re.compile(r"带货|卖货|开店|做生意|做买卖|接广告|收款")
+# the cue says whose telephone it is, given as a contact (0571-8612 3400（律所座机）, 报社的电话)
+PHONE_OF_AFTER = re.compile(r"^的?(座机|电话|号码|固话|分机|前台|总机|办公电话)")
 OWN_ORG_BEFORE = re.compile(r"自己的?$")
 OWN_ORG = re.compile(r"律所|律师事务所|报社|电视台|媒体|公众号|直播|抖音|快手|小红书|微博")
 ILL_OF_THE_BANK = re.compile(r"坑|骗|曝光|黑心|欺负|评评理|维权|揭露|怎么对")
@@ -339,7 +350,7 @@ def _own_job(text: str, start: int, end: int) -> bool:
         return True
     if WORKPLACE_BEFORE.search(text[cs:start]) and WORK_AFTER.search(text[end:ce]):
         return True
-    if OWN_BUSINESS_AFTER.search(text, end, ce):
+    if OWN_BUSINESS_AFTER.search(text, end, ce) or PHONE_OF_AFTER.search(text[end:ce]):
         return True
     if OWN_ORG_BEFORE.search(text[cs:start]) and OWN_ORG.match(text, start):
         return True
@@ -365,12 +376,13 @@ PASSIVE_BEFORE = re.compile(r"被(?!迫|逼|气|骗|坑|害)(?P<mid>[^,;:、。!
 PASSIVE_MID_VERB = re.compile(r"[我去找要得了]")
 # the customer wishes it on the bank: 你们等着被曝光吧, 我要让你们被曝光
 PASSIVE_THREAT = re.compile(r"让|要|等着|等|会|就|迟早|早晚|准备|小心|活该|该")
+SELF_BEFORE_PASSIVE = re.compile(r"(我|俺)(就|也|还|快|马上|可能)?(要|会|快要|将|将要)?$")
 
 
 # news about a regulator's rules (听说金融监管总局出了新规)
 # what the customer heard or saw, not what they do: news, reports, hearsay, a video (one
 # lexicon for the news-rule below and for the two-sign rule of why_severe_not_live)
-HEARD_OR_SEEN = re.compile(r"新闻|报道|听说|据说|网上看到|视频里|看到有|电视里|电视上")
+HEARD_OR_SEEN = re.compile(r"新闻|报道|听说|据说|网上看到|视频里|看到有|电视里|电视上|刷到|视频说|看到热搜|热搜说")
 NEWS_AFTER = re.compile(r"^[^,;:、。!?\s]{0,3}(出了|发布|出台|发了|新规|规定|通知|要求|罚|处罚|通报)")
 
 
@@ -378,15 +390,32 @@ def _passive(text: str, start: int, end: int) -> bool:
     cs, ce = clause_span(text, start, end)
     if HEARD_OR_SEEN.search(text, cs, start) and NEWS_AFTER.search(text[end:ce]):
         return True
+    if _seen_on(text, start, end):
+        return True
     m = PASSIVE_BEFORE.search(text[cs:start])
     if not m or PASSIVE_MID_VERB.search(m.group("mid")):
         return False
+    if SELF_BEFORE_PASSIVE.search(text[cs:cs + m.start()]):
+        return True  # 我要被你们行起诉了: the customer is the one it is done to
     return not PASSIVE_THREAT.search(text[cs:cs + m.start()])
+
+
+# the platform is where the customer saw something (看到热搜说…, 在抖音上刷到…), not where they post
+SEEN_BEFORE = re.compile(r"(看到|刷到|看了|看见|刷了)$")
+SEEN_AFTER = re.compile(r"^(上|里|里面|上面)?(说|讲|报道|有人|写着|写的)")
+SEEN_IN_AFTER = re.compile(r"^(上|里|里面|上面)(看到|刷到|看见)")
+
+
+def _seen_on(text: str, start: int, end: int) -> bool:
+    cs, ce = clause_span(text, start, end)
+    if SEEN_BEFORE.search(text[cs:start]) and SEEN_AFTER.search(text[end:ce]):
+        return True
+    return text[cs:start].endswith("在") and bool(SEEN_IN_AFTER.search(text[end:ce]))
 
 
 # ---------------------------------------------------------------------------------- question
 CHANNEL_QUESTION = re.compile(r"应该|应当|该找|该打|哪个部门|哪个|找哪|打哪|归[^,;:、。!?\s]{0,4}管|可以找|能不能找|能找|怎么投诉|去哪|找谁|还是|"
-                              r"途径|渠道|流程|怎么反映|向哪|区别|什么意思|是什么|有什么不同|是干什么|是干嘛|管什么|"
+                              r"途径|渠道|流程|怎么反映|向哪|区别|分别|边个|什么意思|是什么|有什么不同|是干什么|是干嘛|管什么|"
                               # what it is (12378是做什么的); not its number: "省分行的投诉电话多少?" comes
                               # before "我要投诉你们"
                               r"是做什么|做什么的")
@@ -421,7 +450,11 @@ NOT_BANK = re.compile(
 
 
 # the cue's own clause names another target after it (报警抓那个骗子, 起诉离婚), and not the bank
-OTHER_TARGET_AFTER = re.compile(r"骗子|小偷|诈骗|离婚|开发商|房东|前夫|前妻|物业|婆家|网贷")
+OTHER_TARGET_AFTER = re.compile(r"骗子|小偷|诈骗|离婚|开发商|房东|前夫|前妻|物业|婆家|网贷|欠款人|欠钱的|老赖|债务人|借款人|供应商|承包商")
+# …or before it: a suit with someone else (跟供应商的官司)
+OTHER_PARTY_BEFORE = re.compile(r"(跟|和|与)(?!你们|你|银行|贵行)[^,;:、。!?\s]{1,8}?(之间)?的$")
+# a lawsuit the household has (家里有个官司): theirs, not one against the bank
+OWN_LAWSUIT_BEFORE = re.compile(r"有(个|一个|场|一场|桩)$")
 
 
 def _not_the_bank(text: str, start: int, end: int) -> bool:
@@ -429,7 +462,14 @@ def _not_the_bank(text: str, start: int, end: int) -> bool:
     if NOT_BANK.search(text, ss, se):
         return True
     cs, ce = clause_span(text, start, end)
-    return bool(OTHER_TARGET_AFTER.search(text, end, ce)) and not re.search(r"你们|你|银行|贵行", text[cs:ce])
+    if re.search(r"你们|你|银行|贵行", text[cs:ce]):
+        return False
+    # 这事跟你们银行没关系 in another sentence of the message
+    if NOT_BANK.search(text):
+        return True
+    if text.startswith("官司", start) and OWN_LAWSUIT_BEFORE.search(text[cs:start]):
+        return True
+    return bool(OTHER_TARGET_AFTER.search(text, end, ce) or OTHER_PARTY_BEFORE.search(text[cs:start]))
 
 
 # -------------------------------------------------------------------------------------- joke
@@ -508,7 +548,7 @@ def why_severe_not_live(text: str, start: int, end: int) -> Optional[str]:
     if not _someone_else(text, start, end):
         if _negated(text, start, end) and _joke(text, start, end):
             return JOKE
-        joke = MARKED_JOKE_WORDS.search(text, end, min(len(text), end + 10))
+        joke = MARKED_JOKE_WORDS.search(text, end, min(len(text), end + 10)) or MEME_LAUGH_AFTER.match(text, end)
         if joke and joke.start() <= end + 2 and _asks_for_help_or_facts(text):
             return MARKED_JOKE
         return SETTLED if _over_and_done(text, start, end) else None
@@ -523,7 +563,9 @@ def why_severe_not_live(text: str, start: int, end: int) -> Optional[str]:
 # a question after facts or help (有没有…热线, 一般几天到账, 怎么打电话), not a rhetorical one
 # (你们满意了吗, 你们管不管)
 HELP_OR_FACTS = re.compile(r"有没有|能不能|可不可以|可以|怎么|如何|多少|几天|几号|几点|哪个|哪里|哪儿|什么|是不是有"
-                           r"|有[^,;:、。!?\s]{1,12}吗")
+                           r"|有[^,;:、。!?\s]{1,12}吗|能[^,;:、。!?\s]{1,6}吗")
+# a meme phrase laughed at on the spot (打工人不想活了系列😂): marked as a joke like 开玩笑
+MEME_LAUGH_AFTER = re.compile(r"(系列|梗|表情包)?\W{0,2}(😂|🤣|😆|哈哈|hhh)")
 
 
 def _asks_for_help_or_facts(text: str) -> bool:

@@ -90,6 +90,17 @@ HERE = Path(__file__).parent
 # 104/104 and 0/76, eleventh 104/104 and 0/76, tenth 104/104 and 0/76, ninth 102/104, eighth
 # 104/104 and 0/76, seventh 106/106 and 1/74, sixth 81/96, fifth 114/125, fourth 110/125 and
 # 5/90, third 128/145 and 2/90.
+# The thirteenth round (written blind 2026-12-06 after the twelfth round's work, scored once:
+# 99/104 threats, 18/20 requests for a person, 14/76 negatives), then its classes (a desk
+# overturned, Wu 收作, a gun at home; how to end it least painfully; platforms and 曝光 in pinyin;
+# Hong Kong's 金管局; someone who can answer sent for, zrg; 食人唔吐骨; calm: a relative's lawsuit
+# settled long ago, a suit with another party or "nothing to do with your bank" said in another
+# sentence, the customer as the one sued, a reason given for not suing, no time to spare for the
+# press, a post taken down once settled, a platform where something was seen, Cantonese 唔系要 and
+# 系 for 是, hearsay of someone's self-harm, a meme laughed at beside a question, the hours of
+# human agents in Cantonese): thirteenth 104/104 and 3/76, twelfth 104/104 and 0/76, eleventh
+# 104/104, tenth 104/104, ninth 102/104, eighth 104/104, seventh 106/106, sixth 82/96, fifth
+# 115/125, fourth 110/125, third 128/145.
 FLOORS = {
     "third_round.yml": {"threats": 0.82, "negatives_handed_off": 5},
     "fourth_round.yml": {"threats": 0.80, "negatives_handed_off": 6},
@@ -101,6 +112,7 @@ FLOORS = {
     "tenth_round.yml": {"threats": 0.96, "negatives_handed_off": 2},
     "eleventh_round.yml": {"threats": 0.96, "negatives_handed_off": 2},
     "twelfth_round.yml": {"threats": 0.96, "negatives_handed_off": 2},
+    "thirteenth_round.yml": {"threats": 0.96, "negatives_handed_off": 4},
 }
 
 

@@ -338,3 +338,48 @@ def test_a_denied_joke_is_no_joke():
 
 def test_arabia_is_no_dialect_pronoun():
     assert norm("阿拉伯联合酋长国汇款") == "阿拉伯联合酋长国汇款"
+
+
+# The thirteenth blind round's classes, in wording of our own.
+@pytest.mark.parametrize("text, reason", [
+    ("再推来推去,我到你们那把桌子掀翻", "violence"),  # a desk overturned
+    ("侬等着,阿拉寻人来收作侬", "violence"),  # Wu 收作: dealt with
+    ("我家里有把气枪,你们掂量掂量", "violence"),  # a gun the customer has
+    ("这几天老在琢磨怎么了断比较快", "self_harm"),  # how to end it
+    ("ming tian wo jiu shang xiao hong shu fa tie", "media"),  # platforms in pinyin
+    ("zai bu tui qian wo jiu bao guang", "media"),
+    ("回答不了就找个懂行的人来跟我说", "human"),  # someone who can answer, sent for
+    ("zrg!!", "human"),  # initials of 转人工
+    ("我要去香港金管局投诉你们", "regulator"),
+    ("你哋呢啲银行真系食人唔吐骨", "anger"),
+])
+def test_thirteenth_round_threats_in_new_words(text, reason):
+    assert reason in rule_matches(RULES, norm(text))[0]
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("我表姐去年跟你们打过一场官司,早就了结了,我今天来开户", "regulator"),  # settled, kin's past
+    ("我们厂跟装修队的官司要用流水,这跟你们银行没关系。流水怎么打?", "regulator"),  # not the bank
+    ("要起诉一个老赖,想开个存款证明", "regulator"),  # another party sued
+    ("收到个电话说我要被你们起诉了,是骗子吧?", "regulator"),  # the customer is the one sued
+    ("我也不准备告,打官司太费劲,你们解释一下就行", "regulator"),  # a reason for not acting
+    ("我没那闲工夫找记者,退钱就行", "media"),  # no time to spare for it
+    ("前阵子在微博骂过你们,后来问题解决我就删了", "media"),  # the post taken down
+    ("刷到热搜说有网点被砸了,我明天还能去办业务吗?", "media"),  # a platform where it was seen
+    ("我之前系记者,但今次唔系要爆料,只系想查下张卡", "media"),  # Cantonese negation
+    ("刷到个视频说有人在银行门口喝农药,吓得我妈要取钱,定期提前取怎么弄", "self_harm"),  # hearsay
+    ("打工人想跳楼系列😂 顺便问下年费能免吗", "self_harm"),  # a meme laughed at, and a question
+    ("你哋人工客服咩时候开始返工?", "human"),  # the hours, asked
+    ("0571-8800 1234(律所的座机)", "regulator"),  # whose telephone it is, given as a contact
+    ("白天打报社总机找我就行", "media"),
+])
+def test_thirteenth_round_mentions_stay_calm(text, reason):
+    assert reason not in rule_matches(RULES, norm(text))[0]
+
+
+def test_a_threat_to_sue_with_a_lawyer_stays_live():
+    # contrasts: the same words aimed at the bank
+    assert "media" in rule_matches(RULES, norm("我要联系记者"))[0]
+    assert "regulator" in rule_matches(RULES, norm("我马上跟律师的团队一起起诉你们"))[0]
+    assert "media" in rule_matches(RULES, norm("我和朋友一起去找记者"))[0]
+    assert "media" in rule_matches(RULES, norm("晚报有个记者是我老同学,这种事他们最爱报"))[0]
