@@ -39,7 +39,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.blind_intake import filed_case, play, score  # noqa: E402
+from tests.e2e.blind_intake import play_set  # noqa: E402
 from tests.stack import Stack  # noqa: E402
 
 DEFAULT_SET = ROOT / "tests/intake_blind/conversations_2026-12-03.yml"
@@ -50,6 +50,7 @@ def main() -> None:
     parser.add_argument("--set", type=Path, nargs="+", default=[DEFAULT_SET],
                         help="one or more sets, played on one stack (started once)")
     parser.add_argument("--only", default="")
+    parser.add_argument("--workers", type=int, default=4, help="conversations played at a time (default 4)")
     parser.add_argument("--json", type=Path, help="with one set: every result, transcripts included")
     parser.add_argument("--show-failures", type=int, default=20)
     args = parser.parse_args()
@@ -73,16 +74,15 @@ def _play_set(stack: Stack, path: Path, args: argparse.Namespace) -> str:
         wanted = set(args.only.split(","))
         convs = [c for c in convs if c["id"] in wanted]
     print(f"\n==> {len(convs)} 段对话（{path.name}）", flush=True)
-    results = []
-    t0 = time.perf_counter()
-    for i, conv in enumerate(convs, 1):
-        played = play(stack, conv)
-        case = filed_case(stack, played["sender"]) if played["outcome"] == "filed" else None
-        result = score(conv, played, case)
-        result["transcript"] = played["transcript"]
-        results.append(result)
-        print(f"  {i}/{len(convs)} {conv['id']}: {'对' if result['right'] else '错'} "
+    done = []
+
+    def progress(result: dict) -> None:
+        done.append(result)
+        print(f"  {len(done)}/{len(convs)} {result['id']}: {'对' if result['right'] else '错'} "
               f"{'; '.join(result['problems'])}", flush=True)
+
+    t0 = time.perf_counter()
+    results = play_set(stack, convs, workers=args.workers, progress=progress)
     elapsed = time.perf_counter() - t0
     n = len(results)
     right = sum(r["right"] for r in results)

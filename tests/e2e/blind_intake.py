@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from bot.text import normalize_text
@@ -87,6 +89,30 @@ def play(stack: Stack, conv: dict) -> dict:
         for line in extra.pop(topic, []):
             replies = say(line)
     return {"sender": sender, "outcome": outcome, "asked": dict(asked), "transcript": transcript}
+
+
+def play_and_score(stack: Stack, conv: dict) -> dict:
+    """One conversation played and scored; the transcript is kept for the bench's report."""
+    played = play(stack, conv)
+    case = filed_case(stack, played["sender"]) if played["outcome"] == "filed" else None
+    result = score(conv, played, case)
+    result["transcript"] = played["transcript"]
+    return result
+
+
+def play_set(stack: Stack, convs: list[dict], workers: int = 4,
+             progress: Callable[[dict], None] | None = None) -> list[dict]:
+    """Plays a set ``workers`` conversations at a time: each is its own REST sender, so they do
+    not depend on each other, and the stack's two cores are kept busy while one conversation
+    waits on another process. Results come back in the set's order."""
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = {pool.submit(play_and_score, stack, conv): i for i, conv in enumerate(convs)}
+        results: list[dict | None] = [None] * len(convs)
+        for future in as_completed(futures):
+            results[futures[future]] = result = future.result()
+            if progress:
+                progress(result)
+    return [r for r in results if r is not None]
 
 
 def filed_case(stack: Stack, sender: str) -> dict | None:
