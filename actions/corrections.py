@@ -43,7 +43,8 @@ _NO_CONFIDENTIAL = re.compile(r"(不用|不需要|无需|不必|取消|不要)�
 # what the customer says about their own words, not a value: "刚才说多了两百" (the size of the
 # slip, no amount), "刚才那个是工作手机" (刚才 is no date)
 _ABOUT_WHAT_WAS_SAID = re.compile(
-    r"[，,。…]*\s*(?:刚才|刚刚|之前|前面|上面)?(?:我)?(?:说|讲|打|写|报|填)(?:多|少|错|反|成)了[^，,。；;]*|"
+    # (up to a 是 that gives the value in one breath: "语音打错了是张红发")
+    r"[，,。…]*\s*(?:刚才|刚刚|之前|前面|上面)?(?:我)?(?:说|讲|打|写|报|填)(?:多|少|错|反|成)了[^，,。；;是]*|"
     r"(?:刚才|刚刚)(?=那个|那|说|讲|给|留|报|的|打|写|我说)"
 )
 

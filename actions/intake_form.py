@@ -85,7 +85,7 @@ FACT_SLOTS = ("customer_name", "phone", "branch", "occurred_at", "amount")
 # 申诉 is what some customers (Taiwan) call a complaint ("不用申訴了")
 _COMPLAINT = r"(?:投诉|申诉)"
 _CANCELS_COMPLAINT = re.compile(
-    rf"(?:^|[，,。！!？?\s])(?:算了|算啦)|不(?:想|要|用)?{_COMPLAINT}了?(?!的)|不投了|(?:不|别)(?:想|要|用|需要)?(?:登记|提交|受理|立案)了?(?!就|的话|便|[^，,。]{0,8}(?:是吧|是不是|吗))|"
+    rf"(?:^|[，,。！!？?\s…])(?:算了|算啦)|不(?:想|要|用)?{_COMPLAINT}了?(?!的)|不投了|(?:不|别)(?:想|要|用|需要)?(?:登记|提交|受理|立案)了?(?!就|的话|便|[^，,。]{0,8}(?:是吧|是不是|吗))|"
     rf"撤(?:销|回|单|了)|放弃{_COMPLAINT}|结束{_COMPLAINT}|(?:取消|删除)(?:{_COMPLAINT}|这次|申请|登记|提交)|^\W*取消\W*(?:吧|了)?\W*$|"
     rf"这个{_COMPLAINT}不要了|^\W*(?:退出|cancel|不弄了|不搞了|不办了)\W*$|不想(?:弄|追究)了"
 )
@@ -95,7 +95,8 @@ _DROPS_THE_COMPLAINT = re.compile(
     rf"不(?:用|要|想|必|打算)?(?:再)?{_COMPLAINT}了|{_COMPLAINT}\w{{0,3}}?(?:不弄|不搞|不办|不要|不提|不做|算了|撤了|取消)了?|"
     r"(?:撤了|撤销|撤回)吧|不(?:用|要|需要)?(?:再)?(?:登记|提交)了|(?:就|先|还是)不(?:投|反映|登记)了|不麻烦(?:你|您)了|"
     # "还是别投诉了吧"; Cantonese "咁唔使投訴啦" (then there is no need to complain)
-    rf"(?:还是|那就|那)别(?:再)?{_COMPLAINT}了|唔(?:使|洗|驶|駛|要|想)(?:再)?{_COMPLAINT}"
+    # ("唔投訴喇": Cantonese, no longer complaining)
+    rf"(?:还是|那就|那)别(?:再)?{_COMPLAINT}了|唔(?:使|洗|驶|駛|要|想)?(?:再)?{_COMPLAINT}"
 )
 # a cancel thought of and taken back in the same message ("本来想说算了不投诉了……想想还是投吧")
 _CANCEL_TAKEN_BACK = re.compile(
@@ -126,14 +127,15 @@ _SOMEONE_ELSES_NUMBER = re.compile(
 _NAMES_A_CORRECTION = re.compile(
     r"错了|不对|有误|改成|改为|改一下|改下|更正|应该是|写错|说错|搞错|记错|弄错|打错|错字|说反|颠倒|修改|"
     # the customer checked and gives the figure to file ("刚翻了对账单，是八百六十五，你按这个记")
-    r"(?:按|以)(?:这个|这|我说的|这次)(?:为准|记|算|写|登记)|(?:刚|刚才|重新|又)(?:翻|查|看|核对|对)(?:了)?(?:一?下)?(?:对账单|账单|短信|记录|流水|小票|收据|明细)|"
+    r"(?:按|以)(?:这个|这|我说的|这次)(?:为准|记|算|写|登记)|(?:刚|刚才|重新|又|我)(?:翻|查|看|核对|对)(?:了)?(?:一?下)?(?:对账单|账单|短信|记录|流水|小票|收据|明细|水单|回单|凭条|单子)|"
     # counted or reckoned again ("我重新按了计算器，是三百二", "又数了一遍，不是两百是三百")
     r"(?:重新|又|再)(?:按|算|数|点|核)了?(?:一遍|一下|一次|下)?|(?:多|少)按了|(?:按|算|数|点)错了|"
     # "等下，昨天是我看短信的日子，取钱是大前天": the customer stops to put something right
     r"^\W*(?:等下|等一下|等等|稍等)\W|"
     # the old value denied and the new one given, either way round ("哦不是前天，是大前天",
     # "是一千八，不是一千五")
-    r"^\W*(?:哦|噢|啊|呃|额|嗯|哎)?\W*不是[^，,。；;]{1,10}[，,]\s*(?:是|应该是)|(?:^|[，,])\s*是[^，,。；;]{1,12}[，,]\s*不是[^，,。；;]{1,12}\W*$"
+    # ("不好意思，我翻了下水单，不是前天，是11月29号": after an opening clause too)
+    r"(?:^|[，,。])\W*(?:哦|噢|啊|呃|额|嗯|哎)?\W*不是[^，,。；;]{1,10}[，,]\s*(?:是|应该是)|(?:^|[，,])\s*是[^，,。；;]{1,12}[，,]\s*不是[^，,。；;]{1,12}\W*$"
 )
 
 _NAME_DECLINE = re.compile(
@@ -170,7 +172,12 @@ def required_fields(slots: Dict[str, Any]) -> List[str]:
     fields = list(CASE_FIELDS[kind] if kind in CASE_FIELDS else CASE_FIELDS.get(kind.split("/")[0], ()))
     if "amount" not in fields and _MONEY_AT_STAKE.search(parsing.normalize(description)):
         fields.append("amount")
-    return ["description", "customer_name", "phone", *fields, "demand"]
+    # money asked back only in the demand ("把账单费退了"): the sum is asked after it
+    after = ["amount"] if "amount" not in fields and _REFUND_DEMANDED.search(parsing.normalize(slots.get("demand") or "")) else []
+    return ["description", "customer_name", "phone", *fields, "demand", *after]
+
+
+_REFUND_DEMANDED = re.compile(r"退(?!休|出|卡|订|货)|赔|补偿|返还|还(?:给)?我(?:钱|费)|(?<![浪免花])费(?![劲力心事尽])|利息")
 
 
 def message_text(tracker: Tracker) -> str:
@@ -241,7 +248,8 @@ def _read_name(text: str, entities: List[str], lenient: bool) -> Optional[str]:
         return value
     for candidate in entities:
         candidate = parsing.normalize(candidate)
-        if parsing.is_valid_name(candidate) and candidate in text:
+        # (a lone character is the NLU's guess at a word of the story, "钱被扣走了", unless asked)
+        if parsing.is_valid_name(candidate) and candidate in text and (lenient or len(candidate) >= 2):
             return candidate
     if lenient and _NAME_DECLINE.search(text):
         return NAME_DECLINED
@@ -385,6 +393,9 @@ def read_field(slot: str, tracker: Tracker, lenient: bool) -> Any:
     return reader(text, entity_values(tracker, entity) if entity else [], lenient)
 
 
+# the customer gives the figures and leaves the sum to us ("千分之八跟千分之六差多少，你自己算"): an
+# answer put as a question
+_WORK_IT_OUT = re.compile(r"(?:你们?|自己)(?:自己)?(?:算|计算)|算算|算一下|差多少|差了多少|多(?:收|扣)了多少|少了多少")
 _QUESTION = re.compile(r"[吗呢？?]|怎么|什么|为什么|为啥|几点|多少|哪里|能不能|可不可以|是不是")
 
 
@@ -737,7 +748,8 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
                 return False  # ("让她别再联系我" reads like a goodbye to the NLU: it is a demand)
             return not is_question(text) or bool(parsing.find_demand(text))
         if is_question(text) and not (slot == "branch" and parsing.find_branch(text)) \
-                and not (slot == "phone" and parsing.find_phone(text)):
+                and not (slot == "phone" and parsing.find_phone(text)) \
+                and not (slot == "amount" and _WORK_IT_OUT.search(text) and read_field(slot, tracker, lenient=True) is not None):
             # "今天天气怎么样" holds a date but answers nothing; "叫什么西乡支行" names a branch;
             # "要电话干啥？……那行，187…" asks, then answers with the whole number
             return False

@@ -106,10 +106,15 @@ _CANTONESE_WORDS = str.maketrans({"咗": "了", "冇": "没"})
 
 
 # Sichuan 没得 (没有) and 啥子 (什么): "钱倒是没得啥子损失" says no money was lost; Hakka 𠊎 (我) and
-# 𠊎系 (我是): "𠊎系钟亚妹"; 廿/卅 (twenty, thirty) in dates ("十一月廿八")
+# 𠊎系 (我是): "𠊎系钟亚妹"; 廿/卅 (twenty, thirty) in dates ("十一月廿八"); Hakka and Hunan 喊做/喊得
+# (叫, "𠊎喊做古志强", "我喊得罗春生"); Henan 嘞 (的) inside a phrase ("胡辣汤店嘞老板", "多收嘞利息");
+# Cantonese 入面 (里面: "卡入面有六萬幾" is a balance), 啱啱 (刚刚), 未见 (没看到)
 _SICHUAN_WORDS = ((re.compile("没得"), "没有"), (re.compile("啥子"), "什么"), (re.compile("𠊎系"), "我是"),
                   (re.compile("𠊎"), "我"), (re.compile("廿(?=[一二三四五六七八九])"), "二十"), (re.compile("廿"), "二十"),
-                  (re.compile("卅(?=[一])"), "三十"), (re.compile("卅"), "三十"))
+                  (re.compile("卅(?=[一])"), "三十"), (re.compile("卅"), "三十"),
+                  (re.compile("(?<=[我俺])(?:喊做|喊作|喊得)"), "叫"),
+                  (re.compile("(?<=[\u4e00-\u9fff])嘞(?=[\u4e00-\u9fff])"), "的"),
+                  (re.compile("入面"), "里面"), (re.compile("啱啱|啱先"), "刚刚"), (re.compile("未见"), "没看到"))
 
 
 def normalize(text: Optional[str]) -> str:
@@ -404,7 +409,7 @@ _NOT_MONEY_BEFORE = re.compile(
     r"(尾号|卡号|账号|号码|手机|电话|编号|第|工号|窗口|排队|等了|等|年化|利率|费率|扣点|积分(?:有|是|还有)?)\s*$"
 )
 # a clause about a limit or a rate: its numbers are not the money at stake
-_LIMIT_CLAUSE = re.compile(r"额度|限额|利率|费率|年化|粉丝|只能|只让|只许|只准|超过|降额|降到|提额|门槛|起存|起购")
+_LIMIT_CLAUSE = re.compile(r"(?i:credit\s?limit)|额度|限额|利率|费率|年化|粉丝|只能|只让|只许|只准|超过|降额|降到|提额|门槛|起存|起购")
 # What a sum is to the complaint. With several sums in one message the one at stake is the one
 # the disputed act happened to (扣了/被转走/收了…违约金/没到账), not the background figures the
 # customer gives to explain it (余额, 本金, 贷款, 还了多少, 工资): see _amount_role.
@@ -490,6 +495,9 @@ _NO_LOSS_SAYINGS = (
     # no debit seen yet ("卡里余额四万多，暂时还没收到扣钱短信"); the money there but frozen
     # ("卡里有一万二是我的工钱，一分都动不了")
     r"(?:还|暂时|目前|现在)?(?:没|没有|未)(?:收到|看到|发现|见到)(?:扣钱|扣款|消费|转账|交易|支出|动账)的?(?:短信|通知|记录|提醒)",
+    # ("暂时没看到扣钱", "钱数是对的，就名字错了": the sum is not what is wrong)
+    r"(?:还|暂时|目前|现在)(?:还)?(?:没|没有)(?:看到|见到|发现)?(?:被)?(?:扣|刷|转|取)(?:钱|款|走)",
+    r"(?:钱数|金额|数目|数额)(?:是|都|倒是)?(?:对的|没错|没问题|对得上)",
     r"(?:一分钱?|钱)(?:都|也)?(?:动不了|取不出来?|转不出去?|用不了|拿不出来?)",
     # ("卡里有三万多块，都是货款，现在转不出来": the balance held, the clause's subject elided)
     r"(?:里|上)(?:还)?有[^。!?！？]{0,24}[，,]\s*(?:现在|目前|都|也|就|还是)?(?:转不出来?|取不出来?|转不出去|取不了|转不了|动不了|用不了)",
@@ -827,6 +835,8 @@ _PAID_SHORT = re.compile(
 # a loss said without its size ("亏了一大截", "赔了不少"): the sum put in is not the sum lost
 _UNCOUNTED_LOSS = re.compile(
     r"(?:亏|赔|损失|缩水|跌|少)(?:了|掉|去)?(?:一大截|一大半|大半|一半|不少|很多|好多|一些|一大块|惨了?|得厉害|得很惨)"
+    # ("到期本金都没拿全": part of what was put in came back, how much not said)
+    r"|(?:本金|本钱|钱)(?:都|也|还)?(?:没|没有)(?:拿|给|还)(?:全|够)"
 )
 # "我转了一笔五万…还是扣了我手续费": the charge is what is disputed and its size is not said, so
 # the customer's own transfer is the setting (not when the money was taken: 被转走, 盗刷, 骗)
@@ -839,7 +849,7 @@ _UNSIZED_CHARGE = re.compile(
 
 
 # "原来一年六百，这回扣了一千二，多扣了我600", "到现在多还了1680": the excess named as such
-_LIMIT_CHANGED = re.compile(r"(?:额度|降额|提额|限额)[^。!！？?]{0,14}(?:降|调|减|提|砍)(?:到|至|道|成|了)")
+_LIMIT_CHANGED = re.compile(r"(?:额度|降额|提额|限额|(?i:credit\s?limit|limit))[^。!！？?]{0,14}(?:降|调|减|提|砍)(?:到|至|道|成|了)")
 _OVERCHARGED = re.compile(r"多(?:扣|收|算|付|缴|交|还)(?:了)?(?:我)?(?:的)?(?:那|这)?(?:一?笔|部分)?\s*")
 
 
@@ -902,11 +912,18 @@ _SHOWN_LESS = re.compile(
 # 三十六", "应该七千六，实际给了三千"; "小票上是两千，我手上拿到的是一千八"): the gap is at stake
 _EXPECTED_ACTUAL = re.compile(
     r"(?:应该|应|本该|本应|按理)(?:是|付|给|到|扣|收|有|得)?(?:我)?\s*(?P<asked>[^，。,!！？?]{1,14}?)\s*[，,]\s*"
-    r"(?:结果|但是?|可是)?(?:[^，。,!！？?]{0,4}?(?:还是|照样|仍然|依然)|实际|实际上|结果|却|只|反而)(?:上)?(?:扣了|扣的|给了|收了|收的|付了|到了|拿到|是|只有)?(?:我)?\s*(?P<got>[^，。,!！？?]{1,14})"
+    # (what came: "实际扣了…", "到手只有三百", "柜员收了我7205")
+    r"(?:结果|但是?|可是)?(?:[^，。,!！？?]{0,4}?(?:还是|照样|仍然|依然)|实际|实际上|结果|却|只|反而|到手|到账|入账"
+    r"|[^，。,!！？?\d一二两三四五六七八九十百千万]{1,4}?(?=收了|扣了|给了|付了))"
+    r"(?:上)?(?:扣了|扣的|给了|收了|收的|付了|到了|拿到|是|只有)?(?:我)?\s*(?P<got>[^，。,!！？?]{1,14})"
     r"|(?:小票|凭条|单子|短信|屏幕|账单)上?(?:是|写的是?|显示|打的是?|印的是?)\s*(?P<asked2>[^，。,!！？?]{1,10}?)\s*[，,]"
     # ("…，老板娘数给我，回去一数只有一千八": the figure got comes with a number)
     r"[^。!?！？]{0,16}?(?:拿到|收到|到手|数)(?:的|了)?(?:是|只有|才)?\s*(?P<got2>[\d一二两三四五六七八九十百千万][^，。,!！？?]{0,9})"
     # ("本来三百转成了三千": a slip of the finger, the excess is at stake)
+    # ("柜员讲手续费50蚊，点知扣咗150": the charge quoted, then what was taken)
+    r"|(?:说|讲|讲明|说明|告诉我|写着?)(?:是)?(?:手续费|费用|年费|收费|利息|汇费|工本费|服务费)(?:是|只要|要|就|只收)?\s*"
+    r"(?P<asked4>\d+(?:\.\d+)?|[一二两三四五六七八九十百千万零点]+)(?:块钱|块|元|蚊)?\s*[，,]\s*(?:结果|点知|谁知|哪知|没想到|但是?|可是)"
+    r"[^，。,!！？?\d]{0,4}?(?:扣|收)了?(?:我)?\s*(?P<got4>\d+(?:\.\d+)?|[一二两三四五六七八九十百千万零点]+)"
     r"|(?:本来|原本|原来)(?:是|要|想|该)?(?:转|打|付|汇|充|扣|交)?\s*(?P<asked3>[\d一二两三四五六七八九十百千万][^，。,!！？?]{0,8}?)\s*(?:[，,]\s*[^，。,!！？?\d]{0,5}?)?(?:转|打|付|汇|充|扣|交|变|写|输)成了?\s*(?P<got3>[\d一二两三四五六七八九十百千万][^，。,!！？?]{0,9})"
 )
 
@@ -938,8 +955,8 @@ def _expected_against_actual(t: str) -> Optional[float]:
         if len(asked) == 1 and len(got) == 1 and 0 < got[0] < asked[0]:
             return round(asked[0] - got[0], 2)
         return None
-    asked = [v for _, v in _amount_tokens(m.group("asked") or m.group("asked2") or m.group("asked3") or "")]
-    got = [v for _, v in _amount_tokens(m.group("got") or m.group("got2") or m.group("got3") or "")]
+    asked = [v for _, v in _amount_tokens(m.group("asked") or m.group("asked2") or m.group("asked3") or m.group("asked4") or "")]
+    got = [v for _, v in _amount_tokens(m.group("got") or m.group("got2") or m.group("got3") or m.group("got4") or "")]
     if len(asked) == 1 and len(got) == 1 and asked[0] != got[0] and min(asked[0], got[0]) > 0:
         return round(abs(asked[0] - got[0]), 2)
     return None
@@ -947,6 +964,9 @@ def _expected_against_actual(t: str) -> Optional[float]:
 
 # "放咗一万蚊落去，佢只系入咗九千八" (咗 read as 了): what went in against what was credited
 _PUT_IN_SHORT = re.compile(r"(?:放|存|塞)了\s*(?P<asked>[^，。,!！？?]{1,8}?)(?:落去|进去|下去)?[，,][^。!！？?]{0,8}?(?:只|才)(?:是|系)?(?:入|存进|进|到)了?(?:账)?\s*(?P<got>[^，。,!！？?]{1,8})")
+
+
+_INTEREST_GOT = re.compile(r"利息|收益|利钱|分红")
 
 
 def _paid_short(t: str) -> Optional[float]:
@@ -960,8 +980,8 @@ def _paid_short(t: str) -> Optional[float]:
         if len(asked) == 1 and len(got) == 1 and 0 < got[0] < asked[0]:
             return round(asked[0] - got[0], 2)
     m = _PAID_SHORT.search(t) or _SHOWN_LESS.search(t)
-    if not m:
-        return None
+    if not m or _INTEREST_GOT.search(m.group("got")) or _INTEREST_GOT.search(t, m.start(), m.start("got")):
+        return None  # "存了五万，利息只给了八百": the interest is no part of the sum put in
     asked = [v for _, v in _amount_tokens(m.group("asked") or m.groupdict().get("asked2") or "")]
     got = [v for _, v in _amount_tokens(m.group("got"))]
     if len(asked) == 1 and len(got) == 1 and 0 < got[0] < asked[0]:
@@ -1280,7 +1300,8 @@ def _stated_total(t: str) -> Optional[float]:
 # period or per time, and how many times it was taken: the sum at stake is the product
 _PER_UNIT = re.compile(r"(?:每(?:个)?|一个|一)(?P<unit>月|季度?|年|期|次|笔|回)")
 _TIMES = re.compile(
-    r"(?:扣了|收了|交了|缴了|付了|还了|取了|提了|转了|被扣了|一共|总共|共|总计|合计|已经|连续|连着|足足|整整|"
+    # ("收了整一年", "多收两个月": the count told before or after the charge)
+    r"(?:(?:扣了|收了|交了|缴了|付了|还了|取了|提了|转了|被扣了|多收了?|多扣了?|多算了?)(?:整|足|满|足足|整整)?|一共|总共|共|总计|合计|已经|连续|连着|足足|整整|"
     # "账单上有三笔", "一次四块，五次" (the count alone closing the answer)
     r"上有|里有|[，,]\s*(?=[\d一二两三四五六七八九十]+\s*(?:次|笔|回|期)\s*[。.!！]?\s*$))\s*"
     r"(?P<n>[\d一二两三四五六七八九十]+|半)\s*(?P<unit>个月|个季度|季度|年|期|次|笔|回|个月了|月)"
@@ -1370,11 +1391,61 @@ def _percent_of(t: str) -> Optional[float]:
     return None
 
 
+# A rate the customer names (千分之六, 百分之三, 0.6%, 三个点), and the sum it applies to (流水五十万,
+# 存了十万, 一个月提了十八万): "千分之八跟千分之六差多少", "说好三个点结果只给二点二", "按千分之一扣的"
+# leave the arithmetic to us. Two rates: the gap between them on that sum; one rate charged: that
+# share of it.
+_RATE = re.compile(
+    r"千分之(?P<pm>[\d.一二两三四五六七八九十点零]+)|百分之(?P<pc>[\d.一二两三四五六七八九十点零]+)"
+    r"|(?P<num>\d+(?:\.\d+)?)\s*[%％]|(?P<pts>[\d.一二两三四五六七八九十点零]+)\s*个点"
+)
+# "…结果只给二点二": a bare figure with 点 is a rate beside one said in points
+_BARE_POINTS = re.compile(
+    r"(?:只给|给了?|只有|才|变成|成了|实际|结果|只)(?:了|我)?(?P<bare>[\d一二两三四五六七八九零]点[\d一二两三四五六七八九零]+)"
+    r"(?![\d一二两三四五六七八九零]*(?:万|千|块|元|个点))"
+)
+_RATE_BASE = re.compile(
+    r"(?:流水|存了|提了|提现了?|投了|投入|买了|本金|贷了|借了|刷了|刷卡|还了|收了|进账)(?:正好|一共|总共|大概|有|了)?\s*(?P<base>[^，。,!！？?]{1,8})"
+)
+_RATE_CHARGED = re.compile(r"(?:按|扣|收)(?:了|的)?\s*$")
+
+
+def _rates(t: str) -> List[Tuple[int, float]]:
+    found = []
+    for m in _RATE.finditer(t):
+        raw, scale = next((m.group(g), s) for g, s in (("pm", 1000), ("pc", 100), ("num", 100), ("pts", 100)) if m.group(g))
+        value = cn_number(raw) if not re.fullmatch(r"\d+(?:\.\d+)?", raw) else float(raw)
+        if value and 0 < value / scale < 0.5:
+            found.append((m.start(), value / scale))
+    if any(m.group("pts") for m in _RATE.finditer(t)):
+        for m in _BARE_POINTS.finditer(t):
+            value = cn_number(m.group("bare"))
+            if value and 0 < value < 50:
+                found.append((m.start("bare"), value / 100))
+    return sorted(found)
+
+
+def _rate_gap(t: str) -> Optional[float]:
+    base = _RATE_BASE.search(t)
+    if not base or _RATE.search(base.group("base")):
+        return None
+    # (the term said right after the sum is no part of it: "存了二十万三年期")
+    values = [v for _, v in _amount_tokens(re.sub(r"[一二两三四五六七八九十\d]+(?:年期|年|个月|期)\S*$", "", base.group("base")))]
+    rates = _rates(t)
+    if len(values) != 1 or values[0] < 1000 or not rates:
+        return None
+    if len(rates) == 2 and rates[0][1] != rates[1][1]:
+        return round(values[0] * abs(rates[0][1] - rates[1][1]), 2)
+    if len(rates) == 1 and _RATE_CHARGED.search(t[:rates[0][0]]) and rates[0][1] < 0.05:
+        return round(values[0] * rates[0][1], 2)
+    return None
+
+
 def _multiplied(t: str) -> Optional[float]:
     m = _TIMES_SIGN.search(t)
     if m:
         return round(float(m.group("a")) * float(m.group("b")), 2)
-    percent = _percent_of(t)
+    percent = _percent_of(t) or _rate_gap(t)
     if percent is not None:
         return percent
     each, count = _EACH_CHARGED.search(t), _COUNT_SAID.search(t)
@@ -1462,18 +1533,30 @@ def _per_unit_times(t: str) -> Optional[float]:
         if len(tokens) == 1 and 1 < periods <= 12:
             return round(tokens[0] * periods, 2)
     times = list(_TIMES.finditer(t))
-    if len(per) != 1 or len(times) != 1 or times[0].start() < per[0].start():
+    # (the 一年 of "收了整一年" is the count, not a charge per year)
+    per = [m for m in per if not any(c.start() <= m.start() < c.end() for c in times)]
+    if len(per) != 1 or len(times) != 1:
         return None
+    if times[0].start() < per[0].start():
+        if times[0].end() > per[0].start():
+            return None
+        # the count first ("多收两个月，每个月三百七十五"): the sum each time is in the clause after
+        each_clause = re.split(r"[，,。；;!！?？]", t[per[0].end():])[0]
+    else:
+        each_clause = t[per[0].end(): times[0].start()]
     unit, count_unit = per[0].group("unit"), times[0].group("unit").rstrip("了")
     n_txt = times[0].group("n")
     n: Optional[float]
     if n_txt == "半" and unit == "月" and count_unit == "年":
         n = 6.0
+    elif unit == "月" and count_unit == "年" and n_txt != "半":
+        years = float(n_txt) if n_txt.isdigit() else cn_number(n_txt)
+        n = years * 12 if years else None  # "每个月五块，收了整一年"
     elif count_unit in _SAME_UNIT.get(unit, ()) or (count_unit in ("次", "笔") and unit != "年"):
         n = float(n_txt) if n_txt.isdigit() else cn_number(n_txt)
     else:
         return None
-    tokens = [v for _, v in _amount_tokens(_NOT_A_ONE.sub("", t[per[0].end(): times[0].start()]))]
+    tokens = [v for _, v in _amount_tokens(_NOT_A_ONE.sub("", each_clause))]
     if len(tokens) != 1 or not n or n != int(n) or not 1 < n <= 120:
         return None
     return round(tokens[0] * n, 2)
@@ -2115,11 +2198,13 @@ _NOT_NAMES = {
     "师傅", "老板", "店主", "厨师", "保安", "保姆", "军人", "公务员", "程序员", "快递员", "外卖员",
 }
 _HONORIFIC = ("先生", "女士", "小姐", "阿姨", "叔叔", "大爷", "大妈", "老师", "老板", "师傅", "大姐", "大哥")
+# a job said after a surname as a form of address (刘律师, 王医生, 陈经理)
+_JOB_TITLES = ("律师", "医生", "大夫", "经理", "主任", "工程师", "会计", "护士", "教授", "科长", "处长", "局长", "老总", "总监", "博士")
 
 
 # who the customer is or what a field is called, never a name ("我是公司负责人", "金额是…")
 _NOT_NAME_WORDS = re.compile(
-    r"公司|负责|法人|老板|学生|儿子|女儿|家属|客户|员工|退休|个体|商户|金额|电话|手机|地址|时间|日期|网点|支行"
+    r"公司|负责|法人|老板|学生|儿子|女儿|家属|客户|员工|退休|个体|商户|金额|钱数|数额|钱款|电话|手机|地址|时间|日期|网点|支行"
 )
 
 
@@ -2323,7 +2408,7 @@ def _bare_full_name(part: str) -> bool:
 _SPELT_BY_WORD = re.compile(r"([\u4e00-\u9fff])(?:是|就是)?[\u4e00-\u9fff]{0,5}?的\1")
 _SPELT_BY_PARTS = re.compile(
     r"木子李|弓长张|口天吴|耳东陈|立早章|文武斌|双木林|古月胡|言午许|双口吕|人可何|三横王|草头黄|"
-    r"禾口程|子小孙|[一二两三]点水|[\u4e00-\u9fff]字旁|[\u4e00-\u9fff]字头|偏旁|"
+    r"禾口程|子小孙|四维罗|走肖赵|关耳郑|[一二两三]点水|[\u4e00-\u9fff]字旁|[\u4e00-\u9fff]字头|偏旁|"
     # "龚是龙字底下一个共": one part over another
     r"[\u4e00-\u9fff]字(?:底下?|下面|上面|边)(?:一个|加个?|再加个?)?[\u4e00-\u9fff]?|(?:上面|上边)一个[\u4e00-\u9fff](?:下面|下边)一个[\u4e00-\u9fff]"
 )
@@ -2387,6 +2472,8 @@ def _is_full_name(candidate: Optional[str]) -> bool:
         return _dotted_name(candidate)
     if not candidate or not re.fullmatch(r"[\u4e00-\u9fff]{2,4}", candidate) or candidate[0] in "小老阿":
         return False
+    if candidate.endswith(_HONORIFIC + _JOB_TITLES):
+        return False  # "我是高老师，高建华", "我是刘律师，刘海燕": a form of address, the full name follows
     return (_looks_like_name(candidate) or _bare_full_name(candidate)) and not _NICKNAME.fullmatch(candidate)
 
 
@@ -2409,9 +2496,11 @@ _SELF_INTRO = re.compile(rf"(?:我|俺)(?:是|叫|系)(?:他|她)?(?:的)?{_KIN_
 _WORD_GAP = re.compile(r"(?<=[\u4e00-\u9fff]{2})\s+(?=[\u4e00-\u9fff]{2})")
 
 
+_JOBS = r"(?:财务|会计|出纳|老板娘|老板|总经理|经理|负责人|法人代表|法人|店长|行政|主管|文员|办事员)"
 _JOB_BEFORE_NAME = re.compile(
-    r"我是(?:我们|咱们)?(?:公司|单位|店里|厂里|门店|这边|那边)?的?"
-    r"(?:财务|会计|出纳|老板娘|老板|总经理|经理|负责人|法人代表|法人|店长|行政|主管|文员|办事员)(?=[\u4e00-\u9fff]{2,3}(?:$|[，,。\s]))"
+    rf"我是(?:我们|咱们)?(?:公司|单位|店里|厂里|门店|这边|那边)?的?{_JOBS}(?=[\u4e00-\u9fff]{{2,3}}(?:$|[，,。\s]))"
+    # "我是胡辣汤店的老板，牛得志": the business named, the job, then the name after a pause
+    rf"|(?:我|俺)是[\u4e00-\u9fff]{{1,8}}?的{_JOBS}[，,\s]+(?=[\u4e00-\u9fff]{{2,3}}(?:$|[，,。\s]))"
 )
 
 
@@ -2460,6 +2549,11 @@ def _best_name(text: str, reader: Callable[[str], Optional[str]]) -> Optional[st
     for clause in re.split(r"[，,。.!！?？;；:：\s…]+", t):
         # "打错字了，是王珏": a correction names the right one after 是
         candidate = reader(re.sub(r"^(?:名叫|叫做|叫|应该是|就是|是)", "", clause))
+        if _is_full_name(candidate):
+            return candidate
+        # …also in one breath ("语音打错了是张红发")
+        fixed = re.search(r"(?:错了|不对)(?:应该)?是(?=[\u4e00-\u9fff])", clause)
+        candidate = reader(clause[fixed.end():]) if fixed else None
         if _is_full_name(candidate):
             return candidate
     return first

@@ -113,10 +113,13 @@ class ActionStartIntake(Action):
         found = parsing.extract_all(text, today())
         if not found["customer_name"]:
             # the NLU's name only where a name stands: at the start ("王建国，卡里少了五千"), not
-            # inside a place ("在你们钟楼支行…")
+            # inside a place ("在你们钟楼支行…"); a lone surname only before a pause ("王，…"), not
+            # a word opening the story ("钱被扣走了")
+            start = text.lstrip(" ，,。")
             found["customer_name"] = next(
                 (n for n in map(parsing.normalize, entity_values(tracker, "customer_name"))
-                 if parsing.is_valid_name(n) and text.lstrip(" ，,。").startswith(n)),
+                 if parsing.is_valid_name(n) and start.startswith(n)
+                 and (len(n) >= 2 or re.match(r"[\s，,。:：]", start[len(n):len(n) + 1] or "x"))),
                 None,
             )
         if parsing.rough_amount(text):

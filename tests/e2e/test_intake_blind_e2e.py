@@ -4,7 +4,8 @@ tests. Here they hold the ground reached — a floor, not a target: the bench
 (bench/intake_blind_bench.py) prints every failure, and the next round starts from a new set.
 
 One backend is enough (the conversations test the dialogue, not the storage); E2E_BACKENDS
-picks which stack runs them, the first one selected.
+picks which stack runs them, the first one selected. BLIND_WORKERS conversations are played at
+a time (default 4; each is its own sender).
 """
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ import os
 import pytest
 import yaml
 
-from tests.e2e.blind_intake import SETS_DIR, filed_case, play, score
+from tests.e2e.blind_intake import SETS_DIR, play_set
 
 # Reached when each set joined the tests (README there): 81% / 2, 72% / 1, 96% / 0, 88% / 1,
-# 96% / 1, (2026-12-05) 96% / 1 and 97% / 0, (2026-12-06) 100% / 0, 92% / 0, 98% / 0, 83% / 0, 95% / 0, 87% / 0, 98% / 0 and 87% / 1,
+# 96% / 1, (2026-12-05) 96% / 1 and 97% / 0, (2026-12-06) 100% / 0, 92% / 0, 98% / 0, 83% / 0, 95% / 0, 87% / 0, 98% / 0, 87% / 1 and 98% / 0,
 # no loops. The
 # floors leave room for the two or three conversations a freshly trained model or a randomly
 # chosen response wording may tip; a loop is never allowed.
@@ -36,6 +37,7 @@ FLOORS = {
     "conversations_2026-12-06f.yml": {"right": 0.80, "unrequested_handoffs": 1, "loops": 0},
     "conversations_2026-12-06g.yml": {"right": 0.92, "unrequested_handoffs": 1, "loops": 0},
     "conversations_2026-12-06h.yml": {"right": 0.82, "unrequested_handoffs": 2, "loops": 0},
+    "conversations_2026-12-06i.yml": {"right": 0.92, "unrequested_handoffs": 1, "loops": 0},
 }
 
 
@@ -44,11 +46,7 @@ def test_a_blind_set_keeps_the_ground_reached(stack, name):
     if stack.backend != os.environ.get("E2E_BACKENDS", "sqlite,postgres").split(",")[0]:
         pytest.skip("the blind sets run once, on the first backend's stack")
     convs = yaml.safe_load((SETS_DIR / name).read_text(encoding="utf-8"))["conversations"]
-    results = []
-    for conv in convs:
-        played = play(stack, conv)
-        case = filed_case(stack, played["sender"]) if played["outcome"] == "filed" else None
-        results.append(score(conv, played, case))
+    results = play_set(stack, convs, workers=int(os.environ.get("BLIND_WORKERS", "4")))
     right = sum(r["right"] for r in results) / len(results)
     handoffs = sum(r["unrequested_handoff"] for r in results)
     loops = sum(r["loop"] for r in results)
