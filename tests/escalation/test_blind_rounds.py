@@ -98,7 +98,7 @@ HERE = Path(__file__).parent
 # sentence, the customer as the one sued, a reason given for not suing, no time to spare for the
 # press, a post taken down once settled, a platform where something was seen, Cantonese 唔系要 and
 # 系 for 是, hearsay of someone's self-harm, a meme laughed at beside a question, the hours of
-# human agents in Cantonese): thirteenth 104/104 and 2/76, twelfth 104/104 and 0/76, eleventh
+# human agents in Cantonese): thirteenth 104/104 and 3/76, twelfth 104/104 and 0/76, eleventh
 # 104/104, tenth 104/104, ninth 102/104, eighth 104/104, seventh 106/106, sixth 82/96, fifth
 # 114/125, fourth 109/125, third 128/145.
 FLOORS = {
