@@ -265,3 +265,44 @@ CALLBACK_UNANSWERED = "尚未确认"
 HANDOFF_OUTCOME_LABELS.update({"callback": "转为回电"})
 EVENT_KIND_LABELS.update({"callback": "回电"})
 # --- end of honest waits ----------------------------------------------------------------------
+
+
+# --- customer notices on the case page (issue 14): 告知客户记录 (console/notices_panel.py,
+# templates/console/_notices.html); codes from notice_texts.Kind and notices.Route / Delivery
+NOTICE_KIND_LABELS: Dict[str, str] = {
+    "accepted": "受理告知", "extended": "延期告知", "paused": "暂停告知", "resumed": "恢复计时告知",
+    "decided": "处理决定告知",
+}
+NOTICE_KIND_UNKNOWN = "其他告知"
+NOTICE_ROUTE_LABELS: Dict[str, str] = {"web": "网页对话", "sms": "短信", "wechat": "微信"}
+NOTICE_ROUTE_UNKNOWN = "其他渠道"
+NOTICE_DELIVERY_LABELS: Dict[str, str] = {
+    "pending": "待发送", "sending": "发送中", "sent": "已发送", "shown": "客户已查看",
+    "failed": "发送失败", "skipped": "未发送",
+}
+NOTICE_DELIVERY_UNKNOWN = "状态不明"
+# the web chat's notice waits for the customer to open the chat page: nothing is "sent"
+NOTICE_WEB_PENDING = "客户尚未查看"
+NOTICE_WEB_PENDING_DETAIL = "客户下次打开网页对话时会看到"
+# a delivery that was retried and waits for its next attempt
+NOTICE_RETRY = "待重试"
+# why a route was not used (notices.py's `error` of a skipped delivery)
+NOTICE_SKIP_LABELS: Dict[str, str] = {
+    "no_phone": "未发送（无联系电话）",
+    "window_closed_no_template": "未发送（超出微信时限）",
+}
+NOTICE_SKIP_DETAILS: Dict[str, str] = {
+    "no_phone": "案件没有联系电话",
+    "window_closed_no_template": "客户超过 48 小时未在微信留言，且未配置模板消息",
+}
+# WeChat's answers (wechat_notices.py stores "errcode <n> …"), in the agent's words
+NOTICE_WECHAT_ERRORS: Dict[int, str] = {
+    43004: "客户已取消关注公众号",
+    40003: "客户的微信身份无效",
+    45015: "已超过 48 小时客服消息时限",
+    45047: "客服消息条数超过微信限制",
+    45002: "告知内容超过微信长度限制",
+}
+NOTICE_WECHAT_REFUSED = "微信拒绝发送"
+NOTICE_FALLBACK_SMS = "已改发短信"
+# --- end of customer notices ------------------------------------------------------------------

@@ -8,20 +8,21 @@ from __future__ import annotations
 
 import logging
 import secrets
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from aiohttp import web
 
 from bot.branches import directory
 
-from .. import db, escalation_marks, handoffs, lifecycle, pii, reply_checks, schemas
+from .. import db, escalation_marks, handoffs, lifecycle, notices, pii, reply_checks, schemas
 from ..appkeys import CIPHER_KEY, SETTINGS_KEY
 from ..db import DB_KEY
 from ..domain import CASE_NO_RE, TRANSITIONS, Status
 from ..errors import BadRequest, Conflict, NotFound
 from ..handoff_views import MAX_ID
+from ..models import CaseNotice, NoticeDelivery
 from ..rasa_bridge import RASA_KEY
-from . import case_edit, case_search, labels, lifecycle_panel, live, stats
+from . import case_edit, case_search, labels, lifecycle_panel, live, notices_panel, stats
 from ..access import can_see, hidden_branch
 from .auth import (
     COOKIE_NAME,
@@ -240,6 +241,19 @@ async def case_page(request: web.Request) -> web.StreamResponse:
     return await render_case(request, me, case_no)
 
 
+async def _case_notices(request: web.Request, case_no: str) -> List[Tuple[CaseNotice, List[NoticeDelivery]]]:
+    """The case's notices and their deliveries (告知客户记录). Steps taken since the outbox's last
+    pass are made first, as the chat page does, so a step just taken shows at once; the panel is
+    a view, so an outbox that cannot make them now leaves the page as it is."""
+    outbox = request.app.get(notices.OUTBOX_KEY)
+    if outbox is not None:
+        try:
+            await outbox.make()
+        except Exception:
+            log.exception("console: the notice outbox could not make notices for the case page")
+    return await notices.of_case(_db(request), case_no)
+
+
 async def render_case(
     request: web.Request, me: Identity, case_no: str,
     edit: Optional[Dict[str, Any]] = None, status: int = 200,
@@ -259,6 +273,9 @@ async def render_case(
     )
     now = _now(request)
     history = await case_search.customer_history(database, case, hidden_branch(me), now)
+    told = notices_panel.panel(
+        await _case_notices(request, case_no), now, pii.case_names(cipher, case.customer_name_enc)
+    )
     # 重复于 names another case: only when this user may see it (a confidential complaint about
     # their branch must not show up here either, not even as a number)
     repeat_ref = await live.case_ref(database, case.repeat_of) if case.repeat_of else None
@@ -286,6 +303,7 @@ async def render_case(
             "repeat_of": repeat_of,
             "next_statuses": sorted(TRANSITIONS[Status(case.status)], key=lambda s: list(Status).index(s)),
             "flow": lifecycle_panel.panel(me, flow, now, lifecycle_again),
+            "told": told,
             "history_value": labels.history_value,
             "branch_entry": directory().get(case.branch_code),
             "can_resolve_branch": _may_resolve_branch(me, case.confidential),
