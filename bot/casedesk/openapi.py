@@ -265,6 +265,19 @@ def build_openapi() -> Dict[str, Any]:
                     },
                 }
             },
+            "/metrics": {
+                "get": {
+                    "summary": "Prometheus 指标（队列、等待、超时、待发通知、待回电；仅计数，不含客户信息）；无需令牌",
+                    "security": [],
+                    "responses": {
+                        "200": {
+                            "description": "Prometheus 文本格式 0.0.4（docs/metrics.md）",
+                            "content": {"text/plain; version=0.0.4": {"schema": _STR}},
+                        },
+                        "503": _error("数据库不可用：本次采集失败"),
+                    },
+                }
+            },
             "/api/openapi.json": {
                 "get": {
                     "summary": "本文档；无需令牌",

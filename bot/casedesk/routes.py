@@ -10,11 +10,12 @@ lifecycle): `lifecycle_views.py`, rules in `lifecycle.py` and `domain.py`.
 """
 from aiohttp import web
 
-from . import callback_views, chat, handoff_views, lifecycle_views, progress_views, views
+from . import callback_views, chat, handoff_views, lifecycle_views, metrics, progress_views, views
 
 
 def setup_routes(app: web.Application) -> None:
     app.router.add_get("/healthz", views.healthz, name="healthz")
+    app.router.add_get("/metrics", metrics.metrics, name="metrics")  # Prometheus, counts only (metrics.py)
 
     # the customer's web chat page and its widget bundle (fetched by scripts/setup.sh)
     app.router.add_get("/chat", chat.chat_page, name="chat")

@@ -13,15 +13,15 @@ METHODS = {"get", "post", "put", "patch", "delete"}
 
 
 def router_routes() -> Set[Tuple[str, str]]:
-    """The service routes: /api/* and /healthz. Pages for people (/chat, static files) are not
-    part of the API and are not described."""
+    """The service routes: /api/*, /healthz and /metrics. Pages for people (/chat, static files)
+    are not part of the API and are not described."""
     app = init_app(Settings(token=TOKEN, secret_key=SECRET, db_url="sqlite+aiosqlite:////tmp/unused.db"))
     out = set()
     for route in app.router.routes():
         method = route.method.lower()
         if method in METHODS and route.resource is not None:
             path = route.resource.canonical
-            if path.startswith("/api/") or path == "/healthz":
+            if path.startswith("/api/") or path in ("/healthz", "/metrics"):
                 out.add((path, method))
     return out
 
