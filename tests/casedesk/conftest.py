@@ -8,7 +8,7 @@ variants fail when it is not, unless CASEDESK_SKIP_PG=1.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, AsyncIterator, Iterator
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -17,6 +17,7 @@ from bot.casedesk.main import init_app
 from bot.casedesk.settings import Settings
 
 from .helpers import BACKENDS, SECRET, TOKEN, Api, Clock, ThreadedServer, database_target
+from .rasa_fake import FakeRasa
 
 
 @pytest.fixture(params=BACKENDS)
@@ -33,6 +34,14 @@ def clock() -> Clock:
 def settings(backend: str, tmp_path: Path, clock: Clock) -> Iterator[Settings]:
     with database_target(backend, tmp_path) as (url, schema):
         yield Settings(token=TOKEN, secret_key=SECRET, db_url=url, db_schema=schema, clock=clock)
+
+
+@pytest.fixture
+async def rasa() -> AsyncIterator[FakeRasa]:
+    """A stand-in Rasa on a real socket, for the handoff, call-back and metrics tests."""
+    fake = await FakeRasa().start()
+    yield fake
+    await fake.stop()
 
 
 @pytest.fixture

@@ -36,12 +36,6 @@ def beijing(clock: Clock, hour: int, minute: int = 0) -> None:
     clock.now = datetime(2026, 12, 7, hour, minute, tzinfo=CHINA_TZ)
 
 
-@pytest.fixture
-async def rasa() -> AsyncIterator[FakeRasa]:
-    fake = await FakeRasa().start()
-    yield fake
-    await fake.stop()
-
 
 def _settings(settings: Settings, rasa: FakeRasa, cfg: CallbackSettings = OFFICE) -> Settings:
     # the sync loop is off: tests run its passes themselves, so they are deterministic

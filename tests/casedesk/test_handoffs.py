@@ -30,12 +30,6 @@ from .rasa_fake import FakeRasa, unused_port
 CONV = "wx/o6_b:张三?#1"
 
 
-@pytest.fixture
-async def rasa() -> AsyncIterator[FakeRasa]:
-    fake = await FakeRasa().start()
-    yield fake
-    await fake.stop()
-
 
 async def _client(settings: Settings) -> Any:
     return TestClient(TestServer(init_app(settings), host="127.0.0.1"))

@@ -32,12 +32,6 @@ T0 = datetime(2026, 12, 7, 14, 0, tzinfo=CHINA_TZ)
 Series = Dict[Tuple[str, FrozenSet[Tuple[str, str]]], float]
 
 
-@pytest.fixture
-async def rasa() -> AsyncIterator[FakeRasa]:
-    fake = await FakeRasa().start()
-    yield fake
-    await fake.stop()
-
 
 @pytest.fixture
 def quiet(settings: Settings, rasa: FakeRasa) -> Settings:

@@ -43,12 +43,6 @@ def clean(value: Any) -> bool:
     return not contains_pii(text) and NAME not in text and PHONE not in text
 
 
-@pytest.fixture
-async def rasa() -> AsyncIterator[FakeRasa]:
-    fake = await FakeRasa().start()
-    yield fake
-    await fake.stop()
-
 
 @pytest.fixture
 async def hapi(settings: Settings, rasa: FakeRasa) -> AsyncIterator[Api]:
