@@ -651,7 +651,7 @@ PROGRESS_SCHEMAS: Dict[str, Any] = {
             "latest_update": {
                 "type": "string",
                 "nullable": True,
-                "description": "最新的面向客户的进展说明；案件模型尚无此类字段，目前恒为 null",
+                "description": "最新的面向客户的进展说明：受理之后发给客户的最近一条通知（延期、暂停、恢复计时、处理结果），前面注明发送日期；尚无此类通知时为 null",
             },
         },
     },

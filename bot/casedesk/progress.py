@@ -5,8 +5,9 @@ conversation") and the last four digits of the phone given at filing. The phone 
 rest, so the comparison happens here; the action server never sees the phone. The answer holds
 only what the customer may see: the status in plain words, the team that handles the case (never
 a staff member's user name), the next deadline as a date, and the latest update meant for the
-customer — the case model keeps no such field yet, so it is always None (internal notes and the
-history are never read here).
+customer: the newest notice the customer was sent after the 受理 one (延期, 暂停, 恢复计时, 决定;
+notices.py writes them from the case's history, in words meant for the customer). Internal
+notes, the transcript and the history itself are never read here.
 
 Nothing tells whether a case number exists before the check passes: an unknown number, a case
 without a phone and wrong digits get the same answer, and they count alike as a wrong try.
@@ -31,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from . import db as casedb
 from .crypto import PiiCipher
 from .domain import CHINA_TZ, Category, Priority, Status, is_queue, pending_deadlines, route_queue
-from .models import AuditEntry, Case
+from .models import AuditEntry, Case, CaseNotice
 
 MAX_FAILURES = 3
 LOCK_FOR = timedelta(minutes=15)
@@ -103,8 +104,8 @@ def next_deadline(case: Case) -> Optional[Deadline]:
 
 @dataclass(frozen=True)
 class Progress:
-    """What a verified customer sees. `latest_update` is None: the case model has no update
-    written for the customer (transcript notes and history are internal)."""
+    """What a verified customer sees. `latest_update` is the newest notice after 受理, dated, or
+    None while the customer has been told of nothing since."""
 
     case_no: str
     status: str
@@ -114,14 +115,35 @@ class Progress:
     latest_update: Optional[str] = None
 
 
-def progress_of(case: Case) -> Progress:
+def progress_of(case: Case, latest: Optional[CaseNotice] = None) -> Progress:
     return Progress(
         case_no=case.case_no,
         status=case.status,
         status_label=customer_status(case.status),
         handled_by=team_of(case.owner, case.priority, case.category),
         deadline=next_deadline(case),
+        latest_update=update_text(latest) if latest is not None else None,
     )
+
+
+def update_text(notice: CaseNotice) -> str:
+    """The notice as the customer was told it, with the day it was sent (Beijing time)."""
+    day = notice.created_at.astimezone(CHINA_TZ)
+    return f"（{day.month}月{day.day}日）{notice.text}"
+
+
+# the 受理 notice only repeats what the status already says
+_NOT_AN_UPDATE = ("accepted",)
+
+
+async def _latest_notice(s: AsyncSession, case_id: int) -> Optional[CaseNotice]:
+    stmt = (
+        select(CaseNotice)
+        .where(CaseNotice.case_id == case_id, CaseNotice.kind.not_in(_NOT_AN_UPDATE))
+        .order_by(CaseNotice.created_at.desc(), CaseNotice.id.desc())
+        .limit(1)
+    )
+    return (await s.execute(stmt)).scalars().first()
 
 
 # ── the lock ───────────────────────────────────────────────────────────────────────────────────
@@ -267,4 +289,4 @@ async def lookup(
                 return Outcome("locked", locked_until=now + LOCK_FOR)
             return Outcome("denied", attempts_left=MAX_FAILURES - streak)
         casedb.audit(s, now, actor, READ, case.case_no, remote)
-        return Outcome("verified", progress=progress_of(case))
+        return Outcome("verified", progress=progress_of(case, await _latest_notice(s, case.id)))

@@ -137,6 +137,38 @@ async def test_each_step_makes_one_notice_once_with_its_text(api: Api, clock: Cl
     assert (await web_notices(api, conversation))[1]["items"] == body["items"]
 
 
+async def latest_update(api: Api, conversation: str, no: str) -> Any:
+    code, body = await api.call("POST", "/api/progress/lookup",
+                                json={"conversation_id": conversation, "case_no": no, "phone_last4": "5678"})
+    assert code == 200, body
+    return body["latest_update"]
+
+
+async def test_the_progress_lookup_reads_the_newest_notice_after_the_accepted_one(api: Api, clock: Clock) -> None:
+    no, conversation = await file_case(api)
+    await outbox(api).make()
+    # told only of 受理, which the status already says: no update yet
+    assert await latest_update(api, conversation, no) is None
+    await create_user(api.app[DB_KEY], SUPERVISOR, "pw-" + "x" * 12, "supervisor", "赵敏", None)
+    assert (await api.call("PATCH", f"/api/cases/{no}", json={"status": "in_progress"}))[0] == 200
+    await post(api, no, "extensions", {"days": 30, "reason": EXTEND_REASON, "approved_by": SUPERVISOR})
+    # a step the outbox has not turned into a notice yet is not read from the history
+    assert await latest_update(api, conversation, no) is None
+    await outbox(api).make()
+    update = await latest_update(api, conversation, no)
+    sent = (await notices.of_case(api.app[DB_KEY], no))[-1][0]
+    assert sent.kind == "extended" and update.endswith(sent.text) and update.startswith("（")
+    assert "138****5678" in update and "13812345678" not in update
+    clock.advance(days=2)
+    await post(api, no, "pause", {"reason": PAUSE_REASON})
+    await outbox(api).make()
+    update = await latest_update(api, conversation, no)
+    assert PAUSE_REASON in update and "延长" not in update
+    # an internal note never becomes the update
+    await api.call("POST", f"/api/cases/{no}/transcript", json={"turns": [{"role": "note", "text": "内部：客户难缠"}]})
+    assert "内部" not in await latest_update(api, conversation, no)
+
+
 async def test_a_restarted_desk_makes_no_notice_twice(quiet: Settings, clock: Clock) -> None:
     client, api = await start(quiet)
     try:

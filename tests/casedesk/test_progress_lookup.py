@@ -49,7 +49,7 @@ async def test_right_digits_answer_what_the_customer_may_see(api: Api, clock: Cl
     created = datetime.fromisoformat(case["created_at"])
     due = (created + timedelta(hours=24)).astimezone(CHINA_TZ).date()
     assert body["next_deadline"] == {"date": due.isoformat(), "kind": "contact", "label": "专人与您联系"}
-    # the case model has no update written for the customer
+    # told of nothing since 受理 (test_notices.py follows the updates)
     assert body["latest_update"] is None
     assert set(body) == {"verified", "case_no", "status", "status_label", "handled_by", "next_deadline", "latest_update"}
 

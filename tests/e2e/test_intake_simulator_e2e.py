@@ -1,8 +1,9 @@
 """Seeded simulated customers against the real stack, every conversation checked (issue 12).
 
 Plays SIMULATOR_CONVERSATIONS customers on each backend (seeds from SIMULATOR_SEED_BASE, default
-0; default 300 on the SQLite stack and 60 on PostgreSQL; SIMULATOR_CONVERSATIONS_SQLITE and
-SIMULATOR_CONVERSATIONS_POSTGRES set one backend's number),
+0; default 150 on the SQLite stack and 60 on PostgreSQL; SIMULATOR_CONVERSATIONS_SQLITE and
+SIMULATOR_CONVERSATIONS_POSTGRES set one backend's number; the bulk run of a thousand is
+bench/intake_simulator_bench.py),
 SIMULATOR_WORKERS at a time (default 4; each conversation is its own REST sender, so they do
 not depend on each other). The customer and the checks are tests/e2e/intake_simulator.py.
 
@@ -17,7 +18,7 @@ import time
 
 from tests.e2e.intake_simulator import format_summary, run_many, summarize
 
-DEFAULT_CONVERSATIONS = {"sqlite": 300, "postgres": 60}
+DEFAULT_CONVERSATIONS = {"sqlite": 150, "postgres": 60}
 SHOWN_IN_MESSAGE = 15
 
 
