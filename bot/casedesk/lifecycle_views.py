@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import lifecycle, schemas
+from . import lifecycle, notices, schemas
 from .db import DB_KEY, Database
 from .errors import BadRequest
 from .json_io import json_response, read_json_body, request_now
@@ -82,6 +82,16 @@ async def open_review(request: web.Request) -> web.Response:
     body = schemas.parse_body(schemas.ReviewBody, await read_json_body(request))
     await lifecycle.open_review(_db(request), case_no, body.office, body.reason, actor_of(request), request.remote)
     return await _answer(request, case_no, 201)
+
+
+async def case_notices(request: web.Request) -> web.Response:
+    """Every notice the customer was sent of this case, oldest first, with how each route fared
+    (the console's 告知客户记录 panel reads the same rows)."""
+    case_no = _case_no(request)
+    made = await notices.of_case(_db(request), case_no)
+    if not made:
+        await lifecycle.read(_db(request), case_no)  # 404 for a case that does not exist
+    return json_response({"case_no": case_no, "items": [schemas.case_notice_view(n, ds) for n, ds in made]})
 
 
 async def notice_events(request: web.Request) -> web.Response:

@@ -11,6 +11,8 @@ from typing import Any, Dict, Optional, Tuple, Type
 
 from . import schemas as request_models
 from .callback_schemas import CALLBACK_OFFER, CALLBACK_SUMMARY, confirm_schema
+from .notice_texts import Kind as NoticeKind
+from .notices import Delivery, Route
 from .domain import (
     BusinessLine, Category, Channel, HandoffReason, Liability, NotifyVia, Outcome, Priority, Role, Status, Step,
     StrEnum,
@@ -824,6 +826,39 @@ def lifecycle_schemas() -> Dict[str, Any]:
                     "review_open": {"type": "boolean"},
                 },
             },
+            "CaseNotices": {
+                "type": "object",
+                "required": ["case_no", "items"],
+                "properties": {
+                    "case_no": _STR,
+                    "items": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["kind", "text", "created_at", "deliveries"],
+                            "properties": {
+                                "kind": {**_enum(NoticeKind), "description": "accepted 受理、extended 延期、paused 暂停、resumed 恢复计时、decided 处理结果"},
+                                "text": {"type": "string", "description": "发给客户的文字（网页对话的写法；短信另有简短写法）"},
+                                "created_at": _TIME,
+                                "deliveries": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "required": ["route", "status", "attempts", "recipient", "done_at"],
+                                        "properties": {
+                                            "route": {**_enum(Route), "description": "web 网页对话、sms 短信、wechat 微信"},
+                                            "status": {**_enum(Delivery), "description": "pending 待发送、sending 发送中、sent 已发送、shown 客户已查看、failed 发送失败、skipped 未发送"},
+                                            "attempts": {"type": "integer", "minimum": 0},
+                                            "recipient": {**_NSTR, "description": "短信号码（已遮盖）；其他渠道为 null"},
+                                            "done_at": _NTIME,
+                                        },
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+            },
             "NoticeEvents": {
                 "type": "object",
                 "description": "须告知客户的流程节点（受理、延期、暂停、恢复计时、决定、核查），按编号递增",
@@ -907,6 +942,13 @@ def _lifecycle_paths(
             "ReviewCreate", "已受理核查",
             "案件没有处理决定、已核查过（review_not_allowed）或已超过 30 日（review_window_closed）",
         ),
+        "/api/cases/{case_no}/notices": {
+            "parameters": [CASE_NO_PARAM],
+            "get": {
+                "summary": "发给客户的通知（受理、延期、暂停、恢复计时、处理结果），按发送先后排列，附各渠道的送达情况；短信号码已遮盖",
+                "responses": {"200": _ok("通知列表", "CaseNotices"), "401": unauthorized, "404": not_found},
+            },
+        },
         "/api/lifecycle/events": {
             "get": {
                 "summary": (

@@ -44,6 +44,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/api/cases/{case_no}/pause", lifecycle_views.start_pause, name="cases.pause")
     app.router.add_post("/api/cases/{case_no}/pause/end", lifecycle_views.end_pause, name="cases.pause_end")
     app.router.add_post("/api/cases/{case_no}/review", lifecycle_views.open_review, name="cases.review")
+    app.router.add_get("/api/cases/{case_no}/notices", lifecycle_views.case_notices, name="cases.notices")
     app.router.add_get("/api/lifecycle/events", lifecycle_views.notice_events, name="lifecycle.events")
 
     # a customer's progress lookup through the assistant (progress.py)

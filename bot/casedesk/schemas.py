@@ -1262,6 +1262,26 @@ def lifecycle_view(lc: Any, now: datetime) -> Dict[str, Any]:
     }
 
 
+def case_notice_view(notice: Any, deliveries: Any) -> Dict[str, Any]:
+    """A notice as sent: the text (masked when rendered), and per route its state; the SMS number
+    only as the outbox stored it, masked."""
+    return {
+        "kind": notice.kind,
+        "text": notice.text,
+        "created_at": local_iso(notice.created_at),
+        "deliveries": [
+            {
+                "route": d.route,
+                "status": d.status,
+                "attempts": d.attempts,
+                "recipient": d.recipient_masked if d.route == "sms" else None,
+                "done_at": local_iso(d.done_at) if d.done_at else None,
+            }
+            for d in deliveries
+        ],
+    }
+
+
 def notice_event_view(e: Any) -> Dict[str, Any]:
     return {
         "id": e.id,

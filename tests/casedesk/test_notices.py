@@ -169,6 +169,27 @@ async def test_the_progress_lookup_reads_the_newest_notice_after_the_accepted_on
     assert "内部" not in await latest_update(api, conversation, no)
 
 
+async def test_the_api_lists_a_cases_notices_and_their_routes(api: Api, clock: Clock) -> None:
+    no, conversation = await file_case(api, channel="wechat", conversation_id="wechat:oApiList")
+    await walk_lifecycle(api, clock, no)
+    await outbox(api).make()
+    code, body = await api.call("GET", f"/api/cases/{no}/notices")
+    assert code == 200, body
+    assert body["case_no"] == no
+    assert [i["kind"] for i in body["items"]] == ["accepted", "extended", "paused", "resumed", "decided"]
+    made = await notices.of_case(api.app[DB_KEY], no)
+    assert [i["text"] for i in body["items"]] == [n.text for n, _ in made]
+    # a WeChat case without the WeChat route gets SMS, pending until the sender's pass
+    first = body["items"][0]["deliveries"]
+    assert [(d["route"], d["status"], d["attempts"]) for d in first] == [("sms", "pending", 0)]
+    assert first[0]["recipient"] == "138****5678" and "13812345678" not in str(body)
+    # a case with no notice yet lists none; an unknown case is 404; the token is required
+    other, _ = await file_case(api)
+    assert await api.call("GET", f"/api/cases/{other}/notices") == (200, {"case_no": other, "items": []})
+    assert (await api.call("GET", "/api/cases/TS20991231000001/notices"))[0] == 404
+    assert (await api.call("GET", f"/api/cases/{no}/notices", auth=False))[0] == 401
+
+
 async def test_a_restarted_desk_makes_no_notice_twice(quiet: Settings, clock: Clock) -> None:
     client, api = await start(quiet)
     try:
