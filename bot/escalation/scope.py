@@ -270,7 +270,8 @@ def _someone_else(text: str, start: int, end: int) -> bool:
         return True
     # the other person's words judge the bank (朋友是律师,他说你们这样可以直接告): relayed, live
     # (their words, not their act at the bank: "听说有人在你们网点门口拉横幅" is hearsay)
-    if re.search(r"(说|讲|认为|觉得|建议|告诉我)[^,;:、。!?\s]{0,12}?(你们|你(?!说))", text[last_other.end():start]):
+    # (说要/说会 is their own plan, 他说要去法院告你们: theirs, not the customer's)
+    if re.search(r"(说|讲|认为|觉得|建议|告诉我)(?!要|会|准备|打算|想)[^,;:、。!?\s]{0,12}?(你们|你(?!说))", text[last_other.end():start]):
         return False
     # a relative acting against the bank for the customer (我儿子说要去人民银行告你们) is the
     # customer's case: live, unless the customer stopped them
@@ -284,7 +285,7 @@ def _someone_else(text: str, start: int, end: int) -> bool:
 
 # ----------------------------------------------------------------------------------- settled
 PAST = re.compile(r"之前|以前|上次|上回|去年|前年|那次|当时|上个月|上周|前几天|前阵子|曾经|差点|差一点|险些|都快|已经|早就|"
-                  r"(?:投诉|反映|告|找|打|去|说)过")  # "我还去人民银行投诉过"
+                  r"(?:投诉|反映|告|找|打|去|说|发|写|挂|贴|闹|拍)过")  # "我还去人民银行投诉过", "发过一条朋友圈"
 # a resolution after the cue; not 没解决 / 还没处理 / 不道歉
 RESOLVED = re.compile(r"(?<![没未不])(?<!没有)(?<!还没)(解决了|解决好|处理好|处理了|搞定|退了|退回|退给|道了歉|道歉了|赔了|补偿了|没事了|翻篇|满意(?!度)|感谢|谢谢|"
                       # "后来你们经理亲自打电话道歉，钱也追回来了", "你们处理得挺好"

@@ -101,6 +101,18 @@ HERE = Path(__file__).parent
 # human agents in Cantonese): thirteenth 104/104 and 3/76, twelfth 104/104 and 0/76, eleventh
 # 104/104, tenth 104/104, ninth 102/104, eighth 104/104, seventh 106/106, sixth 82/96, fifth
 # 114/125, fourth 109/125, third 128/145.
+# The fourteenth round (written blind 2026-12-06 after the thirteenth round's work, scored once:
+# 89/104 threats, 19/20 requests for a person, 8/64 negatives), then its classes (the counter
+# knocked off in Wu and staff not spared, a visitor who will not leave whole, a knife of any name
+# taken to the branch, explosives in pinyin, a member of staff told to hide; the means readied,
+# ending it oneself, dying and taking someone along; Taiwan's forums, a sign made then held up, a
+# scene at the door by whoever comes, platforms in initials, 扯横幅, the whole of Taiwan; a
+# regulator already told with a reference, hotlines together, 报警 said at once; 碳基 for a
+# person; internet and English insults, 不得好死 as a curse, not violence; calm: not one to come to
+# blows, a plant that cannot go on, a friend who says he will sue, an exception that hid the
+# subject, a lawsuit with a named other party, the customer's own law firm, regulator numbers
+# listed for others, a post made before and taken down, the hours of 真人客服): fourteenth
+# 104/104 and 0/64, thirteenth 104/104 and 2/76, sixth 83/96, third 129/145, the rest unchanged.
 FLOORS = {
     "third_round.yml": {"threats": 0.82, "negatives_handed_off": 5},
     "fourth_round.yml": {"threats": 0.80, "negatives_handed_off": 6},
@@ -113,6 +125,7 @@ FLOORS = {
     "eleventh_round.yml": {"threats": 0.96, "negatives_handed_off": 2},
     "twelfth_round.yml": {"threats": 0.96, "negatives_handed_off": 2},
     "thirteenth_round.yml": {"threats": 0.96, "negatives_handed_off": 4},
+    "fourteenth_round.yml": {"threats": 0.96, "negatives_handed_off": 2},
 }
 
 

@@ -46,6 +46,10 @@ NOT_LIVE = [
     ("someone_else", "我老公想去起诉，被我拦住了，我就想问下那笔钱", "起诉"),
     ("someone_else", "客服让我自己去派出所报警，说银行这边查不了", "报警"),
     ("someone_else", "那个柜员还问我要不要请律师，我就想把钱要回来", "律师"),
+    # a friend's own plan (他说要…) is his, not advice relayed about the bank
+    ("someone_else", "我同学也亏了，他说要去监管局告你们，那是他的事，我只想问问赎回", "监管局"),
+    # a past act told with 发过/写过 and then settled
+    ("settled", "我之前写过一篇帖子骂你们，后来你们经理打电话道歉，钱也退了，那篇我删了", "帖子"),
     # settled
     ("settled", "前年我差点去找报社，后来你们主任帮我解决了，一直挺满意", "报社"),
     ("settled", "上个月我打过12378，你们很快就处理好了，谢谢", "12378"),
