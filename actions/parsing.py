@@ -114,7 +114,9 @@ _SICHUAN_WORDS = ((re.compile("没得"), "没有"), (re.compile("啥子"), "什�
                   (re.compile("卅(?=[一])"), "三十"), (re.compile("卅"), "三十"),
                   (re.compile("(?<=[我俺])(?:喊做|喊作|喊得)"), "叫"),
                   (re.compile("(?<=[\u4e00-\u9fff])嘞(?=[\u4e00-\u9fff])"), "的"),
-                  (re.compile("入面"), "里面"), (re.compile("啱啱|啱先"), "刚刚"), (re.compile("未见"), "没看到"))
+                  (re.compile("入面"), "里面"), (re.compile("啱啱|啱先"), "刚刚"), (re.compile("未见"), "没看到"),
+                  # Hakka 莫分…晓得 (别让…知道), 讲爱我 (说要我)
+                  (re.compile("莫分(?=[^，。,!?！？]{0,10}(?:晓得|知道|晓))"), "别让"), (re.compile("(?<=[讲话])爱(?=我|俺)"), "要"))
 
 
 def normalize(text: Optional[str]) -> str:
@@ -292,9 +294,10 @@ def parse_phone(text: str) -> Optional[str]:
     return None
 
 
-# "最后四位是7290，不是7209", "结尾是0926", "尾号应该是43": the last digits of a number put right
+# "最后四位是7290，不是7209", "结尾是0926", "尾号应该是43", "后头四位是二二九一": the last digits
+# of a number put right
 _PHONE_TAIL = re.compile(
-    r"(?:结尾|尾号|尾数|最后|末尾|后面)(?:的)?(?:[一二两三四五六七八\d]位|几位|几个数字?|那几个数字?|那几位)?(?:数字)?"
+    r"(?:结尾|尾号|尾数|最后|末尾|后面|后头|后边|尾巴)(?:的)?(?:[一二两三四五六七八\d]位|几位|几个数字?|那几个数字?|那几位)?(?:数字)?"
     r"\s*(?:是|应该是|为|改成|写成|换成|该是)\s*(?P<tail>[0-9零〇洞一幺二两三四五六七拐八九勾]{2,8})(?![0-9])"
 )
 
@@ -441,7 +444,7 @@ _BACKGROUND_BEFORE = re.compile(
     # the customer's own withdrawal, questioned or refused ("去取两万块钱给孙子交学费", "确定只取一千？")
     r"(?:去|来|只|就)(?:柜台|网点)?(?:取|提)(?:个|了)?(?:现金)?|"
     # a loan applied for, not money lost ("贷款app，申请五万，…交解冻费")
-    r"申请(?:了)?(?:贷款|借款|额度)?"
+    r"申请(?:了|的)?(?:贷款|借款|额度)?(?:的)?"
 )
 # a purchase the bank made a condition or pressed for ("还要买个…才给开", "非让我存…")
 _PRESSED_TO_BUY = re.compile(
@@ -471,6 +474,8 @@ _NO_LOSS_SAYINGS = (
     r"钱(?:倒是|也|都)?(?:没少|没丢|没事|还在|都在|没问题|没损失|没毛病|没错|对得上|一分不少)|不是(?:少了|丢了|被扣了?|被转走了?)钱|(?:没|没有|并没有?)少(?![给吐付算到扣收花])(?:钱|一分)?",
     r"一分(?:钱)?(?:都|也)?没少|钱(?:最后)?(?:都)?(?:取|拿)(?:出来|到)了|(?:最后|后来|最终|还是)(?:是|也|都)?(?:取|拿|提)(?:到|出来)了",
     r"(?:还|暂时|目前|现在看)?(?:没|没有)(?:被)?(?:人)?(?:动|动过|取走|转走|刷走)|(?:还|暂时|目前)?(?:没|没有)被(?:人)?(?:取|转|刷|盗|用)",
+    # nothing was handed over to the one asking ("钱俺没给他", "好处费我没给")
+    r"钱(?:我|俺)?(?:没|没有|并没)(?:给|交|转)(?:他|她|他们|出去)|(?:我|俺)(?:没|没有)(?:给|交)(?:他|她)(?:钱|好处费|红包)",
     # the money is there, only not to hand ("钱在卡里没丢，就是取不出来")
     r"钱[^，。,!?！？]{0,6}?(?:没丢|没少|没动|还在|都在)",
     # the money in question is not the customer's ("反正没有我的钱")
@@ -553,6 +558,10 @@ _TAIL_STARTS_WORD = re.compile(
 _TOGETHER = re.compile(r"一块儿|一块(?=[去来走丢办玩住吃过被跑进出找])")
 
 
+_REDUPLICATED_UNIT = re.compile(r"(?<![每一])(次|回|笔)\1(?=都|也|扣|收|要|被|转|交|付|是)")
+_ORDINAL_BI = re.compile(r"第([一二三四五六七八九十\d])比(?!第|较|起)")
+
+
 def _prepare_amounts(t: str) -> str:
     def range_upper(m: re.Match) -> str:
         lo, hi = _cn_small_int(m.group(1)), _cn_small_int(m.group(2))
@@ -566,6 +575,8 @@ def _prepare_amounts(t: str) -> str:
         return f"{whole}.{tenth}元"
 
     t = _TOGETHER.sub("一起", t)
+    # "次次扣我四蚊" is 每次; "第一比5k" is 第一笔 typed by sound
+    t = _REDUPLICATED_UNIT.sub(r"每\1", _ORDINAL_BI.sub(r"第\1笔", t))
     t = _TAIL_STARTS_WORD.sub(r" \1", _APPROX_INSIDE.sub(r"\1\3\2", t))
     return _KUAI_DECIMAL.sub(kuai, _CN_RANGE.sub(range_upper, t))
 
@@ -774,19 +785,27 @@ def find_amount(text: str) -> Optional[float]:
     rest = _without_conceded(t, balances=False)
     if rest is not None:
         return parse_amount(rest) if rest else None
-    said = _total_difference(t)
+    said = _total_difference(t) or _worked_out(t)
     if said is not None:
         return said
     notes = _note_amounts(t)
     if notes:
         # "一张五十的票子…柜台只给换了一半": the half not given is at stake
         return max(notes) / 2 if _HALF_GIVEN.search(t) else max(notes)
-    short = _paid_short(t) or _overcharge(t)
+    # the excess the customer names (多扣了两百) before our own subtraction of two figures
+    short = _overcharge(t) or _paid_short(t)
     if short is not None:
         # "每个月多扣了一百二，已经三个月了": the excess is per month, times the months
         if _EXCESS_EACH_PERIOD.search(t):
             return _per_unit_times(t) or short
         return short
+    # "揿了三次，每次扣我四蚊": the charge each time, times the count; not a charge taken twice
+    # for one act ("扣了两次钱，一次二百三十五，两笔一模一样": one of them is at stake)
+    times = None if _CHARGED_TWICE.search(t) else _each_after_count(t)
+    if times is not None:
+        return times
+    if _UNCOUNTED_RECURRING.search(t) and _per_unit_times(t) is None and not _TOTAL_CUE.search(t):
+        return None  # "逐个月攏有一笔十九块九被扣走": the charge each month, the months not told: ask
     if _COUNTED_SHORT.search(t) and len(_accepted_amounts(t, strict=False)[1]) == 1:
         return None  # "取了五千回家一数少了": how much is missing is still to be asked
     found = _amount_candidates(t, strict=True)
@@ -941,28 +960,39 @@ _AGAINST = re.compile(
 )
 
 
+def _sum_values(text: str) -> List[float]:
+    """The sums in ``text``, not counts ("扣了两次…只显示还了一笔" holds no sum)."""
+    return [v for m, v in _amount_tokens(text) if not _COUNT_UNIT_AFTER.match(text[m.end():])]
+
+
+_COUNT_UNIT_AFTER = re.compile(r"\s*(?:次|遍|回|笔|条|个(?!点)|项|张|份|天|期|趟)")
+
+
 def _expected_against_actual(t: str) -> Optional[float]:
     m = _EXPECTED_ACTUAL.search(t)
+    if m and _A_RATE.search(m.group(0)):
+        return None  # "应该是0.15%，实际按1.5%收的": two rates, no sum (_rate_gap reads them with their base)
     if not m:
         m = _AGAINST.search(t)
         if not m or re.search(r"[%％厘]|年化|利率|费率|收益率", m.group(0)):
             return None  # a rate against a rate ("说好年化4.5%，实际3%") is no sum
         if any(len(m.group(g)) == 1 and not m.group(g).isdigit() for g in ("asked", "got")):
             return None  # "现在亏了一大半": a lone 一 is a word's, no figure
-        asked = [v for _, v in _amount_tokens(m.group("asked"))]
-        got = [v for _, v in _amount_tokens(m.group("got"))]
+        asked = _sum_values(m.group("asked"))
+        got = _sum_values(m.group("got"))
         # only a shortfall: more than promised or put in is no complaint about these two figures
         if len(asked) == 1 and len(got) == 1 and 0 < got[0] < asked[0]:
             return round(asked[0] - got[0], 2)
         return None
-    asked = [v for _, v in _amount_tokens(m.group("asked") or m.group("asked2") or m.group("asked3") or m.group("asked4") or "")]
-    got = [v for _, v in _amount_tokens(m.group("got") or m.group("got2") or m.group("got3") or m.group("got4") or "")]
+    asked = _sum_values(m.group("asked") or m.group("asked2") or m.group("asked3") or m.group("asked4") or "")
+    got = _sum_values(m.group("got") or m.group("got2") or m.group("got3") or m.group("got4") or "")
     if len(asked) == 1 and len(got) == 1 and asked[0] != got[0] and min(asked[0], got[0]) > 0:
         return round(abs(asked[0] - got[0]), 2)
     return None
 
 
 # "放咗一万蚊落去，佢只系入咗九千八" (咗 read as 了): what went in against what was credited
+_A_RATE = re.compile(r"[%％‰]|千分之|百分之|个点|年化|利率|费率|收益率")
 _PUT_IN_SHORT = re.compile(r"(?:放|存|塞)了\s*(?P<asked>[^，。,!！？?]{1,8}?)(?:落去|进去|下去)?[，,][^。!！？?]{0,8}?(?:只|才)(?:是|系)?(?:入|存进|进|到)了?(?:账)?\s*(?P<got>[^，。,!！？?]{1,8})")
 
 
@@ -975,17 +1005,35 @@ def _paid_short(t: str) -> Optional[float]:
         return gap
     put = _PUT_IN_SHORT.search(t)
     if put:
-        asked = [v for _, v in _amount_tokens(put.group("asked"))]
-        got = [v for _, v in _amount_tokens(put.group("got"))]
+        asked = _sum_values(put.group("asked"))
+        got = _sum_values(put.group("got"))
         if len(asked) == 1 and len(got) == 1 and 0 < got[0] < asked[0]:
             return round(asked[0] - got[0], 2)
     m = _PAID_SHORT.search(t) or _SHOWN_LESS.search(t)
     if not m or _INTEREST_GOT.search(m.group("got")) or _INTEREST_GOT.search(t, m.start(), m.start("got")):
         return None  # "存了五万，利息只给了八百": the interest is no part of the sum put in
-    asked = [v for _, v in _amount_tokens(m.group("asked") or m.groupdict().get("asked2") or "")]
-    got = [v for _, v in _amount_tokens(m.group("got"))]
+    asked = _sum_values(m.group("asked") or m.groupdict().get("asked2") or "")
+    got = _sum_values(m.group("got"))
     if len(asked) == 1 and len(got) == 1 and 0 < got[0] < asked[0]:
         return round(asked[0] - got[0], 2)
+    return None
+
+
+# the result of the customer's own working, said as such ("我算了多收两百七", "孙子给我算了差两千四百
+# 块"): it wins over the figures it was worked out from, and over our own arithmetic on them
+_WORKED_OUT = re.compile(
+    r"(?:算了?一下|算了|算下来|算出来|一算|算过)(?:是|就是|一共)?[^，。,!！？?\d]{0,3}?"
+    r"(?:差了?|多收了?|多扣了?|多算了?|少给了?|少算了?|少了|亏了?)(?:我|俺)?\s*"
+)
+
+
+def _worked_out(t: str) -> Optional[float]:
+    m = _WORKED_OUT.search(t)
+    if not m:
+        return None
+    tokens = list(_amount_tokens(t[m.end():]))
+    if tokens and tokens[0][0].start() == 0:
+        return tokens[0][1]
     return None
 
 
@@ -1004,7 +1052,7 @@ def parse_amount(text: str) -> Optional[float]:
     rest = _without_conceded(t)
     if rest is not None:
         return parse_amount(rest) if rest else None
-    said = _total_difference(t)
+    said = _total_difference(t) or _worked_out(t)
     if said is not None:
         return said
     notes = _note_amounts(t)
@@ -1012,7 +1060,9 @@ def parse_amount(text: str) -> Optional[float]:
         return max(notes)
     total = _stated_total(t)
     if total is not None:
-        return total
+        # parts counted (第一次…第二次…) where the told sequence goes on ("最后…又转走2000"): all of it
+        told = None if _TOTAL_CUE.search(t) else _sequence_parts(t)
+        return told if told is not None and told > total else total
     chosen = _chosen_sum(t) or _multiplied(t)
     if chosen is not None:
         return chosen
@@ -1021,7 +1071,8 @@ def parse_amount(text: str) -> Optional[float]:
     # "没扣钱，学费5800还在卡里躺着": the sum named is still the customer's, nothing went
     if _STILL_THERE.search(t) and not _MONEY_GONE.search(_NEGATED_LOSS.sub("", t)):
         return None
-    short = _paid_short(t) or _overcharge(t)
+    # the excess the customer names (多扣了两百) before our own subtraction of two figures
+    short = _overcharge(t) or _paid_short(t)
     if short is not None:
         # "每个月多扣了一百二，已经三个月了": the excess is per month, times the months
         if _EXCESS_EACH_PERIOD.search(t):
@@ -1221,20 +1272,31 @@ def _rough_then_exact(t: str) -> Optional[float]:
 
 # "第一次1.5w，后来又投了3w，最后交保证金5.2w": payments told in order, each clause opening with
 # a word of sequence after a first one, are the parts of one loss
-_FIRST_STEP = re.compile(r"第一次|头一次|一开始|刚开始|起初|最开始|先是|先")
-_NEXT_STEP = re.compile(r"(?:后来|然后|接着|之后|再后来|紧接着|最后|第[二三四五六七八九]次)(?:又|再|还)?|又|再")
+_FIRST_STEP = re.compile(r"第一(?:次|笔|回)|头一(?:次|笔|回)|一开始|刚开始|起初|最开始|先是|先")
+# "转了三次，第一次4999": the first step after a lead-in in its clause
+_FIRST_STEP_INSIDE = re.compile(r"第一(?:次|笔|回)|头一(?:次|笔|回)")
+_NEXT_STEP = re.compile(r"(?:后来|然后|接着|之后|再后来|紧接着|最后|第[二三四五六七八九](?:次|笔|回))(?:又|再|还)?|又|再")
 # "最后说提现要保证金又转了1.2w": 转了 right before the sum makes it a payment
-_PAID_RIGHT_BEFORE = re.compile(r"(?:转|投|交|充|付|汇|打)(?:了|过去|进去)?\s*$")
+_PAID_RIGHT_BEFORE = re.compile(r"(?:转|投|交|充|付|汇|打)(?:了|过去|进去|走了?)?\s*$")
 _NOT_A_PAYMENT = re.compile(r"剩|余额|还有|提出|提现|取出|退|返|到账|收益|赚")
 
 
 def _sequence_parts(t: str) -> Optional[float]:
     clauses = [c for c in re.split(r"[，；;。!！?？]|,(?!\d{3})", _prepare_amounts(normalize(t))) if c.strip()]
     parts: List[float] = []
+    waiting = False  # "第三笔他说要交保证金，转了12k": a step whose sum comes in the next clause
     for clause in clauses:
         step = (_NEXT_STEP if parts else _FIRST_STEP).match(clause.strip())
         tokens = _accepted_amounts(clause, strict=False)[1]
         paid = bool(tokens) and _PAID_RIGHT_BEFORE.search(clause[: tokens[0][0].start()])
+        if not parts and not step and tokens:
+            step = _FIRST_STEP_INSIDE.search(clause[: tokens[0][0].start()])
+        if parts and step and not tokens:
+            waiting = True
+            continue
+        if waiting and tokens and paid:
+            step = True
+        waiting = False
         if not step or len(tokens) != 1 or (not paid and (_NOT_A_PAYMENT.search(clause) or _BACKGROUND_BEFORE.search(clause))):
             if parts:
                 break
@@ -1248,7 +1310,10 @@ def _sequence_parts(t: str) -> Optional[float]:
 _TOTAL_CUE = re.compile(r"(?:一共|总共|合计|共计|加起来|总计)(?:是|有|被|扣了|转了|损失了?|花了)?\s*")
 _TOTAL_UNKNOWN = re.compile(r"(?:具体|一共|总共|到底|总的)(?:是|有|扣了|收了)?多少(?:钱)?(?:我)?(?:也)?(?:不知道|不清楚|说不清|算不清|记不清)|"
                             r"(?:不知道|不清楚|算不清|记不清)(?:一共|总共|具体|到底)(?:扣了|收了|是)?多少")
-_PER_PERIOD = re.compile(r"每(?:个)?(?:月|年|期|季度?)|一个月|一年|一期|月月")
+_CHARGED_TWICE = re.compile(r"一模一样|一样的|重复|扣重|扣了两遍|多扣了?一次|两笔一样|同一笔")
+# a charge that recurs each period, a figure right after it ("每个月都扣一笔十九块九")
+_UNCOUNTED_RECURRING = re.compile(r"(?:每(?:个)?月|逐个?月|月月)[^，。,!！？?]{0,12}?(?:扣|收|划|少)")
+_PER_PERIOD = re.compile(r"每(?:个)?(?:月|年|期|季度?)|逐个?月|一个月|一年|一期|月月")
 _SPAN_TOTAL = re.compile(
     r"(?:^|[，,；;\s])(?:[一二两三四五六七八九十\d]+(?:个)?(?:月|年|期|季度)|半年|一年半)"
     r"(?:下来|算下来|加起来|就是|总共|一共|共)?(?:是|有|扣了|收了)?\s*"
@@ -1298,7 +1363,8 @@ def _stated_total(t: str) -> Optional[float]:
 
 # "一个月三十九，扣了四个月了", "每季度扣十块，扣了四次", "每次二千五，总共三次": a sum per
 # period or per time, and how many times it was taken: the sum at stake is the product
-_PER_UNIT = re.compile(r"(?:每(?:个)?|一个|一)(?P<unit>月|季度?|年|期|次|笔|回)")
+# (第一次, 头一回: an ordinal, not "a time")
+_PER_UNIT = re.compile(r"(?:每(?:个)?|(?<![第头])一个|(?<![第头])一)(?P<unit>月|季度?|年|期|次|笔|回)")
 _TIMES = re.compile(
     # ("收了整一年", "多收两个月": the count told before or after the charge)
     r"(?:(?:扣了|收了|交了|缴了|付了|还了|取了|提了|转了|被扣了|多收了?|多扣了?|多算了?)(?:整|足|满|足足|整整)?|一共|总共|共|总计|合计|已经|连续|连着|足足|整整|"
@@ -1405,7 +1471,7 @@ _BARE_POINTS = re.compile(
     r"(?![\d一二两三四五六七八九零]*(?:万|千|块|元|个点))"
 )
 _RATE_BASE = re.compile(
-    r"(?:流水|存了|提了|提现了?|投了|投入|买了|本金|贷了|借了|刷了|刷卡|还了|收了|进账)(?:正好|一共|总共|大概|有|了)?\s*(?P<base>[^，。,!！？?]{1,8})"
+    r"(?:流水|存了|提了|提现了?|投了|投入|买了|申购了?|认购了?|本金|贷了|借了|刷了|刷卡|还了|收了|进账)(?:正好|一共|总共|大概|有|了)?\s*(?P<base>[^，。,!！？?]{1,8})"
 )
 _RATE_CHARGED = re.compile(r"(?:按|扣|收)(?:了|的)?\s*$")
 
@@ -1476,7 +1542,7 @@ _EACH_ONCE = re.compile(
 # the count said first, the charge each time after it ("取了五次钱，每次都扣了4块手续费", "分了12期，
 # 每期手续费99"); a charge per head and the number of heads ("每个工人收了两块，我厂三十二个人")
 _COUNT_FIRST = re.compile(
-    r"(?:^|取了|转了|扣了|刷了|分了|分成|交了|付了|还了|汇了|存了|用了|收了|出去|转出去?了?)\s*"
+    r"(?:^|取了|转了|扣了|刷了|分了|分成|交了|付了|还了|汇了|存了|用了|收了|揿了|按了|出去|转出去?了?)\s*"
     r"(?P<n>[\d一二两三四五六七八九十]+)\s*(?P<unit>次|期|笔|回|个月)"
 )
 _PER_HEAD = re.compile(r"每(?:个|位|名)?(?:人|工人|员工|职工|人头)")
@@ -1619,9 +1685,10 @@ _RELATIVE_DAYS = [  # longest first so 大前天 is not read as 前天
     ("琴日", -1), ("寻日", -1), ("噚日", -1), ("㖊日", -1), ("琴晚", -1), ("寻晚", -1), ("噚晚", -1), ("㖊晚", -1),
     ("今天", 0), ("今日", 0), ("今朝", 0), ("今早", 0), ("今晚", 0), ("今儿", 0),
     # "刚才那个是工作手机", "刚才说错了": the customer's own last words, not a time
-    # ("刚才语音给俺认成杰了": the customer's voice input, not a time)
-    (r"刚才(?!那个|那|说|讲|给|留|报|打|写|填|发|我说|语音|输入|识别|认成)", 0),
-    (r"刚刚(?!那个|那|说|讲|给|留|报|打|写|填|发|我说|语音|输入|识别|认成)", 0),
+    # ("刚才语音给俺认成杰了": the customer's voice input, not a time; "剛剛選字選錯了": a typing
+    # slip corrected, any 错 soon after is about the chat)
+    (r"刚才(?!那个|那|说|讲|给|留|报|打|写|填|发|我说|语音|输入|识别|认成|选|拼|敲|按|输|点错)(?![^，。,!?！？]{0,5}错)", 0),
+    (r"刚刚(?!那个|那|说|讲|给|留|报|打|写|填|发|我说|语音|输入|识别|认成|选|拼|敲|按|输|点错)(?![^，。,!?！？]{0,5}错)", 0),
     # 凌晨 alone is this morning's small hours (昨天凌晨 is read as 昨天 first)
     (r"(?<![天晚日])凌晨", 0),
     # Hakka 昨晡(日) = yesterday
@@ -2159,7 +2226,7 @@ _SURNAMES = set(
     "解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟"
     "邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班"
     "储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国"
-    "狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹"
+    "狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹阎"
     "诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由洪赖钮郦鄂雒翦竺"
     "傅丘凤昌畅萧蔚贝缑蒯"  # 傅 is among the hundred commonest surnames
 )
@@ -2205,6 +2272,8 @@ _JOB_TITLES = ("律师", "医生", "大夫", "经理", "主任", "工程师", "�
 # who the customer is or what a field is called, never a name ("我是公司负责人", "金额是…")
 _NOT_NAME_WORDS = re.compile(
     r"公司|负责|法人|老板|学生|儿子|女儿|家属|客户|员工|退休|个体|商户|金额|钱数|数额|钱款|电话|手机|地址|时间|日期|网点|支行"
+    # a character spelt by its radical ("门字框里一个臽的阎", "王字旁"): no name
+    r"|字框|字旁|字头|字底|字边|偏旁"
 )
 
 
@@ -2350,11 +2419,29 @@ def _find_name(t: str) -> Optional[str]:
     return None
 
 
+# the number of characters said ("就这五个字", "一共四个字"): a name longer than Han names run, whole
+_NAME_LENGTH_SAID = re.compile(r"(?:就这|一共|总共|共|是|就是|名字)?(?P<n>[四五六七八4-8])个字")
+
+
+def _stated_length_name(t: str) -> Optional[str]:
+    said = _NAME_LENGTH_SAID.search(t)
+    if not said:
+        return None
+    n = int(said.group("n")) if said.group("n").isdigit() else int(cn_number(said.group("n")) or 0)
+    first = re.match(r"[\u4e00-\u9fff]+", t.strip(_PUNCT + " "))
+    if first and len(first.group(0)) == n and not _NOT_NAME_WORDS.search(first.group(0)):
+        return first.group(0)
+    return None
+
+
 def _parse_name(t: str) -> Optional[str]:
     """The answer to "请问您怎么称呼？": also a bare "王建国" or "李女士"."""
     relative = _FOR_A_RELATIVE.match(t)
     if relative:
         t = t[relative.end():]
+    whole = _stated_length_name(t)
+    if whole:
+        return whole
     found = _find_name(t)
     if found:
         return found
@@ -2517,6 +2604,10 @@ def _best_name(text: str, reader: Callable[[str], Optional[str]]) -> Optional[st
     t = re.sub(r"(?:^|(?<=[，,。\s]))阮(?=叫|是|名)", "我", t)
     # "我是公司财务章慧", "我是店里老板娘刘芳": the job said before the name is no part of it
     t = _JOB_BEFORE_NAME.sub("我是", t)
+    # "乌云其其格，蒙古族名字，就这五个字": the length said keeps the whole name
+    whole = _stated_length_name(t)
+    if whole:
+        return whole
     # "我姓廖廖凤英": the surname said, then the whole name
     again = re.search(r"姓(?P<s>[\u4e00-\u9fff])[，,\s]*(?P=s)(?P<g>[\u4e00-\u9fff]{1,2})(?=$|[，,。\s])", t)
     if again and _is_full_name(again.group("s") + again.group("g")):
@@ -2563,6 +2654,13 @@ def find_name(text: str) -> Optional[str]:
     return _best_name(text, lambda t: _find_name(normalize(t)))
 
 
+def _long_name(value: str) -> bool:
+    """A name of five or six characters with no dot (乌云其其格, 斯琴格日乐): Mongolian, Tibetan and
+    other names run longer than Han ones; _stated_length_name finds them in an answer."""
+    return bool(re.fullmatch(r"[\u4e00-\u9fff]{5,6}", value)) and value[0] in _SURNAMES \
+        and not _NOT_NAME_WORDS.search(value) and not any(c in _NAME_STOP_CHARS for c in value)
+
+
 def parse_name(text: str) -> Optional[str]:
     return _best_name(text, lambda t: _parse_name(normalize(t)))
 
@@ -2570,7 +2668,7 @@ def parse_name(text: str) -> Optional[str]:
 def is_valid_name(value: Any) -> bool:
     if not isinstance(value, str):
         return False
-    return _looks_like_name(value) or (
+    return _looks_like_name(value) or _long_name(value) or (
         len(value) <= 2 and (value in _SURNAMES or value in _COMPOUND_SURNAMES)
     )
 

@@ -298,7 +298,7 @@ def test_amount_forms_in_the_guide(text, expected):
 @pytest.mark.parametrize("text,expected", [
     ("被骗子转走了一万八", 18000),                       # 万 by itself makes it money
     ("账单上有一笔999的境外消费", 999),                   # "一笔 N 的消费"
-    ("每个月都有一笔29.9的扣费", 29.9),
+    ("每个月都有一笔29.9的扣费", None),                 # each month, the months not told: the total is asked
     ("刷了三笔，分别是199、299和399", 897),              # the parts of one loss add up
     ("存了八万，现在少了两千三", 2300),                   # the sum lost beats the principal
     ("付了50块，结果扣了500", 500),
