@@ -1286,16 +1286,15 @@ def _sequence_parts(t: str) -> Optional[float]:
     parts: List[float] = []
     waiting = False  # "第三笔他说要交保证金，转了12k": a step whose sum comes in the next clause
     for clause in clauses:
-        step = (_NEXT_STEP if parts else _FIRST_STEP).match(clause.strip())
+        step = bool((_NEXT_STEP if parts else _FIRST_STEP).match(clause.strip()))
         tokens = _accepted_amounts(clause, strict=False)[1]
         paid = bool(tokens) and _PAID_RIGHT_BEFORE.search(clause[: tokens[0][0].start()])
         if not parts and not step and tokens:
-            step = _FIRST_STEP_INSIDE.search(clause[: tokens[0][0].start()])
+            step = bool(_FIRST_STEP_INSIDE.search(clause[: tokens[0][0].start()]))
         if parts and step and not tokens:
             waiting = True
             continue
-        if waiting and tokens and paid:
-            step = True
+        step = step or bool(waiting and tokens and paid)
         waiting = False
         if not step or len(tokens) != 1 or (not paid and (_NOT_A_PAYMENT.search(clause) or _BACKGROUND_BEFORE.search(clause))):
             if parts:
