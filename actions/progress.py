@@ -37,6 +37,8 @@ REQUESTED = "requested_slot"
 LATEST = "latest"      # the latest case of this conversation, resolved by the case desk
 GAVE_UP = "gave_up"    # no usable case number after three asks
 MAX_TRIES = 3
+# the case desk's open statuses (bot/casedesk/domain.py OPEN_STATUSES): not yet decided
+STILL_OPEN = frozenset({"new", "acknowledged", "in_progress"})
 # Intents that leave the lookup when the message answers nothing (rules in data/rules/progress.yml).
 LEAVING = frozenset({"cancel", "request_human", "escalate", "complain", "goodbye"})
 PROGRESS_SLOTS = (CASE, LAST4, TRIES, WORDING, RETRY)
@@ -198,6 +200,9 @@ class ActionLookupProgress(Action):
         if deadline:
             dispatcher.utter_message(response="utter_progress_deadline", deadline_label=deadline["label"],
                                      deadline_date=_chinese_date(deadline["date"]))
+        elif answer.get("status") in STILL_OPEN:
+            # an open case with no date pending has its clock paused for an appraisal, not decided
+            dispatcher.utter_message(response="utter_progress_deadline_paused")
         else:
             dispatcher.utter_message(response="utter_progress_no_deadline")
         if answer.get("latest_update"):

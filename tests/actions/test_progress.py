@@ -193,7 +193,16 @@ def test_the_latest_case_is_asked_without_a_number() -> None:
     desk = FakeDesk(200, {**VERIFIED, "next_deadline": None, "latest_update": "已与网点核实，正在调取监控"})
     dispatcher, _ = run_lookup(desk, {lookup.CASE: lookup.LATEST, lookup.LAST4: "5678"})
     assert "case_no" not in desk.sent[0]
-    assert responses(dispatcher) == ["utter_progress_result", "utter_progress_no_deadline", "utter_progress_update"]
+    assert responses(dispatcher) == ["utter_progress_result", "utter_progress_deadline_paused", "utter_progress_update"]
+
+
+def test_a_decided_case_has_no_deadline_and_a_paused_one_says_why() -> None:
+    decided = FakeDesk(200, {**VERIFIED, "status": "resolved", "next_deadline": None, "latest_update": None})
+    dispatcher, _ = run_lookup(decided, {lookup.CASE: NO, lookup.LAST4: "5678"})
+    assert responses(dispatcher) == ["utter_progress_result", "utter_progress_no_deadline", "utter_progress_no_update"]
+    paused = FakeDesk(200, {**VERIFIED, "status": "in_progress", "next_deadline": None, "latest_update": None})
+    dispatcher, _ = run_lookup(paused, {lookup.CASE: NO, lookup.LAST4: "5678"})
+    assert responses(dispatcher) == ["utter_progress_result", "utter_progress_deadline_paused", "utter_progress_no_update"]
 
 
 def test_a_wrong_try_asks_again_and_says_how_many_are_left() -> None:
@@ -232,7 +241,7 @@ def test_given_up_asks_nobody() -> None:
 
 
 def test_every_response_the_actions_name_exists() -> None:
-    names = {"utter_progress_result", "utter_progress_deadline", "utter_progress_no_deadline",
+    names = {"utter_progress_result", "utter_progress_deadline", "utter_progress_no_deadline", "utter_progress_deadline_paused",
              "utter_progress_update", "utter_progress_no_update", "utter_progress_not_verified",
              "utter_progress_locked", "utter_progress_no_case_here", "utter_progress_unavailable",
              "utter_progress_gave_up", "utter_progress_stopped", "utter_ask_progress_case_no",

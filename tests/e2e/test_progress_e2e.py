@@ -5,6 +5,7 @@ REST answers synchronously, so each reply is there when `say` returns: nothing w
 from __future__ import annotations
 
 import re
+import time
 
 from tests.e2e.dialogue import Customer
 
@@ -21,6 +22,16 @@ STATUS = re.compile(r"进度是|现在的情况是|已受理|处理中|办结")
 NOT_VERIFIED = re.compile(r"没能核对上|没有核对成功")
 LOCKED = re.compile(r"已暂停")
 OUT_OF_SCOPE = re.compile(r"超出了我能帮忙的范围|暂时回答不了")
+
+
+def wait_for(predicate, timeout: float = 15.0, interval: float = 0.2):
+    """Polls until the event has happened (the outbox's pass), never a fixed sleep."""
+    deadline = time.monotonic() + timeout
+    value = predicate()
+    while not value and time.monotonic() < deadline:
+        time.sleep(interval)
+        value = predicate()
+    return value
 
 
 def file_case(stack) -> tuple[Customer, str]:
@@ -71,3 +82,26 @@ def test_an_unknown_number_is_not_revealed_and_three_wrong_tries_lock(stack):
     # locked: the right digits get no answer in this conversation
     again = "\n".join(guesser.say(f"编号{case_no}，手机尾号5678，帮我查一下进度"))
     assert LOCKED.search(again) and not STATUS.search(again), guesser.transcript
+
+
+def test_the_latest_update_is_the_newest_notice_sent_to_the_customer(stack):
+    """The desk pauses the clock for an appraisal; once the outbox has sent that notice, the
+    customer's lookup reads it as the latest update, dated, and never the internal note."""
+    customer, case_no = file_case(stack)
+    assert stack.casedesk("PATCH", f"/api/cases/{case_no}", json={"status": "in_progress"}).status_code == 200
+    reason = "需送外部机构鉴定交易签名"
+    r = stack.casedesk("POST", f"/api/cases/{case_no}/pause", json={"reason": reason}, headers={"X-Actor": "agent:li"})
+    assert r.status_code == 201, r.text
+    stack.casedesk("POST", f"/api/cases/{case_no}/transcript", json={"turns": [{"role": "note", "text": "内部：客户很难缠"}]})
+
+    def paused_notice():
+        items = stack.casedesk("GET", f"/api/cases/{case_no}/notices").json()["items"]
+        return [i for i in items if i["kind"] == "paused"]
+    assert wait_for(paused_notice, timeout=30), "the outbox made no notice of the pause"
+
+    customer.say("我的投诉进度怎么样了？")
+    answer = "\n".join(customer.say("5678"))
+    assert case_no in answer and "最新进展" in answer and reason in answer, customer.transcript
+    assert re.search(r"（\d{1,2}月\d{1,2}日）", answer) and "难缠" not in answer, answer
+    # the clock is paused, the case not decided: no "处理结果" talk
+    assert "暂停计算处理期限" in answer and "处理结果还有疑问" not in answer, answer
