@@ -252,17 +252,30 @@ def build_openapi() -> Dict[str, Any]:
                     "type": "object",
                     "properties": {"case_no": _STR, "appended": {"type": "integer"}, "total": {"type": "integer"}},
                 },
-                "Health": {"type": "object", "properties": {"status": _STR, "db": _STR}},
+                "Health": {
+                    "type": "object",
+                    "required": ["status", "db", "checks"],
+                    "properties": {
+                        "status": {"type": "string", "enum": ["ok", "degraded", "unavailable"],
+                                   "description": "ok 正常；degraded 部分依赖不可用（可登记投诉，坐席回复或通知发送受影响）；unavailable 数据库不可用"},
+                        "db": _STR,
+                        "checks": {
+                            "type": "object",
+                            "description": "各依赖的状态：database（数据库往返耗时）、rasa（对话服务是否应答）、notice_outbox（待发通知数与最早一条的等待秒数）",
+                            "additionalProperties": {"type": "object"},
+                        },
+                    },
+                },
             },
         },
         "security": [{"bearer": []}],
         "paths": {
             "/healthz": {
                 "get": {
-                    "summary": "健康检查（含数据库连通性）；无需令牌",
+                    "summary": "健康检查：数据库、对话服务（Rasa）与通知发送各自的状态；无需令牌",
                     "security": [],
                     "responses": {
-                        "200": _ok("正常", "Health"),
+                        "200": _ok("正常或部分降级（见 status 与 checks）", "Health"),
                         "503": _ok("数据库不可用", "Health"),
                     },
                 }

@@ -67,6 +67,14 @@ class RasaBridge:
             params["token"] = self._token
         return url.update_query(params) if params else url
 
+    async def reachable(self, timeout: float = 2.0) -> bool:
+        """Whether Rasa answers at all (its root says hello; no token, no conversation)."""
+        try:
+            async with self._session.get(URL(self._base + "/"), timeout=aiohttp.ClientTimeout(total=timeout)) as resp:
+                return resp.status < 500
+        except (asyncio.TimeoutError, aiohttp.ClientError):
+            return False
+
     async def _call(self, operation: str, method: str, url: URL, body: Any = None) -> Any:
         try:
             async with self._session.request(method, url, json=body, timeout=self._timeout) as resp:

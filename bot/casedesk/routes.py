@@ -10,11 +10,11 @@ lifecycle): `lifecycle_views.py`, rules in `lifecycle.py` and `domain.py`.
 """
 from aiohttp import web
 
-from . import callback_views, chat, handoff_views, lifecycle_views, metrics, progress_views, views
+from . import callback_views, chat, handoff_views, health, lifecycle_views, metrics, progress_views, views
 
 
 def setup_routes(app: web.Application) -> None:
-    app.router.add_get("/healthz", views.healthz, name="healthz")
+    app.router.add_get("/healthz", health.healthz, name="healthz")  # each dependency (health.py)
     app.router.add_get("/metrics", metrics.metrics, name="metrics")  # Prometheus, counts only (metrics.py)
 
     # the customer's web chat page and its widget bundle (fetched by scripts/setup.sh)

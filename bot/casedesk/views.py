@@ -1,9 +1,6 @@
 """HTTP handlers: parse (schemas), act (db), answer (schemas). No rules live here."""
 from __future__ import annotations
 
-import asyncio
-import logging
-
 from aiohttp import web
 
 from . import db, lifecycle, schemas
@@ -15,8 +12,6 @@ from .json_io import json_response, read_json_body, request_now
 from .middlewares import actor_of
 from .openapi import build_openapi
 
-log = logging.getLogger(__name__)
-
 
 def _db(request: web.Request) -> db.Database:
     return request.app[DB_KEY]
@@ -27,16 +22,6 @@ def _case_no(request: web.Request) -> str:
     if not CASE_NO_RE.match(case_no):
         raise NotFound(f"未找到案件 {case_no[:32]}，请核对案件编号。")
     return case_no
-
-
-async def healthz(request: web.Request) -> web.Response:
-    database = _db(request)
-    try:
-        await asyncio.wait_for(db.ping(database), timeout=5)
-    except Exception as exc:  # health must answer, whatever the database does
-        log.warning("health check: database unreachable (%s)", type(exc).__name__)
-        return json_response({"status": "unavailable", "db": database.dialect}, status=503)
-    return json_response({"status": "ok", "db": database.dialect})
 
 
 async def openapi(request: web.Request) -> web.Response:

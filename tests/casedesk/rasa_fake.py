@@ -56,6 +56,8 @@ class FakeRasa:
 
     async def _handle(self, request: web.Request) -> web.Response:
         raw = request.raw_path.split("?", 1)[0]
+        if raw == "/":  # Rasa's root, which health checks read
+            return web.Response(text="Hello from Rasa: fake", status=self.fail_with or 200)
         prefix = "/conversations/"
         if not raw.startswith(prefix):
             return web.json_response({"error": "not found"}, status=404)

@@ -11,7 +11,8 @@ from .helpers import Api, case_payload
 
 async def test_health_is_public(api: Api) -> None:
     status, body = await api.call("GET", "/healthz", auth=False)
-    assert status == 200 and body["status"] == "ok"
+    # (no Rasa runs beside these tests: degraded, test_health.py has the rest)
+    assert status == 200 and body["status"] in ("ok", "degraded") and body["checks"]["database"]["status"] == "ok"
 
 
 async def test_create_returns_case_no_and_masked_case(api: Api) -> None:
