@@ -418,8 +418,13 @@ def adds_to_story(text: str) -> bool:
 def drops_the_complaint(text: str) -> bool:
     """The complaint named as dropped in so many words ("那就不用投诉了，撤了吧"), whatever the NLU
     called the message; "不投诉了你们就不管了吗" asks, and "不投诉了，给我转人工" wants a person."""
-    return (bool(_DROPS_THE_COMPLAINT.search(text)) and not _ASKS_FOR_PERSON.search(text) and not is_question(text)
-            and not _CANCEL_TAKEN_BACK.search(text))
+    dropped = _DROPS_THE_COMPLAINT.search(text)
+    if not dropped or _ASKS_FOR_PERSON.search(text) or _CANCEL_TAKEN_BACK.search(text):
+        return False
+    # the sentence that drops it must not be a question; a question before it is the reason
+    # ("还要登记名字电话啊？那算了，我不投诉了")
+    starts = [m.end() for m in re.finditer(r"[？?！!。]", text[: dropped.start()])]
+    return not is_question(text[(starts[-1] if starts else 0):])
 
 
 def is_more_complaint(tracker: Tracker) -> bool:

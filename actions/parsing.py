@@ -108,7 +108,8 @@ _CANTONESE_WORDS = str.maketrans({"咗": "了", "冇": "没"})
 # Sichuan 没得 (没有) and 啥子 (什么): "钱倒是没得啥子损失" says no money was lost; Hakka 𠊎 (我) and
 # 𠊎系 (我是): "𠊎系钟亚妹"; 廿/卅 (twenty, thirty) in dates ("十一月廿八"); Hakka and Hunan 喊做/喊得
 # (叫, "𠊎喊做古志强", "我喊得罗春生"); Henan 嘞 (的) inside a phrase ("胡辣汤店嘞老板", "多收嘞利息");
-# Cantonese 入面 (里面: "卡入面有六萬幾" is a balance), 啱啱 (刚刚), 未见 (没看到)
+# Cantonese 入面 (里面: "卡入面有六萬幾" is a balance), 啱啱 (刚刚), 未见 (没看到); Hakka 厓 (我), 里背 (里面)
+# and 银 after a figure (元: "三千银")
 _SICHUAN_WORDS = ((re.compile("没得"), "没有"), (re.compile("啥子"), "什么"), (re.compile("𠊎系"), "我是"),
                   (re.compile("𠊎"), "我"), (re.compile("廿(?=[一二三四五六七八九])"), "二十"), (re.compile("廿"), "二十"),
                   (re.compile("卅(?=[一])"), "三十"), (re.compile("卅"), "三十"),
@@ -116,6 +117,8 @@ _SICHUAN_WORDS = ((re.compile("没得"), "没有"), (re.compile("啥子"), "什�
                   (re.compile("(?<=[\u4e00-\u9fff])嘞(?=[\u4e00-\u9fff])"), "的"),
                   (re.compile("入面"), "里面"), (re.compile("啱啱|啱先"), "刚刚"), (re.compile("未见"), "没看到"),
                   # Hakka 莫分…晓得 (别让…知道), 讲爱我 (说要我)
+                  (re.compile(r"厓(?=[个嘅的叫系是姓名卡屋])|(?<=[，。,\s了咗给俾畀])厓|^厓"), "我"), (re.compile("里背"), "里面"),
+                  (re.compile(r"(?<=[\d一二两三四五六七八九十百千万零])银(?!行|包|卡|联)"), "元"),
                   (re.compile("莫分(?=[^，。,!?！？]{0,10}(?:晓得|知道|晓))"), "别让"), (re.compile("(?<=[讲话])爱(?=我|俺)"), "要"))
 
 
@@ -444,7 +447,9 @@ _BACKGROUND_BEFORE = re.compile(
     # the customer's own withdrawal, questioned or refused ("去取两万块钱给孙子交学费", "确定只取一千？")
     r"(?:去|来|只|就)(?:柜台|网点)?(?:取|提)(?:个|了)?(?:现金)?|"
     # a loan applied for, not money lost ("贷款app，申请五万，…交解冻费")
-    r"申请(?:了|的)?(?:贷款|借款|额度)?(?:的)?"
+    r"申请(?:了|的)?(?:贷款|借款|额度)?(?:的)?|"
+    # the threshold of a promotion, not money lost ("新客存满一万送88块红包")
+    r"(?:存|买|消费|刷|充)满"
 )
 # a purchase the bank made a condition or pressed for ("还要买个…才给开", "非让我存…")
 _PRESSED_TO_BUY = re.compile(
@@ -476,6 +481,8 @@ _NO_LOSS_SAYINGS = (
     r"(?:还|暂时|目前|现在看)?(?:没|没有)(?:被)?(?:人)?(?:动|动过|取走|转走|刷走)|(?:还|暂时|目前)?(?:没|没有)被(?:人)?(?:取|转|刷|盗|用)",
     # nothing was handed over to the one asking ("钱俺没给他", "好处费我没给")
     r"钱(?:我|俺)?(?:没|没有|并没)(?:给|交|转)(?:他|她|他们|出去)|(?:我|俺)(?:没|没有)(?:给|交)(?:他|她)(?:钱|好处费|红包)",
+    # nobody took it, only frozen ("冇人偷，就系俾你哋冻住咗"); it came in the end ("隔了一天多才到账")
+    r"(?:没|冇)(?:有)?人(?:偷|盗|动|拿)|(?:才|终于|最后|后来|已经)(?:到账|到了账|入账)了?",
     # the money is there, only not to hand ("钱在卡里没丢，就是取不出来")
     r"钱[^，。,!?！？]{0,6}?(?:没丢|没少|没动|还在|都在)",
     # the money in question is not the customer's ("反正没有我的钱")
@@ -1029,6 +1036,33 @@ _WORKED_OUT = re.compile(
 )
 
 
+# the customer's working closed by its result, in the last clause ("流水12万，千分之六就系720，千分之三点
+# 八应该系456，多扣咗264"; "5000乘1.52应该7600，只收到7450，少了150块"; "三千银收两个点，六十银")
+_CLOSING_DIFFERENCE = re.compile(
+    r"^(?:所以|即系|即是|就是|那就是|也就是|结果|总共|一共)?(?:多扣|多收|多算|少给|少算|少了|差了|差|少到|少收到)了?(?:我|俺|咗)?\s*"
+)
+_WORKING = re.compile(r"[×xX*]|乘|千分之|百分之|个点|[%％]|应该(?:是|系)?")
+
+
+def _closing_result(t: str) -> Optional[float]:
+    clauses = [c.strip() for c in re.split(r"[，,。；;!！?？]", t) if c.strip()]
+    if len(clauses) < 2:
+        return None
+    last, before = clauses[-1], "，".join(clauses[:-1])
+    if not _amount_candidates(before, strict=False):
+        return None
+    m = _CLOSING_DIFFERENCE.match(last)
+    if m:
+        tokens = list(_amount_tokens(last[m.end():]))
+        return tokens[0][1] if tokens and tokens[0][0].start() == 0 else None
+    # a bare figure closing a working with a rate or a product ("…收两个点，六十元")
+    tokens = list(_amount_tokens(last))
+    if _WORKING.search(before) and len(tokens) == 1 and tokens[0][0].start() == 0 and rough_amount(last) is False \
+            and len(last) - tokens[0][0].end() <= 2:
+        return tokens[0][1]
+    return None
+
+
 def _worked_out(t: str) -> Optional[float]:
     m = _WORKED_OUT.search(t)
     if not m:
@@ -1054,7 +1088,7 @@ def parse_amount(text: str) -> Optional[float]:
     rest = _without_conceded(t)
     if rest is not None:
         return parse_amount(rest) if rest else None
-    said = _total_difference(t) or _worked_out(t)
+    said = _total_difference(t) or _worked_out(t) or _closing_result(t)
     if said is not None:
         return said
     notes = _note_amounts(t)
@@ -1102,7 +1136,7 @@ def parse_amount(text: str) -> Optional[float]:
 
 # a figure the customer lets go ("手续费一百五我认", "那20镑是中间行扣的，就算了", "利息就不计较了"):
 # the sum at stake is among the others they name
-_CONCEDED = re.compile(r"(?<![给让叫])我认(?!为|识|得)|(?<![只才机器我它])认了|没意见|就算了|(?<![多少错乱重漏我他她])算了(?![一下个算])|不计较|不追究|不要了|不跟你们计较|无所谓")
+_CONCEDED = re.compile(r"(?<![给让叫])我认(?!为|识|得)|自(?:己|家)认(?!为|识|得|证|真)|(?:勿要|不要|不用)(?:侬|你们?)赔|(?<![只才机器我它])认了|没意见|就算了|(?<![多少错乱重漏我他她])算了(?![一下个算])|不计较|不追究|不要了|不跟你们计较|无所谓")
 _BALANCE_CLAUSE = re.compile(r"(?:卡里|卡上|账户里|帐户里|账上|户头里?|户头内底|存折上)(?:本来|原来|原先)(?:一共|总共)?(?:有|是|剩)?"
                              r"|(?:卡里|卡上|账户里|帐户里|账上|户头里?|户头内底|存折上)(?:都|也)?(?:还|犹|猶|仍|仍然)有")
 _AFTER_PUNCTUATION = re.compile(r"(?<=[，,。；;！!？?])")
@@ -1314,7 +1348,7 @@ _TOTAL_UNKNOWN = re.compile(r"(?:具体|一共|总共|到底|总的)(?:是|有|�
 _CHARGED_TWICE = re.compile(r"一模一样|一样的|重复|扣重|扣了两遍|多扣了?一次|两笔一样|同一笔")
 # a charge that recurs each period, a figure right after it ("每个月都扣一笔十九块九")
 # ("这个月月初收到短信" is a month and its start, not 月月)
-_UNCOUNTED_RECURRING = re.compile(r"(?:每(?:个)?月|逐个?月|(?<![个这上本下])月月(?![初底中末]))[^，。,!！？?]{0,12}?(?:扣|收|划|少)")
+_UNCOUNTED_RECURRING = re.compile(r"(?:每(?:个)?月|逐个?月|(?<![个这上本下])月月(?![初底中末])|(?<![第头])一次|每次|每回|次次)[^，。,!！？?]{0,12}?(?:扣|收|划|少)")
 _PER_PERIOD = re.compile(r"每(?:个)?(?:月|年|期|季度?)|逐个?月|一个月|一年|一期|月月")
 _SPAN_TOTAL = re.compile(
     r"(?:^|[，,；;\s])(?:[一二两三四五六七八九十\d]+(?:个)?(?:月|年|期|季度)|半年|一年半)"
