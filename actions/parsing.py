@@ -1053,8 +1053,10 @@ def _closing_result(t: str) -> Optional[float]:
         return None
     m = _CLOSING_DIFFERENCE.match(last)
     if m:
-        tokens = list(_amount_tokens(last[m.end():]))
-        return tokens[0][1] if tokens and tokens[0][0].start() == 0 else None
+        # the sum after the cue, past a count ("多扣了一笔三千二百六十"; "多收了一次" names none)
+        rest = last[m.end():]
+        sums = [(tm, v) for tm, v in _amount_tokens(rest) if not _COUNT_UNIT_AFTER.match(rest[tm.end():])]
+        return sums[0][1] if sums and sums[0][0].start() <= 3 else None
     # a bare figure closing a working with a rate or a product ("…收两个点，六十元")
     tokens = list(_amount_tokens(last))
     if _WORKING.search(before) and len(tokens) == 1 and tokens[0][0].start() == 0 and rough_amount(last) is False \

@@ -14,6 +14,9 @@ from actions.intake_form import drops_the_complaint
     ("上个月刷卡流水八万，合同千分之五该是四百，实际扣了六百四，多扣了二百四", 240),
     ("汇了3000美元，按7.1算应该21300，到账21000，少了300", 300),
     ("两万块收一个点，两百块", 200),
+    # …past a count after the cue, and no sum at all in "多收了一次"
+    ("房贷月供四千一，多扣了一笔四千一", 4100),
+    ("一次收八十，收了两次，就是多收了一次嘛", 80),
     # a balance frozen, nobody took it; a loss the customer accepts, no claim in Wu
     ("卡里有六万多，没人偷，就是被你们冻住了", None),
     ("亏的两千我自己认，不要你们赔", None),
