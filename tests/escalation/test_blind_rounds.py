@@ -112,7 +112,9 @@ HERE = Path(__file__).parent
 # blows, a plant that cannot go on, a friend who says he will sue, an exception that hid the
 # subject, a lawsuit with a named other party, the customer's own law firm, regulator numbers
 # listed for others, a post made before and taken down, the hours of 真人客服): fourteenth
-# 104/104 and 0/64, thirteenth 104/104 and 2/76, sixth 83/96, third 129/145, the rest unchanged.
+# 104/104 and 0/64, thirteenth 104/104 and 2/76, sixth 83/96, third 129/145; after the hard
+# negatives the intake sets 06j and 06k asked for (a pushy sale told calmly, fee rhetoric), the
+# learned model retrained: fourth 108/125, fifth 113/125, ninth 101/104, each one down.
 FLOORS = {
     "third_round.yml": {"threats": 0.82, "negatives_handed_off": 5},
     "fourth_round.yml": {"threats": 0.80, "negatives_handed_off": 6},
