@@ -771,13 +771,20 @@ def _has_disputed(values: List[Tuple[float, int]]) -> bool:
 _TOTAL_DIFFERENCE = re.compile(r"(?:一共|总共|合计|加起来)(?:少给|少了|差了|少付|少算|多扣|多收)了?(?:我)?\s*")
 
 
+def _sum_at_start(text: str) -> Optional[float]:
+    """The sum ``text`` opens with, or None ("264，…" → 264; "就是…264" → None)."""
+    tokens = list(_amount_tokens(text))
+    return tokens[0][1] if tokens and tokens[0][0].start() == 0 else None
+
+
+def _sum_after_cue(cue: re.Pattern, t: str) -> Optional[float]:
+    """The sum right after the first match of ``cue`` ("一共少给了" 300), or None."""
+    m = cue.search(t)
+    return _sum_at_start(t[m.end():]) if m else None
+
+
 def _total_difference(t: str) -> Optional[float]:
-    m = _TOTAL_DIFFERENCE.search(t)
-    if m:
-        tokens = list(_amount_tokens(t[m.end():]))
-        if tokens and tokens[0][0].start() == 0:
-            return tokens[0][1]
-    return None
+    return _sum_after_cue(_TOTAL_DIFFERENCE, t)
 
 
 def find_amount(text: str) -> Optional[float]:
@@ -1066,13 +1073,7 @@ def _closing_result(t: str) -> Optional[float]:
 
 
 def _worked_out(t: str) -> Optional[float]:
-    m = _WORKED_OUT.search(t)
-    if not m:
-        return None
-    tokens = list(_amount_tokens(t[m.end():]))
-    if tokens and tokens[0][0].start() == 0:
-        return tokens[0][1]
-    return None
+    return _sum_after_cue(_WORKED_OUT, t)
 
 
 def parse_amount(text: str) -> Optional[float]:
@@ -1388,9 +1389,9 @@ def _stated_total(t: str) -> Optional[float]:
             said = span.group(0).strip("，,；; ")
             if _PER_PERIOD.fullmatch(said) and said[-1] == per.group(0)[-1]:
                 continue  # the same period said again; "一个月两块，一年二十四" is a total
-            tokens = list(_amount_tokens(t[span.end():]))
-            if tokens and tokens[0][0].start() == 0:
-                return tokens[0][1]
+            total = _sum_at_start(t[span.end():])
+            if total is not None:
+                return total
     clauses = [c for c in re.split(r"[，。；;]|,(?!\d{3})", t) if _PARTS.search(c)]  # not the comma of 1,680
     # (read as sums, so "一笔 1,680.00" is 1680, not the 1 before its comma)
     parts = [v for c in clauses for piece in _PARTS.split(c)[1:] for _, v in _accepted_amounts(piece, strict=False)[1][:1]]
@@ -1428,11 +1429,9 @@ _WRONGLY_CHARGED = re.compile(r"[，,]?\s*(?:这|这个|这笔|这些|那个)?(?
 
 
 def _claimed_sum(t: str) -> Optional[float]:
-    m = _CLAIMED.search(t)
-    if m:
-        tokens = list(_amount_tokens(t[m.end():]))
-        if tokens and tokens[0][0].start() == 0:
-            return tokens[0][1]
+    claimed = _sum_after_cue(_CLAIMED, t)
+    if claimed is not None:
+        return claimed
     wrong = _WRONGLY_CHARGED.search(t)
     if wrong:
         clause = re.split(r"[，。,;；]", t[:wrong.start()])[-1]

@@ -6,6 +6,8 @@ check outcomes (what was asked, what was filed) without freezing the question or
 from __future__ import annotations
 
 import re
+import time
+from typing import Any, Callable
 
 from tests.stack import Stack
 
@@ -68,3 +70,14 @@ class Customer:
         found = CASE_NO.search("\n".join(self.answer(self.say(opening))))
         assert found, self.transcript
         return found.group(0)
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, interval: float = 0.2) -> Any:
+    """Polls until `predicate` gives something truthy (an event has happened: the sync loop's or
+    the outbox's pass), never a fixed sleep; the last value, falsy after `timeout`."""
+    deadline = time.monotonic() + timeout
+    value = predicate()
+    while not value and time.monotonic() < deadline:
+        time.sleep(interval)
+        value = predicate()
+    return value

@@ -22,22 +22,12 @@ import pytest
 import requests
 
 from tests.e2e.console_browser import PASSWORD, create_console_user, launch
-from tests.e2e.dialogue import CASE_NO
+from tests.e2e.dialogue import CASE_NO, wait_for
 
 SHOTS = Path("/tmp/shots")
 AGENT = {"X-Actor": "e2e.callback"}
 NO_WAIT_QUOTED = re.compile(r"排在第|等待约|\d+\s*分钟")
 _FORM_TOKEN = re.compile(r'name="_csrf" value="([^"]+)"')
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, interval: float = 0.2) -> Any:
-    """Polls until `predicate` gives something truthy (an event), never a fixed sleep."""
-    deadline = time.monotonic() + timeout
-    value = predicate()
-    while not value and time.monotonic() < deadline:
-        time.sleep(interval)
-        value = predicate()
-    return value
 
 
 @pytest.fixture(scope="module")

@@ -15,19 +15,10 @@ import uuid
 import requests
 import socketio
 
-from tests.e2e.dialogue import CASE_NO, Customer, topic_of
+from tests.e2e.dialogue import CASE_NO, Customer, topic_of, wait_for
 
 HANDED_OFF = re.compile(r"转接?人工|转人工|人工客服")
 AGENT = {"X-Actor": "agent.li"}
-
-
-def wait_for(predicate, timeout=10.0, interval=0.2):
-    deadline = time.monotonic() + timeout
-    value = predicate()
-    while not value and time.monotonic() < deadline:
-        time.sleep(interval)
-        value = predicate()
-    return value
 
 
 def handoffs_of(stack, sender):

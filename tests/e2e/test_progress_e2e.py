@@ -5,9 +5,8 @@ REST answers synchronously, so each reply is there when `say` returns: nothing w
 from __future__ import annotations
 
 import re
-import time
 
-from tests.e2e.dialogue import Customer
+from tests.e2e.dialogue import Customer, wait_for
 
 ANSWERS = {
     "customer_name": "我叫王建国",
@@ -22,16 +21,6 @@ STATUS = re.compile(r"进度是|现在的情况是|已受理|处理中|办结")
 NOT_VERIFIED = re.compile(r"没能核对上|没有核对成功")
 LOCKED = re.compile(r"已暂停")
 OUT_OF_SCOPE = re.compile(r"超出了我能帮忙的范围|暂时回答不了")
-
-
-def wait_for(predicate, timeout: float = 15.0, interval: float = 0.2):
-    """Polls until the event has happened (the outbox's pass), never a fixed sleep."""
-    deadline = time.monotonic() + timeout
-    value = predicate()
-    while not value and time.monotonic() < deadline:
-        time.sleep(interval)
-        value = predicate()
-    return value
 
 
 def file_case(stack) -> tuple[Customer, str]:
