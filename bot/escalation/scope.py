@@ -162,12 +162,16 @@ def _negated(text: str, start: int, end: int) -> bool:
 _KIN = (r"老公|老婆|丈夫|妻子|爱人|媳妇|老伴|家人|家里人|儿子|女儿|孩子|孙子|孙女|外孙|外孙女"
         r"|父亲|母亲|爸爸|妈妈|老爸|老妈|爸|妈|哥哥|姐姐|弟弟|妹妹|大哥|大姐|表哥|表姐|表弟|表妹"
         r"|堂哥|堂姐|亲戚|前妻|前夫|男朋友|女朋友|对象"
+        # in-laws and nephews (我女婿, 我姐夫在报社)
+        r"|女婿|儿媳妇|儿媳|姐夫|妹夫|嫂子|弟媳|侄子|侄女|外甥女|外甥"
         # 我哥, 俺姐: short kin words only right after the speaker (not 帅哥, 小姐)
         r"|(?<=[我俺咱的])(?:哥|姐|弟|妹|舅|姨|姑|叔)")
 _OTHERS = (r"邻居|同事|朋友|同学|家长|网友|客户|房东|租客|老板|大爷|大妈|阿姨|叔叔|大叔|大婶|小伙子"
            r"|律师|对方|骗子|催收(?:员|的人|的|公司|人员)|保安|柜员|大堂经理|工作人员|路人"
            r"|店员|员工|伙计|顾客|储户|老人|老太太|老头|小孩|学生|柜台|客户经理|理财经理|网点的人"
-           r"|主角|主人公|角色")  # a story's people (写小说的，主角因为欠债想自杀)
+           r"|主角|主人公|角色"  # a story's people (写小说的，主角因为欠债想自杀)
+           # a streamer or blogger seen in passing (刷到一个博主直播跟银行吵架)
+           r"|博主|主播|网红|up主|大v")
 OTHER_SUBJECT = re.compile(
     r"(?:(?:我|俺|咱)的?|我们的?|我家的?)?(?:" + _KIN + "|" + _OTHERS + r")(?:们)?"
     r"|他们|她们|他|她|人家|别人|有人|好多人|很多人|不少人|许多人|别的客户|其他客户|旁边的人|后面的人|前面的人"
@@ -176,7 +180,9 @@ OTHER_SUBJECT = re.compile(
 SELF_SUBJECT = re.compile(r"我们|我|俺|咱们|咱|本人|老子")
 # before a person: the customer makes them act, or acts with them (我让我儿子发抖音,
 # 我和老公去电视台, 我准备委托他起诉)
-CAUSATIVE = re.compile(r"(让|叫|喊|请|托|委托|拜托|找|带|带着|和|跟|同|陪|替|帮|求|派|安排|给)$|(让|叫|喊|请|找|派|安排)(个|一个|一位|位)$")
+CAUSATIVE = re.compile(r"(让|叫|喊|请|托|委托|拜托|找|带|带着|和|跟|同|陪|替|帮|求|派|安排|给)$|(让|叫|喊|请|找|派|安排|联系)(了|好)?(个|一个|一位|位|几个|两个)$"
+                       # …with who they are said first (叫电视台的朋友, 让我在报社的同学)
+                       r"|(让|叫|喊|请|托|拜托|派|安排)[^,;:、。!?\s]{1,8}的$")
 # before a person: that person is an object, not the one who acts (我问他, 我告他, 骂我)
 OBJECT_VERB = re.compile(r"(问|告|骂|打|看|见|通知|联系|对|向|把|被|等|说服|劝|拦|为|是|像)$")
 # after someone else's speech verb, 我 is inside their words (朋友说我可以找律师)
@@ -201,8 +207,8 @@ def _actor(text: str, start: int, end: int) -> Optional[str]:
         if kind == "other" and OWN_LAWYER.match(text, s, e):
             kind = "self"  # 我的律师会起诉: the customer's own lawyer acts for them
         if kind == "other" and re.search(r"(我|俺)(是|就是|作为)[^,;:、。!?\s]{0,4}$", before) \
-                and re.match(r"客户|顾客|储户", text[s:e]):
-            continue  # 我是对公客户: the customer says what kind of customer, nobody else acts
+                and re.match(r"客户|顾客|储户|博主|主播|网红|up主|大v", text[s:e]):
+            continue  # 我是对公客户, 我是美食博主: the customer says who they are, nobody else acts
         if kind == "other" and text[s:e] == "的人" and re.search(r"我们|咱们|俺们", before):
             kind = "self"  # 我们十几个买了那款理财的人: the customer among them
         if kind == "other":
@@ -236,16 +242,23 @@ AGREED_WITH = re.compile(r"(我|俺)(跟|和|同)[^。!?]{0,30}(约好|说好|�
 
 # the bank's own people told the customer to do it (柜台说只能我自己报警或者打官司, 客服问我要不要
 # 报警): their advice, unless the customer then resolves on it (…那我只能去告你们了)
-BANK_SPEAKER = re.compile(r"(?<![跟和对给向同])(你们|贵行|银行|柜台|柜员|客服|经理|工作人员|网点)[^,;:、。!?\s我俺]{0,6}(说(?!不)|建议|告诉我|问我|劝我|让我|叫我)")  # 说不明白 is no advice
+BANK_SPEAKER = re.compile(r"(?<![跟和对给向同])(你们|贵行|银行|柜台|柜员|客服|经理|工作人员|网点)[^,;:、。!?\s我俺]{0,6}(说(?![不的得明服])|建议|告诉我|问我|劝我|让我|叫我)")  # 说不明白, 说的我听不懂, 情况说明 are no advice
 # (…or has already acted on their own: 这种暴力催收我已经截图发给监管热线了)
 RESOLVE = re.compile(r"(那|那么)?(我|俺)[^,;:、。!?\s]{0,4}?(就|要|会|一定|也|只能|只好|必须|准备|打算|已经)|大不了|否则|不然|再不")
 CLAUSE_BREAK = re.compile(r"[,;:、]")
+
+
+# the customer's own act, opening a clause after the bank's words (…非让我扫码,我去人民银行举报)
+OWN_ACT_OPENS = re.compile(r"(那|那么)?(我|俺)(自己)?(今天|明天|马上|这就|现在|立刻|回头)?(去|到|找|向|跟|给)")
 
 
 def _told_by_the_bank(text: str, start: int) -> bool:
     ss = sentence_span(text, start, start)[0]
     said = list(BANK_SPEAKER.finditer(text, ss, start))
     if not said or RESOLVE.search(text, said[-1].end(), start):
+        return False
+    cs = clause_span(text, start, start)[0]
+    if cs > said[-1].end() and OWN_ACT_OPENS.match(text, cs):
         return False
     # their words reach the next clause at most: "经理让我把钱转到他账户,说是内部通道,我怀疑
     # 被骗了,已经去派出所报案" is the customer's own report, clauses later

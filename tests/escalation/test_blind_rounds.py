@@ -115,6 +115,17 @@ HERE = Path(__file__).parent
 # 104/104 and 0/64, thirteenth 104/104 and 2/76, sixth 83/96, third 129/145; after the hard
 # negatives the intake sets 06j and 06k asked for (a pushy sale told calmly, fee rhetoric), the
 # learned model retrained: fourth 108/125, fifth 113/125, ninth 101/104, each one down.
+# The fifteenth round (written blind 2026-12-06 after the fourteenth round's work, scored once:
+# 96/104 threats, 15/20 requests for a person, 3/64 negatives), then its classes (acid meant for a
+# member of staff, blows handed out as a gift (赏他两拳); camping or sitting in the banking hall
+# until it is settled, a scene at a higher branch's door after a journey, a camera brought by
+# someone the customer knows, a calm word that it goes to a group of peers or a local forum; suing
+# and lawyers in pinyin, cash refused and reported to the central bank, the bank's superiors; English
+# fury, Cantonese swearing masked as 冇X用; 人工 with a plea, a customer who cannot type asking to
+# be phoned, put through to an officer, a manager called to the counter or to the phone, Henan 中不中;
+# calm: a law firm as the bank's customer, the bank's own anti-fraud material shared, a streamer seen
+# in passing, 情况说明 and 说的 read as no advice from the bank): fifteenth 104/104 and 0/64,
+# fourth 111/125, third 131/145, fifth 113/125 (requests for a person 22/25, up one); the rest held.
 FLOORS = {
     "third_round.yml": {"threats": 0.82, "negatives_handed_off": 5},
     "fourth_round.yml": {"threats": 0.80, "negatives_handed_off": 6},
@@ -128,6 +139,7 @@ FLOORS = {
     "twelfth_round.yml": {"threats": 0.96, "negatives_handed_off": 2},
     "thirteenth_round.yml": {"threats": 0.96, "negatives_handed_off": 4},
     "fourteenth_round.yml": {"threats": 0.96, "negatives_handed_off": 2},
+    "fifteenth_round.yml": {"threats": 0.96, "negatives_handed_off": 2},
 }
 
 

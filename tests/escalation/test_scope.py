@@ -387,3 +387,60 @@ def test_a_threat_to_sue_with_a_lawyer_stays_live():
     assert "regulator" in rule_matches(RULES, norm("我马上跟律师的团队一起起诉你们"))[0]
     assert "media" in rule_matches(RULES, norm("我和朋友一起去找记者"))[0]
     assert "media" in rule_matches(RULES, norm("晚报有个记者是我老同学,这种事他们最爱报"))[0]
+
+
+# The fifteenth blind round's classes, in wording of our own.
+@pytest.mark.parametrize("text, reason", [
+    ("那个信贷员我记住了,改天弄瓶强酸泼过去", "violence"),  # acid thrown at staff
+    ("等我到了柜台,先赏那个主任几记老拳", "violence"),  # blows handed out as a gift
+    ("不给说法我就扛着被子住进你们营业厅", "media"),  # camping in the banking hall
+    ("我去你们营业厅里坐着,办不好我就不走了", "media"),
+    ("我坐高铁上北京你们总行大门口去闹", "media"),  # a scene at head office's door after a journey
+    ("我让我小舅子扛着摄像机去你们网点转一圈", "media"),  # a camera brought by someone the customer knows
+    ("这事我会照实贴到我们同行群里,各位老板自己看", "media"),  # a group of peers, said calmly
+    ("wo ming tian jiu qu zhao lv shi", "regulator"),  # a lawyer in pinyin
+    ("这种事只能去找你们上级了", "regulator"),  # over the branch's head
+    ("你哋真系冇x用", "anger"),  # Cantonese swearing, masked
+    ("what the hell is wrong with your staff", "anger"),  # English fury
+    ("人工!! 求求你们了🙏", "human"),  # 人工 with a plea
+    ("我眼睛不好看不清字,让人给我回个电话", "human"),  # cannot read the screen, a call asked for
+    ("麻烦直接帮我接你们国际业务的专员", "human"),  # put through to an officer
+    ("叫你们值班经理过来,我在四号窗口", "human"),  # a manager called to the counter
+    ("主任在不在?在就让他来接电话", "human"),  # someone sent to the phone
+    ("把你们主任给我叫来", "human"),
+])
+def test_fifteenth_round_threats_in_new_words(text, reason):
+    assert reason in rule_matches(RULES, norm(text))[0]
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("我们律师事务所要开个一般户,带什么材料", "regulator"),  # a law firm as the customer
+    ("你们那个防骗宣传片能转发到我们小区群吗", "media"),  # the bank's own material shared
+    ("看到一个主播直播跟柜员吵架,我想问问信用卡怎么还", "media"),  # a stream seen in passing
+    ("我发了个红包到家族群,钱扣了对方没收到", "media"),  # a red packet
+    ("我们厂要采购硫酸,对公转账限额多少", "violence"),  # a chemical bought
+    ("网点门口今天好热闹,在搞什么活动", "media"),
+])
+def test_fifteenth_round_mentions_stay_calm(text, reason):
+    assert reason not in rule_matches(RULES, norm(text))[0]
+
+
+def test_the_banks_words_end_where_the_customers_own_act_begins():
+    # "让我扫码" is the bank's instruction about something else; the customer then acts
+    assert "regulator" in rule_matches(RULES, norm("你们柜台非让我用手机付,我去人民银行投诉你们"))[0]
+    # what the bot says is not advice (说的/说得), and a written account (情况说明) is no speech
+    assert "human" in rule_matches(RULES, norm("你们这机器人说得我一头雾水,给我找个真人"))[0]
+    assert "media" in rule_matches(RULES, norm("明天我把你们的情况说明挂到本地论坛上"))[0]
+    # …while the bank's advice itself stays someone else's word
+    assert "regulator" not in rule_matches(RULES, norm("柜员说让我去人民银行投诉"))[0]
+
+
+def test_a_streamer_is_someone_else_unless_it_is_the_customer():
+    assert why("刷到一个网红直播,说你们利率高", "直播") == "someone_else"
+    assert "media" in rule_matches(RULES, norm("我是美食博主,今晚直播就讲你们怎么坑人"))[0]
+    assert "media" in rule_matches(RULES, norm("我找了个博主直播曝光你们"))[0]
+
+
+def test_someone_sent_for_is_the_customers_act_whoever_they_are():
+    # the causative verb with who they are in between (叫报社的同学…): the customer acts
+    assert "media" in rule_matches(RULES, norm("我叫报社的同学带着话筒来你们网点"))[0]
