@@ -31,6 +31,7 @@ class Kind(domain.StrEnum):
     PAUSED = "paused"  # 暂停
     RESUMED = "resumed"  # 恢复计时
     DECIDED = "decided"  # 决定
+    WITHDRAWN = "withdrawn"  # 撤诉: the confirmation, whoever recorded it
 
 
 # the placeholders each kind's text may use (notices.py fills them)
@@ -40,6 +41,7 @@ PLACEHOLDERS: Dict[Kind, FrozenSet[str]] = {
     Kind.PAUSED: frozenset({"case_no", "reason"}),
     Kind.RESUMED: frozenset({"case_no", "new_due"}),
     Kind.DECIDED: frozenset({"case_no", "outcome", "review_until"}),
+    Kind.WITHDRAWN: frozenset({"case_no"}),
 }
 CHANNELS = frozenset({"sms"})
 

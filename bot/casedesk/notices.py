@@ -1,7 +1,7 @@
 """The notice outbox (issue 14): the customer is told of each lifecycle step on their own channel.
 
 Source: the case's history. Every step a customer is told of — 受理 `created`, 延期 `extend`, 暂停
-`pause`, 恢复计时 `resume`, 决定 `decision` — is a case_events row written in the same transaction
+`pause`, 恢复计时 `resume`, 决定 `decision`, 撤诉 (a `status` row to withdrawn) — is a case_events row written in the same transaction
 as the step itself (lifecycle.py, db.create_case), so a step that happened has its row and one
 that was rolled back has none. `make_notices` turns those rows into notices:
 
@@ -31,7 +31,7 @@ from datetime import datetime
 from typing import Any, AsyncIterator, Dict, List, Optional, Tuple
 
 from aiohttp import web
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -57,6 +57,15 @@ KIND_OF_EVENT: Dict[str, Kind] = {
     "resume": Kind.RESUMED,
     "decision": Kind.DECIDED,
 }
+# a status change that makes a notice: 撤诉, confirmed to the customer whether they withdrew in the
+# chat or told an agent (a withdrawal they did not make is then noticed at once)
+NOTICE_STATUSES: Dict[str, Kind] = {domain.Status.WITHDRAWN.value: Kind.WITHDRAWN}
+
+
+def kind_of(event: CaseEvent) -> Kind:
+    if event.kind == "status":
+        return NOTICE_STATUSES[event.new_value]
+    return KIND_OF_EVENT[event.kind]
 WEB_CHANNELS = ("web",)
 BATCH = 200
 
@@ -152,7 +161,14 @@ def _candidates(low: int, limit: int) -> Any:
         select(CaseEvent, Case)
         .join(Case, Case.id == CaseEvent.case_id)
         .outerjoin(CaseNotice, CaseNotice.source_event_id == CaseEvent.id)
-        .where(CaseEvent.id > low, CaseEvent.kind.in_(tuple(KIND_OF_EVENT)), CaseNotice.id.is_(None))
+        .where(
+            CaseEvent.id > low,
+            or_(
+                CaseEvent.kind.in_(tuple(KIND_OF_EVENT)),
+                and_(CaseEvent.kind == "status", CaseEvent.new_value.in_(tuple(NOTICE_STATUSES))),
+            ),
+            CaseNotice.id.is_(None),
+        )
         .order_by(CaseEvent.id)
         .limit(limit)
     )
@@ -185,7 +201,7 @@ async def make_notices(db: Database, texts: NoticeTexts, sms_copy: bool = False,
             rows = (await s.execute(_candidates(low, BATCH))).all()
             now = db.settings.clock()
             for event, case in rows:
-                kind = KIND_OF_EVENT[event.kind]
+                kind = kind_of(event)
                 params = params_for(kind, case.case_no, event, case, texts)
                 notice = CaseNotice(
                     case_id=case.id, source_event_id=event.id, kind=kind.value, step_key=step_key(kind, event.id),

@@ -670,6 +670,35 @@ PROGRESS_SCHEMAS: Dict[str, Any] = {
             },
         },
     },
+    "WithdrawQuery": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["conversation_id", "phone_last4"],
+        "description": "撤诉：核对方式与进度查询相同，另可附客户自己说的撤诉原因",
+        "properties": {
+            "conversation_id": {"type": "string", "maxLength": 128, "description": "客户所在会话；错误次数与锁定按会话计，与进度查询合并计算"},
+            "case_no": {"type": "string", "pattern": "^TS\\d{14,}$", "description": "缺省：本会话最近登记的案件"},
+            "phone_last4": {"type": "string", "pattern": "^[0-9]{4}$", "description": "登记时所留电话的后四位"},
+            "reason": {"type": "string", "maxLength": 200, "description": "客户说的撤诉原因（可缺省）；号码和姓名遮盖后记入案件历史"},
+        },
+    },
+    "Withdrawn": {
+        "allOf": [
+            _ref("Progress"),
+            {"type": "object", "required": ["withdrawn"], "properties": {"withdrawn": {"type": "boolean", "enum": [True]}}},
+        ],
+        "description": "已撤回（重复提交同样返回 200，不会重复记录）；status 为 withdrawn",
+    },
+    "WithdrawTooLate": {
+        "allOf": [
+            _ref("Error"),
+            {
+                "type": "object",
+                "required": ["case_no", "status", "status_label"],
+                "properties": {"case_no": _STR, "status": _enum(Status), "status_label": {"type": "string", "description": "面向客户的状态说明"}},
+            },
+        ],
+    },
     "ProgressDenied": {
         "allOf": [
             _ref("Error"),
@@ -709,7 +738,26 @@ def _progress_paths(bad: Dict[str, Any], unauthorized: Dict[str, Any], too_large
                     "429": _ok("查询已锁定（lookup_locked）；另有 Retry-After 头", "ProgressLocked"),
                 },
             }
-        }
+        },
+        "/api/progress/withdraw": {
+            "post": {
+                "summary": (
+                    "客户在对话中撤回投诉（撤诉）：核对方式、错误计数和锁定与进度查询相同；通过后未结案件变为 withdrawn，"
+                    "与坐席变更状态走同一路径（案件历史、审计、结束进行中的暂停），并给客户发撤诉确认通知"
+                ),
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("WithdrawQuery")}}},
+                "responses": {
+                    "200": _ok("已撤回", "Withdrawn"),
+                    "400": bad,
+                    "401": unauthorized,
+                    "403": _ok("核对未通过（verification_failed）", "ProgressDenied"),
+                    "404": _error("未给编号且本会话没有登记过投诉（no_case_in_conversation）"),
+                    "409": _ok("已办结或已结案，不能再撤回（already_decided）", "WithdrawTooLate"),
+                    "413": too_large,
+                    "429": _ok("已锁定（lookup_locked）；另有 Retry-After 头", "ProgressLocked"),
+                },
+            }
+        },
     }
 
 

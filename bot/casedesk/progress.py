@@ -31,8 +31,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import db as casedb
 from .crypto import PiiCipher
-from .domain import CHINA_TZ, Category, Priority, Status, is_queue, pending_deadlines, route_queue
+from .domain import CHINA_TZ, OPEN_STATUSES, Category, Priority, Status, is_queue, pending_deadlines, route_queue
+from .errors import Conflict
 from .models import AuditEntry, Case, CaseNotice
+from .schemas import CasePatch
 
 MAX_FAILURES = 3
 LOCK_FOR = timedelta(minutes=15)
@@ -192,7 +194,8 @@ def requester(secret_key: str, conversation_id: str) -> str:
 
 @dataclass(frozen=True)
 class Outcome:
-    """verified (progress set) | denied (attempts_left) | locked (locked_until) | no_case."""
+    """verified (progress set) | denied (attempts_left) | locked (locked_until) | no_case;
+    a withdrawal also: withdrawn | decided (progress set)."""
 
     result: str
     progress: Optional[Progress] = None
@@ -252,6 +255,38 @@ async def _find_case(s: AsyncSession, conversation_id: str, case_no: Optional[st
     return (await s.execute(stmt)).scalars().first()
 
 
+async def _verify(
+    s: AsyncSession, db: casedb.Database, cipher: PiiCipher, actor: str, conversation_id: str,
+    case_no: Optional[str], last4: str, remote: Optional[str], now: datetime,
+) -> Tuple[Optional[Outcome], Optional[Case]]:
+    """The check a lookup and a withdrawal share, in the caller's transaction: (an outcome that
+    ends the request, None) or (None, the verified case). Every try is audited: a wrong one with
+    DENIED, one refused during a lock with LOCKED; the caller audits the right one (READ)."""
+    await _serialise(s, db, actor)
+    until, streak = lock_until(await _tries(s, actor, now), now)
+    if until is not None:
+        casedb.audit(s, now, actor, LOCKED, case_no, remote)
+        return Outcome("locked", locked_until=until), None
+    case = await _find_case(s, conversation_id, case_no)
+    if case is None and case_no is None:
+        # "the latest one" in a conversation that filed nothing: about the asker's own
+        # conversation only, so no number is revealed and no try is counted
+        return Outcome("no_case"), None
+    asked = case_no or case.case_no  # type: ignore[union-attr]
+    until = case_lock_until(await _case_failures(s, asked, now), now)
+    if until is not None:
+        casedb.audit(s, now, actor, LOCKED, asked, remote)
+        return Outcome("locked", locked_until=until), None
+    matched = _last4_matches(cipher, case.phone_enc if case is not None else None, last4)
+    if case is None or not matched:
+        casedb.audit(s, now, actor, DENIED, asked, remote)
+        streak += 1
+        if streak >= MAX_FAILURES:
+            return Outcome("locked", locked_until=now + LOCK_FOR), None
+        return Outcome("denied", attempts_left=MAX_FAILURES - streak), None
+    return None, case
+
+
 async def lookup(
     db: casedb.Database,
     cipher: PiiCipher,
@@ -266,27 +301,55 @@ async def lookup(
     now = db.settings.clock()
     actor = requester(db.settings.secret_key, conversation_id)
     async with db.writing() as s:
-        await _serialise(s, db, actor)
-        until, streak = lock_until(await _tries(s, actor, now), now)
-        if until is not None:
-            casedb.audit(s, now, actor, LOCKED, case_no, remote)
-            return Outcome("locked", locked_until=until)
-        case = await _find_case(s, conversation_id, case_no)
-        if case is None and case_no is None:
-            # "the latest one" in a conversation that filed nothing: about the asker's own
-            # conversation only, so no number is revealed and no try is counted
-            return Outcome("no_case")
-        asked = case_no or case.case_no  # type: ignore[union-attr]
-        until = case_lock_until(await _case_failures(s, asked, now), now)
-        if until is not None:
-            casedb.audit(s, now, actor, LOCKED, asked, remote)
-            return Outcome("locked", locked_until=until)
-        matched = _last4_matches(cipher, case.phone_enc if case is not None else None, last4)
-        if case is None or not matched:
-            casedb.audit(s, now, actor, DENIED, asked, remote)
-            streak += 1
-            if streak >= MAX_FAILURES:
-                return Outcome("locked", locked_until=now + LOCK_FOR)
-            return Outcome("denied", attempts_left=MAX_FAILURES - streak)
+        ended, case = await _verify(s, db, cipher, actor, conversation_id, case_no, last4, remote, now)
+        if ended is not None or case is None:
+            return ended or Outcome("no_case")
         casedb.audit(s, now, actor, READ, case.case_no, remote)
         return Outcome("verified", progress=progress_of(case, await _latest_notice(s, case.id)))
+
+
+# ── 撤诉: the customer withdraws the complaint from the chat ─────────────────────────────────────
+
+# the history's actor of a withdrawal the customer made themselves (the console says 客户本人)
+CUSTOMER_ACTOR = "customer"
+WITHDRAWAL_NOTE = "客户在对话中撤回投诉"
+
+
+async def withdraw(
+    db: casedb.Database,
+    cipher: PiiCipher,
+    conversation_id: str,
+    case_no: Optional[str],
+    last4: str,
+    reason: Optional[str],
+    remote: Optional[str],
+) -> Outcome:
+    """撤诉: the same check as a lookup (and the same count of wrong tries and locks), then the
+    case becomes withdrawn through the same path as a PATCH, so the history row, the audit row,
+    the end of a running pause and the confirmation notice (notices.py) are the ones an agent's
+    change would make. Results: withdrawn (progress of the withdrawn case; also when it was
+    withdrawn already, so a retry is harmless), decided (too late: resolved or closed), or the
+    lookup's denied / locked / no_case."""
+    now = db.settings.clock()
+    actor = requester(db.settings.secret_key, conversation_id)
+    async with db.writing() as s:
+        ended, case = await _verify(s, db, cipher, actor, conversation_id, case_no, last4, remote, now)
+        if ended is not None or case is None:
+            return ended or Outcome("no_case")
+        casedb.audit(s, now, actor, READ, case.case_no, remote, "withdraw")
+        verified_no, status = case.case_no, Status(case.status)
+    if status == Status.WITHDRAWN:
+        return Outcome("withdrawn", progress=progress_of(case))
+    if status not in OPEN_STATUSES:
+        return Outcome("decided", progress=progress_of(case))
+    note = WITHDRAWAL_NOTE + (f"：{reason.strip()}" if reason and reason.strip() else "")
+    try:
+        updated = await casedb.patch_case(
+            db, verified_no, CasePatch(status=Status.WITHDRAWN, note=note), cipher, CUSTOMER_ACTOR, remote,
+        )
+    except Conflict:
+        # decided between the check and the change (an agent was quicker): nothing withdrawn
+        async with db.reading() as s:
+            current = await _find_case(s, conversation_id, verified_no)
+        return Outcome("decided", progress=progress_of(current)) if current is not None else Outcome("no_case")
+    return Outcome("withdrawn", progress=progress_of(updated))

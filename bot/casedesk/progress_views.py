@@ -1,7 +1,8 @@
-"""HTTP handler of POST /api/progress/lookup: parse (schemas), check (progress), answer (schemas).
+"""HTTP handlers of POST /api/progress/lookup and POST /api/progress/withdraw: parse (schemas),
+check (progress), answer (schemas).
 
-The action server calls it for a customer who asked how their complaint stands; the rules and
-why the answers look alike are in progress.py.
+The action server calls them for a customer who asked how their complaint stands, or who
+withdraws it (撤诉); the rules and why the answers look alike are in progress.py.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from .json_io import json_response, read_json_body, request_now
 # one message for every wrong try: an unknown number, wrong digits, a case without a phone
 DENIED_MESSAGE = "案件编号或手机号后四位未能核对一致，请核对后重试。"
 LOCKED_MESSAGE = "核对未通过的次数过多，查询已暂时锁定，请稍后再试。"
+DECIDED_MESSAGE = "该投诉已有处理结果或已结案，不能再撤回。"
 
 
 async def lookup(request: web.Request) -> web.Response:
@@ -29,6 +31,29 @@ async def lookup(request: web.Request) -> web.Response:
     )
     if outcome.result == "verified":
         return json_response(schemas.progress_view(outcome.progress))
+    return _refused(request, outcome)
+
+
+async def withdraw(request: web.Request) -> web.Response:
+    query = schemas.parse_withdraw_query(await read_json_body(request))
+    outcome = await progress.withdraw(
+        request.app[DB_KEY], request.app[CIPHER_KEY], query.conversation_id, query.case_no,
+        query.phone_last4, query.reason, request.remote,
+    )
+    if outcome.result == "withdrawn":
+        return json_response({**schemas.progress_view(outcome.progress), "withdrawn": True})
+    if outcome.result == "decided":
+        view = schemas.progress_view(outcome.progress)
+        return json_response(
+            {"error": "already_decided", "message": DECIDED_MESSAGE, "case_no": view["case_no"],
+             "status": view["status"], "status_label": view["status_label"]},
+            status=409,
+        )
+    return _refused(request, outcome)
+
+
+def _refused(request: web.Request, outcome: progress.Outcome) -> web.Response:
+    """The answers a lookup and a withdrawal share when the check does not pass."""
     if outcome.result == "no_case":
         raise NotFound("本会话中没有登记过投诉，请提供案件编号。", code="no_case_in_conversation")
     if outcome.result == "locked":

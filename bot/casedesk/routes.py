@@ -1,7 +1,8 @@
 """The case desk at a glance: every route it serves.
 
 `/api/handoffs` (live agent queue): handlers in `handoff_views.py`, rules in `handoffs.py`.
-`/api/progress/lookup` (a customer's progress lookup): `progress_views.py`, rules in `progress.py`.
+`/api/progress/lookup|withdraw` (a customer's progress lookup and 撤诉): `progress_views.py`, rules in
+`progress.py`.
 `/api/cases/{no}/decision|extensions|pause|review|lifecycle`, `/api/lifecycle/events` (the case
 lifecycle): `lifecycle_views.py`, rules in `lifecycle.py` and `domain.py`.
 `/api/callbacks` (the call-back queue, 待回电): `callback_views.py`, rules in `callbacks.py`, `waits.py`.
@@ -47,8 +48,9 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/cases/{case_no}/notices", lifecycle_views.case_notices, name="cases.notices")
     app.router.add_get("/api/lifecycle/events", lifecycle_views.notice_events, name="lifecycle.events")
 
-    # a customer's progress lookup through the assistant (progress.py)
+    # a customer's progress lookup and withdrawal (撤诉) through the assistant (progress.py)
     app.router.add_post("/api/progress/lookup", progress_views.lookup, name="progress.lookup")
+    app.router.add_post("/api/progress/withdraw", progress_views.withdraw, name="progress.withdraw")
 
     app.router.add_post("/api/handoffs", handoff_views.open_handoff, name="handoffs.open")
     app.router.add_get("/api/handoffs", handoff_views.list_handoffs, name="handoffs.list")

@@ -899,6 +899,28 @@ def parse_progress_query(body: Mapping[str, Any]) -> ProgressQuery:
     return ProgressQuery(conversation_id=conversation_id, case_no=case_no, phone_last4=last4)  # type: ignore[arg-type]
 
 
+# 撤诉 from the chat: the same check, and the customer's own words on why (optional; stored
+# masked in the case's history)
+WITHDRAW_FIELDS = PROGRESS_FIELDS + ("reason",)
+MAX_WITHDRAW_REASON = 200
+
+
+@dataclass
+class WithdrawQuery(ProgressQuery):
+    reason: Optional[str] = None
+
+
+def parse_withdraw_query(body: Mapping[str, Any]) -> WithdrawQuery:
+    _check_unknown(body, WITHDRAW_FIELDS)
+    query = parse_progress_query({k: v for k, v in body.items() if k != "reason"})
+    try:
+        reason = text_field(body, "reason", MAX_WITHDRAW_REASON)
+    except BadRequest as exc:
+        # "reason" is labelled for extensions (延期原因); here it is the customer's own words
+        raise BadRequest(exc.message.replace(_label("reason"), "“撤诉原因”（reason）"), code=exc.code)
+    return WithdrawQuery(query.conversation_id, query.case_no, query.phone_last4, reason)
+
+
 def progress_view(progress: Any) -> Dict[str, Any]:
     """What a verified customer may see (progress.Progress): no name, phone, branch, owner or
     note."""

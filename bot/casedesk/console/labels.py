@@ -271,7 +271,7 @@ EVENT_KIND_LABELS.update({"callback": "回电"})
 # templates/console/_notices.html); codes from notice_texts.Kind and notices.Route / Delivery
 NOTICE_KIND_LABELS: Dict[str, str] = {
     "accepted": "受理告知", "extended": "延期告知", "paused": "暂停告知", "resumed": "恢复计时告知",
-    "decided": "处理决定告知",
+    "decided": "处理决定告知", "withdrawn": "撤诉确认",
 }
 NOTICE_KIND_UNKNOWN = "其他告知"
 NOTICE_ROUTE_LABELS: Dict[str, str] = {"web": "网页对话", "sms": "短信", "wechat": "微信"}
