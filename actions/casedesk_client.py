@@ -1,6 +1,6 @@
 """HTTP client for the case desk's ``POST /api/cases``, ``POST /api/handoffs``,
-``POST /api/callbacks/{id}/confirm`` and ``POST /api/progress/lookup`` (contracts:
-docs/architecture.md, docs/casedesk.md).
+``POST /api/callbacks/{id}/confirm``, ``POST /api/progress/lookup`` and
+``POST /api/progress/withdraw`` (contracts: docs/architecture.md, docs/casedesk.md).
 
 Only transport lives here: what to send is built in case_record.py, when to retry is decided
 by outbox.py. Errors are sorted into "try again later" (the case desk is down, slow, 5xx, or
@@ -96,7 +96,15 @@ class CaseDeskClient:
         """A customer's progress lookup (``POST /api/progress/lookup``): the status and the JSON
         answer, whatever it says (403 wrong digits, 429 locked, 404 nothing filed here); raises
         CaseDeskError only when the case desk cannot be asked or answers 5xx."""
-        status, body = await self._send("/api/progress/lookup", payload)
+        return await self._answer("/api/progress/lookup", payload)
+
+    async def withdraw_complaint(self, payload: Dict[str, Any]) -> Tuple[int, Dict[str, Any]]:
+        """撤诉 (``POST /api/progress/withdraw``): answered like a lookup, plus 409 when the case
+        is decided already; raises CaseDeskError only when the desk cannot be asked or answers 5xx."""
+        return await self._answer("/api/progress/withdraw", payload)
+
+    async def _answer(self, path: str, payload: Dict[str, Any]) -> Tuple[int, Dict[str, Any]]:
+        status, body = await self._send(path, payload)
         if status >= 500:
             raise CaseDeskError(f"case desk answered {status}", retryable=True, status=status)
         return status, body if isinstance(body, dict) else {}

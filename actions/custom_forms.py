@@ -62,7 +62,8 @@ GIVE_UP_AFTER = 3
 DECLINES_RESPECTED_AFTER = 2
 
 # Intents a rule answers while a form is active (data/rules/intake.yml).
-RULE_INTENTS = frozenset({"cancel", "request_human", "escalate"})
+# withdraw_complaint: inside a form nothing is filed yet, so withdrawing is cancelling (data/rules/withdraw.yml)
+RULE_INTENTS = frozenset({"cancel", "withdraw_complaint", "request_human", "escalate"})
 # Chit-chat, and the short reply the validator gives before asking again.
 CHITCHAT_REPLIES = {
     "greet": "utter_greet_in_form",

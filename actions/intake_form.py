@@ -86,7 +86,7 @@ FACT_SLOTS = ("customer_name", "phone", "branch", "occurred_at", "amount")
 _COMPLAINT = r"(?:投诉|申诉)"
 _CANCELS_COMPLAINT = re.compile(
     rf"(?:^|[，,。！!？?\s…])(?:算了|算啦)|不(?:想|要|用)?{_COMPLAINT}了?(?!的)|不投了|(?:不|别)(?:想|要|用|需要)?(?:登记|提交|受理|立案)了?(?!就|的话|便|[^，,。]{0,8}(?:是吧|是不是|吗))|"
-    rf"撤(?:销|回|单|了)|放弃{_COMPLAINT}|结束{_COMPLAINT}|(?:取消|删除)(?:{_COMPLAINT}|这次|申请|登记|提交)|^\W*取消\W*(?:吧|了)?\W*$|"
+    rf"撤(?:销|回|单|了|诉|訴)|放弃{_COMPLAINT}|结束{_COMPLAINT}|(?:取消|删除)(?:{_COMPLAINT}|这次|申请|登记|提交)|^\W*取消\W*(?:吧|了)?\W*$|"
     rf"这个{_COMPLAINT}不要了|^\W*(?:退出|cancel|不弄了|不搞了|不办了)\W*$|不想(?:弄|追究)了"
 )
 # ...and the words that cancel whatever the NLU called the message ("钱到了，那不用投诉了，撤了吧"
@@ -710,7 +710,7 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
             # (data/rules/progress.yml); a demand that names progress ("及时告诉我处理进度") stays
             return bool(_WANTS_LOOKUP.search(text)) and not (
                 tracker.get_slot(REQUESTED_SLOT) == "demand" and parsing.find_demand(text))
-        if intent == "cancel":
+        if intent in ("cancel", "withdraw_complaint"):
             if _CANCEL_TAKEN_BACK.search(text):
                 return False  # "本来想说算了不投诉了……想想还是投吧，你继续记"
             return bool(_CANCELS_COMPLAINT.search(text)) or self.drops_the_complaint(tracker)

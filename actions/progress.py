@@ -40,7 +40,7 @@ MAX_TRIES = 3
 # the case desk's open statuses (bot/casedesk/domain.py OPEN_STATUSES): not yet decided
 STILL_OPEN = frozenset({"new", "acknowledged", "in_progress"})
 # Intents that leave the lookup when the message answers nothing (rules in data/rules/progress.yml).
-LEAVING = frozenset({"cancel", "request_human", "escalate", "complain", "goodbye"})
+LEAVING = frozenset({"cancel", "withdraw_complaint", "request_human", "escalate", "complain", "goodbye"})
 PROGRESS_SLOTS = (CASE, LAST4, TRIES, WORDING, RETRY)
 
 
@@ -48,11 +48,11 @@ def reset() -> List[EventType]:
     return [SlotSet(slot, None) for slot in PROGRESS_SLOTS]
 
 
-def _intent(tracker: Tracker) -> Optional[str]:
+def intent_of(tracker: Tracker) -> Optional[str]:
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
-def _text(tracker: Tracker) -> str:
+def said(tracker: Tracker) -> str:
     """What the customer typed: the NLU's normalised text joins digits across spaces
     ("TS20261122000123 5678" → one run of 18 digits), so the user event's own text is read."""
     for event in reversed(tracker.events):
@@ -65,6 +65,9 @@ class ValidateProgressForm(Action):
     """The form's validation: sets the slots itself, so nothing is asked twice and a message
     that answers nothing is counted, not rejected (Rasa would otherwise hand it to the rules)."""
 
+    FORM = "progress_form"  # the withdrawal's form reads the same slots the same way (withdraw.py)
+    LEAVING = LEAVING
+
     def name(self) -> Text:
         return "validate_progress_form"
 
@@ -75,9 +78,9 @@ class ValidateProgressForm(Action):
             # back after a wrong verification or "no case here": the message was read already
             return [SlotSet(RETRY, None), SlotSet(TRIES, 0), SlotSet(WORDING, "retry")]
         requested = tracker.get_slot(REQUESTED)
-        if (tracker.active_loop or {}).get("name") != "progress_form" or requested not in (CASE, LAST4):
+        if (tracker.active_loop or {}).get("name") != self.FORM or requested not in (CASE, LAST4):
             return self._opening(tracker)
-        text = _text(tracker)
+        text = said(tracker)
         number = parse.find_case_no(text)
         if requested == CASE:
             if number or parse.refers_to_latest(text):
@@ -112,7 +115,7 @@ class ValidateProgressForm(Action):
     def _opening(self, tracker: Tracker) -> List[EventType]:
         """The message that asked for the lookup: what it already says is kept. Without a
         number, the case this conversation filed is offered."""
-        text = _text(tracker)
+        text = said(tracker)
         number = parse.find_case_no(text)
         events: List[EventType] = [SlotSet(TRIES, 0), SlotSet(LAST4, None)]
         if number:
@@ -124,7 +127,7 @@ class ValidateProgressForm(Action):
         return events + self._last4_said(text, marked_only=True)
 
     def _unusable(self, slot: str, tracker: Tracker) -> List[EventType]:
-        if _intent(tracker) in LEAVING:
+        if intent_of(tracker) in self.LEAVING:
             return []  # nothing answered and the customer leaves: the rules take the turn
         tries = int(tracker.get_slot(TRIES) or 0) + 1
         if tries >= MAX_TRIES:
@@ -138,7 +141,7 @@ def _chinese_date(value: str) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def _minutes_left(locked_until: Optional[str], retry_after: Any) -> int:
+def minutes_left(locked_until: Optional[str], retry_after: Any) -> int:
     if isinstance(retry_after, int) and retry_after > 0:
         return max(1, math.ceil(retry_after / 60))
     if locked_until:
@@ -182,7 +185,7 @@ class ActionLookupProgress(Action):
                                      attempts_left=answer.get("attempts_left") or 1)
             return [SlotSet(LAST4, None), SlotSet(RETRY, True)]
         if status == 429:
-            minutes = _minutes_left(answer.get("locked_until"), answer.get("retry_after_seconds"))
+            minutes = minutes_left(answer.get("locked_until"), answer.get("retry_after_seconds"))
             dispatcher.utter_message(response="utter_progress_locked", minutes=minutes)
             return reset()
         if status == 404 and error == "no_case_in_conversation":
@@ -221,6 +224,6 @@ class ActionProgressStop(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        if _intent(tracker) in ("cancel", "goodbye"):
+        if intent_of(tracker) in ("cancel", "goodbye"):
             dispatcher.utter_message(response="utter_progress_stopped")
         return reset() + [SlotSet(REQUESTED, None)]

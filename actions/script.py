@@ -29,7 +29,7 @@ import uuid
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -50,6 +50,7 @@ from actions.intake_form import (
 )
 from actions.outbox import REJECTED, deliverer
 from actions.triage import FUND_SAFETY, advise_on_fund_safety
+from bot.withdrawal import declines, names_a_complaint
 
 UNCLEAR_SLOT = "unclear_complaint"  # set by actions/unclear.py to start an intake; cleared here
 
@@ -273,12 +274,22 @@ class ActionCancelIntake(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        if tracker.get_slot("filing_status") in ("filed", "pending"):
-            # already with the case desk: withdrawing is the case owner's job, not the bot's
+        after = [SlotSet(STAGE, None), SlotSet(REASK_SLOT, None), SlotSet(CORRECTING, None)]
+        status = tracker.get_slot("filing_status")
+        if status == "filed":
+            # with the case desk already: cancelling it is withdrawing it (撤诉), which asks for
+            # the phone's last four digits and a clear yes (actions/withdraw.py)
+            return after + [FollowupAction("withdraw_form")]
+        if status == "pending":
+            # still in the outbox: there is no case to withdraw yet
             dispatcher.utter_message(response="utter_cancel_after_filing")
-            return [SlotSet(STAGE, None), SlotSet(REASK_SLOT, None), SlotSet(CORRECTING, None)]
+            return after
         if tracker.get_slot("intake_id"):
             dispatcher.utter_message(response="utter_cancelled")
-        else:
-            dispatcher.utter_message(response="utter_cancel_nothing")
+            return reset_intake()
+        text = tracker.latest_message.get("text") or ""
+        if names_a_complaint(text) and not declines(text):
+            # nothing told here, but an earlier complaint named ("上周那个投诉撤了吧"): a withdrawal
+            return reset_intake() + [FollowupAction("withdraw_form")]
+        dispatcher.utter_message(response="utter_cancel_nothing")
         return reset_intake()

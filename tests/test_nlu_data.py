@@ -22,6 +22,7 @@ INTENTS = {"complain", "inform", "affirm", "deny", "correct", "cancel", "request
            "greet", "thank", "goodbye", "out_of_scope"}
 # issue 14: the progress lookup's intent, declared in bot/domain/progress.yml
 PROGRESS_INTENTS = {"check_progress"}
+WITHDRAW_INTENTS = {"withdraw_complaint"}
 DIET_ENTITIES = {"customer_name", "branch", "amount", "occurred_at", "field"}
 
 
@@ -44,7 +45,9 @@ def test_intents_and_entities_match_the_contract(training):
     assert set(domain["entities"]) == DIET_ENTITIES | {"phone"}
     progress = yaml.safe_load((ROOT / "bot" / "domain" / "progress.yml").read_text(encoding="utf-8"))
     assert set(progress["intents"]) == PROGRESS_INTENTS
-    assert {m.get("intent") for m in training.intent_examples} == INTENTS | PROGRESS_INTENTS
+    withdraw = yaml.safe_load((ROOT / "bot" / "domain" / "withdraw.yml").read_text(encoding="utf-8"))
+    assert set(withdraw["intents"]) == WITHDRAW_INTENTS
+    assert {m.get("intent") for m in training.intent_examples} == INTENTS | PROGRESS_INTENTS | WITHDRAW_INTENTS
     used = {e["entity"] for m in training.training_examples for e in m.get("entities") or []}
     assert used == DIET_ENTITIES  # phone is regex-only: never annotated
 

@@ -192,12 +192,40 @@ async def test_cancel_forgets_the_intake():
         assert slots[name] is None
 
 
+async def _cancel_events(text, slots):
+    dispatcher = CollectingDispatcher()
+    events = await script.ActionCancelIntake().run(dispatcher, plain_tracker(text, "cancel", slots=slots), domain())
+    return events, responses(dispatcher)
+
+
 @pytest.mark.asyncio
-async def test_cancel_after_filing_does_not_pretend_to_withdraw():
+async def test_cancel_after_filing_is_a_withdrawal_with_a_check():
     filed = {**CASE, "case_no": "TS20261122000001", "filing_status": "filed"}
-    slots, dispatcher = await run(script.ActionCancelIntake(), plain_tracker("算了", "cancel", slots=filed))
-    assert responses(dispatcher) == ["utter_cancel_after_filing"]
-    assert "case_no" not in slots
+    events, said = await _cancel_events("算了，撤了吧", filed)
+    # nothing is withdrawn here: the withdrawal form asks for the digits and a clear yes
+    assert said == [] and events[-1] == {"event": "followup", "name": "withdraw_form", "timestamp": None}
+    assert "case_no" not in slot_events(events)
+
+
+@pytest.mark.asyncio
+async def test_cancel_while_the_case_is_still_in_the_outbox_says_so():
+    pending = {**CASE, "filing_status": "pending"}
+    events, said = await _cancel_events("算了", pending)
+    assert said == ["utter_cancel_after_filing"] and not any(e.get("event") == "followup" for e in events)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("text, withdraws", [
+    ("上礼拜那个投诉我不要了，取消掉", True),
+    ("撤訴", True),
+    ("ts20261122000001 取消", True),
+    ("算了", False),
+    ("不用了，谢谢", False),
+])
+async def test_a_cancel_with_nothing_here_withdraws_only_a_named_complaint(text, withdraws):
+    events, said = await _cancel_events(text, {})
+    followed = any(e.get("event") == "followup" for e in events)
+    assert followed is withdraws and (said == [] if withdraws else said == ["utter_cancel_nothing"])
 
 
 def test_transcript_starts_with_the_message_that_opened_this_intake():
