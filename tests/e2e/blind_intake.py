@@ -11,6 +11,7 @@ person, the bot confirms a cancellation, or after 20 customer turns.
 """
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -39,7 +40,9 @@ FIELDS = ("customer_name", "phone", "occurred_at", "amount", "confidential", "pr
 
 
 def today() -> date:
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    """The bot's day (actions/clock.py): the zone INTAKE_TIMEZONE names, Beijing by default, so a
+    run after midnight in Beijing scores "昨天" against the day the bot counted it from."""
+    return datetime.now(ZoneInfo(os.environ.get("INTAKE_TIMEZONE") or "Asia/Shanghai")).date()
 
 
 def play(stack: Stack, conv: dict) -> dict:
