@@ -103,6 +103,10 @@ class CaseDeskClient:
         is decided already; raises CaseDeskError only when the desk cannot be asked or answers 5xx."""
         return await self._answer("/api/progress/withdraw", payload)
 
+    async def rate_case(self, case_no: str, payload: Dict[str, Any]) -> Tuple[int, Dict[str, Any]]:
+        """The customer's rating of the intake (``POST /api/cases/{no}/rating``)."""
+        return await self._answer(f"/api/cases/{case_no}/rating", payload)
+
     async def _answer(self, path: str, payload: Dict[str, Any]) -> Tuple[int, Dict[str, Any]]:
         status, body = await self._send(path, payload)
         if status >= 500:

@@ -48,6 +48,7 @@ from actions.intake_form import (
     message_words,
     today,
 )
+from actions.casedesk_client import CaseDeskClient, CaseDeskError
 from actions.outbox import REJECTED, deliverer
 from actions.triage import FUND_SAFETY, advise_on_fund_safety
 from bot.withdrawal import declines, names_a_complaint
@@ -249,8 +250,29 @@ def parse_rating(text: str) -> Optional[int]:
 
 
 class ActionRecordRating(Action):
+    """The 1–5 score asked for right after filing; it lands on the case (the case desk's
+    POST /api/cases/{no}/rating, for the supervisor's satisfaction figures). A case still in the
+    outbox has no number yet, and a desk that does not answer loses the score, not the case: the
+    customer is thanked either way."""
+
+    def __init__(self, client: Optional[CaseDeskClient] = None) -> None:
+        self.client = client or CaseDeskClient()
+
     def name(self) -> Text:
         return "action_record_rating"
+
+    async def _send(self, tracker: Tracker, rating: int) -> None:
+        case_no = tracker.get_slot("case_no")
+        if tracker.get_slot("filing_status") != "filed" or not case_no:
+            return
+        try:
+            status, answer = await self.client.rate_case(
+                case_no, {"conversation_id": tracker.sender_id, "score": rating})
+        except CaseDeskError as exc:
+            logger.warning("rating not recorded: %s", exc)
+            return
+        if status != 200:
+            logger.warning("rating not recorded: case desk answered %s %s", status, answer.get("error"))
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -262,6 +284,7 @@ class ActionRecordRating(Action):
             dispatcher.utter_message(response="utter_rating_skipped")
             return [SlotSet(STAGE, None)]
         dispatcher.utter_message(response="utter_rating_thanks", rating=rating)
+        await self._send(tracker, rating)
         return [SlotSet("satisfaction", float(rating)), SlotSet(STAGE, None)]
 
 

@@ -113,6 +113,11 @@ class Role(StrEnum):
     NOTE = "note"
 
 
+# the history's actor of what the customer did themselves through the assistant (撤诉, a rating);
+# the console shows 客户本人
+CUSTOMER_ACTOR = "customer"
+
+
 STATUS_LABELS: Dict[Status, str] = {
     Status.NEW: "新建",
     Status.ACKNOWLEDGED: "已联系客户",

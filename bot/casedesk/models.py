@@ -140,6 +140,11 @@ class Case(Base):
     paused_since: Mapped[Optional[datetime]] = Column(UTCDateTime)
     review_started_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
 
+    # the customer's own rating of the intake (1–5, asked right after filing; migration 0013):
+    # the latest one given, and when (ratings.py)
+    rating: Mapped[Optional[int]] = Column(Integer)
+    rated_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
+
     repeat_of: Mapped[Optional[str]] = Column(String(24))
     repeat_flag: Mapped[bool] = Column(Boolean, nullable=False, default=False)
     group_flag: Mapped[bool] = Column(Boolean, nullable=False, default=False)

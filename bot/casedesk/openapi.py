@@ -187,6 +187,7 @@ def build_openapi() -> Dict[str, Any]:
                         **CASE_COMMON,
                         "description": _STR,
                         "demand": _NSTR,
+                        "rating": {"type": "integer", "minimum": 1, "maximum": 5, "nullable": True, "description": "客户登记后给出的评分（1–5 分，以最近一次为准）；未评价为 null"},
                         "transcript": {"type": "array", "items": _ref("Turn")},
                         "history": {
                             "type": "array",
@@ -736,6 +737,29 @@ def _progress_paths(bad: Dict[str, Any], unauthorized: Dict[str, Any], too_large
                     "404": _error("未给编号且本会话没有登记过投诉（no_case_in_conversation）"),
                     "413": too_large,
                     "429": _ok("查询已锁定（lookup_locked）；另有 Retry-After 头", "ProgressLocked"),
+                },
+            }
+        },
+        "/api/cases/{case_no}/rating": {
+            "post": {
+                "summary": "客户对本次登记的评分（1–5 分），由智能助手在登记后转交；只有登记该案件的会话可以评分，以最近一次为准，重复提交同样的分数不重复记录",
+                "parameters": [CASE_NO_PARAM],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "additionalProperties": False, "required": ["conversation_id", "score"],
+                    "properties": {
+                        "conversation_id": {"type": "string", "maxLength": 128, "description": "登记该案件的会话"},
+                        "score": {"type": "integer", "minimum": 1, "maximum": 5},
+                    },
+                }}}},
+                "responses": {
+                    "200": {"description": "已记录", "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["case_no", "rating", "rated_at"],
+                        "properties": {"case_no": _STR, "rating": {"type": "integer"}, "rated_at": {"type": "string", "format": "date-time"}},
+                    }}}},
+                    "400": bad,
+                    "401": unauthorized,
+                    "404": _error("案件不存在，或不是该会话登记的（not_found）"),
+                    "413": too_large,
                 },
             }
         },

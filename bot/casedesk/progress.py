@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import db as casedb
 from .crypto import PiiCipher
-from .domain import CHINA_TZ, OPEN_STATUSES, Category, Priority, Status, is_queue, pending_deadlines, route_queue
+from .domain import CHINA_TZ, CUSTOMER_ACTOR, OPEN_STATUSES, Category, Priority, Status, is_queue, pending_deadlines, route_queue
 from .errors import Conflict
 from .models import AuditEntry, Case, CaseNotice
 from .schemas import CasePatch
@@ -310,8 +310,6 @@ async def lookup(
 
 # ── 撤诉: the customer withdraws the complaint from the chat ─────────────────────────────────────
 
-# the history's actor of a withdrawal the customer made themselves (the console says 客户本人)
-CUSTOMER_ACTOR = "customer"
 WITHDRAWAL_NOTE = "客户在对话中撤回投诉"
 
 

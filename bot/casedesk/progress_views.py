@@ -1,8 +1,6 @@
-"""HTTP handlers of POST /api/progress/lookup and POST /api/progress/withdraw: parse (schemas),
-check (progress), answer (schemas).
-
-The action server calls them for a customer who asked how their complaint stands, or who
-withdraws it (撤诉); the rules and why the answers look alike are in progress.py.
+"""HTTP handlers of what a customer asks of their case through the assistant: POST
+/api/progress/lookup and /api/progress/withdraw (rules in progress.py: why the answers look
+alike), and POST /api/cases/{no}/rating (ratings.py). Parse (schemas), act, answer.
 """
 from __future__ import annotations
 
@@ -10,7 +8,7 @@ import math
 
 from aiohttp import web
 
-from . import progress, schemas
+from . import progress, ratings, schemas
 from .appkeys import CIPHER_KEY
 from .db import DB_KEY
 from .domain import local_iso
@@ -50,6 +48,13 @@ async def withdraw(request: web.Request) -> web.Response:
             status=409,
         )
     return _refused(request, outcome)
+
+
+async def rate(request: web.Request) -> web.Response:
+    body = schemas.parse_rating(await read_json_body(request))
+    case = await ratings.rate(request.app[DB_KEY], request.match_info["case_no"].upper(), body.conversation_id,
+                              body.score, request.remote)
+    return json_response({"case_no": case.case_no, "rating": case.rating, "rated_at": local_iso(case.rated_at)})
 
 
 def _refused(request: web.Request, outcome: progress.Outcome) -> web.Response:

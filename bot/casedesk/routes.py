@@ -1,8 +1,8 @@
 """The case desk at a glance: every route it serves.
 
 `/api/handoffs` (live agent queue): handlers in `handoff_views.py`, rules in `handoffs.py`.
-`/api/progress/lookup|withdraw` (a customer's progress lookup and 撤诉): `progress_views.py`, rules in
-`progress.py`.
+`/api/progress/lookup|withdraw`, `/api/cases/{no}/rating` (what a customer asks of their case through
+the assistant: a lookup, 撤诉, a rating): `progress_views.py`, rules in `progress.py`, `ratings.py`.
 `/api/cases/{no}/decision|extensions|pause|review|lifecycle`, `/api/lifecycle/events` (the case
 lifecycle): `lifecycle_views.py`, rules in `lifecycle.py` and `domain.py`.
 `/api/callbacks` (the call-back queue, 待回电): `callback_views.py`, rules in `callbacks.py`, `waits.py`.
@@ -51,6 +51,8 @@ def setup_routes(app: web.Application) -> None:
     # a customer's progress lookup and withdrawal (撤诉) through the assistant (progress.py)
     app.router.add_post("/api/progress/lookup", progress_views.lookup, name="progress.lookup")
     app.router.add_post("/api/progress/withdraw", progress_views.withdraw, name="progress.withdraw")
+    # the customer's rating of the intake, right after filing (ratings.py)
+    app.router.add_post("/api/cases/{case_no}/rating", progress_views.rate, name="cases.rating")
 
     app.router.add_post("/api/handoffs", handoff_views.open_handoff, name="handoffs.open")
     app.router.add_get("/api/handoffs", handoff_views.list_handoffs, name="handoffs.list")

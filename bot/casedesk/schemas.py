@@ -632,6 +632,7 @@ def case_detail(
         # the one answer with the full free text (audited by db.read_case)
         description=pii.reveal(cipher, case.description, case.description_enc),
         demand=pii.reveal(cipher, case.demand, case.demand_enc),
+        rating=case.rating,
         masked=False,
         transcript=[
             {"role": t.role, "text": pii.reveal(cipher, t.text, t.text_enc), "at": local_iso(t.at), "turn_key": t.turn_key}
@@ -919,6 +920,29 @@ def parse_withdraw_query(body: Mapping[str, Any]) -> WithdrawQuery:
         # "reason" is labelled for extensions (延期原因); here it is the customer's own words
         raise BadRequest(exc.message.replace(_label("reason"), "“撤诉原因”（reason）"), code=exc.code)
     return WithdrawQuery(query.conversation_id, query.case_no, query.phone_last4, reason)
+
+
+# The customer's rating of the intake, sent by the assistant with the conversation it came from
+# (ratings.py)
+RATING_FIELDS = ("conversation_id", "score")
+LABELS.update({"score": "评分"})
+
+
+@dataclass
+class RatingBody:
+    conversation_id: str
+    score: int
+
+
+def parse_rating(body: Mapping[str, Any]) -> RatingBody:
+    _check_unknown(body, RATING_FIELDS)
+    conversation_id = text_field(body, "conversation_id", 128, required=True)
+    score = body.get("score")
+    if score is None:
+        raise _missing("score")
+    if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+        raise _invalid("score", "应为 1 到 5 的整数")
+    return RatingBody(conversation_id=conversation_id, score=score)  # type: ignore[arg-type]
 
 
 def progress_view(progress: Any) -> Dict[str, Any]:

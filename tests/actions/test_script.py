@@ -334,3 +334,36 @@ def test_every_safety_advice_carries_the_banks_standard_steps(kind):
         assert re.search(r"(不要|别|不).{0,8}转", text)               # no further transfers
         assert "1小时内" in text                                      # the green channel's contact
         assert not re.search(r"\d{5,}", text)                         # no invented hotline number
+
+
+class _RatingDesk:
+    def __init__(self, error=False):
+        self.sent, self.error = [], error
+
+    async def rate_case(self, case_no, payload):
+        self.sent.append((case_no, payload))
+        if self.error:
+            from actions.casedesk_client import CaseDeskError
+            raise CaseDeskError("down", retryable=True)
+        return 200, {"case_no": case_no, "rating": payload["score"]}
+
+
+@pytest.mark.asyncio
+async def test_a_rating_lands_on_the_filed_case():
+    desk = _RatingDesk()
+    filed = {"case_no": "TS20261122000001", "filing_status": "filed"}
+    slots, dispatcher = await run(script.ActionRecordRating(client=desk), plain_tracker("5分，很满意", "inform", slots=filed))
+    assert slots["satisfaction"] == 5.0 and responses(dispatcher) == ["utter_rating_thanks"]
+    assert desk.sent == [("TS20261122000001", {"conversation_id": "test-sender", "score": 5})]
+
+
+@pytest.mark.asyncio
+async def test_a_rating_without_a_number_yet_or_with_the_desk_down_still_thanks():
+    pending = _RatingDesk()
+    slots, dispatcher = await run(script.ActionRecordRating(client=pending),
+                                  plain_tracker("4", "inform", slots={"filing_status": "pending"}))
+    assert pending.sent == [] and responses(dispatcher) == ["utter_rating_thanks"]
+    down = _RatingDesk(error=True)
+    filed = {"case_no": "TS20261122000001", "filing_status": "filed"}
+    slots, dispatcher = await run(script.ActionRecordRating(client=down), plain_tracker("3", "inform", slots=filed))
+    assert len(down.sent) == 1 and slots["satisfaction"] == 3.0 and responses(dispatcher) == ["utter_rating_thanks"]

@@ -220,3 +220,27 @@ def test_every_queue_a_case_can_be_routed_to_has_a_chinese_name() -> None:
     from bot.casedesk.console import labels
     queues = {domain.QUEUE_HIGH, domain.QUEUE_GENERAL, *domain.CATEGORY_QUEUES.values()}
     assert queues <= set(labels.QUEUE_LABELS)
+
+
+async def test_the_customers_ratings_on_the_case_and_the_supervisor_page(console: Console) -> None:
+    await console.user("boss", "supervisor")
+    filed = []
+    for phone, category in (("13800000011", "transaction_dispute"), ("13800000012", "transaction_dispute"),
+                            ("13800000013", "staff_service")):
+        payload = {**_case(phone), "category": category}
+        status, body = await console.api("POST", "/api/cases", payload)
+        assert status == 201, body
+        filed.append({**body, "conversation_id": payload["conversation_id"]})
+    for body, score in zip(filed[:2], (5, 2)):
+        code, _ = await console.api("POST", f"/api/cases/{body['case_no']}/rating",
+                                    {"conversation_id": body["conversation_id"], "score": score})
+        assert code == 200
+    await console.login("boss")
+    page = (await console.page("/console/supervisor"))[1]
+    section = page[page.index('id="satisfaction"'):]
+    assert "登记 3 件，其中 2 件客户给了评分，平均 <strong>3.5</strong> 分" in section
+    assert re.search(r"<td[^>]*>交易争议</td><td[^>]*>2</td><td[^>]*>3.5</td>", section)
+    assert re.search(r"<td[^>]*>人员服务</td><td[^>]*>0</td><td[^>]*>—</td>", section)
+    case_page = (await console.page(f"/console/cases/{filed[0]['case_no']}"))[1]
+    assert "5 分（满分 5 分" in case_page and "客户评价" in case_page
+    assert "未评价" in (await console.page(f"/console/cases/{filed[2]['case_no']}"))[1]

@@ -248,6 +248,8 @@ def history_value(field: Optional[str], value: Optional[str]) -> str:
     tables = {"outcome": OUTCOME_LABELS, "notified_via": NOTIFY_VIA_LABELS, "clock": CLOCK_LABELS}
     if field in tables and value:
         return tables[field].get(value, value)
+    if field == "rating" and value:
+        return f"{value} 分"
     return event_value(field, value)
 # --- end of the case lifecycle ------------------------------------------------------------------
 
@@ -264,6 +266,9 @@ CALLBACK_CONFIRMATION_LABELS: Dict[str, str] = {
 CALLBACK_UNANSWERED = "尚未确认"
 HANDOFF_OUTCOME_LABELS.update({"callback": "转为回电"})
 EVENT_KIND_LABELS.update({"callback": "回电"})
+# the customer's own rating of the intake (ratings.py)
+EVENT_KIND_LABELS.update({"rating": "客户评价"})
+EVENT_FIELD_LABELS.update({"rating": "评分"})
 # --- end of honest waits ----------------------------------------------------------------------
 
 

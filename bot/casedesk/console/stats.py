@@ -163,3 +163,51 @@ async def sla_daily(db: Database, branch: Optional[str], now: datetime) -> List[
     async with db.reading() as s:
         rows = [tuple(r) for r in (await s.execute(stmt)).all()]
     return sla_hit_rates(rows, now)  # type: ignore[arg-type]
+
+
+# ── the customers' own ratings of the intake (ratings.py) ─────────────────────────────────────
+
+@dataclass(frozen=True)
+class CategoryRating:
+    label: str
+    rated: int
+    mean: Optional[float]
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    """Cases filed in the last CHART_WINDOW, how many were rated and how: the mean score, the
+    count at each score (5 down to 1) and, per category, the count and mean."""
+
+    filed: int
+    rated: int
+    mean: Optional[float]
+    by_score: List[Bar]
+    by_category: List[CategoryRating]
+
+
+async def satisfaction(db: Database, branch: Optional[str], now: datetime) -> Satisfaction:
+    recent = [Case.created_at >= now - CHART_WINDOW, visible_cases(branch)]
+    rated = Case.rating.isnot(None)
+    async with db.reading() as s:
+        filed = int((await s.execute(select(func.count()).where(*recent))).scalar_one())
+        scores = dict((await s.execute(
+            select(Case.rating, func.count()).where(*recent, rated).group_by(Case.rating))).all())
+        per_category = {
+            code: (int(n), float(mean)) for code, n, mean in (await s.execute(
+                select(Case.category, func.count(), func.avg(Case.rating)).where(*recent, rated).group_by(Case.category)
+            )).all()
+        }
+    total = sum(int(n) for n in scores.values())
+    mean = sum(int(k) * int(n) for k, n in scores.items()) / total if total else None
+    return Satisfaction(
+        filed=filed,
+        rated=total,
+        mean=round(mean, 1) if mean is not None else None,
+        by_score=bars([(f"{k} 分", int(scores.get(k, 0))) for k in range(5, 0, -1)]),
+        by_category=[
+            CategoryRating(text, per_category.get(code, (0, 0.0))[0],
+                           round(per_category[code][1], 1) if code in per_category else None)
+            for code, text in labels.CATEGORY_LABELS.items()
+        ],
+    )

@@ -333,6 +333,7 @@ async def supervisor_page(request: web.Request) -> web.StreamResponse:
             "by_category": await stats.by_category(database, branch, now),
             "by_branch": await stats.by_branch(database, branch, now),
             "sla_daily": await stats.sla_daily(database, branch, now),
+            "satisfaction": await stats.satisfaction(database, branch, now),
             # 质检 before sending (issue 15): replies waiting for a supervisor, blocks this week
             "reply_checks": await reply_checks.figures(database, branch, now, days=7),
             "now": now,
