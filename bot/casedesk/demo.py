@@ -23,7 +23,7 @@ from typing import Any, Dict, List, Optional
 from sqlalchemy import select
 
 from . import db as casedb
-from . import handoffs, schemas
+from . import canned, handoffs, schemas
 from .console import users
 from .crypto import PiiCipher
 from .db import Database, run_migrations
@@ -121,11 +121,29 @@ async def seed_accounts(db: Database) -> List[str]:
     return lines
 
 
+# 快捷回复 a desk starts with (canned.py); a supervisor edits them on /console/canned
+CANNED = (
+    ("接入问候", "{客户称呼}，您好，我是负责您投诉（编号 {案件编号}）的客服，马上为您核实情况。"),
+    ("说明处理时限", "{客户称呼}，您的投诉我们会在 15 日内给您答复，处理中有进展会及时告诉您。"),
+    ("请客户提供凭证", "{客户称呼}，为了尽快核实，麻烦您提供交易短信或账单截图，谢谢您的配合。"),
+)
+
+
+async def seed_canned(db: Database) -> List[str]:
+    have = {r.title for r in await canned.all_replies(db)}
+    lines = []
+    for title, text in CANNED:
+        if title not in have:
+            await canned.save(db, None, title, text, ACTOR, None)
+            lines.append(f"已创建快捷回复“{title}”")
+    return lines
+
+
 async def run(settings: Settings) -> List[str]:
     db = Database(settings)
     try:
         cipher = PiiCipher(settings.secret_key)
-        return await seed_cases(db, cipher) + await seed_accounts(db)
+        return await seed_cases(db, cipher) + await seed_accounts(db) + await seed_canned(db)
     finally:
         await db.dispose()
 

@@ -611,3 +611,20 @@ class ReplyCheck(Base):
     decided_by: Mapped[Optional[str]] = Column(String(64))
     decided_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
     decision_reason: Mapped[Optional[str]] = Column(Text)
+
+
+# ---------------------------------------------------------------------------------------------
+# 快捷回复 (issue 15, migration 0014): canned replies supervisors manage (bot/casedesk/canned.py)
+
+
+class CannedReply(Base):
+    """A reply agents insert with one click, its placeholders ({客户称呼}, {案件编号}) filled for
+    the case in hand. Sent through the same 质检 as any reply; checked when saved too."""
+
+    __tablename__ = "canned_replies"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    title: Mapped[str] = Column(String(40), nullable=False)
+    text: Mapped[str] = Column(Text, nullable=False)
+    updated_by: Mapped[str] = Column(String(64), nullable=False)
+    updated_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)

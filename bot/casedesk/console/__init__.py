@@ -11,7 +11,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..appkeys import SETTINGS_KEY
-from . import callback_views, case_list, events, lifecycle_views, mark_views, reply_check_views, trainer_views, views
+from . import callback_views, canned_views, case_list, events, lifecycle_views, mark_views, reply_check_views, trainer_views, views
 from .auth import LoginThrottle
 from .middleware import add_security_headers, console_middleware
 from .render import setup_templates
@@ -52,6 +52,8 @@ def setup_routes(app: web.Application) -> None:
 
     # --- 质检 before sending (issue 15: release of a blocked reply, 回复质检): console/reply_check_views.py ---
     reply_check_views.setup_routes(app)
+    # --- 快捷回复 (issue 15: canned replies supervisors manage): console/canned_views.py ---
+    canned_views.setup_routes(app)
 
 
 def setup(app: web.Application) -> None:

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from bot.branches import directory
 
-from .. import db, escalation_marks, handoffs, lifecycle, notices, pii, reply_checks, schemas
+from .. import canned, db, escalation_marks, handoffs, lifecycle, notices, pii, reply_checks, schemas
 from ..appkeys import CIPHER_KEY, SETTINGS_KEY
 from ..db import DB_KEY
 from ..domain import CASE_NO_RE, TRANSITIONS, Status
@@ -225,6 +225,11 @@ async def render_handoff(
             # 质检 before sending (issue 15): a blocked reply, and those awaiting a supervisor
             "blocked": blocked,
             "open_checks": await reply_checks.open_for_handoff(_db(request), handoff.id),
+            # 快捷回复 (issue 15), filled for this case: the agent may still edit before 发送
+            "canned": [
+                {"title": r.title, "text": canned.fill(r.text, case, request.app[CIPHER_KEY])}
+                for r in await canned.all_replies(_db(request))
+            ],
         },
         status=status,
     )

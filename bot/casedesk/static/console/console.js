@@ -667,8 +667,26 @@
     });
   }
 
+  // 快捷回复: the chosen reply, filled for this case on the server, goes into the reply box,
+  // where the agent may still edit it before 发送 (质检 checks it like any text)
+  function setupCannedReplies() {
+    var select = document.getElementById("canned-reply");
+    if (!select) { return; }
+    select.addEventListener("change", function () {
+      var option = select.options[select.selectedIndex];
+      var text = option ? option.getAttribute("data-text") : null;
+      if (text) {
+        var box = byId("reply-text");
+        box.value = text;
+        box.focus();
+      }
+      select.selectedIndex = 0;
+    });
+  }
+
   function startWorkspace() {
     setupReplyCheck();
+    setupCannedReplies();
     var id = body.getAttribute("data-handoff-id");
     var after = body.getAttribute("data-after") || "0";
     setServerNow(body.getAttribute("data-now"));
