@@ -180,6 +180,7 @@ INTENT_LABELS: Dict[str, str] = {
     "goodbye": "告别",
     "out_of_scope": "与投诉无关",
     "check_progress": "查询投诉进度",  # issue 14: declared in bot/domain/progress.yml
+    "withdraw_complaint": "撤回投诉",  # issue 14: declared in bot/domain/withdraw.yml
     "nlu_fallback": "没听懂",
 }
 UNKNOWN_INTENT = "未知意图"

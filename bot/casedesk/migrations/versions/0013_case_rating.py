@@ -18,13 +18,13 @@ branch_labels = None
 depends_on = None
 
 
+# plain ALTER TABLE (SQLite ≥ 3.35 drops a column in place): a batch operation would copy and
+# drop `cases`, and with foreign keys on, the drop cascades to every transcript row
 def upgrade() -> None:
-    with op.batch_alter_table("cases") as batch:
-        batch.add_column(sa.Column("rating", sa.Integer()))
-        batch.add_column(sa.Column("rated_at", UTCDateTime()))
+    op.add_column("cases", sa.Column("rating", sa.Integer()))
+    op.add_column("cases", sa.Column("rated_at", UTCDateTime()))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("cases") as batch:
-        batch.drop_column("rated_at")
-        batch.drop_column("rating")
+    op.drop_column("cases", "rated_at")
+    op.drop_column("cases", "rating")
