@@ -15,8 +15,9 @@ from actions import parsing
 # (synonym-mapped to these slot names) counts first.
 FIELD_WORDS = (
     # ("刚那个号最后两位说反了": the number just given, its last digits)
-    ("phone", re.compile(r"电话|手机|号码|联系方式|中间(?:那)?(?:四|4)位|前(?:三|3)位|尾号|(?:那个|这个)号(?!码)|"
-                         r"(?:最后|后头|后面|后边)(?:一|两|二|三|四|[1-4])位")),
+    # (尾数: "尾数系8407，唔系8401", Cantonese for "the last digits are…, not…")
+    ("phone", re.compile(r"电话|手机|号码|联系方式|中间(?:那)?(?:四|4)位|前(?:三|3)位|尾号|尾数|(?:那个|这个)号(?!码)|"
+                         r"(?:最后|后头|后面|后边|后)(?:一|两|二|三|四|[1-4])位")),
     # a wrong character is a name typed wrong ("打错字了，是王珏，不是金字旁的钰")
     ("customer_name", re.compile(r"名字|姓名|称呼|姓|打错字|错字|别字|字旁")),
     # "昨天是去网点问的" tells where the customer went: no branch field named

@@ -455,7 +455,9 @@ def _sums_of_two(values: List[float]) -> List[float]:
 
 
 def classification_slots(description: str, slots: Dict[str, Any]) -> Dict[str, Any]:
-    """category/business_line/priority for a description; priority never drops back to normal."""
+    """category/business_line/priority for a description; priority never drops back to normal here
+    (only an answer that puts the loss down to the customer's own family does:
+    ValidateIntakeForm._own_family_spent_it)."""
     category, business_line, priority = classify(description)
     if slots.get("priority") == "high":
         priority = "high"
@@ -689,10 +691,25 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
 
     def validate_amount(self, value, dispatcher, tracker, domain):
         if value == parsing.NOT_KNOWN:
-            return {"amount": value}
-        if parsing.is_valid_amount(value):
-            return {"amount": float(value)}
-        return {"amount": parsing.parse_amount(str(value or ""))}
+            slots = {"amount": value}
+        elif parsing.is_valid_amount(value):
+            slots = {"amount": float(value)}
+        else:
+            slots = {"amount": parsing.parse_amount(str(value or ""))}
+        return {**slots, **self._own_family_spent_it(tracker)}
+
+    @staticmethod
+    def _own_family_spent_it(tracker: Tracker) -> Dict[str, Any]:
+        """"钱后来查清楚了，是我儿子拿我卡冲游戏了，算我家里的事不找你们": the money gone was the
+        customer's own family's doing and nothing is claimed, so the case is no longer one of fund
+        safety. The one place the priority drops back to normal: the story and this answer together
+        are classified again (taxonomy.yml `unauthorised.unless`)."""
+        text = message_text(tracker)
+        if tracker.get_slot("priority") != "high" or not parsing.says_family_spent_it(text):
+            return {}
+        description = str(tracker.get_slot("description") or "")
+        _, _, priority = classify(f"{description}；{text}")
+        return {"priority": priority} if priority == "normal" else {}
 
     def validate_demand(self, value, dispatcher, tracker, domain):
         if not parsing.is_valid_demand(value):
@@ -796,13 +813,16 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
             if raised and not tracker.get_slot(flag):
                 events.append(SlotSet(flag, True))
         requested = tracker.get_slot(REQUESTED_SLOT)
-        if _NAMES_A_CORRECTION.search(text) and (set(filled) & set(FACT_SLOTS)) - {requested}:
+        corrected = bool(_NAMES_A_CORRECTION.search(text) and (set(filled) & set(FACT_SLOTS)) - {requested})
+        if corrected:
             dispatcher.utter_message(response="utter_corrected")
         if (
             is_more_complaint(tracker)
             and requested != "description"
             and requested not in filled
             and text
+            # a fact put right ("啊我打错了，尾数系8407，唔系8401") is no more of the story
+            and not corrected
         ):
             # more about what happened, not an answer: add it to the complaint, then ask again
             description = tracker.get_slot("description") or ""

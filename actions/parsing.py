@@ -119,7 +119,10 @@ _SICHUAN_WORDS = ((re.compile("没得"), "没有"), (re.compile("啥子"), "什�
                   # Hakka 莫分…晓得 (别让…知道), 讲爱我 (说要我)
                   (re.compile(r"厓(?=[个嘅的叫系是姓名卡屋])|(?<=[，。,\s了咗给俾畀])厓|^厓"), "我"), (re.compile("里背"), "里面"),
                   (re.compile(r"(?<=[\d一二两三四五六七八九十百千万零])银(?!行|包|卡|联)"), "元"),
-                  (re.compile("莫分(?=[^，。,!?！？]{0,10}(?:晓得|知道|晓))"), "别让"), (re.compile("(?<=[讲话])爱(?=我|俺)"), "要"))
+                  (re.compile("莫分(?=[^，。,!?！？]{0,10}(?:晓得|知道|晓))"), "别让"), (re.compile("(?<=[讲话])爱(?=我|俺)"), "要"),
+                  # Cantonese 系/唔系 (是/不是) before a figure put right: "尾数系8407，唔系8401"
+                  (re.compile("唔(?:系|係|是)"), "不是"),
+                  (re.compile(r"(?<=[数号码位尾话机额])(?:系|係)(?=\s*[0-9零〇一二两三四五六七八九幺])"), "是"))
 
 
 def normalize(text: Optional[str]) -> str:
@@ -300,7 +303,7 @@ def parse_phone(text: str) -> Optional[str]:
 # "最后四位是7290，不是7209", "结尾是0926", "尾号应该是43", "后头四位是二二九一": the last digits
 # of a number put right
 _PHONE_TAIL = re.compile(
-    r"(?:结尾|尾号|尾数|最后|末尾|后面|后头|后边|尾巴)(?:的)?(?:[一二两三四五六七八\d]位|几位|几个数字?|那几个数字?|那几位)?(?:数字)?"
+    r"(?:结尾|尾号|尾数|最后|末尾|后面|后头|后边|尾巴|后(?=[一二两三四五六七八\d]位))(?:的)?(?:[一二两三四五六七八\d]位|几位|几个数字?|那几个数字?|那几位)?(?:数字)?"
     r"\s*(?:是|应该是|为|改成|写成|换成|该是)\s*(?P<tail>[0-9零〇洞一幺二两三四五六七拐八九勾]{2,8})(?![0-9])"
 )
 
@@ -472,6 +475,19 @@ _DISPUTE_AFTER = re.compile(
     r"没到账|未到账|不到账|没收到|没有到账|没有收到|不见了|没了|被(?:转|扣|骗|盗|刷|吞|冻|划|取|领|收)|"
     r"扣(?:掉|走|了)|转走|骗走|打水漂|没退|未退|没出钞|没吐"
 )
+# money spent by the customer's own family ("是我儿子拿我卡冲游戏了", "我孙子偷偷用我手机转的"): the
+# family's own doing, no stranger's; with nothing claimed for it, no sum is at stake (and
+# taxonomy.yml `unauthorised.unless` keeps the case out of fund safety)
+_FAMILY = (r"(?:儿子|女儿|孙子|孙女|外孙女?|老公|老婆|爱人|老伴|媳妇|闺女|孩子|小孩|娃|家里人|家人|"
+           r"弟弟|妹妹|哥哥|姐姐|老爸|老妈|爸爸?|妈妈?|仔(?!细))")
+_FAMILY_SPENT = (r"(?:(?:是|系|被|给)(?:我|俺|阿拉|阮|厓)?|(?:我|俺|阿拉|阮|厓))(?:家|屋企|屋里)?(?:的|个|嘅)?" + _FAMILY +
+                 r"(?![的嘅个])[^。!?！？，,被俾]{0,8}?(?:拿|用|偷|刷|充|冲|转|取|买|花|打赏|玩|碌)")
+# ...and not claimed: the customer's family business, nothing asked of the bank
+_NOT_CLAIMED_FAMILY = r"(?:家里|自家|屋企|屋里|我家|家)(?:的|人的|嘅|个)?(?:事|私事|事情)"
+_NOT_CLAIMED = (r"(?:" + _NOT_CLAIMED_FAMILY + r"|不找你们|唔关你哋|不关你们|跟你们(?:银行)?(?:没|无)(?:有)?关|"
+                r"不怪你们|不追究|不用你们(?:管|赔|退)|(?:自己|自家)认)")
+
+
 # the customer says no money was lost or is at stake ("钱没少", "不是钱的事"): the sums they
 # mention (a balance, a debt, what they wanted to transfer) are then not an amount at stake
 _NO_LOSS_SAYINGS = (
@@ -492,7 +508,11 @@ _NO_LOSS_SAYINGS = (
     # "没啥钱的事儿"; in English, "no money lost"
     r"没(?:有)?(?:啥|什么)钱的?事|(?i:no money (?:was )?(?:lost|taken|involved|missing)|did ?n[o']?t lose (?:any )?money|not about (?:the )?money)|"
     r"(?:不|没|没有)涉及(?:到)?(?:钱|金额|损失|资金|财产)",
-    r"(?:没|冇)有?(?:造成|看到|发现|产生|见到|任何|什么|啥|有)*(?:钱的?|经济|资金|财产)?(?:的)?损失",
+    r"(?:没|冇)有?(?:造成|看到|发现|产生|见到|任何|什么|啥|有)*(?:钱的?|金钱|经济|资金|财产|财务)?(?:上|方面)?(?:的)?损失",
+    # Cantonese 冇蝕錢 (lost no money), 冇蝕底; "没亏钱", "一分钱没亏"
+    r"(?:没|冇)(?:有)?(?:蚀|亏|输)(?:到|过|了)?(?:钱|本|底|一分)|(?:一分钱?|钱)(?:都|也)?(?:没|冇)(?:有)?(?:蚀|亏)",
+    # a purchase not made, said first ("没有买，所以没有损失")
+    r"^(?:我|俺)?(?:都|也|根本|压根)?(?:没|没有|冇)(?:有)?买(?!到|着|成)(?=[，,。！!]|$|所以|就|也)",
     # Cantonese: "啲錢都攞咗" (the customer got the money)
     r"钱(?:都|全部?)?(?:攞|拿|取)(?:到|出来)?了",
     # no claim: "不是要你们赔钱", "不用你们赔"
@@ -520,6 +540,9 @@ _NO_LOSS_SAYINGS = (
     # the sum named still lies there ("学费5800还在卡里躺着"), and nothing was taken ("钱倒是没扣")
     r"(?:还|一直|都|明明)(?:在|放在|躺在)(?:卡|账户|帐户|户头)(?:里|上)(?:躺着|放着|好好的|没动)?",
     r"(?:倒是|倒|是|可)没(?:有)?(?:被)?扣(?:款|钱)?(?=[，,。！!]|$)",
+    # the money spent by the customer's own family and not claimed ("是我儿子拿我卡冲游戏了，算我家里的
+    # 事不找你们", "是孙子偷偷拿手机转的，自家的事，不追究了")
+    f"{_FAMILY_SPENT}[^。!?！？]{{0,24}}?{_NOT_CLAIMED}|{_NOT_CLAIMED_FAMILY}[^。!?！？]{{0,16}}?{_FAMILY_SPENT}",
 )
 # a sum frozen in the customer's own account ("账户里大概有十二万被冻住"): still theirs, no sum
 # lost, unless the message tells of money gone as well
@@ -533,6 +556,16 @@ _NO_LOSS = re.compile("|".join(f"(?:{saying})" for saying in _NO_LOSS_SAYINGS))
 def says_no_loss(text: str) -> bool:
     """"钱没少", "不是钱的问题": no sum is disputed, whatever figures the message holds."""
     return bool(_NO_LOSS.search(normalize(text)))
+
+
+_FAMILY_SPENT_UNCLAIMED = re.compile(
+    f"{_FAMILY_SPENT}[^。!?！？]{{0,24}}?{_NOT_CLAIMED}|{_NOT_CLAIMED_FAMILY}[^。!?！？]{{0,16}}?{_FAMILY_SPENT}")
+
+
+def says_family_spent_it(text: str) -> bool:
+    """"是我儿子拿我卡冲游戏了，算我家里的事不找你们": the money gone was the customer's own family's
+    doing, and nothing is asked of the bank for it."""
+    return bool(_FAMILY_SPENT_UNCLAIMED.search(normalize(text)))
 
 
 # a dispute verb right before a background word makes that word its object ("亏了本金")
@@ -564,7 +597,7 @@ _TAIL_STARTS_WORD = re.compile(
 
 
 # "手机和钱包一块儿丢了", "我们一块去的": 一块(儿) is together here, not one yuan
-_TOGETHER = re.compile(r"一块儿|一块(?=[去来走丢办玩住吃过被跑进出找])")
+_TOGETHER = re.compile(r"一块儿|一块(?=[去来走丢办玩住吃过被跑进出找])|(?<=[加合])一块(?=\s*(?:是|就是|算|有)?\s*\d)")
 
 
 _REDUPLICATED_UNIT = re.compile(r"(?<![每一])(次|回|笔)\1(?=都|也|扣|收|要|被|转|交|付|是)")
@@ -817,7 +850,7 @@ def find_amount(text: str) -> Optional[float]:
         return short
     # "揿了三次，每次扣我四蚊": the charge each time, times the count; not a charge taken twice
     # for one act ("扣了两次钱，一次二百三十五，两笔一模一样": one of them is at stake)
-    times = None if _CHARGED_TWICE.search(t) else _each_after_count(t)
+    times = None if _CHARGED_TWICE.search(t) else (_each_after_count(t) or _per_sheet(t) or _count_each(t))
     if times is not None:
         return times
     if _UNCOUNTED_RECURRING.search(t) and _per_unit_times(t) is None and not _TOTAL_CUE.search(t):
@@ -1102,7 +1135,7 @@ def parse_amount(text: str) -> Optional[float]:
         # parts counted (第一次…第二次…) where the told sequence goes on ("最后…又转走2000"): all of it
         told = None if _TOTAL_CUE.search(t) else _sequence_parts(t)
         return told if told is not None and told > total else total
-    chosen = _chosen_sum(t) or _multiplied(t)
+    chosen = _chosen_sum(t) or _count_each(t) or _multiplied(t)
     if chosen is not None:
         return chosen
     if _FROZEN_IN_OWN_ACCOUNT.search(t) and not _MONEY_GONE.search(t):
@@ -1345,13 +1378,17 @@ def _sequence_parts(t: str) -> Optional[float]:
 
 # The customer's own total ("…一共两万九千八") is the sum involved; parts counted one by one
 # ("一次五万一次三万五", "第一笔…第二笔…") add up to it.
-_TOTAL_CUE = re.compile(r"(?:一共|总共|合计|共计|加起来|总计)(?:是|有|被|扣了|转了|损失了?|花了)?\s*")
+# (加一块儿/加一块 and 加在一起, 合起来, 拢共, 统共: the customer's own sum in other words; 一块儿 is read
+# as 一起 before: _TOGETHER)
+_TOTAL_CUE = re.compile(r"(?:一共|总共|合计|共计|加起来|总计|加(?:在|到)?一起|合(?:在一起|起来|一起)|拢共|统共|满共)(?:是|有|被|扣了|转了|损失了?|花了|就是|算)?\s*")
 _TOTAL_UNKNOWN = re.compile(r"(?:具体|一共|总共|到底|总的)(?:是|有|扣了|收了)?多少(?:钱)?(?:我)?(?:也)?(?:不知道|不清楚|说不清|算不清|记不清)|"
                             r"(?:不知道|不清楚|算不清|记不清)(?:一共|总共|具体|到底)(?:扣了|收了|是)?多少")
 _CHARGED_TWICE = re.compile(r"一模一样|一样的|重复|扣重|扣了两遍|多扣了?一次|两笔一样|同一笔")
 # a charge that recurs each period, a figure right after it ("每个月都扣一笔十九块九")
 # ("这个月月初收到短信" is a month and its start, not 月月)
-_UNCOUNTED_RECURRING = re.compile(r"(?:每(?:个)?月|逐个?月|(?<![个这上本下])月月(?![初底中末])|(?<![第头])一次|每次|每回|次次)[^，。,!！？?]{0,12}?(?:扣|收|划|少)")
+# (a charge per page or sheet, the pages not told: "打流水一页收我五块")
+_UNCOUNTED_RECURRING = re.compile(r"(?:每(?:个)?月|逐个?月|(?<![个这上本下])月月(?![初底中末])|(?<![第头])一次|每次|每回|次次)[^，。,!！？?]{0,12}?(?:扣|收|划|少)"
+                                  r"|(?:每|(?<![第头这那])一)(?:页|张|份)[^，。,!！？?]{0,6}?(?:扣|收|要)")
 _PER_PERIOD = re.compile(r"每(?:个)?(?:月|年|期|季度?)|逐个?月|一个月|一年|一期|月月")
 _SPAN_TOTAL = re.compile(
     r"(?:^|[，,；;\s])(?:[一二两三四五六七八九十\d]+(?:个)?(?:月|年|期|季度)|半年|一年半)"
@@ -1481,6 +1518,37 @@ _PERCENT_BASE = re.compile(r"(?:投了|投入|买了|存了|还了|提前还了?
 # "…各扣19.9，一共四笔": the charge each time, then how many there were
 _EACH_CHARGED = re.compile(r"各(?:扣|收|交|付|转|刷)了?\s*(?P<each>[^，。,!！？?]{1,8})")
 _COUNT_SAID = re.compile(r"(?:一共|总共|共|合计)\s*(?P<n>[\d一二两三四五六七八九十]+)\s*(?:笔|次|回|期)")
+
+
+# "第一次两万，后面两次各一万五", "头一笔三千 后来两笔各两千": a count of payments that were each the
+# same sum (N次各X is N times X), after the first one told apart
+_COUNT_EACH = re.compile(
+    r"(?P<n>[两二三四五六七八九十\d]+)\s*(?:次|笔|回|期|趟)(?:都|也)?(?:是)?各(?:扣|收|交|付|转|刷|汇|打|投|存|充|取)?了?\s*"
+)
+
+
+def _count_each(t: str) -> Optional[float]:
+    m = _COUNT_EACH.search(t)
+    if not m or len(_COUNT_EACH.findall(t)) != 1:
+        return None
+    each = [(tm, v) for tm, v in _accepted_amounts(t[m.end():], strict=False)[1]]
+    n = _count_number(m.group("n"))
+    if not each or each[0][0].start() > 1 or not n or not 1 < n <= 60:
+        return None
+    total = each[0][1] * n
+    before = _accepted_amounts(t[: m.start()], strict=False)[1]
+    if before:
+        if len(before) != 1 or not _FIRST_STEP.search(t[: before[0][0].start()]):
+            return None  # "卡里有十万，两次各转走一万五": a balance, not a first payment
+        total += before[0][1]
+    if len(each) > 1:
+        # "…两次各一万五，最后又转了三万": one more step told after them
+        rest = t[m.end() + each[0][0].end():]
+        later = _accepted_amounts(rest, strict=False)[1]
+        if len(later) != 1 or not _NEXT_STEP.search(rest[: later[0][0].start()]):
+            return None
+        total += later[0][1]
+    return round(total, 2)
 
 
 def _percent_of(t: str) -> Optional[float]:
@@ -1623,8 +1691,24 @@ def _per_head(t: str) -> Optional[float]:
     return round(tokens[0] * n, 2)
 
 
+# a charge per page or sheet and the pages ("一页五块，打了六页", "打了十二张，每张两块"): the product
+_PER_SHEET = re.compile(r"(?:每|(?<![第头这那])一)(?P<unit>页|张|份)(?:都)?(?:收|扣|要)?(?:了)?(?:我|俺)?\s*(?P<each>[^，。,!！？?]{1,8})")
+_SHEETS = re.compile(r"(?:打了|印了|打印了|复印了|盖了|开了|出了|拉了|一共|总共|共)\s*(?P<n>[\d一二两三四五六七八九十百]+)\s*(?P<unit>页|张|份)")
+
+
+def _per_sheet(t: str) -> Optional[float]:
+    per, count = _PER_SHEET.search(t), _SHEETS.search(t)
+    if not (per and count) or per.group("unit") != count.group("unit"):
+        return None
+    tokens = [v for _, v in _amount_tokens(per.group("each"))]
+    n = _count_number(count.group("n"))
+    if len(tokens) != 1 or not n or not 1 < n <= 500:
+        return None
+    return round(tokens[0] * n, 2)
+
+
 def _per_unit_times(t: str) -> Optional[float]:
-    first = _each_after_count(t) or _per_head(t)
+    first = _each_after_count(t) or _per_head(t) or _per_sheet(t)
     if first is not None:
         return first
     per = list(_PER_UNIT.finditer(t))
@@ -1732,6 +1816,12 @@ _RELATIVE_DAYS = [  # longest first so 大前天 is not read as 前天
     ("昨晡", -1),
     ("当天", None),
 ]
+# minutes or hours ago, and "just now": today ("大概半小时前", "二十分钟之前", "一个多钟头前",
+# "just now", "an hour ago")
+_MINUTES_AGO = re.compile(
+    r"(?:(?P<n>\d{1,3}|[一二两三四五六七八九十几]{1,3}|半)\s*(?:个)?\s*多?\s*(?:个)?\s*(?P<u>分钟|小时|钟头)\s*多?\s*(?:之|以)?前)"
+    r"|(?i:(?<![a-z])just\s+now(?![a-z])|(?<![a-z])(?:a\s+few|\d{1,2}|an?|half\s+an?)\s+(?P<eu>minutes?|mins?|hours?|hrs?)\s+ago(?![a-z]))"
+)
 _D = rf"(?:\d{{1,2}}|[{_CN_DIGIT}十]{{1,3}})"
 # a day number without 日/号 counts only where nothing else could follow it ("11月28，下午")
 _DAY_END = r"(?:[日号]|(?=\s*(?:$|[，。,.!?！？；;、\s]|上午|下午|晚上|早上|中午|凌晨|傍晚|那天|左右|到期|到账|扣的|办的|开始)))"
@@ -1960,6 +2050,11 @@ def _exact_spans(t: str, today: date, add, free) -> None:
                 add(m, None)
                 continue
             add(m, _weekday(today, m.group("rel") or "", _WEEKDAYS[m.group("w")]))
+    for m in _MINUTES_AGO.finditer(t):
+        if free(m):
+            # "半小时前", "二十分钟前", "三个多钟头前", "just now": today (a day or more of hours counts back)
+            hours = (_cn_small_int(m.group("n")) or 0) if m.group("u") in ("小时", "钟头") and m.group("n") != "半" else 0
+            add(m, today - timedelta(days=int(hours // 24)))
     for word, delta in _RELATIVE_DAYS:
         for m in re.finditer(word, t):
             if free(m) and delta is not None:
@@ -2183,12 +2278,36 @@ def _event_span(text: str, today: date, lenient: bool) -> Optional[Span]:
     """The span of the complained-about event: the earliest mention that has begun, cut at today
     ("上周五被扣款，今天去问" → 上周五). A period gives way to an exact day mentioned inside it
     ("最近老扣费，昨天又扣了" → 昨天): the day is what the agent searches by."""
-    spans = [(a, min(b, today)) for _, a, b in _date_mentions(text, today, lenient) if a <= today]
+    mentions = [(at, a, min(b, today)) for at, a, b in _date_mentions(text, today, lenient) if a <= today]
+    spans = [(a, b) for _, a, b in mentions]
     if not spans:
         return None
     first = min(spans)
     inside = [a for a, b in spans if a == b and first[0] <= a <= first[1]]
-    return (min(inside),) * 2 if inside else first  # type: ignore[return-value]
+    if inside:
+        return (min(inside),) * 2
+    if lenient and first[0] != first[1]:
+        # an answer with a rough time and an exact day ("头一笔是年初扣的，多扣那笔是12月1号", "去年买
+        # 的，到期是11月15号"): the day is the disputed event's, unless its clause tells of a later step
+        # ("上个月扣的，昨天去网点问的")
+        t = normalize(text)
+        days = [a for at, a, b in mentions if a == b and not _LATER_STEP.search(_clause_at(t, at))]
+        if days:
+            return (min(days),) * 2
+    return first  # type: ignore[return-value]
+
+
+# what the customer did after the event, in the clause of a day: asked, went, called, found out
+_LATER_STEP = re.compile(
+    r"发现|看到|看见|才知道|知道|问|咨询|打(?:了)?(?:电话|客服|热线|过去)|投诉|反映|报警|找|查|"
+    r"(?:去|到|跑)(?:了)?(?:网点|银行|支行|分行|柜台|营业厅|营业部)"
+)
+
+
+def _clause_at(t: str, at: int) -> str:
+    left = max((m.end() for m in _CLAUSE_SPLIT.finditer(t, 0, at)), default=0)
+    right = next((m.start() for m in _CLAUSE_SPLIT.finditer(t, at)), len(t))
+    return t[left:right]
 
 
 def _format_span(span: Optional[Span]) -> Optional[str]:
@@ -2407,6 +2526,16 @@ def _cut_name(run: str) -> str:
     return run
 
 
+# "我本人成晚喺屋企瞓覺", "本人一直在家", "本人平时不用这张卡": 本人 (myself) before an adverb or a
+# verb phrase stresses who did what; it introduces no name (成, 平, 明, 曾, 常, 全, 向, 尚, 马 are
+# surnames too)
+_SELF_ADVERB = re.compile(
+    r"成(?:晚|夜|日|天|朝)|整(?:晚|夜|天|日)|一(?:直|向|早|整)|从(?:来|未|没)|根本|压根|完全|确实|绝对|始终|"
+    r"平(?:时|常|日)|常(?:年|常|住)|向来|明明|曾经|曾(?=在|去|到|办|用|有|被|经)|尚未|当(?:时|晚|天|日)|全(?:程|都|部)|亲自|马上|早(?:就|已)|"
+    r"正在|已经|刚(?:刚|才)?|那(?:天|晚|时)|都|也|还|又|在|喺|系|是|就|没|冇|未|不|并|只|人(?:在|喺)"
+)
+
+
 def _find_name(t: str) -> Optional[str]:
     """A name the customer introduces ("我叫王建国", "免贵姓李，叫李娜", "我是陈先生")."""
     for m in _NAME_CUE.finditer(t):
@@ -2423,8 +2552,9 @@ def _find_name(t: str) -> Optional[str]:
         if m.group(0).strip().startswith("本人") and (
             re.search(r"(?:须|要|得|让|请|需|是|非)\s*$", t[max(0, m.start() - 2): m.start()])
             or (run.group(0)[:1] not in _SURNAMES and not any(run.group(0).startswith(c) for c in _COMPOUND_SURNAMES))
+            or (m.group(0).strip() == "本人" and _SELF_ADVERB.match(run.group(0)))
         ):
-            continue  # "必须本人来刷脸", "要本人去网点": in person, not a name
+            continue  # "必须本人来刷脸", "要本人去网点": in person, not a name; "我本人成晚喺屋企": an alibi
         if _bare_full_name(run.group(0)) and not _NICKNAME.fullmatch(run.group(0)):
             return run.group(0)  # "我叫李想": the whole clause is the name, 想 and all
         candidate = _cut_name(run.group(0))
@@ -2890,7 +3020,8 @@ def is_valid_branch(value: Any) -> bool:
 _DEMAND_CUE = re.compile(
     r"要求|希望|请(?:你们|尽快|马上|立即|立刻|帮我|给我|银行|贵行)|必须|务必|"
     r"(?:给|讨)(?:我)?(?:一)?个?(?:说法|交代|解释)|赔偿|赔我|补偿|退还|退回|退钱|退给我|还我|"
-    r"把钱(?:追|要|拿)?回|追回|道歉|处分|严肃处理|撤销|恢复|解冻(?![费金])|查清|查明|核实一下|"
+    # ("钱后来查清楚了" tells what was found out, no request)
+    r"把钱(?:追|要|拿)?回|追回|道歉|处分|严肃处理|撤销|恢复|解冻(?![费金])|查清(?!楚?了)|查明(?!白?了)|(?:要|请|帮我|给我|必须|得|务必)查(?:清楚?|明白?)了|核实一下|"
     # what a customer asks done about staff or a process ("对这个工作人员批评教育", "加强员工培训")
     r"批评教育|批评一下|教育一下|整改|加强(?:员工|人员|服务|管理)?(?:培训|管理)|改进|"
     # a request put as a question or an order: "能不能多开几个窗口", "给我换一张真的", "赶紧修好"
