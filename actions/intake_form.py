@@ -326,7 +326,9 @@ def _read_branch(text: str, entities: List[str], lenient: bool) -> Optional[str]
     if value:
         return value
     for candidate in entities:
-        value = parsing.parse_branch(candidate)
+        # outside the answer to the branch question, the NLU's branch must name an outlet: in
+        # "叫我老胡就行" DIET may tag 胡就行, which is no place
+        value = parsing.parse_branch(candidate, free_text=lenient)
         if value:
             return value
     if lenient and parsing.says_not_given("branch", text):

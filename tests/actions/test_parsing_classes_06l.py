@@ -275,3 +275,15 @@ def test_secrecy_declined_after_the_word_is_no_request(text):
 
 def test_secrecy_asked_with_no_needed_after_it_is_still_asked():
     assert detect_flags("请帮我保密，不需要回电")["confidential"]
+
+
+# ── the NLU's branch outside the branch question must name an outlet (simulator seed 85) ──────
+
+def test_a_branch_entity_outside_the_branch_answer_must_name_an_outlet() -> None:
+    from actions.intake_form import _read_branch
+
+    # DIET may tag 胡就行 in "叫我老胡就行": no place
+    assert _read_branch("叫我老胡就行，胡晓燕", ["胡就行"], lenient=False) is None
+    assert _read_branch("我叫孙丽，昨天在解放路支行办的", ["解放路支行"], lenient=False) == "解放路支行"
+    # the answer to the branch question keeps the customer's own words
+    assert _read_branch("老街口那家", ["老街口"], lenient=True)
