@@ -127,7 +127,7 @@ async def notices(request: web.Request) -> web.Response:
     response = json_response({
         "items": [
             {"id": n.id, "case_no": n.case_no, "kind": n.kind, "title": texts.title(Kind(n.kind)),
-             "text": n.text, "at": n.at.isoformat()}
+             "text": n.text, "at": n.at.isoformat(), **({"link": n.link} if n.link else {})}
             for n in items
         ]
     })

@@ -628,3 +628,27 @@ class CannedReply(Base):
     text: Mapped[str] = Column(Text, nullable=False)
     updated_by: Mapped[str] = Column(String(64), nullable=False)
     updated_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# 回访 (issue 14, migration 0015): the survey after a decision (bot/casedesk/surveys.py)
+
+
+class CaseSurvey(Base):
+    """The 回访 of one decision (seed 003 第八条): made some days after the decision, sent as a
+    notice with a link only the customer has, answered once with a 1–5 score and a comment (the
+    latest answer wins while it is open). A 核查's second decision gets a 回访 of its own."""
+
+    __tablename__ = "case_surveys"
+    __table_args__ = (UniqueConstraint("decision_id", name="uq_case_surveys_decision"),
+                      Index("ix_case_surveys_case", "case_id"))
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    case_id: Mapped[int] = Column(Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False)
+    decision_id: Mapped[int] = Column(Integer, ForeignKey("case_decisions.id", ondelete="CASCADE"), nullable=False)
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    closes_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    score: Mapped[Optional[int]] = Column(Integer)
+    # masked like history notes (pii.mask): numbers and the customer's name
+    comment: Mapped[Optional[str]] = Column(Text)
+    answered_at: Mapped[Optional[datetime]] = Column(UTCDateTime)

@@ -32,6 +32,7 @@ class Kind(domain.StrEnum):
     RESUMED = "resumed"  # 恢复计时
     DECIDED = "decided"  # 决定
     WITHDRAWN = "withdrawn"  # 撤诉: the confirmation, whoever recorded it
+    SURVEY = "survey"  # 回访: some days after the decision, with the survey's link (surveys.py)
 
 
 # the placeholders each kind's text may use (notices.py fills them)
@@ -42,6 +43,7 @@ PLACEHOLDERS: Dict[Kind, FrozenSet[str]] = {
     Kind.RESUMED: frozenset({"case_no", "new_due"}),
     Kind.DECIDED: frozenset({"case_no", "outcome", "review_until"}),
     Kind.WITHDRAWN: frozenset({"case_no"}),
+    Kind.SURVEY: frozenset({"case_no", "survey_url"}),
 }
 CHANNELS = frozenset({"sms"})
 

@@ -35,7 +35,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from . import domain
+from . import domain, surveys
 from .appkeys import SETTINGS_KEY
 from .db import DB_KEY, Database
 from .models import Case, CaseEvent, CaseNotice, NoticeCursor, NoticeDelivery
@@ -56,6 +56,7 @@ KIND_OF_EVENT: Dict[str, Kind] = {
     "pause": Kind.PAUSED,
     "resume": Kind.RESUMED,
     "decision": Kind.DECIDED,
+    surveys.SENT_EVENT: Kind.SURVEY,
 }
 # a status change that makes a notice: 撤诉, confirmed to the customer whether they withdrew in the
 # chat or told an agent (a withdrawal they did not make is then noticed at once)
@@ -203,6 +204,10 @@ async def make_notices(db: Database, texts: NoticeTexts, sms_copy: bool = False,
             for event, case in rows:
                 kind = kind_of(event)
                 params = params_for(kind, case.case_no, event, case, texts)
+                if kind == Kind.SURVEY:
+                    # the link is made here, from the desk's key, and kept only in the notice
+                    params["survey_url"] = surveys.link(db.settings.public_url, db.settings.secret_key,
+                                                        int(event.new_value or 0))
                 notice = CaseNotice(
                     case_id=case.id, source_event_id=event.id, kind=kind.value, step_key=step_key(kind, event.id),
                     conversation_id=case.conversation_id, channel=case.channel, params=params,
@@ -249,13 +254,16 @@ class WebNotice:
     kind: str
     text: str
     at: datetime
+    # the 回访 page, for a survey notice
+    link: Optional[str] = None
 
 
 async def for_conversation(db: Database, conversation_id: str, limit: int = 50) -> List[WebNotice]:
     """The notices of the web-chat cases this conversation filed, oldest first; their web
     deliveries are marked shown. Only an exact conversation id matches, and only web cases."""
     stmt = (
-        select(CaseNotice.id, Case.case_no, CaseNotice.kind, CaseNotice.text, CaseNotice.created_at)
+        select(CaseNotice.id, Case.case_no, CaseNotice.kind, CaseNotice.text, CaseNotice.created_at,
+               CaseNotice.params)
         .join(Case, Case.id == CaseNotice.case_id)
         .where(CaseNotice.conversation_id == conversation_id, Case.conversation_id == conversation_id,
                Case.channel.in_(WEB_CHANNELS))
@@ -280,7 +288,7 @@ async def for_conversation(db: Database, conversation_id: str, limit: int = 50) 
                        NoticeDelivery.status == Delivery.PENDING.value)
                 .values(status=Delivery.SHOWN.value, done_at=now, updated_at=now, attempts=NoticeDelivery.attempts + 1)
             )
-    return [WebNotice(*r) for r in rows]
+    return [WebNotice(*r[:5], link=(r[5] or {}).get("survey_url")) for r in rows]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -389,7 +397,8 @@ async def send_wechat(db: Database, texts: NoticeTexts, sender: WeChatNoticeSend
     for c in await _claim(db, Route.WECHAT, limit):
         openid = c.conversation_id
         masked = domain.mask_conversation_id(openid, "wechat")
-        notice = WeChatNotice(openid, c.case_no, texts.title(Kind(c.kind)), c.text, c.created_at)
+        notice = WeChatNotice(openid, c.case_no, texts.title(Kind(c.kind)), c.text, c.created_at,
+                              link=c.params.get("survey_url"))
         try:
             ref = await sender.send(notice)
         except asyncio.CancelledError:
@@ -442,6 +451,9 @@ class Outbox:
         self.db, self.settings, self.source, self.sender, self.wechat = db, settings, source, sender, wechat
 
     async def make(self) -> int:
+        n = self.settings.notices
+        await surveys.make_surveys(self.db, surveys.SurveyTimes(after_days=n.survey_after_days,
+                                                                open_days=n.survey_open_days))
         return await make_notices(self.db, self.source.get(), self.settings.notices.sms_copy, self.wechat is not None)
 
     async def run_once(self) -> Tuple[int, int]:

@@ -134,8 +134,9 @@ def update_text(notice: CaseNotice) -> str:
     return f"（{day.month}月{day.day}日）{notice.text}"
 
 
-# the 受理 notice only repeats what the status already says
-_NOT_AN_UPDATE = ("accepted",)
+# the 受理 notice only repeats what the status already says; the 回访 invitation is no news of the
+# case (and its link belongs in the customer's notice, not read out again)
+_NOT_AN_UPDATE = ("accepted", "survey")
 
 
 async def _latest_notice(s: AsyncSession, case_id: int) -> Optional[CaseNotice]:

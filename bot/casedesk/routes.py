@@ -8,10 +8,13 @@ lifecycle): `lifecycle_views.py`, rules in `lifecycle.py` and `domain.py`.
 `/api/callbacks` (the call-back queue, 待回电): `callback_views.py`, rules in `callbacks.py`, `waits.py`.
 `/chat/notices` (the customer's notices of their case, 受理/延期/暂停/决定): `chat.py`, the outbox in
 `notices.py` (docs/notices.md).
+`/survey/<link>` (the customer's 回访 page, linked from the survey notice): `survey_views.py`, rules in
+`surveys.py`.
 """
 from aiohttp import web
 
-from . import callback_views, chat, handoff_views, health, lifecycle_views, metrics, progress_views, views
+from . import (callback_views, chat, handoff_views, health, lifecycle_views, metrics, progress_views, survey_views,
+               views)
 
 
 def setup_routes(app: web.Application) -> None:
@@ -23,6 +26,8 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_static("/static/", chat.STATIC_DIR, name="static")
     # the customer's notices (受理, 延期, 暂停, 决定) for the chat page's own session (notices.py)
     app.router.add_post("/chat/notices", chat.notices, name="chat.notices")
+    # 回访: the survey page the survey notice links to (surveys.py)
+    survey_views.setup_routes(app)
     app.router.add_get("/api/openapi.json", views.openapi, name="openapi")
 
     app.router.add_post("/api/cases", views.create_case, name="cases.create")

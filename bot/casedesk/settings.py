@@ -222,6 +222,12 @@ class NoticeSettings:
     dispatch_seconds: float = 5.0
     max_attempts: int = 5
     wechat: WeChatNoticeSettings = field(default_factory=WeChatNoticeSettings)
+    # 回访 (surveys.py): days after a decision it is sent, days it stays open
+    survey_after_days: int = 7
+    survey_open_days: int = 30
+    # the address customers reach the desk at (the 回访 link in an SMS or WeChat notice);
+    # unset: http://<CASEDESK_HOST>:<CASEDESK_PORT>, right only on one machine
+    public_url: str = ""
 
     def __post_init__(self) -> None:
         if not 0 <= self.dispatch_seconds <= 3600:
@@ -230,6 +236,11 @@ class NoticeSettings:
             raise ValueError("CASEDESK_SMS_SENDER must be fake or package.module:factory")
         if not 1 <= self.max_attempts <= 100:
             raise ValueError("CASEDESK_NOTICE_MAX_ATTEMPTS must be between 1 and 100")
+        # the seed's 回访 is within one to two months of the handling
+        if not 0 <= self.survey_after_days <= 60 or not 1 <= self.survey_open_days <= 90:
+            raise ValueError("CASEDESK_SURVEY_AFTER_DAYS must be 0–60 and CASEDESK_SURVEY_OPEN_DAYS 1–90")
+        if self.public_url and not self.public_url.startswith(("https://", "http://")):
+            raise ValueError("CASEDESK_PUBLIC_URL must start with https:// or http://")
 
     @classmethod
     def from_env(cls, values: Mapping[str, Optional[str]]) -> "NoticeSettings":
@@ -241,6 +252,9 @@ class NoticeSettings:
             dispatch_seconds=seconds,
             max_attempts=int(values.get("CASEDESK_NOTICE_MAX_ATTEMPTS") or cls.max_attempts),
             wechat=WeChatNoticeSettings.from_env(values),
+            survey_after_days=int(env_number(values, "CASEDESK_SURVEY_AFTER_DAYS", cls.survey_after_days, "days")),
+            survey_open_days=int(env_number(values, "CASEDESK_SURVEY_OPEN_DAYS", cls.survey_open_days, "days")),
+            public_url=(values.get("CASEDESK_PUBLIC_URL") or "").strip().rstrip("/"),
         )
 # --- end of customer notices ----------------------------------------------------------------
 
@@ -304,6 +318,10 @@ class Settings:
                 raise ValueError(f"CASEDESK_TRUSTED_PROXIES: {proxy!r} is not an IP address or network")
         object.__setattr__(self, "db_url", resolve_db_url(self.db_url))
         object.__setattr__(self, "rasa_url", self.rasa_url.rstrip("/"))
+
+    @property
+    def public_url(self) -> str:
+        return self.notices.public_url or f"http://{self.host}:{self.port}"
 
 
 def resolve_db_url(url: str) -> str:

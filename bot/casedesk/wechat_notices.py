@@ -48,6 +48,8 @@ class WeChatNotice:
     title: str
     text: str
     at: datetime
+    # the 回访 page: a template message opens it when tapped
+    link: Optional[str] = None
 
 
 class WeChatNoticeSender:
@@ -88,7 +90,7 @@ class WeChatNoticeSender:
         if not self.cfg.template_id:
             raise NoTemplate()
         try:
-            answer = self.api.message.send_template(n.openid, self.cfg.template_id, self._template_data(n))
+            answer = self.api.message.send_template(n.openid, self.cfg.template_id, self._template_data(n), url=n.link)
         except WeChatClientException as exc:
             raise self._error(exc)
         return f"tpl-{answer.get('msgid', '')}" if isinstance(answer, dict) else "tpl"

@@ -4,8 +4,10 @@ A customer files a complaint in the web chat; the desk extends its deadline to 3
 supervisor's approval, with a reason), pauses the clock for an external appraisal, resumes it and
 records the decision, all through the API. The customer closes the tab, comes back, and finds the
 same conversation (the widget's session in localStorage) and every notice — 受理, 延期 with the
-reason and the new date, 暂停, 恢复计时, 决定 — and again after closing and reopening once more.
-Another customer's browser sees none of them.
+reason and the new date, 暂停, 恢复计时, 决定, 回访 — and again after closing and reopening once more.
+The customer taps the 回访 button, scores the handling and leaves a comment with a phone number in
+it; the case page in the console shows the score and the comment, the number masked. Another
+customer's browser sees none of the notices.
 
 Screenshots of the chat page at 1280 and 390 px go to NOTICES_SHOTS (default /tmp/notices_shots).
 """
@@ -18,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.console_browser import CHROMIUM, FLAGS, create_console_user
+from tests.e2e.console_browser import CHROMIUM, FLAGS, create_console_user, sign_in
 from tests.e2e.dialogue import CASE_NO, topic_of
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -34,7 +36,8 @@ ANSWERS = {
 }
 EXTEND_REASON = "需向发卡机构调取交易凭证"
 PAUSE_REASON = "送司法鉴定中心鉴定签名真伪"
-KINDS = ["accepted", "extended", "paused", "resumed", "decided"]
+# the 回访 comes with the decision on the test stack (CASEDESK_SURVEY_AFTER_DAYS=0, tests/stack.py)
+KINDS = ["accepted", "extended", "paused", "resumed", "decided", "survey"]
 
 
 def shots() -> Path:
@@ -131,9 +134,9 @@ def test_the_customer_sees_every_notice_after_closing_and_reopening_the_chat(sta
             # the customer comes back: same conversation, every notice, the new ones marked 新
             page = open_chat(context, stack)
             assert session_of(page) == session
-            items = notice_items(page, 5)
+            items = notice_items(page, len(KINDS))
             assert page.locator("#notices").get_attribute("open") is not None
-            assert page.locator("#notice-list li.notice-new").count() == 5
+            assert page.locator("#notice-list li.notice-new").count() == len(KINDS)
             # newest first
             kinds = [items.nth(i).get_attribute("data-kind") for i in range(items.count())]
             assert kinds == list(reversed(KINDS))
@@ -143,7 +146,8 @@ def test_the_customer_sees_every_notice_after_closing_and_reopening_the_chat(sta
             assert f"{y}年{m}月{d}日" in texts["extended"] and EXTEND_REASON in texts["extended"]
             assert PAUSE_REASON in texts["paused"] and "暂停计算处理期限" in texts["paused"]
             assert "部分支持您的诉求" in texts["decided"] and "申请核查" in texts["decided"]
-            assert "5 条通知" in page.locator("#notices-count").inner_text()
+            assert "1–5 分" in texts["survey"] and "/survey/" not in texts["survey"]
+            assert f"{len(KINDS)} 条通知" in page.locator("#notices-count").inner_text()
             # the earlier conversation is still in the widget
             assert any(case_no in t for t in bot_texts(page))
             page.wait_for_timeout(500)
@@ -151,13 +155,42 @@ def test_the_customer_sees_every_notice_after_closing_and_reopening_the_chat(sta
             page.set_viewport_size({"width": 390, "height": 844})
             page.wait_for_timeout(300)
             page.screenshot(path=str(folder / "notices_390.png"), full_page=True)
+
+            # 回访: the button opens the survey; a score and a comment land on the case
+            with context.expect_page() as opened:
+                page.locator("#notice-list li[data-kind=survey] a.notice-link", has_text="填写回访问卷").click()
+            survey = opened.value
+            survey.wait_for_load_state()
+            assert case_no in survey.locator("header").inner_text()
+            assert "您对这次投诉的处理满意吗" in survey.locator("main").inner_text()
+            survey.set_viewport_size({"width": 390, "height": 844})
+            survey.screenshot(path=str(folder / "survey_390.png"), full_page=True)
+            survey.set_viewport_size({"width": 1280, "height": 900})
+            survey.screenshot(path=str(folder / "survey_1280.png"), full_page=True)
+            survey.locator("button[type=submit]").click()  # no score yet: the browser asks for one
+            assert survey.locator("#survey-thanks").count() == 0
+            survey.locator("input[name=score][value='4']").check()
+            survey.fill("#survey-comment", "处理还算及时，就是回电打到13822223333太晚了")
+            survey.locator("button[type=submit]").click()
+            survey.locator("#survey-thanks").wait_for(timeout=30_000)
+            assert "4 分" in survey.locator("main").inner_text()
+            survey.screenshot(path=str(folder / "survey_thanks_1280.png"), full_page=True)
+            survey.close()
             page.close()
+            history = stack.casedesk("GET", f"/api/cases/{case_no}").json()["history"]
+            assert [(e["actor"], e["new_value"]) for e in history if e["kind"] == "survey_answer"] == [("customer", "4")]
+            desk = sign_in(browser, stack, boss)
+            desk.goto(f"{stack.casedesk_url}/console/cases/{case_no}")
+            result = desk.locator("#survey-result").inner_text()
+            assert "4 分" in result and "138****3333" in result and "13822223333" not in result
+            desk.screenshot(path=str(folder / "survey_case_1280.png"), full_page=True)
+            desk.close()
 
             # closed and reopened once more: the list is there from localStorage, no longer new
             page = open_chat(context, stack)
-            items = notice_items(page, 5)
+            items = notice_items(page, len(KINDS))
             page.wait_for_timeout(1500)
-            assert items.count() == 5
+            assert items.count() == len(KINDS)
             assert page.locator("#notice-list li.notice-new").count() == 0
             stored = page.evaluate("() => JSON.parse(localStorage.getItem('casedesk_notices'))")
             assert stored["session_id"] == session and [n["kind"] for n in stored["items"]] == KINDS

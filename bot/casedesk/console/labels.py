@@ -249,8 +249,10 @@ def history_value(field: Optional[str], value: Optional[str]) -> str:
     tables = {"outcome": OUTCOME_LABELS, "notified_via": NOTIFY_VIA_LABELS, "clock": CLOCK_LABELS}
     if field in tables and value:
         return tables[field].get(value, value)
-    if field == "rating" and value:
+    if field in ("rating", "survey_score") and value:
         return f"{value} 分"
+    if field == "survey":
+        return "已向客户发出回访" if value else ""
     return event_value(field, value)
 # --- end of the case lifecycle ------------------------------------------------------------------
 
@@ -270,6 +272,9 @@ EVENT_KIND_LABELS.update({"callback": "回电"})
 # the customer's own rating of the intake (ratings.py)
 EVENT_KIND_LABELS.update({"rating": "客户评价"})
 EVENT_FIELD_LABELS.update({"rating": "评分"})
+# 回访 after a decision (surveys.py): sent by the desk, answered by the customer
+EVENT_KIND_LABELS.update({"survey": "发出回访", "survey_answer": "客户回访评价"})
+EVENT_FIELD_LABELS.update({"survey": "回访", "survey_score": "回访评分"})
 # --- end of honest waits ----------------------------------------------------------------------
 
 
@@ -277,7 +282,7 @@ EVENT_FIELD_LABELS.update({"rating": "评分"})
 # templates/console/_notices.html); codes from notice_texts.Kind and notices.Route / Delivery
 NOTICE_KIND_LABELS: Dict[str, str] = {
     "accepted": "受理告知", "extended": "延期告知", "paused": "暂停告知", "resumed": "恢复计时告知",
-    "decided": "处理决定告知", "withdrawn": "撤诉确认",
+    "decided": "处理决定告知", "withdrawn": "撤诉确认", "survey": "回访邀请",
 }
 NOTICE_KIND_UNKNOWN = "其他告知"
 NOTICE_ROUTE_LABELS: Dict[str, str] = {"web": "网页对话", "sms": "短信", "wechat": "微信"}

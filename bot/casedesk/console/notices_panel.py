@@ -25,6 +25,9 @@ from . import labels
 STALE_SENDING = timedelta(minutes=10)
 
 _WECHAT_ERROR = re.compile(r"errcode\s+(-?\d+)")
+# the 回访 link is the customer's key to their survey (surveys.py): an agent who could open it
+# could answer for the customer, so the panel shows where it leads, not the key
+_SURVEY_LINK = re.compile(r"(https?://\S*?/survey/)[0-9]+-[A-Za-z0-9_-]+")
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,7 @@ def notice_view(notice: CaseNotice, deliveries: Sequence[NoticeDelivery], now: d
         at=notice.created_at,
         # stored as the customer read it, reasons masked when they were typed; masked again
         # here so no full number or the customer's name can reach the panel
-        text=pii.mask(notice.text, names) or "",
+        text=_SURVEY_LINK.sub(r"\1……（回访链接仅客户本人可用）", pii.mask(notice.text, names) or ""),
         routes=[route_view(d, now, sms_instead=has_sms and d.route == Route.WECHAT.value) for d in deliveries],
     )
 

@@ -4,9 +4,9 @@ case about a supervisor's own branch does not exist for them, not even as a numb
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from sqlalchemy import func, or_, select
 
@@ -14,7 +14,7 @@ from bot.branches import directory
 
 from ..db import Database, overdue_clause
 from ..domain import CHINA_TZ, OPEN_STATUSES, Status
-from ..models import Case
+from ..models import Case, CaseDecision, CaseSurvey, ConsoleUser
 from . import labels
 from ..access import visible_cases
 
@@ -165,49 +165,108 @@ async def sla_daily(db: Database, branch: Optional[str], now: datetime) -> List[
     return sla_hit_rates(rows, now)  # type: ignore[arg-type]
 
 
-# ── the customers' own ratings of the intake (ratings.py) ─────────────────────────────────────
+# ── satisfaction: the in-chat rating at filing (ratings.py) and the 回访 after a decision ──────
+# (surveys.py). The rating judges the intake conversation, so it is shown by category and
+# branch; the 回访 judges the handling, so by the agent who decided too.
 
 @dataclass(frozen=True)
-class CategoryRating:
+class GroupRating:
     label: str
-    rated: int
+    rated: int  # in-chat ratings
     mean: Optional[float]
+    answered: int = 0  # 回访 answers
+    survey_mean: Optional[float] = None
 
 
 @dataclass(frozen=True)
 class Satisfaction:
     """Cases filed in the last CHART_WINDOW, how many were rated and how: the mean score, the
-    count at each score (5 down to 1) and, per category, the count and mean."""
+    count at each score (5 down to 1); the 回访 sent in the same window, answered and how; and
+    both per category, per branch (the busiest) and per deciding agent (回访 only)."""
 
     filed: int
     rated: int
     mean: Optional[float]
     by_score: List[Bar]
-    by_category: List[CategoryRating]
+    by_category: List[GroupRating]
+    surveys_sent: int = 0
+    surveys_answered: int = 0
+    survey_mean: Optional[float] = None
+    survey_by_score: List[Bar] = field(default_factory=list)
+    by_branch: List[GroupRating] = field(default_factory=list)
+    by_agent: List[GroupRating] = field(default_factory=list)
+
+
+def _mean(total: float, n: int) -> Optional[float]:
+    return round(total / n, 1) if n else None
+
+
+def _groups(ratings: Dict[Any, Tuple[int, float]], answers: Dict[Any, Tuple[int, float]],
+            keys: Iterable[Tuple[Any, str]]) -> List[GroupRating]:
+    rows = []
+    for key, text in keys:
+        n, mean = ratings.get(key, (0, 0.0))
+        a, survey_mean = answers.get(key, (0, 0.0))
+        rows.append(GroupRating(text, n, round(mean, 1) if n else None, a, round(survey_mean, 1) if a else None))
+    return rows
 
 
 async def satisfaction(db: Database, branch: Optional[str], now: datetime) -> Satisfaction:
     recent = [Case.created_at >= now - CHART_WINDOW, visible_cases(branch)]
     rated = Case.rating.isnot(None)
+    branch_key = func.coalesce(Case.branch_code, Case.branch)
+    sent = [CaseSurvey.created_at >= now - CHART_WINDOW, visible_cases(branch)]
+    answered = CaseSurvey.score.isnot(None)
+
+    def grouped(rows: Any) -> Dict[Any, Tuple[int, float]]:
+        return {key: (int(n), float(mean)) for key, n, mean in rows if key is not None}
+
     async with db.reading() as s:
         filed = int((await s.execute(select(func.count()).where(*recent))).scalar_one())
         scores = dict((await s.execute(
             select(Case.rating, func.count()).where(*recent, rated).group_by(Case.rating))).all())
-        per_category = {
-            code: (int(n), float(mean)) for code, n, mean in (await s.execute(
-                select(Case.category, func.count(), func.avg(Case.rating)).where(*recent, rated).group_by(Case.category)
-            )).all()
-        }
+        n_sent = int((await s.execute(
+            select(func.count()).select_from(CaseSurvey).join(Case, Case.id == CaseSurvey.case_id).where(*sent)
+        )).scalar_one())
+        survey_scores = dict((await s.execute(
+            select(CaseSurvey.score, func.count()).join(Case, Case.id == CaseSurvey.case_id)
+            .where(*sent, answered).group_by(CaseSurvey.score))).all())
+        per = {}
+        for name, key in (("category", Case.category), ("branch", branch_key)):
+            per[name] = (
+                grouped((await s.execute(
+                    select(key, func.count(), func.avg(Case.rating)).where(*recent, rated).group_by(key))).all()),
+                grouped((await s.execute(
+                    select(key, func.count(), func.avg(CaseSurvey.score)).join(Case, Case.id == CaseSurvey.case_id)
+                    .where(*sent, answered).group_by(key))).all()),
+            )
+        agents = grouped((await s.execute(
+            select(CaseDecision.decided_by, func.count(), func.avg(CaseSurvey.score))
+            .join(CaseDecision, CaseDecision.id == CaseSurvey.decision_id)
+            .join(Case, Case.id == CaseSurvey.case_id)
+            .where(*sent, answered).group_by(CaseDecision.decided_by))).all())
+        names = dict((await s.execute(
+            select(ConsoleUser.username, ConsoleUser.display_name).where(ConsoleUser.username.in_(list(agents)))
+        )).all()) if agents else {}
     total = sum(int(n) for n in scores.values())
     mean = sum(int(k) * int(n) for k, n in scores.items()) / total if total else None
+    n_answered = sum(int(n) for n in survey_scores.values())
+    survey_total = sum(int(k) * int(n) for k, n in survey_scores.items())
+    ratings, answers = per["branch"]
+    busiest = sorted(set(ratings) | set(answers),
+                     key=lambda k: (-(ratings.get(k, (0, 0))[0] + answers.get(k, (0, 0))[0]), str(k)))[:TOP_BRANCHES]
+    directory_names = directory()
     return Satisfaction(
         filed=filed,
         rated=total,
         mean=round(mean, 1) if mean is not None else None,
         by_score=bars([(f"{k} 分", int(scores.get(k, 0))) for k in range(5, 0, -1)]),
-        by_category=[
-            CategoryRating(text, per_category.get(code, (0, 0.0))[0],
-                           round(per_category[code][1], 1) if code in per_category else None)
-            for code, text in labels.CATEGORY_LABELS.items()
-        ],
+        by_category=_groups(*per["category"], labels.CATEGORY_LABELS.items()),
+        surveys_sent=n_sent,
+        surveys_answered=n_answered,
+        survey_mean=_mean(survey_total, n_answered),
+        survey_by_score=bars([(f"{k} 分", int(survey_scores.get(k, 0))) for k in range(5, 0, -1)]),
+        by_branch=_groups(ratings, answers, [(k, directory_names.name_of(k) or k) for k in busiest]),
+        by_agent=_groups({}, agents, sorted(((k, names.get(k) or k) for k in agents),
+                                            key=lambda kv: (-agents[kv[0]][0], kv[1]))),
     )

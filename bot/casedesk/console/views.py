@@ -14,7 +14,7 @@ from aiohttp import web
 
 from bot.branches import directory
 
-from .. import canned, db, escalation_marks, handoffs, lifecycle, notices, pii, reply_checks, schemas
+from .. import canned, db, escalation_marks, handoffs, lifecycle, notices, pii, reply_checks, schemas, surveys
 from ..appkeys import CIPHER_KEY, SETTINGS_KEY
 from ..db import DB_KEY
 from ..domain import CASE_NO_RE, TRANSITIONS, Status
@@ -317,6 +317,9 @@ async def render_case(
             "missed": await escalation_marks.missed_turns(database, case.id),
             "mark_reasons": escalation_marks.REASONS,
             "edit": case_edit.form_view(me, case, edit),
+            # 回访 after each decision (surveys.py), beside the in-chat rating
+            "surveys": await surveys.of_case(database, case.id),
+            "survey_after_days": request.app[SETTINGS_KEY].notices.survey_after_days,
         },
         status=status,
     )

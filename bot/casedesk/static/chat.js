@@ -98,7 +98,22 @@
       time.textContent = when(n.at);
       head.appendChild(time);
       var text = document.createElement("p");
-      text.textContent = n.text;
+      var cut = n.link ? n.text.indexOf(n.link) : -1;
+      if (cut >= 0) {
+        // 回访: the survey's address in the text becomes a button (built from DOM nodes, never HTML)
+        text.appendChild(document.createTextNode(n.text.slice(0, cut).replace(/[：:]\s*$/, "。")));
+        var go = document.createElement("a");
+        go.className = "notice-link";
+        go.href = n.link;
+        go.target = "_blank";
+        go.rel = "noopener";
+        go.textContent = "填写回访问卷";
+        text.appendChild(go);
+        var rest = n.text.slice(cut + n.link.length).replace(/^\s*[。.]\s*/, "");
+        if (rest) { text.appendChild(document.createTextNode(rest)); }
+      } else {
+        text.textContent = n.text;
+      }
       li.appendChild(head);
       li.appendChild(text);
       list.appendChild(li);
@@ -137,7 +152,9 @@
       var seen = {};
       stored(session).forEach(function (n) { if (n.seen) { seen[n.id] = true; } });
       var items = body.items.map(function (n) {
-        return { id: n.id, case_no: n.case_no, kind: n.kind, title: n.title, text: n.text, at: n.at, seen: !!seen[n.id] };
+        var item = { id: n.id, case_no: n.case_no, kind: n.kind, title: n.title, text: n.text, at: n.at, seen: !!seen[n.id] };
+        if (typeof n.link === "string" && /^https?:\/\//.test(n.link)) { item.link = n.link; }  // 回访's page
+        return item;
       });
       // a notice the desk no longer lists (it lists the latest 50) stays in the customer's list
       var byId = {};
