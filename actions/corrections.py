@@ -19,7 +19,8 @@ FIELD_WORDS = (
     ("phone", re.compile(r"电话|手机|号码|联系方式|中间(?:那)?(?:四|4)位|前(?:三|3)位|尾号|尾数|(?:那个|这个)号(?!码)|"
                          r"(?:最后|后头|后面|后边|后)(?:一|两|二|三|四|[1-4])位")),
     # a wrong character is a name typed wrong ("打错字了，是王珏，不是金字旁的钰")
-    ("customer_name", re.compile(r"名字|姓名|称呼|姓|打错字|错字|别字|字旁")),
+    # (the other name the customer goes by: "阿宝是小名，身份证上是洪宝珠")
+    ("customer_name", re.compile(r"名字|姓名|称呼|姓|打错字|错字|别字|字旁|小名|大名|真名|全名|本名|学名|(?:身份证|户口本|证件)上")),
     # "昨天是去网点问的" tells where the customer went: no branch field named
     ("branch", re.compile(r"(?<![去到跑回上])(?:网点|支行|营业部|营业厅|分行|分理处)")),
     ("occurred_at", re.compile(r"时间|日期|日子|哪天|几号")),

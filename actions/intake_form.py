@@ -125,6 +125,8 @@ _SOMEONE_ELSES_NUMBER = re.compile(
     r"(?:老婆|老公|爱人|儿子|女儿|妈|爸|家人|亲戚|朋友|同事|对方|骗子|他|她|客服|经理|柜员|网点|银行)的?(?:电话|手机|号码)"
 )
 _NAMES_A_CORRECTION = re.compile(
+    # the name given was another the customer goes by ("阿宝是小名啦，身份证上是洪宝珠")
+    r"是(?:我的?)?(?:小名|外号|昵称|网名|乳名|英文名)|(?:身份证|户口本|证件)上(?:的名字)?(?:是|叫|写的是?)|(?:真名|大名|全名)(?:是|叫)|"
     r"错了|不对|有误|改成|改为|改一下|改下|更正|应该是|写错|说错|搞错|记错|弄错|打错|错字|说反|颠倒|修改|"
     # the customer checked and gives the figure to file ("刚翻了对账单，是八百六十五，你按这个记")
     r"(?:按|以)(?:这个|这|我说的|这次)(?:为准|记|算|写|登记)|(?:刚|刚才|重新|又|我)(?:翻|查|看|核对|对)(?:了)?(?:一?下)?(?:对账单|账单|短信|记录|流水|小票|收据|明细|水单|回单|凭条|单子)|"
@@ -662,7 +664,10 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
             return {"customer_name": value}
         name = parsing.normalize(str(value)) if value else ""
         if not parsing.is_valid_name(name):
-            name = parsing.parse_name(name) or ""
+            # a name no surname list holds is kept when the customer's own words single it out
+            # ("岩温，我是傣族，就两个字")
+            said = parsing.parse_name(message_text(tracker))
+            name = parsing.parse_name(name) or (name if name and name == said else "")
         return {"customer_name": name or None}
 
     def validate_phone(self, value, dispatcher, tracker, domain):

@@ -122,7 +122,11 @@ _SICHUAN_WORDS = ((re.compile("没得"), "没有"), (re.compile("啥子"), "什�
                   (re.compile("莫分(?=[^，。,!?！？]{0,10}(?:晓得|知道|晓))"), "别让"), (re.compile("(?<=[讲话])爱(?=我|俺)"), "要"),
                   # Cantonese 系/唔系 (是/不是) before a figure put right: "尾数系8407，唔系8401"
                   (re.compile("唔(?:系|係|是)"), "不是"),
-                  (re.compile(r"(?<=[数号码位尾话机额])(?:系|係)(?=\s*[0-9零〇一二两三四五六七八九幺])"), "是"))
+                  (re.compile(r"(?<=[数号码位尾话机额])(?:系|係)(?=\s*[0-9零〇一二两三四五六七八九幺])"), "是"),
+                  # Hakka and Cantonese count months with 只/隻 ("上只月廿二号": 上个月二十二号)
+                  (re.compile("(?<=[上下这呢今])(?:只|隻)(?=月)"), "个"),
+                  # 偶 (typed by sound) and Shaanxi 额 for 我, opening a clause before 叫/是/姓 ("偶叫马天宇")
+                  (re.compile(r"(?:^|(?<=[，。,!！?？\s]))(?:偶|额)(?=叫|是|姓)"), "我"))
 
 
 def normalize(text: Optional[str]) -> str:
@@ -445,6 +449,8 @@ _DISPUTE_RIGHT_BEFORE = re.compile(
 _BACKGROUND_BEFORE = re.compile(
     r"余额|剩下?|只剩|还剩|本来有|原来有|原本有|本来是|里(?:大概|大约|差不多|总共|一共)?有|里还有|账上有|里面有|只有|户口有|"
     r"还了|还款|已还|还清|共还|贷|借了|借款|欠|本金|工资|月薪|年薪|薪水|收入|总价|总额|市值|"
+    # a shop's turnover, what the customer's business took in ("那天流水两万整"): the setting
+    r"流水|营业额|交易额|成交额|营收|进账|"
     # what the customer meant to move, not money lost ("我要转六千回去", "取自己的钱，五万块")
     r"(?:想|要|准备|打算|需要|预约了?|约了?)(?:把钱)?[^，。,!?！？]{0,4}?(?:转|取|汇|提)(?:个|出)?(?:现金)?|自己的钱|"
     # the customer's own withdrawal, questioned or refused ("去取两万块钱给孙子交学费", "确定只取一千？")
@@ -468,6 +474,12 @@ _DISPUTE_AFTER_NOUN = re.compile(
 _BACKGROUND_AFTER_NOUN = re.compile(
     r"^\s*的?\s*(?:贷款|房贷|车贷|本金|工资|余额|首付|额度)"
 )
+# the principal of a fixed deposit, when what is disputed is its interest ("存了十万块一年定期，柜员讲
+# 利率是二点六，到期只给了两点一五"): what earns the interest, not the sum at stake; asked for, the
+# customer names the shortfall. A deposit that is itself the dispute ("存了五万块定期，存单上写五千")
+# stays the sum.
+_DEPOSIT_AFTER = re.compile(r"^\s*(?:[一二两三五\d]年期?|半年|[一二两三六九\d]个月)?的?(?:定期|大额存单|整存整取|存单)")
+_INTEREST_DISPUTED = re.compile(r"利率|利息|百分之|个点|[%％]|年化|收益率")
 # the background words that name a debt or a loan (OWED), not money the customer had
 _OWED_WORD = re.compile(r"贷|借了|借款|欠|本金|额度")
 # what happened to the sum, said after it ("两万块一直没到账", "三万被骗子转走了")
@@ -583,7 +595,7 @@ _CN_RANGE = re.compile(r"([一二两三四五六七八])([二两三四五六七�
 _KUAI_DECIMAL = re.compile(
     r"(\d+|[" + _CN_NUM_CHARS + r"]+)块(?:零(?=[" + _CN_DIGIT + r"\d](?:毛|角)))?([" + _CN_DIGIT + r"]|\d)(?:毛|角)?(?![\d" + _CN_NUM_CHARS + r"])"
     # "20000块一直显示处理中": the 一 of 一直 is no 角
-    r"(?<![一二两三四五六七八九](?=[次笔个天号张位下直起共定样般些切旦遍趟周条份]))"
+    r"(?<![一二两三四五六七八九](?=[次笔个天号张位下直起共定样般些切旦遍趟周条份年月季期星礼辈家只台部本套间对]))"
 )
 _DIGITS = {c: str(i) for i, c in enumerate("零一二三四五六七八九")}
 # "十几万", "一百多万": the vague word sits inside the numeral; moved behind the magnitude
@@ -755,6 +767,8 @@ def _amount_role(t: str, accepted: List[Tuple[re.Match, float]], i: int) -> int:
         return OWED if _OWED_WORD.search(background_noun.group(0)) else BACKGROUND
     if _REPAID_AFTER.match(after):
         return BACKGROUND  # "最后一笔十二万一次性还的": the customer's repayment, not a loss
+    if _DEPOSIT_AFTER.match(after) and _INTEREST_DISPUTED.search(t):
+        return BACKGROUND
     next_start = accepted[i + 1][0].start() if i + 1 < len(accepted) else len(t)
     if next_start >= right and _DISPUTE_AFTER.search(after):
         return DISPUTED
@@ -1004,7 +1018,8 @@ _AGAINST = re.compile(
     r"投进去|投了|投入|买了|存进去|塞进去|放进去|(?:往里)?(?:塞|放)了|本钱|本金是|本金|本钿)的?"
     r"[^，。,!！？?\d一二两三四五六七八九十百千万]{0,8}?(?P<asked>" + _FIGURE + r")(?:块钱|块|元|蚊)?"
     r"\s*[，,]?\s*(?:结果|但是?|可是)?\s*(?:它|机器|柜员|柜台|银行|你们)?(?:给我|只)?"
-    r"(?:现在|实际|实际上|到手|这回|这次|这个?月|今个?月|本月|回来|赎回|到期|拿回|结果|入账|到账|认了|显示|给我认了)"
+    # (Cantonese 而家/宜家, now: "买咗十万，而家赎回得返九万一千二")
+    r"(?:现在|而家|宜家|如今|实际|实际上|到手|这回|这次|这个?月|今个?月|本月|回来|赎回|到期|拿回|结果|入账|到账|认了|显示|给我认了)"
     r"[^，。,!！？?\d一二两三四五六七八九十百千万]{0,10}?(?:只|才)?(?:有|是|到了|拿到|到手|给了|剩)?\s*(?P<got>" + _FIGURE + r")"
 )
 
@@ -1106,7 +1121,33 @@ def _closing_result(t: str) -> Optional[float]:
 
 
 def _worked_out(t: str) -> Optional[float]:
-    return _sum_after_cue(_WORKED_OUT, t)
+    return _sum_after_cue(_WORKED_OUT, t) or _equation_result(t) or _english_excess(t)
+
+
+# the customer's own sum written as one ("违约金68 + 利息12 = 80"): the result is what they claim
+_EQUATION = re.compile(r"[+＋][^=＝，,。!！?？]{1,20}[=＝]\s*")
+
+
+def _equation_result(t: str) -> Optional[float]:
+    m = _EQUATION.search(t)
+    if not m:
+        return None
+    tokens = list(_amount_tokens(t[m.end():]))
+    if not tokens or tokens[0][0].start() != 0 or _COUNT_UNIT_AFTER.match(t[m.end() + tokens[0][0].end():]):
+        return None  # "1+1=2次" counts, no sum
+    return tokens[0][1]
+
+
+# the excess said in English ("结果扣了350, so 200 extra", "overcharged me 200", "200 more than they said")
+_ENGLISH_EXCESS = re.compile(
+    r"(?i)(?:overcharged|over-charged|charged)(?:\s+me)?\s+(?:an\s+)?(?:extra\s+)?(?:rmb|¥|￥)?\s*(?P<a>\d+(?:\.\d+)?)"
+    r"|(?:rmb|¥|￥)?\s*(?P<b>\d+(?:\.\d+)?)\s*(?:块|元|yuan|rmb)?\s*(?:extra|too\s+much|more\s+than)\b"
+)
+
+
+def _english_excess(t: str) -> Optional[float]:
+    m = _ENGLISH_EXCESS.search(t)
+    return float(m.group("a") or m.group("b")) if m else None
 
 
 def parse_amount(text: str) -> Optional[float]:
@@ -2037,6 +2078,9 @@ def _exact_spans(t: str, today: date, add, free) -> None:
                 # "大概一个月前吧，确切日期我忘了": months said roughly count in weeks, not to the day;
                 # the window around it is filed unless the customer names the day
                 add(m, around - timedelta(days=10), min(today, around + timedelta(days=10)))
+            elif around and n and n >= 2 and m.group("u").endswith(("周", "星期", "礼拜")) and _SAID_ROUGHLY.search(t):
+                # "差不多三个礼拜前交的，具体几号忘记了": weeks said roughly are a window of a week
+                add(m, around - timedelta(days=3), min(today, around + timedelta(days=3)))
             else:
                 add(m, around)
     # "等周一网点上班再来拿，我周一去了又说…": the day the customer was told to come back, and every
@@ -2587,7 +2631,8 @@ def _find_name(t: str) -> Optional[str]:
 
 
 # the number of characters said ("就这五个字", "一共四个字"): a name longer than Han names run, whole
-_NAME_LENGTH_SAID = re.compile(r"(?:就这|一共|总共|共|是|就是|名字)?(?P<n>[四五六七八4-8])个字")
+# (two or three too: "岩温，我是傣族，就两个字" — a surname no list holds, told by its length)
+_NAME_LENGTH_SAID = re.compile(r"(?:就这|一共|总共|共|是|就是|名字|就|只有)?(?P<n>[两二三四五六七八2-8])个字")
 
 
 def _stated_length_name(t: str) -> Optional[str]:
@@ -2595,10 +2640,16 @@ def _stated_length_name(t: str) -> Optional[str]:
     if not said:
         return None
     n = int(said.group("n")) if said.group("n").isdigit() else int(cn_number(said.group("n")) or 0)
+    if n <= 3 and said.start("n") == said.start():
+        return None  # "两个字" said of something else; a short name only with 就/只有/一共 before
     first = re.match(r"[\u4e00-\u9fff]+", t.strip(_PUNCT + " "))
     if first and len(first.group(0)) == n and not _NOT_NAME_WORDS.search(first.group(0)):
         return first.group(0)
     return None
+
+
+# the Chinese name beside an English one ("My name is Ethan, 中文叫黄一凡"): the one a Chinese bank files
+_CHINESE_NAME_CUE = re.compile(r"中文(?:名字?|全名)?(?:是|叫|为|[:：])\s*(?P<v>[\u4e00-\u9fff]{2,4})")
 
 
 def _parse_name(t: str) -> Optional[str]:
@@ -2606,6 +2657,11 @@ def _parse_name(t: str) -> Optional[str]:
     relative = _FOR_A_RELATIVE.match(t)
     if relative:
         t = t[relative.end():]
+    chinese = _CHINESE_NAME_CUE.search(t)
+    if chinese:
+        candidate = _cut_name(chinese.group("v"))
+        if _looks_like_name(candidate) or _bare_full_name(chinese.group("v")):
+            return candidate if _looks_like_name(candidate) else chinese.group("v")
     whole = _stated_length_name(t)
     if whole:
         return whole
@@ -2683,7 +2739,7 @@ _FOR_A_RELATIVE = re.compile(
 _ENGLISH_WORDS = frozenset(
     "i don't dont know not no want to say sure prefer the a an is are what why how yes ok okay please "
     "thanks thank you hello hi sorry name secret anonymous nothing none skip pass me it this that later "
-    "n/a wait hold on test".split()
+    "n/a wait hold on test my am".split()
 )
 # an English or pinyin name given as the answer ("Zhang Wei", "my name is Kevin Li")
 _LATIN_NAME = re.compile(r"(?:(?:my name is|my name's|i am|i'm|this is|call me|name:?)\s+)?([A-Za-z][A-Za-z'-]*(?:\s+[A-Za-z][A-Za-z'-]*){0,2})", re.I)

@@ -92,3 +92,32 @@ def test_a_lookup_asks_about_a_complaint(text: str) -> None:
 ])
 def test_a_story_that_sounds_like_waiting_is_no_lookup(text: str) -> None:
     assert not asks_about_a_complaint(normalize_text(text)), text
+
+
+# -- bare exasperation (bot/exasperation.py; issue 12, blind set 06m) --------------------------
+
+from bot.exasperation import exasperated_only  # noqa: E402
+
+
+@pytest.mark.parametrize("text", [
+    "真是无语了你们",
+    "我真的醉了，什么银行啊",
+    "呵呵，你们可真行",
+    "佩服佩服，办个事跑断腿",
+    "绝了，又是这样",
+    "气死我了真的",
+])
+def test_fed_up_with_nothing_given_up_opens_a_complaint(text: str) -> None:
+    assert exasperated_only(normalize_text(text)), text
+
+
+@pytest.mark.parametrize("text", [
+    "算了算了，服了，不投诉了",
+    "无语，不弄了",
+    "真行，那就这样吧，取消",
+    "没事了，谢谢",
+    "好的",
+    "我的卡被吞了",
+])
+def test_a_cancel_in_words_or_no_exasperation_is_left_to_diet(text: str) -> None:
+    assert not exasperated_only(normalize_text(text)), text

@@ -99,14 +99,33 @@ def similar(a: str, b: str) -> bool:
 REPEATED_CUES = ("重复投诉",)
 
 
+def _answers(events: Iterable[Event]) -> List[bool]:
+    """For each user message, in order: was it said while the bot's question waited for an
+    answer (``requested_slot`` set by a form)?"""
+    asked, found = False, []
+    for event in events:
+        if event.get("event") == "slot" and event.get("name") == "requested_slot":
+            asked = event.get("value") is not None
+        elif event.get("event") == "active_loop" and event.get("name") is None:
+            asked = False
+        elif event.get("event") == "user":
+            found.append(asked)
+    return found
+
+
 def repeated_complaint(events: Iterable[Event]) -> Optional[Detection]:
+    events = list(events)
     before, latest = _split_latest(events)
     if latest is None:
         return None
     text = latest.get("text") or ""
     latest_is_complaint = _intent_name(latest) in COMPLAINT_INTENTS
-    for event in before:
-        if event.get("event") != "user":
+    answers = _answers(events)
+    users = [e for e in before if e.get("event") == "user"]
+    for event, was_answer in zip(users, answers):
+        # the same answer given again to a question the bot asked again ("上只月廿二号签个合同"
+        # three times to the date question) is a customer not understood, not a complaint repeated
+        if was_answer and answers[-1]:
             continue
         # a re-typed phone number is an answer, not a complaint: one side must be a complaint
         if (latest_is_complaint or _intent_name(event) in COMPLAINT_INTENTS) and similar(

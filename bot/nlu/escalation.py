@@ -32,6 +32,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.exasperation import gives_up
 from bot.nlu.normalizer import MARKED_TEXT
 from bot.escalation.detector import (
     DEFAULT_ESCALATE_THRESHOLD,
@@ -45,6 +46,7 @@ from bot.escalation.detector import (
 ESCALATION = "escalation"
 FALLBACK_INTENT = "nlu_fallback"
 COMPLAIN_INTENT = "complain"
+CANCEL_INTENT = "cancel"
 # Below this DIET's runner-up is noise (0.01 "thank" for an angry complaint), not an answer.
 MIN_NEXT_BEST = 0.1
 
@@ -60,10 +62,12 @@ def _top_intent(message: Message) -> Dict[Text, Any]:
     return intent
 
 
-def _demoted(message: Message, escalate_confidence: float) -> Dict[Text, Any]:
+def _demoted(message: Message, escalate_confidence: float, text: str = "") -> Dict[Text, Any]:
     """The intent for a DIET `escalate` (or `request_human`) the detector did not confirm."""
     for entry in message.get(INTENT_RANKING_KEY) or []:
         if entry.get("name") not in (ESCALATE_INTENT, HUMAN_INTENT, FALLBACK_INTENT):
+            if entry.get("name") == CANCEL_INTENT and not gives_up(text):
+                break  # "服了你们了，真的服了": fed up, nothing given up (bot/exasperation.py)
             if (entry.get("confidence") or 0.0) >= MIN_NEXT_BEST:
                 return {"name": entry["name"], "confidence": entry.get("confidence")}
             break
@@ -90,7 +94,7 @@ def apply_detection(message: Message, detector: EscalationDetector) -> None:
         # "转人工按了十遍都转不过去" tells of the phone line; it does not ask for a person
         intent.get("name") == HUMAN_INTENT and detector.has_exception(text, "human")
     ):
-        message.set(INTENT, _demoted(message, intent.get("confidence") or 0.0), add_to_output=True)
+        message.set(INTENT, _demoted(message, intent.get("confidence") or 0.0, text), add_to_output=True)
 
 
 @DefaultV1Recipe.register(

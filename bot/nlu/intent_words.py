@@ -15,6 +15,8 @@ Two readings, each in its own module without Rasa (the action server reads them 
 - **A progress lookup**, bot/lookup_words.py: DIET's ``check_progress`` on a message that names no
   complaint, number or question of progress ("房贷利率早该下调了，你们一直没调…") is a complaint
   that sounded like waiting: DIET's runner-up, or ``complain``.
+- **Bare exasperation**, bot/exasperation.py: DIET's ``cancel`` on "服了你们了，真的服了", with no
+  word that gives anything up, is a complaint's opening: ``complain``.
 
 After DIET and the fallback, before the escalation component (which may still override). The
 original intent is kept in the parse data as ``intent_words: {"original_intent": …}``.
@@ -30,8 +32,9 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.exasperation import exasperated_only
 from bot.lookup_words import asks_about_a_complaint
-from bot.withdrawal import NEXT_BEST, WITHDRAW_INTENT, read_intent
+from bot.withdrawal import CANCEL_INTENT, NEXT_BEST, WITHDRAW_INTENT, read_intent
 
 INTENT_WORDS = "intent_words"
 LOOKUP_INTENT = "check_progress"
@@ -49,6 +52,9 @@ def _next_best(message: Message, instead_of: str, default: str) -> str:
 
 
 def _read(message: Message, text: str, intent: str) -> Optional[str]:
+    if intent == CANCEL_INTENT and exasperated_only(text):
+        # "服了你们了，真的服了": fed up with nothing given up is a complaint's start (bot/exasperation.py)
+        return "complain"
     new = read_intent(text, intent)
     if new == NEXT_BEST:
         # a question about withdrawing, or a refusal: whatever else DIET saw, or out of scope

@@ -128,3 +128,12 @@ def test_escalation_reaches_the_tracker_latest_message(component):
     restored = DialogueStateTracker.from_dict("t", tracker.as_dialogue().as_dict()["events"],
                                               Domain.empty().slots)
     assert restored.latest_message.parse_data["escalation"]["original_intent"]["name"] == "complain"
+
+
+def test_an_unconfirmed_escalate_is_no_cancel_unless_the_words_give_up(component):
+    # issue 12, blind set 06m: bare exasperation, DIET's escalate with cancel runner-up
+    ranking = [{"name": "escalate", "confidence": 0.7}, {"name": "cancel", "confidence": 0.2}]
+    out = parse(component, message("佩服，真是佩服你们", "escalate", 0.7, ranking))
+    assert out["intent"]["name"] == "complain"
+    out = parse(component, message("佩服，算了不弄了", "escalate", 0.7, ranking))
+    assert out["intent"] == {"name": "cancel", "confidence": 0.2}

@@ -89,3 +89,26 @@ def test_failing_to_answer_is_no_signal():
     # issue 12: the form records the field as not given; nobody is handed over for it
     events = [user("不知道", "inform"), user("不清楚", "inform"), user("忘了", "inform")]
     assert conversation_signal(events, None) is None
+
+
+def asked(slot):
+    return {"event": "slot", "name": "requested_slot", "value": slot}
+
+
+def test_an_answer_given_again_to_a_question_asked_again_is_no_repeated_complaint():
+    # issue 12, blind set 06m: a date the parser did not read, said three times to the date
+    # question (DIET took it for a complaint each time); the bot's failure, not the customer's anger
+    said = "上回那个月的二十几号签的贷款合同"
+    events = [user("经营贷合同利率跟说好的不一样"), action("action_start_intake"), asked("occurred_at"),
+              bot("请问是哪天的事情？"), user(said), asked("branch"), bot("请问您去的是哪个网点？"),
+              user("镇上那个网点", intent="inform"), asked("occurred_at"), bot("请问是哪天的事情？"), user(said)]
+    assert repeated_complaint(events) is None
+    # the complaint itself typed again while no question waits still counts
+    again = [user("经营贷合同利率跟说好的不一样，你们管不管"), action("action_start_intake"), asked("demand"),
+             bot("您希望怎么处理？"), user("退钱", intent="inform"), asked(None),
+             {"event": "active_loop", "name": None}, user("经营贷合同利率跟说好的不一样，你们管不管!")]
+    assert repeated_complaint(again).reason == "anger"
+    # and so does the complaint retold as an answer, repeating the opening said before any question
+    retold = [user("经营贷合同利率跟说好的不一样，你们管不管"), action("action_start_intake"), asked("demand"),
+              bot("您希望怎么处理？"), user("经营贷合同利率跟说好的不一样,你们管不管")]
+    assert repeated_complaint(retold).reason == "anger"
