@@ -38,7 +38,7 @@ from . import db as casedb
 from . import domain, pii, schemas
 from .crypto import PiiCipher
 from .domain import Category, Priority, Role
-from .errors import Conflict, NotFound, ServiceUnavailable
+from .errors import BadRequest, Conflict, NotFound, ServiceUnavailable
 from .models import Case, CaseEvent, Handoff, TranscriptTurn
 from .rasa_bridge import RASA_KEY, RasaBridge, RasaUnavailable, user_events
 from .settings import Settings
@@ -548,6 +548,76 @@ async def add_note(
         handoff.updated_at = now
         casedb.audit(s, now, agent, "handoff.note", case.case_no, remote)
     return turn
+
+
+@dataclass(frozen=True)
+class TransferTarget:
+    """A colleague a handoff is handed to (None: back to the queue): the user name the handoff
+    is claimed by, the name the customer and agents read, and what that user may see."""
+
+    username: str
+    display_name: str
+    scope: Optional[str]  # access.hidden_branch of the user
+
+
+TRANSFER_NOTE_MAX = 500
+
+
+async def transfer(
+    db: casedb.Database,
+    bridge: RasaBridge,
+    handoff_id: int,
+    agent: str,
+    target: Optional[TransferTarget],
+    note: str,
+    now: datetime,
+    *,
+    hidden_branch: Optional[str] = None,
+    remote: Optional[str] = None,
+) -> Handoff:
+    """转交 (issue 15): the agent holding a handoff (or anyone, while it waits) hands it to a
+    colleague, who holds it at once, or back to the queue for whoever is free; with a note for
+    whoever takes it (an internal note turn, masked), a history row and an audit row. A
+    confidential case cannot go to someone of the branch it accuses. The customer is told in
+    one line who carries on; a channel that does not take the line changes nothing here."""
+    body = schemas.message_text(note)
+    if len(body) > TRANSFER_NOTE_MAX:
+        raise BadRequest(f"转交说明请不要超过 {TRANSFER_NOTE_MAX} 个字。", code="invalid_value")
+    async with db.writing() as s:
+        handoff, case = await _locked(s, handoff_id, hidden_branch)
+        _check_open(handoff)
+        _check_holder(handoff, agent)
+        if target is not None and target.username in (agent, handoff.claimed_by):
+            raise Conflict("不能转交给自己，请选择其他坐席。", code="transfer_to_self")
+        if target is not None and not can_see(target.scope, case.confidential, case.branch_code):
+            raise Conflict(f"这是一件保密投诉，{target.display_name}所在网点正是被投诉的网点，不能转交给他/她，请选择其他坐席。",
+                           code="transfer_not_allowed")
+        before = handoff.claimed_by
+        if target is None:
+            handoff.status, handoff.claimed_by, handoff.claimed_at = WAITING, None, None
+        else:
+            handoff.status, handoff.claimed_by, handoff.claimed_at = ACTIVE, target.username, now
+        handoff.updated_at = now
+        names = pii.case_names(db.cipher, case.customer_name_enc)
+        where = f"转交给{target.display_name}" if target else "转回队列，等待其他坐席接入"
+        masked, text_enc = pii.seal(db.cipher, f"{where}：{body}", names)
+        s.add(TranscriptTurn(case_id=case.id, role=Role.NOTE.value, text=masked, text_enc=text_enc, at=now, author=agent))
+        s.add(CaseEvent(case_id=case.id, at=now, actor=agent, kind="transfer", field="claimed_by",
+                        old_value=before, new_value=target.username if target else None, note=pii.mask(body, names)))
+        casedb.audit(s, now, agent, "handoff.transfer", case.case_no, remote)
+        conversation_id, case_id = handoff.conversation_id, case.id
+    told = (f"您好，您的问题已转交给客服{target.display_name}继续为您处理，请您稍候。" if target
+            else "您好，正在为您转接其他客服，请您稍候，您的留言客服都能看到。")
+    try:
+        await bridge.send_agent_reply(conversation_id, told, target.display_name if target else agent)
+        delivery = SENT
+    except RasaUnavailable as exc:
+        log.warning("transfer line not delivered handoff=%s (%s %s)", handoff_id, exc.operation, exc.detail)
+        delivery = FAILED
+    async with db.writing() as s:
+        s.add(TranscriptTurn(case_id=case_id, role=Role.AGENT.value, text=told, at=now, author=agent, delivery=delivery))
+    log.info("handoff transferred id=%s by=%s to=%s", handoff_id, agent, target.username if target else "queue")
+    return handoff
 
 
 async def _finish(

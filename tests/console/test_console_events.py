@@ -72,7 +72,8 @@ async def test_workspace_stream_sends_state_and_new_turns(console: Console, fake
     events = await console.events(f"/console/events?handoff={h['id']}&after={after}", until=done,
                                   on_event=after_first_state)
     states = [d for n, d in events if n == "handoff"]
-    assert states[0]["status"] == "waiting" and states[-1]["claimed_by"] == "wang"
+    # who holds it, by the name agents read (the user name only for one not on file)
+    assert states[0]["status"] == "waiting" and states[-1]["claimed_by"] == "王明"
     turns = [t for n, d in events if n == "turns" for t in d["turns"]]
     assert [t["text"] for t in turns] == [SCRIPT]  # JSON, rendered by textContent in the page
     assert all(t["id"] > after for t in turns)

@@ -32,6 +32,7 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/console/handoffs/{handoff_id}/notes", views.note, name="console.note")
     r.add_post("/console/handoffs/{handoff_id}/release", views.release, name="console.release")
     r.add_post("/console/handoffs/{handoff_id}/close", views.close, name="console.close")
+    r.add_post("/console/handoffs/{handoff_id}/transfer", views.transfer, name="console.transfer")
 
     # --- the case list, its search and exports (issue 15): console/case_list.py ---
     case_list.setup_routes(app)

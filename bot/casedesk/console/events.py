@@ -107,7 +107,7 @@ class Stream:
         if found is None:
             raise _Gone()
         handoff, case = found
-        state = live.handoff_state(handoff, case)
+        state = live.handoff_state(handoff, case, await live.display_name(self.db, handoff.claimed_by))
         fingerprint = json.dumps(state, sort_keys=True)
         if fingerprint != self._last_state:
             self._last_state = fingerprint

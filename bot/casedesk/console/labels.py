@@ -251,6 +251,8 @@ def history_value(field: Optional[str], value: Optional[str]) -> str:
         return tables[field].get(value, value)
     if field in ("rating", "survey_score") and value:
         return f"{value} 分"
+    if field == "claimed_by":
+        return value or "队列（未接入）"
     if field == "survey":
         return "已向客户发出回访" if value else ""
     return event_value(field, value)
@@ -274,6 +276,9 @@ EVENT_KIND_LABELS.update({"rating": "客户评价"})
 EVENT_FIELD_LABELS.update({"rating": "评分"})
 # 回访 after a decision (surveys.py): sent by the desk, answered by the customer
 EVENT_KIND_LABELS.update({"survey": "发出回访", "survey_answer": "客户回访评价"})
+# 转交 of a handoff (issue 15, handoffs.transfer): who held it, who holds it now
+EVENT_KIND_LABELS.update({"transfer": "转交"})
+EVENT_FIELD_LABELS.update({"claimed_by": "接入坐席"})
 EVENT_FIELD_LABELS.update({"survey": "回访", "survey_score": "回访评分"})
 # --- end of honest waits ----------------------------------------------------------------------
 

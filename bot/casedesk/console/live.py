@@ -26,7 +26,7 @@ from bot.redact import redact
 
 from ..domain import Role, local_iso
 from ..errors import NotFound
-from ..models import Case, Handoff, TranscriptTurn
+from ..models import Case, ConsoleUser, Handoff, TranscriptTurn
 from . import alerts, labels
 
 OPEN_HANDOFF = ("waiting", "active")
@@ -142,14 +142,25 @@ async def handoff_with_case(
     return item.handoff, item.case
 
 
-def handoff_state(h: Handoff, c: Case) -> Dict[str, Any]:
-    """The parts of a workspace that change while it is open."""
+async def display_name(db: Database, username: Optional[str]) -> Optional[str]:
+    """The name agents and customers read for a console user name (the user name itself for
+    one no longer on file, None for None)."""
+    if not username:
+        return None
+    async with db.reading() as s:
+        found = (await s.execute(select(ConsoleUser.display_name).where(ConsoleUser.username == username))).scalar_one_or_none()
+    return found or username
+
+
+def handoff_state(h: Handoff, c: Case, claimed_by_name: Optional[str] = None) -> Dict[str, Any]:
+    """The parts of a workspace that change while it is open; who holds it by their name
+    (转交 changes it while the page is open)."""
     return {
         "id": h.id,
         "status": h.status,
         "status_label": labels.label(labels.HANDOFF_STATUS_LABELS, h.status),
         "outcome": h.outcome,
-        "claimed_by": h.claimed_by,
+        "claimed_by": claimed_by_name or h.claimed_by,
         "case_status": c.status,
         "case_status_label": labels.status_label(c.status),
     }
@@ -170,7 +181,19 @@ def turn_row(t: TranscriptTurn) -> Dict[str, Any]:
 
 
 async def turns(db: Database, case_id: int, after_id: int = 0) -> List[Dict[str, Any]]:
-    return [turn_row(t) for t in await handoffs.transcript(db, case_id, after_id)]
+    rows = await handoffs.transcript(db, case_id, after_id)
+    names = await display_names(db, {t.author for t in rows if t.author})
+    # who wrote an agent's reply or note, by the name colleagues know them by
+    return [turn_row(t) | ({"author": names[t.author]} if t.author in names else {}) for t in rows]
+
+
+async def display_names(db: Database, usernames: set) -> Dict[str, str]:
+    if not usernames:
+        return {}
+    async with db.reading() as s:
+        return dict((await s.execute(
+            select(ConsoleUser.username, ConsoleUser.display_name).where(ConsoleUser.username.in_(sorted(usernames)))
+        )).all())
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import secrets
 from typing import Any, Dict, List, Optional, Tuple
 
 from aiohttp import web
+from sqlalchemy import select
 
 from bot.branches import directory
 
@@ -20,11 +21,12 @@ from ..db import DB_KEY
 from ..domain import CASE_NO_RE, TRANSITIONS, Status
 from ..errors import BadRequest, Conflict, NotFound
 from ..handoff_views import MAX_ID
-from ..models import CaseNotice, NoticeDelivery
+from ..models import Case, CaseNotice, ConsoleUser, NoticeDelivery
 from ..rasa_bridge import RASA_KEY
 from . import case_edit, case_search, labels, lifecycle_panel, live, notices_panel, stats
 from ..access import can_see, hidden_branch
 from .auth import (
+    CASE_ROLES,
     COOKIE_NAME,
     CSRF_FIELD,
     LOGIN_COOKIE_NAME,
@@ -60,6 +62,7 @@ NOTICES: Dict[str, str] = {
     "noted": "内部备注已保存（不会发送给客户）。",
     "released": "会话已交还机器人。",
     "closed": "会话已结束。",
+    "transferred": "会话已转交，转交说明已记入对话记录。",
     "status": "案件状态已更新。",
     "extended": "办理期限已延长至 30 天。",
     "branch": "案件所涉网点已更新。",
@@ -214,7 +217,7 @@ async def render_handoff(
         {
             "h": handoff,
             "c": case,
-            "state": live.handoff_state(handoff, case),
+            "state": live.handoff_state(handoff, case, await live.display_name(_db(request), handoff.claimed_by)),
             "turns": turns,
             "last_turn_id": max([0] + [t["id"] for t in turns]),
             "next_statuses": sorted(TRANSITIONS[Status(case.status)], key=lambda s: list(Status).index(s)),
@@ -230,6 +233,8 @@ async def render_handoff(
                 {"title": r.title, "text": canned.fill(r.text, case, request.app[CIPHER_KEY])}
                 for r in await canned.all_replies(_db(request))
             ],
+            # 转交 (issue 15): the colleagues it may go to
+            "colleagues": await colleagues(_db(request), me, case),
         },
         status=status,
     )
@@ -419,6 +424,49 @@ async def release(request: web.Request) -> web.StreamResponse:
         hidden_branch=hidden_branch(me), remote=request.remote,
     )
     return _done(request, handoff_id, "released")
+
+
+# 转交 (issue 15; rules in handoffs.transfer): to a colleague, or back to the queue for whoever is free
+TRANSFER_TO_QUEUE = "queue"
+
+
+def _transfer_target(user: ConsoleUser) -> handoffs.TransferTarget:
+    return handoffs.TransferTarget(user.username, user.display_name, hidden_branch(user))
+
+
+async def colleagues(database: db.Database, me: Identity, case: Case) -> List[handoffs.TransferTarget]:
+    """Who a handoff may go to: active case workers other than ``me``, without those a
+    confidential case must stay hidden from."""
+    async with database.reading() as s:
+        users = (await s.execute(
+            select(ConsoleUser).where(ConsoleUser.active.is_(True), ConsoleUser.role.in_(tuple(CASE_ROLES)),
+                                      ConsoleUser.username != me.username)
+            .order_by(ConsoleUser.display_name, ConsoleUser.username)
+        )).scalars().all()
+    return [_transfer_target(u) for u in users if can_see(hidden_branch(u), case.confidential, case.branch_code)]
+
+
+async def transfer(request: web.Request) -> web.StreamResponse:
+    """`to`: a colleague's user name or `queue`; `note`: what the next agent needs to know."""
+    me = require_case_worker(request)
+    handoff_id = handoff_id_param(request)
+    form = await form_fields(request)
+    to = (form.get("to") or "").strip()
+    target = None
+    if to != TRANSFER_TO_QUEUE:
+        async with _db(request).reading() as s:
+            user = (await s.execute(
+                select(ConsoleUser).where(ConsoleUser.username == to, ConsoleUser.active.is_(True),
+                                          ConsoleUser.role.in_(tuple(CASE_ROLES)))
+            )).scalar_one_or_none() if to else None
+        if user is None:
+            raise BadRequest("请选择要转交的坐席，或选择“转回队列”。", code="invalid_value")
+        target = _transfer_target(user)
+    await handoffs.transfer(
+        _db(request), request.app[RASA_KEY], handoff_id, me.username, target, form.get("note") or "",
+        _now(request), hidden_branch=hidden_branch(me), remote=request.remote,
+    )
+    return _done(request, handoff_id, "transferred")
 
 
 async def close(request: web.Request) -> web.StreamResponse:
