@@ -44,7 +44,8 @@ from bot.escalation.rules import REASONS, norm  # noqa: E402
 
 # Every blind round in tests/escalation/<ordinal>_round.yml, newest first. The second round is
 # read with the labelled sets (bench/escalation_bench.py), as the rules were tuned on it.
-ORDINALS = ["third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth", "thirteenth"]
+ORDINALS = ["third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth", "thirteenth",
+            "fourteenth", "fifteenth", "sixteenth"]
 ROUNDS = [ROOT / "tests" / "escalation" / f"{o}_round.yml" for o in reversed(ORDINALS)]
 FRAME = "今天下午，{}，就这样"  # tests/escalation/test_rules.py's neutral frame
 SEEDS = 3  # shuffles of the 5-fold split averaged when choosing the handoff margin

@@ -87,34 +87,44 @@ class RuleSet:
             hit = hit or n > 0
         return text, hit
 
-    def _live(self, text: str, rx: re.Pattern, scoped: Optional[List[str]]) -> bool:
+    def _live(self, text: str, rx: re.Pattern, scoped: Optional[List[str]],
+              ignore: Tuple[str, ...] = ()) -> bool:
         """Whether ``rx`` matches ``text`` at least once as a live cue (scope.py). Each match is
-        judged on its own: 我不会去找记者,但再不退钱我就找记者 fires on the second."""
+        judged on its own: 我不会去找记者,但再不退钱我就找记者 fires on the second. ``ignore``:
+        scope codes left out of the file's ``scope:`` for this look."""
         severe = self.reason in NEVER_SCOPED
-        if not self.scope and not severe:
+        scope = tuple(code for code in self.scope if code not in ignore)
+        if not scope and not severe:
             return rx.search(text) is not None
         for m in rx.finditer(text):
             if severe:
                 why = cue_scope.why_severe_not_live(text, m.start(), m.end())
             else:
-                why = cue_scope.why_not_live(text, m.start(), m.end(), self.scope)
+                why = cue_scope.why_not_live(text, m.start(), m.end(), scope)
             if why is None:
                 return True
             if scoped is not None:
                 scoped.append(why)
         return False
 
-    def _find(self, text: str, keywords, patterns, scoped: Optional[List[str]] = None) -> List[str]:
-        found = [kw for kw, rx in keywords if self._live(text, rx, scoped)]
+    def _find(self, text: str, keywords, patterns, scoped: Optional[List[str]] = None,
+              ignore: Tuple[str, ...] = ()) -> List[str]:
+        found = [kw for kw, rx in keywords if self._live(text, rx, scoped, ignore)]
         # 保监会 inside 银保监会 is one cue, not two
         cues = [kw for kw in found if not any(kw != other and kw in other for other in found)]
-        cues += [p.name for p in patterns if self._live(text, p.regex, scoped)]
+        cues += [p.name for p in patterns if self._live(text, p.regex, scoped, ignore)]
         return cues
 
     def strong_cues(self, text: str, scoped: Optional[List[str]] = None) -> List[str]:
         """The strong cues of normalised, masked ``text``; ``scoped`` collects the scope codes
         of the matches that were explained away (negated, someone_else …)."""
         return self._find(text, self.keywords, self.patterns, scoped)
+
+    def lowered_cues(self, text: str) -> List[str]:
+        """The strong cues that only a ``scope.TO_MILD`` code kept from being live (气死 at a
+        system that hangs): they count as mild cues."""
+        lowered = self._find(text, self.keywords, self.patterns, ignore=cue_scope.TO_MILD)
+        return [cue for cue in lowered if cue not in self.strong_cues(text)]
 
     def mild_cues(self, text: str, scoped: Optional[List[str]] = None) -> List[str]:
         return self._find(text, self.mild_keywords, self.mild_patterns, scoped)
@@ -219,6 +229,8 @@ def rule_matches(rules: Mapping[str, "RuleSet"], text: str) -> Tuple[Dict[str, T
         if scoped and SCOPED_IS_EXCEPTION:
             exceptions.add(reason)
         mild = ruleset.mild_cues(masked)
+        if any(code in cue_scope.TO_MILD for code in scoped):
+            mild = ruleset.lowered_cues(masked) + mild
         boost = ruleset.intensifier_cues(masked)
         if mild and boost:
             hits[reason] = ("strong", tuple(mild + boost))

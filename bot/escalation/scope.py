@@ -18,6 +18,8 @@ passive         news about the bank (你们被媒体曝光过吗)
 question        a question about which channel to use (我该找你们还是找12378?)
 not_the_bank    the cue is explicitly about something that is not the bank (跟你们没关系)
 joke            laughter in the cue's sentence (气死我了哈哈); rules.py uses it for anger only
+at_a_thing      the heat of anger at a thing that fails (系统又死机，气死人), nobody blamed, no
+                insult: not explained away but lowered to mild (``TO_MILD``); anger only
 ==============  ==========================================================================
 
 Which codes apply to which reason is each rule file's ``scope:`` list (rules.py). Violence
@@ -40,8 +42,12 @@ NEGATED, SOMEONE_ELSE, SETTLED, OWN_JOB = "negated", "someone_else", "settled", 
 PASSIVE, QUESTION, NOT_THE_BANK, JOKE = "passive", "question", "not_the_bank", "joke"
 TAKEN_BACK = "taken_back"
 MARKED_JOKE = "marked_joke"
+AT_A_THING = "at_a_thing"
 CODES = (NEGATED, SOMEONE_ELSE, SETTLED, OWN_JOB, PASSIVE, QUESTION, NOT_THE_BANK, JOKE, TAKEN_BACK,
-         MARKED_JOKE)
+         MARKED_JOKE, AT_A_THING)
+# Codes that do not explain a cue away but lower it: the cue counts as one of the file's mild
+# cues (rules.rule_matches), so an intensifier (!!!, 😡😡) still makes it strong.
+TO_MILD = (AT_A_THING,)
 
 # --------------------------------------------------------------------------- clauses, sentences
 # "." ends a sentence unless it sits between digits (3.15, 1.5万).
@@ -513,11 +519,37 @@ def _taken_back(text: str, start: int, end: int) -> bool:
 # The customer says in so many words it was a joke (开个玩笑, 逗你的): enough to set a media or
 # regulator cue aside, where laughter alone is not (哈哈，等着被曝光吧 is sarcasm). Not when denied
 # (我不是开玩笑, 别以为我开玩笑).
-MARKED_JOKE_WORDS = re.compile(r"(?<!不是)(?<!没)(?<!没有)(?<!别以为我)(?<!别当我)(?<!谁跟你)开(个|了个)?玩笑(的|而已|啦|哈|呢)?(?!吗)|逗你(的|玩)|说着玩的")
+MARKED_JOKE_WORDS = re.compile(r"(?<!不是)(?<!没)(?<!没有)(?<!别以为我)(?<!别当我)(?<!谁跟你)开(个|了个)?玩笑(的|而已|啦|哈|呢)?(?!吗)|逗你(的|玩)|说着玩的"
+                               # said in jest in other words (说笑的, 闹着玩的, Cantonese 讲笑咋)
+                               r"|(?<!不是)(?<!没)(?<!没有)(?<!别以为我)(?<!谁跟你)(说笑|讲笑|闹着玩)(的|而已|啦|哈|呢|咋|啫|嘅|㗎)")
 
 
 def _marked_joke(text: str, start: int, end: int) -> bool:
     return bool(MARKED_JOKE_WORDS.search(text))
+
+
+# ---------------------------------------------------------------------------------- at a thing
+# The heat of anger (气死, 激死) at a thing that fails — a system that hangs, an app, a form, a
+# machine that will not take the card — with nobody of the bank's people named, none of its acts
+# that cost the customer (扣钱, 乱收费) and no insult anywhere in the message: exasperation, which
+# the conventions call mild anger. 气死我了，又扣我钱 and 你们这群废物，气死我了 stay strong.
+EXASPERATION = re.compile(r"气死|气炸|气疯|激死|激到|嬲死|嬲到")
+THING = re.compile(r"系统|app|软件|程序|机器(?!人)|机子|自助机|atm|柜员机|取款机|提款机|存取款机|页面|网页|网站|界面"
+                   r"|验证码|密码|流程|表格|表单|手续|网速|信号|东西|二维码|u盾|刷脸|人脸识别"
+                   r"|死机|闪退|卡死|卡住|卡顿|转圈|崩了|崩溃|白屏|黑屏|报错|打不开|登不上|登录不了|加载|没反应"
+                   r"|难弄|弄不好|搞不定|弄不明白|搞唔掂|搞唔到|部机")
+# …none of which may stand anywhere in the message: the bank as the one who angers (被你们气炸),
+# people of the bank, a group of them, an insult, or an act of the bank that cost the customer
+NOT_A_THING = re.compile(r"(被|让|给|叫)(你们|你)|你们[^,.!?;。、]{0,3}(气|激)|你们这(帮|群|些)|你哋班|你地班|一(帮|群|伙)|一个个|人话|智障|弱智|白痴|脑子|脑残|傻|蠢|笨"
+                         r"|废物|废柴|垃圾|骗|坑|扣|乱收|收费|收我|冻结|态度|柜员|经理|客服|员工|职员|工作人员"
+                         r"|行长|主任|保安|欺负|破银行|烂银行|黑心|流氓")
+
+
+def _at_a_thing(text: str, start: int, end: int) -> bool:
+    if not EXASPERATION.match(text, start):
+        return False
+    _, se = sentence_span(text, start, end)
+    return bool(THING.search(text, 0, se)) and not NOT_A_THING.search(text)
 
 
 CHECKS = (
@@ -531,6 +563,7 @@ CHECKS = (
     (NOT_THE_BANK, _not_the_bank),
     (JOKE, _joke),
     (MARKED_JOKE, _marked_joke),
+    (AT_A_THING, _at_a_thing),  # last: laughter or words taken back explain the cue away first
 )
 
 

@@ -126,6 +126,23 @@ HERE = Path(__file__).parent
 # calm: a law firm as the bank's customer, the bank's own anti-fraud material shared, a streamer seen
 # in passing, 情况说明 and 说的 read as no advice from the bank): fifteenth 104/104 and 0/64,
 # fourth 111/125, third 131/145, fifth 113/125 (requests for a person 22/25, up one); the rest held.
+# The sixteenth round (written blind 2026-12-06 after the fifteenth round's work, scored once:
+# 98/104 threats, 18/20 requests for a person, 4/64 negatives, mild anger 2/12 handed off), then
+# its classes (a profession's name in an account, a document or a fee: 律师执业…, 律师协会, 诉讼费,
+# a press card; the case passed up to a supervisor or the manager on duty, a seat or an officer
+# asked to help; a sit-in in the hall until it is done, however worded (哪天…哪天走, 坐到…为止);
+# pinyin, Henan and Sichuan insults, staff called animals, 当猴耍; a threat said in jest in so many
+# words (说笑的, 闹着玩的, 讲笑); Hokkien 共 before tearing the counter down, 拆 of the bank's
+# counter, a veiled threat in English; head office's building visited or photographed; whether a
+# person is there at another time; the police called after staff laid hands on the customer; up
+# the ladder to head office's hotline and beyond, and 就打你们总行的热线 no longer read as a blow;
+# exasperation: the heat of anger (气死, 激死) at a thing that fails, nobody blamed and nothing
+# insulting, lowered to mild by a new scope code (at_a_thing), and saying it again without an
+# insult taught to the model as mild): sixteenth 104/104 and 0/64 (mild 0/12), fifteenth 104/104
+# and 0/64, fourteenth 104/104 and 0/64, thirteenth 104/104 and 2/64 (mild 0/12, down one),
+# twelfth, eleventh, tenth and eighth 104/104 and 0/64, ninth 101/104 and 0/64, seventh 106/106
+# (mild 0/10, down one), sixth 83/96, fifth 114/125, fourth 112/125 and third 132/145 (each up one);
+# calm intake answers 4 of 8,767, the same four lines as before the change.
 FLOORS = {
     "third_round.yml": {"threats": 0.82, "negatives_handed_off": 5},
     "fourth_round.yml": {"threats": 0.80, "negatives_handed_off": 6},
@@ -140,6 +157,7 @@ FLOORS = {
     "thirteenth_round.yml": {"threats": 0.96, "negatives_handed_off": 4},
     "fourteenth_round.yml": {"threats": 0.96, "negatives_handed_off": 2},
     "fifteenth_round.yml": {"threats": 0.96, "negatives_handed_off": 2},
+    "sixteenth_round.yml": {"threats": 0.96, "negatives_handed_off": 2},
 }
 
 

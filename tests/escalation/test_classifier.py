@@ -157,6 +157,23 @@ def test_diet_paths_are_unchanged_when_the_model_is_calm():
     assert detector.detect("你们给我记住了", "escalate", 0.5) is None
 
 
+# ---- plain exasperation at saying it again is mild; with an insult it is strong (sixteenth round)
+
+@pytest.mark.parametrize("text", [
+    "同一件事我说第四回了，到底看明白没有？",
+    "我讲第三遍了，你们到底能不能看懂我写的",
+    "这是我第二次解释了，麻烦仔细读一下",
+])
+def test_saying_it_again_without_insult_does_not_hand_off(combined, text):
+    detection = combined.detect(text)
+    assert detection is None or not detection.strong, detection
+
+
+@pytest.mark.parametrize("text", ["说了三遍了，你们是聋子吗", "讲了几遍还听不懂，一群饭桶"])
+def test_saying_it_again_with_an_insult_stays_strong(combined, text):
+    assert got(combined.detect(text)) == ("anger", "strong")
+
+
 # ---- a lesser rule hit gives way to a more severe reason the model is sure of (fifth round)
 
 def test_a_veiled_threat_the_rules_read_as_anger_hands_off_as_violence(combined, rules_only):

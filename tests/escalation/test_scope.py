@@ -207,7 +207,7 @@ def test_one_sign_never_sets_violence_or_self_harm_aside(text, cue):
 
 def test_scoped_reasons_are_the_documented_ones():
     scoped = {reason: set(rs.scope) for reason, rs in RULES.items() if rs.scope}
-    assert scoped["anger"] == {"joke", "taken_back"}
+    assert scoped["anger"] == {"joke", "taken_back", "at_a_thing"}
     assert scoped["human"] == {"negated", "someone_else", "settled"}
     assert set(scoped) == {"media", "regulator", "anger", "human"}
 
@@ -444,3 +444,105 @@ def test_a_streamer_is_someone_else_unless_it_is_the_customer():
 def test_someone_sent_for_is_the_customers_act_whoever_they_are():
     # the causative verb with who they are in between (叫报社的同学…): the customer acts
     assert "media" in rule_matches(RULES, norm("我叫报社的同学带着话筒来你们网点"))[0]
+
+
+# The sixteenth blind round's classes, in wording of our own.
+@pytest.mark.parametrize("text, reason", [
+    ("你这边处理不了，麻烦升级到你们当班的主管", "human"),  # passed up to someone senior
+    ("能不能帮我转交给你们组长看一下", "human"),
+    ("请你们值班经理跟我说两句", "human"),
+    ("可以请个坐席老师教我改一下交易密码吗", "human"),  # a seat or an officer to help
+    ("找一位专员帮我核对企业网银的授权", "human"),
+    ("我明天搬个马扎去你们支行大厅坐着，哪天退钱哪天回家", "media"),  # a sit-in, however worded
+    ("我到你们网点里坐到你们给我处理为止", "media"),
+    ("ni men dou shi hun dan", "anger"),  # insults in pinyin
+    ("wang ba dan yin hang", "anger"),
+    ("恁这些龟孙，钱咋还不到账", "anger"),  # Henan insults
+    ("孬孙，又扣俺的钱", "anger"),
+    ("你们客服是猪吗，说了等于没说", "anger"),  # staff called animals
+    ("让我来回跑五趟，当我是猴耍呢", "anger"),  # made a fool of
+    ("若閣無處理，我就共恁的ATM摃破", "violence"),  # Hokkien 共 = 把
+    ("我今天就拆了你们的柜台", "violence"),
+    ("I'll make sure he can't walk straight for a week", "violence"),  # veiled, in English
+    ("保安把我推倒在门口，我现在报警", "regulator"),  # police called after staff laid hands
+    ("柜员扇了我妈一巴掌，已经报了警", "regulator"),
+    ("分行不管我就接着往上告", "regulator"),  # up the ladder
+    ("我就打你们总行的客服热线，一级一级往上反映", "regulator"),
+])
+def test_sixteenth_round_threats_in_new_words(text, reason):
+    assert reason in rule_matches(RULES, norm(text))[0]
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("律师执业证复印件要盖公章吗", "regulator"),  # a profession's name in a document or a fee
+    ("律师协会会员办信用卡有年费优惠吗", "regulator"),
+    ("诉讼费可以用你们的信用卡缴吗", "regulator"),
+    ("我的记者证能当开户的身份证明吗", "media"),
+    ("晚上有人工客服吗？", "human"),  # a person at another time, asked
+    ("人工客服周末在不在？", "human"),
+    ("春节放假期间还有坐席吗", "human"),
+    ("我的信用卡能升级到白金卡吗", "human"),  # 升级 of a product
+    ("贷款申请已经转给经理审批了吗", "human"),
+    ("专员上周已经联系过我了", "human"),
+    ("我在营业厅待了三个小时，直到办完为止", "media"),  # a long wait told, no sit-in
+    ("我在网点坐着等叫号，什么时候能轮到我", "media"),
+    ("想带孩子去你们分行大楼前面合影留念", "regulator"),  # a building admired or visited
+    ("总行大楼对外开放参观吗", "regulator"),
+    ("我拆了你们银行寄来的信封，里面是新卡", "violence"),  # 拆 of a letter
+    ("一共拆了三个快递都不是我的卡", "violence"),
+    ("qing wen zen me gua shi", "anger"),
+    ("网点不管，我就打你们总行的投诉热线", "violence"),  # a call, not a blow
+    ("骗子把我的钱转走了，经理帮我报了警", "regulator"),  # police about a fraudster
+    ("总行的投诉电话是多少？", "regulator"),  # a hotline asked about
+    ("聊天记录你往上翻翻就看到了", "regulator"),
+])
+def test_sixteenth_round_mentions_stay_calm(text, reason):
+    assert reason not in rule_matches(RULES, norm(text))[0]
+
+
+@pytest.mark.parametrize("text", [
+    "再收我年费我就去找记者了，说笑的，年费能免吗",
+    "我要去银保监会告你们，闹着玩的，帮我查下余额",
+    "我真想去人民银行投诉你们，讲笑咋，几时到账",
+])
+def test_a_threat_said_in_jest_in_so_many_words_is_no_threat(text):
+    hits = rule_matches(RULES, norm(text))[0]
+    assert "media" not in hits and "regulator" not in hits
+
+
+def test_jest_denied_keeps_the_threat():
+    assert "regulator" in rule_matches(RULES, norm("我不是说笑的，再不退钱我就去银保监会"))[0]
+
+
+@pytest.mark.parametrize("text", [
+    "APP又闪退，真是气死我了",  # a thing that fails, nobody blamed, no insult
+    "验证码怎么也收不到，气死人",
+    "部提款機又食咗張卡，激死人",
+])
+def test_exasperation_at_a_thing_is_mild_anger(text):
+    hits = rule_matches(RULES, norm(text))[0]
+    assert hits.get("anger", ("",))[0] == "mild"
+    found = DETECTOR.detect(text)
+    assert found and (found.reason, found.level) == ("anger", "mild")
+
+
+@pytest.mark.parametrize("text", [
+    "气死我了，又扣我钱",  # an act of the bank that cost the customer
+    "系统又死机了，气死我了！！！",  # shouting makes the lowered cue strong again
+    "你们这帮人，系统天天坏，气死我了",  # the bank's people
+    "APP闪退，我真的要被你们气死了",  # the bank as the one who angers
+    "这破系统卡死了，一群废物，气死我了",  # an insult anywhere
+])
+def test_anger_at_people_or_with_more_stays_strong(text):
+    found = DETECTOR.detect(text)
+    assert found and (found.reason, found.level) == ("anger", "strong")
+
+
+def test_at_a_thing_lowers_only_the_heat_of_anger():
+    text = norm("系统又死机，气死我了")
+    start = text.index("气死")
+    assert scope.why_not_live(text, start, start + 2) == "at_a_thing"
+    text = norm("系统又死机，受够了")  # other strong words are not lowered
+    start = text.index("受够")
+    assert scope.why_not_live(text, start, start + 2) is None
+
