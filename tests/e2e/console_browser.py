@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 import subprocess
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -66,3 +67,18 @@ def shoot(page, shots_dir: Optional[str], name: str) -> None:
         page.wait_for_timeout(200)
         page.screenshot(path=f"{shots_dir}/{name}_{width}.png", full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def said_to_customer(stack, sender: str) -> list:
+    """Every line the bot (or an agent through it) said in the customer's conversation."""
+    return [e.get("text") for e in stack.tracker(sender)["events"] if e.get("event") == "bot"]
+
+
+def wait_said(stack, sender: str, text: str, timeout: float = 15) -> None:
+    """Waits until a line said to the customer holds ``text``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(text in (line or "") for line in said_to_customer(stack, sender)):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"客户没有收到：{text}；收到的是：{said_to_customer(stack, sender)}")

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from tests.e2e.console_browser import create_console_user, launch, shoot, sign_in
+from tests.e2e.console_browser import create_console_user, launch, said_to_customer, shoot, sign_in
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -25,10 +25,6 @@ CANNED = "{客户称呼}，您好，我是负责您投诉 {案件编号} 的客�
 def browser():
     with launch(playwright) as b:
         yield b
-
-
-def said_to_customer(stack, sender: str) -> list:
-    return [e.get("text") for e in stack.tracker(sender)["events"] if e.get("event") == "bot"]
 
 
 def test_a_canned_reply_is_filled_for_the_case_and_reaches_the_customer(stack, browser):

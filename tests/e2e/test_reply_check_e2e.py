@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from tests.e2e.console_browser import create_console_user, launch, shoot, sign_in
+from tests.e2e.console_browser import create_console_user, launch, said_to_customer, shoot, sign_in, wait_said
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -34,19 +34,6 @@ def browser():
 
 
 
-
-
-def said_to_customer(stack, sender: str) -> list:
-    return [e.get("text") for e in stack.tracker(sender)["events"] if e.get("event") == "bot"]
-
-
-def wait_said(stack, sender: str, text: str, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if text in said_to_customer(stack, sender):
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"客户没有收到：{text}")
 
 
 def figure(page, name: str) -> int:

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from tests.e2e.console_browser import create_console_user, launch, shoot, sign_in
+from tests.e2e.console_browser import create_console_user, launch, shoot, sign_in, wait_said
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -24,17 +24,6 @@ SHOTS = os.environ.get("TRANSFER_SHOTS")
 def browser():
     with launch(playwright) as b:
         yield b
-
-
-def said_to_customer(stack, sender: str) -> list:
-    return [e.get("text") for e in stack.tracker(sender)["events"] if e.get("event") == "bot"]
-
-
-def wait_said(stack, sender: str, text: str) -> None:
-    deadline = time.monotonic() + 15
-    while not any(text in (t or "") for t in said_to_customer(stack, sender)):
-        assert time.monotonic() < deadline, said_to_customer(stack, sender)
-        time.sleep(0.2)
 
 
 def test_an_agent_hands_the_customer_to_a_colleague_with_a_note(stack, browser):
