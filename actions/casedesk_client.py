@@ -103,6 +103,12 @@ class CaseDeskClient:
         is decided already; raises CaseDeskError only when the desk cannot be asked or answers 5xx."""
         return await self._answer("/api/progress/withdraw", payload)
 
+    async def record_rating(self, payload: Dict[str, Any]) -> Dict[str, Any]:
+        """The rating as the outbox delivers it: ``case_no``, ``conversation_id``, ``score``; the
+        answer carries ``case_no`` like the others (an unknown case is 404, never retried)."""
+        body = {"conversation_id": payload["conversation_id"], "score": int(payload["score"])}
+        return await self._post(f"/api/cases/{payload['case_no']}/rating", body)
+
     async def rate_case(self, case_no: str, payload: Dict[str, Any]) -> Tuple[int, Dict[str, Any]]:
         """The customer's rating of the intake (``POST /api/cases/{no}/rating``)."""
         return await self._answer(f"/api/cases/{case_no}/rating", payload)

@@ -1,6 +1,8 @@
 """Durable outbox for filed cases: nothing a customer confirmed is lost when the case desk is down.
 
-``action_file_case`` writes the case here FIRST, then tries to deliver it. A case the case desk
+``action_file_case`` writes the case here FIRST, then tries to deliver it. Handoff requests,
+call-back confirmations and the customer's rating after filing travel the same way (the key's
+prefix says which); a rating given while its case is still here waits for the case's number. A case the case desk
 could not take stays ``pending`` on disk (SQLite, ``OUTBOX_PATH``, default var/outbox.db) and a
 background loop inside the action server retries it with exponential backoff — also after the
 action server restarts. Delivery is keyed on (conversation_id, intake_id), the same key the case
@@ -28,7 +30,7 @@ import time
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from actions.casedesk_client import CaseDeskClient, CaseDeskError, _setting
 from bot.casedesk.crypto import derive_fernet
@@ -37,6 +39,8 @@ logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[1]
 PENDING, DELIVERED, REJECTED = "pending", "delivered", "rejected"
+# the key of the customer's rating of an intake: (conversation_id, "rating:<intake_id>")
+RATING_PREFIX = "rating:"
 
 Key = Tuple[str, str]
 
@@ -285,11 +289,15 @@ class Deliverer:
             entry = await asyncio.to_thread(self.outbox.claim, key, self.lease_seconds)
         if entry is None:
             return None
-        # the key's prefix says which request it is: a handoff, a call-back confirmation, or a case
+        # the key's prefix says which request it is: a handoff, a call-back confirmation, a
+        # rating, or a case
+        send: Callable[[Dict[str, Any]], Awaitable[Dict[str, Any]]]
         if entry.intake_id.startswith("handoff:"):
             send = self.client.open_handoff
         elif entry.intake_id.startswith("callback:"):
             send = self.client.confirm_callback
+        elif entry.intake_id.startswith(RATING_PREFIX):
+            send = self._rating_sender(entry)
         else:
             send = self.client.create_case
         try:
@@ -309,6 +317,21 @@ class Deliverer:
         await asyncio.to_thread(self.outbox.mark_delivered, key, case_no)
         logger.info("outbox: %s delivered as %s", key[1], case_no)
         return body
+
+    def _rating_sender(self, entry: Entry) -> Callable[[Dict[str, Any]], Awaitable[Dict[str, Any]]]:
+        """A rating goes to its case once the case has a number: given when the customer rated,
+        or, for a case still in this outbox then, the number its delivery brought."""
+        async def send(payload: Dict[str, Any]) -> Dict[str, Any]:
+            case_no = payload.get("case_no")
+            if not case_no:
+                case = await asyncio.to_thread(self.outbox.get, (entry.conversation_id, payload["intake_id"]))
+                if case is None or case.status == REJECTED:
+                    raise CaseDeskError("the rated case was never filed", retryable=False)
+                if case.status != DELIVERED or not case.case_no:
+                    raise CaseDeskError("the rated case is not filed yet", retryable=True)
+                case_no = case.case_no
+            return await self.client.record_rating({**payload, "case_no": case_no})
+        return send
 
     async def deliver_due(self) -> int:
         delivered = 0

@@ -48,8 +48,7 @@ from actions.intake_form import (
     message_words,
     today,
 )
-from actions.casedesk_client import CaseDeskClient, CaseDeskError
-from actions.outbox import REJECTED, deliverer
+from actions.outbox import RATING_PREFIX, REJECTED, Deliverer, deliverer
 from actions.triage import FUND_SAFETY, advise_on_fund_safety
 from bot.withdrawal import declines, names_a_complaint
 
@@ -251,28 +250,29 @@ def parse_rating(text: str) -> Optional[int]:
 
 class ActionRecordRating(Action):
     """The 1–5 score asked for right after filing; it lands on the case (the case desk's
-    POST /api/cases/{no}/rating, for the supervisor's satisfaction figures). A case still in the
-    outbox has no number yet, and a desk that does not answer loses the score, not the case: the
-    customer is thanked either way."""
+    POST /api/cases/{no}/rating, for the supervisor's satisfaction figures) through the outbox,
+    like the case itself: a desk that does not answer gets it later, and a case still in the
+    outbox gets it once it has its number. The customer is thanked either way."""
 
-    def __init__(self, client: Optional[CaseDeskClient] = None) -> None:
-        self.client = client or CaseDeskClient()
+    def __init__(self, outbox: Optional[Deliverer] = None) -> None:
+        self._deliverer = outbox
 
     def name(self) -> Text:
         return "action_record_rating"
 
     async def _send(self, tracker: Tracker, rating: int) -> None:
-        case_no = tracker.get_slot("case_no")
-        if tracker.get_slot("filing_status") != "filed" or not case_no:
+        intake_id = tracker.get_slot("intake_id")
+        if tracker.get_slot("filing_status") not in ("filed", "pending") or not intake_id:
             return
+        payload = {"conversation_id": tracker.sender_id, "intake_id": intake_id,
+                   "case_no": tracker.get_slot("case_no") if tracker.get_slot("filing_status") == "filed" else None,
+                   "score": rating}
+        d = self._deliverer or deliverer()
+        d.ensure_started()
         try:
-            status, answer = await self.client.rate_case(
-                case_no, {"conversation_id": tracker.sender_id, "score": rating})
-        except CaseDeskError as exc:
-            logger.warning("rating not recorded: %s", exc)
-            return
-        if status != 200:
-            logger.warning("rating not recorded: case desk answered %s %s", status, answer.get("error"))
+            await d.submit(payload, (tracker.sender_id, f"{RATING_PREFIX}{intake_id}"))
+        except Exception:  # the outbox itself failed (disk): the customer is thanked all the same
+            logger.exception("rating not stored")
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -288,7 +288,8 @@ async def for_conversation(db: Database, conversation_id: str, limit: int = 50) 
                        NoticeDelivery.status == Delivery.PENDING.value)
                 .values(status=Delivery.SHOWN.value, done_at=now, updated_at=now, attempts=NoticeDelivery.attempts + 1)
             )
-    return [WebNotice(*r[:5], link=(r[5] or {}).get("survey_url")) for r in rows]
+    return [WebNotice(id=r[0], case_no=r[1], kind=r[2], text=r[3], at=r[4], link=(r[5] or {}).get("survey_url"))
+            for r in rows]
 
 
 # ---------------------------------------------------------------------------------------------

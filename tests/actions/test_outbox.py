@@ -298,3 +298,62 @@ async def test_submit_twice_sends_once_and_answers_the_same_case(tmp_path):
     again, entry = await deliverer.submit(payload(), key)
     assert first["case_no"] == again["case_no"] == entry.case_no
     assert len(client.calls) == 1
+
+
+# -- the customer's rating after filing travels like the case (issue 14) ----------------------
+
+class RatingClient(FakeClient):
+    def __init__(self, failures=0, unknown=False):
+        super().__init__(failures=failures)
+        self.ratings = []
+        self.unknown = unknown
+
+    async def record_rating(self, body):
+        self.ratings.append(body)
+        if self.failures:
+            self.failures -= 1
+            raise CaseDeskError("case desk down", retryable=True, status=503)
+        if self.unknown:
+            raise CaseDeskError("case desk answered 404", retryable=False, status=404)
+        return {"case_no": body["case_no"], "rating": body["score"]}
+
+
+async def test_a_rating_given_while_the_desk_is_down_arrives_later(tmp_path):
+    clock = ManualClock()
+    client = RatingClient(failures=1)
+    d = Deliverer(Outbox(tmp_path / "outbox.db", clock=clock), client)
+    key = ("conv-1", "rating:intake-1")
+    body = {"conversation_id": "conv-1", "intake_id": "intake-1", "case_no": "TS20261122000007", "score": 4}
+    answer, row = await d.submit(body, key)
+    assert answer is None and row.status == PENDING
+    clock.advance(60)
+    assert await d.deliver_due() == 1
+    assert client.ratings[-1] == {**body, "case_no": "TS20261122000007"}
+    assert d.outbox.get(key).status == DELIVERED
+    # a retry after that sends nothing
+    await d.submit(body, key)
+    assert len(client.ratings) == 2
+
+
+async def test_a_rating_of_a_case_still_in_the_outbox_waits_for_its_number(tmp_path):
+    clock = ManualClock()
+    client = RatingClient(failures=1)  # the case's first delivery fails
+    d = Deliverer(Outbox(tmp_path / "outbox.db", clock=clock), client)
+    await d.submit(payload(), ("conv-1", "intake-1"))
+    rated = {"conversation_id": "conv-1", "intake_id": "intake-1", "case_no": None, "score": 5}
+    answer, row = await d.submit(rated, ("conv-1", "rating:intake-1"))
+    assert answer is None and row.status == PENDING and client.ratings == []  # no number yet
+    clock.advance(600)
+    await d.deliver_due()
+    await d.deliver_due()
+    case = d.outbox.get(("conv-1", "intake-1"))
+    assert case.status == DELIVERED
+    assert client.ratings == [{**rated, "case_no": case.case_no}]
+
+
+async def test_a_rating_the_desk_refuses_is_not_retried(tmp_path):
+    client = RatingClient(unknown=True)
+    d = Deliverer(Outbox(tmp_path / "outbox.db", clock=ManualClock()), client)
+    body = {"conversation_id": "conv-1", "intake_id": "intake-1", "case_no": "TS20991231000001", "score": 3}
+    _, row = await d.submit(body, ("conv-1", "rating:intake-1"))
+    assert row.status == REJECTED

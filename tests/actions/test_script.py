@@ -336,34 +336,39 @@ def test_every_safety_advice_carries_the_banks_standard_steps(kind):
         assert not re.search(r"\d{5,}", text)                         # no invented hotline number
 
 
-class _RatingDesk:
+class _RatingOutbox:
+    """The outbox's Deliverer as the rating action uses it: what was submitted, under which key."""
+
     def __init__(self, error=False):
-        self.sent, self.error = [], error
+        self.submitted, self.error = [], error
 
-    async def rate_case(self, case_no, payload):
-        self.sent.append((case_no, payload))
+    def ensure_started(self):
+        pass
+
+    async def submit(self, payload, key):
         if self.error:
-            from actions.casedesk_client import CaseDeskError
-            raise CaseDeskError("down", retryable=True)
-        return 200, {"case_no": case_no, "rating": payload["score"]}
+            raise OSError("disk full")
+        self.submitted.append((key, payload))
+        return None, None
 
 
 @pytest.mark.asyncio
-async def test_a_rating_lands_on_the_filed_case():
-    desk = _RatingDesk()
-    filed = {"case_no": "TS20261122000001", "filing_status": "filed"}
-    slots, dispatcher = await run(script.ActionRecordRating(client=desk), plain_tracker("5分，很满意", "inform", slots=filed))
+async def test_a_rating_goes_to_the_filed_case_through_the_outbox():
+    outbox = _RatingOutbox()
+    filed = {"case_no": "TS20261122000001", "filing_status": "filed", "intake_id": "i-1"}
+    slots, dispatcher = await run(script.ActionRecordRating(outbox), plain_tracker("5分，很满意", "inform", slots=filed))
     assert slots["satisfaction"] == 5.0 and responses(dispatcher) == ["utter_rating_thanks"]
-    assert desk.sent == [("TS20261122000001", {"conversation_id": "test-sender", "score": 5})]
+    assert outbox.submitted == [(("test-sender", "rating:i-1"), {"conversation_id": "test-sender", "intake_id": "i-1",
+                                                               "case_no": "TS20261122000001", "score": 5})]
 
 
 @pytest.mark.asyncio
-async def test_a_rating_without_a_number_yet_or_with_the_desk_down_still_thanks():
-    pending = _RatingDesk()
-    slots, dispatcher = await run(script.ActionRecordRating(client=pending),
-                                  plain_tracker("4", "inform", slots={"filing_status": "pending"}))
-    assert pending.sent == [] and responses(dispatcher) == ["utter_rating_thanks"]
-    down = _RatingDesk(error=True)
-    filed = {"case_no": "TS20261122000001", "filing_status": "filed"}
-    slots, dispatcher = await run(script.ActionRecordRating(client=down), plain_tracker("3", "inform", slots=filed))
-    assert len(down.sent) == 1 and slots["satisfaction"] == 3.0 and responses(dispatcher) == ["utter_rating_thanks"]
+async def test_a_rating_without_a_number_yet_waits_in_the_outbox_and_a_broken_outbox_still_thanks():
+    pending = _RatingOutbox()
+    slots, dispatcher = await run(script.ActionRecordRating(pending),
+                                  plain_tracker("4", "inform", slots={"filing_status": "pending", "intake_id": "i-2"}))
+    assert pending.submitted[0][1]["case_no"] is None and responses(dispatcher) == ["utter_rating_thanks"]
+    broken = _RatingOutbox(error=True)
+    filed = {"case_no": "TS20261122000001", "filing_status": "filed", "intake_id": "i-3"}
+    slots, dispatcher = await run(script.ActionRecordRating(broken), plain_tracker("3", "inform", slots=filed))
+    assert slots["satisfaction"] == 3.0 and responses(dispatcher) == ["utter_rating_thanks"]
