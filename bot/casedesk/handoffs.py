@@ -466,6 +466,27 @@ def _claim(handoff: Handoff, agent: str, now: datetime) -> None:
     handoff.updated_at = now
 
 
+# What the customer is told when a person takes over or hands on (issue 15: the agent's name,
+# "客服 王明 为您服务"); the agent's own replies follow in their words.
+GREETING = "您好，我是客服{name}，接下来由我为您服务，请问有什么可以帮您？"
+TRANSFERRED_TO = "您好，您的问题已转交给客服{name}继续为您处理，请您稍候。"
+TRANSFERRED_TO_QUEUE = "您好，正在为您转接其他客服，请您稍候，您的留言客服都能看到。"
+
+
+async def _tell_customer(db: casedb.Database, bridge: RasaBridge, handoff_id: int, conversation_id: str,
+                         case_id: int, agent: str, name: str, text: str, now: datetime) -> None:
+    """One line to the customer on the agent's behalf, kept in the transcript with whether the
+    channel took it; a channel that does not take it undoes nothing."""
+    try:
+        await bridge.send_agent_reply(conversation_id, text, name)
+        delivery = SENT
+    except RasaUnavailable as exc:
+        log.warning("line to the customer not delivered handoff=%s (%s %s)", handoff_id, exc.operation, exc.detail)
+        delivery = FAILED
+    async with db.writing() as s:
+        s.add(TranscriptTurn(case_id=case_id, role=Role.AGENT.value, text=text, at=now, author=agent, delivery=delivery))
+
+
 async def claim(
     db: casedb.Database,
     handoff_id: int,
@@ -474,8 +495,12 @@ async def claim(
     *,
     hidden_branch: Optional[str] = None,
     remote: Optional[str] = None,
+    bridge: Optional[RasaBridge] = None,
+    agent_name: Optional[str] = None,
 ) -> Handoff:
-    """waiting → active for `agent`. Claiming one's own again is a no-op; another agent's is 409."""
+    """waiting → active for `agent`. Claiming one's own again is a no-op; another agent's is 409.
+    With a ``bridge``, the customer is greeted by the agent's name (``agent_name``)."""
+    claimed = False
     async with db.writing() as s:
         handoff, case = await _locked(s, handoff_id, hidden_branch)
         _check_open(handoff)
@@ -483,7 +508,13 @@ async def claim(
         if handoff.status == WAITING:
             _claim(handoff, agent, now)
             casedb.audit(s, now, agent, "handoff.claim", case.case_no, remote)
+            claimed = True
+        conversation_id, case_id = handoff.conversation_id, case.id
     log.info("handoff claimed id=%s by=%s", handoff.id, agent)
+    if claimed and bridge is not None:
+        name = agent_name or agent
+        await _tell_customer(db, bridge, handoff_id, conversation_id, case_id, agent, name,
+                             GREETING.format(name=name), now)
     return handoff
 
 
@@ -606,16 +637,9 @@ async def transfer(
                         old_value=before, new_value=target.username if target else None, note=pii.mask(body, names)))
         casedb.audit(s, now, agent, "handoff.transfer", case.case_no, remote)
         conversation_id, case_id = handoff.conversation_id, case.id
-    told = (f"您好，您的问题已转交给客服{target.display_name}继续为您处理，请您稍候。" if target
-            else "您好，正在为您转接其他客服，请您稍候，您的留言客服都能看到。")
-    try:
-        await bridge.send_agent_reply(conversation_id, told, target.display_name if target else agent)
-        delivery = SENT
-    except RasaUnavailable as exc:
-        log.warning("transfer line not delivered handoff=%s (%s %s)", handoff_id, exc.operation, exc.detail)
-        delivery = FAILED
-    async with db.writing() as s:
-        s.add(TranscriptTurn(case_id=case_id, role=Role.AGENT.value, text=told, at=now, author=agent, delivery=delivery))
+    told = TRANSFERRED_TO.format(name=target.display_name) if target else TRANSFERRED_TO_QUEUE
+    await _tell_customer(db, bridge, handoff_id, conversation_id, case_id, agent,
+                         target.display_name if target else agent, told, now)
     log.info("handoff transferred id=%s by=%s to=%s", handoff_id, agent, target.username if target else "queue")
     return handoff
 

@@ -57,9 +57,10 @@ def test_agent_takes_a_handoff_in_the_browser(desk: dict, page) -> None:
 
     page.fill("#reply-text", "您好，我是客服王明，非常理解您的心情。")
     page.click("#reply-btn")
-    page.locator("#transcript .turn.role-agent").filter(has_text="客服王明").wait_for(timeout=5000)
-    sent = rasa.posted(body["conversation_id"], "tracker/events")
-    assert sent and sent[-1]["body"][0]["text"] == "您好，我是客服王明，非常理解您的心情。"
+    page.locator("#transcript .turn.role-agent").filter(has_text="非常理解您的心情").wait_for(timeout=5000)
+    sent = [c["body"][0]["text"] for c in rasa.posted(body["conversation_id"], "tracker/events")]
+    # the customer was greeted by the agent's name at the claim, then got the reply
+    assert sent == ["您好，我是客服王明，接下来由我为您服务，请问有什么可以帮您？", "您好，我是客服王明，非常理解您的心情。"]
 
     page.click("#release-btn")
     page.wait_for_url(f"{url}/console/handoffs/{handoff['id']}?msg=released")

@@ -75,7 +75,8 @@ async def test_workspace_stream_sends_state_and_new_turns(console: Console, fake
     # who holds it, by the name agents read (the user name only for one not on file)
     assert states[0]["status"] == "waiting" and states[-1]["claimed_by"] == "王明"
     turns = [t for n, d in events if n == "turns" for t in d["turns"]]
-    assert [t["text"] for t in turns] == [SCRIPT]  # JSON, rendered by textContent in the page
+    # the customer's line (JSON, rendered by textContent in the page) and the greeting the claim sent
+    assert sorted(t["text"] for t in turns) == sorted([SCRIPT, "您好，我是客服王明，接下来由我为您服务，请问有什么可以帮您？"])
     assert all(t["id"] > after for t in turns)
 
 

@@ -119,7 +119,9 @@ async def test_claim_reply_note_release(console: Console, fake_rasa) -> None:
 
     status, data = await console.post_json(f"/console/handoffs/{h['id']}/notes", {"text": "客户情绪已平复"})
     assert status == 200 and data["turn"]["role"] == "note"
-    assert len(fake_rasa.posted(h["conversation_id"], "tracker/events")) == 1  # a note is never sent
+    # the greeting by name at the claim, then the reply; a note is never sent
+    assert [c["body"][0]["text"] for c in fake_rasa.posted(h["conversation_id"], "tracker/events")] == [
+        "您好，我是客服王明，接下来由我为您服务，请问有什么可以帮您？", "您好，我是王明，请您放心。"]
 
     fake_rasa.fail = True
     status, data = await console.post_json(f"/console/handoffs/{h['id']}/messages", {"text": "第二条"})
@@ -140,7 +142,7 @@ async def test_claim_reply_note_release(console: Console, fake_rasa) -> None:
         from sqlalchemy import select
 
         roles = [t.role for t in (await s.execute(select(TranscriptTurn).order_by(TranscriptTurn.id))).scalars()]
-    assert roles.count("agent") == 2 and roles.count("note") == 1
+    assert roles.count("agent") == 3 and roles.count("note") == 1  # the greeting, two replies
 
 
 async def test_empty_reply_is_refused_politely(console: Console) -> None:

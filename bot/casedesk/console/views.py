@@ -371,6 +371,7 @@ async def claim(request: web.Request) -> web.StreamResponse:
     await handoffs.claim(
         _db(request), handoff_id, me.username, _now(request),
         hidden_branch=hidden_branch(me), remote=request.remote,
+        bridge=request.app[RASA_KEY], agent_name=me.display_name,
     )
     return _done(request, handoff_id, "claimed")
 
