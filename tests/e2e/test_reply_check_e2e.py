@@ -73,7 +73,9 @@ def test_a_promise_is_blocked_and_a_supervisor_lets_it_through(stack, browser):
     assert agent.input_value("#reply-text") == PROMISE
     assert agent.locator("#reply-request-form").is_visible()
     assert not agent.locator("#reply-release-form").is_visible()  # agents ask, supervisors release
-    assert agent.locator("#transcript .turn.role-agent").count() == 0
+    # nothing of it in the transcript (the only agent line is the greeting the claim sent)
+    assert agent.locator("#transcript .turn.role-agent .text").filter(has_text="保证全额赔").count() == 0
+    assert agent.locator("#transcript .turn.role-agent").count() == 1
     shoot(agent, SHOTS, "qc_blocked")
     assert PROMISE not in said_to_customer(stack, sender)
 
