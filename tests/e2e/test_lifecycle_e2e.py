@@ -105,4 +105,5 @@ def test_a_supervisor_extends_and_an_agent_records_the_decision(stack, browser):
     assert flow["decision"]["decided_by"] == agent and flow["extensions"][0]["approved_by"] == boss
     assert flow["clock"]["decision_due_at"] > due_before
     audit = stack.casedesk("GET", f"/api/cases/{no}").json()["history"]
-    assert [h["kind"] for h in audit][-3:] == ["extend", "status", "decision"]
+    # (the test stack sends the 回访 with the decision: its row may follow, tests/stack.py)
+    assert [h["kind"] for h in audit if h["kind"] != "survey"][-3:] == ["extend", "status", "decision"]
