@@ -45,6 +45,30 @@ DIALECT = (
     # Hunan 么子 (what); Shaanxi 额 for 我 where it opens a clause before a verb (额已经给省分行
     #写了信), never 金额/余额/额度
     (re.compile(r"么子"), "什么"),
+    # Cantonese (HK, Guangdong; Traditional already made Simplified): the pronouns, the negators,
+    # the aspect and place particles and the verbs threats turn on, so "我要搵你哋经理倾，唔该叫
+    # 佢出嚟" meets the rules written for "我要找你们经理谈，麻烦叫他出来". Only forms with no
+    # Mandarin reading: 系 stays (系统, 联系) except in 唔系/真系/系咪.
+    (re.compile(r"你哋|你地"), "你们"),
+    (re.compile(r"佢哋|佢地"), "他们"),
+    (re.compile(r"我哋|我地"), "我们"),
+    (re.compile(r"佢"), "他"),
+    (re.compile(r"唔该"), "麻烦"),
+    (re.compile(r"唔系|唔係"), "不是"),
+    (re.compile(r"真系"), "真是"),
+    (re.compile(r"系咪"), "是不是"),
+    (re.compile(r"唔"), "不"),
+    (re.compile(r"冇"), "没"),
+    (re.compile(r"咗"), "了"),
+    (re.compile(r"喺"), "在"),
+    (re.compile(r"嘅"), "的"),
+    (re.compile(r"嚟"), "来"),
+    (re.compile(r"[搵揾]"), "找"),
+    (re.compile(r"听日"), "明天"),
+    (re.compile(r"琴日|寻日"), "昨天"),
+    (re.compile(r"而家"), "现在"),
+    # 倾 is "talk" before 吓/偈/计 or ending a clause (搵经理倾); 倾向, 倾听, 倾家荡产 keep theirs
+    (re.compile(r"倾(?=吓|下|偈|计|清楚|$|[,.!?;:、。])"), "谈"),
     (re.compile(r"(?:(?<=^)|(?<=[,.!?;:、。\s]))额(?=[已就也都要想跟给去在不是的们]|没)"), "我"),
 )
 

@@ -43,11 +43,12 @@ PASSIVE, QUESTION, NOT_THE_BANK, JOKE = "passive", "question", "not_the_bank", "
 TAKEN_BACK = "taken_back"
 MARKED_JOKE = "marked_joke"
 AT_A_THING = "at_a_thing"
+ALMOST = "almost"
 CODES = (NEGATED, SOMEONE_ELSE, SETTLED, OWN_JOB, PASSIVE, QUESTION, NOT_THE_BANK, JOKE, TAKEN_BACK,
-         MARKED_JOKE, AT_A_THING)
+         MARKED_JOKE, AT_A_THING, ALMOST)
 # Codes that do not explain a cue away but lower it: the cue counts as one of the file's mild
 # cues (rules.rule_matches), so an intensifier (!!!, 😡😡) still makes it strong.
-TO_MILD = (AT_A_THING,)
+TO_MILD = (AT_A_THING, ALMOST)
 
 # --------------------------------------------------------------------------- clauses, sentences
 # "." ends a sentence unless it sits between digits (3.15, 1.5万).
@@ -102,12 +103,20 @@ NEGATOR = re.compile(
     r"|没想|没有想|没想过|没想要|并不|并没|不用|没必要|没有必要|用不着|犯不着|不至于|不需要"
     r"|不必|无意|没有要|没要|没说要|没说过要|不去|没去|没有去|不找|没找|没有找|不告|没告"
     r"|不愿|不屑|不值得|不值当|懒得|才不|不可能|绝不|决不|从没|从来没|从不|不再"
-    r"|唔使|唔洗|唔会|唔想|唔要|唔打算|冇打算|冇想过|唔系要|唔系想|唔系嚟"  # Cantonese (唔使转人工, 冇打算去金管局, 今次唔系要爆料)
+    r"|唔使|唔洗|不使|不洗|唔会|唔想|唔要|唔打算|冇打算|冇想过|唔系要|唔系想|唔系嚟"  # Cantonese (唔使转人工, 冇打算去金管局, 今次唔系要爆料)
     # no time or patience to spare for it (我没那闲工夫找媒体)
     r"|没(?:那|那个)?闲?(?:工夫|功夫|闲心|精力|心思)|没空"
     # the customer's act itself refused (我不打12378, 不发网上): 不 + a verb of acting on the cue
     r"|不打|不投|不报|不发|不闹"
+    # would not dare (我哪敢炸你们银行); Sichuan and south-western 不得 + a verb is "will not"
+    # (我不得去告你们), never 不得不 (must: handled in code) or 不得了
+    r"|哪敢|哪里敢|哪儿敢|不得(?=去|找|告|发|闹|报|打|投|上|拉)"
+    # not the kind to (我不是那种会拉横幅的人)
+    r"|不是那种|不是那样的|不是那号"
 )
+# An intent the customer had and dropped, said in the sentence: 本来想找律师的，后来想想算了
+INTENDED_BEFORE = re.compile(r"本来|原本|本想|本打算|起初|一开始|开始还")
+DROPPED_AFTER = re.compile(r"算了|作罢|犯不上|犯不着|没必要|放弃了|打消了|不折腾了|就不(去|找|告|发)了")
 # After the cue in its clause, the customer waves it off (找人工太麻烦了, 转人工就不用了).
 # …or says why not (打官司太累, 找媒体划不来)
 DECLINED_AFTER = re.compile(r"^[^,;:、。!?\s]{0,3}(太麻烦|好麻烦|就不用了|不用了|就算了|算了吧|就免了|没必要|不需要了"
@@ -130,6 +139,9 @@ MAX_NEGATION_GAP = 12  # characters between the negator and the cue
 def _negated(text: str, start: int, end: int) -> bool:
     cs, ce = clause_span(text, start, end)
     if DECLINED_AFTER.search(text[end:ce]):
+        return True
+    ss, se = sentence_span(text, start, end)
+    if INTENDED_BEFORE.search(text, ss, start) and DROPPED_AFTER.search(text, end, se):
         return True
     resets = [m.end() for m in NEGATION_RESET.finditer(text, cs, start)]
     begin = max(resets) if resets else cs
@@ -537,10 +549,10 @@ EXASPERATION = re.compile(r"气死|气炸|气疯|激死|激到|嬲死|嬲到")
 THING = re.compile(r"系统|app|软件|程序|机器(?!人)|机子|自助机|atm|柜员机|取款机|提款机|存取款机|页面|网页|网站|界面"
                    r"|验证码|密码|流程|表格|表单|手续|网速|信号|东西|二维码|u盾|刷脸|人脸识别"
                    r"|死机|闪退|卡死|卡住|卡顿|转圈|崩了|崩溃|白屏|黑屏|报错|打不开|登不上|登录不了|加载|没反应"
-                   r"|难弄|弄不好|搞不定|弄不明白|搞唔掂|搞唔到|部机")
+                   r"|难弄|弄不好|搞不定|弄不明白|搞唔掂|搞唔到|搞不掂|搞不到|部机")
 # …none of which may stand anywhere in the message: the bank as the one who angers (被你们气炸),
 # people of the bank, a group of them, an insult, or an act of the bank that cost the customer
-NOT_A_THING = re.compile(r"(被|让|给|叫)(你们|你)|你们[^,.!?;。、]{0,3}(气|激)|你们这(帮|群|些)|你哋班|你地班|一(帮|群|伙)|一个个|人话|智障|弱智|白痴|脑子|脑残|傻|蠢|笨"
+NOT_A_THING = re.compile(r"(被|让|给|叫)(你们|你)|你们[^,.!?;。、]{0,3}(气|激)|你们这(帮|群|些)|你哋班|你地班|你们班|一(帮|群|伙)|一个个|人话|智障|弱智|白痴|脑子|脑残|傻|蠢|笨"
                          r"|废物|废柴|垃圾|骗|坑|扣|乱收|收费|收我|冻结|态度|柜员|经理|客服|员工|职员|工作人员"
                          r"|行长|主任|保安|欺负|破银行|烂银行|黑心|流氓")
 
@@ -550,6 +562,21 @@ def _at_a_thing(text: str, start: int, end: int) -> bool:
         return False
     _, se = sentence_span(text, start, end)
     return bool(THING.search(text, 0, se)) and not NOT_A_THING.search(text)
+
+
+# ------------------------------------------------------------------------------------ almost
+# "Nearly" driven mad (我真的快被逼疯了, 都快气死了) with no insult in the message: exasperation,
+# which the conventions call mild anger; 你们这帮废物，快把我气死了 stays strong.
+NEARLY_MAD = re.compile(r"逼疯|气死|气疯|气炸|疯了|崩溃")
+ALMOST_BEFORE = re.compile(r"(快|快要|都快|就快|差点)[^,;:、。!?\s]{0,5}$")
+INSULT = re.compile(r"你们这(帮|群|些)|一(帮|群|伙)|智障|弱智|白痴|脑残|废物|废柴|垃圾|破银行|烂银行|黑心|流氓|骗子|王八|混蛋|他妈|tm|nm")
+
+
+def _almost(text: str, start: int, end: int) -> bool:
+    if not NEARLY_MAD.match(text, start):
+        return False
+    cs, _ = clause_span(text, start, end)
+    return bool(ALMOST_BEFORE.search(text[cs:start])) and not INSULT.search(text)
 
 
 CHECKS = (
@@ -564,6 +591,7 @@ CHECKS = (
     (JOKE, _joke),
     (MARKED_JOKE, _marked_joke),
     (AT_A_THING, _at_a_thing),  # last: laughter or words taken back explain the cue away first
+    (ALMOST, _almost),
 )
 
 
@@ -601,11 +629,14 @@ def why_severe_not_live(text: str, start: int, end: int) -> Optional[str]:
         return SETTLED if _over_and_done(text, start, end) else None
     if _joke(text, start, end):
         return JOKE
-    if _asks_for_help_or_facts(text):
+    if _asks_for_help_or_facts(text) or OTHERS_THREAT_DISMISSED.search(text):
         return SOMEONE_ELSE
     ss, _ = sentence_span(text, start, end)
     return PASSIVE if HEARD_OR_SEEN.search(text, ss, start) else None
 
+
+# someone else's threat the customer stopped or waves off (我已经拦住了，他就是嘴上说说)
+OTHERS_THREAT_DISMISSED = re.compile(r"拦住|劝住|劝下来|按住|没让他|没让她|嘴上说说|说说而已|只是说说|说的气话|气话")
 
 # a question after facts or help (有没有…热线, 一般几天到账, 怎么打电话), not a rhetorical one
 # (你们满意了吗, 你们管不管)
@@ -615,7 +646,15 @@ HELP_OR_FACTS = re.compile(r"有没有|能不能|可不可以|可以|怎么|如�
 MEME_LAUGH_AFTER = re.compile(r"(系列|梗|表情包)?\W{0,2}(😂|🤣|😆|哈哈|hhh)")
 
 
+# a last clause that asks without a question mark (有没有高一点的, 请问APP怎么登录)
+ASKING_OPENS = re.compile(r"(请问|想问|问一下|问下|请教)?[^,;:、。!?\s]{0,4}(有没有|能不能|可不可以|怎么|如何|请问|请教|想问)")
+
+
 def _asks_for_help_or_facts(text: str) -> bool:
+    tail = text.rstrip(" .。!~")
+    last = max((m.end() for m in CLAUSE_RX.finditer(tail)), default=0)
+    if ASKING_OPENS.match(tail, last) and not QUESTION_THREAT.search(tail, last):
+        return True
     for m in re.finditer(r"[?？]|吗\W*$", text):
         cs, _ = clause_span(text, max(0, m.start() - 1), m.start())  # the asking clause alone
         if HELP_OR_FACTS.search(text, cs, m.end()) and not QUESTION_THREAT.search(text, cs, m.end()):

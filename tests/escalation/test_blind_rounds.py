@@ -143,6 +143,17 @@ HERE = Path(__file__).parent
 # twelfth, eleventh, tenth and eighth 104/104 and 0/64, ninth 101/104 and 0/64, seventh 106/106
 # (mild 0/10, down one), sixth 83/96, fifth 114/125, fourth 112/125 and third 132/145 (each up one);
 # calm intake answers 4 of 8,767, the same four lines as before the change.
+# The seventeenth round (written blind 2026-12-07 after the sixteenth round's work, scored once:
+# 100/104 threats, 19/20 requests for a person, 9/64 negatives, mild anger 1/12 handed off), then
+# its classes (Cantonese read as Mandarin before the rules, as Henan and Wu were: 你哋/佢/唔/冇/咗/
+# 喺/嚟/搵/倾; 横额 and 条幅 for a banner; farm and building tools carried, 见一个打一个; Taiwanese
+# swearing and the bank called a fraud ring; standing at the edge with a leg over; calm: 哪敢, the
+# south-western 不得 + verb and 不是那种…的人 as negators, an intent dropped in the sentence
+# (本来想找律师，后来想想算了), someone else's threat the customer stopped or waves off, one's own
+# things smashed, a question without a question mark after a marked joke, a letter of praise to
+# head office, when a person is on the hotline; "nearly" driven mad with no insult lowered to mild
+# by a new scope code, almost): seventeenth 104/104 and 0/64 (mild 0/12); the older rounds held,
+# fifth 115/125 (up one).
 FLOORS = {
     "third_round.yml": {"threats": 0.82, "negatives_handed_off": 5},
     "fourth_round.yml": {"threats": 0.80, "negatives_handed_off": 6},
@@ -158,6 +169,7 @@ FLOORS = {
     "fourteenth_round.yml": {"threats": 0.96, "negatives_handed_off": 2},
     "fifteenth_round.yml": {"threats": 0.96, "negatives_handed_off": 2},
     "sixteenth_round.yml": {"threats": 0.96, "negatives_handed_off": 2},
+    "seventeenth_round.yml": {"threats": 0.96, "negatives_handed_off": 2},
 }
 
 

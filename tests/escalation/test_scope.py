@@ -207,7 +207,7 @@ def test_one_sign_never_sets_violence_or_self_harm_aside(text, cue):
 
 def test_scoped_reasons_are_the_documented_ones():
     scoped = {reason: set(rs.scope) for reason, rs in RULES.items() if rs.scope}
-    assert scoped["anger"] == {"joke", "taken_back", "at_a_thing"}
+    assert scoped["anger"] == {"joke", "taken_back", "at_a_thing", "almost"}
     assert scoped["human"] == {"negated", "someone_else", "settled"}
     assert set(scoped) == {"media", "regulator", "anger", "human"}
 
@@ -546,3 +546,49 @@ def test_at_a_thing_lowers_only_the_heat_of_anger():
     start = text.index("受够")
     assert scope.why_not_live(text, start, start + 2) is None
 
+
+
+# --- seventeenth round: classes, each in new words (never an item of the round) ---------------
+
+@pytest.mark.parametrize("text", [
+    "排了一上午号还没轮到，我都快被逼疯了，能不能快点",  # nearly driven mad, nobody insulted
+    "又让我补材料，快要气疯了",
+])
+def test_nearly_driven_mad_is_mild_anger(text):
+    found = DETECTOR.detect(text)
+    assert found and (found.reason, found.level) == ("anger", "mild")
+
+
+def test_nearly_mad_with_an_insult_stays_strong():
+    found = DETECTOR.detect("你们这帮废物，我快被你们逼疯了")
+    assert found and (found.reason, found.level) == ("anger", "strong")
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("我哪敢去告你们，就想问下贷款怎么延期", "regulator"),  # would not dare
+    ("放心嘛，我不得去找媒体，帮我看哈卡咋个锁了", "media"),  # south-western 不得 = will not
+    ("我不是那种会去电视台闹的人，就是想把钱要回来", "media"),
+    ("原本打算找律师，后来觉得没必要，你们尽快处理吧", "regulator"),  # an intent dropped
+])
+def test_new_negations_set_the_cue_aside(text, reason):
+    assert reason not in rule_matches(RULES, norm(text))[0]
+
+
+def test_a_negator_before_a_condition_still_threatens():
+    assert "regulator" in rule_matches(RULES, norm("我本来不想告你们，但再不退钱我就起诉"))[0]
+
+
+@pytest.mark.parametrize("text", [
+    "我弟在家嚷嚷要去砸你们柜台，我把他劝住了，他就是说说气话，麻烦帮我查下账单",
+    "这利率低得我想从楼上跳下去（开玩笑），有没有收益高点的存款",  # asked without a question mark
+])
+def test_severe_cues_set_aside_by_two_signs(text):
+    found = DETECTOR.detect(text)
+    assert found is None or found.reason not in ("violence", "self_harm")
+
+
+def test_cantonese_reads_as_mandarin_before_the_rules():
+    assert norm("我要搵你哋經理傾，唔該叫佢出嚟") == "我要找你们经理谈,麻烦叫他出来"
+    assert "human" in rule_matches(RULES, norm("我要搵你哋主管傾，唔該叫佢出嚟"))[0]
+    # 系 keeps its Mandarin senses (系统, 联系); 倾 its own (倾向)
+    assert norm("联系唔到系统") == "联系不到系统" and "倾向" in norm("我倾向于")
