@@ -118,6 +118,9 @@ _SICHUAN_WORDS = ((re.compile("没得"), "没有"), (re.compile("啥子"), "什�
                   (re.compile("入面"), "里面"), (re.compile("啱啱|啱先"), "刚刚"), (re.compile("未见"), "没看到"),
                   # Hakka 莫分…晓得 (别让…知道), 讲爱我 (说要我)
                   (re.compile(r"厓(?=[个嘅的叫系是姓名卡屋])|(?<=[，。,\s了咗给俾畀])厓|^厓"), "我"), (re.compile("里背"), "里面"),
+                  # many type Hakka 𠊎 as 捱, which the Simplified reading makes 挨 ("捱叫温国良", "信贷员讲
+                  # 捱征信有问题"): opening a clause before 叫/系/想…, or after 讲/同/给; never 挨打, 挨个, 挨着
+                  (re.compile(r"(?:^|(?<=[，。,!?\s]))挨(?=叫|系|是|姓|想|从|冇|没|唔|讲|嘅|屋)|(?<=[讲话同畀])挨(?=[\u4e00-\u9fff])"), "我"),
                   (re.compile(r"(?<=[\d一二两三四五六七八九十百千万零])银(?!行|包|卡|联)"), "元"),
                   (re.compile("莫分(?=[^，。,!?！？]{0,10}(?:晓得|知道|晓))"), "别让"), (re.compile("(?<=[讲话])爱(?=我|俺)"), "要"),
                   # Cantonese 系/唔系 (是/不是) before a figure put right: "尾数系8407，唔系8401"
@@ -519,6 +522,7 @@ _NO_LOSS_SAYINGS = (
     r"不是钱(?:的(?:事|问题))?|(?:跟|和|与)钱(?:没有?|无)关|不关钱的?事|不是重点|无损失|"
     # "没啥钱的事儿"; in English, "no money lost"
     r"没(?:有)?(?:啥|什么)钱的?事|(?i:no money (?:was )?(?:lost|taken|involved|missing)|did ?n[o']?t lose (?:any )?money|not about (?:the )?money)|"
+    r"(?i:\bno (?:money |financial )?loss(?:es)?\b|\bnothing (?:was )?(?:lost|taken)\b|\bno money\b)|"
     r"(?:不|没|没有)涉及(?:到)?(?:钱|金额|损失|资金|财产)",
     r"(?:没|冇)有?(?:造成|看到|发现|产生|见到|任何|什么|啥|有)*(?:钱的?|金钱|经济|资金|财产|财务)?(?:上|方面)?(?:的)?损失",
     # Cantonese 冇蝕錢 (lost no money), 冇蝕底; "没亏钱", "一分钱没亏"
@@ -535,6 +539,8 @@ _NO_LOSS_SAYINGS = (
     # a bill paid on time ("当天还的")
     r"没(?:收|扣|要)(?:我|俺)的?钱|没(?:扣|收)(?:过)?(?:一分)?钱|(?:也|都|并|还)没(?:有)?(?:被)?扣(?:款|钱)?(?=[，,。！!]|$)|(?:我|俺|也|都|最后|根本)(?:没|没有)买(?!到|着)",
     r"没有?(?:存成|交成|付成|办成|扣成|买成|取成|转成)|(?:刷|付|交|支付)不了",
+    # a wasted trip: the money the customer came for never moved ("取五万块钱…叫俺白跑了三十里地")
+    r"白跑(?:了)?|跑了?(?:个)?空(?:趟)?|空跑(?:了)?",
     r"(?:钱|硬币|现金|零钱)?(?:都|也)?还在(?:家里|家|手里|手上|我手上|身上|我这)",
     r"(?:后来|最后|还是|已经)(?:都|也)?(?:存上|存进去|存进|办好|办成)了",
     r"(?:按时|准时|当天|提前|按期)(?:就)?(?:还|还款|还清|还上)(?:的|了)",
@@ -544,6 +550,8 @@ _NO_LOSS_SAYINGS = (
     # ("暂时没看到扣钱", "钱数是对的，就名字错了": the sum is not what is wrong)
     r"(?:还|暂时|目前|现在)(?:还)?(?:没|没有)(?:看到|见到|发现)?(?:被)?(?:扣|刷|转|取)(?:钱|款|走)",
     r"(?:钱数|金额|数目|数额)(?:是|都|倒是)?(?:对的|没错|没问题|对得上)",
+    # nothing seen gone yet, only feared ("卡里剩三万多，现在还没见少，就是怕被人取了")
+    r"(?:没|没有|未)(?:见|看见|看到|发现|见到)(?:少|丢|被取|被扣|被转|被盗|被刷|动)",
     r"(?:一分钱?|钱)(?:都|也)?(?:动不了|取不出来?|转不出去?|用不了|拿不出来?)",
     # ("卡里有三万多块，都是货款，现在转不出来": the balance held, the clause's subject elided)
     r"(?:里|上)(?:还)?有[^。!?！？]{0,24}[，,]\s*(?:现在|目前|都|也|就|还是)?(?:转不出来?|取不出来?|转不出去|取不了|转不了|动不了|用不了)",
@@ -864,7 +872,8 @@ def find_amount(text: str) -> Optional[float]:
         return short
     # "揿了三次，每次扣我四蚊": the charge each time, times the count; not a charge taken twice
     # for one act ("扣了两次钱，一次二百三十五，两笔一模一样": one of them is at stake)
-    times = None if _CHARGED_TWICE.search(t) else (_each_after_count(t) or _per_sheet(t) or _count_each(t))
+    times = None if _CHARGED_TWICE.search(t) else (
+        _each_after_count(t) or _per_sheet(t) or _count_each(t) or _charged_in_a_run(t))
     if times is not None:
         return times
     if _UNCOUNTED_RECURRING.search(t) and _per_unit_times(t) is None and not _TOTAL_CUE.search(t):
@@ -1063,10 +1072,22 @@ _PUT_IN_SHORT = re.compile(r"(?:放|存|塞)了\s*(?P<asked>[^，。,!！？?]{1
 _INTEREST_GOT = re.compile(r"利息|收益|利钱|分红")
 
 
+# a note taken to be exchanged and less given back ("拿一张泡烂的一百块去柜台换，只给了我五十"):
+# what was not given is at stake
+_EXCHANGED_SHORT = re.compile(
+    r"(?P<asked>[\d一二两三四五六七八九十百千万.]+\s*(?:块|元|蚊)(?:钱)?)[^。!！？?]{0,10}?(?:去|来)[^。!！？?]{0,6}?(?:换|兑)"
+    r"[^。!！？?]{0,30}?(?:只|才)(?:给|换|兑|赔|退)(?:了)?(?:我)?\s*(?P<got>[^，。,!！？?]{1,8})")
+
+
 def _paid_short(t: str) -> Optional[float]:
     gap = _expected_against_actual(t)
     if gap is not None:
         return gap
+    swapped = _EXCHANGED_SHORT.search(t)
+    if swapped:
+        asked, got = _sum_values(swapped.group("asked")), _sum_values(swapped.group("got"))
+        if len(asked) == 1 and len(got) == 1 and 0 < got[0] < asked[0]:
+            return round(asked[0] - got[0], 2)
     put = _PUT_IN_SHORT.search(t)
     if put:
         asked = _sum_values(put.group("asked"))
@@ -1176,7 +1197,7 @@ def parse_amount(text: str) -> Optional[float]:
         # parts counted (第一次…第二次…) where the told sequence goes on ("最后…又转走2000"): all of it
         told = None if _TOTAL_CUE.search(t) else _sequence_parts(t)
         return told if told is not None and told > total else total
-    chosen = _chosen_sum(t) or _count_each(t) or _multiplied(t)
+    chosen = _chosen_sum(t) or _count_each(t) or _multiplied(t) or _charged_in_a_run(t)
     if chosen is not None:
         return chosen
     if _FROZEN_IN_OWN_ACCOUNT.search(t) and not _MONEY_GONE.search(t):
@@ -1744,6 +1765,23 @@ def _per_sheet(t: str) -> Optional[float]:
     tokens = [v for _, v in _amount_tokens(per.group("each"))]
     n = _count_number(count.group("n"))
     if len(tokens) != 1 or not n or not 1 < n <= 500:
+        return None
+    return round(tokens[0] * n, 2)
+
+
+# the same charge taken in a run ("连续三个月都被扣了19.9", "一连五次扣我八块"): the run times the charge
+_CHARGED_IN_A_RUN = re.compile(
+    r"(?:连续|连着|接连|一连)(?P<n>[\d一二两三四五六七八九十]+)\s*(?:个)?(?:月|期|年|季度?|次|回|笔|天|周)(?:里|来|内)?"
+    r"[^，。,!?！？\d]{0,4}?(?:被)?(?:扣|收|划|刷)(?:了|掉|走)?(?:我|俺)?(?:的)?\s*(?P<each>[^，。,!?！？]{1,10})")
+
+
+def _charged_in_a_run(t: str) -> Optional[float]:
+    run = _CHARGED_IN_A_RUN.search(t)
+    if not run:
+        return None
+    tokens = [v for _, v in _amount_tokens(run.group("each"))]
+    n = _count_number(run.group("n"))
+    if len(tokens) != 1 or not n or not 1 < n <= 120:
         return None
     return round(tokens[0] * n, 2)
 
@@ -2580,6 +2618,10 @@ _SELF_ADVERB = re.compile(
 )
 
 
+# after 叫我 + two characters, what makes them a deed, not a name ("叫我白跑了", "叫我等着")
+_MADE_TO_DO = re.compile(r"了|过(?!来)|着|一趟|一回|一次|几趟|几回|半天|[\u4e00-\u9fff]?[里公]地|回去|过去")
+
+
 def _find_name(t: str) -> Optional[str]:
     """A name the customer introduces ("我叫王建国", "免贵姓李，叫李娜", "我是陈先生")."""
     for m in _NAME_CUE.finditer(t):
@@ -2599,9 +2641,11 @@ def _find_name(t: str) -> Optional[str]:
             or (m.group(0).strip() == "本人" and _SELF_ADVERB.match(run.group(0)))
         ):
             continue  # "必须本人来刷脸", "要本人去网点": in person, not a name; "我本人成晚喺屋企": an alibi
+        candidate = _cut_name(run.group(0))
+        if m.group(0).strip().startswith(("叫我", "叫俺")) and _MADE_TO_DO.match(rest, len(candidate)):
+            continue  # "柜员叫我白跑了三十里地": 叫我 + what the customer was made to do, no name
         if _bare_full_name(run.group(0)) and not _NICKNAME.fullmatch(run.group(0)):
             return run.group(0)  # "我叫李想": the whole clause is the name, 想 and all
-        candidate = _cut_name(run.group(0))
         if _looks_like_name(candidate):
             return candidate
         if m.group(0).startswith("叫我") and _NICKNAME.fullmatch(candidate):
@@ -2645,6 +2689,10 @@ def _stated_length_name(t: str) -> Optional[str]:
     first = re.match(r"[\u4e00-\u9fff]+", t.strip(_PUNCT + " "))
     if first and len(first.group(0)) == n and not _NOT_NAME_WORDS.search(first.group(0)):
         return first.group(0)
+    # "我叫乌云其其格，五个字": the length is the name's after a self-introduction
+    intro = re.match(r"(?:我|俺|本人)(?:的名字|的姓名)?(?:叫做|名叫|叫|是)([\u4e00-\u9fff]+)", t.strip(_PUNCT + " "))
+    if intro and len(intro.group(1)) == n and not _NOT_NAME_WORDS.search(intro.group(1)):
+        return intro.group(1)
     return None
 
 
@@ -2729,7 +2777,9 @@ _FULL_NAME_CUE = re.compile(
     # "阮名叫黄水木" (闽南 阮 = 我): 名叫 said by the customer, not of staff ("那个柜员名叫…")
     r"(?:^|(?<=[我俺阮咱侬，,。\s])|(?<=本人))名叫|"
     # "学生都叫我蔡老师，名字是蔡明轩": the name said as such beats what people call the customer
-    r"(?:^|(?<=[我俺，,。\s的]))(?:名字|姓名)(?:是|叫))(?:是|叫|系|叫做)?\s*[:：]?\s*")
+    r"(?:^|(?<=[我俺，,。\s的]))(?:名字|姓名)(?:是|叫)|"
+    # the name to file said as such ("叫我阿武就行，登记的话写武晓霞", "投诉人写赵德厚")
+    r"(?:登记|投诉人|登记人)(?:的话|时|的时候|上|那里|那儿)?(?:就|应该|要)?(?:写|填|用|记)(?:成|为|作)?)(?:是|叫|系|叫做)?\s*[:：]?\s*")
 # typed for someone else, who is the complainant ("我帮我奶奶打的字" … "奶奶叫孔秀芬")
 _FOR_A_RELATIVE = re.compile(
     r"^(?:我|俺)?(?:的)?(?:奶奶|爷爷|外婆|姥姥|外公|姥爷|妈妈|妈|老妈|爸爸|爸|老爸|母亲|父亲|老母亲|老父亲|"
@@ -2838,7 +2888,11 @@ def _best_name(text: str, reader: Callable[[str], Optional[str]]) -> Optional[st
     cue = _FULL_NAME_CUE.search(t)
     # (名字叫 after 我姓刘 gives the given name only: the surname said apart is read below)
     if cue and not (re.search(r"名字|姓名", cue.group(0)) and _SURNAME_THEN_GIVEN.search(t)):
-        found = reader(t[cue.end():])
+        # the clause right after the cue first: "Full name 周薇安，平时大家叫我Vivian"
+        rest = t[cue.end():]
+        head = re.split(r"[，,。.!！?？;；]", rest.strip(), maxsplit=1)[0]
+        found = reader(head) if head != rest.strip() else None
+        found = found if _is_full_name(found) else reader(rest)
         if found:
             return found
     relative = _RELATIVE_NAME_WANTED.search(t)

@@ -33,6 +33,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.exasperation import gives_up
+from bot.lookup_words import asks_about_a_complaint
 from bot.nlu.normalizer import MARKED_TEXT
 from bot.escalation.detector import (
     DEFAULT_ESCALATE_THRESHOLD,
@@ -47,6 +48,7 @@ ESCALATION = "escalation"
 FALLBACK_INTENT = "nlu_fallback"
 COMPLAIN_INTENT = "complain"
 CANCEL_INTENT = "cancel"
+LOOKUP_INTENT = "check_progress"
 # Below this DIET's runner-up is noise (0.01 "thank" for an angry complaint), not an answer.
 MIN_NEXT_BEST = 0.1
 
@@ -68,6 +70,8 @@ def _demoted(message: Message, escalate_confidence: float, text: str = "") -> Di
         if entry.get("name") not in (ESCALATE_INTENT, HUMAN_INTENT, FALLBACK_INTENT):
             if entry.get("name") == CANCEL_INTENT and not gives_up(text):
                 break  # "服了你们了，真的服了": fed up, nothing given up (bot/exasperation.py)
+            if entry.get("name") == LOOKUP_INTENT and not asks_about_a_complaint(text):
+                break  # "我就想问问，你们银行是不是专门跟老百姓过不去？": a grievance, no lookup (bot/lookup_words.py)
             if (entry.get("confidence") or 0.0) >= MIN_NEXT_BEST:
                 return {"name": entry["name"], "confidence": entry.get("confidence")}
             break

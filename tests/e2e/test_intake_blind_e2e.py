@@ -44,6 +44,7 @@ FLOORS = {
     "conversations_2026-12-06k.yml": {"right": 0.92, "unrequested_handoffs": 1, "loops": 0},
     "conversations_2026-12-06l.yml": {"right": 0.92, "unrequested_handoffs": 1, "loops": 0},
     "conversations_2026-12-06m.yml": {"right": 0.92, "unrequested_handoffs": 1, "loops": 0},
+    "conversations_2026-12-06n.yml": {"right": 0.92, "unrequested_handoffs": 1, "loops": 0},
 }
 
 
