@@ -680,7 +680,8 @@ class SimulatedCustomer:
                     text = text.replace(zh, en, 1)
             text = rng.choice(("Hi，", "hello，", "")) + text + rng.choice(("，please help", "，thx", " asap"))
         elif register == "no_punctuation":
-            text = re.sub(r"[，。！？、,.!?]", " " if rng.random() < 0.5 else "", text)
+            # (a decimal point is no punctuation: "1.2万" stays 1.2万, not 12万)
+            text = re.sub(r"[，。！？、,!?]|\.(?!\d)|(?<!\d)\.", " " if rng.random() < 0.5 else "", text)
         return text
 
     # -- the opening -----------------------------------------------------------------------
