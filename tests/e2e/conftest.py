@@ -56,3 +56,14 @@ def stack(request, tmp_path_factory, fake_wechat):
     yield s
     s.stop_all()
     s.drop_casedesk_schema()
+
+
+@pytest.fixture()
+def browser():
+    """A headless Chromium (Debian's, tests/e2e/console_browser.py) for one test, closed after it;
+    the test is skipped where Playwright is not installed."""
+    from tests.e2e.console_browser import launch
+
+    playwright = pytest.importorskip("playwright.sync_api")
+    with launch(playwright) as b:
+        yield b

@@ -13,18 +13,12 @@ import time
 
 import pytest
 
-from tests.e2e.console_browser import create_console_user, launch, said_to_customer, shoot, sign_in
+from tests.e2e.console_browser import create_console_user, said_to_customer, shoot, sign_in
 
 playwright = pytest.importorskip("playwright.sync_api")
 
 SHOTS = os.environ.get("CANNED_SHOTS")
 CANNED = "{客户称呼}，您好，我是负责您投诉 {案件编号} 的客服，马上为您核实情况。"
-
-
-@pytest.fixture()
-def browser():
-    with launch(playwright) as b:
-        yield b
 
 
 def test_a_canned_reply_is_filled_for_the_case_and_reaches_the_customer(stack, browser):

@@ -27,7 +27,7 @@ from typing import Iterator
 import pytest
 import requests
 
-from tests.e2e.console_browser import PASSWORD, create_console_user, launch
+from tests.e2e.console_browser import PASSWORD, create_console_user
 from tests.stack import ROOT, free_port
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -80,12 +80,6 @@ RECORDERS = """
   window.__alerts = { calls: calls, asks: asks, tones: tones };
 })();
 """
-
-
-@pytest.fixture()
-def browser():
-    with launch(playwright) as b:
-        yield b
 
 
 @contextmanager

@@ -10,18 +10,12 @@ import time
 
 import pytest
 
-from tests.e2e.console_browser import PASSWORD, create_console_user, launch
+from tests.e2e.console_browser import PASSWORD, create_console_user
 
 playwright = pytest.importorskip("playwright.sync_api")
 
 HANDED_OFF = re.compile(r"转接?人工|人工客服")
 
-
-
-@pytest.fixture()
-def browser():
-    with launch(playwright) as b:
-        yield b
 
 
 def responses(page) -> list[str]:

@@ -12,18 +12,12 @@ import time
 
 import pytest
 
-from tests.e2e.console_browser import create_console_user, launch, shoot, sign_in
+from tests.e2e.console_browser import create_console_user, shoot, sign_in
 
 playwright = pytest.importorskip("playwright.sync_api")
 
 THREAT = "你们乱扣我的年费，我手机13912345678，再不处理我就找记者曝光你们！"
 SHOTS = os.environ.get("MARKS_SHOTS")
-
-
-@pytest.fixture()
-def browser():
-    with launch(playwright) as b:
-        yield b
 
 
 

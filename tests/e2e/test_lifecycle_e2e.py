@@ -15,18 +15,12 @@ from pathlib import Path
 import pytest
 
 from tests.casedesk.helpers import case_payload
-from tests.e2e.console_browser import create_console_user, launch, sign_in
+from tests.e2e.console_browser import create_console_user, sign_in
 
 playwright = pytest.importorskip("playwright.sync_api")
 
 REASON = "需向发卡机构调取交易凭证，已电话告知客户"
 DECISION = "经调取监控和交易凭证核实，网点未按规定提示风险，客户亦未妥善保管密码，双方均有责任，同意赔付一半损失。"
-
-
-@pytest.fixture()
-def browser():
-    with launch(playwright) as b:
-        yield b
 
 
 

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from tests.e2e.console_browser import create_console_user, launch, said_to_customer, shoot, sign_in, wait_said
+from tests.e2e.console_browser import create_console_user, said_to_customer, shoot, sign_in, wait_said
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -24,12 +24,6 @@ PROMISE = "您放心，我们保证全额赔偿您的损失。"
 CLEAN = "非常抱歉给您带来不便，您的诉求我已记录，我们会在15日内给您答复。"
 REASON = "已核实：客户与网点已签署赔偿协议，按协议告知"
 SHOTS = os.environ.get("QC_SHOTS")
-
-
-@pytest.fixture()
-def browser():
-    with launch(playwright) as b:
-        yield b
 
 
 

@@ -27,7 +27,7 @@ from bot.casedesk.domain import CHINA_TZ
 from bot.trainer.inbox import DEFAULT_THRESHOLD
 from tests.e2e.conftest import SELECTED
 from tests.e2e.dialogue import Customer, topic_of
-from tests.e2e.console_browser import PASSWORD, create_console_user, launch
+from tests.e2e.console_browser import PASSWORD, create_console_user
 from tests.stack import ROOT
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -72,12 +72,6 @@ def unsure_message(stack) -> tuple[str, str, float, str]:
 def assert_no_pii(text: str, *extra: str) -> None:
     for secret in (*PII, *extra):
         assert secret not in text, f"{secret!r} 出现在页面或文件中：\n{text[:3000]}"
-
-
-@pytest.fixture()
-def browser():
-    with launch(playwright) as b:
-        yield b
 
 
 def rasa_env() -> dict:

@@ -13,17 +13,11 @@ import time
 
 import pytest
 
-from tests.e2e.console_browser import create_console_user, launch, shoot, sign_in, wait_said
+from tests.e2e.console_browser import create_console_user, shoot, sign_in, wait_said
 
 playwright = pytest.importorskip("playwright.sync_api")
 
 SHOTS = os.environ.get("TRANSFER_SHOTS")
-
-
-@pytest.fixture()
-def browser():
-    with launch(playwright) as b:
-        yield b
 
 
 def test_an_agent_hands_the_customer_to_a_colleague_with_a_note(stack, browser):
