@@ -21,7 +21,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, AsyncIterator, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Any, AsyncIterator, Awaitable, Callable, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import aiohttp
 from aiohttp import web
@@ -497,9 +497,11 @@ async def claim(
     remote: Optional[str] = None,
     bridge: Optional[RasaBridge] = None,
     agent_name: Optional[str] = None,
+    assigned_by: Optional[str] = None,
 ) -> Handoff:
     """waiting → active for `agent`. Claiming one's own again is a no-op; another agent's is 409.
-    With a ``bridge``, the customer is greeted by the agent's name (``agent_name``)."""
+    With a ``bridge``, the customer is greeted by the agent's name (``agent_name``). The
+    auto-assignment claims for the agent (``assigned_by``: who gave it, in the audit row)."""
     claimed = False
     async with db.writing() as s:
         handoff, case = await _locked(s, handoff_id, hidden_branch)
@@ -507,7 +509,10 @@ async def claim(
         _check_holder(handoff, agent)
         if handoff.status == WAITING:
             _claim(handoff, agent, now)
-            casedb.audit(s, now, agent, "handoff.claim", case.case_no, remote)
+            if assigned_by is None:
+                casedb.audit(s, now, agent, "handoff.claim", case.case_no, remote)
+            else:
+                casedb.audit(s, now, assigned_by, "handoff.assign", case.case_no, remote, detail=agent)
             claimed = True
         conversation_id, case_id = handoff.conversation_id, case.id
     log.info("handoff claimed id=%s by=%s", handoff.id, agent)
@@ -856,8 +861,15 @@ async def callback_pass(db: casedb.Database, bridge: RasaBridge) -> None:
     await callbacks.tell_customers(db, bridge, now)
 
 
+# further passes the loop runs after the sync and the call-backs (main.py sets them: the
+# auto-assignment of assignment.py, which builds on this module and so cannot be imported here)
+LoopPass = Callable[[casedb.Database, RasaBridge], Awaitable[Any]]
+LOOP_PASSES_KEY: web.AppKey[Sequence[LoopPass]] = web.AppKey("casedesk_handoff_loop_passes", Sequence)
+
+
 async def sync_loop(
-    db: casedb.Database, bridge: RasaBridge, interval: float, stop: Optional[asyncio.Event] = None
+    db: casedb.Database, bridge: RasaBridge, interval: float, stop: Optional[asyncio.Event] = None,
+    passes: Sequence[LoopPass] = (),
 ) -> None:
     """Runs for the app's life (rasa_context below) until `stop` is set. One warning when
     Rasa goes away and one line when it is back, not one per pass; no conversation text is
@@ -874,6 +886,8 @@ async def sync_loop(
         try:
             await sync_once(db, bridge)
             await callback_pass(db, bridge)
+            for extra in passes:
+                await extra(db, bridge)
             if failing is not None:
                 log.info("handoff sync working again")
                 failing = None
@@ -901,7 +915,7 @@ async def rasa_context(app: web.Application) -> AsyncIterator[None]:
     stop = asyncio.Event()
     if settings.handoff_sync_seconds > 0:
         task = asyncio.create_task(
-            sync_loop(app[casedb.DB_KEY], bridge, settings.handoff_sync_seconds, stop),
+            sync_loop(app[casedb.DB_KEY], bridge, settings.handoff_sync_seconds, stop, app.get(LOOP_PASSES_KEY, ())),
             name="casedesk-handoff-sync",
         )
     try:

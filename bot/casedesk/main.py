@@ -14,7 +14,8 @@ from .appkeys import CIPHER_KEY, SETTINGS_KEY
 from .crypto import PiiCipher
 from .db import db_context
 from .middlewares import setup_middlewares
-from .handoffs import rasa_context
+from . import assignment
+from .handoffs import LOOP_PASSES_KEY, rasa_context
 from .notices import notices_context
 from .routes import setup_routes
 from .settings import Settings, load_settings
@@ -29,6 +30,8 @@ def init_app(settings: Optional[Settings] = None) -> web.Application:
     app.cleanup_ctx.append(db_context)
     # after the database: the Rasa client and the handoff sync loop that uses both
     app.cleanup_ctx.append(rasa_context)
+    # issue 15: each pass of that loop also hands waiting handoffs to agents who are 在线
+    app[LOOP_PASSES_KEY] = (assignment.assign_pass,)
     # the notice outbox (issue 14): customer notices of lifecycle steps, and their SMS
     app.cleanup_ctx.append(notices_context)
     setup_routes(app)

@@ -297,6 +297,10 @@ class ConsoleUser(Base):
     branch_code: Mapped[Optional[str]] = Column(String(16))
     active: Mapped[bool] = Column(Boolean, nullable=False, default=True)
     created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    # auto-assignment (issue 15, assignment.py): 在线 / 忙碌 / 离开 as the user set it, and when
+    # a console page of theirs was last open (a stale one counts as 离开)
+    presence: Mapped[str] = Column(String(8), nullable=False, default="away", server_default="away")
+    seen_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
 
 
 class ConsoleSession(Base):

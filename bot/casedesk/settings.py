@@ -154,6 +154,33 @@ class CallbackSettings:
 # --- end of honest waits and call-backs -------------------------------------------------------
 
 
+# --- auto-assignment (issue 15): bot/casedesk/assignment.py --------------------------------
+@dataclass(frozen=True)
+class AssignmentSettings:
+    """Waiting handoffs go by themselves to agents who are 在线 (the console's presence switch),
+    at most `capacity` active conversations each; 0 turns auto-assignment off. An agent whose
+    console has not been open for `presence_timeout_seconds` counts as 离开 whatever the switch
+    says: a closed laptop must not be handed customers."""
+
+    capacity: int = 3
+    presence_timeout_seconds: float = 60.0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.capacity <= 50:
+            raise ValueError("CASEDESK_AGENT_CAPACITY must be between 0 (off) and 50")
+        if not 20 <= self.presence_timeout_seconds <= 3600:
+            raise ValueError("CASEDESK_PRESENCE_TIMEOUT_SECONDS must be between 20 and 3600")
+
+    @classmethod
+    def from_env(cls, values: Mapping[str, Optional[str]]) -> "AssignmentSettings":
+        return cls(
+            capacity=int(env_number(values, "CASEDESK_AGENT_CAPACITY", cls.capacity, "conversations")),
+            presence_timeout_seconds=env_number(
+                values, "CASEDESK_PRESENCE_TIMEOUT_SECONDS", cls.presence_timeout_seconds, "seconds"),
+        )
+# --- end of auto-assignment -------------------------------------------------------------------
+
+
 # --- customer notices (issue 14): bot/casedesk/notices.py, docs/notices.md --------------------
 DEFAULT_NOTICE_TEXTS = REPO_ROOT / "data" / "notices.yml"
 # the WeChat channel's own settings (docs/wechat.md), read by the desk to send notices on WeChat
@@ -297,6 +324,8 @@ class Settings:
     callbacks: CallbackSettings = field(default_factory=CallbackSettings)
     # customer notices (issue 14): texts, SMS sender, outbox loop
     notices: NoticeSettings = field(default_factory=NoticeSettings)
+    # auto-assignment (issue 15): capacity per agent, when a silent console counts as away
+    assignment: AssignmentSettings = field(default_factory=AssignmentSettings)
     # injectable so SLA, repeat and group windows can be tested without waiting for days
     clock: Callable[[], datetime] = field(default=utc_now, repr=False, compare=False)
 
@@ -391,4 +420,5 @@ def load_settings(
         handoff_wait_alerts=HandoffWaitAlerts.from_env(values),
         callbacks=CallbackSettings.from_env(values),
         notices=NoticeSettings.from_env(values),
+        assignment=AssignmentSettings.from_env(values),
     )

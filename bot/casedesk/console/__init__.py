@@ -11,7 +11,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..appkeys import SETTINGS_KEY
-from . import callback_views, canned_views, case_list, events, lifecycle_views, mark_views, reply_check_views, trainer_views, views
+from . import (
+    callback_views, canned_views, case_list, events, lifecycle_views, mark_views, presence_views, reply_check_views,
+    trainer_views, views,
+)
 from .auth import LoginThrottle
 from .middleware import add_security_headers, console_middleware
 from .render import setup_templates
@@ -55,6 +58,8 @@ def setup_routes(app: web.Application) -> None:
     reply_check_views.setup_routes(app)
     # --- 快捷回复 (issue 15: canned replies supervisors manage): console/canned_views.py ---
     canned_views.setup_routes(app)
+    # --- auto-assignment (issue 15: an agent's 在线 / 忙碌 / 离开): console/presence_views.py ---
+    presence_views.setup_routes(app)
 
 
 def setup(app: web.Application) -> None:

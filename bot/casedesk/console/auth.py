@@ -99,6 +99,12 @@ class Identity:
     expires_at: datetime
     # the directory code of `branch` (bot/branches.py); None with a branch: not in the directory
     branch_code: Optional[str] = None
+    # 在线 / 忙碌 / 离开 as the user set it (assignment.py); only agents are assigned by it
+    presence: str = "away"
+
+    @property
+    def takes_assignments(self) -> bool:
+        return self.role == ConsoleRole.AGENT.value
 
     @property
     def works_cases(self) -> bool:
@@ -175,6 +181,7 @@ async def load_session(db: Database, token: Optional[str], now: datetime) -> Opt
         csrf_token=session.csrf_token,
         expires_at=session.expires_at,
         branch_code=user.branch_code or None,
+        presence=user.presence or "away",
     )
 
 

@@ -7,6 +7,7 @@ close idle connections), and stops when the client goes, the session ends, or th
 
     GET /console/events                      → event: queue   {"items": [...], "now": ...,
                                                  "waiting": N, "limits_text": "等待时限：…"}
+                                               event: team    {"agents": [...]}  (every RECHECK_S)
     GET /console/events?handoff=ID&after=N   → event: handoff {...state}
                                                event: turns   {"turns": [...]}  (id: last turn id)
 """
@@ -23,6 +24,7 @@ from aiohttp import web
 from ..appkeys import SETTINGS_KEY
 from ..db import DB_KEY
 from ..handoff_views import MAX_ID
+from .. import assignment
 from . import live
 from ..access import hidden_branch
 from .auth import COOKIE_NAME, Identity, load_session
@@ -74,6 +76,7 @@ class Stream:
         self._last_state: Optional[str] = None
         self._sent_turns: Set[int] = set()
         self._page_had: Optional[int] = None
+        self.on_queue = False
 
     async def send(self, chunk: bytes) -> None:
         transport = self.request.transport
@@ -83,6 +86,15 @@ class Stream:
             await self.response.write(chunk)
         except (ConnectionResetError, RuntimeError):
             raise _Gone()
+
+    async def seen(self) -> None:
+        """An open console page is what makes an agent count as there (assignment.py); the
+        queue page also gets the team's presence and load at this pace."""
+        now = self.clock()
+        if self.me.takes_assignments:
+            await assignment.seen(self.db, self.me.user_id, now)
+        if self.on_queue:
+            await self.send(_event("team", {"agents": await live.team(self.db, now)}))
 
     def client_gone(self) -> bool:
         transport = self.request.transport
@@ -132,8 +144,10 @@ class Stream:
         # EventSource resends the last id it saw when it reconnects: resume from there
         cursor = [_int(self.request.headers.get("Last-Event-ID"), _int(query.get("after")))]
         self._page_had = cursor[0]
+        self.on_queue = handoff_id < 0
         await self.response.prepare(self.request)
         await self.send(b"retry: 2000\n\n")
+        await self.seen()
         last_beat = last_check = time.monotonic()
         try:
             while not self.stopping.is_set() and not self.client_gone():
@@ -151,6 +165,7 @@ class Stream:
                     if await load_session(self.db, token, self.clock()) is None:
                         await self.send(_event("logout", {}))
                         break
+                    await self.seen()
                 try:
                     await asyncio.wait_for(self.stopping.wait(), timeout=POLL_S)
                 except asyncio.TimeoutError:

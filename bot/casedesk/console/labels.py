@@ -322,3 +322,13 @@ NOTICE_WECHAT_ERRORS: Dict[int, str] = {
 NOTICE_WECHAT_REFUSED = "微信拒绝发送"
 NOTICE_FALLBACK_SMS = "已改发短信"
 # --- end of customer notices ------------------------------------------------------------------
+
+
+# --- auto-assignment (issue 15): an agent's presence (bot/casedesk/assignment.py) ---------------
+PRESENCE_LABELS: Dict[str, str] = {"online": "在线", "busy": "忙碌", "away": "离开"}
+PRESENCE_HINTS: Dict[str, str] = {
+    "online": "接收自动分配的会话",
+    "busy": "处理手头会话，暂不接收新会话",
+    "away": "不接收新会话",
+}
+EVENT_KIND_LABELS.update({"assign": "分配"})

@@ -19,7 +19,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from sqlalchemy import func, select
 
-from .. import handoffs
+from .. import assignment, handoffs
 from ..access import visible_cases
 from ..db import Database
 from bot.redact import redact
@@ -45,7 +45,8 @@ def preview(text: Optional[str]) -> str:
 
 
 def queue_row(
-    h: Handoff, c: Case, now: datetime, limits: alerts.WaitLimits, last_said: Optional[str] = None
+    h: Handoff, c: Case, now: datetime, limits: alerts.WaitLimits, last_said: Optional[str] = None,
+    claimed_by_name: Optional[str] = None,
 ) -> Dict[str, Any]:
     limit = limits.for_reason(h.reason)
     too_long = alerts.waited_too_long(h.status, h.created_at, h.reason, limits, now)
@@ -58,6 +59,8 @@ def queue_row(
         "reason_label": labels.label(labels.REASON_LABELS, h.reason),
         "channel_label": labels.label(labels.CHANNEL_LABELS, h.channel),
         "claimed_by": h.claimed_by,
+        # what agents read: the display name (the user name is what console.js compares)
+        "claimed_by_name": claimed_by_name or h.claimed_by,
         "created_at": local_iso(h.created_at),
         "claimed_at": local_iso(h.claimed_at),
         "case_no": c.case_no,
@@ -105,7 +108,9 @@ async def queue(db: Database, branch: Optional[str], now: Optional[datetime] = N
     limits = wait_limits(db)
     items = await handoffs.list_handoffs(db, status=list(OPEN_HANDOFF), hidden_branch=branch, limit=QUEUE_LIMIT)
     said = await last_customer_lines(db, sorted({item.case.id for item in items}))
-    return [queue_row(item.handoff, item.case, now, limits, said.get(item.case.id)) for item in items]
+    names = await display_names(db, {item.handoff.claimed_by for item in items if item.handoff.claimed_by})
+    return [queue_row(item.handoff, item.case, now, limits, said.get(item.case.id),
+                      names.get(item.handoff.claimed_by or "")) for item in items]
 
 
 def wait_limits(db: Database) -> alerts.WaitLimits:
@@ -217,3 +222,13 @@ async def case_ref(db: Database, case_no: str) -> Optional[CaseRef]:
 
 def server_now(now: datetime) -> Optional[str]:
     return local_iso(now)
+
+
+async def team(db: Database, now: datetime) -> List[Dict[str, Any]]:
+    """The agents' presence and load (assignment.py), in words, for the queue's 坐席状态."""
+    capacity = db.settings.assignment.capacity
+    return [
+        {**row, "presence_label": labels.PRESENCE_LABELS.get(str(row["presence"]), "离开"),
+         "capacity": capacity}
+        for row in await assignment.team(db, now)
+    ]

@@ -60,6 +60,8 @@ def setup_templates(app: web.Application) -> None:
     )
     env.globals["event_value"] = labels.event_value
     env.globals["severity_order"] = labels.severity_order
+    env.globals["presence_labels"] = labels.PRESENCE_LABELS
+    env.globals["presence_hints"] = labels.PRESENCE_HINTS
     env.filters.update(
         beijing=beijing,
         iso=local_iso,
@@ -86,6 +88,8 @@ def render(
     base = {
         "me": me,
         "csrf": me.csrf_token if me else "",
+        # where a header form (the presence switch) brings the user back to
+        "request_path": request.path_qs,
         "notice": None,
         "notice_bad": request.query.get("msg") == "failed",
     }

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bot.branches import directory
 
-from .. import canned, db, escalation_marks, handoffs, lifecycle, notices, pii, reply_checks, schemas, surveys
+from .. import assignment, canned, db, escalation_marks, handoffs, lifecycle, notices, pii, reply_checks, schemas, surveys
 from ..appkeys import CIPHER_KEY, SETTINGS_KEY
 from ..db import DB_KEY
 from ..domain import CASE_NO_RE, TRANSITIONS, Status
@@ -171,6 +171,10 @@ async def login(request: web.Request) -> web.StreamResponse:
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
+    me = identity_of(request)
+    if me is not None and me.presence != assignment.AWAY:
+        # signed out: no more customers for this agent until they say they are back
+        await assignment.set_presence(_db(request), me.user_id, assignment.AWAY, _now(request))
     await end_session(_db(request), request.cookies.get(COOKIE_NAME))
     response = web.HTTPSeeOther("/console/login")
     clear_cookie(response, COOKIE_NAME)
@@ -189,7 +193,8 @@ async def home(request: web.Request) -> web.StreamResponse:
     return render(
         request,
         "console/queue.html",
-        {"queue": {"items": items, "now": live.server_now(_now(request))}, "notice": _notice(request)},
+        {"queue": {"items": items, "now": live.server_now(_now(request))}, "notice": _notice(request),
+         "team": await live.team(_db(request), _now(request))},
     )
 
 

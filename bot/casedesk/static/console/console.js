@@ -87,10 +87,12 @@
 
   var SEEN_KEY = "console.seenHandoffs";       // waiting handoffs this tab has announced
   var ALERTED_KEY = "console.lateHandoffs";    // over-long handoffs this tab has alerted
+  var ASSIGNED_KEY = "console.assignedHandoffs"; // conversations given to this agent, announced
   var SOUND_OFF_KEY = "console.soundOff";      // the 提示音 switch, kept across visits
   var MAX_REMEMBERED = 500;
   var MAX_NOTIFICATIONS = 3;                   // more at once: one summary instead of a pile
   var isSupervisor = body.getAttribute("data-supervisor") === "1";
+  var me = body.getAttribute("data-me") || "";
   var baseTitle = document.title;
   var audio = null;
   var audioWanted = false;
@@ -311,12 +313,44 @@
     }
   }
 
+  // auto-assignment (assignment.py): a conversation the desk gave this agent is announced
+  // like a new handoff, once; it may never have been seen waiting here
+  function announceAssigned(items) {
+    if (!me) { return; }
+    var mine = items.filter(function (i) { return i.status === "active" && i.claimed_by === me; });
+    var seen = remembered(ASSIGNED_KEY);
+    var fresh = seen === null ? [] : mine.filter(function (i) { return seen.indexOf(i.id) < 0; });
+    var known = seen || [];
+    remember(ASSIGNED_KEY, known.concat(mine.map(function (i) { return i.id; }).filter(function (id) {
+      return known.indexOf(id) < 0;
+    })));
+    if (!fresh.length) { return; }
+    chime("handoff");
+    fresh.slice(0, MAX_NOTIFICATIONS).forEach(function (i) {
+      notify("已为您分配新的会话：" + i.reason_label,
+        i.case_no + " · " + i.channel_label + (i.preview ? "\n客户：" + i.preview : ""),
+        "handoff-assigned-" + i.id, "/console/handoffs/" + encodeURIComponent(i.id));
+    });
+    var note = byId("assigned-note");
+    if (note) {
+      note.hidden = false;
+      note.replaceChildren(document.createTextNode("已为您分配新的会话 "));
+      fresh.forEach(function (i) {
+        var open = el("a", "", i.case_no);
+        open.href = "/console/handoffs/" + encodeURIComponent(i.id);
+        note.appendChild(open);
+        note.appendChild(document.createTextNode(" "));
+      });
+    }
+  }
+
   // what every queue snapshot does on both pages, first render and stream alike
   function alertOnQueue(data) {
     var items = data.items || [];
     showWaitingCount(data);
     showLimits(data);
     announceNew(items);
+    announceAssigned(items);
     alertLate(items);
   }
 
@@ -372,7 +406,7 @@
       sla.appendChild(due);
     }
     tr.appendChild(sla);
-    tr.appendChild(cell("坐席", "", item.claimed_by || "—"));
+    tr.appendChild(cell("坐席", "", item.claimed_by_name || item.claimed_by || "—"));
     var act = cell("", "row-actions");
     if (item.status === "waiting") {
       var form = el("form", "inline");
@@ -402,11 +436,34 @@
     tickTimers();
   }
 
+  function renderTeam(data) {
+    var rows = byId("team-rows");
+    if (!rows) { return; }
+    var frag = document.createDocumentFragment();
+    (data.agents || []).forEach(function (a) {
+      var tr = el("tr");
+      tr.appendChild(cell("坐席", "", a.display_name));
+      var state = cell("接待状态");
+      state.appendChild(el("span", "badge presence-" + a.presence, a.presence_label));
+      tr.appendChild(state);
+      tr.appendChild(cell("手头会话", "", a.load + " / " + a.capacity));
+      frag.appendChild(tr);
+    });
+    if (!(data.agents || []).length) {
+      var empty = el("tr");
+      var td = el("td", "muted", "还没有坐席账号。");
+      td.colSpan = 3;
+      empty.appendChild(td);
+      frag.appendChild(empty);
+    }
+    rows.replaceChildren(frag);
+  }
+
   function startQueue() {
     var island = document.getElementById("queue-data");
     setupAlertControls();
     renderQueue(JSON.parse(island.textContent || "{}"));
-    listen("/console/events", { queue: renderQueue });
+    listen("/console/events", { queue: renderQueue, team: renderTeam });
   }
 
   // ------------------------------------------------------------------ supervisor page
@@ -433,7 +490,7 @@
     tr.appendChild(cell("手机", "", item.phone || "—"));
     tr.appendChild(previewCell(item));
     tr.appendChild(cell("转人工时间", "", (item.created_at || "").slice(0, 19).replace("T", " ")));
-    tr.appendChild(cell("坐席", "", item.claimed_by || "—"));
+    tr.appendChild(cell("坐席", "", item.claimed_by_name || item.claimed_by || "—"));
     return tr;
   }
 
@@ -516,6 +573,26 @@
     var box = document.getElementById("action-error");
     box.textContent = message || "";
     box.hidden = !message;
+  }
+
+  // keyboard shortcuts of the workspace (issue 15), listed on the page (#shortcuts): Alt+R the
+  // reply box, Alt+N the note box, Alt+B 交还机器人 after a confirmation (it ends the agent's part)
+  function setupShortcuts() {
+    document.addEventListener("keydown", function (event) {
+      if (!event.altKey || event.ctrlKey || event.metaKey) { return; }
+      var key = (event.code || "").replace("Key", "").toLowerCase();
+      var target = { r: "reply-text", n: "note-text" }[key];
+      if (target && byId(target) && !byId(target).closest("[hidden]")) {
+        event.preventDefault();
+        byId(target).focus();
+        return;
+      }
+      var release = byId("release-btn");
+      if (key === "b" && release && !release.closest("[hidden]")) {
+        event.preventDefault();
+        if (window.confirm("确定把这个会话交还机器人吗？")) { release.closest("form").submit(); }
+      }
+    });
   }
 
   function sendText(form) {
@@ -696,7 +773,15 @@
         event.preventDefault();
         sendText(form);
       });
+      // Ctrl+Enter (⌘+Enter on a Mac) sends what the box holds; Enter alone is a new line
+      form.querySelector("textarea").addEventListener("keydown", function (event) {
+        if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+          event.preventDefault();
+          sendText(form);
+        }
+      });
     });
+    setupShortcuts();
     listen("/console/events?handoff=" + encodeURIComponent(id) + "&after=" + encodeURIComponent(after), {
       handoff: applyState,
       turns: function (data) { appendTurns(data.turns); }
@@ -705,6 +790,13 @@
   }
 
   // ------------------------------------------------------------------ start
+
+  // the presence switch in the header: a choice takes effect at once, no 切换 click needed
+  var presence = byId("presence-select");
+  if (presence) {
+    byId("presence-save").hidden = true;
+    presence.addEventListener("change", function () { byId("presence-form").submit(); });
+  }
 
   var page = body.getAttribute("data-page");
   if (page === "queue") { startQueue(); }

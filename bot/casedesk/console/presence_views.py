@@ -1,0 +1,37 @@
+"""An agent's presence switch (issue 15; rules in bot/casedesk/assignment.py).
+
+- `POST /console/presence` (agents): 在线 / 忙碌 / 离开, from the form in every page's header
+  (base.html; console.js sends it as soon as the choice changes). Back to the page it came from.
+"""
+from __future__ import annotations
+
+from aiohttp import web
+
+from .. import assignment
+from ..appkeys import SETTINGS_KEY
+from ..db import DB_KEY
+from ..errors import BadRequest
+from .auth import client_address
+from .guards import require_login
+from .views import _safe_next, form_fields
+
+PATH = "/console/presence"
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_post(PATH, switch, name="console.presence")
+
+
+async def switch(request: web.Request) -> web.StreamResponse:
+    me = require_login(request)
+    if not me.takes_assignments:
+        raise web.HTTPForbidden()
+    form = await form_fields(request)
+    presence = form.get("presence", "")
+    if presence not in assignment.PRESENCES:
+        raise BadRequest("请选择在线、忙碌或离开。", code="invalid_value")
+    settings = request.app[SETTINGS_KEY]
+    await assignment.set_presence(request.app[DB_KEY], me.user_id, presence, settings.clock(),
+                                  remote=client_address(request, settings.trusted_proxies))
+    # the header of the page it came from shows the new state and what it means
+    raise web.HTTPSeeOther(_safe_next(form.get("next")) or "/console")
