@@ -162,6 +162,8 @@ async def test_stream_alerts_when_a_handoff_crosses_its_limit(console: Console, 
     steps = iter([timedelta(minutes=3), timedelta(minutes=7)])
 
     async def move_clock(events: list) -> None:
+        if events[-1][0] != "queue":
+            return  # the stream also tells the team's presence (event: team)
         step = next(steps, None)
         if step is not None:
             clock.advance(seconds=step.total_seconds())

@@ -7,7 +7,8 @@ close idle connections), and stops when the client goes, the session ends, or th
 
     GET /console/events                      → event: queue   {"items": [...], "now": ...,
                                                  "waiting": N, "limits_text": "等待时限：…"}
-                                               event: team    {"agents": [...]}  (every RECHECK_S)
+                                               event: team    {"agents": [...]}  (after the first
+                                                 snapshot, then every RECHECK_S)
     GET /console/events?handoff=ID&after=N   → event: handoff {...state}
                                                event: turns   {"turns": [...]}  (id: last turn id)
 """
@@ -76,7 +77,6 @@ class Stream:
         self._last_state: Optional[str] = None
         self._sent_turns: Set[int] = set()
         self._page_had: Optional[int] = None
-        self.on_queue = False
 
     async def send(self, chunk: bytes) -> None:
         transport = self.request.transport
@@ -88,13 +88,14 @@ class Stream:
             raise _Gone()
 
     async def seen(self) -> None:
-        """An open console page is what makes an agent count as there (assignment.py); the
-        queue page also gets the team's presence and load at this pace."""
-        now = self.clock()
+        """An open console page is what makes an agent count as there (assignment.py)."""
         if self.me.takes_assignments:
-            await assignment.seen(self.db, self.me.user_id, now)
-        if self.on_queue:
-            await self.send(_event("team", {"agents": await live.team(self.db, now)}))
+            await assignment.seen(self.db, self.me.user_id, self.clock())
+
+    async def team_tick(self) -> None:
+        """The team's presence and load (the queue page's 坐席状态), after the queue snapshot so
+        the queue stays the stream's first event."""
+        await self.send(_event("team", {"agents": await live.team(self.db, self.clock())}))
 
     def client_gone(self) -> bool:
         transport = self.request.transport
@@ -144,17 +145,20 @@ class Stream:
         # EventSource resends the last id it saw when it reconnects: resume from there
         cursor = [_int(self.request.headers.get("Last-Event-ID"), _int(query.get("after")))]
         self._page_had = cursor[0]
-        self.on_queue = handoff_id < 0
         await self.response.prepare(self.request)
         await self.send(b"retry: 2000\n\n")
         await self.seen()
         last_beat = last_check = time.monotonic()
+        team_due = True
         try:
             while not self.stopping.is_set() and not self.client_gone():
                 if handoff_id >= 0:
                     await self.handoff_tick(handoff_id, cursor)
                 else:
                     await self.queue_tick()
+                    if team_due:
+                        team_due = False
+                        await self.team_tick()
                 now = time.monotonic()
                 if now - last_beat >= HEARTBEAT_S:
                     last_beat = now
@@ -166,6 +170,7 @@ class Stream:
                         await self.send(_event("logout", {}))
                         break
                     await self.seen()
+                    team_due = True
                 try:
                     await asyncio.wait_for(self.stopping.wait(), timeout=POLL_S)
                 except asyncio.TimeoutError:
