@@ -80,6 +80,8 @@ async def test_the_most_severe_goes_first_to_whoever_holds_fewest(console: Conso
     assert any(a.action == "handoff.assign" and a.actor == "system" and a.detail == first for a in trail)
     case_page = (await console.page(f"/console/cases/{violence['case_no']}"))[1]
     assert "分配" in case_page and "自动分配给在线坐席" in case_page
+    # the history names the agent as colleagues know them: display names, not user names
+    assert f'<td data-label="新值">{name}</td>' in case_page and f'<td data-label="新值">{first}</td>' not in case_page
 
     # one conversation ends: the next waiting one goes to whoever now has room
     await console.login(first)

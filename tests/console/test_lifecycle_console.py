@@ -74,7 +74,7 @@ async def test_a_supervisor_extends_and_an_agent_records_the_decision(console: C
     text = panel_text(page)
     assert "当前环节：决定" in text
     assert "部分支持" in text and "双方责任" in text and "2500.50 元" in text and REASONS in text
-    assert "wang（坐席）" in text and "按期" in text and "尚未告知客户" in text
+    assert "王明（坐席）" in text and "按期" in text and "尚未告知客户" in text  # by display name
     assert 'id="notified-form"' in page and 'id="decision-form"' not in page
     history = visible_text(page.split("<h2>处理历史</h2>", 1)[1])
     assert "处理决定" in history and "部分支持" in history and "延期" in history
@@ -82,7 +82,7 @@ async def test_a_supervisor_extends_and_an_agent_records_the_decision(console: C
     resp = await console.post(f"/console/cases/{no}/notified", {"via": "phone", "note": "客户表示认可"})
     assert resp.status == 303
     _, page = await console.page(f"/console/cases/{no}")
-    assert "当前环节：告知" in panel_text(page) and "以电话告知（wang）" in panel_text(page)
+    assert "当前环节：告知" in panel_text(page) and "以电话告知（王明）" in panel_text(page)
     resp = await console.post(f"/console/cases/{no}/status", {"status": "closed"})
     assert resp.status == 303
     _, page = await console.page(f"/console/cases/{no}")

@@ -54,8 +54,11 @@ async def test_an_agent_hands_a_conversation_to_a_colleague_with_a_note(console:
     await console.login("li.na")
     status, data = await console.post_json(f"/console/handoffs/{h['id']}/messages", {"text": "您好，我是李娜，我来继续跟进。"})
     assert status == 200 and data["turn"]["delivery"] == "sent"
+    assert data["turn"]["author"] == "李娜"  # as the stream shows it, never the user name
     case_page = (await console.page(f"/console/cases/{h['case_no']}"))[1]
     assert "转交" in case_page and "接入坐席" in case_page
+    # the history's people by display name: who handed it on, from whom, to whom
+    assert '<td data-label="操作人">王明</td>' in case_page and '<td data-label="新值">李娜</td>' in case_page
 
 
 async def test_back_to_the_queue_and_the_refusals(console: Console, fake_rasa) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 from .. import domain, lifecycle, schemas
 from ..domain import Status, Step
@@ -69,38 +69,40 @@ def _left(due: datetime, now: datetime) -> str:
     return f"剩余 {days} 天"
 
 
-def _who(username: Optional[str], role: Optional[str]) -> str:
+def _who(username: Optional[str], role: Optional[str], names: Mapping[str, str]) -> str:
+    """A member of staff as colleagues know them: the display name, and the role when it counts."""
     if not username:
         return "—"
-    return f"{username}（{labels.ROLE_LABELS[role]}）" if role in labels.ROLE_LABELS else username
+    name = names.get(username, username)
+    return f"{name}（{labels.ROLE_LABELS[role]}）" if role in labels.ROLE_LABELS else name
 
 
-def _decision(d: Any) -> Dict[str, Any]:
+def _decision(d: Any, names: Mapping[str, str]) -> Dict[str, Any]:
     return {
         "round": d.round,
         "outcome": labels.label(labels.OUTCOME_LABELS, d.outcome),
         "liability": labels.label(labels.LIABILITY_LABELS, d.liability),
         "amount": schemas.format_amount(d.amount_fen),
         "reasons": d.reasons,
-        "decided_by": _who(d.decided_by, d.decided_role),
+        "decided_by": _who(d.decided_by, d.decided_role, names),
         "decided_at": d.decided_at,
         "on_time": d.decided_at <= d.due_at,
         "due_at": d.due_at,
         "notified_at": d.notified_at,
-        "notified_by": d.notified_by,
+        "notified_by": names.get(d.notified_by, d.notified_by) if d.notified_by else d.notified_by,
         "notified_via": labels.label(labels.NOTIFY_VIA_LABELS, d.notified_via) if d.notified_via else None,
         "notify_note": d.notify_note,
     }
 
 
-def _clock_log(lc: lifecycle.Lifecycle) -> List[Dict[str, Any]]:
+def _clock_log(lc: lifecycle.Lifecycle, names: Mapping[str, str]) -> List[Dict[str, Any]]:
     """Extensions and pauses in the order they happened, as the page's table rows."""
     rows: List[Dict[str, Any]] = []
     for e in lc.extensions:
         rows.append({
             "at": e.approved_at, "kind": "延期", "css": "extension",
             "what": f"{e.from_days} 天 → {e.to_days} 天，办结期限改为 {e.new_due_at.astimezone(domain.CHINA_TZ):%Y-%m-%d %H:%M}",
-            "reason": e.reason, "by": "审批：" + _who(e.approved_by, e.approved_role),
+            "reason": e.reason, "by": "审批：" + _who(e.approved_by, e.approved_role, names),
         })
     for p in lc.pauses:
         if p.ended_at is None:
@@ -110,14 +112,17 @@ def _clock_log(lc: lifecycle.Lifecycle) -> List[Dict[str, Any]]:
                 f"{p.started_at.astimezone(domain.CHINA_TZ):%Y-%m-%d %H:%M} 至 "
                 f"{p.ended_at.astimezone(domain.CHINA_TZ):%Y-%m-%d %H:%M}，顺延 {p.days} 天"
             )
-        by = p.started_by + (f"；恢复：{p.ended_by}" if p.ended_by else "")
+        by = names.get(p.started_by, p.started_by) + (f"；恢复：{names.get(p.ended_by, p.ended_by)}" if p.ended_by else "")
         reason = p.reason + (f"（{p.end_note}）" if p.end_note else "")
         rows.append({"at": p.started_at, "kind": "暂停计时", "css": "pause", "what": what, "reason": reason, "by": by})
     return sorted(rows, key=lambda r: r["at"])
 
 
-def panel(me: Identity, lc: lifecycle.Lifecycle, now: datetime, again: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
-    """What the 处理流程 panel shows and which forms it offers `me`."""
+def panel(me: Identity, lc: lifecycle.Lifecycle, now: datetime, again: Optional[Dict[str, Any]] = None,
+          names: Optional[Mapping[str, str]] = None) -> Dict[str, Any]:
+    """What the 处理流程 panel shows and which forms it offers `me`; `names`: staff user names to
+    the display names colleagues know them by (live.staff_names)."""
+    names = names or {}
     case = lc.case
     status = Status(case.status)
     open_ = status in domain.OPEN_STATUSES
@@ -141,11 +146,12 @@ def panel(me: Identity, lc: lifecycle.Lifecycle, now: datetime, again: Optional[
         # a deadline only stands while the case is handled and the clock runs
         "left": _left(case.decision_due_at, now) if running else None,
         "overdue": running and case.decision_due_at < now,
-        "decision": _decision(lc.decision) if lc.decision is not None else None,
-        "earlier_decisions": [_decision(d) for d in lc.decisions[:-1]],
-        "clock_log": _clock_log(lc),
+        "decision": _decision(lc.decision, names) if lc.decision is not None else None,
+        "earlier_decisions": [_decision(d, names) for d in lc.decisions[:-1]],
+        "clock_log": _clock_log(lc, names),
         "reviews": [
-            {"at": r.requested_at, "office": r.office, "reason": r.reason, "by": r.requested_by, "due_at": r.due_at}
+            {"at": r.requested_at, "office": r.office, "reason": r.reason, "by": names.get(r.requested_by, r.requested_by),
+             "due_at": r.due_at}
             for r in lc.reviews
         ],
         "legacy_resolved": status in (Status.RESOLVED, Status.CLOSED) and lc.decision is None,

@@ -192,6 +192,13 @@ async def turns(db: Database, case_id: int, after_id: int = 0) -> List[Dict[str,
     return [turn_row(t) | ({"author": names[t.author]} if t.author in names else {}) for t in rows]
 
 
+async def staff_names(db: Database) -> Dict[str, str]:
+    """Every console user's display name by user name (a bank's staff list is short): for pages
+    that name many of them, such as a case's history and its 处理流程."""
+    async with db.reading() as s:
+        return dict((await s.execute(select(ConsoleUser.username, ConsoleUser.display_name))).all())
+
+
 async def display_names(db: Database, usernames: set) -> Dict[str, str]:
     if not usernames:
         return {}

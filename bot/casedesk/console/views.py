@@ -287,6 +287,7 @@ async def render_case(
         database, conversation_id=case.conversation_id, hidden_branch=hidden_branch(me)
     )
     now = _now(request)
+    names = await live.staff_names(database)
     history = await case_search.customer_history(database, case, hidden_branch(me), now)
     told = notices_panel.panel(
         await _case_notices(request, case_no), now, pii.case_names(cipher, case.customer_name_enc)
@@ -309,7 +310,8 @@ async def render_case(
             "amount": schemas.format_amount(case.amount_fen),
             "sla": schemas.sla_view(case, now),
             # the full free text: this page's read is audited (db.read_case)
-            "turns": [live.turn_row(t) | {"text": pii.reveal(cipher, t.text, t.text_enc)} for t in turns],
+            "turns": [live.turn_row(t) | {"text": pii.reveal(cipher, t.text, t.text_enc)}
+                      | ({"author": names[t.author]} if t.author in names else {}) for t in turns],
             "description": pii.reveal(cipher, case.description, case.description_enc),
             "demand": pii.reveal(cipher, case.demand, case.demand_enc),
             "events": events,
@@ -317,7 +319,9 @@ async def render_case(
             "history": history,
             "repeat_of": repeat_of,
             "next_statuses": sorted(TRANSITIONS[Status(case.status)], key=lambda s: list(Status).index(s)),
-            "flow": lifecycle_panel.panel(me, flow, now, lifecycle_again),
+            "flow": lifecycle_panel.panel(me, flow, now, lifecycle_again, names),
+            # who did what, by the names colleagues know them by (the history's 操作人)
+            "staff_names": names,
             "told": told,
             "history_value": labels.history_value,
             "branch_entry": directory().get(case.branch_code),
@@ -408,7 +412,8 @@ async def reply(request: web.Request) -> web.StreamResponse:
             return json_response(answer, status=422)
         return await render_handoff(request, me, handoff_id, blocked={**answer, "text": text}, status=422)
     code = "failed" if turn.delivery == handoffs.FAILED else "sent"
-    return _done(request, handoff_id, code, {"turn": live.turn_row(turn)})
+    # the author as the stream shows it: the display name, not the user name
+    return _done(request, handoff_id, code, {"turn": live.turn_row(turn) | {"author": me.display_name}})
 
 
 async def note(request: web.Request) -> web.StreamResponse:
@@ -419,7 +424,7 @@ async def note(request: web.Request) -> web.StreamResponse:
         _db(request), handoff_id, me.username, text, _now(request),
         hidden_branch=hidden_branch(me), remote=request.remote,
     )
-    return _done(request, handoff_id, "noted", {"turn": live.turn_row(turn)})
+    return _done(request, handoff_id, "noted", {"turn": live.turn_row(turn) | {"author": me.display_name}})
 
 
 async def release(request: web.Request) -> web.StreamResponse:
