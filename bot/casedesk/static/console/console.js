@@ -242,15 +242,20 @@
     document.title = n > 0 ? "(" + n + ") " + baseTitle : baseTitle;
   }
 
-  function announceNew(items) {
-    var waiting = items.filter(function (i) { return i.status === "waiting"; });
-    var seen = remembered(SEEN_KEY);
-    // this tab's first look: what waits already is the queue, not news
-    var fresh = seen === null ? [] : waiting.filter(function (i) { return seen.indexOf(i.id) < 0; });
+  // the items this tab has not seen under `key` yet, now remembered; on the tab's first look
+  // none: what is there already is the state of things, not news
+  function unseen(key, items) {
+    var seen = remembered(key);
+    var fresh = seen === null ? [] : items.filter(function (i) { return seen.indexOf(i.id) < 0; });
     var known = seen || [];
-    remember(SEEN_KEY, known.concat(waiting.map(function (i) { return i.id; }).filter(function (id) {
+    remember(key, known.concat(items.map(function (i) { return i.id; }).filter(function (id) {
       return known.indexOf(id) < 0;
     })));
+    return fresh;
+  }
+
+  function announceNew(items) {
+    var fresh = unseen(SEEN_KEY, items.filter(function (i) { return i.status === "waiting"; }));
     if (!fresh.length) { return; }
     chime("handoff");
     if (fresh.length > MAX_NOTIFICATIONS) {
@@ -317,13 +322,7 @@
   // like a new handoff, once; it may never have been seen waiting here
   function announceAssigned(items) {
     if (!me) { return; }
-    var mine = items.filter(function (i) { return i.status === "active" && i.claimed_by === me; });
-    var seen = remembered(ASSIGNED_KEY);
-    var fresh = seen === null ? [] : mine.filter(function (i) { return seen.indexOf(i.id) < 0; });
-    var known = seen || [];
-    remember(ASSIGNED_KEY, known.concat(mine.map(function (i) { return i.id; }).filter(function (id) {
-      return known.indexOf(id) < 0;
-    })));
+    var fresh = unseen(ASSIGNED_KEY, items.filter(function (i) { return i.status === "active" && i.claimed_by === me; }));
     if (!fresh.length) { return; }
     chime("handoff");
     fresh.slice(0, MAX_NOTIFICATIONS).forEach(function (i) {
