@@ -59,6 +59,7 @@ async def test_an_agent_hands_a_conversation_to_a_colleague_with_a_note(console:
     assert "转交" in case_page and "接入坐席" in case_page
     # the history's people by display name: who handed it on, from whom, to whom
     assert '<td data-label="操作人">王明</td>' in case_page and '<td data-label="新值">李娜</td>' in case_page
+    assert "· 坐席 李娜</li>" in case_page  # 转人工记录: who holds it
 
 
 async def test_back_to_the_queue_and_the_refusals(console: Console, fake_rasa) -> None:
