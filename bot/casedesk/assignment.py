@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import Dict, List, Optional
 
 from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import db as casedb
 from . import handoffs
@@ -89,6 +90,16 @@ async def seen(db: casedb.Database, user_id: int, now: datetime) -> None:
         await s.execute(update(ConsoleUser).where(ConsoleUser.id == user_id).values(seen_at=now))
 
 
+async def _held(s: AsyncSession, usernames: List[str]) -> Dict[str, int]:
+    """How many active conversations each of these agents holds (absent: none)."""
+    rows = await s.execute(
+        select(Handoff.claimed_by, func.count())
+        .where(Handoff.status == handoffs.ACTIVE, Handoff.claimed_by.in_(usernames))
+        .group_by(Handoff.claimed_by)
+    )
+    return {name: int(n) for name, n in rows.all()}
+
+
 async def _agents(db: casedb.Database, now: datetime) -> List[Agent]:
     timeout = timedelta(seconds=db.settings.assignment.presence_timeout_seconds)
     async with db.reading() as s:
@@ -102,11 +113,7 @@ async def _agents(db: casedb.Database, now: datetime) -> List[Agent]:
         )).scalars())
         if not users:
             return []
-        held = dict((await s.execute(
-            select(Handoff.claimed_by, func.count())
-            .where(Handoff.status == handoffs.ACTIVE, Handoff.claimed_by.in_([u.username for u in users]))
-            .group_by(Handoff.claimed_by)
-        )).all())
+        held = await _held(s, [u.username for u in users])
         given = dict((await s.execute(
             select(Handoff.claimed_by, func.max(Handoff.claimed_at))
             .where(Handoff.claimed_by.in_([u.username for u in users]))
@@ -166,9 +173,7 @@ async def team(db: casedb.Database, now: datetime) -> List[Dict[str, object]]:
             select(ConsoleUser).where(ConsoleUser.active == True, ConsoleUser.role.in_(ASSIGNABLE_ROLES))  # noqa: E712
             .order_by(ConsoleUser.display_name)
         )).scalars())
-        held = dict((await s.execute(
-            select(Handoff.claimed_by, func.count()).where(Handoff.status == handoffs.ACTIVE).group_by(Handoff.claimed_by)
-        )).all())
+        held = await _held(s, [u.username for u in users])
     return [
         {"username": u.username, "display_name": u.display_name, "presence": shown_presence(u, now, timeout),
          "load": int(held.get(u.username, 0))}

@@ -13,7 +13,7 @@ from ..db import DB_KEY
 from ..errors import BadRequest
 from .auth import client_address
 from .guards import require_login
-from .views import _safe_next, form_fields
+from .views import safe_next, form_fields
 
 PATH = "/console/presence"
 
@@ -34,4 +34,4 @@ async def switch(request: web.Request) -> web.StreamResponse:
     await assignment.set_presence(request.app[DB_KEY], me.user_id, presence, settings.clock(),
                                   remote=client_address(request, settings.trusted_proxies))
     # the header of the page it came from shows the new state and what it means
-    raise web.HTTPSeeOther(_safe_next(form.get("next")) or "/console")
+    raise web.HTTPSeeOther(safe_next(form.get("next")) or "/console")

@@ -86,7 +86,7 @@ def _db(request: web.Request) -> db.Database:
     return request.app[DB_KEY]
 
 
-def _safe_next(raw: Optional[str]) -> Optional[str]:
+def safe_next(raw: Optional[str]) -> Optional[str]:
     """Only our own console paths: an open redirect after login would be a phishing aid."""
     if not raw or not raw.startswith("/console") or "//" in raw or "\\" in raw:
         return None
@@ -127,7 +127,7 @@ def _login_page(request: web.Request, error: Optional[str], status: int = 200) -
     response = render(
         request,
         "console/login.html",
-        {"error": error, "login_token": login_token, "next": _safe_next(request.query.get("next")) or ""},
+        {"error": error, "login_token": login_token, "next": safe_next(request.query.get("next")) or ""},
         status=status,
     )
     set_cookie(response, LOGIN_COOKIE_NAME, login_token, request.app[COOKIE_SECURE_KEY], 3600)
@@ -162,7 +162,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     throttle.succeeded(username, address, mark)
     token, _ = await start_session(_db(request), user, _now(request))
     home = "/console/trainer" if user.role == ConsoleRole.TRAINER.value else "/console"
-    target = _safe_next(form.get("next")) or home
+    target = safe_next(form.get("next")) or home
     response = web.HTTPSeeOther(target)
     set_cookie(response, COOKIE_NAME, token, request.app[COOKIE_SECURE_KEY], int(SESSION_LIFETIME.total_seconds()))
     clear_cookie(response, LOGIN_COOKIE_NAME)
@@ -503,7 +503,7 @@ async def _visible_case_no(request: web.Request, me) -> str:
 
 
 def _back(form: Dict[str, str], case_no: str, code: str) -> web.HTTPSeeOther:
-    target = _safe_next(form.get("next")) or f"/console/cases/{case_no}"
+    target = safe_next(form.get("next")) or f"/console/cases/{case_no}"
     sep = "&" if "?" in target else "?"
     return web.HTTPSeeOther(f"{target}{sep}msg={code}")
 
