@@ -58,12 +58,33 @@ def stack(request, tmp_path_factory, fake_wechat):
     s.drop_casedesk_schema()
 
 
-@pytest.fixture()
-def browser():
-    """A headless Chromium (Debian's, tests/e2e/console_browser.py) for one test, closed after it;
-    the test is skipped where Playwright is not installed."""
+def first_backend_only(stack) -> None:
+    """Skip a browser test on every backend but the first. A page looks and behaves the same
+    whatever database is behind it, and what the test stores is covered on both backends by the
+    API and console tests; a browser test costs 20-60 s, so `make test` runs each once."""
+    if getattr(stack, "backend", SELECTED[0]) != SELECTED[0]:
+        pytest.skip(f"browser tests run on the {SELECTED[0]} stack only")
+
+
+def _chromium():
     from tests.e2e.console_browser import launch
 
     playwright = pytest.importorskip("playwright.sync_api")
     with launch(playwright) as b:
         yield b
+
+
+@pytest.fixture()
+def browser(request):
+    """A headless Chromium (Debian's, tests/e2e/console_browser.py) for one test, closed after it;
+    the test is skipped where Playwright is not installed, and on the second backend's stack."""
+    if "stack" in request.fixturenames:
+        first_backend_only(request.getfixturevalue("stack"))
+    yield from _chromium()
+
+
+@pytest.fixture()
+def browser_on_every_backend():
+    """The same Chromium for a browser test whose pages read what only that backend stores (the
+    trainer pages read Rasa's own tracker tables, SQLite or PostgreSQL)."""
+    yield from _chromium()

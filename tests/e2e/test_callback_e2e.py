@@ -22,6 +22,7 @@ import pytest
 import requests
 
 from tests.e2e.console_browser import PASSWORD, create_console_user, launch
+from tests.e2e.conftest import first_backend_only
 from tests.e2e.dialogue import CASE_NO, wait_for
 
 SHOTS = Path("/tmp/shots")
@@ -169,6 +170,7 @@ def shoot(page, name: str, width: int, height: int = 900) -> None:  # type: igno
 
 
 def test_web_chat_offer_and_the_agent_marks_the_call_back_done(stack, long_queue, agent_name):  # type: ignore[no-untyped-def]
+    first_backend_only(stack)
     with launch(playwright) as browser:
         customer = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
         customer.goto(f"{stack.casedesk_url}/chat")

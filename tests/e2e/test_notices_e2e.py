@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.console_browser import CHROMIUM, FLAGS, create_console_user, sign_in
+from tests.e2e.conftest import first_backend_only
 from tests.e2e.dialogue import CASE_NO, topic_of
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -97,6 +98,7 @@ def notice_items(page, count: int):
 
 
 def test_the_customer_sees_every_notice_after_closing_and_reopening_the_chat(stack):
+    first_backend_only(stack)
     suffix = f"{os.getpid() % 10000}{int(time.time()) % 1000}"
     boss = f"notice{suffix}"
     create_console_user(stack, boss, "supervisor", "赵敏")

@@ -106,7 +106,8 @@ def validate_with_rasa(story_path, nlu_path) -> None:
 
 
 @pytest.mark.timeout(1500)
-def test_trainer_reviews_conversations_inbox_and_keywords(stack, browser, tmp_path):
+def test_trainer_reviews_conversations_inbox_and_keywords(stack, browser_on_every_backend, tmp_path):
+    browser = browser_on_every_backend
     started = time.monotonic()
     # -- real conversations over REST ---------------------------------------------------
     tag = letters()  # makes this run's complaint findable in a tracker store other runs share

@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from tests.e2e.conftest import first_backend_only
 from tests.e2e.dialogue import CASE_NO, topic_of
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -39,6 +40,7 @@ def bot_texts(page) -> list[str]:
 
 
 def test_customer_files_a_complaint_in_the_web_chat(stack, page):
+    first_backend_only(stack)
     # the page's Content-Security-Policy must not block the widget (its script, Rasa's
     # socket.io); the only thing it refuses is the widget's Google Fonts stylesheet
     refused = []
