@@ -67,6 +67,8 @@ DIALECT = (
     (re.compile(r"听日"), "明天"),
     (re.compile(r"琴日|寻日"), "昨天"),
     (re.compile(r"而家"), "现在"),
+    # 活落去, 捱落去: 落去 is Mandarin 下去 (不想再活落去)
+    (re.compile(r"落去"), "下去"),
     # 倾 is "talk" before 吓/偈/计 or ending a clause (搵经理倾); 倾向, 倾听, 倾家荡产 keep theirs
     (re.compile(r"倾(?=吓|下|偈|计|清楚|$|[,.!?;:、。])"), "谈"),
     (re.compile(r"(?:(?<=^)|(?<=[,.!?;:、。\s]))额(?=[已就也都要想跟给去在不是的们]|没)"), "我"),

@@ -87,7 +87,9 @@ THREAT_AFTER = re.compile(
 )
 # Said before the cue in its own sentence, a condition aimed at the bank keeps someone else's
 # or a past cue live (我老公说再不退钱就找记者).
-CONDITION_BEFORE = re.compile(r"再不|如果|要是|不然|否则|要不然|的话|再拖|再这样")
+# (…or the condition said outright: 今天不给办完,就直接发朋友圈)
+CONDITION_BEFORE = re.compile(r"再不|如果|要是|不然|否则|要不然|的话|再拖|再这样"
+                              r"|不(给|帮)?(我|我们|他|她)?(办|解决|处理|退|赔|还)[^,;:、。!?\s]{0,3},?就")
 
 
 def _threat_follows(text: str, end: int) -> bool:
@@ -365,6 +367,8 @@ WORK_AFTER = re.compile(r"^[^,;:、。!?\s]{0,6}(做|当|上班|工作|干|实�
 OWN_BUSINESS_AFTER = re.compile(r"带货|卖货|开店|做生意|做买卖|接广告|收款")
 # the cue says whose telephone it is, given as a contact (0571-8612 3400（律所座机）, 报社的电话)
 PHONE_OF_AFTER = re.compile(r"^的?(座机|电话|号码|固话|分机|前台|总机|办公电话)")
+RING_BEFORE = re.compile(r"(打|拨|拨打|call|致电)[^,;:、。!?\s]{0,2}$")
+REACH_ME_AFTER = re.compile(r"找我|联系我|转我|叫我|找到我")
 OWN_ORG_BEFORE = re.compile(r"自己的?$")
 OWN_ORG = re.compile(r"律所|律师事务所|报社|电视台|媒体|公众号|直播|抖音|快手|小红书|微博")
 ILL_OF_THE_BANK = re.compile(r"坑|骗|曝光|黑心|欺负|评评理|维权|揭露|怎么对")
@@ -382,7 +386,12 @@ def _own_job(text: str, start: int, end: int) -> bool:
         return True
     if WORKPLACE_BEFORE.search(text[cs:start]) and WORK_AFTER.search(text[end:ce]):
         return True
-    if OWN_BUSINESS_AFTER.search(text, end, ce) or PHONE_OF_AFTER.search(text[end:ce]):
+    if OWN_BUSINESS_AFTER.search(text, end, ce):
+        return True
+    # a telephone given as a contact (打报社总机找我), not one the customer rings to complain
+    # (打金融监管局电话投诉你)
+    if PHONE_OF_AFTER.search(text[end:ce]) and (not RING_BEFORE.search(text[max(cs, start - 4):start])
+                                                 or REACH_ME_AFTER.search(text[end:ce])):
         return True
     if OWN_ORG_BEFORE.search(text[cs:start]) and OWN_ORG.match(text, start):
         return True
@@ -450,9 +459,14 @@ CHANNEL_QUESTION = re.compile(r"应该|应当|该找|该打|哪个部门|哪个|
                               r"途径|渠道|流程|怎么反映|向哪|区别|分别|边个|什么意思|是什么|有什么不同|是干什么|是干嘛|管什么|"
                               # what it is (12378是做什么的); not its number: "省分行的投诉电话多少?" comes
                               # before "我要投诉你们"
-                              r"是做什么|做什么的")
+                              r"是做什么|做什么的"
+                              # how long it takes or when someone answers (12378是24小时有人接的吗?,
+                              # 金融监管局的投诉一般多久会有回复?)
+                              r"|多久|多长时间|多少天|几个工作日|时限|时效|24小时|几点|有人接|上班时间|工作时间")
 # …but not a threat asked as a question (是不是该去找记者了?, 难道只能找消协?)
-QUESTION_THREAT = re.compile(r"是不是|要不要|只能|只好|难道|逼|再不|不然|否则|信不信")
+# (…nor the customer's act held up as a question: 你说我要是发到抖音上,会是什么样?)
+QUESTION_THREAT = re.compile(r"是不是|要不要|只能|只好|难道|逼|再不|不然|否则|信不信"
+                             r"|(你说|你猜|你想想|你们想想|你们猜)(我|俺)?[^,;:、。!?\s]{0,3}(要是|如果|假如|真)")
 
 
 # the customer says the question is all: nothing is filed, nor meant to be yet

@@ -154,6 +154,15 @@ HERE = Path(__file__).parent
 # head office, when a person is on the hotline; "nearly" driven mad with no insult lowered to mild
 # by a new scope code, almost): seventeenth 104/104 and 0/64 (mild 0/12); the older rounds held,
 # fifth 115/125 (up one).
+# The eighteenth round (written blind 2026-12-07 after the seventeenth round's work, scored once:
+# 97/104 threats, 18/20 requests for a person, 4/64 negatives, mild anger 1/12 handed off), then
+# its classes (a regulator's phone rung, not given as a contact; a relative's threat on a stated
+# condition, 不给办完就…; the customer's act held up as a question, 你说我要是…会怎样; platform
+# initials after the verb, 发dy/xhs; a sit-in "until I get up"; a painful lesson promised, 吃点苦头
+# and 点颜色看看; Cantonese 落去 = 下去; staff asked to 对接/跟进, 转 typed as 专; calm: the customer
+# threatened with a suit, a collector's report running on, how long a body takes, when a hotline
+# is answered): eighteenth 104/104 and 0/64 (mild 1/12: sarcasm the learned model reads as strong);
+# every older round held its figures, calm intake answers 2 of 9,179 as before.
 FLOORS = {
     "third_round.yml": {"threats": 0.82, "negatives_handed_off": 5},
     "fourth_round.yml": {"threats": 0.80, "negatives_handed_off": 6},
@@ -170,6 +179,7 @@ FLOORS = {
     "fifteenth_round.yml": {"threats": 0.96, "negatives_handed_off": 2},
     "sixteenth_round.yml": {"threats": 0.96, "negatives_handed_off": 2},
     "seventeenth_round.yml": {"threats": 0.96, "negatives_handed_off": 2},
+    "eighteenth_round.yml": {"threats": 0.96, "negatives_handed_off": 3},
 }
 
 

@@ -259,11 +259,11 @@ def test_a_broken_model_falls_back_to_the_rules(monkeypatch):
     assert detector.learned is False
 
 
-def test_model_is_trained_once_and_quickly(combined):
+def test_model_is_trained_once_per_process(combined):
+    # how long training takes is a figure, printed by bench/escalation_classifier_bench.py
     model = combined.classifier
     assert model is clf.get_classifier(combined.rules)  # cached per process
     assert model.n_train > 3000
-    assert model.train_seconds < 20, model.train_seconds
     assert {"none", "mild"} <= set(model.classes) and set(REASONS) <= set(model.classes)
 
 

@@ -592,3 +592,36 @@ def test_cantonese_reads_as_mandarin_before_the_rules():
     assert "human" in rule_matches(RULES, norm("我要搵你哋主管傾，唔該叫佢出嚟"))[0]
     # 系 keeps its Mandarin senses (系统, 联系); 倾 its own (倾向)
     assert norm("联系唔到系统") == "联系不到系统" and "倾向" in norm("我倾向于")
+
+
+# The eighteenth round's classes, in words of our own (never the set's sentences).
+@pytest.mark.parametrize("text, reason", [
+    ("再拖着不办，阿拉就拨打12378电话投诉侬", "regulator"),  # a body's phone rung, not given as a contact
+    ("我哥说月底前不给退，就把视频发到抖音上", "media"),  # a relative's threat on a stated condition
+    ("你猜我要是把录音发到小红书上，你们网点受得了吗？", "media"),  # the customer's act held up as a question
+    ("三天内没答复我就发ks和wb", "media"),  # platforms in initials after the verb
+    ("我搬个凳子去你们支行门口坐着，哪天退钱哪天起来", "media"),  # a sit-in until it is done
+    ("我认得那个客户经理，下班堵到他，给他点颜色看看", "violence"),  # a painful lesson promised
+    ("能不能安排一个工作人员跟进一下我这个事", "human"),
+    ("帮我专接人工，这个机器说不明白", "human"),  # 专 typed for 转
+])
+def test_eighteenth_round_threats_in_new_words(text, reason):
+    found = DETECTOR.detect(text)
+    assert found and found.strong and found.reason == reason, found
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("对方打电话吓唬我说不还钱就起诉我，你们银行真有这种委托吗？", "regulator"),  # the customer is the one threatened
+    ("12345市长热线是几点到几点有人接？我先问清楚", "regulator"),  # a hotline's hours asked
+    ("想了解下向人民银行反映问题，一般多长时间能有结果？", "regulator"),  # how long a body takes
+    ("催收员说要来我家门口闹，又说要发到我们小区群里，这合规吗？", "media"),  # the collector's report runs on
+    ("律所座机0571-8612 3400，有事可以打这个电话找我", "regulator"),  # a workplace phone as a contact still
+    ("我们有专人工作负责对账，不用转", "human"),  # 专人工作: staff at work
+])
+def test_eighteenth_round_mentions_stay_calm(text, reason):
+    found = DETECTOR.detect(text)
+    assert not (found and found.strong and found.reason == reason), found
+
+
+def test_cantonese_luo_qu_reads_as_xia_qu():
+    assert norm("我真係捱唔落去") == "我真是挨不下去"
