@@ -6,6 +6,8 @@ from data attributes, so the Content-Security-Policy can allow scripts from this
 The widget keeps its session in localStorage, so the conversation survives closing the tab; the
 page asks `POST /chat/notices` with that session id for the notices of the cases the
 conversation filed (受理, 延期, 暂停, 恢复计时, 决定; notices.py) and keeps them in localStorage too.
+With the same session id it asks `POST /chat/typing` whether the agent holding the conversation
+is typing a reply (客服 王明 正在输入…; agent_typing.py).
 """
 from __future__ import annotations
 
@@ -13,12 +15,14 @@ import html
 import os
 import re
 from pathlib import Path
-from typing import List
+from typing import Any, Dict, List, Optional
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from . import agent_typing
 from . import notices as outbox
+from .appkeys import SETTINGS_KEY
 from .db import DB_KEY
 from .json_io import json_response
 from .notice_texts import Kind
@@ -108,17 +112,27 @@ def _error(status: int, code: str, message: str) -> web.Response:
     return response
 
 
-async def notices(request: web.Request) -> web.Response:
-    """The notices of the web-chat cases this session filed: `{"session_id": "…"}` in a POST
-    body (never in a URL, which logs and proxies keep). No other conversation's notice can be
-    asked for: the session id is the conversation id, matched exactly."""
+async def _session_id(request: web.Request) -> Optional[str]:
+    """The widget's session id from `{"session_id": "…"}` in a POST body (never in a URL, which
+    logs and proxies keep); None when it is not one."""
     try:
         body = await request.json() if request.can_read_body else None
     except ValueError:
         body = None
     session_id = body.get("session_id") if isinstance(body, dict) else None
-    if not isinstance(session_id, str) or not _SESSION_RE.match(session_id):
-        return _error(400, "invalid_session", "会话标识无效，请刷新页面后重试。")
+    return session_id if isinstance(session_id, str) and _SESSION_RE.match(session_id) else None
+
+
+def _invalid_session() -> web.Response:
+    return _error(400, "invalid_session", "会话标识无效，请刷新页面后重试。")
+
+
+async def notices(request: web.Request) -> web.Response:
+    """The notices of the web-chat cases this session filed. No other conversation's notice can
+    be asked for: the session id is the conversation id, matched exactly."""
+    session_id = await _session_id(request)
+    if session_id is None:
+        return _invalid_session()
     outbox_ = request.app[outbox.OUTBOX_KEY]
     # steps taken since the outbox's last pass are shown at once
     await outbox_.make()
@@ -131,5 +145,27 @@ async def notices(request: web.Request) -> web.Response:
             for n in items
         ]
     })
+    response.headers.update(_NO_STORE)
+    return response
+
+
+async def typing(request: web.Request) -> web.Response:
+    """Whether a person holds this session's conversation (`with_agent`) and is typing a reply
+    now (`typing`, with `agent`: the display name they greeted the customer with). The same rule
+    as the notices: the session id, a random UUID only that browser knows, is the key, matched
+    exactly to a web conversation; an id of no such conversation gets `{"with_agent": false,
+    "typing": false}`, the answer of a conversation nobody holds, and no answer holds customer data.
+
+    A POST poll rather than a server-sent stream: an EventSource cannot send a body, so the
+    session id would go into the URL, and a poll needs no long-lived connection per customer on
+    any desk process. The page polls every 1.5 s only while `with_agent` (static/chat.js)."""
+    session_id = await _session_id(request)
+    if session_id is None:
+        return _invalid_session()
+    view = await agent_typing.for_conversation(request.app[DB_KEY], session_id, request.app[SETTINGS_KEY].clock())
+    answer: Dict[str, Any] = {"with_agent": view.with_agent, "typing": view.typing}
+    if view.typing and view.agent_name:
+        answer["agent"] = view.agent_name
+    response = json_response(answer)
     response.headers.update(_NO_STORE)
     return response

@@ -544,6 +544,8 @@ async def send_agent_message(
         _check_open(handoff)
         _check_holder(handoff, agent)
         _claim(handoff, agent, now)
+        # the customer's 正在输入… ends before the reply reaches them (agent_typing.py)
+        handoff.agent_typing_until = None
         conversation_id, case_id, case_no = handoff.conversation_id, case.id, case.case_no
         names = pii.case_names(db.cipher, case.customer_name_enc)
     # outside the transaction: Rasa can take seconds, no lock may wait for it
@@ -634,6 +636,7 @@ async def transfer(
         else:
             handoff.status, handoff.claimed_by, handoff.claimed_at = ACTIVE, target.username, now
         handoff.updated_at = now
+        handoff.agent_typing_until = None  # the one typing no longer holds it
         names = pii.case_names(db.cipher, case.customer_name_enc)
         where = f"转交给{target.display_name}" if target else "转回队列，等待其他坐席接入"
         masked, text_enc = pii.seal(db.cipher, f"{where}：{body}", names)
@@ -713,6 +716,7 @@ async def _finish(
             handoff.status, handoff.closed_at = CLOSED, now
             handoff.claimed_by = handoff.claimed_by or agent
             handoff.updated_at = now
+            handoff.agent_typing_until = None
             s.add(CaseEvent(case_id=case.id, at=now, actor=agent, kind="handoff", field="handoff", old_value=None, new_value=outcome, note="转人工结束"))
             casedb.audit(s, now, agent, f"handoff.{'release' if outcome == RELEASED else 'close'}", case.case_no, remote)
     log.info("handoff finished id=%s outcome=%s by=%s", handoff_id, handoff.outcome, agent)

@@ -278,6 +278,9 @@ class Handoff(Base):
     claimed_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
     closed_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
     updated_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    # the holder is typing a reply until then (the customer's 正在输入…, agent_typing.py); never
+    # touches updated_at, which the console's stream and the finishing mark go by
+    agent_typing_until: Mapped[Optional[datetime]] = Column(UTCDateTime)
 
 
 class ConsoleUser(Base):

@@ -8,6 +8,7 @@ lifecycle): `lifecycle_views.py`, rules in `lifecycle.py` and `domain.py`.
 `/api/callbacks` (the call-back queue, 待回电): `callback_views.py`, rules in `callbacks.py`, `waits.py`.
 `/chat/notices` (the customer's notices of their case, 受理/延期/暂停/决定): `chat.py`, the outbox in
 `notices.py` (docs/notices.md).
+`/chat/typing` (the customer's 客服 王明 正在输入…): `chat.py`, rules in `agent_typing.py`.
 `/survey/<link>` (the customer's 回访 page, linked from the survey notice): `survey_views.py`, rules in
 `surveys.py`.
 """
@@ -26,6 +27,8 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_static("/static/", chat.STATIC_DIR, name="static")
     # the customer's notices (受理, 延期, 暂停, 决定) for the chat page's own session (notices.py)
     app.router.add_post("/chat/notices", chat.notices, name="chat.notices")
+    # whether the agent holding the chat page's conversation is typing (agent_typing.py)
+    app.router.add_post("/chat/typing", chat.typing, name="chat.typing")
     # 回访: the survey page the survey notice links to (surveys.py)
     survey_views.setup_routes(app)
     app.router.add_get("/api/openapi.json", views.openapi, name="openapi")

@@ -13,7 +13,7 @@ from aiohttp import web
 from ..appkeys import SETTINGS_KEY
 from . import (
     callback_views, canned_views, case_list, events, lifecycle_views, mark_views, presence_views, reply_check_views,
-    trainer_views, views,
+    trainer_views, typing_views, views,
 )
 from .auth import LoginThrottle
 from .middleware import add_security_headers, console_middleware
@@ -60,6 +60,8 @@ def setup_routes(app: web.Application) -> None:
     canned_views.setup_routes(app)
     # --- auto-assignment (issue 15: an agent's 在线 / 忙碌 / 离开): console/presence_views.py ---
     presence_views.setup_routes(app)
+    # --- 正在输入… (issue 15: the customer sees the agent typing): console/typing_views.py ---
+    typing_views.setup_routes(app)
 
 
 def setup(app: web.Application) -> None:

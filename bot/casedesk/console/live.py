@@ -166,6 +166,8 @@ def handoff_state(h: Handoff, c: Case, claimed_by_name: Optional[str] = None) ->
         "status_label": labels.label(labels.HANDOFF_STATUS_LABELS, h.status),
         "outcome": h.outcome,
         "claimed_by": claimed_by_name or h.claimed_by,
+        # the holder's user name: console.js signals 正在输入 only on a handoff the agent holds
+        "holder": h.claimed_by,
         "case_status": c.status,
         "case_status_label": labels.status_label(c.status),
     }

@@ -1,5 +1,6 @@
-// The web chat page (/chat): starts rasa-webchat on Rasa's socket.io channel, and shows the
-// customer's notices (受理, 延期, 暂停, 决定) of the cases this chat filed. A static file, not an
+// The web chat page (/chat): starts rasa-webchat on Rasa's socket.io channel, shows the
+// customer's notices (受理, 延期, 暂停, 决定) of the cases this chat filed, and "客服 王明 正在输入…"
+// while the agent holding the conversation types a reply. A static file, not an
 // inline script, so the page's Content-Security-Policy allows scripts from 'self' only.
 (function () {
   "use strict";
@@ -174,4 +175,65 @@
   setTimeout(refresh, 3000);
   setInterval(function () { if (!document.hidden) { refresh(); } }, POLL_MS);
   document.addEventListener("visibilitychange", function () { if (!document.hidden) { refresh(); } });
+
+  // ---- 客服 王明 正在输入… ---------------------------------------------------------------------
+  // POST /chat/typing with the same session id: whether a person holds this conversation and is
+  // typing a reply. A poll, not a stream (chat.py says why): every 1.5 s only while a person
+  // holds the conversation; otherwise when the widget shows a new reply (a person's greeting,
+  // "您好，我是客服王明…", is one) and every 15 s as a fallback, only while the page is in view.
+  var FAST_MS = 1500, SLOW_MS = 15000;
+  var typingLine = document.getElementById("agent-typing");
+  var typingText = document.getElementById("agent-typing-text");
+  var withAgent = false, asking = false, again = false, lastAsked = 0, nextAsk = null, replies = 0;
+
+  function showTyping(typing, name) {
+    var text = typing ? (name ? "客服 " + name + " 正在输入…" : "客服正在输入…") : "";
+    // the line is a live region: only a change is announced
+    if (typingText.textContent !== text) { typingText.textContent = text; }
+    typingLine.classList.toggle("on", typing);
+  }
+
+  function schedule(ms) {
+    if (nextAsk) { clearTimeout(nextAsk); }
+    nextAsk = setTimeout(askTyping, ms);
+  }
+
+  function soon() {
+    if (asking) { again = true; return; }
+    schedule(Math.max(0, lastAsked + FAST_MS - Date.now()));
+  }
+
+  function askTyping() {
+    nextAsk = null;
+    if (document.hidden) { return; }  // asked again when the page is back in view
+    var session = sessionId();
+    if (!session) { schedule(SLOW_MS); return; }
+    asking = true;
+    lastAsked = Date.now();
+    fetch("/chat/typing", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ session_id: session }),
+      credentials: "omit",
+      cache: "no-store"
+    }).then(function (r) { return r.ok ? r.json() : null; }).then(function (body) {
+      if (!body || sessionId() !== session) { return; }
+      withAgent = body.with_agent === true;
+      showTyping(body.typing === true, typeof body.agent === "string" ? body.agent : "");
+    }).catch(function () { /* offline: asked again later */ }).then(function () {
+      asking = false;
+      schedule(withAgent || again ? FAST_MS : SLOW_MS);
+      again = false;
+    });
+  }
+
+  // a new reply in the widget: the one typing has sent it (the desk stopped the signal before it
+  // went out), or a person has just taken the conversation over
+  new MutationObserver(function () {
+    var n = box.getElementsByClassName("rw-response").length;
+    if (n > replies) { showTyping(false); soon(); }
+    replies = n;
+  }).observe(box, { childList: true, subtree: true });
+  askTyping();
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) { soon(); } });
 })();

@@ -561,11 +561,47 @@
     badge.className = "badge status-" + state.status;
     document.getElementById("claimed-by").textContent = state.claimed_by || "未接入";
     document.getElementById("case-status").textContent = state.case_status_label;
+    workspace.status = state.status;
+    workspace.holder = state.holder || "";
+    if (!typingAllowed()) { typingSentAt = 0; }  // transferred or ended: the desk cleared it
     document.querySelectorAll("[data-when]").forEach(function (node) {
       var when = node.getAttribute("data-when");
       var show = when === "open" ? state.status !== "closed" : when === state.status;
       node.hidden = !show;
     });
+  }
+
+  // ------------------------------------------------------------------ 正在输入 (issue 15)
+  // While the agent types in the reply box of an active handoff they hold, the customer's web
+  // chat shows "客服 王明 正在输入…": a signal at most every TYPING_EVERY_MS (the desk keeps it for
+  // 6 s, bot/casedesk/agent_typing.py), a stop when the reply is sent or the box emptied. Never a
+  // word of the reply itself.
+
+  var TYPING_EVERY_MS = 3000;
+  var workspace = { status: body.getAttribute("data-status"), holder: body.getAttribute("data-holder") || "" };
+  var typingSentAt = 0;  // when the last signal went out; 0: the desk does not count us as typing
+
+  function typingAllowed() { return workspace.status === "active" && workspace.holder === me; }
+
+  function typingSignal(typing) {
+    var url = "/console/handoffs/" + encodeURIComponent(body.getAttribute("data-handoff-id")) + "/typing";
+    // a lost signal is harmless: the next keystroke sends another, the desk forgets one after 6 s
+    postJson(url, { typing: typing }).catch(function () { /* offline */ });
+  }
+
+  function stopTyping() {
+    if (!typingSentAt) { return; }
+    typingSentAt = 0;
+    if (typingAllowed()) { typingSignal(false); }
+  }
+
+  function typed() {
+    if (!typingAllowed()) { return; }
+    if (!byId("reply-text").value.trim()) { stopTyping(); return; }
+    var now = Date.now();
+    if (typingSentAt && now - typingSentAt < TYPING_EVERY_MS) { return; }
+    typingSentAt = now;
+    typingSignal(true);
   }
 
   function showError(message) {
@@ -601,6 +637,7 @@
     var button = form.querySelector("button");
     button.disabled = true;
     showError("");
+    if (form.id === "reply-form") { stopTyping(); }
     fetch(form.action, {
       method: "POST",
       credentials: "same-origin",
@@ -755,6 +792,7 @@
         var box = byId("reply-text");
         box.value = text;
         box.focus();
+        typed();
       }
       select.selectedIndex = 0;
     });
@@ -780,6 +818,7 @@
         }
       });
     });
+    byId("reply-text").addEventListener("input", typed);
     setupShortcuts();
     listen("/console/events?handoff=" + encodeURIComponent(id) + "&after=" + encodeURIComponent(after), {
       handoff: applyState,

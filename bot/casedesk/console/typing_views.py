@@ -1,0 +1,37 @@
+"""The agent's 正在输入… (issue 15; rules in bot/casedesk/agent_typing.py).
+
+- `POST /console/handoffs/{id}/typing` (the agent holding the active handoff): JSON
+  `{"typing": true}` while they type in the reply box (console.js sends it at most every 3 s),
+  `{"typing": false}` when they send or empty it. 403 for another agent's handoff, 409 for a
+  waiting or closed one. No audit row (nothing of the case is read) and no text of the reply.
+"""
+from __future__ import annotations
+
+from aiohttp import web
+
+from .. import agent_typing, schemas
+from ..access import hidden_branch
+from ..appkeys import SETTINGS_KEY
+from ..db import DB_KEY
+from ..errors import BadRequest
+from .guards import require_case_worker
+from .render import json_response
+from .views import handoff_id_param
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_post("/console/handoffs/{handoff_id}/typing", typing, name="console.typing")
+
+
+async def typing(request: web.Request) -> web.StreamResponse:
+    me = require_case_worker(request)
+    handoff_id = handoff_id_param(request)
+    body = schemas.parse_json_object(await request.read())
+    state = body.get("typing", True)
+    if not isinstance(state, bool):
+        raise BadRequest("typing 须为 true 或 false。", code="invalid_value")
+    until = await agent_typing.signal(
+        request.app[DB_KEY], handoff_id, me.username, request.app[SETTINGS_KEY].clock(),
+        typing=state, hidden_branch=hidden_branch(me),
+    )
+    return json_response({"ok": True, "typing": until is not None})
