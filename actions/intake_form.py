@@ -92,11 +92,13 @@ _CANCELS_COMPLAINT = re.compile(
 # ...and the words that cancel whatever the NLU called the message ("钱到了，那不用投诉了，撤了吧"
 # read as inform): the complaint itself named as dropped, or a withdrawal
 _DROPS_THE_COMPLAINT = re.compile(
-    rf"不(?:用|要|想|必|打算)?(?:再)?{_COMPLAINT}了|{_COMPLAINT}\w{{0,3}}?(?:不弄|不搞|不办|不要|不提|不做|算了|撤了|取消)了?|"
+    # (喇/啦/咯: Cantonese 了, "唔投訴喇" arriving as 不投诉喇)
+    rf"不(?:用|要|想|必|打算)?(?:再)?{_COMPLAINT}(?:了|喇|啦|咯|嘞)|{_COMPLAINT}\w{{0,3}}?(?:不弄|不搞|不办|不要|不提|不做|算了|撤了|取消)了?|"
     r"(?:撤了|撤销|撤回)吧|不(?:用|要|需要)?(?:再)?(?:登记|提交)了|(?:就|先|还是)不(?:投|反映|登记)了|不麻烦(?:你|您)了|"
     # "还是别投诉了吧"; Cantonese "咁唔使投訴啦" (then there is no need to complain)
     # ("唔投訴喇": Cantonese, no longer complaining)
-    rf"(?:还是|那就|那)别(?:再)?{_COMPLAINT}了|唔(?:使|洗|驶|駛|要|想)?(?:再)?{_COMPLAINT}"
+    # (唔 is read as 不 first, bot/dialect.py: 唔使 arrives as 不使)
+    rf"(?:还是|那就|那)别(?:再)?{_COMPLAINT}了|唔(?:使|洗|驶|駛|要|想)?(?:再)?{_COMPLAINT}|不(?:使|洗|驶|駛)(?:再)?{_COMPLAINT}|[,，]\s*不(?:再)?{_COMPLAINT}\W*$"
 )
 # a cancel thought of and taken back in the same message ("本来想说算了不投诉了……想想还是投吧")
 _CANCEL_TAKEN_BACK = re.compile(
@@ -129,7 +131,9 @@ _NAMES_A_CORRECTION = re.compile(
     r"是(?:我的?)?(?:小名|外号|昵称|网名|乳名|英文名)|(?:身份证|户口本|证件)上(?:的名字)?(?:是|叫|写的是?)|(?:真名|大名|全名)(?:是|叫)|"
     # the name to file said as such ("投诉人应该写我爸的名字，他叫赵德厚", "登记的话写武晓霞")
     r"(?:投诉人|登记人|登记)(?:的话|时|的时候|上)?(?:就|应该|要)?(?:写|填|用|记)|"
-    r"错了|不对|有误|改成|改为|改一下|改下|更正|应该是|写错|说错|搞错|记错|弄错|打错|错字|说反|颠倒|修改|"
+    r"错了|不对|有误|改成|改为|改一下|改下|更正|应该是|写错|说错|讲错|搞错|记错|弄错|打错|错字|说反|颠倒|修改|"
+    # said as someone else's ("我刚刚讲成我阿兄的名字了"), in Hokkien and Cantonese 讲 too
+    r"(?:讲|说|写|打|填)成[^，,。]{0,8}了|"
     # the customer checked and gives the figure to file ("刚翻了对账单，是八百六十五，你按这个记")
     r"(?:按|以)(?:这个|这|我说的|这次)(?:为准|记|算|写|登记)|(?:刚|刚才|重新|又|我)(?:翻|查|看|核对|对)(?:了)?(?:一?下)?(?:对账单|账单|短信|记录|流水|小票|收据|明细|水单|回单|凭条|单子)|"
     # counted or reckoned again ("我重新按了计算器，是三百二", "又数了一遍，不是两百是三百")

@@ -67,6 +67,7 @@ import yaml
 
 from bot import phones
 from bot.names import COMPOUND_SURNAMES
+from bot.dialect import to_mandarin_for_fields
 from bot.text import normalize_text, to_simplified
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,43 +101,9 @@ def _capital_numerals(text: str) -> str:
     return _CAPITAL_RUN.sub(lambda m: m.group(0).translate(_CAPITAL_TABLE), text)
 
 
-# Cantonese aspect and negation words read as their Mandarin ones, so every reader below takes
-# "計落少咗三百二十蚊" as 少了 and "冇損失" as 没损失 without a Cantonese twin of each pattern
-_CANTONESE_WORDS = str.maketrans({"咗": "了", "冇": "没"})
-
-
-# Sichuan 没得 (没有) and 啥子 (什么): "钱倒是没得啥子损失" says no money was lost; Hakka 𠊎 (我) and
-# 𠊎系 (我是): "𠊎系钟亚妹"; 廿/卅 (twenty, thirty) in dates ("十一月廿八"); Hakka and Hunan 喊做/喊得
-# (叫, "𠊎喊做古志强", "我喊得罗春生"); Henan 嘞 (的) inside a phrase ("胡辣汤店嘞老板", "多收嘞利息");
-# Cantonese 入面 (里面: "卡入面有六萬幾" is a balance), 啱啱 (刚刚), 未见 (没看到); Hakka 厓 (我), 里背 (里面)
-# and 银 after a figure (元: "三千银")
-_SICHUAN_WORDS = ((re.compile("没得"), "没有"), (re.compile("啥子"), "什么"), (re.compile("𠊎系"), "我是"),
-                  (re.compile("𠊎"), "我"), (re.compile("廿(?=[一二三四五六七八九])"), "二十"), (re.compile("廿"), "二十"),
-                  (re.compile("卅(?=[一])"), "三十"), (re.compile("卅"), "三十"),
-                  (re.compile("(?<=[我俺])(?:喊做|喊作|喊得)"), "叫"),
-                  (re.compile("(?<=[\u4e00-\u9fff])嘞(?=[\u4e00-\u9fff])"), "的"),
-                  (re.compile("入面"), "里面"), (re.compile("啱啱|啱先"), "刚刚"), (re.compile("未见"), "没看到"),
-                  # Hakka 莫分…晓得 (别让…知道), 讲爱我 (说要我)
-                  (re.compile(r"厓(?=[个嘅的叫系是姓名卡屋])|(?<=[，。,\s了咗给俾畀])厓|^厓"), "我"), (re.compile("里背"), "里面"),
-                  # many type Hakka 𠊎 as 捱, which the Simplified reading makes 挨 ("捱叫温国良", "信贷员讲
-                  # 捱征信有问题"): opening a clause before 叫/系/想…, or after 讲/同/给; never 挨打, 挨个, 挨着
-                  (re.compile(r"(?:^|(?<=[，。,!?\s]))挨(?=叫|系|是|姓|想|从|冇|没|唔|讲|嘅|屋)|(?<=[讲话同畀])挨(?=[\u4e00-\u9fff])"), "我"),
-                  (re.compile(r"(?<=[\d一二两三四五六七八九十百千万零])银(?!行|包|卡|联)"), "元"),
-                  (re.compile("莫分(?=[^，。,!?！？]{0,10}(?:晓得|知道|晓))"), "别让"), (re.compile("(?<=[讲话])爱(?=我|俺)"), "要"),
-                  # Cantonese 系/唔系 (是/不是) before a figure put right: "尾数系8407，唔系8401"
-                  (re.compile("唔(?:系|係|是)"), "不是"),
-                  (re.compile(r"(?<=[数号码位尾话机额])(?:系|係)(?=\s*[0-9零〇一二两三四五六七八九幺])"), "是"),
-                  # Hakka and Cantonese count months with 只/隻 ("上只月廿二号": 上个月二十二号)
-                  (re.compile("(?<=[上下这呢今])(?:只|隻)(?=月)"), "个"),
-                  # 偶 (typed by sound) and Shaanxi 额 for 我, opening a clause before 叫/是/姓 ("偶叫马天宇")
-                  (re.compile(r"(?:^|(?<=[，。,!！?？\s]))(?:偶|额)(?=叫|是|姓)"), "我"))
-
-
 def normalize(text: Optional[str]) -> str:
-    text = _SPACE_BETWEEN_HAN.sub("", normalize_text(_capital_numerals(text or ""))).translate(_CANTONESE_WORDS)
-    for rx, mandarin in _SICHUAN_WORDS:
-        text = rx.sub(mandarin, text)
-    return text
+    # dialects read as Mandarin (bot/dialect.py), so no reader below needs a twin for each
+    return to_mandarin_for_fields(_SPACE_BETWEEN_HAN.sub("", normalize_text(_capital_numerals(text or ""))))
 
 
 def readable(text: Optional[str]) -> str:
@@ -510,6 +477,8 @@ _NO_LOSS_SAYINGS = (
     r"钱(?:倒是|也|都)?(?:没少|没丢|没事|还在|都在|没问题|没损失|没毛病|没错|对得上|一分不少)|不是(?:少了|丢了|被扣了?|被转走了?)钱|(?:没|没有|并没有?)少(?![给吐付算到扣收花])(?:钱|一分)?",
     r"一分(?:钱)?(?:都|也)?没少|钱(?:最后)?(?:都)?(?:取|拿)(?:出来|到)了|(?:最后|后来|最终|还是)(?:是|也|都)?(?:取|拿|提)(?:到|出来)了",
     r"(?:还|暂时|目前|现在看)?(?:没|没有)(?:被)?(?:人)?(?:动|动过|取走|转走|刷走)|(?:还|暂时|目前)?(?:没|没有)被(?:人)?(?:取|转|刷|盗|用)",
+    # no charge seen yet ("暂时还没看着被刷"): the card's money is at risk, none of it lost
+    r"(?:没|没有|未)(?:看着|看到|看见|发现|见)(?:有)?(?:被)?(?:人)?(?:刷|盗刷|取|转走|扣|动)",
     # nothing was handed over to the one asking ("钱俺没给他", "好处费我没给")
     r"钱(?:我|俺)?(?:没|没有|并没)(?:给|交|转)(?:他|她|他们|出去)|(?:我|俺)(?:没|没有)(?:给|交)(?:他|她)(?:钱|好处费|红包)",
     # nobody took it, only frozen ("冇人偷，就系俾你哋冻住咗"); it came in the end ("隔了一天多才到账")
@@ -856,7 +825,9 @@ def find_amount(text: str) -> Optional[float]:
     rest = _without_conceded(t, balances=False)
     if rest is not None:
         return parse_amount(rest) if rest else None
-    said = _total_difference(t) or _worked_out(t)
+    # (a rough figure put right at once, "扣了两百出头，具体是二百一十五", is the exact one, as in
+    # an answer to the amount question: parse_amount)
+    said = _total_difference(t) or _worked_out(t) or _rough_then_exact(t)
     if said is not None:
         return said
     notes = _note_amounts(t)
@@ -1115,7 +1086,10 @@ _WORKED_OUT = re.compile(
 # the customer's working closed by its result, in the last clause ("流水12万，千分之六就系720，千分之三点
 # 八应该系456，多扣咗264"; "5000乘1.52应该7600，只收到7450，少了150块"; "三千银收两个点，六十银")
 _CLOSING_DIFFERENCE = re.compile(
-    r"^(?:所以|即系|即是|就是|那就是|也就是|结果|总共|一共)?(?:多扣|多收|多算|少给|少算|少了|差了|差|少到|少收到)了?(?:我|俺|咗)?\s*"
+    r"^(?:所以|即系|即是|就是|那就是|也就是|结果|总共|一共)?"
+    # ("…差了零点二五个点，一年大概少五百左右": the loss over a period, said roughly)
+    r"(?:一年|每年|一个月|每个月|每月|算下来|这样)?(?:大概|大约|差不多|估计|起码|至少|就)?"
+    r"(?:多扣|多收|多算|少给|少算|少了|差了|差|少到|少收到|少(?=\s*[\d一二两三四五六七八九十百千万]))了?(?:我|俺|咗)?\s*"
 )
 _WORKING = re.compile(r"[×xX*]|乘|千分之|百分之|个点|[%％]|应该(?:是|系)?")
 
@@ -1197,7 +1171,8 @@ def parse_amount(text: str) -> Optional[float]:
         # parts counted (第一次…第二次…) where the told sequence goes on ("最后…又转走2000"): all of it
         told = None if _TOTAL_CUE.search(t) else _sequence_parts(t)
         return told if told is not None and told > total else total
-    chosen = _chosen_sum(t) or _count_each(t) or _multiplied(t) or _charged_in_a_run(t)
+    chosen = (_instalment_fee(t) or _per_thousand(t) or _chosen_sum(t) or _count_each(t) or _multiplied(t)
+              or _charged_in_a_run(t))
     if chosen is not None:
         return chosen
     if _FROZEN_IN_OWN_ACCOUNT.search(t) and not _MONEY_GONE.search(t):
@@ -1398,7 +1373,9 @@ def _rough_then_exact(t: str) -> Optional[float]:
     if len(accepted) != 2:
         return None
     (first, rough), (second, exact) = accepted
-    said_roughly = _ROUGH_AFTER.match(prepared[first.end():]) or re.search(r"(?:大概|大约|差不多|估计)\s*$", prepared[: first.start()])
+    # (the token may hold its own 多: "一百多")
+    said_roughly = (_ROUGH_AFTER.match(prepared[first.end():]) or re.search(r"(?:大概|大约|差不多|估计)\s*$", prepared[: first.start()])
+                    or re.search(r"[多来余]$", first.group(0)))
     if not said_roughly or _ROUGH_AFTER.match(prepared[second.end():]) or "不是" in prepared[first.end(): second.start()]:
         return None
     return exact if rough * 0.8 <= exact <= rough * 1.6 else None
@@ -1502,7 +1479,8 @@ def _stated_total(t: str) -> Optional[float]:
 # "一个月三十九，扣了四个月了", "每季度扣十块，扣了四次", "每次二千五，总共三次": a sum per
 # period or per time, and how many times it was taken: the sum at stake is the product
 # (第一次, 头一回: an ordinal, not "a time")
-_PER_UNIT = re.compile(r"(?:每(?:个)?|(?<![第头])一个|(?<![第头])一)(?P<unit>月|季度?|年|期|次|笔|回)")
+# (not 一次都不该收, 一笔也没少: "not even once" counts nothing)
+_PER_UNIT = re.compile(r"(?:每(?:个)?|(?<![第头])一个|(?<![第头])一(?=(?:月|季度?|年|期|次|笔|回)(?!都|也)))(?P<unit>月|季度?|年|期|次|笔|回)")
 _TIMES = re.compile(
     # ("收了整一年", "多收两个月": the count told before or after the charge)
     r"(?:(?:扣了|收了|交了|缴了|付了|还了|取了|提了|转了|被扣了|多收了?|多扣了?|多算了?)(?:整|足|满|足足|整整)?|一共|总共|共|总计|合计|已经|连续|连着|足足|整整|"
@@ -1709,7 +1687,7 @@ _EACH_ONCE = re.compile(
 # the count said first, the charge each time after it ("取了五次钱，每次都扣了4块手续费", "分了12期，
 # 每期手续费99"); a charge per head and the number of heads ("每个工人收了两块，我厂三十二个人")
 _COUNT_FIRST = re.compile(
-    r"(?:^|取了|转了|扣了|刷了|分了|分成|交了|付了|还了|汇了|存了|用了|收了|揿了|按了|出去|转出去?了?)\s*"
+    r"(?:^|取了|转了|扣了|刷了|分了|分成|分(?=\s*[\d一二两三四五六七八九十]+\s*期)|交了|付了|还了|汇了|存了|用了|收了|揿了|按了|出去|转出去?了?)\s*"
     r"(?P<n>[\d一二两三四五六七八九十]+)\s*(?P<unit>次|期|笔|回|个月)"
 )
 _PER_HEAD = re.compile(r"每(?:个|位|名)?(?:人|工人|员工|职工|人头)")
@@ -1784,6 +1762,47 @@ def _charged_in_a_run(t: str) -> Optional[float]:
     if len(tokens) != 1 or not n or not 1 < n <= 120:
         return None
     return round(tokens[0] * n, 2)
+
+
+# a fee each instalment as a rate of the sum split ("分了8000块，12期，每期收0.6%"): the sum times
+# the rate times the instalments
+_INSTALMENTS = re.compile(r"(?P<n>[\d一二两三四五六七八九十]+)\s*期")
+_RATE_EACH_INSTALMENT = re.compile(r"每(?:一)?期[^，,。；;\d]{0,6}?(?P<rate>\d+(?:\.\d+)?)\s*[%％]")
+
+
+def _instalment_fee(t: str) -> Optional[float]:
+    rate = _RATE_EACH_INSTALMENT.search(t)
+    if not rate:
+        return None
+    counts = [m for m in _INSTALMENTS.finditer(t) if not rate.start() <= m.start() < rate.end()]
+    if len(counts) != 1:
+        return None
+    taken = [(rate.start(), rate.end()), (counts[0].start(), counts[0].end())]
+    bases = [v for m, v in _amount_tokens(t) if not any(a <= m.start() < b for a, b in taken)]
+    n = _count_number(counts[0].group("n"))
+    if len(bases) != 1 or bases[0] < 100 or not n or not 1 < n <= 60:
+        return None
+    return round(bases[0] * float(rate.group("rate")) / 100 * n, 2)
+
+
+# a difference per hundred, thousand or ten thousand of a sum ("换了五万港币，每一千差了八蚊"): the sum
+# in those units times the difference
+_PER_THOUSAND = re.compile(
+    r"每(?:一)?(?P<unit>百|千|万)(?:块|元|港币|港元|美元|美金|日元|欧元)?(?:钱)?[^，,。；;\d一二两三四五六七八九]{0,4}?"
+    r"(?:差|多收|多扣|少给|少算|少|扣|收)了?(?P<each>[^，,。；;]{1,8})")
+_UNIT_SIZE = {"百": 100, "千": 1000, "万": 10000}
+
+
+def _per_thousand(t: str) -> Optional[float]:
+    m = _PER_THOUSAND.search(t)
+    if not m:
+        return None
+    unit = _UNIT_SIZE[m.group("unit")]
+    each = [v for _, v in _amount_tokens(m.group("each"))]
+    bases = [v for tm, v in _amount_tokens(t) if not m.start() <= tm.start() < m.end() and v >= unit]
+    if len(each) != 1 or len(bases) != 1:
+        return None
+    return round(bases[0] / unit * each[0], 2)
 
 
 def _per_unit_times(t: str) -> Optional[float]:

@@ -94,6 +94,20 @@ def test_a_story_that_sounds_like_waiting_is_no_lookup(text: str) -> None:
     assert not asks_about_a_complaint(normalize_text(text)), text
 
 
+# a complaint about to be made names the new one (blind set 06o): no lookup unless asked
+@pytest.mark.parametrize("text", [
+    "嗯……我要投诉，也不晓得从哪说起",
+    "您好，想来反映个情况",
+    "我准备投诉你们那个营业厅",
+])
+def test_a_complaint_about_to_be_made_is_no_lookup(text: str) -> None:
+    assert not asks_about_a_complaint(normalize_text(text)), text
+
+
+def test_a_complaint_to_be_made_with_a_lookup_word_is_still_a_lookup() -> None:
+    assert asks_about_a_complaint(normalize_text("我想投诉的那件事，现在处理到哪一步了"))
+
+
 # -- bare exasperation (bot/exasperation.py; issue 12, blind set 06m) --------------------------
 
 from bot.exasperation import exasperated_only  # noqa: E402

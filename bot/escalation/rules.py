@@ -14,6 +14,7 @@ from typing import Dict, List, Mapping, Optional, Set, Tuple
 
 import yaml
 
+from bot.dialect import to_mandarin
 from bot.escalation import scope as cue_scope
 from bot.text import normalize_text
 
@@ -31,55 +32,8 @@ NEVER_SCOPED = ("self_harm", "violence")
 SCOPED_IS_EXCEPTION = True
 
 
-# Dialect pronouns and particles read as Mandarin before any rule looks (Henan 恁/俺/嘞, Wu
-# 侬/侬拉/阿拉, Hokkien 恁, Hunan 么子, Shaanxi 额): "恁再扣俺嘞钱" then meets the rules written for "你们再扣我的钱".
-# Not 阿拉伯/阿拉善 (Arabia, a place).
-DIALECT = (
-    (re.compile(r"侬拉"), "你们"),
-    (re.compile(r"伊拉"), "他们"),
-    (re.compile(r"阿拉(?![伯善丁斯])"), "我们"),
-    (re.compile(r"恁"), "你们"),
-    (re.compile(r"侬"), "你"),
-    (re.compile(r"俺"), "我"),
-    (re.compile(r"(?<=[我你他她们])嘞"), "的"),
-    # Hunan 么子 (what); Shaanxi 额 for 我 where it opens a clause before a verb (额已经给省分行
-    #写了信), never 金额/余额/额度
-    (re.compile(r"么子"), "什么"),
-    # Cantonese (HK, Guangdong; Traditional already made Simplified): the pronouns, the negators,
-    # the aspect and place particles and the verbs threats turn on, so "我要搵你哋经理倾，唔该叫
-    # 佢出嚟" meets the rules written for "我要找你们经理谈，麻烦叫他出来". Only forms with no
-    # Mandarin reading: 系 stays (系统, 联系) except in 唔系/真系/系咪.
-    (re.compile(r"你哋|你地"), "你们"),
-    (re.compile(r"佢哋|佢地"), "他们"),
-    (re.compile(r"我哋|我地"), "我们"),
-    (re.compile(r"佢"), "他"),
-    (re.compile(r"唔该"), "麻烦"),
-    (re.compile(r"唔系|唔係"), "不是"),
-    (re.compile(r"真系"), "真是"),
-    (re.compile(r"系咪"), "是不是"),
-    (re.compile(r"唔"), "不"),
-    (re.compile(r"冇"), "没"),
-    (re.compile(r"咗"), "了"),
-    (re.compile(r"喺"), "在"),
-    (re.compile(r"嘅"), "的"),
-    (re.compile(r"嚟"), "来"),
-    (re.compile(r"[搵揾]"), "找"),
-    (re.compile(r"听日"), "明天"),
-    (re.compile(r"琴日|寻日"), "昨天"),
-    (re.compile(r"而家"), "现在"),
-    # 活落去, 捱落去: 落去 is Mandarin 下去 (不想再活落去)
-    (re.compile(r"落去"), "下去"),
-    # 倾 is "talk" before 吓/偈/计 or ending a clause (搵经理倾); 倾向, 倾听, 倾家荡产 keep theirs
-    (re.compile(r"倾(?=吓|下|偈|计|清楚|$|[,.!?;:、。])"), "谈"),
-    (re.compile(r"(?:(?<=^)|(?<=[,.!?;:、。\s]))额(?=[已就也都要想跟给去在不是的们]|没)"), "我"),
-)
-
-
 def norm(text: str) -> str:
-    text = normalize_text(text).lower()
-    for rx, mandarin in DIALECT:
-        text = rx.sub(mandarin, text)
-    return text
+    return to_mandarin(normalize_text(text).lower())
 
 
 @dataclass(frozen=True)
