@@ -503,3 +503,49 @@ def test_agent_finds_a_case_by_phone_in_the_browser(desk: dict, page) -> None:
     rows.locator("a").first.click()
     page.wait_for_url(f"{url}/console/cases/{filed[0]}")
     assert csp_errors == []
+
+
+def test_agent_corrects_a_phone_finds_the_case_by_it_and_exports_it(desk: dict, page, tmp_path) -> None:
+    """The whole desk task in Chromium (issue 15): the customer rings with a new number, the agent
+    corrects it with a reason on the case page, finds the case by the new number in the case
+    list, and downloads the Excel export of that result, which openpyxl opens."""
+    url = desk["url"]
+    resp = requests.post(f"{url}/api/cases", json=case_payload(phone="13812345678"),
+                         headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
+    assert resp.status_code == 201, resp.text
+    case_no = resp.json()["case_no"]
+
+    page.goto(f"{url}/console/login")
+    page.fill("input[name=username]", "wang")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{url}/console")
+    page.goto(f"{url}/console/cases/{case_no}")
+    page.select_option("#edit-field", "phone")
+    page.fill("#edit-value", "139 0000 2222")
+    page.fill("#edit-reason", "客户来电告知手机号已更换")
+    page.click("#case-edit button[type=submit]")
+    page.wait_for_url(re.compile(rf".*/console/cases/{case_no}\?msg=corrected.*"))
+    # the detail shows the number to call (its read is audited); the history only its mask
+    body = page.locator("main").inner_text()
+    assert "案件信息已更正" in body and "13900002222" in body and "客户来电告知手机号已更换" in body
+    assert "139****2222" in body
+
+    page.click("text=案件查询")
+    page.wait_for_url(f"{url}/console/cases")
+    page.fill("#q", "13900002222")
+    page.press("#q", "Enter")
+    page.wait_for_url(re.compile(r".*/console/cases\?q=.*"))
+    rows = page.locator("table.case-list tbody tr")
+    assert rows.count() == 1 and case_no in rows.inner_text()
+    with page.expect_download() as download:
+        page.click("#export-xlsx")
+    path = tmp_path / "export.xlsx"
+    download.value.save_as(path)
+    assert download.value.suggested_filename.endswith(".xlsx")
+    sheet = openpyxl.load_workbook(path)["案件列表"]
+    table = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert table[1] == EXPECTED_HEADERS and len(table) == 3
+    line = dict(zip(EXPECTED_HEADERS, table[2]))
+    assert line["案件编号"] == case_no and line["联系电话（掩码）"] == "139****2222"
+    assert "13900002222" not in " ".join(str(v) for r in table for v in r if v)
