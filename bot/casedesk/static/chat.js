@@ -57,6 +57,18 @@
     return s && typeof s.session_id === "string" ? s.session_id : null;
   }
 
+  // the desk answers this page's own session only: its id in a POST body, never in a URL
+  // (logs and proxies keep those); the answer or null
+  function askDesk(path, session) {
+    return fetch(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ session_id: session }),
+      credentials: "omit",
+      cache: "no-store"
+    }).then(function (r) { return r.ok ? r.json() : null; });
+  }
+
   function stored(session) {
     var kept = read(NOTICES_KEY);
     // another session's list (the widget started over) is never shown
@@ -142,13 +154,7 @@
       // what is on the screen now has been seen: the badge stays until the next visit
       save(session, known.map(function (n) { return Object.assign({}, n, { seen: true }); }));
     }
-    fetch("/chat/notices", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ session_id: session }),
-      credentials: "omit",
-      cache: "no-store"
-    }).then(function (r) { return r.ok ? r.json() : null; }).then(function (body) {
+    askDesk("/chat/notices", session).then(function (body) {
       if (!body || !Array.isArray(body.items) || sessionId() !== session) { return; }
       var seen = {};
       stored(session).forEach(function (n) { if (n.seen) { seen[n.id] = true; } });
@@ -210,13 +216,7 @@
     if (!session) { schedule(SLOW_MS); return; }
     asking = true;
     lastAsked = Date.now();
-    fetch("/chat/typing", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ session_id: session }),
-      credentials: "omit",
-      cache: "no-store"
-    }).then(function (r) { return r.ok ? r.json() : null; }).then(function (body) {
+    askDesk("/chat/typing", session).then(function (body) {
       if (!body || sessionId() !== session) { return; }
       withAgent = body.with_agent === true;
       showTyping(body.typing === true, typeof body.agent === "string" ? body.agent : "");
