@@ -1,8 +1,9 @@
 """Durable outbox for filed cases: nothing a customer confirmed is lost when the case desk is down.
 
 ``action_file_case`` writes the case here FIRST, then tries to deliver it. Handoff requests,
-call-back confirmations and the customer's rating after filing travel the same way (the key's
-prefix says which); a rating given while its case is still here waits for the case's number. A case the case desk
+call-back confirmations, the customer's rating after filing and a withdrawal (撤诉) travel the same
+way (the key's prefix says which); a rating or a withdrawal given while its case is still here
+waits for the case's number. A case the case desk
 could not take stays ``pending`` on disk (SQLite, ``OUTBOX_PATH``, default var/outbox.db) and a
 background loop inside the action server retries it with exponential backoff — also after the
 action server restarts. Delivery is keyed on (conversation_id, intake_id), the same key the case
@@ -41,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PENDING, DELIVERED, REJECTED = "pending", "delivered", "rejected"
 # the key of the customer's rating of an intake: (conversation_id, "rating:<intake_id>")
 RATING_PREFIX = "rating:"
+WITHDRAW_PREFIX = "withdraw:"
 
 Key = Tuple[str, str]
 
@@ -298,6 +300,8 @@ class Deliverer:
             send = self.client.confirm_callback
         elif entry.intake_id.startswith(RATING_PREFIX):
             send = self._rating_sender(entry)
+        elif entry.intake_id.startswith(WITHDRAW_PREFIX):
+            send = self._withdraw_sender(entry)
         else:
             send = self.client.create_case
         try:
@@ -322,15 +326,36 @@ class Deliverer:
         """A rating goes to its case once the case has a number: given when the customer rated,
         or, for a case still in this outbox then, the number its delivery brought."""
         async def send(payload: Dict[str, Any]) -> Dict[str, Any]:
-            case_no = payload.get("case_no")
-            if not case_no:
-                case = await asyncio.to_thread(self.outbox.get, (entry.conversation_id, payload["intake_id"]))
-                if case is None or case.status == REJECTED:
-                    raise CaseDeskError("the rated case was never filed", retryable=False)
-                if case.status != DELIVERED or not case.case_no:
-                    raise CaseDeskError("the rated case is not filed yet", retryable=True)
-                case_no = case.case_no
+            case_no = payload.get("case_no") or await self._case_no_of(entry, payload["intake_id"], "rated")
             return await self.client.record_rating({**payload, "case_no": case_no})
+        return send
+
+    async def _case_no_of(self, entry: Entry, intake_id: str, what: str) -> str:
+        """The number the case ``intake_id`` of this conversation got; retryable while the case
+        is still here, never for a case the desk refused."""
+        case = await asyncio.to_thread(self.outbox.get, (entry.conversation_id, intake_id))
+        if case is None or case.status == REJECTED:
+            raise CaseDeskError(f"the {what} case was never filed", retryable=False)
+        if case.status != DELIVERED or not case.case_no:
+            raise CaseDeskError(f"the {what} case is not filed yet", retryable=True)
+        return case.case_no
+
+    def _withdraw_sender(self, entry: Entry) -> Callable[[Dict[str, Any]], Awaitable[Dict[str, Any]]]:
+        """A withdrawal the customer confirmed while their case was still here (the digits
+        checked against the case they filed, actions/withdraw.py) goes to the desk once the case
+        has its number; the desk records it and confirms it on the customer's channel. A case
+        decided meanwhile is not withdrawn (409): never retried, logged."""
+        async def send(payload: Dict[str, Any]) -> Dict[str, Any]:
+            case_no = await self._case_no_of(entry, payload["intake_id"], "withdrawn")
+            body = {"conversation_id": payload["conversation_id"], "case_no": case_no,
+                    "phone_last4": payload["phone_last4"]}
+            if payload.get("reason"):
+                body["reason"] = payload["reason"]
+            status, answer = await self.client.withdraw_complaint(body)
+            if status == 200 and answer.get("withdrawn"):
+                return answer
+            raise CaseDeskError(f"withdrawal of {case_no} refused: {status} {answer.get('error')}", retryable=False,
+                                status=status)
         return send
 
     async def deliver_due(self) -> int:

@@ -120,7 +120,8 @@ class ValidateProgressForm(Action):
         events: List[EventType] = [SlotSet(TRIES, 0), SlotSet(LAST4, None)]
         if number:
             events += [SlotSet(CASE, number), SlotSet(WORDING, "given")]
-        elif parse.refers_to_latest(text) or tracker.get_slot("case_no"):
+        elif parse.refers_to_latest(text) or tracker.get_slot("case_no") or tracker.get_slot("filing_status") == "pending":
+            # (a case filed here but still on its way to the desk has no number yet: the latest)
             events += [SlotSet(CASE, self._latest(tracker)), SlotSet(WORDING, self._latest_wording(tracker))]
         else:
             events += [SlotSet(CASE, None), SlotSet(WORDING, None)]

@@ -299,14 +299,11 @@ class ActionCancelIntake(Action):
     ) -> List[EventType]:
         after = [SlotSet(STAGE, None), SlotSet(REASK_SLOT, None), SlotSet(CORRECTING, None)]
         status = tracker.get_slot("filing_status")
-        if status == "filed":
-            # with the case desk already: cancelling it is withdrawing it (撤诉), which asks for
-            # the phone's last four digits and a clear yes (actions/withdraw.py)
+        if status in ("filed", "pending"):
+            # with the case desk already, or on its way there from the outbox: cancelling it is
+            # withdrawing it (撤诉), which asks for the phone's last four digits and a clear yes;
+            # a case still in the outbox gets its withdrawal queued behind it (actions/withdraw.py)
             return after + [FollowupAction("withdraw_form")]
-        if status == "pending":
-            # still in the outbox: there is no case to withdraw yet
-            dispatcher.utter_message(response="utter_cancel_after_filing")
-            return after
         if tracker.get_slot("intake_id"):
             dispatcher.utter_message(response="utter_cancelled")
             return reset_intake()

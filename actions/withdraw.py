@@ -12,12 +12,16 @@ own channel, so a withdrawal somebody else made is noticed.
                              A message that answers nothing three times ends the form: a case is
                              never withdrawn without a clear yes.
 ``action_withdraw_complaint`` asks the case desk and says what happened; a decided case cannot be
-                             withdrawn and the customer is told where to turn instead.
+                             withdrawn and the customer is told where to turn instead. A case
+                             still in the outbox (filed while the desk was down) is checked
+                             against the digits here and its withdrawal queued behind it
+                             (actions/outbox.py): it reaches the desk once the case has its number.
 
 Every word is a response in bot/domain/withdraw.yml; rules in data/rules/withdraw.yml.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import Any, Dict, List, Optional, Text
@@ -29,6 +33,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import progress
 from actions.casedesk_client import CaseDeskClient, CaseDeskError
+from actions.outbox import DELIVERED, WITHDRAW_PREFIX, Deliverer, deliverer
 
 logger = logging.getLogger(__name__)
 
@@ -121,8 +126,9 @@ def reset() -> List[EventType]:
 
 
 class ActionWithdrawComplaint(Action):
-    def __init__(self, client: Optional[CaseDeskClient] = None) -> None:
+    def __init__(self, client: Optional[CaseDeskClient] = None, outbox: Optional[Deliverer] = None) -> None:
         self.client = client or CaseDeskClient()
+        self._deliverer = outbox
 
     def name(self) -> Text:
         return "action_withdraw_complaint"
@@ -143,6 +149,10 @@ class ActionWithdrawComplaint(Action):
         reason = (tracker.get_slot(REASON) or "").strip()
         if reason:
             body["reason"] = reason[:MAX_REASON]
+        if case_no in (None, progress.LATEST) and tracker.get_slot("filing_status") == "pending":
+            queued = await self._queue_behind_the_case(dispatcher, tracker, last4, body.get("reason"))
+            if queued is not None:
+                return queued
         try:
             status, answer = await self.client.withdraw_complaint(body)
         except CaseDeskError as exc:
@@ -170,6 +180,37 @@ class ActionWithdrawComplaint(Action):
             return [SlotSet(progress.CASE, None), SlotSet(progress.RETRY, True)]
         logger.warning("withdrawal: case desk answered %s %s", status, error)
         dispatcher.utter_message(response="utter_withdraw_unavailable")
+        return reset()
+
+
+    async def _queue_behind_the_case(self, dispatcher: CollectingDispatcher, tracker: Tracker, last4: str,
+                                     reason: Optional[str]) -> Optional[List[EventType]]:
+        """The case this conversation filed while the desk was down, still in the outbox: its
+        withdrawal waits there behind it. None when the case has reached the desk meanwhile
+        (then the desk is asked as for any case)."""
+        d = self._deliverer or deliverer()
+        intake_id = tracker.get_slot("intake_id")
+        case = await asyncio.to_thread(d.outbox.get, (tracker.sender_id, intake_id)) if intake_id else None
+        if case is None or case.status == DELIVERED:
+            return None
+        # the digits checked here, against the phone the case was filed with, as the desk would
+        if re.sub(r"\D", "", str(case.payload.get("phone") or ""))[-4:] != last4:
+            dispatcher.utter_message(response="utter_withdraw_pending_not_verified")
+            return reset()
+        payload: Dict[str, Any] = {"conversation_id": tracker.sender_id, "intake_id": intake_id,
+                                   "phone_last4": last4}
+        if reason:
+            payload["reason"] = reason
+        try:
+            answer, _ = await d.submit(payload, (tracker.sender_id, f"{WITHDRAW_PREFIX}{intake_id}"))
+        except Exception:  # the outbox itself failed (disk): nothing was promised yet
+            logger.exception("outbox unavailable, withdrawal of %s not stored", intake_id)
+            dispatcher.utter_message(response="utter_withdraw_unavailable")
+            return reset()
+        if answer is not None and answer.get("withdrawn"):
+            dispatcher.utter_message(response="utter_withdrawn", case_no=answer["case_no"])
+        else:
+            dispatcher.utter_message(response="utter_withdraw_queued")
         return reset()
 
 

@@ -358,3 +358,48 @@ async def test_a_rating_the_desk_refuses_is_not_retried(tmp_path):
     body = {"conversation_id": "conv-1", "intake_id": "intake-1", "case_no": "TS20991231000001", "score": 3}
     _, row = await d.submit(body, ("conv-1", "rating:intake-1"))
     assert row.status == REJECTED
+
+
+# ── a withdrawal of a case still here (撤诉 while the desk was down: actions/withdraw.py) ─────────
+
+class WithdrawClient(FakeClient):
+    def __init__(self, failures=0, answer=(200, None)):
+        super().__init__(failures=failures)
+        self.withdrawals = []
+        self.answer = answer
+
+    async def withdraw_complaint(self, body):
+        self.withdrawals.append(body)
+        status, answer = self.answer
+        return status, answer or {"withdrawn": True, "case_no": body["case_no"], "status": "withdrawn"}
+
+
+async def test_a_withdrawal_waits_for_its_case_and_is_sent_once_with_the_number(tmp_path):
+    clock = ManualClock()
+    client = WithdrawClient(failures=1)  # the case's first delivery fails: the desk is down
+    d = Deliverer(Outbox(tmp_path / "outbox.db", clock=clock), client)
+    await d.submit(payload(), ("conv-1", "intake-1"))
+    asked = {"conversation_id": "conv-1", "intake_id": "intake-1", "phone_last4": "5678", "reason": "钱到账了"}
+    answer, row = await d.submit(asked, ("conv-1", "withdraw:intake-1"))
+    assert answer is None and row.status == PENDING and client.withdrawals == []  # no number yet
+    for _ in range(2):
+        clock.advance(600)
+        await d.deliver_due()
+    case = d.outbox.get(("conv-1", "intake-1"))
+    assert case.status == DELIVERED
+    assert client.withdrawals == [{"conversation_id": "conv-1", "case_no": case.case_no,
+                                   "phone_last4": "5678", "reason": "钱到账了"}]
+    assert d.outbox.get(("conv-1", "withdraw:intake-1")).status == DELIVERED
+    clock.advance(3600)
+    await d.deliver_due()
+    assert len(client.withdrawals) == 1
+
+
+async def test_a_withdrawal_the_desk_refuses_is_not_retried(tmp_path):
+    # decided meanwhile (409): the desk keeps the case; nothing is sent again
+    client = WithdrawClient(answer=(409, {"error": "already_decided"}))
+    d = Deliverer(Outbox(tmp_path / "outbox.db", clock=ManualClock()), client)
+    await d.submit(payload(), ("conv-1", "intake-1"))
+    _, row = await d.submit({"conversation_id": "conv-1", "intake_id": "intake-1", "phone_last4": "5678"},
+                            ("conv-1", "withdraw:intake-1"))
+    assert row.status == REJECTED and len(client.withdrawals) == 1

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import progress
 from actions import withdraw as w
 from actions.casedesk_client import CaseDeskError
+from actions.outbox import PENDING, Deliverer, Outbox
 
 from .helpers import domain, form_tracker, plain_tracker, responses, slot_events
 
@@ -180,8 +181,51 @@ def test_locked_and_nothing_filed_here() -> None:
     assert responses(dispatcher) == ["utter_progress_no_case_here"] and slots[progress.RETRY] is True
 
 
+# ── a case filed while the desk was down, still in the outbox ─────────────────────────────────────
+
+class DeskDown:
+    timeout = 1.0
+
+    async def create_case(self, body: Dict[str, Any]) -> Dict[str, Any]:
+        raise CaseDeskError("down", retryable=True)
+
+    async def withdraw_complaint(self, payload: Dict[str, Any]) -> Tuple[int, Dict[str, Any]]:
+        raise CaseDeskError("down", retryable=True)
+
+
+PENDING_CASE = {"filing_status": "pending", "intake_id": "intake-9", progress.CASE: progress.LATEST,
+                progress.LAST4: "5678", w.CONFIRMED: True, w.REASON: "不用处理了"}
+
+
+def run_pending(tmp_path: Any, slots: Dict[str, Any]) -> Tuple[CollectingDispatcher, Outbox]:
+    outbox = Outbox(tmp_path / "outbox.db")
+    d = Deliverer(outbox, DeskDown())  # type: ignore[arg-type]
+    filed = {"conversation_id": "test-sender", "intake_id": "intake-9", "channel": "rest", "phone": "13812345678"}
+    asyncio.run(d.submit(filed, ("test-sender", "intake-9")))
+    dispatcher = CollectingDispatcher()
+    tracker = plain_tracker("确认", "affirm", slots=slots)
+    action = w.ActionWithdrawComplaint(client=DeskDown(), outbox=d)  # type: ignore[arg-type]
+    asyncio.run(action.run(dispatcher, tracker, domain()))
+    return dispatcher, outbox
+
+
+def test_a_case_still_in_the_outbox_gets_its_withdrawal_queued_behind_it(tmp_path: Any) -> None:
+    dispatcher, outbox = run_pending(tmp_path, PENDING_CASE)
+    assert responses(dispatcher) == ["utter_withdraw_queued"]
+    queued = outbox.get(("test-sender", "withdraw:intake-9"))
+    assert queued is not None and queued.status == PENDING
+    assert queued.payload == {"conversation_id": "test-sender", "intake_id": "intake-9", "phone_last4": "5678",
+                              "reason": "不用处理了"}
+
+
+def test_wrong_digits_for_a_case_in_the_outbox_queue_nothing(tmp_path: Any) -> None:
+    dispatcher, outbox = run_pending(tmp_path, {**PENDING_CASE, progress.LAST4: "0000"})
+    assert responses(dispatcher) == ["utter_withdraw_pending_not_verified"]
+    assert outbox.get(("test-sender", "withdraw:intake-9")) is None
+
+
 def test_every_response_the_actions_name_exists() -> None:
     names = {"utter_withdrawn", "utter_withdraw_kept", "utter_withdraw_too_late", "utter_withdraw_unavailable",
              "utter_withdraw_gave_up", "utter_ask_withdraw_confirmed", "utter_ask_withdraw_form_progress_case_no",
-             "utter_ask_withdraw_form_progress_last4"}
+             "utter_ask_withdraw_form_progress_last4", "utter_withdraw_queued", "utter_withdraw_pending_not_verified"}
     assert names <= set(domain()["responses"])

@@ -13,7 +13,7 @@ import requests
 import yaml
 
 from bot.withdrawal import declines, names_a_complaint
-from tests.e2e.dialogue import Customer, wait_for
+from tests.e2e.dialogue import CASE_NO, Customer, wait_for
 
 ANSWERS = {
     "customer_name": "我叫李秀兰",
@@ -118,3 +118,38 @@ def test_a_blind_set_of_withdrawal_wordings_keeps_its_floor(stack):
     # 60/60 and 0/40 when the floor was set
     assert sum(found) >= 57, f"withdrawals recognised {sum(found)}/{len(found)}"
     assert len(false) - sum(false) <= 2, f"negatives taken for withdrawals {len(false) - sum(false)}/{len(false)}"
+
+
+QUEUED = re.compile(r"提交完成后会马上为您撤回")
+
+
+def test_a_case_filed_during_an_outage_is_withdrawn_once_it_reaches_the_desk(stack):
+    """The case desk is down when the customer confirms, so the case waits in the action server's
+    outbox without a number; the customer withdraws it at once. The digits are checked against
+    the case they filed, the withdrawal waits behind the case, and when the desk is back the case
+    is filed and then withdrawn, with the customer's words as the reason."""
+    customer = Customer(stack, ANSWERS)
+    customer.answer(customer.say("我的借记卡前天在ATM取钱没出钞，账上却扣了两千三"), until="confirm")
+    stack.stop("casedesk")
+    try:
+        filed = "\n".join(customer.say("确认"))
+        assert not CASE_NO.search(filed), customer.transcript
+        asked = "\n".join(customer.say("钱已经到账了，算了，投诉撤了吧"))
+        assert ASKS_LAST4.search(asked), customer.transcript
+        confirm = "\n".join(customer.say("4321"))
+        assert ASKS_YES.search(confirm), customer.transcript
+        done = "\n".join(customer.say("确认"))
+        assert QUEUED.search(done), customer.transcript
+    finally:
+        stack.start("casedesk")
+        stack.wait_ready("casedesk")
+
+    def withdrawn():
+        items = stack.casedesk("GET", "/api/cases", params={"conversation_id": stack.conversation_id(customer.sender)}).json()["items"]
+        return items if items and items[0]["status"] == "withdrawn" else None
+    items = wait_for(withdrawn, timeout=120)
+    assert items and len(items) == 1, "the outbox did not file the case and then withdraw it"
+    history = stack.casedesk("GET", f"/api/cases/{items[0]['case_no']}").json()["history"]
+    last = [h for h in history if h.get("field") == "status"][-1]
+    assert last["new_value"] == "withdrawn" and last["actor"] == "customer", last
+    assert "钱已经到账了" in (last.get("note") or ""), last
