@@ -1,11 +1,16 @@
-"""The console's case list and search with 100,000 cases (issue 15: list and search p95 ≤ 300 ms).
+"""The console's case list and search with 100,000 cases (issue 15: list and search p95 ≤ 300 ms),
+and its queue with 500 waiting handoffs watched by 50 agents (the event stream keeps up).
 
 For each database: run the migrations on a fresh one, bulk-insert the cases straight into the
 table (as the API would store them: name and phone encrypted, their keyed hashes, masked
 copies, SLA deadlines and `next_due_at`), start the case desk in this process, sign in as a
 head-office agent and as a branch agent (whose every query carries the confidentiality rule),
 and time GET /console/cases — the whole request: session, query, count, page rendering.
-Not part of the test suite.
+Then open 500 handoffs through the API (each files its case), time the queue page, and sign in
+50 agents, each with the queue's event stream open (/console/events, one connection each, as 50
+browsers would): how long until each stream's first snapshot, and, when one more customer is
+handed over, how long until every one of the 50 streams shows it (target p95 ≤ 2 s: the stream
+polls every 0.5 s). Not part of the test suite.
 
     .venv/bin/python bench/console_case_list_bench.py                 # SQLite
     .venv/bin/python bench/console_case_list_bench.py --pg            # and PostgreSQL (127.0.0.1:5432, db test)
@@ -29,6 +34,7 @@ from typing import Any, Dict, List, Optional, Tuple
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import aiohttp  # noqa: E402
 from aiohttp.test_utils import TestClient, TestServer  # noqa: E402
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 
@@ -38,11 +44,12 @@ from bot.casedesk.crypto import PiiCipher  # noqa: E402
 from bot.casedesk.console.users import create_user  # noqa: E402
 from bot.casedesk.dbconfig import connect_args, sync_url  # noqa: E402
 from bot.casedesk.main import init_app  # noqa: E402
-from bot.casedesk.models import Case  # noqa: E402
+from bot.casedesk.models import Case, CaseCounter  # noqa: E402
 from bot.casedesk.settings import Settings  # noqa: E402
 
 PG_URL = os.environ.get("CASEDESK_BENCH_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 TARGET_MS = 300
+STREAM_TARGET_MS = 2000
 PASSWORD = secrets.token_urlsafe(16)
 SECRET = secrets.token_urlsafe(32)
 BATCH = 5000
@@ -126,6 +133,9 @@ def seed(settings: Settings, n: int, now: datetime) -> Dict[str, List[str]]:
                 rows = []
         if rows:
             conn.execute(insert(Case), rows)
+        # the day counters the desk keeps (db.next_case_no), so a case filed after the seed gets
+        # the next number of its day, as on a desk that filed these itself
+        conn.execute(insert(CaseCounter), [{"day": d, "value": v} for d, v in per_day.items()])
         # the statistics a running PostgreSQL gets from autovacuum; SQLite keeps none by itself
         if engine.dialect.name == "postgresql":
             conn.execute(text("ANALYZE cases"))
@@ -200,6 +210,106 @@ async def measure(settings: Settings, samples: Dict[str, List[str]], rounds: int
     return out
 
 
+def _handoff(i: int) -> Dict[str, Any]:
+    return {
+        "conversation_id": f"bench-handoff-{i}", "request_id": secrets.token_hex(8), "channel": "web",
+        "reason": ["human", "anger", "media", "regulator"][i % 4], "signals": ["转人工"],
+        "case": {"description": "客户要求转人工处理信用卡年费争议。", "phone": f"139{i:08d}", "customer_name": "王建国"},
+    }
+
+
+async def _sign_in(session: aiohttp.ClientSession, base: str, who: str) -> None:
+    async with session.get(f"{base}/console/login") as resp:
+        page = await resp.text()
+    token = page.split('name="_csrf" value="', 1)[1].split('"', 1)[0]
+    async with session.post(f"{base}/console/login", data={"_csrf": token, "username": who, "password": PASSWORD},
+                            allow_redirects=False) as resp:
+        assert resp.status == 303, await resp.text()
+
+
+async def _watch(session: aiohttp.ClientSession, base: str, opened: float, first: List[float],
+                 wanted: Dict[str, Any], seen: List[float]) -> None:
+    """One agent's queue stream: when its first snapshot came, and when a snapshot first held the
+    handoff ``wanted["id"]`` (once it is set)."""
+    async with session.get(f"{base}/console/events", timeout=aiohttp.ClientTimeout(total=None)) as resp:
+        assert resp.status == 200, resp.status
+        event = ""
+        got_first = False
+        while True:
+            line = (await resp.content.readline()).decode("utf-8").rstrip("\n")
+            if line.startswith("event: "):
+                event = line[7:]
+            elif line.startswith("data: ") and event == "queue":
+                if not got_first:
+                    first.append((time.perf_counter() - opened) * 1000)
+                    got_first = True
+                if wanted.get("id") is not None and f'"id": {wanted["id"]},' in line:
+                    seen.append((time.perf_counter() - wanted["at"]) * 1000)
+                    return
+
+
+async def measure_queue(settings: Settings, handoffs: int, agents: int) -> Dict[str, Dict[str, Any]]:
+    app = init_app(settings)
+    out: Dict[str, Dict[str, Any]] = {}
+    auth = {"Authorization": f"Bearer {settings.token}"}
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        database = app[dbmod.DB_KEY]
+        base = str(client.make_url("")).rstrip("/")
+        started = time.perf_counter()
+        for i in range(handoffs):
+            resp = await client.post("/api/handoffs", json=_handoff(i), headers=auth)
+            assert resp.status == 201, await resp.text()
+        print(f"  {handoffs} handoffs opened through the API in {time.perf_counter() - started:.0f} s", flush=True)
+        names = [f"agent{i:02d}" for i in range(agents)]
+        for name in names:
+            await create_user(database, name, PASSWORD, "agent", f"坐席{name[-2:]}", None)
+        sessions = [aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) for _ in names]
+        try:
+            for session, name in zip(sessions, names):
+                await _sign_in(session, base, name)
+            timings: List[float] = []
+            for _ in range(10):
+                started = time.perf_counter()
+                async with sessions[0].get(f"{base}/console") as resp:
+                    await resp.read()
+                    assert resp.status == 200
+                timings.append((time.perf_counter() - started) * 1000)
+            out[f"queue page, {handoffs} waiting"] = {"n": len(timings), "p50": statistics.median(timings),
+                                                    "p95": _p(timings, 0.95), "max": max(timings), "slowest": ""}
+            first: List[float] = []
+            seen: List[float] = []
+            wanted: Dict[str, Any] = {}
+            opened = time.perf_counter()
+            watchers = [asyncio.create_task(_watch(s, base, opened, first, wanted, seen)) for s in sessions]
+            deadline = time.perf_counter() + 60
+            while len(first) < agents and time.perf_counter() < deadline:
+                await asyncio.sleep(0.05)
+            firsts = first + [60_000.0] * (agents - len(first))
+            out[f"first snapshot, {agents} streams"] = {"n": len(first), "p50": statistics.median(firsts),
+                                                       "p95": _p(firsts, 0.95), "max": max(firsts), "slowest": "",
+                                                       "target": STREAM_TARGET_MS}
+            # a violence threat: first in the queue's order, so within the QUEUE_LIMIT rows every
+            # snapshot carries (console/live.py), whatever waits behind it
+            wanted["at"] = time.perf_counter()
+            resp = await client.post("/api/handoffs", json={**_handoff(handoffs), "reason": "violence"}, headers=auth)
+            assert resp.status == 201, await resp.text()
+            wanted["id"] = (await resp.json())["id"]
+            _, late = await asyncio.wait(watchers, timeout=60)
+            for task in late:
+                task.cancel()
+            # a stream that never showed it within the minute counts as a minute
+            shown = seen + [60_000.0] * (agents - len(seen))
+            out[f"new handoff on all {agents} streams"] = {"n": len(seen), "p50": statistics.median(shown),
+                                                          "p95": _p(shown, 0.95), "max": max(shown),
+                                                          "slowest": "" if len(seen) == agents else
+                                                          f"{agents - len(seen)} streams never showed it",
+                                                          "target": STREAM_TARGET_MS}
+        finally:
+            for session in sessions:
+                await session.close()
+    return out
+
+
 def _pg_schema(action: str, schema: str) -> None:
     import psycopg2
     from sqlalchemy.engine import make_url
@@ -212,7 +322,7 @@ def _pg_schema(action: str, schema: str) -> None:
     conn.close()
 
 
-def run(backend: str, n: int, rounds: int) -> Dict[str, Dict[str, Any]]:
+def run(backend: str, n: int, rounds: int, handoffs: int = 500, agents: int = 50) -> Dict[str, Dict[str, Any]]:
     now = datetime.now(timezone.utc)
     with tempfile.TemporaryDirectory() as tmp:
         schema = None
@@ -229,7 +339,10 @@ def run(backend: str, n: int, rounds: int) -> Dict[str, Dict[str, Any]]:
             dbmod.run_migrations(settings)
             samples = seed(settings, n, now)
             print(f"[{backend}] {n:,} cases seeded in {time.perf_counter() - started:.0f} s", flush=True)
-            return asyncio.run(measure(settings, samples, rounds))
+            figures = asyncio.run(measure(settings, samples, rounds))
+            if handoffs:
+                figures.update(asyncio.run(measure_queue(settings, handoffs, agents)))
+            return figures
         finally:
             if schema:
                 _pg_schema("drop", schema)
@@ -240,21 +353,26 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=5, help="times each query is asked")
     parser.add_argument("--pg", action="store_true", help="also PostgreSQL at CASEDESK_BENCH_PG_URL")
+    parser.add_argument("--handoffs", type=int, default=500, help="waiting handoffs for the queue (0: skip it)")
+    parser.add_argument("--agents", type=int, default=50, help="agents with the queue's event stream open")
     args = parser.parse_args()
     failed = False
     for backend in ["sqlite"] + (["postgresql"] if args.pg else []):
-        figures = run(backend, args.cases, args.rounds)
-        print(f"\n{backend}: GET /console/cases with {args.cases:,} cases (ms, whole request)")
+        figures = run(backend, args.cases, args.rounds, args.handoffs, args.agents)
+        print(f"\n{backend}: the console with {args.cases:,} cases (ms, whole request; targets: lists "
+              f"p95 <= {TARGET_MS}, streams p95 <= {STREAM_TARGET_MS})")
         print(f"{'':32} {'n':>5} {'p50':>8} {'p95':>8} {'max':>8}  slowest request")
         for name, f in figures.items():
             if name.startswith("export"):
                 print(f"{name:32} {'':>5} {f['p50']:8.0f}")
                 continue
-            ok = f["p95"] <= TARGET_MS
+            target = f.get("target", TARGET_MS)
+            ok = f["p95"] <= target
             failed |= not ok
-            print(f"{name:32} {f['n']:5d} {f['p50']:8.1f} {f['p95']:8.1f} {f['max']:8.1f}  {'ok' if ok else 'OVER ' + str(TARGET_MS)}  ?{f['slowest']}")
+            where = f"  {'?' if name.startswith(('list', 'search')) else ''}{f['slowest']}" if f["slowest"] else ""
+            print(f"{name:32} {f['n']:5d} {f['p50']:8.1f} {f['p95']:8.1f} {f['max']:8.1f}  {'ok' if ok else 'OVER ' + str(target)}{where}")
     if failed:
-        sys.exit(f"p95 over {TARGET_MS} ms")
+        sys.exit("a p95 over its target")
 
 
 if __name__ == "__main__":

@@ -73,6 +73,7 @@ def setup(app: web.Application) -> None:
     # behind TLS (production) the session cookie must never travel over plain HTTP
     app[views.COOKIE_SECURE_KEY] = app[SETTINGS_KEY].cookie_secure
     app[events.STREAMS_KEY] = set()
+    app[events.SNAPSHOTS_KEY] = events.QueueSnapshots()
     setup_routes(app)
     trainer_views.setup(app)
     app.middlewares.append(console_middleware)

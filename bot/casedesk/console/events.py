@@ -18,12 +18,13 @@ import asyncio
 import json
 import logging
 import time
-from typing import Any, Optional, Set
+from datetime import datetime
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from aiohttp import web
 
 from ..appkeys import SETTINGS_KEY
-from ..db import DB_KEY
+from ..db import DB_KEY, Database
 from ..handoff_views import MAX_ID
 from .. import assignment
 from . import live
@@ -40,6 +41,35 @@ TURN_LOOKBACK = 20
 RECHECK_S = 10.0
 
 STREAMS_KEY: web.AppKey[Set[Stream]] = web.AppKey("casedesk_console_streams", set)
+
+
+class QueueSnapshots:
+    """The queue as the process's streams send it: computed once per POLL_S for each view (head
+    office, or a branch that confidential cases are hidden from) and shared by every stream of
+    that view. Each stream polling on its own made 50 agents watching 500 waiting handoffs cost
+    100 queue queries a second, and a new handoff took over 2 s to reach them all
+    (bench/console_case_list_bench.py). The lock keeps streams that wake together from all
+    asking at once; the database stays the only source, so several desk processes still agree."""
+
+    def __init__(self) -> None:
+        self._taken: Dict[Optional[str], Tuple[float, datetime, List[Dict[str, Any]], int]] = {}
+        self._locks: Dict[Optional[str], asyncio.Lock] = {}
+
+    async def get(self, db: Database, branch: Optional[str], clock: Callable[[], datetime]
+                  ) -> Tuple[datetime, List[Dict[str, Any]], int]:
+        lock = self._locks.setdefault(branch, asyncio.Lock())
+        async with lock:
+            taken = self._taken.get(branch)
+            if taken is None or time.monotonic() - taken[0] >= POLL_S:
+                now = clock()
+                # rows say whether they waited too long as of `now` (console/alerts.py)
+                items = await live.queue(db, branch, now)
+                taken = (time.monotonic(), now, items, await live.waiting_count(db, branch, items))
+                self._taken[branch] = taken
+        return taken[1], taken[2], taken[3]
+
+
+SNAPSHOTS_KEY: web.AppKey[QueueSnapshots] = web.AppKey("casedesk_console_queue_snapshots", QueueSnapshots)
 
 
 def _event(name: str, data: Any, event_id: Optional[int] = None) -> bytes:
@@ -102,11 +132,8 @@ class Stream:
         return transport is None or transport.is_closing()
 
     async def queue_tick(self) -> None:
-        now = self.clock()
-        # rows say whether they waited too long as of `now`: the snapshot changes, and is sent,
-        # on the tick a handoff crosses its limit (console/alerts.py)
-        items = await live.queue(self.db, self.branch, now)
-        waiting = await live.waiting_count(self.db, self.branch, items)
+        # the snapshot changes, and is sent, on the tick a handoff crosses its wait limit
+        now, items, waiting = await self.request.app[SNAPSHOTS_KEY].get(self.db, self.branch, self.clock)
         fingerprint = json.dumps([items, waiting], sort_keys=True)
         if fingerprint != self._last:
             self._last = fingerprint
