@@ -20,7 +20,7 @@ run: setup train
 	scripts/run.sh
 
 # the fast check before a commit: lint, types, training data and the tests that need no running
-# stack (scripts/check.sh, about 4 minutes on 2 cores); test-fast is the same
+# stack (scripts/check.sh, about 2½ minutes on 2 cores); test-fast is the same
 check: setup
 	scripts/check.sh
 

@@ -14,7 +14,9 @@ echo "==> mypy（类型检查）"
 echo "==> rasa data validate"
 "$VENV/bin/python" scripts/validate.py
 echo "==> pytest（不启动 Rasa、浏览器和 PostgreSQL 的测试）"
-CASEDESK_SKIP_PG=1 "$VENV/bin/python" -m pytest -q -p no:cacheprovider \
+# on every core (pytest-xdist): about 2 minutes instead of 3 on 2 cores; each test keeps its own
+# tmp dirs and SQLite files, so none depends on another
+CASEDESK_SKIP_PG=1 "$VENV/bin/python" -m pytest -q -p no:cacheprovider -n auto \
   tests/actions tests/quality tests/escalation tests/casedesk tests/channels tests/wechat tests/trainer \
   tests/test_branches.py tests/test_intent_shortcuts.py tests/test_nlu_data.py tests/test_normalizer.py \
   tests/test_phones.py tests/test_redact.py tests/test_import_circles.py \
