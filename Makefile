@@ -57,7 +57,7 @@ story:
 # 个人信息保留期限清理 (docs/privacy.md): anonymise transcripts of ended cases older than
 # CASEDESK_TRANSCRIPT_RETENTION_DAYS (365), delete tracker events older than TRACKER_RETENTION_DAYS (90)
 retention: setup
-	. scripts/env.sh && .venv/bin/python -m bot.casedesk.retention
+	. scripts/env.sh && .venv/bin/python -m bot.casedesk.cases.retention
 
 clean:
 	rm -rf var/*.db var/log results

@@ -188,7 +188,7 @@ def signal_handoff_events(reason: str, cues: Sequence[str]) -> List[EventType]:
 def callback_slots(offer: Dict[str, Any], case_no: Optional[str]) -> Dict[str, Any]:
     """The call-back the case desk offers instead of a wait (POST /api/handoffs' ``callback``),
     as the slots of bot/domain/callback.yml; the desk sets the same ones when it makes the offer
-    itself (bot/casedesk/callbacks.py, bot_slots)."""
+    itself (bot/casedesk/handoffs/callbacks.py, bot_slots)."""
     masked = offer.get("phone_masked") or None
     return {
         "callback_id": str(offer.get("id") or ""),
@@ -204,7 +204,7 @@ def callback_slots(offer: Dict[str, Any], case_no: Optional[str]) -> Dict[str, A
     }
 
 
-# the case desk's call-back reasons (bot/casedesk/waits.py) and the form that confirms the number
+# the case desk's call-back reasons (bot/casedesk/handoffs/waits.py) and the form that confirms the number
 CALLBACK_REASONS = ("long_wait", "after_hours", "idle")
 CALLBACK_FORM = "callback_form"
 

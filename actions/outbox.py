@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from actions.casedesk_client import CaseDeskClient, CaseDeskError, _setting
-from bot.casedesk.crypto import derive_fernet
+from bot.crypto import derive_fernet
 
 logger = logging.getLogger(__name__)
 

@@ -37,7 +37,7 @@ REQUESTED = "requested_slot"
 LATEST = "latest"      # the latest case of this conversation, resolved by the case desk
 GAVE_UP = "gave_up"    # no usable case number after three asks
 MAX_TRIES = 3
-# the case desk's open statuses (bot/casedesk/domain.py OPEN_STATUSES): not yet decided
+# the case desk's open statuses (bot/casedesk/cases/case_rules.py OPEN_STATUSES): not yet decided
 STILL_OPEN = frozenset({"new", "acknowledged", "in_progress"})
 # Intents that leave the lookup when the message answers nothing (rules in data/rules/progress.yml).
 LEAVING = frozenset({"cancel", "withdraw_complaint", "request_human", "escalate", "complain", "goodbye"})

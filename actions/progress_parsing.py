@@ -1,7 +1,7 @@
 """What a progress lookup reads from a customer's words: the case number, "the latest one", and
 the last four digits of a phone. Value parsing only; the dialogue is in progress.py.
 
-Case numbers are TS + 14 digits (TS20261122000123, bot/casedesk/domain.py). Customers type them
+Case numbers are TS + 14 digits (TS20261122000123, bot/casedesk/cases/case_rules.py). Customers type them
 in lower case, with spaces or dashes, in full-width digits, or say them to a phone's voice input,
 which writes Chinese digits ("TS二零二六一一二二零零零一二三", "幺" for 1).
 """

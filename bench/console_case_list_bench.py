@@ -39,11 +39,12 @@ from aiohttp.test_utils import TestClient, TestServer  # noqa: E402
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 
 from bot.branches import directory  # noqa: E402
-from bot.casedesk import db as dbmod, domain, pii  # noqa: E402
-from bot.casedesk.crypto import PiiCipher  # noqa: E402
+from bot.casedesk import db as dbmod  # noqa: E402
+from bot.casedesk.cases import case_rules, pii  # noqa: E402
+from bot.crypto import PiiCipher  # noqa: E402
 from bot.casedesk.console.users import create_user  # noqa: E402
 from bot.casedesk.dbconfig import connect_args, sync_url  # noqa: E402
-from bot.casedesk.main import init_app  # noqa: E402
+from bot.casedesk.app import init_app  # noqa: E402
 from bot.casedesk.models import Case, CaseCounter  # noqa: E402
 from bot.casedesk.settings import Settings  # noqa: E402
 
@@ -54,8 +55,8 @@ PASSWORD = secrets.token_urlsafe(16)
 SECRET = secrets.token_urlsafe(32)
 BATCH = 5000
 
-CATEGORIES = domain.Category.values()
-LINES = domain.BusinessLine.values()
+CATEGORIES = case_rules.Category.values()
+LINES = case_rules.BusinessLine.values()
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = ["建国", "丽", "小明", "海燕", "伟", "芳", "秀英", "敏", "静", "磊", "强", "洋", "艳", "杰", "娟", "涛"]
 
@@ -89,18 +90,18 @@ def seed(settings: Settings, n: int, now: datetime) -> Dict[str, List[str]]:
     with engine.begin() as conn:
         for i, age in enumerate(ages):
             created = now - age
-            day = domain.case_day(created)
+            day = case_rules.case_day(created)
             per_day[day] = per_day.get(day, 0) + 1
-            case_no = domain.format_case_no(day, per_day[day])
-            priority = domain.Priority.HIGH if rng.random() < 0.1 else domain.Priority.NORMAL
-            category = domain.Category(rng.choice(CATEGORIES))
-            status = domain.Status(_status(age, rng))
-            sla = domain.sla_deadlines(created, priority)
-            m = domain.Milestones(None, None, None)
-            for step in (domain.Status.ACKNOWLEDGED, domain.Status.IN_PROGRESS, domain.Status.RESOLVED):
-                if list(domain.Status).index(status) >= list(domain.Status).index(step) and status != domain.Status.WITHDRAWN:
-                    m = domain.milestones_after(step, created + timedelta(hours=rng.randint(1, 30)), m)
-            state = domain.SlaState(status, sla.contact_due_at, sla.reply_due_at, sla.decision_due_at,
+            case_no = case_rules.format_case_no(day, per_day[day])
+            priority = case_rules.Priority.HIGH if rng.random() < 0.1 else case_rules.Priority.NORMAL
+            category = case_rules.Category(rng.choice(CATEGORIES))
+            status = case_rules.Status(_status(age, rng))
+            sla = case_rules.sla_deadlines(created, priority)
+            m = case_rules.Milestones(None, None, None)
+            for step in (case_rules.Status.ACKNOWLEDGED, case_rules.Status.IN_PROGRESS, case_rules.Status.RESOLVED):
+                if list(case_rules.Status).index(status) >= list(case_rules.Status).index(step) and status != case_rules.Status.WITHDRAWN:
+                    m = case_rules.milestones_after(step, created + timedelta(hours=rng.randint(1, 30)), m)
+            state = case_rules.SlaState(status, sla.contact_due_at, sla.reply_due_at, sla.decision_due_at,
                                     m.contacted_at, m.replied_at, m.resolved_at)
             phone = rng.choice(phones)
             if phone not in phone_cache:
@@ -111,16 +112,16 @@ def seed(settings: Settings, n: int, now: datetime) -> Dict[str, List[str]]:
                 case_no=case_no, conversation_id=f"bench-{i}", intake_id=f"i-{i}",
                 channel=rng.choice(["web", "wechat", "rest"]), status=status.value, category=category.value,
                 business_line=rng.choice(LINES), priority=priority.value,
-                customer_name_enc=name_enc[name], customer_name_masked=domain.mask_name(name),
+                customer_name_enc=name_enc[name], customer_name_masked=case_rules.mask_name(name),
                 customer_name_hash=name_hash[name],
-                phone_enc=phone_cache[phone][0], phone_hash=phone_cache[phone][1], phone_masked=domain.mask_phone(phone),
+                phone_enc=phone_cache[phone][0], phone_hash=phone_cache[phone][1], phone_masked=case_rules.mask_phone(phone),
                 branch=directory().name_of(branch_code) if branch_code else "某某支行",
                 branch_code=branch_code, description="客户反映在网点办理业务时等待时间过长。",
                 confidential=rng.random() < 0.03, compensation_requested=False, escalation_signals=[],
-                owner=domain.route_queue(priority, category),
+                owner=case_rules.route_queue(priority, category),
                 contact_due_at=sla.contact_due_at, reply_due_at=sla.reply_due_at, decision_due_at=sla.decision_due_at,
                 extended=False, contacted_at=m.contacted_at, replied_at=m.replied_at, resolved_at=m.resolved_at,
-                next_due_at=domain.next_due_at(state),
+                next_due_at=case_rules.next_due_at(state),
                 repeat_flag=rng.random() < 0.05, group_flag=rng.random() < 0.02,
                 created_at=created, updated_at=created,
             ))
@@ -144,7 +145,7 @@ def seed(settings: Settings, n: int, now: datetime) -> Dict[str, List[str]]:
 
 
 def _queries(samples: Dict[str, List[str]], now: datetime, rng: random.Random) -> Dict[str, List[str]]:
-    today = now.astimezone(domain.CHINA_TZ).date()
+    today = now.astimezone(case_rules.CHINA_TZ).date()
     month_ago = today - timedelta(days=30)
     codes = [b.code for b in directory().branches]
     lists = [
@@ -202,7 +203,7 @@ async def measure(settings: Settings, samples: Dict[str, List[str]], rounds: int
                 }
         # one export of a month's cases, for scale (not a target)
         started = time.perf_counter()
-        today = settings.clock().astimezone(domain.CHINA_TZ).date()
+        today = settings.clock().astimezone(case_rules.CHINA_TZ).date()
         resp = await client.get(f"/console/cases.xlsx?from={today - timedelta(days=30)}")
         body = await resp.read()
         assert resp.status == 200, body[:300]

@@ -69,7 +69,7 @@ def fill(path: Path, conversations: int, now: float) -> int:
 async def measure(tracker_db: Path, workdir: Path, repeat: int) -> dict:
     from aiohttp.test_utils import TestClient, TestServer
 
-    from bot.casedesk.main import init_app
+    from bot.casedesk.app import init_app
     from bot.casedesk.settings import Settings
     from tests.console.helpers import Console
 

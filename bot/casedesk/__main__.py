@@ -1,3 +1,3 @@
-from .main import main
+from bot.casedesk.app import main
 
 main()

@@ -4,8 +4,8 @@ The database key lives in db.py next to the class it holds.
 """
 from aiohttp import web
 
-from .crypto import PiiCipher
-from .settings import Settings
+from bot.crypto import PiiCipher
+from bot.casedesk.settings import Settings
 
 SETTINGS_KEY = web.AppKey("casedesk_settings", Settings)
 CIPHER_KEY = web.AppKey("casedesk_cipher", PiiCipher)

@@ -27,15 +27,15 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from bot.branches import label as branch_label, resolve_code
 
-from . import domain, pii
-from .appkeys import SETTINGS_KEY
-from .crypto import PiiCipher
-from .dbconfig import SQLITE_IMMEDIATE, connect_args, install_sqlite_hooks, is_sqlite, sync_url
-from .domain import Category, HandoffReason, Priority, Status
-from .errors import Conflict, NotFound
-from .models import AuditEntry, Case, CaseDecision, CaseEvent, CasePause, TranscriptTurn
-from .schemas import CasePatch, ListQuery, NewCase, NewTurn, format_amount
-from .settings import REPO_ROOT, Settings
+from bot.casedesk.cases import case_rules, pii
+from bot.casedesk.appkeys import SETTINGS_KEY
+from bot.crypto import PiiCipher
+from bot.casedesk.dbconfig import SQLITE_IMMEDIATE, connect_args, install_sqlite_hooks, is_sqlite, sync_url
+from bot.casedesk.cases.case_rules import Category, HandoffReason, Priority, Status
+from bot.casedesk.api.errors import Conflict, NotFound
+from bot.casedesk.models import AuditEntry, Case, CaseDecision, CaseEvent, CasePause, TranscriptTurn
+from bot.casedesk.cases.schemas import CasePatch, ListQuery, NewCase, NewTurn, format_amount
+from bot.casedesk.settings import REPO_ROOT, Settings
 
 log = logging.getLogger(__name__)
 
@@ -154,9 +154,9 @@ _NEXT_SEQ = text(
 
 
 async def next_case_no(s: AsyncSession, now: datetime) -> str:
-    day = domain.case_day(now)
+    day = case_rules.case_day(now)
     seq = (await s.execute(_NEXT_SEQ, {"day": day})).scalar_one()
-    return domain.format_case_no(day, int(seq))
+    return case_rules.format_case_no(day, int(seq))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -181,12 +181,12 @@ async def _case_or_404(s: AsyncSession, case_no: str, lock: bool = False) -> Cas
 
 
 def overdue_clause(now: datetime) -> Any:
-    """SQL twin of `domain.overdue_deadlines(...) != []`, through the stored next deadline."""
+    """SQL twin of `case_rules.overdue_deadlines(...) != []`, through the stored next deadline."""
     return and_(Case.next_due_at.isnot(None), Case.next_due_at < now)
 
 
 def _refresh_next_due(case: Case) -> None:
-    case.next_due_at = domain.next_due_at(case.sla_state())
+    case.next_due_at = case_rules.next_due_at(case.sla_state())
 
 
 def _filters(q: ListQuery, now: datetime) -> List[Any]:
@@ -309,7 +309,7 @@ async def _repeat_source(
         .where(
             Case.phone_hash == phone_hash,
             Case.category == category.value,
-            Case.created_at >= now - domain.REPEAT_WINDOW,
+            Case.created_at >= now - case_rules.REPEAT_WINDOW,
         )
         .order_by(Case.created_at.desc(), Case.id.desc())
         .limit(1)
@@ -331,16 +331,16 @@ async def _apply_group_rule(s: AsyncSession, case: Case, now: datetime) -> None:
             .where(
                 same_branch,
                 Case.category == case.category,
-                Case.created_at >= now - domain.GROUP_WINDOW,
+                Case.created_at >= now - case_rules.GROUP_WINDOW,
                 Case.phone_hash.isnot(None),
                 Case.id != case.id,
             )
             .order_by(Case.id.desc())
         )
     ).all()
-    if not domain.is_group([case.phone_hash] + [r.phone_hash for r in rows]):
+    if not case_rules.is_group([case.phone_hash] + [r.phone_hash for r in rows]):
         return
-    key = next((r.group_key for r in rows if r.group_key), None) or domain.group_key(
+    key = next((r.group_key for r in rows if r.group_key), None) or case_rules.group_key(
         case.branch_code or case.branch, Category(case.category), now
     )
     case.group_flag, case.group_key = True, key
@@ -375,8 +375,8 @@ async def create_case(
             # repeat/group look-ups below see every case committed before this one
             now = db.settings.clock()
             case_no = await next_case_no(s, now)
-            priority = domain.effective_priority(new.priority, new.handoff_reason)
-            sla = domain.sla_deadlines(now, priority)
+            priority = case_rules.effective_priority(new.priority, new.handoff_reason)
+            sla = case_rules.sla_deadlines(now, priority)
             phone_hash = cipher.phone_hash(new.phone)
             names = [new.customer_name] if new.customer_name else []
             description, description_enc = pii.seal(cipher, new.description, names)
@@ -392,11 +392,11 @@ async def create_case(
                 business_line=new.business_line.value,
                 priority=priority.value,
                 customer_name_enc=cipher.encrypt(new.customer_name),
-                customer_name_masked=domain.mask_name(new.customer_name),
+                customer_name_masked=case_rules.mask_name(new.customer_name),
                 customer_name_hash=pii.name_hash(cipher, new.customer_name),
                 phone_enc=cipher.encrypt(new.phone),
                 phone_hash=phone_hash,
-                phone_masked=domain.mask_phone(new.phone),
+                phone_masked=case_rules.mask_phone(new.phone),
                 branch=new.branch,
                 branch_code=resolve_code(new.branch),
                 occurred_at=new.occurred_at,
@@ -409,12 +409,12 @@ async def create_case(
                 compensation_requested=new.compensation_requested,
                 handoff_reason=new.handoff_reason.value if new.handoff_reason else None,
                 escalation_signals=list(new.escalation_signals),
-                owner=domain.route_queue(priority, new.category),
+                owner=case_rules.route_queue(priority, new.category),
                 contact_due_at=sla.contact_due_at,
                 reply_due_at=sla.reply_due_at,
                 decision_due_at=sla.decision_due_at,
                 extended=False,
-                decision_days=domain.DECISION_DAYS,
+                decision_days=case_rules.DECISION_DAYS,
                 paused_days=0,
                 repeat_of=repeat_of,
                 repeat_flag=repeat_of is not None,
@@ -536,7 +536,7 @@ def _apply_correction(case: Case, name: str, value: Any, cipher: PiiCipher) -> O
             return None
         old = case.customer_name_masked
         case.customer_name_enc = cipher.encrypt(value)
-        case.customer_name_masked = domain.mask_name(value)
+        case.customer_name_masked = case_rules.mask_name(value)
         case.customer_name_hash = pii.name_hash(cipher, value)
         return old, case.customer_name_masked
     if name == "phone":
@@ -545,7 +545,7 @@ def _apply_correction(case: Case, name: str, value: Any, cipher: PiiCipher) -> O
         old = case.phone_masked
         case.phone_enc = cipher.encrypt(value)
         case.phone_hash = cipher.phone_hash(value)
-        case.phone_masked = domain.mask_phone(value)
+        case.phone_masked = case_rules.mask_phone(value)
         return old, case.phone_masked
     if name in _SEALED_FIELDS:
         attr = _SEALED_FIELDS[name]
@@ -559,7 +559,7 @@ def _apply_correction(case: Case, name: str, value: Any, cipher: PiiCipher) -> O
         # the history keeps masked text only, like name and phone
         return old, masked
     attr = _PLAIN_FIELDS[name]
-    stored = value.value if isinstance(value, domain.StrEnum) else value
+    stored = value.value if isinstance(value, case_rules.StrEnum) else value
     if isinstance(stored, list):
         stored = list(stored)
     current = getattr(case, attr)
@@ -618,9 +618,9 @@ async def _patch_case(
     has writes nothing at all (no note row, no audit row)."""
     async with db.writing() as s:
         case = await _case_or_404(s, case_no, lock=True)
-        if correction and Status(case.status) not in domain.OPEN_STATUSES:
+        if correction and Status(case.status) not in case_rules.OPEN_STATUSES:
             raise Conflict(
-                f"案件已是“{domain.STATUS_LABELS[Status(case.status)]}”，不能再更正案件信息；"
+                f"案件已是“{case_rules.STATUS_LABELS[Status(case.status)]}”，不能再更正案件信息；"
                 "如客户反映的情况需要更正，请先将案件重新变更为“处理中”。",
                 code="case_not_open",
             )
@@ -637,11 +637,11 @@ async def _patch_case(
 
         if patch.status is not None and patch.status.value != case.status:
             current = Status(case.status)
-            domain.check_transition(current, patch.status)
+            case_rules.check_transition(current, patch.status)
             await _check_lifecycle(s, case, patch.status, now, actor)
-            m = domain.milestones_after(
+            m = case_rules.milestones_after(
                 patch.status, now,
-                domain.Milestones(case.contacted_at, case.replied_at, case.resolved_at),
+                case_rules.Milestones(case.contacted_at, case.replied_at, case.resolved_at),
             )
             case.contacted_at, case.replied_at, case.resolved_at = m.contacted_at, m.replied_at, m.resolved_at
             case.status = patch.status.value
@@ -664,19 +664,19 @@ async def _patch_case(
 
         # a handoff always means high priority; SLA clocks and the queue follow the priority
         reason = HandoffReason(case.handoff_reason) if case.handoff_reason else None
-        priority = domain.effective_priority(Priority(case.priority), reason)
+        priority = case_rules.effective_priority(Priority(case.priority), reason)
         if priority.value != case.priority:
             event("correction", "priority", case.priority, priority.value)
             case.priority = priority.value
-        sla = domain.sla_deadlines(case.created_at, priority, extended=case.extended)
+        sla = case_rules.sla_deadlines(case.created_at, priority, extended=case.extended)
         case.contact_due_at, case.reply_due_at = sla.contact_due_at, sla.reply_due_at
         _refresh_next_due(case)
 
         if patch.owner is not None and patch.owner != case.owner:
             event("assign", "owner", case.owner, patch.owner)
             case.owner = patch.owner
-        elif domain.is_queue(case.owner):
-            queue = domain.route_queue(priority, Category(case.category))
+        elif case_rules.is_queue(case.owner):
+            queue = case_rules.route_queue(priority, Category(case.category))
             if queue != case.owner:
                 event("assign", "owner", case.owner, queue)
                 case.owner = queue
@@ -722,7 +722,7 @@ async def latest_decision(s: AsyncSession, case_id: int) -> Optional[CaseDecisio
 
 def redate_decision(case: Case) -> None:
     """The decision deadline from the clock's columns, and the stored next deadline with it."""
-    case.decision_due_at = domain.decision_due(case.decision_clock_from, case.decision_days, case.paused_days)
+    case.decision_due_at = case_rules.decision_due(case.decision_clock_from, case.decision_days, case.paused_days)
     _refresh_next_due(case)
 
 
@@ -739,7 +739,7 @@ async def close_running_pause(
             .limit(1)
         )
     ).scalar_one()
-    days = domain.paused_days_between(case.paused_since, now)
+    days = case_rules.paused_days_between(case.paused_since, now)
     pause.ended_at, pause.ended_by, pause.end_note, pause.days = now, actor, note, days
     case.paused_days += days
     case.paused_since = None
@@ -752,11 +752,11 @@ async def _check_lifecycle(s: AsyncSession, case: Case, target: Status, now: dat
     结案 only after the decision was told to the customer, and 撤诉 ends a running pause."""
     try:
         if target == Status.RESOLVED and case.paused_since is not None:
-            domain.check_decision(Status(case.status), case.paused_since)
+            case_rules.check_decision(Status(case.status), case.paused_since)
         if target == Status.CLOSED:
             decision = await latest_decision(s, case.id)
-            domain.check_close(decision is not None, decision is not None and decision.notified_at is not None)
-    except domain.LifecycleConflict as exc:
+            case_rules.check_close(decision is not None, decision is not None and decision.notified_at is not None)
+    except case_rules.LifecycleConflict as exc:
         raise Conflict(exc.message, code=exc.code)
     if target == Status.WITHDRAWN and case.paused_since is not None:
         await close_running_pause(s, case, now, actor, "客户撤诉，暂停随之结束")

@@ -22,14 +22,15 @@ from typing import Any, Dict, List, Optional
 
 from sqlalchemy import select
 
-from . import db as casedb
-from . import canned, handoffs, schemas
-from .console import users
-from .crypto import PiiCipher
-from .db import Database, run_migrations
-from .domain import CHINA_TZ
-from .models import ConsoleUser
-from .settings import Settings, load_settings
+from bot.casedesk import db as casedb
+from bot.casedesk.handoffs import canned, service as handoffs
+from bot.casedesk.cases import schemas
+from bot.casedesk.console import users
+from bot.crypto import PiiCipher
+from bot.casedesk.db import Database, run_migrations
+from bot.casedesk.cases.case_rules import CHINA_TZ
+from bot.casedesk.models import ConsoleUser
+from bot.casedesk.settings import Settings, load_settings
 
 ACTOR = "demo"
 

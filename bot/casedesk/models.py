@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, declarative_base
 from sqlalchemy.types import TypeDecorator
 
-from . import domain
+from bot.casedesk.cases import case_rules
 
 Base: Any = declarative_base()
 
@@ -130,12 +130,12 @@ class Case(Base):
     contacted_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
     replied_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
     resolved_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
-    # earliest unmet deadline (domain.next_due_at); NULL once nothing is pending
+    # earliest unmet deadline (case_rules.next_due_at); NULL once nothing is pending
     next_due_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
     # the decision clock (issue 14, migration 0009): its limit in calendar days (15, 30, 60; 30
     # in a 核查), the days of ended pauses added to it, the start of a pause still running, and
     # when a 核查 restarted it (NULL: the clock runs from created_at)
-    decision_days: Mapped[int] = Column(Integer, nullable=False, default=domain.DECISION_DAYS, server_default="15")
+    decision_days: Mapped[int] = Column(Integer, nullable=False, default=case_rules.DECISION_DAYS, server_default="15")
     paused_days: Mapped[int] = Column(Integer, nullable=False, default=0, server_default="0")
     paused_since: Mapped[Optional[datetime]] = Column(UTCDateTime)
     review_started_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
@@ -153,10 +153,10 @@ class Case(Base):
     created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
     updated_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
 
-    def sla_state(self) -> "domain.SlaState":
-        """The SLA clock of this case, for the rules in domain.py."""
-        return domain.SlaState(
-            status=domain.Status(self.status),
+    def sla_state(self) -> "case_rules.SlaState":
+        """The SLA clock of this case, for the rules in case_rules.py."""
+        return case_rules.SlaState(
+            status=case_rules.Status(self.status),
             contact_due_at=self.contact_due_at,
             reply_due_at=self.reply_due_at,
             decision_due_at=self.decision_due_at,
@@ -398,8 +398,8 @@ class CaseDecision(Base):
     id: Mapped[int] = Column(Integer, primary_key=True)
     case_id: Mapped[int] = Column(Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False)
     round: Mapped[int] = Column(Integer, nullable=False)  # 1, or 2 after a 核查
-    outcome: Mapped[str] = Column(String(24), nullable=False)  # domain.Outcome
-    liability: Mapped[str] = Column(String(16), nullable=False)  # domain.Liability
+    outcome: Mapped[str] = Column(String(24), nullable=False)  # case_rules.Outcome
+    liability: Mapped[str] = Column(String(16), nullable=False)  # case_rules.Liability
     # fen, like cases.amount_fen; NULL: no amount agreed
     amount_fen: Mapped[Optional[int]] = Column(BigInteger)
     # masked like history notes (pii.mask): numbers and the customer's name
@@ -411,7 +411,7 @@ class CaseDecision(Base):
     due_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
     notified_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
     notified_by: Mapped[Optional[str]] = Column(String(64))
-    notified_via: Mapped[Optional[str]] = Column(String(16))  # domain.NotifyVia
+    notified_via: Mapped[Optional[str]] = Column(String(16))  # case_rules.NotifyVia
     notify_note: Mapped[Optional[str]] = Column(Text)
 
 
@@ -448,7 +448,7 @@ class CasePause(Base):
     ended_by: Mapped[Optional[str]] = Column(String(64))
     ended_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
     end_note: Mapped[Optional[str]] = Column(Text)
-    # calendar days added to the deadline (domain.paused_days_between), once ended
+    # calendar days added to the deadline (case_rules.paused_days_between), once ended
     days: Mapped[Optional[int]] = Column(Integer)
 
 
@@ -469,7 +469,7 @@ class CaseReview(Base):
 
 
 # ---------------------------------------------------------------------------------------------
-# Honest waits (issue 15, migration 0010): the call-back queue, 待回电 (bot/casedesk/callbacks.py)
+# Honest waits (issue 15, migration 0010): the call-back queue, 待回电 (bot/casedesk/handoffs/callbacks.py)
 
 
 class Callback(Base):
@@ -515,7 +515,7 @@ class Callback(Base):
 
 
 # ---------------------------------------------------------------------------------------------
-# Customer notices (issue 14, migration 0011): the notice outbox (bot/casedesk/notices.py). Each
+# Customer notices (issue 14, migration 0011): the notice outbox (bot/casedesk/customer/notices.py). Each
 # lifecycle step the customer is told of (受理, 延期, 暂停, 恢复计时, 决定) becomes one notice, made
 # from its history row (case_events) and unique on it, then one delivery per route.
 
@@ -583,7 +583,7 @@ class NoticeDelivery(Base):
 
 
 class ReplyCheck(Base):
-    """质检 before sending (issue 15; bot/quality/reply_check.py, bot/casedesk/reply_checks.py):
+    """质检 before sending (issue 15; bot/quality/reply_check.py, bot/casedesk/handoffs/reply_checks.py):
     one row per agent reply checked before it went to the customer.
 
     passed → sent (turn_id: the transcript turn)
@@ -621,7 +621,7 @@ class ReplyCheck(Base):
 
 
 # ---------------------------------------------------------------------------------------------
-# 快捷回复 (issue 15, migration 0014): canned replies supervisors manage (bot/casedesk/canned.py)
+# 快捷回复 (issue 15, migration 0014): canned replies supervisors manage (bot/casedesk/handoffs/canned.py)
 
 
 class CannedReply(Base):
@@ -638,7 +638,7 @@ class CannedReply(Base):
 
 
 # ---------------------------------------------------------------------------------------------
-# 回访 (issue 14, migration 0015): the survey after a decision (bot/casedesk/surveys.py)
+# 回访 (issue 14, migration 0015): the survey after a decision (bot/casedesk/customer/surveys.py)
 
 
 class CaseSurvey(Base):

@@ -1,10 +1,10 @@
 """The case desk at a glance: every route it serves.
 
-`/api/handoffs` (live agent queue): handlers in `handoff_views.py`, rules in `handoffs.py`.
+`/api/handoffs` (live agent queue): handlers in `handoff_views.py`, rules in `handoffs/service.py`.
 `/api/progress/lookup|withdraw`, `/api/cases/{no}/rating` (what a customer asks of their case through
 the assistant: a lookup, 撤诉, a rating): `progress_views.py`, rules in `progress.py`, `ratings.py`.
 `/api/cases/{no}/decision|extensions|pause|review|lifecycle`, `/api/lifecycle/events` (the case
-lifecycle): `lifecycle_views.py`, rules in `lifecycle.py` and `domain.py`.
+lifecycle): `lifecycle_views.py`, rules in `lifecycle.py` and `case_rules.py`.
 `/api/callbacks` (the call-back queue, 待回电): `callback_views.py`, rules in `callbacks.py`, `waits.py`.
 `/chat/notices` (the customer's notices of their case, 受理/延期/暂停/决定): `chat.py`, the outbox in
 `notices.py` (docs/notices.md).
@@ -14,8 +14,10 @@ lifecycle): `lifecycle_views.py`, rules in `lifecycle.py` and `domain.py`.
 """
 from aiohttp import web
 
-from . import (callback_views, chat, handoff_views, health, lifecycle_views, metrics, progress_views, survey_views,
-               views)
+from bot.casedesk.handoffs import callback_views, views as handoff_views
+from bot.casedesk.customer import chat, progress_views, survey_views
+from bot.casedesk.api import health, metrics
+from bot.casedesk.cases import lifecycle_views, views
 
 
 def setup_routes(app: web.Application) -> None:
@@ -43,7 +45,7 @@ def setup_routes(app: web.Application) -> None:
     )
 
     # the lifecycle (issue 14): decision and its notice, extensions, pauses, 核查; a feed of the
-    # steps a customer is to be told of (lifecycle_views.py, rules in lifecycle.py and domain.py)
+    # steps a customer is to be told of (lifecycle_views.py, rules in lifecycle.py and case_rules.py)
     app.router.add_get("/api/cases/{case_no}/lifecycle", lifecycle_views.get_lifecycle, name="cases.lifecycle")
     app.router.add_post("/api/cases/{case_no}/decision", lifecycle_views.record_decision, name="cases.decision")
     app.router.add_post(

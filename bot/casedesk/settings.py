@@ -72,7 +72,7 @@ class HandoffWaitAlerts:
 # --- end of queue alerts ---------------------------------------------------------------------
 
 
-# --- honest waits and call-backs (issue 15): bot/casedesk/waits.py, callbacks.py ---------------
+# --- honest waits and call-backs (issue 15): bot/casedesk/handoffs/waits.py, callbacks.py ---------------
 ALWAYS_OPEN = "00:00-24:00"
 NO_WAIT_LIMIT = 24 * 60
 # The environment's defaults (load_settings, so `make run` and production). A CallbackSettings()
@@ -154,7 +154,7 @@ class CallbackSettings:
 # --- end of honest waits and call-backs -------------------------------------------------------
 
 
-# --- auto-assignment (issue 15): bot/casedesk/assignment.py --------------------------------
+# --- auto-assignment (issue 15): bot/casedesk/handoffs/assignment.py --------------------------------
 @dataclass(frozen=True)
 class AssignmentSettings:
     """Waiting handoffs go by themselves to agents who are 在线 (the console's presence switch),
@@ -181,7 +181,7 @@ class AssignmentSettings:
 # --- end of auto-assignment -------------------------------------------------------------------
 
 
-# --- customer notices (issue 14): bot/casedesk/notices.py, docs/notices.md --------------------
+# --- customer notices (issue 14): bot/casedesk/customer/notices.py, docs/notices.md --------------------
 DEFAULT_NOTICE_TEXTS = REPO_ROOT / "data" / "notices.yml"
 # the WeChat channel's own settings (docs/wechat.md), read by the desk to send notices on WeChat
 WECHAT_KEYS = (

@@ -49,7 +49,7 @@ from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.replies import TextReply
 from wechatpy.utils import WeChatSigner
 
-from bot.casedesk.domain import mask_conversation_id
+from bot.casedesk.cases.case_rules import mask_conversation_id
 
 from .guard import clean_text, too_long, too_long_reply, valid_sender
 from .wechat_api import WeChatApi, WeChatSendError

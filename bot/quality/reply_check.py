@@ -13,7 +13,7 @@ Three rules (design.md; seed 000: 任何网点不得随意给予承诺; seed 002
 `check_reply(text)` answers a `ReplyCheck`: its findings (rule, the words that matched, numbers
 masked) and the reasons in Chinese, one per rule, for the agent's screen. The bot's own texts
 are scanned with the same function by tests/actions/test_no_promises.py; the console and the
-handoff API refuse an agent reply that does not pass (bot/casedesk/reply_checks.py).
+handoff API refuse an agent reply that does not pass (bot/casedesk/handoffs/reply_checks.py).
 """
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
-from ..casedesk.domain import CHINA_TZ
+from bot.casedesk.cases.case_rules import CHINA_TZ
 from .stories import Scrubber, known_names, scrub_user, story_name
 from .tracker_store import HANDOFF_SLOT, EventRow
 
@@ -278,7 +278,7 @@ def conversation_turns(sender_id: str, events: Sequence[Mapping[str, Any]]) -> L
         elif kind == "bot":
             text = event.get("text") or ""
             # an agent's reply reaches the tracker as a bot utterance with the agent's name
-            # (bot/casedesk/rasa_bridge.py send_agent_reply)
+            # (bot/casedesk/handoffs/rasa_bridge.py send_agent_reply)
             agent = str((event.get("metadata") or {}).get("agent") or "")
             if text:
                 turns.append(Turn(kind="agent" if agent else "bot", timestamp=ts,

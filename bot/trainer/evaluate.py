@@ -78,7 +78,7 @@ class MarksSection:
     """Per-reason figures from the console's escalation marks, or why there are none."""
 
     days: int = 30
-    quality: Any = None  # bot.casedesk.escalation_marks.Quality
+    quality: Any = None  # bot.casedesk.handoffs.escalation_marks.Quality
     skipped: str = ""
 
     @property
@@ -100,9 +100,9 @@ def marks_section(days: int = 30) -> MarksSection:
     try:
         from sqlalchemy.engine import make_url
 
-        from bot.casedesk import escalation_marks
+        from bot.casedesk.handoffs import escalation_marks
         from bot.casedesk.db import Database
-        from bot.casedesk.domain import CHINA_TZ
+        from bot.casedesk.cases.case_rules import CHINA_TZ
         from bot.casedesk.settings import load_settings
 
         settings = load_settings()

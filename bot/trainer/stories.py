@@ -28,7 +28,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 import requests
 
 from bot.names import COMPOUND_SURNAMES
-from bot.casedesk.rasa_bridge import PATH_SAFE
+from bot.casedesk.handoffs.rasa_bridge import PATH_SAFE
 
 HANDOFF_ACTION = "action_handoff"
 NAME_PLACEHOLDERS = ["张三", "李四", "王五", "赵六", "钱七", "孙八", "周九", "吴十"]

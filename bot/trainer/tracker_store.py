@@ -28,7 +28,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from ..casedesk.dbconfig import with_driver
+from bot.casedesk.dbconfig import with_driver
 
 _metadata = MetaData()
 EVENTS = Table(

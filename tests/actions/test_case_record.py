@@ -5,7 +5,7 @@ import time
 from datetime import datetime, timezone
 
 from actions.case_record import build_payload, build_transcript, current_conversation
-from bot.casedesk.schemas import parse_new_case
+from bot.casedesk.cases.schemas import parse_new_case
 
 RANT = "你们银行太过分了😡！！！我的卡 ATM 吞了，打客服 95xxx 转了十次都转不过去，" * 200  # ~9,000 chars
 

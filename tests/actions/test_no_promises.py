@@ -145,7 +145,7 @@ def notice_texts() -> Iterator[Tuple[str, str]]:
 
 
 def test_the_scan_covers_the_customer_notices():
-    from bot.casedesk.notice_texts import DEFAULT_KINDS_NAMES, load
+    from bot.casedesk.customer.notice_texts import DEFAULT_KINDS_NAMES, load
 
     scanned = list(notice_texts())
     names = {where.split(":")[2].split("[")[0] for where, _ in scanned if where.startswith("notices.yml:notices:")}

@@ -13,7 +13,7 @@ from typing import Any, AsyncIterator, Iterator
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.casedesk.main import init_app
+from bot.casedesk.app import init_app
 from bot.casedesk.settings import Settings
 
 from .helpers import BACKENDS, SECRET, TOKEN, Api, Clock, ThreadedServer, database_target

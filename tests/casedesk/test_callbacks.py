@@ -14,13 +14,13 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
-from bot.casedesk import callbacks, handoffs
+from bot.casedesk.handoffs import callbacks, service as handoffs
 from bot.casedesk.db import DB_KEY
-from bot.casedesk.domain import CHINA_TZ
-from bot.casedesk.errors import BadRequest, Conflict
-from bot.casedesk.main import init_app
+from bot.casedesk.cases.case_rules import CHINA_TZ
+from bot.casedesk.api.errors import BadRequest, Conflict
+from bot.casedesk.app import init_app
 from bot.casedesk.models import AuditEntry, Callback, Case, CaseEvent, Handoff
-from bot.casedesk.rasa_bridge import RASA_KEY
+from bot.casedesk.handoffs.rasa_bridge import RASA_KEY
 from bot.casedesk.settings import CallbackSettings, Settings
 
 from .helpers import Api, Clock

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.casedesk.domain import BusinessLine, Category, Channel, HandoffReason, Priority, Role, Status
-from bot.casedesk.schemas import CREATE_FIELDS, LIST_PARAMS, PATCH_FIELDS
+from bot.casedesk.cases.case_rules import BusinessLine, Category, Channel, HandoffReason, Priority, Role, Status
+from bot.casedesk.cases.schemas import CREATE_FIELDS, LIST_PARAMS, PATCH_FIELDS
 
 from .helpers import TOKEN, ThreadedServer, case_payload
 

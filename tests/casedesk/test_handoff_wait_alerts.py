@@ -14,8 +14,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.casedesk.console import alerts, labels, live
-from bot.casedesk.domain import HandoffReason
-from bot.casedesk.main import init_app
+from bot.casedesk.cases.case_rules import HandoffReason
+from bot.casedesk.app import init_app
 from bot.casedesk.settings import HandoffWaitAlerts, Settings, load_settings
 from tests.console.helpers import Console
 

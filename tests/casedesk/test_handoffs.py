@@ -14,13 +14,13 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from bot.branches import directory
-from bot.casedesk import handoffs
-from bot.casedesk.access import UNRESOLVED_USER
+from bot.casedesk.handoffs import service as handoffs
+from bot.casedesk.cases.access import UNRESOLVED_USER
 from bot.casedesk.db import DB_KEY
-from bot.casedesk.errors import NotFound
-from bot.casedesk.main import init_app
+from bot.casedesk.api.errors import NotFound
+from bot.casedesk.app import init_app
 from bot.casedesk.models import AuditEntry, Handoff, TranscriptTurn
-from bot.casedesk.rasa_bridge import RASA_KEY
+from bot.casedesk.handoffs.rasa_bridge import RASA_KEY
 from bot.casedesk.settings import Settings
 
 from .helpers import Api, Clock
@@ -80,7 +80,7 @@ async def case_of(api: Api, case_no: str) -> Dict[str, Any]:
 def test_rasa_urls_keep_what_a_path_segment_may_hold() -> None:
     # Rasa (Sanic) does not unquote path parameters: "rest%3Aabc" would be another, empty
     # conversation than the REST channel's "rest:abc", and the handoff sync would copy nothing
-    from bot.casedesk.rasa_bridge import RasaBridge
+    from bot.casedesk.handoffs.rasa_bridge import RasaBridge
 
     bridge = RasaBridge.__new__(RasaBridge)
     bridge._base, bridge._token = "http://rasa", None
@@ -423,7 +423,7 @@ async def test_sync_loop_warns_once_when_rasa_is_down(settings: Settings, caplog
     async with await _client(s) as client:
         await open_one(Api(client), case={"description": "我叫王建国，电话13812345678"})
         await asyncio.sleep(0.4)
-    warnings = [r for r in caplog.records if r.name == "bot.casedesk.handoffs" and r.levelno == logging.WARNING]
+    warnings = [r for r in caplog.records if r.name == "bot.casedesk.handoffs.service" and r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "Rasa unavailable" in warnings[0].getMessage()
     text = caplog.text
     assert "13812345678" not in text and "王建国" not in text

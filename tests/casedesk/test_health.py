@@ -9,8 +9,8 @@ from typing import Any, AsyncIterator
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.casedesk import notices
-from bot.casedesk.main import init_app
+from bot.casedesk.customer import notices
+from bot.casedesk.app import init_app
 from bot.casedesk.settings import NoticeSettings, Settings
 
 from .helpers import Api, Clock

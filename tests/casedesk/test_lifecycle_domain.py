@@ -7,12 +7,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.casedesk import domain
-from bot.casedesk.domain import Outcome, Priority, Status, Step
+from bot.casedesk.cases import case_rules
+from bot.casedesk.cases.case_rules import Outcome, Priority, Status, Step
 
 # 2026-12-01 10:00 in Beijing
 FILED = datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)
-SUPERVISOR, SENIOR = domain.SUPERVISOR_ROLE, domain.SENIOR_ROLE
+SUPERVISOR, SENIOR = case_rules.SUPERVISOR_ROLE, case_rules.SENIOR_ROLE
 
 
 class FixedClock:
@@ -29,7 +29,7 @@ class FixedClock:
 
 
 def beijing(dt: datetime) -> str:
-    return dt.astimezone(domain.CHINA_TZ).strftime("%Y-%m-%d %H:%M")
+    return dt.astimezone(case_rules.CHINA_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 # --- the decision deadline ---------------------------------------------------------------------
@@ -37,16 +37,16 @@ def beijing(dt: datetime) -> str:
 
 @pytest.mark.parametrize("days, due", [(15, "2026-12-16 10:00"), (30, "2026-12-31 10:00"), (60, "2027-01-30 10:00")])
 def test_deadline_counts_calendar_days_from_filing(days: int, due: str) -> None:
-    assert beijing(domain.decision_due(FILED, days)) == due
+    assert beijing(case_rules.decision_due(FILED, days)) == due
 
 
 def test_the_first_limit_is_fifteen_days_as_the_sla_says() -> None:
-    assert domain.decision_due(FILED, domain.DECISION_DAYS) == domain.sla_deadlines(FILED, Priority.NORMAL).decision_due_at
+    assert case_rules.decision_due(FILED, case_rules.DECISION_DAYS) == case_rules.sla_deadlines(FILED, Priority.NORMAL).decision_due_at
 
 
 def test_paused_days_are_added_to_the_deadline() -> None:
-    assert beijing(domain.decision_due(FILED, 15, paused_days=4)) == "2026-12-20 10:00"
-    assert beijing(domain.decision_due(FILED, 60, paused_days=10)) == "2027-02-09 10:00"
+    assert beijing(case_rules.decision_due(FILED, 15, paused_days=4)) == "2026-12-20 10:00"
+    assert beijing(case_rules.decision_due(FILED, 60, paused_days=10)) == "2027-02-09 10:00"
 
 
 @pytest.mark.parametrize(
@@ -63,60 +63,60 @@ def test_paused_days_are_added_to_the_deadline() -> None:
     ],
 )
 def test_paused_days_are_beijing_calendar_days(start: str, end: str, days: int) -> None:
-    assert domain.paused_days_between(datetime.fromisoformat(start), datetime.fromisoformat(end)) == days
+    assert case_rules.paused_days_between(datetime.fromisoformat(start), datetime.fromisoformat(end)) == days
 
 
 def test_a_paused_case_has_no_pending_decision_deadline_and_is_never_overdue_for_it() -> None:
     clock = FixedClock(FILED)
-    due = domain.decision_due(FILED, 15)
-    state = domain.SlaState(Status.IN_PROGRESS, FILED, None, due, FILED, FILED, None, paused=True)
+    due = case_rules.decision_due(FILED, 15)
+    state = case_rules.SlaState(Status.IN_PROGRESS, FILED, None, due, FILED, FILED, None, paused=True)
     clock.advance(days=40)
-    assert domain.pending_deadlines(state) == {}
-    assert domain.overdue_deadlines(state, clock()) == []
-    assert domain.next_due_at(state) is None
-    running = domain.SlaState(Status.IN_PROGRESS, FILED, None, due, FILED, FILED, None)
-    assert domain.overdue_deadlines(running, clock()) == ["decision"]
+    assert case_rules.pending_deadlines(state) == {}
+    assert case_rules.overdue_deadlines(state, clock()) == []
+    assert case_rules.next_due_at(state) is None
+    running = case_rules.SlaState(Status.IN_PROGRESS, FILED, None, due, FILED, FILED, None)
+    assert case_rules.overdue_deadlines(running, clock()) == ["decision"]
 
 
 def test_a_whole_clock_extension_then_pause() -> None:
     """Filed on 1 Dec: extended to 30, paused 5th → 8th (3 days), extended to 60: due 2 Feb."""
     clock = FixedClock(FILED)
     days, paused = 15, 0
-    domain.check_extension(Status.IN_PROGRESS, days, 30, False, SUPERVISOR)
+    case_rules.check_extension(Status.IN_PROGRESS, days, 30, False, SUPERVISOR)
     days = 30
     clock.advance(days=4)
     started = clock()
     clock.advance(days=3)
-    paused += domain.paused_days_between(started, clock())
-    domain.check_extension(Status.IN_PROGRESS, days, 60, False, SENIOR)
+    paused += case_rules.paused_days_between(started, clock())
+    case_rules.check_extension(Status.IN_PROGRESS, days, 60, False, SENIOR)
     days = 60
-    assert beijing(domain.decision_due(FILED, days, paused)) == "2027-02-02 10:00"
+    assert beijing(case_rules.decision_due(FILED, days, paused)) == "2027-02-02 10:00"
 
 
 # --- extensions --------------------------------------------------------------------------------
 
 
 def test_supervisor_extends_to_thirty_and_senior_to_sixty() -> None:
-    domain.check_extension(Status.NEW, 15, 30, False, SUPERVISOR)
-    domain.check_extension(Status.ACKNOWLEDGED, 15, 30, False, SENIOR)
-    domain.check_extension(Status.IN_PROGRESS, 30, 60, False, SENIOR)
+    case_rules.check_extension(Status.NEW, 15, 30, False, SUPERVISOR)
+    case_rules.check_extension(Status.ACKNOWLEDGED, 15, 30, False, SENIOR)
+    case_rules.check_extension(Status.IN_PROGRESS, 30, 60, False, SENIOR)
 
 
 @pytest.mark.parametrize("role", [SUPERVISOR, "agent", "trainer"])
 def test_only_a_senior_manager_approves_sixty_days(role: str) -> None:
-    with pytest.raises(domain.LifecycleForbidden) as info:
-        domain.check_extension(Status.IN_PROGRESS, 30, 60, False, role)
+    with pytest.raises(case_rules.LifecycleForbidden) as info:
+        case_rules.check_extension(Status.IN_PROGRESS, 30, 60, False, role)
     assert "高级管理人员" in info.value.message
 
 
 def test_an_agent_cannot_extend() -> None:
-    with pytest.raises(domain.LifecycleForbidden) as info:
-        domain.check_extension(Status.IN_PROGRESS, 15, 30, False, "agent")
+    with pytest.raises(case_rules.LifecycleForbidden) as info:
+        case_rules.check_extension(Status.IN_PROGRESS, 15, 30, False, "agent")
     assert info.value.message == "延长至 30 天须由主管或高级管理人员办理。"
 
 
 def test_the_legacy_caller_is_not_role_checked() -> None:
-    domain.check_extension(Status.IN_PROGRESS, 15, 30, False, None)
+    case_rules.check_extension(Status.IN_PROGRESS, 15, 30, False, None)
 
 
 @pytest.mark.parametrize(
@@ -132,8 +132,8 @@ def test_the_legacy_caller_is_not_role_checked() -> None:
     ],
 )
 def test_extension_refusals(status: Status, current: int, target: int, in_review: bool, words: str) -> None:
-    with pytest.raises(domain.LifecycleConflict) as info:
-        domain.check_extension(status, current, target, in_review, SENIOR)
+    with pytest.raises(case_rules.LifecycleConflict) as info:
+        case_rules.check_extension(status, current, target, in_review, SENIOR)
     assert words in info.value.message and info.value.code == "extension_not_allowed"
 
 
@@ -141,44 +141,44 @@ def test_extension_refusals(status: Status, current: int, target: int, in_review
 
 
 def test_pause_rules() -> None:
-    domain.check_pause(Status.IN_PROGRESS, None)
-    with pytest.raises(domain.LifecycleConflict, match="尚未恢复"):
-        domain.check_pause(Status.IN_PROGRESS, FILED)
-    with pytest.raises(domain.LifecycleConflict, match="不能暂停计时"):
-        domain.check_pause(Status.RESOLVED, None)
-    with pytest.raises(domain.LifecycleConflict, match="没有暂停"):
-        domain.check_resume(None)
-    domain.check_resume(FILED)
+    case_rules.check_pause(Status.IN_PROGRESS, None)
+    with pytest.raises(case_rules.LifecycleConflict, match="尚未恢复"):
+        case_rules.check_pause(Status.IN_PROGRESS, FILED)
+    with pytest.raises(case_rules.LifecycleConflict, match="不能暂停计时"):
+        case_rules.check_pause(Status.RESOLVED, None)
+    with pytest.raises(case_rules.LifecycleConflict, match="没有暂停"):
+        case_rules.check_resume(None)
+    case_rules.check_resume(FILED)
 
 
 def test_decision_rules() -> None:
-    domain.check_decision(Status.ACKNOWLEDGED, None)
-    domain.check_decision(Status.IN_PROGRESS, None)
+    case_rules.check_decision(Status.ACKNOWLEDGED, None)
+    case_rules.check_decision(Status.IN_PROGRESS, None)
     for status, words in [
         (Status.NEW, "尚未开始处理"), (Status.RESOLVED, "已有处理决定"), (Status.CLOSED, "不能再记录"),
         (Status.WITHDRAWN, "不能再记录"),
     ]:
-        with pytest.raises(domain.LifecycleConflict, match=words):
-            domain.check_decision(status, None)
-    with pytest.raises(domain.LifecycleConflict, match="暂停"):
-        domain.check_decision(Status.IN_PROGRESS, FILED)
-    domain.check_decision_amount(Outcome.SUPPORTED, 500_000)
-    domain.check_decision_amount(Outcome.NOT_SUPPORTED, None)
+        with pytest.raises(case_rules.LifecycleConflict, match=words):
+            case_rules.check_decision(status, None)
+    with pytest.raises(case_rules.LifecycleConflict, match="暂停"):
+        case_rules.check_decision(Status.IN_PROGRESS, FILED)
+    case_rules.check_decision_amount(Outcome.SUPPORTED, 500_000)
+    case_rules.check_decision_amount(Outcome.NOT_SUPPORTED, None)
     with pytest.raises(ValueError, match="不支持"):
-        domain.check_decision_amount(Outcome.NOT_SUPPORTED, 100)
+        case_rules.check_decision_amount(Outcome.NOT_SUPPORTED, 100)
 
 
 def test_notice_and_close_rules() -> None:
-    domain.check_notify(Status.RESOLVED, True, None)
-    with pytest.raises(domain.LifecycleConflict, match="请先记录处理决定"):
-        domain.check_notify(Status.IN_PROGRESS, True, None)
-    with pytest.raises(domain.LifecycleConflict) as info:
-        domain.check_notify(Status.RESOLVED, True, FILED)
+    case_rules.check_notify(Status.RESOLVED, True, None)
+    with pytest.raises(case_rules.LifecycleConflict, match="请先记录处理决定"):
+        case_rules.check_notify(Status.IN_PROGRESS, True, None)
+    with pytest.raises(case_rules.LifecycleConflict) as info:
+        case_rules.check_notify(Status.RESOLVED, True, FILED)
     assert info.value.code == "already_notified"
-    domain.check_close(decided=True, notified=True)
-    domain.check_close(decided=False, notified=False)  # resolved before issue 14: closes as before
-    with pytest.raises(domain.LifecycleConflict, match="尚未告知客户"):
-        domain.check_close(decided=True, notified=False)
+    case_rules.check_close(decided=True, notified=True)
+    case_rules.check_close(decided=False, notified=False)  # resolved before issue 14: closes as before
+    with pytest.raises(case_rules.LifecycleConflict, match="尚未告知客户"):
+        case_rules.check_close(decided=True, notified=False)
 
 
 # --- the 30-day 核查 window ----------------------------------------------------------------------
@@ -187,30 +187,30 @@ def test_notice_and_close_rules() -> None:
 def test_review_window_is_thirty_days_from_the_decision() -> None:
     decided = FILED + timedelta(days=10)
     clock = FixedClock(decided)
-    assert beijing(domain.review_window_end(decided)) == "2027-01-10 10:00"
+    assert beijing(case_rules.review_window_end(decided)) == "2027-01-10 10:00"
     clock.advance(days=30)  # the last moment still counts
-    domain.check_review(Status.RESOLVED, decided, None, clock())
-    domain.check_review(Status.CLOSED, decided, None, clock())
+    case_rules.check_review(Status.RESOLVED, decided, None, clock())
+    case_rules.check_review(Status.CLOSED, decided, None, clock())
     clock.advance(seconds=1)
-    with pytest.raises(domain.LifecycleConflict) as info:
-        domain.check_review(Status.CLOSED, decided, None, clock())
+    with pytest.raises(case_rules.LifecycleConflict) as info:
+        case_rules.check_review(Status.CLOSED, decided, None, clock())
     assert info.value.code == "review_window_closed"
     assert "30 日内" in info.value.message and "2027-01-10 10:00" in info.value.message
 
 
 def test_review_needs_a_decision_and_happens_once() -> None:
     now = FILED + timedelta(days=12)
-    with pytest.raises(domain.LifecycleConflict, match="只有已作出处理决定"):
-        domain.check_review(Status.IN_PROGRESS, FILED, None, now)
-    with pytest.raises(domain.LifecycleConflict, match="没有处理决定记录"):
-        domain.check_review(Status.RESOLVED, None, None, now)
-    with pytest.raises(domain.LifecycleConflict, match="不能再次申请核查"):
-        domain.check_review(Status.RESOLVED, FILED + timedelta(days=5), FILED + timedelta(days=6), now)
+    with pytest.raises(case_rules.LifecycleConflict, match="只有已作出处理决定"):
+        case_rules.check_review(Status.IN_PROGRESS, FILED, None, now)
+    with pytest.raises(case_rules.LifecycleConflict, match="没有处理决定记录"):
+        case_rules.check_review(Status.RESOLVED, None, None, now)
+    with pytest.raises(case_rules.LifecycleConflict, match="不能再次申请核查"):
+        case_rules.check_review(Status.RESOLVED, FILED + timedelta(days=5), FILED + timedelta(days=6), now)
 
 
 def test_review_restarts_the_clock_with_thirty_days() -> None:
     requested = FILED + timedelta(days=20)
-    assert domain.decision_due(requested, domain.REVIEW_DAYS) == requested + timedelta(days=30)
+    assert case_rules.decision_due(requested, case_rules.REVIEW_DAYS) == requested + timedelta(days=30)
 
 
 # --- the steps ---------------------------------------------------------------------------------
@@ -229,8 +229,8 @@ def test_review_restarts_the_clock_with_thirty_days() -> None:
     ],
 )
 def test_steps_ride_on_the_statuses(status: Status, notified: bool, step: Step) -> None:
-    assert domain.lifecycle_step(status, notified) == step
+    assert case_rules.lifecycle_step(status, notified) == step
 
 
 def test_every_status_maps_to_a_step() -> None:
-    assert {domain.lifecycle_step(s, n) for s in Status for n in (False, True)} == set(Step)
+    assert {case_rules.lifecycle_step(s, n) for s in Status for n in (False, True)} == set(Step)

@@ -15,10 +15,12 @@ from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import update
 
-from bot.casedesk import callbacks, metrics, notices, waits
+from bot.casedesk.handoffs import callbacks, waits
+from bot.casedesk.api import metrics
+from bot.casedesk.customer import notices
 from bot.casedesk.db import DB_KEY
-from bot.casedesk.domain import CHINA_TZ, HANDOFF_SEVERITY, LEAST_SEVERE, OPEN_STATUSES, HandoffReason
-from bot.casedesk.main import init_app
+from bot.casedesk.cases.case_rules import CHINA_TZ, HANDOFF_SEVERITY, LEAST_SEVERE, OPEN_STATUSES, HandoffReason
+from bot.casedesk.app import init_app
 from bot.casedesk.models import Handoff
 from bot.casedesk.settings import NoticeSettings, Settings
 

@@ -9,7 +9,7 @@ from sqlalchemy import Integer, bindparam, create_engine, text
 
 from bot.casedesk import db as dbmod
 from bot.casedesk.dbconfig import connect_args, sync_url
-from bot.casedesk.main import init_app
+from bot.casedesk.app import init_app
 from bot.casedesk.models import UTCDateTime
 from bot.casedesk.settings import Settings
 

@@ -7,9 +7,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import create_engine, text
 
 from bot.casedesk import db as dbmod
-from bot.casedesk.crypto import PiiCipher
+from bot.crypto import PiiCipher
 from bot.casedesk.dbconfig import connect_args, sync_url
-from bot.casedesk.main import init_app
+from bot.casedesk.app import init_app
 from bot.casedesk.settings import Settings
 from bot.redact import contains_pii
 

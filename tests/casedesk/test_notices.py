@@ -15,11 +15,11 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.casedesk import db as dbmod
-from bot.casedesk import notices
+from bot.casedesk.customer import notices
 from bot.casedesk.console.users import create_user
 from bot.casedesk.db import DB_KEY
-from bot.casedesk.main import init_app
-from bot.casedesk.notice_texts import Kind, NoticeTextError, TextSource, load, parse
+from bot.casedesk.app import init_app
+from bot.casedesk.customer.notice_texts import Kind, NoticeTextError, TextSource, load, parse
 from bot.casedesk.settings import DEFAULT_NOTICE_TEXTS, NoticeSettings, Settings
 
 from tests.actions.test_no_promises import PROMISES

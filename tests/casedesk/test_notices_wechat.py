@@ -13,9 +13,9 @@ from typing import Any, Iterator, Tuple
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.casedesk import notices
+from bot.casedesk.customer import notices
 from bot.casedesk.db import DB_KEY
-from bot.casedesk.main import init_app
+from bot.casedesk.app import init_app
 from bot.casedesk.settings import NoticeSettings, Settings, WeChatNoticeSettings
 from bot.channels.wechat_store import SqliteStore
 from tests.wechat.fake_wechat import FakeWeChat

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Set, Tuple
 
-from bot.casedesk.main import init_app
-from bot.casedesk.openapi import build_openapi
+from bot.casedesk.app import init_app
+from bot.casedesk.api.openapi import build_openapi
 from bot.casedesk.settings import Settings
 
 from .helpers import SECRET, TOKEN

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.casedesk.domain import CHINA_TZ
+from bot.casedesk.cases.case_rules import CHINA_TZ
 
 from .helpers import Api, Clock
 

@@ -13,12 +13,12 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from bot.casedesk import handoffs
-from bot.casedesk.crypto import PiiCipher
+from bot.casedesk.handoffs import service as handoffs
+from bot.crypto import PiiCipher
 from bot.casedesk.db import DB_KEY
-from bot.casedesk.main import init_app
+from bot.casedesk.app import init_app
 from bot.casedesk.models import Case, CaseEvent, TranscriptTurn
-from bot.casedesk.rasa_bridge import RASA_KEY
+from bot.casedesk.handoffs.rasa_bridge import RASA_KEY
 from bot.casedesk.settings import Settings
 from bot.redact import contains_pii
 

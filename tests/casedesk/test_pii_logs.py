@@ -46,7 +46,7 @@ def test_main_installs_the_filter_on_its_handlers(monkeypatch: pytest.MonkeyPatc
 
     from aiohttp import web
 
-    from bot.casedesk import main as entry
+    from bot.casedesk import app as entry
     from bot.redact import RedactingFilter
 
     root = logging.getLogger()

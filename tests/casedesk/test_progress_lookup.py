@@ -8,9 +8,9 @@ from typing import Any, Dict, List
 
 from sqlalchemy import select
 
-from bot.casedesk import progress
+from bot.casedesk.customer import progress
 from bot.casedesk.db import DB_KEY
-from bot.casedesk.domain import CHINA_TZ
+from bot.casedesk.cases.case_rules import CHINA_TZ
 from bot.casedesk.models import AuditEntry
 
 from .helpers import Api, Clock

@@ -1,4 +1,4 @@
-"""The retention job (bot/casedesk/retention.py) on SQLite and PostgreSQL: transcripts of cases
+"""The retention job (bot/casedesk/cases/retention.py) on SQLite and PostgreSQL: transcripts of cases
 that ended before the cutoff lose their encrypted full text, tracker events before the cutoff
 are deleted, and a second run changes nothing."""
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Iterator, List, Tuple
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.casedesk import retention
+from bot.casedesk.cases import retention
 from bot.casedesk.settings import REPO_ROOT, Settings
 from bot.redact import contains_pii
 
@@ -155,12 +155,12 @@ def test_command_line(settings: Settings, tmp_path: Path, backend: str) -> None:
                CASEDESK_TRANSCRIPT_RETENTION_DAYS="30", TRACKER_RETENTION_DAYS="7",
                OUTBOX_PATH=str(tmp_path / "no-outbox.db"))
     env.pop("CASEDESK_DB_SCHEMA", None)
-    done = subprocess.run([sys.executable, "-m", "bot.casedesk.retention"], cwd=REPO_ROOT, env=env,
+    done = subprocess.run([sys.executable, "-m", "bot.casedesk.cases.retention"], cwd=REPO_ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "案件对话保留 30 天" in done.stdout and "对话追踪事件保留 7 天" in done.stdout
     assert "完成" in done.stdout
     env["TRACKER_RETENTION_DAYS"] = "abc"
-    bad = subprocess.run([sys.executable, "-m", "bot.casedesk.retention"], cwd=REPO_ROOT, env=env,
+    bad = subprocess.run([sys.executable, "-m", "bot.casedesk.cases.retention"], cwd=REPO_ROOT, env=env,
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode != 0 and "TRACKER_RETENTION_DAYS" in bad.stderr

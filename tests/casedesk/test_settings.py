@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.casedesk.crypto import DecryptionFailed, PiiCipher
+from bot.crypto import DecryptionFailed, PiiCipher
 from bot.casedesk.settings import Settings, load_settings
 
 

@@ -10,7 +10,7 @@ from typing import Any, Tuple
 
 import pytest
 
-from bot.casedesk import notices, surveys
+from bot.casedesk.customer import notices, surveys
 from bot.casedesk.db import DB_KEY
 from bot.casedesk.settings import NoticeSettings, Settings
 

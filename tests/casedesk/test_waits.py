@@ -1,14 +1,14 @@
 """Honest waits (issue 15): which wait may be quoted, what is promised instead, when a quiet
-handoff counts as abandoned — the rules of bot/casedesk/waits.py on a clock the test sets."""
+handoff counts as abandoned — the rules of bot/casedesk/handoffs/waits.py on a clock the test sets."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.casedesk.domain import CHINA_TZ
+from bot.casedesk.cases.case_rules import CHINA_TZ
 from bot.casedesk.settings import ALWAYS_OPEN, CallbackSettings, load_settings, parse_service_hours
-from bot.casedesk.waits import (
+from bot.casedesk.handoffs.waits import (
     CallbackReason,
     ServiceHours,
     callback_reason,

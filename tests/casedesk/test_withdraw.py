@@ -12,9 +12,9 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from bot.casedesk import notices
+from bot.casedesk.customer import notices
 from bot.casedesk.db import DB_KEY
-from bot.casedesk.main import init_app
+from bot.casedesk.app import init_app
 from bot.casedesk.models import AuditEntry, Case, CaseEvent, CaseNotice
 from bot.casedesk.settings import NoticeSettings, Settings
 

@@ -16,7 +16,7 @@ import pytest
 import requests
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.casedesk.main import init_app
+from bot.casedesk.app import init_app
 from bot.casedesk.settings import REPO_ROOT, Settings
 from tests.casedesk.helpers import BACKENDS, SECRET, TOKEN, Clock, database_target
 

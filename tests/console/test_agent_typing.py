@@ -10,7 +10,7 @@ from typing import Any, Dict, Optional
 
 from sqlalchemy import func, select
 
-from bot.casedesk import agent_typing, handoffs
+from bot.casedesk.handoffs import agent_typing, service as handoffs
 from bot.casedesk.models import AuditEntry
 from tests.casedesk.helpers import Clock
 

@@ -9,9 +9,10 @@ import dataclasses
 import pytest
 from sqlalchemy import select
 
-from bot.casedesk import assignment, db, handoffs
+from bot.casedesk.handoffs import assignment, service as handoffs
+from bot.casedesk import db
 from bot.casedesk.models import AuditEntry, CaseEvent, ConsoleUser
-from bot.casedesk.rasa_bridge import RASA_KEY
+from bot.casedesk.handoffs.rasa_bridge import RASA_KEY
 from bot.casedesk.settings import AssignmentSettings, Settings
 
 from .helpers import Console

@@ -12,8 +12,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from bot.casedesk.domain import CHINA_TZ
-from bot.casedesk.main import init_app
+from bot.casedesk.cases.case_rules import CHINA_TZ
+from bot.casedesk.app import init_app
 from bot.casedesk.models import AuditEntry, CaseEvent
 from bot.casedesk.settings import CallbackSettings, Settings
 from tests.casedesk.helpers import Clock

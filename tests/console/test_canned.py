@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import select
 
-from bot.casedesk.canned import salutation
+from bot.casedesk.handoffs.canned import salutation
 from bot.casedesk.models import AuditEntry
 
 from .helpers import Console

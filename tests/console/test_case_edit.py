@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.casedesk import db as dbmod
-from bot.casedesk.domain import CHINA_TZ
+from bot.casedesk.cases.case_rules import CHINA_TZ
 from bot.casedesk.models import AuditEntry, Case, CaseEvent
 from tests.casedesk.helpers import Clock
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from bot.casedesk import db as dbmod
 from bot.casedesk.console import case_search, labels
-from bot.casedesk.domain import Status
+from bot.casedesk.cases.case_rules import Status
 from bot.casedesk.models import AuditEntry, Case
 from bot.casedesk.settings import Settings
 from tests.casedesk.helpers import TOKEN, Clock, case_payload

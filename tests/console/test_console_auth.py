@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from bot.casedesk.console.users import set_active
-from bot.casedesk.main import init_app
+from bot.casedesk.app import init_app
 from bot.casedesk.models import ConsoleSession, ConsoleUser
 
 from .helpers import PASSWORD, Console

@@ -6,10 +6,10 @@ import re
 
 from sqlalchemy import select
 
-from bot.casedesk import handoffs
+from bot.casedesk.handoffs import service as handoffs
 from bot.casedesk.appkeys import SETTINGS_KEY
 from bot.casedesk.models import Handoff
-from bot.casedesk.rasa_bridge import RASA_KEY
+from bot.casedesk.handoffs.rasa_bridge import RASA_KEY
 
 from .helpers import Console, queue_ids
 from .test_console_pages import BRANCH, SCRIPT

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-from bot.casedesk import db, handoffs
+from bot.casedesk import db
+from bot.casedesk.handoffs import service as handoffs
 from bot.casedesk.console.stats import sla_hit_rates
 from bot.casedesk.models import TranscriptTurn
 
@@ -100,7 +101,7 @@ async def test_customer_text_is_escaped(console: Console, fake_rasa) -> None:
 
 
 def _bridge(console: Console):
-    from bot.casedesk.rasa_bridge import RASA_KEY
+    from bot.casedesk.handoffs.rasa_bridge import RASA_KEY
 
     return console.app[RASA_KEY]
 
@@ -218,9 +219,9 @@ def test_sla_hit_rate_per_day() -> None:
 
 
 def test_every_queue_a_case_can_be_routed_to_has_a_chinese_name() -> None:
-    from bot.casedesk import domain
+    from bot.casedesk.cases import case_rules
     from bot.casedesk.console import labels
-    queues = {domain.QUEUE_HIGH, domain.QUEUE_GENERAL, *domain.CATEGORY_QUEUES.values()}
+    queues = {case_rules.QUEUE_HIGH, case_rules.QUEUE_GENERAL, *case_rules.CATEGORY_QUEUES.values()}
     assert queues <= set(labels.QUEUE_LABELS)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.casedesk import handoffs
-from bot.casedesk.rasa_bridge import RASA_KEY
+from bot.casedesk.handoffs import service as handoffs
+from bot.casedesk.handoffs.rasa_bridge import RASA_KEY
 from bot.redact import contains_pii
 
 from .helpers import Console

@@ -12,10 +12,10 @@ from typing import Any, Dict
 
 from sqlalchemy import select
 
-from bot.casedesk import escalation_marks as marks
-from bot.casedesk import nlu_inbox
+from bot.casedesk.handoffs import escalation_marks as marks
+from bot.casedesk.console.trainer import nlu_inbox
 from bot.casedesk.appkeys import SETTINGS_KEY
-from bot.casedesk.domain import CHINA_TZ, local_iso
+from bot.casedesk.cases.case_rules import CHINA_TZ, local_iso
 from bot.casedesk.models import AuditEntry, EscalationMark
 from bot.trainer import inbox
 from bot.trainer.tracker_store import TrackerStoreReader

@@ -10,7 +10,7 @@ from typing import Any, Dict
 
 from bot.casedesk import db as dbmod
 from bot.casedesk.console import labels
-from bot.casedesk.domain import Liability, NotifyVia, Outcome, Step
+from bot.casedesk.cases.case_rules import Liability, NotifyVia, Outcome, Step
 from tests.casedesk.helpers import Clock
 
 from .helpers import Console

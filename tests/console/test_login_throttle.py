@@ -9,7 +9,7 @@ from typing import Any, Dict, Optional
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.casedesk.main import init_app
+from bot.casedesk.app import init_app
 from bot.casedesk.settings import Settings
 
 from .helpers import PASSWORD, Console

@@ -15,12 +15,12 @@ from typing import Any, Dict, List, Optional
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.casedesk import notices
+from bot.casedesk.customer import notices
 from bot.casedesk.console import labels
 from bot.casedesk.console.notices_panel import STALE_SENDING, failure_reason, route_view
-from bot.casedesk.domain import CHINA_TZ
+from bot.casedesk.cases.case_rules import CHINA_TZ
 from bot.casedesk.models import CaseEvent, NoticeCursor, NoticeDelivery
-from bot.casedesk.notice_texts import Kind
+from bot.casedesk.customer.notice_texts import Kind
 from bot.casedesk.settings import NoticeSettings, Settings
 from tests.casedesk.helpers import Clock
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List
 
-from bot.casedesk import handoffs
-from bot.casedesk.domain import HANDOFF_SEVERITY, LEAST_SEVERE, HandoffReason, severity_of
+from bot.casedesk.handoffs import service as handoffs
+from bot.casedesk.cases.case_rules import HANDOFF_SEVERITY, LEAST_SEVERE, HandoffReason, severity_of
 from bot.casedesk.console import labels
 from tests.casedesk.helpers import Clock
 

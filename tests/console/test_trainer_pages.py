@@ -18,8 +18,8 @@ import yaml
 from sqlalchemy import select, text
 
 from bot.casedesk.appkeys import SETTINGS_KEY
-from bot.casedesk.console.trainer_views import REPORT_CSP
-from bot.casedesk.domain import CHINA_TZ
+from bot.casedesk.console.trainer.views import REPORT_CSP
+from bot.casedesk.cases.case_rules import CHINA_TZ
 from bot.casedesk.models import NluExample
 from bot.escalation.rules import RULES_DIR, norm
 from tests.trainer.rasa_trackers import OPENID, action, bot, opening, save, slot, sqlite_store, user

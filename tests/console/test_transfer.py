@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.casedesk import db, handoffs
+from bot.casedesk import db
+from bot.casedesk.handoffs import service as handoffs
 from bot.casedesk.models import CaseEvent, TranscriptTurn
 
 from .helpers import Console

@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from bot.casedesk.console.labels import entity_label, intent_label
-from bot.casedesk.domain import CHINA_TZ
+from bot.casedesk.cases.case_rules import CHINA_TZ
 from bot.trainer.inbox import DEFAULT_THRESHOLD
 from tests.e2e.conftest import SELECTED
 from tests.e2e.dialogue import Customer, topic_of

@@ -52,7 +52,7 @@ def test_evaluate_runs_the_real_checks_on_the_trained_model(tmp_path):
 def test_the_report_shows_the_escalation_marks_section():
     from datetime import date
 
-    from bot.casedesk.escalation_marks import figures
+    from bot.casedesk.handoffs.escalation_marks import figures
 
     at = datetime(2026, 11, 3, 4, 0).astimezone()
     quality = figures(date(2026, 11, 2), date(2026, 11, 8), [("media", at), ("media", at)],

@@ -81,7 +81,7 @@ class FakeWeChat:
         return web.json_response({"errcode": 0, "errmsg": "ok"})
 
     async def template_send(self, request: web.Request) -> web.Response:
-        """模板消息 (customer notices outside the 48-hour window, bot/casedesk/wechat_notices.py):
+        """模板消息 (customer notices outside the 48-hour window, bot/casedesk/customer/wechat_notices.py):
         recorded with msgtype "template"; 40037 for a template id other than `template_id`."""
         token = request.query.get("access_token", "")
         with self._lock:

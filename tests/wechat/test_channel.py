@@ -14,7 +14,7 @@ from bot.channels.wechat import (
     BOT_ERROR, NON_TEXT, WELCOME, WeChatInput, WeChatSettings, join_for_passive, split_text,
 )
 from bot.channels.wechat_api import WeChatSendError
-from bot.casedesk.domain import mask_conversation_id
+from bot.casedesk.cases.case_rules import mask_conversation_id
 
 from .fake_wechat import FakeWeChat
 from .peer import Peer, event_xml, image_xml, location_xml, new_openid, text_xml

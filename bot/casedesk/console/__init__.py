@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..appkeys import SETTINGS_KEY
-from . import (
-    callback_views, canned_views, case_list, events, lifecycle_views, mark_views, presence_views, reply_check_views,
-    trainer_views, typing_views, views,
-)
-from .auth import LoginThrottle
-from .middleware import add_security_headers, console_middleware
-from .render import setup_templates
+from bot.casedesk.appkeys import SETTINGS_KEY
+from bot.casedesk.console import callback_views, canned_views, case_list, events, lifecycle_views, mark_views, presence_views, reply_check_views, typing_views, views
+from bot.casedesk.console.trainer import views as trainer_views
+from bot.casedesk.console.auth import LoginThrottle
+from bot.casedesk.console.middleware import add_security_headers, console_middleware
+from bot.casedesk.console.render import setup_templates
 
 
 def setup_routes(app: web.Application) -> None:

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import FrozenSet, Optional
 
-from ..domain import HandoffReason
-from ..settings import HandoffWaitAlerts
+from bot.casedesk.cases.case_rules import HandoffReason
+from bot.casedesk.settings import HandoffWaitAlerts
 
 WAITING = "waiting"
 

@@ -24,8 +24,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, select
 
-from ..db import Database
-from ..models import ConsoleSession, ConsoleUser
+from bot.casedesk.db import Database
+from bot.casedesk.models import ConsoleSession, ConsoleUser
 
 COOKIE_NAME = "casedesk_console"
 COOKIE_PATH = "/console"

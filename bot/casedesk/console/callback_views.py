@@ -3,9 +3,9 @@ the customers to call back, the earliest promise first, with the masked number, 
 for a call and when one was promised; an agent opens one for the number in full (audited, like
 a case page), calls, and marks it 已回电 with a note (audited, in the case's history).
 
-Agents and supervisors, under the console's one access rule (bot/casedesk/access.py): a
+Agents and supervisors, under the console's one access rule (bot/casedesk/cases/access.py): a
 confidential case hidden from a user is absent here too. The rules are in
-bot/casedesk/callbacks.py; this module only wires them to pages and forms.
+bot/casedesk/handoffs/callbacks.py; this module only wires them to pages and forms.
 """
 from __future__ import annotations
 
@@ -15,17 +15,17 @@ from typing import Any, Dict, Iterable, List
 from aiohttp import web
 from sqlalchemy import select
 
-from .. import callbacks, waits
-from ..access import hidden_branch
-from ..appkeys import SETTINGS_KEY
-from ..db import DB_KEY, Database
-from ..errors import NotFound
-from ..handoff_views import MAX_ID
-from ..models import ConsoleUser
-from . import labels
-from .guards import require_case_worker
-from .render import json_response, render, wants_json
-from .views import form_fields
+from bot.casedesk.handoffs import callbacks, waits
+from bot.casedesk.cases.access import hidden_branch
+from bot.casedesk.appkeys import SETTINGS_KEY
+from bot.casedesk.db import DB_KEY, Database
+from bot.casedesk.api.errors import NotFound
+from bot.casedesk.handoffs.views import MAX_ID
+from bot.casedesk.models import ConsoleUser
+from bot.casedesk.console import labels
+from bot.casedesk.console.guards import require_case_worker
+from bot.casedesk.console.render import json_response, render, wants_json
+from bot.casedesk.console.views import form_fields
 
 LIST_PATH = "/console/callbacks"
 NOTICES = {"done": "已标记为已回电，回电情况已记入案件处理历史和审计日志。"}

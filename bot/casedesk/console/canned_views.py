@@ -1,4 +1,4 @@
-"""快捷回复 in the console (issue 15; rules in bot/casedesk/canned.py).
+"""快捷回复 in the console (issue 15; rules in bot/casedesk/handoffs/canned.py).
 
 - `GET /console/canned` (supervisors): the canned replies, a form to add one and one to change or
   delete each; a reply that would not pass 质检, or uses a placeholder that cannot be filled, is
@@ -13,13 +13,13 @@ from typing import Any, Dict, Optional
 
 from aiohttp import web
 
-from .. import canned
-from ..db import DB_KEY, Database
-from ..errors import ApiError, NotFound
-from ..handoff_views import MAX_ID
-from .guards import require_supervisor
-from .render import render
-from .views import form_fields
+from bot.casedesk.handoffs import canned
+from bot.casedesk.db import DB_KEY, Database
+from bot.casedesk.api.errors import ApiError, NotFound
+from bot.casedesk.handoffs.views import MAX_ID
+from bot.casedesk.console.guards import require_supervisor
+from bot.casedesk.console.render import render
+from bot.casedesk.console.views import form_fields
 
 PAGE_PATH = "/console/canned"
 NOTICES = {"saved": "快捷回复已保存。", "deleted": "快捷回复已删除。"}

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Dict, List, Optional
 
-from .. import domain, schemas
-from ..access import hidden_branch
-from ..errors import BadRequest
-from ..models import Case
-from .auth import Identity
+from bot.casedesk.cases import case_rules, schemas
+from bot.casedesk.cases.access import hidden_branch
+from bot.casedesk.api.errors import BadRequest
+from bot.casedesk.models import Case
+from bot.casedesk.console.auth import Identity
 
 # field (the API's spelling) → what the form calls it, and a hint for the value
 FIELDS: Dict[str, str] = {
@@ -62,8 +62,8 @@ class Correction:
 
 
 def editable(case: Case) -> bool:
-    """Corrections while the case is being handled: before 已办结 (domain.OPEN_STATUSES)."""
-    return domain.Status(case.status) in domain.OPEN_STATUSES
+    """Corrections while the case is being handled: before 已办结 (case_rules.OPEN_STATUSES)."""
+    return case_rules.Status(case.status) in case_rules.OPEN_STATUSES
 
 
 def fields_for(me: Identity, confidential: bool) -> List[str]:

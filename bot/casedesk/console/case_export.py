@@ -12,8 +12,8 @@ import io
 from datetime import datetime
 from typing import Any, List, Sequence
 
-from ..domain import CHINA_TZ
-from .case_search import CaseRow
+from bot.casedesk.cases.case_rules import CHINA_TZ
+from bot.casedesk.console.case_search import CaseRow
 
 HEADERS = (
     "案件编号", "受理时间", "渠道", "投诉分类", "业务类别", "状态", "优先级", "网点",

@@ -1,7 +1,7 @@
 """The case list (issue 15): /console/cases finds a case by number, phone or name and filters
 the rest; /console/cases.csv and /console/cases.xlsx export the filtered list.
 
-Agents and supervisors, under the console's one access rule (bot/casedesk/access.py): a
+Agents and supervisors, under the console's one access rule (bot/casedesk/cases/access.py): a
 confidential case hidden from a user is absent here too, from the rows and from the counts.
 The list shows masked name and phone only and reads no encrypted column (case_search.py), so
 it is not a read of any case and writes no audit row; an export is a copy of many cases leaving
@@ -20,15 +20,15 @@ from aiohttp import web
 
 from bot.branches import directory
 
-from .. import db
-from ..access import hidden_branch
-from ..appkeys import CIPHER_KEY, SETTINGS_KEY
-from ..db import DB_KEY
-from ..domain import CHINA_TZ, SlaStatus, Status
-from ..errors import BadRequest
-from . import case_export, case_search, labels
-from .guards import require_case_worker
-from .render import render
+from bot.casedesk import db
+from bot.casedesk.cases.access import hidden_branch
+from bot.casedesk.appkeys import CIPHER_KEY, SETTINGS_KEY
+from bot.casedesk.db import DB_KEY
+from bot.casedesk.cases.case_rules import CHINA_TZ, SlaStatus, Status
+from bot.casedesk.api.errors import BadRequest
+from bot.casedesk.console import case_export, case_search, labels
+from bot.casedesk.console.guards import require_case_worker
+from bot.casedesk.console.render import render
 
 log = logging.getLogger(__name__)
 

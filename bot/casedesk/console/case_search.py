@@ -21,14 +21,14 @@ from sqlalchemy import func, select
 
 from bot.branches import directory
 
-from .. import domain, pii
-from ..access import visible_cases
-from ..crypto import PiiCipher
-from ..db import Database, overdue_clause
-from ..domain import CHINA_TZ, OPEN_STATUSES, Category, Priority, SlaStatus, Status
-from ..errors import BadRequest
-from ..models import Case
-from . import labels
+from bot.casedesk.cases import case_rules, pii
+from bot.casedesk.cases.access import visible_cases
+from bot.crypto import PiiCipher
+from bot.casedesk.db import Database, overdue_clause
+from bot.casedesk.cases.case_rules import CHINA_TZ, OPEN_STATUSES, Category, Priority, SlaStatus, Status
+from bot.casedesk.api.errors import BadRequest
+from bot.casedesk.models import Case
+from bot.casedesk.console import labels
 
 PAGE_SIZE = 50
 # an export is a file someone keeps: past this, narrow the filters rather than get a partial file
@@ -143,16 +143,16 @@ def read_search(raw: str, cipher: PiiCipher) -> Search:
     compact = "".join(unicodedata.normalize("NFKC", raw).split()).upper()
     if _CASE_NO_PREFIX.fullmatch(compact):
         return Search("case_no", compact, compact)
-    phone = domain.normalize_phone(raw)
+    phone = case_rules.normalize_phone(raw)
     if phone is not None:
-        return Search("phone", cipher.phone_hash(phone) or "", domain.mask_phone(phone) or "")
+        return Search("phone", cipher.phone_hash(phone) or "", case_rules.mask_phone(phone) or "")
     if _DIGITS.fullmatch(compact):
         # digits that are no phone: a case number typed without its TS (or its first digits:
         # 20261122 finds that day's cases)
         return Search("case_no", "TS" + compact, "TS" + compact)
     name = "".join(unicodedata.normalize("NFKC", raw).split())
     if _NAME.fullmatch(name) and len(name) <= 50:
-        return Search("name", pii.name_hash(cipher, name) or "", domain.mask_name(name) or "")
+        return Search("name", pii.name_hash(cipher, name) or "", case_rules.mask_name(name) or "")
     raise ValueError(raw)
 
 
@@ -268,7 +268,7 @@ def conditions(f: CaseFilter, scope: Optional[str], now: datetime) -> List[Any]:
         conds.append(Case.branch_code == f.branch)
     if f.priority:
         conds.append(Case.priority == f.priority)
-    soon = now + domain.DUE_SOON_WITHIN
+    soon = now + case_rules.DUE_SOON_WITHIN
     if f.sla == SlaStatus.OVERDUE.value:
         conds.append(overdue_clause(now))
     elif f.sla == SlaStatus.DUE_SOON.value:
@@ -320,16 +320,16 @@ class CaseRow:
 
 
 def _row(r: Any, now: datetime) -> CaseRow:
-    state = domain.SlaState(
+    state = case_rules.SlaState(
         status=Status(r.status), contact_due_at=r.contact_due_at, reply_due_at=r.reply_due_at,
         decision_due_at=r.decision_due_at, contacted_at=r.contacted_at, replied_at=r.replied_at,
         resolved_at=r.resolved_at,
         # a paused decision clock (issue 14) has no decision deadline pending
         paused=r.paused_since is not None,
     )
-    pending = domain.pending_deadlines(state)
+    pending = case_rules.pending_deadlines(state)
     next_name = min(pending, key=lambda k: pending[k]) if pending else None
-    sla = domain.sla_status(r.next_due_at, now)
+    sla = case_rules.sla_status(r.next_due_at, now)
     flags = [
         labels.FLAG_LABELS[name]
         for name, on in (("confidential", r.confidential), ("repeat", r.repeat_flag), ("group", r.group_flag))

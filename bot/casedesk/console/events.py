@@ -23,14 +23,14 @@ from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from aiohttp import web
 
-from ..appkeys import SETTINGS_KEY
-from ..db import DB_KEY, Database
-from ..handoff_views import MAX_ID
-from .. import assignment
-from . import live
-from ..access import hidden_branch
-from .auth import COOKIE_NAME, Identity, load_session
-from .guards import require_case_worker
+from bot.casedesk.appkeys import SETTINGS_KEY
+from bot.casedesk.db import DB_KEY, Database
+from bot.casedesk.handoffs.views import MAX_ID
+from bot.casedesk.handoffs import assignment
+from bot.casedesk.console import live
+from bot.casedesk.cases.access import hidden_branch
+from bot.casedesk.console.auth import COOKIE_NAME, Identity, load_session
+from bot.casedesk.console.guards import require_case_worker
 
 log = logging.getLogger(__name__)
 

@@ -6,10 +6,10 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from .auth import CASE_ROLES, ConsoleRole, Identity
-from .auth import identity_of
-from .middleware import LOGIN_PATH
-from .render import wants_json
+from bot.casedesk.console.auth import CASE_ROLES, ConsoleRole, Identity
+from bot.casedesk.console.auth import identity_of
+from bot.casedesk.console.middleware import LOGIN_PATH
+from bot.casedesk.console.render import wants_json
 
 
 def require_login(request: web.Request) -> Identity:

@@ -1,14 +1,14 @@
 """Chinese labels the console shows for the case desk's codes (the API keeps the codes).
 
-domain.py holds STATUS_LABELS; the other taxonomies are only ever shown to people here.
+case_rules.py holds STATUS_LABELS; the other taxonomies are only ever shown to people here.
 """
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Dict, List, Optional
 
-from ..domain import DUE_SOON_WITHIN, HANDOFF_SEVERITY, STATUS_LABELS, Status
-from .alerts import THREAT_REASONS
+from bot.casedesk.cases.case_rules import DUE_SOON_WITHIN, HANDOFF_SEVERITY, STATUS_LABELS, Status
+from bot.casedesk.console.alerts import THREAT_REASONS
 
 CATEGORY_LABELS: Dict[str, str] = {
     "product_service": "产品服务",
@@ -99,7 +99,7 @@ TURN_ROLE_LABELS: Dict[str, str] = {
 
 PRIORITY_LABELS: Dict[str, str] = {"high": "高", "normal": "普通"}
 
-# a case's owner before a person takes it is a queue (casedesk/domain.py route_queue)
+# a case's owner before a person takes it is a queue (casedesk/cases/case_rules.py route_queue)
 QUEUE_LABELS: Dict[str, str] = {
     "queue:high_priority": "待分配（加急组）",
     "queue:transaction_dispute": "待分配（交易争议组）",
@@ -217,7 +217,7 @@ def extractor_label(code: object) -> str:
 
 
 # --- the case lifecycle (issue 14): steps, decisions, extensions, pauses, 核查 ------------------
-# codes from domain.py ("The lifecycle"); the case page's 处理流程 panel and its history rows
+# codes from case_rules.py ("The lifecycle"); the case page's 处理流程 panel and its history rows
 STEP_LABELS: Dict[str, str] = {
     "accept": "受理", "investigate": "调查", "decide": "决定", "notify": "告知", "close": "结案",
     "withdrawn": "客户撤诉",
@@ -240,7 +240,7 @@ def history_value(field: Optional[str], value: Optional[str]) -> str:
     if value and field == "decision_due_at":
         from datetime import datetime
 
-        from ..domain import CHINA_TZ
+        from bot.casedesk.cases.case_rules import CHINA_TZ
 
         try:
             return datetime.fromisoformat(value).astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
@@ -259,7 +259,7 @@ def history_value(field: Optional[str], value: Optional[str]) -> str:
 # --- end of the case lifecycle ------------------------------------------------------------------
 
 
-# --- honest waits (issue 15): the call-back queue, 待回电 (bot/casedesk/callbacks.py, waits.py) ----
+# --- honest waits (issue 15): the call-back queue, 待回电 (bot/casedesk/handoffs/callbacks.py, waits.py) ----
 CALLBACK_REASON_LABELS: Dict[str, str] = {
     "long_wait": "排队过久", "after_hours": "非服务时间", "idle": "客户久未回复",
 }
@@ -324,7 +324,7 @@ NOTICE_FALLBACK_SMS = "已改发短信"
 # --- end of customer notices ------------------------------------------------------------------
 
 
-# --- auto-assignment (issue 15): an agent's presence (bot/casedesk/assignment.py) ---------------
+# --- auto-assignment (issue 15): an agent's presence (bot/casedesk/handoffs/assignment.py) ---------------
 PRESENCE_LABELS: Dict[str, str] = {"online": "在线", "busy": "忙碌", "away": "离开"}
 PRESENCE_HINTS: Dict[str, str] = {
     "online": "接收自动分配的会话",

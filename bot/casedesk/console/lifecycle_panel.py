@@ -1,7 +1,7 @@
 """处理流程 on the case page (issue 14): what the panel shows and which forms it offers whom.
 
 The page is `templates/console/_lifecycle.html`; the forms' handlers are `lifecycle_views.py`; the
-rules are domain.py's ("The lifecycle"). Kept apart from the handlers so the case page's view
+rules are case_rules.py's ("The lifecycle"). Kept apart from the handlers so the case page's view
 (views.render_case) and the handlers can both use it without needing each other.
 """
 from __future__ import annotations
@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Dict, List, Mapping, Optional
 
-from .. import domain, lifecycle, schemas
-from ..domain import Status, Step
-from . import labels
-from .auth import Identity
+from bot.casedesk.cases import case_rules, lifecycle, schemas
+from bot.casedesk.cases.case_rules import Status, Step
+from bot.casedesk.console import labels
+from bot.casedesk.console.auth import Identity
 
 # roles that may extend to 30 days, pause the clock and open a 核查
-SUPERVISING = frozenset({domain.SUPERVISOR_ROLE, domain.SENIOR_ROLE})
+SUPERVISING = frozenset({case_rules.SUPERVISOR_ROLE, case_rules.SENIOR_ROLE})
 
 # what each form sends back to the page after a refusal (never re-filled from the case)
 FORM_FIELDS: Dict[str, tuple] = {
@@ -49,10 +49,10 @@ class StepView:
 
 def _steps(current: Step) -> List[StepView]:
     if current == Step.WITHDRAWN:
-        return [StepView(s.value, labels.STEP_LABELS[s.value], "todo") for s in domain.STEPS]
-    at = domain.STEPS.index(current)
+        return [StepView(s.value, labels.STEP_LABELS[s.value], "todo") for s in case_rules.STEPS]
+    at = case_rules.STEPS.index(current)
     out = []
-    for i, s in enumerate(domain.STEPS):
+    for i, s in enumerate(case_rules.STEPS):
         # 结案 is the end: reached, it is done rather than under way
         state = "done" if i < at or (i == at and s == Step.CLOSE) else "current" if i == at else "todo"
         out.append(StepView(s.value, labels.STEP_LABELS[s.value], state))
@@ -61,7 +61,7 @@ def _steps(current: Step) -> List[StepView]:
 
 def _left(due: datetime, now: datetime) -> str:
     """How the deadline stands, in words: 剩余 3 天 / 今天到期 / 已超时 2 天."""
-    days = (due.astimezone(domain.CHINA_TZ).date() - now.astimezone(domain.CHINA_TZ).date()).days
+    days = (due.astimezone(case_rules.CHINA_TZ).date() - now.astimezone(case_rules.CHINA_TZ).date()).days
     if due < now:
         return f"已超时 {max(1, -days)} 天" if days < 0 else "已超时"
     if days == 0:
@@ -101,16 +101,16 @@ def _clock_log(lc: lifecycle.Lifecycle, names: Mapping[str, str]) -> List[Dict[s
     for e in lc.extensions:
         rows.append({
             "at": e.approved_at, "kind": "延期", "css": "extension",
-            "what": f"{e.from_days} 天 → {e.to_days} 天，办结期限改为 {e.new_due_at.astimezone(domain.CHINA_TZ):%Y-%m-%d %H:%M}",
+            "what": f"{e.from_days} 天 → {e.to_days} 天，办结期限改为 {e.new_due_at.astimezone(case_rules.CHINA_TZ):%Y-%m-%d %H:%M}",
             "reason": e.reason, "by": "审批：" + _who(e.approved_by, e.approved_role, names),
         })
     for p in lc.pauses:
         if p.ended_at is None:
-            what = f"自 {p.started_at.astimezone(domain.CHINA_TZ):%Y-%m-%d %H:%M} 起暂停，尚未恢复"
+            what = f"自 {p.started_at.astimezone(case_rules.CHINA_TZ):%Y-%m-%d %H:%M} 起暂停，尚未恢复"
         else:
             what = (
-                f"{p.started_at.astimezone(domain.CHINA_TZ):%Y-%m-%d %H:%M} 至 "
-                f"{p.ended_at.astimezone(domain.CHINA_TZ):%Y-%m-%d %H:%M}，顺延 {p.days} 天"
+                f"{p.started_at.astimezone(case_rules.CHINA_TZ):%Y-%m-%d %H:%M} 至 "
+                f"{p.ended_at.astimezone(case_rules.CHINA_TZ):%Y-%m-%d %H:%M}，顺延 {p.days} 天"
             )
         by = names.get(p.started_by, p.started_by) + (f"；恢复：{names.get(p.ended_by, p.ended_by)}" if p.ended_by else "")
         reason = p.reason + (f"（{p.end_note}）" if p.end_note else "")
@@ -125,11 +125,11 @@ def panel(me: Identity, lc: lifecycle.Lifecycle, now: datetime, again: Optional[
     names = names or {}
     case = lc.case
     status = Status(case.status)
-    open_ = status in domain.OPEN_STATUSES
+    open_ = status in case_rules.OPEN_STATUSES
     running = open_ and case.paused_since is None
     supervising = me.role in SUPERVISING
     next_ext = lc.next_extension
-    may_extend = next_ext is not None and me.role in domain.EXTENSION_APPROVERS[next_ext]
+    may_extend = next_ext is not None and me.role in case_rules.EXTENSION_APPROVERS[next_ext]
     again = again or {}
     return {
         "step": lc.step.value,
@@ -169,7 +169,7 @@ def panel(me: Identity, lc: lifecycle.Lifecycle, now: datetime, again: Optional[
         # a supervisor at 30 days sees why there is no button
         "extend_hint": (
             "延长至 60 天须经高级管理人员审批，请联系高级管理人员办理。"
-            if next_ext == domain.MAX_DECISION_DAYS and supervising and not may_extend else None
+            if next_ext == case_rules.MAX_DECISION_DAYS and supervising and not may_extend else None
         ),
         "can_pause": supervising and open_ and case.paused_since is None,
         "can_resume": case.paused_since is not None,

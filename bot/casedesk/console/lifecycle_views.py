@@ -18,13 +18,13 @@ from typing import Any, Dict
 
 from aiohttp import web
 
-from .. import lifecycle, schemas
-from ..db import DB_KEY
-from ..errors import ApiError, Forbidden
-from . import views
-from .auth import Identity
-from .guards import require_case_worker
-from .lifecycle_panel import FORM_FIELDS, SUPERVISING
+from bot.casedesk.cases import lifecycle, schemas
+from bot.casedesk.db import DB_KEY
+from bot.casedesk.api.errors import ApiError, Forbidden
+from bot.casedesk.console import views
+from bot.casedesk.console.auth import Identity
+from bot.casedesk.console.guards import require_case_worker
+from bot.casedesk.console.lifecycle_panel import FORM_FIELDS, SUPERVISING
 
 
 def setup_routes(app: web.Application) -> None:

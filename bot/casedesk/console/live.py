@@ -1,7 +1,7 @@
 """What the console shows live — queue rows, one handoff's state, transcript turns — as plain
 dicts, built the same way for the first page render and for the event stream.
 
-Handoffs are read through the handoff service with the user's hidden branch (bot/casedesk/access.py), so a
+Handoffs are read through the handoff service with the user's hidden branch (bot/casedesk/cases/access.py), so a
 confidential complaint about the user's own branch is absent from the queue, the workspace
 and the stream alike.
 Customer data stays masked here: full name and phone appear only on the audited case page.
@@ -19,15 +19,15 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from sqlalchemy import func, select
 
-from .. import assignment, handoffs
-from ..access import visible_cases
-from ..db import Database
+from bot.casedesk.handoffs import assignment, service as handoffs
+from bot.casedesk.cases.access import visible_cases
+from bot.casedesk.db import Database
 from bot.redact import redact
 
-from ..domain import Role, local_iso
-from ..errors import NotFound
-from ..models import Case, ConsoleUser, Handoff, TranscriptTurn
-from . import alerts, labels
+from bot.casedesk.cases.case_rules import Role, local_iso
+from bot.casedesk.api.errors import NotFound
+from bot.casedesk.models import Case, ConsoleUser, Handoff, TranscriptTurn
+from bot.casedesk.console import alerts, labels
 
 OPEN_HANDOFF = ("waiting", "active")
 # handoffs.list_handoffs' default: beyond it the queue shows the first rows, the count all

@@ -3,7 +3,7 @@ docs/trainer.md): an agent marks a handoff 不必要 on its workspace or a custo
 the case page; trainers and supervisors read per-reason precision and recall on
 /console/trainer/escalation-quality, and trainers send the marked messages to the NLU inbox.
 
-The rules are in bot/casedesk/escalation_marks.py; this module only wires them to forms.
+The rules are in bot/casedesk/handoffs/escalation_marks.py; this module only wires them to forms.
 """
 from __future__ import annotations
 
@@ -12,18 +12,18 @@ from typing import Any, Optional
 
 from aiohttp import web
 
-from .. import escalation_marks as marks
-from ..access import hidden_branch
-from ..appkeys import SETTINGS_KEY
-from ..db import DB_KEY
-from ..domain import CASE_NO_RE, CHINA_TZ
-from ..errors import BadRequest, NotFound
-from . import labels
-from .auth import ConsoleRole
-from .guards import require_case_worker, require_role
-from .render import render
-from .trainer_views import TRACKER_KEY
-from .views import form_fields, handoff_id_param
+from bot.casedesk.handoffs import escalation_marks as marks
+from bot.casedesk.cases.access import hidden_branch
+from bot.casedesk.appkeys import SETTINGS_KEY
+from bot.casedesk.db import DB_KEY
+from bot.casedesk.cases.case_rules import CASE_NO_RE, CHINA_TZ
+from bot.casedesk.api.errors import BadRequest, NotFound
+from bot.casedesk.console import labels
+from bot.casedesk.console.auth import ConsoleRole
+from bot.casedesk.console.guards import require_case_worker, require_role
+from bot.casedesk.console.render import render
+from bot.casedesk.console.trainer.views import TRACKER_KEY
+from bot.casedesk.console.views import form_fields, handoff_id_param
 
 QUALITY_PATH = "/console/trainer/escalation-quality"
 QUALITY_ROLES = {ConsoleRole.TRAINER.value, ConsoleRole.SUPERVISOR.value}

@@ -11,12 +11,12 @@ from typing import Awaitable, Callable, Optional
 
 from aiohttp import web
 
-from ..appkeys import SETTINGS_KEY
-from ..db import DB_KEY
-from ..domain import IllegalTransition
-from ..errors import ApiError
-from .auth import IDENTITY_KEY, COOKIE_NAME, CSRF_FIELD, CSRF_HEADER, Identity, load_session, tokens_match
-from .render import json_response, render, wants_json
+from bot.casedesk.appkeys import SETTINGS_KEY
+from bot.casedesk.db import DB_KEY
+from bot.casedesk.cases.case_rules import IllegalTransition
+from bot.casedesk.api.errors import ApiError
+from bot.casedesk.console.auth import IDENTITY_KEY, COOKIE_NAME, CSRF_FIELD, CSRF_HEADER, Identity, load_session, tokens_match
+from bot.casedesk.console.render import json_response, render, wants_json
 
 log = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from .. import pii
-from ..models import CaseNotice, NoticeDelivery
-from ..notices import Delivery, Route
-from . import labels
+from bot.casedesk.cases import pii
+from bot.casedesk.models import CaseNotice, NoticeDelivery
+from bot.casedesk.customer.notices import Delivery, Route
+from bot.casedesk.console import labels
 
 # a delivery claimed (`sending`) this long ago was probably cut off by a crash (docs/notices.md:
 # left for a person to look at)

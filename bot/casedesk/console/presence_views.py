@@ -1,4 +1,4 @@
-"""An agent's presence switch (issue 15; rules in bot/casedesk/assignment.py).
+"""An agent's presence switch (issue 15; rules in bot/casedesk/handoffs/assignment.py).
 
 - `POST /console/presence` (agents): 在线 / 忙碌 / 离开, from the form in every page's header
   (base.html; console.js sends it as soon as the choice changes). Back to the page it came from.
@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .. import assignment
-from ..appkeys import SETTINGS_KEY
-from ..db import DB_KEY
-from ..errors import BadRequest
-from .auth import client_address
-from .guards import require_login
-from .views import safe_next, form_fields
+from bot.casedesk.handoffs import assignment
+from bot.casedesk.appkeys import SETTINGS_KEY
+from bot.casedesk.db import DB_KEY
+from bot.casedesk.api.errors import BadRequest
+from bot.casedesk.console.auth import client_address
+from bot.casedesk.console.guards import require_login
+from bot.casedesk.console.views import safe_next, form_fields
 
 PATH = "/console/presence"
 

@@ -10,9 +10,9 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from ..domain import CHINA_TZ, local_iso
-from . import labels
-from .auth import identity_of
+from bot.casedesk.cases.case_rules import CHINA_TZ, local_iso
+from bot.casedesk.console import labels
+from bot.casedesk.console.auth import identity_of
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 # an app key of our own: the console's environment is not anyone else's default

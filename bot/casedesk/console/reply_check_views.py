@@ -10,7 +10,7 @@
 - `GET /console/reply-checks` (supervisors): how many replies were checked and blocked (7, 30,
   90 days; by rule, by agent), the requests waiting for a supervisor and the latest blocks.
 
-Rules in bot/casedesk/reply_checks.py; the checker is bot/quality/reply_check.py.
+Rules in bot/casedesk/handoffs/reply_checks.py; the checker is bot/quality/reply_check.py.
 """
 from __future__ import annotations
 
@@ -18,18 +18,19 @@ from typing import Any, Dict
 
 from aiohttp import web
 
-from .. import reply_checks, schemas
-from ..access import hidden_branch
-from ..appkeys import SETTINGS_KEY
-from ..db import DB_KEY, Database
-from ..domain import local_iso
-from ..errors import NotFound
-from ..handoff_views import MAX_ID
-from ..rasa_bridge import RASA_KEY
-from . import live
-from .guards import require_case_worker, require_supervisor
-from .render import json_response, render, wants_json
-from .views import NOTICES, form_fields
+from bot.casedesk.handoffs import reply_checks
+from bot.casedesk.cases import schemas
+from bot.casedesk.cases.access import hidden_branch
+from bot.casedesk.appkeys import SETTINGS_KEY
+from bot.casedesk.db import DB_KEY, Database
+from bot.casedesk.cases.case_rules import local_iso
+from bot.casedesk.api.errors import NotFound
+from bot.casedesk.handoffs.views import MAX_ID
+from bot.casedesk.handoffs.rasa_bridge import RASA_KEY
+from bot.casedesk.console import live
+from bot.casedesk.console.guards import require_case_worker, require_supervisor
+from bot.casedesk.console.render import json_response, render, wants_json
+from bot.casedesk.console.views import NOTICES, form_fields
 
 PAGE_PATH = "/console/reply-checks"
 PERIODS = (7, 30, 90)

@@ -12,11 +12,11 @@ from sqlalchemy import func, or_, select
 
 from bot.branches import directory
 
-from ..db import Database, overdue_clause
-from ..domain import CHINA_TZ, OPEN_STATUSES, Status
-from ..models import Case, CaseDecision, CaseSurvey, ConsoleUser
-from . import labels
-from ..access import visible_cases
+from bot.casedesk.db import Database, overdue_clause
+from bot.casedesk.cases.case_rules import CHINA_TZ, OPEN_STATUSES, Status
+from bot.casedesk.models import Case, CaseDecision, CaseSurvey, ConsoleUser
+from bot.casedesk.console import labels
+from bot.casedesk.cases.access import visible_cases
 
 LIST_LIMIT = 50
 CHART_WINDOW = timedelta(days=30)

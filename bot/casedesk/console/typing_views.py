@@ -1,4 +1,4 @@
-"""The agent's 正在输入… (issue 15; rules in bot/casedesk/agent_typing.py).
+"""The agent's 正在输入… (issue 15; rules in bot/casedesk/handoffs/agent_typing.py).
 
 - `POST /console/handoffs/{id}/typing` (the agent holding the active handoff): JSON
   `{"typing": true}` while they type in the reply box (console.js sends it at most every 3 s),
@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .. import agent_typing, schemas
-from ..access import hidden_branch
-from ..appkeys import SETTINGS_KEY
-from ..db import DB_KEY
-from ..errors import BadRequest
-from .guards import require_case_worker
-from .render import json_response
-from .views import handoff_id_param
+from bot.casedesk.handoffs import agent_typing
+from bot.casedesk.cases import schemas
+from bot.casedesk.cases.access import hidden_branch
+from bot.casedesk.appkeys import SETTINGS_KEY
+from bot.casedesk.db import DB_KEY
+from bot.casedesk.api.errors import BadRequest
+from bot.casedesk.console.guards import require_case_worker
+from bot.casedesk.console.render import json_response
+from bot.casedesk.console.views import handoff_id_param
 
 
 def setup_routes(app: web.Application) -> None:

@@ -17,7 +17,7 @@ is the case desk's (CASEDESK_DB_URL / .env), migrated first like the desk does a
 A branch must be one of the branch directory (data/branches.yml, bot/branches.py); variants
 ("北京市人民路支行", "人民路 支行") are stored as the directory's branch, an unknown name is
 refused with the close matches. Confidential complaints about that branch, and those whose
-branch is unresolved, are hidden from the user (bot/casedesk/access.py).
+branch is unresolved, are hidden from the user (bot/casedesk/cases/access.py).
 """
 from __future__ import annotations
 
@@ -34,10 +34,10 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.branches import directory
 
-from ..db import Database, run_migrations
-from ..models import ConsoleUser
-from ..settings import Settings, load_settings, utc_now
-from .auth import ConsoleRole, end_user_sessions, hash_password
+from bot.casedesk.db import Database, run_migrations
+from bot.casedesk.models import ConsoleUser
+from bot.casedesk.settings import Settings, load_settings, utc_now
+from bot.casedesk.console.auth import ConsoleRole, end_user_sessions, hash_password
 
 # user names go into audit rows as the actor: same alphabet as the API's X-Actor header
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._\-]{1,31}$")

@@ -1,7 +1,7 @@
 """Console pages and form actions: parse → check who → act (service/db) → page or redirect.
 
-Rules live in the handoff service (handoffs.py), the case desk (db.py, domain.py) and
-bot/casedesk/access.py; this module only wires them to forms. POSTs answer with a redirect (303) for forms
+Rules live in the handoff service (handoffs/service.py), the case desk (db.py, case_rules.py) and
+bot/casedesk/cases/access.py; this module only wires them to forms. POSTs answer with a redirect (303) for forms
 and with JSON for console.js's fetch() calls.
 """
 from __future__ import annotations
@@ -15,17 +15,20 @@ from sqlalchemy import select
 
 from bot.branches import directory
 
-from .. import assignment, canned, db, escalation_marks, handoffs, lifecycle, notices, pii, reply_checks, schemas, surveys
-from ..appkeys import CIPHER_KEY, SETTINGS_KEY
-from ..db import DB_KEY
-from ..domain import CASE_NO_RE, TRANSITIONS, Status
-from ..errors import BadRequest, Conflict, NotFound
-from ..handoff_views import MAX_ID
-from ..models import Case, CaseNotice, ConsoleUser, NoticeDelivery
-from ..rasa_bridge import RASA_KEY
-from . import case_edit, case_search, labels, lifecycle_panel, live, notices_panel, stats
-from ..access import can_see, hidden_branch
-from .auth import (
+from bot.casedesk.handoffs import assignment, canned, escalation_marks, service as handoffs, reply_checks
+from bot.casedesk import db
+from bot.casedesk.cases import lifecycle, pii, schemas
+from bot.casedesk.customer import notices, surveys
+from bot.casedesk.appkeys import CIPHER_KEY, SETTINGS_KEY
+from bot.casedesk.db import DB_KEY
+from bot.casedesk.cases.case_rules import CASE_NO_RE, TRANSITIONS, Status
+from bot.casedesk.api.errors import BadRequest, Conflict, NotFound
+from bot.casedesk.handoffs.views import MAX_ID
+from bot.casedesk.models import Case, CaseNotice, ConsoleUser, NoticeDelivery
+from bot.casedesk.handoffs.rasa_bridge import RASA_KEY
+from bot.casedesk.console import case_edit, case_search, labels, lifecycle_panel, live, notices_panel, stats
+from bot.casedesk.cases.access import can_see, hidden_branch
+from bot.casedesk.console.auth import (
     CASE_ROLES,
     COOKIE_NAME,
     CSRF_FIELD,
@@ -42,9 +45,9 @@ from .auth import (
     start_session,
     tokens_match,
 )
-from .guards import require_case_worker, require_login, require_supervisor
-from .auth import identity_of
-from .render import json_response, render, wants_json
+from bot.casedesk.console.guards import require_case_worker, require_login, require_supervisor
+from bot.casedesk.console.auth import identity_of
+from bot.casedesk.console.render import json_response, render, wants_json
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ BATCH = 500
 
 
 def _cipher():
-    from bot.casedesk.crypto import PiiCipher
+    from bot.crypto import PiiCipher
 
     key = context.config.attributes.get("secret_key")
     if not key:
@@ -54,7 +54,7 @@ def upgrade() -> None:
     op.add_column("cases", sa.Column("demand_enc", sa.Text()))
     op.add_column("case_transcript", sa.Column("text_enc", sa.Text()))
 
-    from bot.casedesk import pii
+    from bot.casedesk.cases import pii
 
     conn = op.get_bind()
     cipher = None

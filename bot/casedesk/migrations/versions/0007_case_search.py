@@ -30,7 +30,7 @@ log = logging.getLogger("alembic.runtime.migration")
 
 
 def _cipher():
-    from bot.casedesk.crypto import PiiCipher
+    from bot.crypto import PiiCipher
 
     key = context.config.attributes.get("secret_key")
     if not key:
@@ -41,8 +41,8 @@ def _cipher():
 
 
 def _backfill() -> None:
-    from bot.casedesk import pii
-    from bot.casedesk.crypto import DecryptionFailed
+    from bot.casedesk.cases import pii
+    from bot.crypto import DecryptionFailed
 
     conn = op.get_bind()
     cipher = None

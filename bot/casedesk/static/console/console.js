@@ -574,7 +574,7 @@
   // ------------------------------------------------------------------ 正在输入 (issue 15)
   // While the agent types in the reply box of an active handoff they hold, the customer's web
   // chat shows "客服 王明 正在输入…": a signal at most every TYPING_EVERY_MS (the desk keeps it for
-  // 6 s, bot/casedesk/agent_typing.py), a stop when the reply is sent or the box emptied. Never a
+  // 6 s, bot/casedesk/handoffs/agent_typing.py), a stop when the reply is sent or the box emptied. Never a
   // word of the reply itself.
 
   var TYPING_EVERY_MS = 3000;

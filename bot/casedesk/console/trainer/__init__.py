@@ -1,0 +1,1 @@
+"""Trainer pages in the console and the NLU inbox's decisions."""
