@@ -19,5 +19,6 @@ echo "==> pytest（不启动 Rasa、浏览器和 PostgreSQL 的测试）"
 CASEDESK_SKIP_PG=1 "$VENV/bin/python" -m pytest -q -p no:cacheprovider -n auto \
   tests/actions tests/quality tests/escalation tests/casedesk tests/channels tests/wechat tests/trainer \
   tests/test_branches.py tests/test_intent_shortcuts.py tests/test_nlu_data.py tests/test_normalizer.py \
-  tests/test_phones.py tests/test_redact.py tests/test_import_circles.py \
+  tests/test_phones.py tests/test_redact.py tests/test_import_circles.py tests/test_vocabulary.py \
+  tests/test_constants_defined_once.py \
   --ignore=tests/trainer/test_evaluate.py "$@"

@@ -17,6 +17,7 @@ from bot.casedesk.cases.case_rules import (
     BusinessLine, Category, Channel, HandoffReason, Liability, NotifyVia, Outcome, Priority, Role, Status, Step,
     StrEnum,
 )
+from bot.vocabulary import HandoffStatus
 
 
 def _enum(cls: Any, nullable: bool = False) -> Dict[str, Any]:
@@ -433,7 +434,7 @@ def _callback_paths(bad: Dict[str, Any], unauthorized: Dict[str, Any], too_large
 # ---------------------------------------------------------------------------------------------
 # Handoffs
 
-HANDOFF_STATUS = {"type": "string", "enum": ["waiting", "active", "closed"]}
+HANDOFF_STATUS = {"type": "string", "enum": HandoffStatus.values()}
 HANDOFF_ID_PARAM = {
     "name": "handoff_id",
     "in": "path",

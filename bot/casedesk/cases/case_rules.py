@@ -6,7 +6,6 @@ PII masking all live here so a reader can check them against the bank's procedur
 """
 from __future__ import annotations
 
-import enum
 import hashlib
 import re
 import unicodedata
@@ -16,66 +15,18 @@ from typing import Dict, FrozenSet, Iterable, List, Optional
 
 from bot import phones
 from bot.redact import redact
+# the codes and their labels live in one vocabulary, shared with the assistant (issue 16)
+from bot.vocabulary import STATUS_LABELS as STATUS_LABELS
+from bot.vocabulary import BusinessLine as BusinessLine
+from bot.vocabulary import Category as Category
+from bot.vocabulary import Channel as Channel
+from bot.vocabulary import HandoffReason as HandoffReason
+from bot.vocabulary import Priority as Priority
+from bot.vocabulary import Status as Status
+from bot.vocabulary import StrEnum as StrEnum
 
 # China has no daylight saving time, so a fixed offset is exact and needs no tz database.
 CHINA_TZ = timezone(timedelta(hours=8), name="Asia/Shanghai")
-
-
-class StrEnum(str, enum.Enum):
-    def __str__(self) -> str:
-        return self.value
-
-    @classmethod
-    def values(cls) -> List[str]:
-        return [m.value for m in cls]
-
-
-class Channel(StrEnum):
-    WEB = "web"
-    WECHAT = "wechat"
-    REST = "rest"
-
-
-class Status(StrEnum):
-    NEW = "new"
-    ACKNOWLEDGED = "acknowledged"
-    IN_PROGRESS = "in_progress"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
-    WITHDRAWN = "withdrawn"
-
-
-class Category(StrEnum):
-    PRODUCT_SERVICE = "product_service"
-    BUSINESS_OPERATION = "business_operation"
-    STAFF_SERVICE = "staff_service"
-    TRANSACTION_DISPUTE = "transaction_dispute"
-    OTHER = "other"
-
-
-class BusinessLine(StrEnum):
-    DEPOSIT = "deposit"
-    LOAN = "loan"
-    BANK_CARD = "bank_card"
-    PAYMENT = "payment"
-    CASH = "cash"
-    WEALTH = "wealth"
-    PERSONAL_INFO = "personal_info"
-    OTHER = "other"
-
-
-class Priority(StrEnum):
-    HIGH = "high"
-    NORMAL = "normal"
-
-
-class HandoffReason(StrEnum):
-    SELF_HARM = "self_harm"  # the customer threatens to harm themselves: the most severe
-    ANGER = "anger"
-    MEDIA = "media"
-    REGULATOR = "regulator"
-    VIOLENCE = "violence"
-    HUMAN = "human"
 
 
 # The live queue's order (issue 15): by how much harm waiting can do, then longest waiting first.
@@ -118,14 +69,6 @@ class Role(StrEnum):
 CUSTOMER_ACTOR = "customer"
 
 
-STATUS_LABELS: Dict[Status, str] = {
-    Status.NEW: "新建",
-    Status.ACKNOWLEDGED: "已联系客户",
-    Status.IN_PROGRESS: "处理中",
-    Status.RESOLVED: "已办结",
-    Status.CLOSED: "已归档",
-    Status.WITHDRAWN: "客户撤诉",
-}
 
 # acknowledged means the customer has been contacted; a case may skip it when the agent contacts
 # and starts handling in one go. resolved → in_progress is the reopen when the customer is not

@@ -36,6 +36,7 @@ from bot.casedesk.cases.case_rules import (
 )
 from bot.casedesk.api.errors import BadRequest
 from bot.casedesk.models import Case, CaseDecision, CaseEvent, CaseExtension, CasePause, CaseReview, TranscriptTurn
+from bot.vocabulary import HandoffStatus
 
 LABELS: Dict[str, str] = {
     "conversation_id": "会话编号",
@@ -797,7 +798,7 @@ def parse_agent_message(body: Mapping[str, Any]) -> AgentMessage:
     return AgentMessage(text=message_text(body.get("text")), internal=bool_field(body, "internal"))
 
 
-HANDOFF_STATUSES = ("waiting", "active", "closed")
+HANDOFF_STATUSES = tuple(HandoffStatus.values())
 HANDOFF_LIST_PARAMS = ("status", "conversation_id")
 
 

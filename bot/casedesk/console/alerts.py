@@ -18,8 +18,9 @@ from typing import FrozenSet, Optional
 
 from bot.casedesk.cases.case_rules import HandoffReason
 from bot.casedesk.settings import HandoffWaitAlerts
+from bot.vocabulary import HandoffStatus
 
-WAITING = "waiting"
+WAITING = HandoffStatus.WAITING.value
 
 THREAT_REASONS: FrozenSet[str] = frozenset(
     r.value for r in (HandoffReason.SELF_HARM, HandoffReason.VIOLENCE, HandoffReason.MEDIA, HandoffReason.REGULATOR)

@@ -1,43 +1,22 @@
 """Chinese labels the console shows for the case desk's codes (the API keeps the codes).
 
-case_rules.py holds STATUS_LABELS; the other taxonomies are only ever shown to people here.
+The shared codes (categories, business lines, priorities, case and handoff states, handoff reasons,
+channels) and their labels are bot/vocabulary.py's; what only the console shows is labelled here.
 """
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Dict, List, Optional
 
-from bot.casedesk.cases.case_rules import DUE_SOON_WITHIN, HANDOFF_SEVERITY, STATUS_LABELS, Status
+from bot.casedesk.cases.case_rules import DUE_SOON_WITHIN, HANDOFF_SEVERITY, Status
+from bot.vocabulary import BUSINESS_LINE_LABELS as BUSINESS_LINE_LABELS
+from bot.vocabulary import CATEGORY_LABELS as CATEGORY_LABELS
+from bot.vocabulary import CHANNEL_LABELS as CHANNEL_LABELS
+from bot.vocabulary import HANDOFF_STATUS_LABELS as HANDOFF_STATUS_LABELS
+from bot.vocabulary import PRIORITY_LABELS as PRIORITY_LABELS
+from bot.vocabulary import REASON_LABELS as REASON_LABELS
+from bot.vocabulary import STATUS_LABELS
 from bot.casedesk.console.alerts import THREAT_REASONS
-
-CATEGORY_LABELS: Dict[str, str] = {
-    "product_service": "产品服务",
-    "business_operation": "业务操作",
-    "staff_service": "人员服务",
-    "transaction_dispute": "交易争议",
-    "other": "其他事项",
-}
-
-BUSINESS_LINE_LABELS: Dict[str, str] = {
-    "deposit": "存款",
-    "loan": "贷款",
-    "bank_card": "银行卡",
-    "payment": "支付结算",
-    "cash": "现金",
-    "wealth": "理财",
-    "personal_info": "个人信息",
-    "other": "其他",
-}
-
-REASON_LABELS: Dict[str, str] = {
-    "anger": "情绪激动",
-    "media": "媒体曝光",
-    "regulator": "监管投诉",
-    "violence": "暴力威胁",
-    "self_harm": "自伤风险",
-    "human": "要求人工",
-}
-
 
 
 def severity_order() -> str:
@@ -80,13 +59,6 @@ def wait_limits_text(threat: timedelta, other: timedelta) -> str:
 # escalation marks (issue 13): what an agent or trainer said about a handoff decision
 MARK_KIND_LABELS: Dict[str, str] = {"unnecessary": "不必要的转人工", "missed": "漏转"}
 
-CHANNEL_LABELS: Dict[str, str] = {"web": "网页", "wechat": "微信", "rest": "接口"}
-
-HANDOFF_STATUS_LABELS: Dict[str, str] = {
-    "waiting": "等待接入",
-    "active": "处理中",
-    "closed": "已结束",
-}
 
 ROLE_LABELS: Dict[str, str] = {"agent": "坐席", "supervisor": "主管", "trainer": "培训师"}
 
@@ -97,7 +69,6 @@ TURN_ROLE_LABELS: Dict[str, str] = {
     "note": "内部备注",
 }
 
-PRIORITY_LABELS: Dict[str, str] = {"high": "高", "normal": "普通"}
 
 # a case's owner before a person takes it is a queue (casedesk/cases/case_rules.py route_queue)
 QUEUE_LABELS: Dict[str, str] = {

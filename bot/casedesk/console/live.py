@@ -28,8 +28,9 @@ from bot.casedesk.cases.case_rules import Role, local_iso
 from bot.casedesk.api.errors import NotFound
 from bot.casedesk.models import Case, ConsoleUser, Handoff, TranscriptTurn
 from bot.casedesk.console import alerts, labels
+from bot.vocabulary import OPEN_HANDOFF_STATUSES
 
-OPEN_HANDOFF = ("waiting", "active")
+OPEN_HANDOFF = OPEN_HANDOFF_STATUSES
 # handoffs.list_handoffs' default: beyond it the queue shows the first rows, the count all
 QUEUE_LIMIT = 200
 # characters of the customer's last message in a queue row: enough to tell what it is about

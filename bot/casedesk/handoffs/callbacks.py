@@ -37,6 +37,7 @@ from bot.casedesk.api.errors import BadRequest, Conflict, NotFound
 from bot.casedesk.models import Callback, Case, CaseEvent, Handoff
 from bot.casedesk.handoffs.rasa_bridge import RasaBridge
 from bot.casedesk.settings import CallbackSettings
+from bot.vocabulary import HandoffStatus
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,8 @@ PENDING, DONE = "pending", "done"
 STATUSES = (PENDING, DONE)
 # the handoff's outcome beside handoffs.RELEASED and CLOSED
 OUTCOME = "callback"
-# handoffs/service.py's states, written out here: handoffs/service.py runs this module's passes in its sync loop
-HANDOFF_WAITING, HANDOFF_CLOSED = "waiting", "closed"
+# the handoff's states (bot/vocabulary.py): handoffs/service.py runs this module's passes in its sync loop
+HANDOFF_WAITING, HANDOFF_CLOSED = HandoffStatus.WAITING.value, HandoffStatus.CLOSED.value
 # the customer's answer to "回电打这个号码可以吗"
 CONFIRMED, CHANGED, UNCONFIRMED = "confirmed", "changed", "unconfirmed"
 CONFIRMATIONS = (CONFIRMED, CHANGED, UNCONFIRMED)

@@ -42,11 +42,12 @@ from bot.casedesk.api.errors import BadRequest, Conflict, NotFound, ServiceUnava
 from bot.casedesk.models import Case, CaseEvent, Handoff, TranscriptTurn
 from bot.casedesk.handoffs.rasa_bridge import RASA_KEY, RasaBridge, RasaUnavailable, user_events
 from bot.casedesk.settings import Settings
+from bot.vocabulary import OPEN_HANDOFF_STATUSES, HandoffStatus
 
 log = logging.getLogger(__name__)
 
-WAITING, ACTIVE, CLOSED = "waiting", "active", "closed"
-OPEN_STATUSES = (WAITING, ACTIVE)
+WAITING, ACTIVE, CLOSED = (s.value for s in HandoffStatus)
+OPEN_STATUSES = OPEN_HANDOFF_STATUSES
 RELEASED = "released"  # outcome: back to the bot; CLOSED doubles as the other outcome
 SENT, FAILED = "sent", "failed"
 
