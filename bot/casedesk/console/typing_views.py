@@ -30,7 +30,7 @@ async def typing(request: web.Request) -> web.StreamResponse:
     body = schemas.parse_json_object(await request.read())
     state = body.get("typing", True)
     if not isinstance(state, bool):
-        raise BadRequest("typing 须为 true 或 false。", code="invalid_value")
+        raise BadRequest("无法识别输入状态，请刷新页面后再试。", code="invalid_value")  # typing: true | false
     until = await agent_typing.signal(
         request.app[DB_KEY], handoff_id, me.username, request.app[SETTINGS_KEY].clock(),
         typing=state, hidden_branch=hidden_branch(me),
