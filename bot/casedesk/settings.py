@@ -8,13 +8,14 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Mapping, MutableMapping, Optional, Tuple
 
 from dotenv import dotenv_values
+
+from bot.secrets import GENERATED
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_ENV_FILE = REPO_ROOT / ".env"
@@ -369,10 +370,8 @@ def _ensure_secrets(env_file: Path, values: MutableMapping[str, Optional[str]]) 
     missing = [k for k in ("CASEDESK_TOKEN", "CASEDESK_SECRET_KEY") if not values.get(k)]
     if not missing:
         return
-    generated = {
-        "CASEDESK_TOKEN": secrets.token_urlsafe(32),
-        "CASEDESK_SECRET_KEY": secrets.token_urlsafe(32),
-    }
+    # one generator for every secret (bot/secrets.py, also `make setup`'s): the same formats
+    generated = {key: GENERATED[key]() for key in missing}
     lines = []
     for key in missing:
         values[key] = generated[key]
