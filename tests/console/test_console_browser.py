@@ -3,8 +3,6 @@ a fake Rasa on loopback: sign in, a new handoff appears live, customer markup st
 reaches Rasa, the conversation goes back to the bot."""
 from __future__ import annotations
 
-import time
-
 import pytest
 import requests
 
@@ -38,10 +36,8 @@ def test_agent_takes_a_handoff_in_the_browser(desk: dict, page) -> None:
     resp = requests.post(f"{url}/api/handoffs", json=body, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
     assert resp.status_code == 201, resp.text
     handoff = resp.json()
-    started = time.monotonic()
     row = page.locator(f'#queue-rows tr[data-id="{handoff["id"]}"]')
-    row.wait_for(timeout=2000)  # live, without a reload
-    assert time.monotonic() - started < 2.0
+    row.wait_for()  # live, without a reload (how fast: bench/console_case_list_bench.py)
     assert "媒体曝光" in row.inner_text() and handoff["case_no"] in row.inner_text()
     assert "138****5678" in row.inner_text()
 

@@ -138,9 +138,9 @@ async def test_slow_bot_gets_success_then_custom_send(channel: WeChatInput, peer
     openid = new_openid()
     bot = Bot(["抱歉让您久等了。", "请问您的手机号是？"], delay=1.5)  # deadline in this fixture: 1 s
     params, body = peer.params(encrypted=True, body=text_xml(openid, "我要投诉", msg_id()))
-    t0 = time.monotonic()
     answer = await channel.handle_post(params, body.encode(), bot)
-    assert answer.body == "success" and time.monotonic() - t0 < 1.4
+    # answered before the bot had finished: nothing sent yet, the replies follow as 客服消息
+    assert answer.body == "success" and not fake.sent(openid)
     for _ in range(100):
         if fake.sent(openid):
             break
