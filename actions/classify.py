@@ -186,6 +186,7 @@ class _Taxonomy:
     negation_window: int
     flags: Dict[str, Tuple[Pattern[str], ...]]
     flag_unless: Dict[str, Tuple[Pattern[str], ...]]
+    flag_withdrawn: Dict[str, Tuple[Pattern[str], ...]]
     kinds: Dict[str, Dict[str, _Kind]]
     min_category_score: int
     vague: Tuple[Pattern[str], ...]
@@ -304,6 +305,7 @@ def taxonomy() -> _Taxonomy:
             for name in FLAG_NAMES
         },
         flag_unless={name: _patterns((flags.get("unless") or {}).get(name)) for name in FLAG_NAMES},
+        flag_withdrawn={name: _patterns((flags.get("withdrawn") or {}).get(name)) for name in FLAG_NAMES},
         kinds={
             category: {kind: _kind(kind_spec) for kind, kind_spec in spec.items()}
             for category, spec in (data.get("case_kinds") or {}).items()
@@ -516,6 +518,13 @@ def detect_flags(text: str) -> Dict[str, bool]:
     t = normalize_text(text or "")
     tax = taxonomy()
     return {name: _flag(t, name, tax) for name in FLAG_NAMES}
+
+
+def flags_withdrawn(text: str) -> Dict[str, bool]:
+    """The flags a later message takes back ("实名就实名吧"): the request is no longer made."""
+    t = normalize_text(text or "")
+    tax = taxonomy()
+    return {name: any(p.search(t) for p in tax.flag_withdrawn[name]) for name in FLAG_NAMES}
 
 
 def category_label(code: Optional[str]) -> str:

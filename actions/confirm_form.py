@@ -38,6 +38,7 @@ from actions.custom_forms import (
 )
 from actions.corrections import (
     has_value_attempt,
+    fields_taken_back,
     named_fields,
     read_correction,
     typed_values,
@@ -122,7 +123,7 @@ class ValidateConfirmForm(FormValidationAction):
             description = f"{slots.get('description') or ''}；{message_words(tracker)}".strip("；")
             return self._apply(dispatcher, slots, {"description": description}, "utter_detail_added")
 
-        targets = fields or ([pending] if pending else [])
+        targets = fields or ([pending] if pending else []) or fields_taken_back(text, slots, today())
         values = {f: v for f in targets if (v := read_correction(f, text, slots, today())) is not None}
         if not targets:
             values = typed_values(text, today())

@@ -122,6 +122,25 @@ def read_correction(field: str, text: str, slots: Dict[str, Any], today: date) -
 _CHANGED_ON = re.compile(r"[^，,。；;]*(?:改成|改为|换成|调成|调到|调整为|变更为)[^，,。；;]*")
 
 
+# the old value given back in so many words: "违约金是3060，不是3600" (不是 + what the read-back said)
+_TAKEN_BACK = re.compile(r"(?:不是|并非|而不是)([^，,。；;是]+)")
+
+
+def fields_taken_back(text: str, slots: Dict[str, Any], today: date) -> List[str]:
+    """The fields whose value on file the customer takes back ("是3060，不是3600" when the
+    read-back said 3,600元): the correction names its field by the old value, not by a word."""
+    found = []
+    for m in _TAKEN_BACK.finditer(without_remarks(text)):
+        old = m.group(1)
+        if slots.get("amount") is not None and parsing.parse_amount(old) == float(slots["amount"]):
+            found.append("amount")
+        elif slots.get("phone") and (parsing.parse_phone(old) == slots["phone"]):
+            found.append("phone")
+        elif slots.get("occurred_at") and parsing.parse_date(old, today) == slots["occurred_at"]:
+            found.append("occurred_at")
+    return list(dict.fromkeys(found))
+
+
 def typed_values(text: str, today: date) -> Dict[str, Any]:
     """Values a message states clearly enough to need no field name ("13912345678"); the old
     value in "不对，是前天，不是大前天" is not one of them."""

@@ -21,7 +21,7 @@ from actions import parsing
 from actions.clock import today
 from bot import branches
 from actions.case_record import NAME_DECLINED, NOT_GIVEN
-from actions.classify import case_kind, classify, detect_flags, names_a_problem
+from actions.classify import case_kind, classify, detect_flags, flags_withdrawn, names_a_problem
 from actions.corrections import named_fields, read_correction
 from actions.triage import advise_on_fund_safety
 from actions.custom_forms import (
@@ -387,6 +387,10 @@ READERS: Dict[str, Tuple[str, Callable[[str, List[str], bool], Any]]] = {
 }
 
 
+# "邓小平的邓", "耳东陈": how a character is written, not a name of its own
+_EXPLAINS_A_CHARACTER = re.compile(r"[\u4e00-\u9fff]{1,6}的[\u4e00-\u9fff][，,。.！!\s]*")
+
+
 def read_field(slot: str, tracker: Tracker, lenient: bool) -> Any:
     entity, reader = READERS[slot]
     # free text is stored as the customer wrote it; values are parsed from the normalised text
@@ -400,6 +404,14 @@ def read_field(slot: str, tracker: Tracker, lenient: bool) -> Any:
         text = parsing.without_phones(text)
         if slot == "amount" and parsing.rough_amount(text):
             return None
+    if slot in ("customer_name", "occurred_at", "amount"):
+        # "二十号，不对，是二十一号成交的": the words after the slip, when they hold a value
+        fixed = parsing.after_self_correction(text)
+        if slot == "customer_name" and fixed and _EXPLAINS_A_CHARACTER.fullmatch(fixed):
+            fixed = None  # "登记的登不对，是邓小平的邓": a character put right, read with the name
+        value = reader(fixed, [], lenient) if fixed else None
+        if value is not None:
+            return value
     return reader(text, entity_values(tracker, entity) if entity else [], lenient)
 
 
@@ -743,6 +755,8 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
         if intent in ("cancel", "withdraw_complaint"):
             if _CANCEL_TAKEN_BACK.search(text):
                 return False  # "本来想说算了不投诉了……想想还是投吧，你继续记"
+            if self._gives_up_a_wording(text, tracker):
+                return False  # "one five seven… 算了直接打数字 15757129038": the answer, typed again
             return bool(_CANCELS_COMPLAINT.search(text)) or self.drops_the_complaint(tracker)
         escalation = (tracker.latest_message or {}).get("escalation") or {}
         if intent == "request_human" or (intent == "escalate" and escalation.get("reason") == "human"):
@@ -755,6 +769,17 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
             # to the open question stays an answer ("就在深圳给我销了，别让我跑回老家" to the demand)
             return not self._answers_open_question(tracker)
         return intent == "escalate"
+
+    def _gives_up_a_wording(self, text: str, tracker: Tracker) -> bool:
+        """A bare 算了 with the asked value beside it gives up one way of saying the answer, not
+        the complaint: nothing else in the message cancels, and the requested slot reads a value."""
+        cancels = [m.group(0) for m in _CANCELS_COMPLAINT.finditer(text)]
+        if not cancels or any(c.strip("，,。！!？? …") not in ("算了", "算啦") for c in cancels):
+            return False
+        if self.drops_the_complaint(tracker):
+            return False
+        slot = tracker.get_slot(REQUESTED_SLOT)
+        return slot in FACT_SLOTS and read_field(slot, tracker, lenient=True) not in NOT_GIVEN_MARKERS
 
     def _answers_open_question(self, tracker: Tracker) -> bool:
         slot = tracker.get_slot(REQUESTED_SLOT)
@@ -822,9 +847,12 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
             # read in passing (_extract); rasa_sdk validates only the form's own slots, so the
             # clue is set here
             events.append(SlotSet(OCCURRED_HINT, hint))
+        withdrawn = flags_withdrawn(text)
         for flag, raised in detect_flags(text).items():
-            if raised and not tracker.get_slot(flag):
+            if raised and not withdrawn[flag] and not tracker.get_slot(flag):
                 events.append(SlotSet(flag, True))
+            elif withdrawn[flag] and tracker.get_slot(flag):
+                events.append(SlotSet(flag, False))  # "算了，实名就实名吧": asked for, then let go
         requested = tracker.get_slot(REQUESTED_SLOT)
         corrected = bool(_NAMES_A_CORRECTION.search(text) and (set(filled) & set(FACT_SLOTS)) - {requested})
         if corrected:

@@ -173,6 +173,26 @@ _CN_PHONE_RUN = re.compile(f"[0-9{SPOKEN_DIGIT_CLASS}][0-9{SPOKEN_DIGIT_CLASS}\\
 _PHONE_DENIED = re.compile(r"(?:不是|不要打|别打|不用打)\s*(?:这个|那个)?\s*$")
 
 
+# a slip taken back inside one answer: "二十号，不对，是二十一号", "3600，哦说错了，3060",
+# "张晓，打错了，张骁": what follows the last marker is the answer (不是 alone is not a marker:
+# "钱不是问题", "不是我办的")
+_SELF_CORRECTION = re.compile(
+    r"(?:不对(?![劲称头])|不不不?(?=[，,。\s是])|(?<![没])(?:说|打|写|记|讲|报|搞|弄|填|输)错了|口误|(?:哦|噢|喔|呃)不(?![知清记会用要是过太])|sorry)"
+    r"[，,。.！!\s…~]*(?:应该|其实|正确的|准确地?说)?(?:是)?",
+    re.I,
+)
+
+
+def after_self_correction(text: str) -> Optional[str]:
+    """What an answer says after taking back its first words, or None when it takes nothing back
+    (or ends on the marker: "前面说错了" alone names no new value)."""
+    marks = list(_SELF_CORRECTION.finditer(text or ""))
+    if not marks or marks[-1].start() == 0:
+        return None
+    rest = text[marks[-1].end():].strip(" ，,。.!！")
+    return rest or None
+
+
 def _spoken_digits_to_arabic(text: str) -> str:
     def repl(m: re.Match) -> str:
         run = m.group(0)
@@ -406,8 +426,9 @@ _DISPUTE_BEFORE = re.compile(
     r"转走|被转|被人转|划走|被划|盗刷|被刷|刷走|盗走|被盗|被骗|骗走|骗了|骗去|诈骗|吞了|吞掉|被吞|吃了|"
     r"亏了|亏损|亏掉|赔了|损失|丢了|不见了|没了|冻结|被冻|冒领|被取|被领|套走|"
     r"违约金|手续费|罚息|年费|滞纳金|服务费|管理费|会员费|保费|扣费|押金|保证金|定金|"
-    # any charge by its name (加急费五十, 清点费二十): not 浪费/免费/花费/经费/消费/运费
-    r"(?<![浪免花经消运])费(?:用)?"
+    # any charge by its name (加急费五十, 清点费二十): not 浪费/免费/花费/经费/消费/运费, nor a
+    # bill the customer pays through the bank (水电费, 话费, 物业费, 学费: "交水电费才两百多")
+    r"(?<![浪免花经消运水电气话业学租])费(?:用)?"
 )
 # the same act right before a bare sum makes it money ("ATM少吐了500", "利息多算了800")
 _DISPUTE_RIGHT_BEFORE = re.compile(
@@ -482,13 +503,15 @@ _NO_LOSS_SAYINGS = (
     # nothing was handed over to the one asking ("钱俺没给他", "好处费我没给")
     r"钱(?:我|俺)?(?:没|没有|并没)(?:给|交|转)(?:他|她|他们|出去)|(?:我|俺)(?:没|没有)(?:给|交)(?:他|她)(?:钱|好处费|红包)",
     # nobody took it, only frozen ("冇人偷，就系俾你哋冻住咗"); it came in the end ("隔了一天多才到账")
-    r"(?:没|冇)(?:有)?人(?:偷|盗|动|拿)|(?:才|终于|最后|后来|已经)(?:到账|到了账|入账)了?",
+    # ("汇了六千八，结果今天早上才到": late, not lost)
+    r"(?:没|冇)(?:有)?人(?:偷|盗|动|拿)|(?:才|终于|最后|后来|已经)(?:到账|到了账|入账)了?|(?:才|终于)到(?:了|账|帐)?(?=[，,。！!？?\s]|$)",
     # the money is there, only not to hand ("钱在卡里没丢，就是取不出来")
     r"钱[^，。,!?！？]{0,6}?(?:没丢|没少|没动|还在|都在)",
     # the money in question is not the customer's ("反正没有我的钱")
     r"(?:反正|都|也)(?:没有|不是)我的钱",
     # money is not what it is about: "不是钱的事", "跟钱没关系", "没看到钱的损失"
-    r"不是钱(?:的(?:事|问题))?|(?:跟|和|与)钱(?:没有?|无)关|不关钱的?事|不是重点|无损失|"
+    # ("水电费才两百多，钱不是问题，问题是办不了": the sum named is not the complaint)
+    r"不是钱(?:的(?:事|问题))?|钱(?:倒|也|都|倒是)?不是(?:问题|重点|关键|事儿?)|(?:跟|和|与)钱(?:没有?|无)关|不关钱的?事|不是重点|无损失|"
     # "没啥钱的事儿"; in English, "no money lost"
     r"没(?:有)?(?:啥|什么)钱的?事|(?i:no money (?:was )?(?:lost|taken|involved|missing)|did ?n[o']?t lose (?:any )?money|not about (?:the )?money)|"
     r"(?i:\bno (?:money |financial )?loss(?:es)?\b|\bnothing (?:was )?(?:lost|taken)\b|\bno money\b)|"
@@ -516,6 +539,8 @@ _NO_LOSS_SAYINGS = (
     # no debit seen yet ("卡里余额四万多，暂时还没收到扣钱短信"); the money there but frozen
     # ("卡里有一万二是我的工钱，一分都动不了")
     r"(?:还|暂时|目前|现在)?(?:没|没有|未)(?:收到|看到|发现|见到)(?:扣钱|扣款|消费|转账|交易|支出|动账)的?(?:短信|通知|记录|提醒)",
+    # nothing charged on a card the customer never applied for ("目前没看到欠款，也没看到消费")
+    r"(?:还|暂时|目前|现在)?(?:没|没有|未)(?:看到|见到|发现|产生|出现)(?:过)?(?:有)?(?:任何|什么|啥)?(?:欠款|欠费|消费|账单|透支|费用)|(?:也|都|并)?(?:没有|没|未)(?:任何)?(?:欠款|欠费|透支)(?![的了]?钱)",
     # ("暂时没看到扣钱", "钱数是对的，就名字错了": the sum is not what is wrong)
     r"(?:还|暂时|目前|现在)(?:还)?(?:没|没有)(?:看到|见到|发现)?(?:被)?(?:扣|刷|转|取)(?:钱|款|走)",
     r"(?:钱数|金额|数目|数额)(?:是|都|倒是)?(?:对的|没错|没问题|对得上)",
@@ -811,6 +836,26 @@ def _total_difference(t: str) -> Optional[float]:
     return _sum_after_cue(_TOTAL_DIFFERENCE, t)
 
 
+# Figures typed one after another with a space ("3500 1200 还有一笔299", "3.5k 1.2k"): a list, where
+# normalising would join the digits into one number. Kept together: thousands grouped by a space
+# ("12 800": each later group of three digits) and a phone number's groups ("138 1234 5678").
+_SPACED_DIGIT_GROUPS = re.compile(r"\d+(?:[ \u3000]+\d+)+")
+_UNIT_THEN_FIGURE = re.compile(r"(?<=[kKwW万千元块])[ \u3000]+(?=\d)")
+
+
+def _amounts_apart(text: str) -> str:
+    def apart(m: re.Match) -> str:
+        groups = m.group(0).split()
+        # (digits spaced one by one, "5 0 0", are one number said slowly)
+        if (len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])) or all(len(g) == 1 for g in groups) \
+                or phones.phone_spans("".join(groups)):
+            return m.group(0)
+        return "、".join(groups)
+
+    text = _SPACED_DIGIT_GROUPS.sub(apart, unicodedata.normalize("NFKC", text or ""))
+    return _UNIT_THEN_FIGURE.sub("、", text)
+
+
 def find_amount(text: str) -> Optional[float]:
     """The amount at stake in a complaint, or None (docs/taxonomy.md "amount").
 
@@ -819,7 +864,7 @@ def find_amount(text: str) -> Optional[float]:
     largest sum that is not background ("被转走5000元，手续费50元" → 5000); background figures
     (余额, 本金, 还了, 工资) only when nothing else is said.
     """
-    t = _prepare_amounts(normalize(text))  # "一百一十九块六" is 119.6 to every reader below
+    t = _prepare_amounts(normalize(_amounts_apart(text)))  # "一百一十九块六" is 119.6 to every reader below
     # (in a story a balance stays for the readers below: "你卡里还有十二万，确定只取一千？" disputes
     # no sum at all, where the withdrawal alone would read as one)
     rest = _without_conceded(t, balances=False)
@@ -1156,7 +1201,7 @@ def parse_amount(text: str) -> Optional[float]:
     say no money was lost ("卡里有八千，钱没少" → None) or do not know whether any was ("卡里有六万
     多，不知道少没少" → None). A sum owed or lent (欠了三万二, 贷款本金二十万), a credit limit and
     points are never the answer (``names_no_disputed_sum``)."""
-    t = _prepare_amounts(normalize(text))  # "一百一十九块六" is 119.6 to every reader below
+    t = _prepare_amounts(normalize(_amounts_apart(text)))  # "一百一十九块六" is 119.6 to every reader below
     rest = _without_conceded(t)
     if rest is not None:
         return parse_amount(rest) if rest else None
@@ -1396,12 +1441,17 @@ def _sequence_parts(t: str) -> Optional[float]:
     clauses = [c for c in re.split(r"[，；;。!！?？]|,(?!\d{3})", _prepare_amounts(normalize(t))) if c.strip()]
     parts: List[float] = []
     waiting = False  # "第三笔他说要交保证金，转了12k": a step whose sum comes in the next clause
-    for clause in clauses:
+    for i, clause in enumerate(clauses):
         step = bool((_NEXT_STEP if parts else _FIRST_STEP).match(clause.strip()))
         tokens = _accepted_amounts(clause, strict=False)[1]
         paid = bool(tokens) and _PAID_RIGHT_BEFORE.search(clause[: tokens[0][0].start()])
         if not parts and not step and tokens:
             step = bool(_FIRST_STEP_INSIDE.search(clause[: tokens[0][0].start()]))
+        if not parts and not step and len(tokens) == 1 and i + 1 < len(clauses):
+            # "卡里就被取了两万，又转走一万五": a loss, then 又 + another: the first of the steps
+            after = clauses[i + 1].strip()
+            step = bool(_NEXT_STEP.match(after) and _accepted_amounts(after, strict=False)[1]
+                        and _DISPUTE_RIGHT_BEFORE.search(clause[: tokens[0][0].start()]))
         if parts and step and not tokens:
             waiting = True
             continue
@@ -1480,7 +1530,8 @@ def _stated_total(t: str) -> Optional[float]:
 # period or per time, and how many times it was taken: the sum at stake is the product
 # (第一次, 头一回: an ordinal, not "a time")
 # (not 一次都不该收, 一笔也没少: "not even once" counts nothing)
-_PER_UNIT = re.compile(r"(?:每(?:个)?|(?<![第头])一个|(?<![第头])一(?=(?:月|季度?|年|期|次|笔|回)(?!都|也)))(?P<unit>月|季度?|年|期|次|笔|回)")
+# ("还有一笔45": one more item of a list, not the price of each: 还有/另/又 before it)
+_PER_UNIT = re.compile(r"(?:每(?:个)?|(?<![第头])一个|(?<![第头有另又再])一(?=(?:月|季度?|年|期|次|笔|回)(?!都|也)))(?P<unit>月|季度?|年|期|次|笔|回)")
 _TIMES = re.compile(
     # ("收了整一年", "多收两个月": the count told before or after the charge)
     r"(?:(?:扣了|收了|交了|缴了|付了|还了|取了|提了|转了|被扣了|多收了?|多扣了?|多算了?)(?:整|足|满|足足|整整)?|一共|总共|共|总计|合计|已经|连续|连着|足足|整整|"
@@ -1905,9 +1956,9 @@ _RELATIVE_DAYS = [  # longest first so 大前天 is not read as 前天
     ("今天", 0), ("今日", 0), ("今朝", 0), ("今早", 0), ("今晚", 0), ("今儿", 0),
     # "刚才那个是工作手机", "刚才说错了": the customer's own last words, not a time
     # ("刚才语音给俺认成杰了": the customer's voice input, not a time; "剛剛選字選錯了": a typing
-    # slip corrected, any 错 soon after is about the chat)
-    (r"刚才(?!那个|那|说|讲|给|留|报|打|写|填|发|我说|语音|输入|识别|认成|选|拼|敲|按|输|点错)(?![^，。,!?！？]{0,5}错)", 0),
-    (r"刚刚(?!那个|那|说|讲|给|留|报|打|写|填|发|我说|语音|输入|识别|认成|选|拼|敲|按|输|点错)(?![^，。,!?！？]{0,5}错)", 0),
+    # slip corrected, any 错 soon after is about the chat; "刚才少打了一位": the number typed)
+    (r"刚才(?!那个|那|说|讲|给|留|报|打|写|填|发|我说|语音|输入|识别|认成|选|拼|敲|按|输|点错|[少多漏](?:打|写|输|按|说|填|了一位))(?![^，。,!?！？]{0,5}错)", 0),
+    (r"刚刚(?!那个|那|说|讲|给|留|报|打|写|填|发|我说|语音|输入|识别|认成|选|拼|敲|按|输|点错|[少多漏](?:打|写|输|按|说|填|了一位))(?![^，。,!?！？]{0,5}错)", 0),
     # 凌晨 alone is this morning's small hours (昨天凌晨 is read as 昨天 first)
     (r"(?<![天晚日])凌晨", 0),
     # Hakka 昨晡(日) = yesterday
@@ -2379,7 +2430,8 @@ def _event_span(text: str, today: date, lenient: bool) -> Optional[Span]:
     """The span of the complained-about event: the earliest mention that has begun, cut at today
     ("上周五被扣款，今天去问" → 上周五). A period gives way to an exact day mentioned inside it
     ("最近老扣费，昨天又扣了" → 昨天): the day is what the agent searches by."""
-    mentions = [(at, a, min(b, today)) for at, a, b in _date_mentions(text, today, lenient) if a <= today]
+    mentions = _without_earlier_steps(
+        text, [(at, a, min(b, today)) for at, a, b in _date_mentions(text, today, lenient) if a <= today])
     spans = [(a, b) for _, a, b in mentions]
     if not spans:
         return None
@@ -2396,6 +2448,33 @@ def _event_span(text: str, today: date, lenient: bool) -> Optional[Span]:
         if days:
             return (min(days),) * 2
     return first  # type: ignore[return-value]
+
+
+# a step the customer took before the event, told with its own day: the booking, the listing, the
+# money put in ready ("前天就打电话预约了今天取", "二十号是挂出去那天", "我24号就把钱存进去了")
+_EARLIER_STEP = re.compile(r"预约|约好|约了|挂(?:出去|上去)|存进去|存进了|存好了|转进去|提前(?:存|转)")
+
+
+def _without_earlier_steps(text: str, mentions: List[Tuple[int, date, date]]) -> List[Tuple[int, date, date]]:
+    """The mentions left when the days of earlier steps give way to the day of the event: only
+    when another day is told of that is neither such a step nor a later one (a day found out on
+    is no event: "上个月存进去的钱，昨天发现少了" keeps 上个月)."""
+    if len(mentions) < 2:
+        return mentions
+    t = normalize(text)
+    starts = sorted(at for at, _, _ in mentions)
+
+    def stretch(at: int) -> str:
+        # from the day to the next day mentioned or the clause's end, whichever comes first
+        clause = _clause_at(t, at)
+        end = min([s for s in starts if s > at] + [at + len(clause)])
+        return t[at:end]
+
+    prep = {at for at, _, _ in mentions if _EARLIER_STEP.search(stretch(at))}
+    kept = [m for m in mentions if m[0] not in prep]
+    if prep and any(not _LATER_STEP.search(stretch(at)) for at, _, _ in kept):
+        return kept
+    return mentions
 
 
 # what the customer did after the event, in the clause of a day: asked, went, called, found out
@@ -2638,6 +2717,8 @@ _SELF_ADVERB = re.compile(
 
 
 # after 叫我 + two characters, what makes them a deed, not a name ("叫我白跑了", "叫我等着")
+# what staff told the customer to do, said right after 叫我/叫俺: no name ("叫俺明天再来", "叫我先回去等")
+_TOLD_TO = re.compile(r"明天|后天|今天|下次|改天|过几天|过两天|下周|下个月|再来|再去|再等|先|等着?|去|回|到|把|别|不要|自己|重新|换个?|拿|带|填|签")
 _MADE_TO_DO = re.compile(r"了|过(?!来)|着|一趟|一回|一次|几趟|几回|半天|[\u4e00-\u9fff]?[里公]地|回去|过去")
 
 
@@ -2661,8 +2742,9 @@ def _find_name(t: str) -> Optional[str]:
         ):
             continue  # "必须本人来刷脸", "要本人去网点": in person, not a name; "我本人成晚喺屋企": an alibi
         candidate = _cut_name(run.group(0))
-        if m.group(0).strip().startswith(("叫我", "叫俺")) and _MADE_TO_DO.match(rest, len(candidate)):
-            continue  # "柜员叫我白跑了三十里地": 叫我 + what the customer was made to do, no name
+        if m.group(0).strip().startswith(("叫我", "叫俺")) and (
+                _MADE_TO_DO.match(rest, len(candidate)) or _TOLD_TO.match(candidate)):
+            continue  # "柜员叫我白跑了三十里地", "叫俺明天再来": what the customer was made or told to do
         if _bare_full_name(run.group(0)) and not _NICKNAME.fullmatch(run.group(0)):
             return run.group(0)  # "我叫李想": the whole clause is the name, 想 and all
         if _looks_like_name(candidate):
@@ -2913,6 +2995,11 @@ def _best_name(text: str, reader: Callable[[str], Optional[str]]) -> Optional[st
         found = reader(head) if head != rest.strip() else None
         found = found if _is_full_name(found) else reader(rest)
         if found:
+            return found
+        # the cue itself introduces the name, also in passing ("我叫Vivian，中文名麦嘉慧（麦子的麦…）"),
+        # not a clause that goes on about it ("连我全名都知")
+        found = _parse_name(head) if not re.match(r"\s*[都也就还又才全亦竟居]", head) else None
+        if _is_full_name(found):
             return found
     relative = _RELATIVE_NAME_WANTED.search(t)
     if relative:

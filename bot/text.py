@@ -13,6 +13,12 @@ from functools import lru_cache
 # alone because they also separate date parts (2026-11-08); the phone parser copes with them.
 _DIGIT_GAP = re.compile(r"(?<=\d)[ \u3000]+(?=\d)")
 _SPACES = re.compile(r"[ \t\u3000]+")
+# Pinyin initials typed for banking words ("yhk被人绑到wx上", "xyk扣了年费"): read as the words, so
+# the NLU, the case rules and the field readers meet one form. Only initials with no other
+# reading a bank customer would mean; the customer's own text is stored as typed.
+_SHORTHAND = {"yhk": "银行卡", "xyk": "信用卡", "zfb": "支付宝", "wx": "微信", "vx": "微信", "sfz": "身份证",
+              "kf": "客服", "sjyh": "手机银行"}
+_SHORTHAND_RE = re.compile(r"(?<![A-Za-z])(" + "|".join(_SHORTHAND) + r")(?![A-Za-z])", re.I)
 
 
 @lru_cache(maxsize=1)
@@ -40,6 +46,7 @@ def normalize_text(text: str) -> str:
     text = to_halfwidth(text)
     text = to_simplified(text)
     text = _DIGIT_GAP.sub("", text)
+    text = _SHORTHAND_RE.sub(lambda m: _SHORTHAND[m.group(1).lower()], text)
     text = _SPACES.sub(" ", text).strip()
     return text
 
