@@ -20,107 +20,87 @@ class StrEnum(str, enum.Enum):
         return [m.value for m in cls]
 
 
-class Channel(StrEnum):
-    WEB = "web"
-    WECHAT = "wechat"
-    REST = "rest"
+class LabelledEnum(StrEnum):
+    """A code with the Chinese label people see on the member itself, written once:
+    `Status.NEW == "new"` and `Status.NEW.label == "新建"`."""
+
+    label: str
+
+    def __new__(cls, code: str, label: str) -> "LabelledEnum":
+        member = str.__new__(cls, code)
+        member._value_ = code
+        member.label = label
+        return member
+
+    @classmethod
+    def labels(cls) -> Dict[str, str]:
+        """code → label, in the members' order (the API and the database keep the codes)."""
+        return {m.value: m.label for m in cls}
 
 
-CHANNEL_LABELS: Dict[str, str] = {"web": "网页", "wechat": "微信", "rest": "接口"}
+class Channel(LabelledEnum):
+    WEB = "web", "网页"
+    WECHAT = "wechat", "微信"
+    REST = "rest", "接口"
 
 
-class Status(StrEnum):
-    NEW = "new"
-    ACKNOWLEDGED = "acknowledged"
-    IN_PROGRESS = "in_progress"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
-    WITHDRAWN = "withdrawn"
+class Status(LabelledEnum):
+    NEW = "new", "新建"
+    ACKNOWLEDGED = "acknowledged", "已联系客户"
+    IN_PROGRESS = "in_progress", "处理中"
+    RESOLVED = "resolved", "已办结"
+    CLOSED = "closed", "已归档"
+    WITHDRAWN = "withdrawn", "客户撤诉"
 
 
-STATUS_LABELS: Dict[Status, str] = {
-    Status.NEW: "新建",
-    Status.ACKNOWLEDGED: "已联系客户",
-    Status.IN_PROGRESS: "处理中",
-    Status.RESOLVED: "已办结",
-    Status.CLOSED: "已归档",
-    Status.WITHDRAWN: "客户撤诉",
-}
+class Category(LabelledEnum):
+    PRODUCT_SERVICE = "product_service", "产品服务"
+    BUSINESS_OPERATION = "business_operation", "业务操作"
+    STAFF_SERVICE = "staff_service", "人员服务"
+    TRANSACTION_DISPUTE = "transaction_dispute", "交易争议"
+    OTHER = "other", "其他事项"
 
 
-class Category(StrEnum):
-    PRODUCT_SERVICE = "product_service"
-    BUSINESS_OPERATION = "business_operation"
-    STAFF_SERVICE = "staff_service"
-    TRANSACTION_DISPUTE = "transaction_dispute"
-    OTHER = "other"
+class BusinessLine(LabelledEnum):
+    DEPOSIT = "deposit", "存款"
+    LOAN = "loan", "贷款"
+    BANK_CARD = "bank_card", "银行卡"
+    PAYMENT = "payment", "支付结算"
+    CASH = "cash", "现金服务"
+    WEALTH = "wealth", "理财投资"
+    PERSONAL_INFO = "personal_info", "个人信息"
+    OTHER = "other", "其他"
 
 
-CATEGORY_LABELS: Dict[str, str] = {
-    "product_service": "产品服务",
-    "business_operation": "业务操作",
-    "staff_service": "人员服务",
-    "transaction_dispute": "交易争议",
-    "other": "其他事项",
-}
+class Priority(LabelledEnum):
+    # the console's short words; the customer's read-back says what high means (actions/taxonomy.yml)
+    HIGH = "high", "高"
+    NORMAL = "normal", "普通"
 
 
-class BusinessLine(StrEnum):
-    DEPOSIT = "deposit"
-    LOAN = "loan"
-    BANK_CARD = "bank_card"
-    PAYMENT = "payment"
-    CASH = "cash"
-    WEALTH = "wealth"
-    PERSONAL_INFO = "personal_info"
-    OTHER = "other"
+class HandoffReason(LabelledEnum):
+    SELF_HARM = "self_harm", "自伤风险"  # the customer threatens to harm themselves: the most severe
+    ANGER = "anger", "情绪激动"
+    MEDIA = "media", "媒体曝光"
+    REGULATOR = "regulator", "监管投诉"
+    VIOLENCE = "violence", "暴力威胁"
+    HUMAN = "human", "要求人工"
 
 
-BUSINESS_LINE_LABELS: Dict[str, str] = {
-    "deposit": "存款",
-    "loan": "贷款",
-    "bank_card": "银行卡",
-    "payment": "支付结算",
-    "cash": "现金服务",
-    "wealth": "理财投资",
-    "personal_info": "个人信息",
-    "other": "其他",
-}
+class HandoffStatus(LabelledEnum):
+    WAITING = "waiting", "等待接入"  # in the queue, no agent yet
+    ACTIVE = "active", "处理中"  # an agent holds the conversation
+    CLOSED = "closed", "已结束"  # handed back to the assistant or ended
 
 
-class Priority(StrEnum):
-    HIGH = "high"
-    NORMAL = "normal"
-
-
-# the console's short words; the customer's read-back says what high means (actions/taxonomy.yml)
-PRIORITY_LABELS: Dict[str, str] = {"high": "高", "normal": "普通"}
-
-
-class HandoffReason(StrEnum):
-    SELF_HARM = "self_harm"  # the customer threatens to harm themselves: the most severe
-    ANGER = "anger"
-    MEDIA = "media"
-    REGULATOR = "regulator"
-    VIOLENCE = "violence"
-    HUMAN = "human"
-
-
-REASON_LABELS: Dict[str, str] = {
-    "anger": "情绪激动",
-    "media": "媒体曝光",
-    "regulator": "监管投诉",
-    "violence": "暴力威胁",
-    "self_harm": "自伤风险",
-    "human": "要求人工",
-}
-
-
-class HandoffStatus(StrEnum):
-    WAITING = "waiting"  # in the queue, no agent yet
-    ACTIVE = "active"  # an agent holds the conversation
-    CLOSED = "closed"  # handed back to the assistant or ended
-
-
-HANDOFF_STATUS_LABELS: Dict[str, str] = {"waiting": "等待接入", "active": "处理中", "closed": "已结束"}
 OPEN_HANDOFF_STATUSES = (HandoffStatus.WAITING.value, HandoffStatus.ACTIVE.value)
+
+# code → label tables for the pages and templates, read off the members (never written out again)
+CHANNEL_LABELS: Dict[str, str] = Channel.labels()
+# keyed by the member: the lifecycle's messages look a Status up (cases/case_rules.py)
+STATUS_LABELS: Dict[Status, str] = {s: s.label for s in Status}
+CATEGORY_LABELS: Dict[str, str] = Category.labels()
+BUSINESS_LINE_LABELS: Dict[str, str] = BusinessLine.labels()
+PRIORITY_LABELS: Dict[str, str] = Priority.labels()
+REASON_LABELS: Dict[str, str] = HandoffReason.labels()
+HANDOFF_STATUS_LABELS: Dict[str, str] = HandoffStatus.labels()

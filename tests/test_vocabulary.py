@@ -55,3 +55,36 @@ def test_the_case_desk_and_the_console_use_the_vocabulary():
     assert labels.CATEGORY_LABELS is v.CATEGORY_LABELS and labels.REASON_LABELS is v.REASON_LABELS
     assert (handoffs.WAITING, handoffs.ACTIVE, handoffs.CLOSED) == tuple(v.HandoffStatus.values())
     assert schemas.HANDOFF_STATUSES == tuple(v.HandoffStatus.values())
+
+
+def _labelled_enums():
+    # importing the console's labels loads every module that declares a labelled code
+    assert labels.STEP_LABELS
+    todo, seen = [v.LabelledEnum], []
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            seen.append(sub)
+            todo.append(sub)
+    return seen
+
+
+def test_a_label_is_written_once_on_its_code():
+    enums = _labelled_enums()
+    assert {e.__name__ for e in enums} >= {
+        "Status", "Category", "BusinessLine", "Priority", "HandoffReason", "HandoffStatus", "Channel",
+        "Step", "Outcome", "Liability", "NotifyVia", "SlaStatus", "Role", "CallbackReason",
+    }
+    for codes in enums:
+        names = [m.label for m in codes]
+        assert all(any("\u4e00" <= c <= "\u9fff" for c in name) for name in names), codes
+        assert len(set(names)) == len(names), codes
+    assert v.Status("withdrawn").label == v.STATUS_LABELS[v.Status.WITHDRAWN] == "客户撤诉"
+    assert labels.OUTCOME_LABELS == {"supported": "支持", "partly_supported": "部分支持", "not_supported": "不支持"}
+
+
+def test_the_api_document_describes_codes_by_their_labels():
+    from bot.casedesk.api.openapi import build_openapi
+
+    text = str(build_openapi())
+    assert "liable 有责、not_liable 无责、shared 双方责任" in text
+    assert "accept 受理、investigate 调查、decide 决定、notify 告知、close 结案、withdrawn 客户撤诉" in text

@@ -15,7 +15,7 @@ from bot.casedesk.customer.notice_texts import Kind as NoticeKind
 from bot.casedesk.customer.notices import Delivery, Route
 from bot.casedesk.cases.case_rules import (
     BusinessLine, Category, Channel, HandoffReason, Liability, NotifyVia, Outcome, Priority, Role, Status, Step,
-    StrEnum,
+    StrEnum, codes_in_words,
 )
 from bot.vocabulary import HandoffStatus
 
@@ -795,9 +795,9 @@ LIFECYCLE_KINDS = ["pause", "resume", "decision", "notified", "review"]
 NOTICE_KINDS = ["created", "extend", "pause", "resume", "decision", "review"]
 
 _ENUM_DESCRIPTIONS: Dict[str, Tuple[Type[StrEnum], str]] = {
-    "Outcome": (Outcome, "处理结果：supported 支持、partly_supported 部分支持、not_supported 不支持"),
-    "Liability": (Liability, "责任认定（seed 000）：liable 有责、not_liable 无责、shared 双方责任"),
-    "NotifyVia": (NotifyVia, "告知方式：phone 电话、sms 短信、channel 客户所在渠道消息、letter 书面、in_person 当面"),
+    "Outcome": (Outcome, f"处理结果：{codes_in_words(Outcome)}"),
+    "Liability": (Liability, f"责任认定（seed 000）：{codes_in_words(Liability)}"),
+    "NotifyVia": (NotifyVia, f"告知方式：{codes_in_words(NotifyVia)}"),
 }
 _BODY_DESCRIPTIONS = {
     "DecisionCreate": "记录处理决定：案件变为已办结（决定），办结计时停止。同意的金额（元）可缺省，“不支持”时不能填写",
@@ -890,7 +890,7 @@ def lifecycle_schemas() -> Dict[str, Any]:
                 "properties": {
                     "case_no": _STR,
                     "status": _enum(Status),
-                    "step": {**_enum(Step), "description": "accept 受理、investigate 调查、decide 决定、notify 告知、close 结案、withdrawn 撤诉"},
+                    "step": {**_enum(Step), "description": codes_in_words(Step)},
                     "clock": {
                         "type": "object",
                         "properties": {

@@ -21,6 +21,7 @@ from bot.vocabulary import BusinessLine as BusinessLine
 from bot.vocabulary import Category as Category
 from bot.vocabulary import Channel as Channel
 from bot.vocabulary import HandoffReason as HandoffReason
+from bot.vocabulary import LabelledEnum as LabelledEnum
 from bot.vocabulary import Priority as Priority
 from bot.vocabulary import Status as Status
 from bot.vocabulary import StrEnum as StrEnum
@@ -56,12 +57,14 @@ def severity_of(reason: Optional[str]) -> int:
         return LEAST_SEVERE
 
 
-class Role(StrEnum):
-    CUSTOMER = "customer"
-    BOT = "bot"
-    AGENT = "agent"
+class Role(LabelledEnum):
+    """Who said a transcript turn."""
+
+    CUSTOMER = "customer", "客户"
+    BOT = "bot", "机器人"
+    AGENT = "agent", "坐席"
     # an agent's internal note: in the transcript for colleagues, never sent to the customer
-    NOTE = "note"
+    NOTE = "note", "内部备注"
 
 
 # the history's actor of what the customer did themselves through the assistant (撤诉, a rating);
@@ -189,11 +192,11 @@ def next_due_at(state: SlaState) -> Optional[datetime]:
 DUE_SOON_WITHIN = timedelta(hours=4)
 
 
-class SlaStatus(StrEnum):
-    OVERDUE = "overdue"
-    DUE_SOON = "due_soon"
-    ON_TIME = "on_time"
-    NONE = "none"  # nothing pending: resolved, closed or withdrawn
+class SlaStatus(LabelledEnum):
+    OVERDUE = "overdue", "已超时"
+    DUE_SOON = "due_soon", f"{int(DUE_SOON_WITHIN.total_seconds() // 3600)} 小时内到期"
+    ON_TIME = "on_time", "未到期"
+    NONE = "none", "无待办时限"  # nothing pending: resolved, closed or withdrawn
 
 
 def sla_status(next_due: Optional[datetime], now: datetime) -> SlaStatus:
@@ -250,13 +253,13 @@ def milestones_after(target: Status, now: datetime, m: Milestones) -> Milestones
 # app's injectable clock.
 
 
-class Step(StrEnum):
-    ACCEPT = "accept"
-    INVESTIGATE = "investigate"
-    DECIDE = "decide"
-    NOTIFY = "notify"
-    CLOSE = "close"
-    WITHDRAWN = "withdrawn"
+class Step(LabelledEnum):
+    ACCEPT = "accept", "受理"
+    INVESTIGATE = "investigate", "调查"
+    DECIDE = "decide", "决定"
+    NOTIFY = "notify", "告知"
+    CLOSE = "close", "结案"
+    WITHDRAWN = "withdrawn", "客户撤诉"
 
 
 # the steps in order (withdrawn is a way out, not a step)
@@ -278,27 +281,33 @@ def lifecycle_step(status: Status, notified: bool) -> Step:
     return Step.WITHDRAWN
 
 
-class Outcome(StrEnum):
-    SUPPORTED = "supported"  # 支持
-    PARTLY_SUPPORTED = "partly_supported"  # 部分支持
-    NOT_SUPPORTED = "not_supported"  # 不支持
+class Outcome(LabelledEnum):
+    SUPPORTED = "supported", "支持"
+    PARTLY_SUPPORTED = "partly_supported", "部分支持"
+    NOT_SUPPORTED = "not_supported", "不支持"
 
 
-class Liability(StrEnum):
+class Liability(LabelledEnum):
     # seed 000 四(二): 投诉按有责、无责、双方责任分类
-    LIABLE = "liable"  # 有责: the bank is at fault
-    NOT_LIABLE = "not_liable"  # 无责
-    SHARED = "shared"  # 双方责任
+    LIABLE = "liable", "有责"  # the bank is at fault
+    NOT_LIABLE = "not_liable", "无责"
+    SHARED = "shared", "双方责任"
 
 
-class NotifyVia(StrEnum):
+class NotifyVia(LabelledEnum):
     """How the customer was told of the decision."""
 
-    PHONE = "phone"
-    SMS = "sms"
-    CHANNEL = "channel"  # a message on the customer's own channel (web chat, WeChat)
-    LETTER = "letter"
-    IN_PERSON = "in_person"
+    PHONE = "phone", "电话"
+    SMS = "sms", "短信"
+    CHANNEL = "channel", "客户所在渠道消息"  # a message on the customer's own channel (web chat, WeChat)
+    LETTER = "letter", "书面"
+    IN_PERSON = "in_person", "当面"
+
+
+def codes_in_words(codes: type) -> str:
+    """A labelled enum's codes with their labels, for API field descriptions:
+    "supported 支持、partly_supported 部分支持、not_supported 不支持"."""
+    return "、".join(f"{m.value} {m.label}" for m in codes)
 
 
 # the console's role codes allowed to approve each extension (console/auth.py ConsoleRole)

@@ -32,6 +32,7 @@ from bot.casedesk.cases.case_rules import (
     Priority,
     Role,
     Status,
+    codes_in_words,
     local_iso,
 )
 from bot.casedesk.api.errors import BadRequest
@@ -1042,8 +1043,8 @@ class DecisionBody(LifecycleBody):
         "outcome": "处理结果", "liability": "责任认定", "amount": "同意的金额（元）", "reasons": "处理理由",
     }
 
-    outcome: Outcome = Field(..., description="处理结果：supported 支持、partly_supported 部分支持、not_supported 不支持")
-    liability: Liability = Field(..., description="责任认定：liable 有责、not_liable 无责、shared 双方责任")
+    outcome: Outcome = Field(..., description=f"处理结果：{codes_in_words(Outcome)}")
+    liability: Liability = Field(..., description=f"责任认定：{codes_in_words(Liability)}")
     amount: Optional[Any] = Field(None, description="同意的金额（元），最多两位小数；可缺省；不支持时不能填")
     reasons: StrictStr = Field(
         ..., description=f"处理理由：用中文写明（{DECISION_REASONS_MIN}–{DECISION_REASONS_MAX} 字），客户会在处理决定中读到"
@@ -1172,7 +1173,7 @@ class NotifiedBody(_NoteBody):
 
     field_labels: ClassVar[Dict[str, str]] = {"via": "告知方式", "note": "说明"}
 
-    via: NotifyVia = Field(..., description="告知方式：phone 电话、sms 短信、channel 客户所在渠道消息、letter 书面、in_person 当面")
+    via: NotifyVia = Field(..., description=f"告知方式：{codes_in_words(NotifyVia)}")
     note: Optional[StrictStr] = Field(None, description="可选说明，如 客户表示认可")
 
 

@@ -8,7 +8,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Dict, List, Optional
 
-from bot.casedesk.cases.case_rules import DUE_SOON_WITHIN, HANDOFF_SEVERITY, Status
+from bot.casedesk.cases.case_rules import (
+    HANDOFF_SEVERITY, Liability, NotifyVia, Outcome, Role, SlaStatus, Status, Step,
+)
+from bot.casedesk.handoffs.waits import CallbackReason
 from bot.vocabulary import BUSINESS_LINE_LABELS as BUSINESS_LINE_LABELS
 from bot.vocabulary import CATEGORY_LABELS as CATEGORY_LABELS
 from bot.vocabulary import CHANNEL_LABELS as CHANNEL_LABELS
@@ -62,12 +65,7 @@ MARK_KIND_LABELS: Dict[str, str] = {"unnecessary": "不必要的转人工", "mis
 
 ROLE_LABELS: Dict[str, str] = {"agent": "坐席", "supervisor": "主管", "trainer": "培训师"}
 
-TURN_ROLE_LABELS: Dict[str, str] = {
-    "customer": "客户",
-    "bot": "机器人",
-    "agent": "坐席",
-    "note": "内部备注",
-}
+TURN_ROLE_LABELS: Dict[str, str] = Role.labels()
 
 
 # a case's owner before a person takes it is a queue (casedesk/cases/case_rules.py route_queue)
@@ -94,12 +92,7 @@ EVENT_FIELD_LABELS: Dict[str, str] = {
 HANDOFF_OUTCOME_LABELS: Dict[str, str] = {"released": "交回机器人", "closed": "会话结束"}
 
 # the case list (issue 15): a case against its earliest pending deadline (domain.sla_status)
-SLA_STATUS_LABELS: Dict[str, str] = {
-    "overdue": "已超时",
-    "due_soon": f"{int(DUE_SOON_WITHIN.total_seconds() // 3600)} 小时内到期",
-    "on_time": "未到期",
-    "none": "无待办时限",
-}
+SLA_STATUS_LABELS: Dict[str, str] = SlaStatus.labels()
 # which deadline the next one is (domain.pending_deadlines)
 DEADLINE_LABELS: Dict[str, str] = {"contact": "首次联系", "reply": "实质答复", "decision": "办结"}
 FLAG_LABELS: Dict[str, str] = {"confidential": "保密", "repeat": "重复投诉", "group": "群体投诉"}
@@ -189,15 +182,10 @@ def extractor_label(code: object) -> str:
 
 # --- the case lifecycle (issue 14): steps, decisions, extensions, pauses, 核查 ------------------
 # codes from case_rules.py ("The lifecycle"); the case page's 处理流程 panel and its history rows
-STEP_LABELS: Dict[str, str] = {
-    "accept": "受理", "investigate": "调查", "decide": "决定", "notify": "告知", "close": "结案",
-    "withdrawn": "客户撤诉",
-}
-OUTCOME_LABELS: Dict[str, str] = {"supported": "支持", "partly_supported": "部分支持", "not_supported": "不支持"}
-LIABILITY_LABELS: Dict[str, str] = {"liable": "有责", "not_liable": "无责", "shared": "双方责任"}
-NOTIFY_VIA_LABELS: Dict[str, str] = {
-    "phone": "电话", "sms": "短信", "channel": "客户所在渠道消息", "letter": "书面", "in_person": "当面",
-}
+STEP_LABELS: Dict[str, str] = Step.labels()
+OUTCOME_LABELS: Dict[str, str] = Outcome.labels()
+LIABILITY_LABELS: Dict[str, str] = Liability.labels()
+NOTIFY_VIA_LABELS: Dict[str, str] = NotifyVia.labels()
 ROLE_LABELS.update({"senior_manager": "高级管理人员"})
 EVENT_KIND_LABELS.update(
     {"pause": "暂停计时", "resume": "恢复计时", "decision": "处理决定", "notified": "告知客户", "review": "核查"}
@@ -231,9 +219,7 @@ def history_value(field: Optional[str], value: Optional[str]) -> str:
 
 
 # --- honest waits (issue 15): the call-back queue, 待回电 (bot/casedesk/handoffs/callbacks.py, waits.py) ----
-CALLBACK_REASON_LABELS: Dict[str, str] = {
-    "long_wait": "排队过久", "after_hours": "非服务时间", "idle": "客户久未回复",
-}
+CALLBACK_REASON_LABELS: Dict[str, str] = CallbackReason.labels()
 CALLBACK_STATUS_LABELS: Dict[str, str] = {"pending": "待回电", "done": "已回电"}
 # the customer's answer to "回电打这个号码可以吗" (None: not answered yet)
 CALLBACK_CONFIRMATION_LABELS: Dict[str, str] = {

@@ -23,18 +23,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Optional, Tuple
 
-from bot.casedesk.cases.case_rules import CHINA_TZ, HandoffReason, StrEnum
+from bot.casedesk.cases.case_rules import CHINA_TZ, HandoffReason, LabelledEnum
 from bot.casedesk.settings import CallbackSettings
 
 DAY = 24 * 60
 
 
-class CallbackReason(StrEnum):
+class CallbackReason(LabelledEnum):
     """Why a handoff became a call-back (callbacks.reason)."""
 
-    LONG_WAIT = "long_wait"  # the wait would be above the limit
-    AFTER_HOURS = "after_hours"  # outside service hours, or the wait would end after closing
-    IDLE = "idle"  # waited for a person without a word for idle_minutes
+    LONG_WAIT = "long_wait", "排队过久"  # the wait would be above the limit
+    AFTER_HOURS = "after_hours", "非服务时间"  # outside service hours, or the wait would end after closing
+    IDLE = "idle", "客户久未回复"  # waited for a person without a word for idle_minutes
 
 
 # reasons whose customer is never moved out of the live queue
