@@ -26,7 +26,9 @@ class LabelledEnum(StrEnum):
 
     label: str
 
-    def __new__(cls, code: str, label: str) -> "LabelledEnum":
+    # (label defaults only for type checkers: Status("new") looks a member up by its code, and
+    # every member is declared with its label)
+    def __new__(cls, code: str, label: str = "") -> "LabelledEnum":
         member = str.__new__(cls, code)
         member._value_ = code
         member.label = label

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Dict, FrozenSet, Iterable, List, Optional
+from typing import Dict, FrozenSet, Iterable, List, Optional, Type
 
 from bot import phones
 from bot.redact import redact
@@ -52,7 +52,7 @@ LEAST_SEVERE = max(HANDOFF_SEVERITY.values()) + 1
 def severity_of(reason: Optional[str]) -> int:
     """A handoff reason's place in the queue (HANDOFF_SEVERITY); unknown or missing: last."""
     try:
-        return HANDOFF_SEVERITY[HandoffReason(reason)]
+        return HANDOFF_SEVERITY[HandoffReason(reason or "")]
     except ValueError:
         return LEAST_SEVERE
 
@@ -304,7 +304,7 @@ class NotifyVia(LabelledEnum):
     IN_PERSON = "in_person", "当面"
 
 
-def codes_in_words(codes: type) -> str:
+def codes_in_words(codes: Type[LabelledEnum]) -> str:
     """A labelled enum's codes with their labels, for API field descriptions:
     "supported 支持、partly_supported 部分支持、not_supported 不支持"."""
     return "、".join(f"{m.value} {m.label}" for m in codes)
