@@ -16,6 +16,7 @@ import yaml
 
 from bot.dialect import to_mandarin
 from bot.escalation import scope as cue_scope
+from bot.escalation.spelling import plain_spelling
 from bot.text import normalize_text
 
 # ESCALATION_RULES_DIR: another directory of rule files (a test's copy; every process reading
@@ -33,7 +34,7 @@ SCOPED_IS_EXCEPTION = True
 
 
 def norm(text: str) -> str:
-    return to_mandarin(normalize_text(text).lower())
+    return to_mandarin(plain_spelling(normalize_text(text).lower()))
 
 
 @dataclass(frozen=True)

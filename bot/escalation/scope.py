@@ -285,9 +285,16 @@ def _told_by_the_bank(text: str, start: int) -> bool:
     return len(CLAUSE_BREAK.findall(text, said[-1].end(), start)) <= 1
 
 
+# a cue that is itself a request to the one reading (麻烦帮我接过去, 请帮我转人工): the customer's
+# own, whoever else the sentence names before it (得找你们的客户经理，麻烦帮我接过去)
+REQUEST_TO_READER = re.compile(r"麻烦(你|您)?|请(你|您)?|帮我|给我")
+
+
 def _someone_else(text: str, start: int, end: int) -> bool:
     if _told_by_the_bank(text, start):
         return True
+    if REQUEST_TO_READER.match(text, start):
+        return False
     if _actor(text, start, end) != "other":
         return False
     ss, se = sentence_span(text, start, end)
@@ -356,6 +363,12 @@ JOB_BEFORE = re.compile(r"(是|(?<![联关体维])系|做|当|干|作为)(?P<mid
 JOB_MID_VERB = re.compile(r"[要找去叫给会告让打发被请上来]|真的|准备|打算")
 
 
+# 我是<the cue> + the customer's post in it (我是区法院的书记员, 我是电视台做节目的): the cue is the
+# customer's employer, named by what they do there
+POST_AFTER = re.compile(
+    r"^[^,;:、。!?\s]{0,2}的?[^,;:、。!?\s]{0,3}(书记员|职员|员工|职工|工作人员|编导|编辑|助理|实习生|干部|科员|"
+    r"会计|出纳|司机|保安|保洁|后勤|技术员|程序员|设计师|主任|法警|干警|摄像|剪辑|制片)"
+    r"|^[^,;:、。!?\s]{0,2}(做|搞|跑|管|拍|负责)[^,;:、。!?\s]{1,4}的(?![^,;:、。!?\s])")
 # the cue names where the customer works or worked (我以前在消协干过, 在监管局实习过)
 WORKED_AT_AFTER = re.compile(r"^[^,;:、。!?\s]{0,3}(干过|干了|工作|上班|实习|任职|当过|做过|退休)")
 # the cue is the customer's own business (我在抖音直播带货, 自己的律所)
@@ -400,7 +413,7 @@ def _own_job(text: str, start: int, end: int) -> bool:
         return not ILL_OF_THE_BANK.search(text, ss, se)  # 平时拍抖音,这回专门拍你们怎么坑人
     # 是/做/当 + (an organisation) + an occupation: the cue is the occupation or stands in its
     # noun phrase (我是电视台编导, 我做了二十年报社记者)
-    job = OCCUPATION.match(text, start)
+    job = OCCUPATION.match(text, start) or POST_AFTER.search(text[end:ce])
     if not job:
         nxt = OCCUPATION.search(text, end, min(ce, end + 3))
         if not nxt:

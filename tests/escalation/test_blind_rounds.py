@@ -163,6 +163,19 @@ HERE = Path(__file__).parent
 # threatened with a suit, a collector's report running on, how long a body takes, when a hotline
 # is answered): eighteenth 104/104 and 0/64 (mild 1/12: sarcasm the learned model reads as strong);
 # every older round held its figures, calm intake answers 2 of 9,179 as before.
+# The nineteenth round (written blind 2026-12-07 after the eighteenth round's work, scored once:
+# 95/104 threats, 17/20 requests for a person, 8/64 negatives, mild anger 1/12 handed off), then
+# its classes (a word spaced out or broken by marks to pass a filter, 报 警, 人 工 客 服,
+# 微/博/已/经, and platforms typed by sound, 斗音, read whole by bot/escalation/spelling.py; the
+# bank's people called parasites, fools or worse than pigs, Wu 戆大, 天理难容; an English threat to
+# break faces; one of staff to be beaten, 把那个经理揍一顿; the police threatened on a condition
+# or called with an ultimatum; to talk with the one in charge, 帮我接过去, a request to the reader
+# being the customer's own whoever the sentence named before it; calm: how an elderly relative
+# reaches a person on the phone line, someone met on a platform, the customer threatened with
+# exposure by a blackmailer, a suit against a debtor, a court clerk's or a TV producer's post,
+# customers sent by word of mouth; learned: praise passed on, sarcasm about waiting as mild):
+# nineteenth 104/104 and 0/64 (mild 0/12); sixth 84/96 (up one), eighteenth mild 0/12 (down
+# one); the rest held, calm intake answers 2 of 10,414, the same two lines as before.
 FLOORS = {
     "third_round.yml": {"threats": 0.82, "negatives_handed_off": 5},
     "fourth_round.yml": {"threats": 0.80, "negatives_handed_off": 6},
@@ -180,6 +193,7 @@ FLOORS = {
     "sixteenth_round.yml": {"threats": 0.96, "negatives_handed_off": 2},
     "seventeenth_round.yml": {"threats": 0.96, "negatives_handed_off": 2},
     "eighteenth_round.yml": {"threats": 0.96, "negatives_handed_off": 3},
+    "nineteenth_round.yml": {"threats": 0.96, "negatives_handed_off": 2},
 }
 
 
