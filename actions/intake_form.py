@@ -257,8 +257,9 @@ def _read_name(text: str, entities: List[str], lenient: bool) -> Optional[str]:
     for candidate in entities:
         candidate = parsing.normalize(candidate)
         # (a lone character is the NLU's guess at a word of the story, "钱被扣走了", unless asked)
-        if parsing.is_valid_name(candidate) and candidate in text and (lenient or len(candidate) >= 2):
-            return candidate
+        if parsing.is_valid_name(candidate) and candidate in text and (lenient or len(candidate) >= 2) \
+                and not any(candidate in org.group() for org in parsing.ORGANISATION.finditer(text)):
+            return candidate  # (not a word inside a company's name: 杭州…有限公司)
     if lenient and _NAME_DECLINE.search(text):
         return NAME_DECLINED
     return None
@@ -621,6 +622,10 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
         # "不对，是昨天，不是前天": no field named, but a new value only one field takes
         if not named and slot in ("occurred_at", "amount") and slot != tracker.get_slot(REQUESTED_SLOT):
             value = read_correction(slot, text, tracker.slots, today())
+            if slot == "occurred_at" and parsing.is_period(value) and parsing.holds_the_day(value, tracker.get_slot(slot)):
+                # "不是说这个啊，是上个月本来该扣…" to the amount question: a rougher word for the day
+                # already given (上个月 holds 11月20号) puts nothing right
+                return False
             return value is not None and value != tracker.get_slot(slot)
         # "打错了，是王晓雯，雨字头的雯" to the next question: a name that differs from the one
         # given by a character or two is that name corrected, not somebody else's

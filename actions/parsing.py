@@ -183,10 +183,20 @@ _SELF_CORRECTION = re.compile(
 )
 
 
+# two candidates weighed, then one settled on ("可能是29号也可能是30号，我看了下短信，应该是11月30号",
+# "五号或者六号吧，哦确定是六号"): what follows the settling word is the answer
+_TWO_CANDIDATES = re.compile(r"(?:可能|也许|或许|大概|要么)[^，,。]{0,12}(?:也可能|或者|还是|要么|或是)")
+_SETTLED_ON = re.compile(r"(?:哦|噢|喔|嗯)?\s*(?:应该|确定|肯定|准确地?说|查了(?:一?下)?|看了(?:一?下)?[^，,。]{0,4}[，,]?\s*)(?:就)?是")
+
+
 def after_self_correction(text: str) -> Optional[str]:
     """What an answer says after taking back its first words, or None when it takes nothing back
     (or ends on the marker: "前面说错了" alone names no new value)."""
     marks = list(_SELF_CORRECTION.finditer(text or ""))
+    hedge = _TWO_CANDIDATES.search(text or "")
+    if hedge:
+        marks += [m for m in _SETTLED_ON.finditer(text, hedge.end())]
+        marks.sort(key=lambda m: m.end())
     if not marks or marks[-1].start() == 0:
         return None
     rest = text[marks[-1].end():].strip(" ，,。.!！")
@@ -237,7 +247,7 @@ def without_phones(text: str) -> str:
 _ROUGH_AMOUNT = re.compile(
     # ("十几年" is a time, not a sum)
     rf"{_NUM}\s*(?:多|来|余)(?![次天年月号岁个])|{_NUM}几(?![次天年月号岁个])|[十百千万]几(?![次天年月号岁个])|几[十百千万](?![次天年月号岁个])|上[千万]|"
-    rf"好几|每(?:个)?(?:月|季度?|年|天|周|礼拜|星期|次|笔|期|回|人|工人|员工)|"
+    rf"好几|每(?:个|一)?(?:月|季度?|年|天|周|礼拜|星期|次|笔|期|回|人|工人|员工)|"
     # an introductory price ("首月一块钱") is what a period cost, not the sum now disputed
     rf"首(?:月|年|期|单|笔)|"
     # a sum in a foreign currency is what was exchanged or sent, not yet the yuan at stake
@@ -495,7 +505,8 @@ _NOT_CLAIMED = (r"(?:" + _NOT_CLAIMED_FAMILY + r"|不找你们|唔关你哋|不�
 # mention (a balance, a debt, what they wanted to transfer) are then not an amount at stake
 _NO_LOSS_SAYINGS = (
     # the money is fine: "钱没少", "一分没少", "钱还在", "钱最后取出来了", "还没被人动过"
-    r"钱(?:倒是|也|都)?(?:没少|没丢|没事|还在|都在|没问题|没损失|没毛病|没错|对得上|一分不少)|不是(?:少了|丢了|被扣了?|被转走了?)钱|(?:没|没有|并没有?)少(?![给吐付算到扣收花])(?:钱|一分)?",
+    # (not "养老钱全部都在里面": locked inside what was sold, the very money at stake)
+    r"钱(?:倒是|也|都)?(?:没少|没丢|没事|(?:还在|都在)(?!里面|里头|里边|那里面|那份|那张|这份|这张)|没问题|没损失|没毛病|没错|对得上|一分不少)|不是(?:少了|丢了|被扣了?|被转走了?)钱|(?:没|没有|并没有?)少(?![给吐付算到扣收花])(?:钱|一分)?",
     r"一分(?:钱)?(?:都|也)?没少|钱(?:最后)?(?:都)?(?:取|拿)(?:出来|到)了|(?:最后|后来|最终|还是)(?:是|也|都)?(?:取|拿|提)(?:到|出来)了",
     r"(?:还|暂时|目前|现在看)?(?:没|没有)(?:被)?(?:人)?(?:动|动过|取走|转走|刷走)|(?:还|暂时|目前)?(?:没|没有)被(?:人)?(?:取|转|刷|盗|用)",
     # no charge seen yet ("暂时还没看着被刷"): the card's money is at risk, none of it lost
@@ -506,7 +517,7 @@ _NO_LOSS_SAYINGS = (
     # ("汇了六千八，结果今天早上才到": late, not lost)
     r"(?:没|冇)(?:有)?人(?:偷|盗|动|拿)|(?:才|终于|最后|后来|已经)(?:到账|到了账|入账)了?|(?:才|终于)到(?:了|账|帐)?(?=[，,。！!？?\s]|$)",
     # the money is there, only not to hand ("钱在卡里没丢，就是取不出来")
-    r"钱[^，。,!?！？]{0,6}?(?:没丢|没少|没动|还在|都在)",
+    r"钱[^，。,!?！？]{0,6}?(?:没丢|没少|没动|(?:还在|都在)(?!里面|里头|里边))",
     # the money in question is not the customer's ("反正没有我的钱")
     r"(?:反正|都|也)(?:没有|不是)我的钱",
     # money is not what it is about: "不是钱的事", "跟钱没关系", "没看到钱的损失"
@@ -2530,6 +2541,12 @@ def is_period(value: Any) -> bool:
     return span is not None and span[0] != span[1]
 
 
+def holds_the_day(period: Any, day: Any) -> bool:
+    """``period`` is an interval that holds the whole of ``day`` ("上个月" holds 11月20号)."""
+    outer, inner = _span_of(period), _span_of(day)
+    return outer is not None and inner is not None and outer[0] <= inner[0] and inner[1] <= outer[1]
+
+
 def is_valid_date(value: Any, today: date) -> bool:
     """A date or an interval of dates (first <= last) that has ended by today."""
     span = _span_of(value)
@@ -2799,6 +2816,15 @@ def _stated_length_name(t: str) -> Optional[str]:
 
 # the Chinese name beside an English one ("My name is Ethan, 中文叫黄一凡"): the one a Chinese bank files
 _CHINESE_NAME_CUE = re.compile(r"中文(?:名字?|全名)?(?:是|叫|为|[:：])\s*(?P<v>[\u4e00-\u9fff]{2,4})")
+# a business customer names the company, then the person to contact, often by their post
+# ("公司名称是…有限公司，联系人是我，财务周敏", "单位是…，我是出纳刘晓燕"): the person is the name
+_POSTS = "财务|出纳|会计|行政|文员|店长|经理|主管|负责人|老板娘|老板|法人|厂长|经办人"
+_CONTACT_PERSON_CUE = re.compile(
+    rf"(?:联系人|经办人|对接人)(?:是|写|填|叫|为|就是)?\s*(?:我)?\s*[，,：:\s]*(?:(?:{_POSTS})\s*)?(?P<v>[\u4e00-\u9fff]{{2,4}})"
+    rf"|(?:我是|我系|本人是)(?:公司|单位|厂里|店里|我们公司|我们单位|我们厂)?的?(?:{_POSTS})\s*(?P<w>[\u4e00-\u9fff]{{2,4}})"
+)
+# an organisation's name, which holds a place or a word that reads like a name ("杭州瑞丰五金贸易有限公司")
+ORGANISATION = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]{2,24}?(?:有限责任公司|股份有限公司|有限公司|公司|集团|工厂|厂|商行|门市部|工作室|合作社|个体户)")
 
 
 def _parse_name(t: str) -> Optional[str]:
@@ -2806,6 +2832,11 @@ def _parse_name(t: str) -> Optional[str]:
     relative = _FOR_A_RELATIVE.match(t)
     if relative:
         t = t[relative.end():]
+    contact = _CONTACT_PERSON_CUE.search(t)
+    if contact:
+        candidate = _cut_name(contact.group("v") or contact.group("w"))
+        if _looks_like_name(candidate):
+            return candidate
     chinese = _CHINESE_NAME_CUE.search(t)
     if chinese:
         candidate = _cut_name(chinese.group("v"))
@@ -3302,7 +3333,8 @@ _NOT_APPLICABLE = {
         r"不涉及|没涉及|没有涉及|无涉及|没有?(?:具体)?(?:的)?金额|没有?钱的事|没亏|"
         # a harm money cannot measure ("这个没法算钱", "算不出来")
         r"(?:没法|没办法|不好|不能|无法)(?:用钱)?算|算不(?:了|出)|"
-        r"没(?:有)?(?:被)?扣(?:过)?钱|钱(?:没有?|未)(?:被)?扣|" + _NO_LOSS.pattern
+        # ("没有多扣钱", "没乱收过我钱": nothing overcharged)
+        r"没(?:有)?(?:被)?(?:多|乱|错)?(?:扣|收)(?:过|了)?(?:我|我的)?钱|钱(?:倒是?|也|都)?(?:没有?|未)(?:被)?(?:多|乱)?扣|" + _NO_LOSS.pattern
     ),
     "occurred_at": re.compile(
         r"(?:很久|好久)(?:以前|之前|了)|有(?:一)?段时间了|时间(?:太)?(?:久|长)了|"

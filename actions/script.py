@@ -83,7 +83,9 @@ _FILLER = re.compile(
     # a hunch with nothing in it yet ("我想问一下你们这个是怎么回事啊，我觉得不太对劲")
     r"想问|问问|问|回事|我觉得|觉得|感觉|好像|似乎|有点|不太对劲|不对劲|不太对|怪怪的|奇怪|…|"
     # an errand announced, not told ("我有点事想跟你们反映一下")
-    r"有(?:点|件|个|一件|一个)?事(?:情|儿)?|想跟|想和|想找|跟你们|说一下|说说|[\s\W_\d]"
+    r"有(?:点|件|个|一件|一个)?事(?:情|儿)?|想跟|想和|想找|跟你们|说一下|说说|"
+    # not knowing how to put it ("我有点事想反映一下，也不知道该怎么说")
+    r"(?:也|都)?不知(?:道)?(?:该|要)?(?:怎么|如何|从哪|从何)(?:说|讲|开口|说起|讲起)|怎么说呢|[\s\W_\d]"
 )
 
 
@@ -311,5 +313,22 @@ class ActionCancelIntake(Action):
         if names_a_complaint(text) and not declines(text):
             # nothing told here, but an earlier complaint named ("上周那个投诉撤了吧"): a withdrawal
             return reset_intake() + [FollowupAction("withdraw_form")]
+        if _GIVES_UP_ON_US.search(parsing.normalize(text)) and not _invited_already(tracker):
+            # "你们银行真的是……唉，算了，说了也白说吧": no complaint dropped, one not yet told
+            # because the customer expects nothing of us; asked once, then respected
+            dispatcher.utter_message(response="utter_invite_to_tell")
+            return after
         dispatcher.utter_message(response="utter_cancel_nothing")
         return reset_intake()
+
+
+# resignation before a complaint is told: the customer expects nothing to come of it
+_GIVES_UP_ON_US = re.compile(
+    r"说了?(?:也|都)(?:是)?(?:白说|没用|没有用|白搭|不管用)|(?:投诉|反映|找你们|跟你们说)(?:了)?(?:也|都)(?:是)?(?:没用|白搭|白投|白说|没人管)|"
+    r"(?:你们|银行)(?:也|都)?(?:不会|不得)管|反正(?:也|都)?(?:没用|没人管|解决不了)|懒得(?:说|讲|投诉|跟你们)"
+)
+
+
+def _invited_already(tracker: Tracker) -> bool:
+    return any(e.get("event") == "bot" and (e.get("metadata") or {}).get("utter_action") == "utter_invite_to_tell"
+               for e in tracker.events)

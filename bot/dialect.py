@@ -82,7 +82,11 @@ FOR_FIELDS = ((re.compile("没得"), "没有"), (re.compile("啥子"), "什么")
                   # Hakka and Cantonese count months with 只/隻 ("上只月廿二号": 上个月二十二号)
                   (re.compile("(?<=[上下这呢今])(?:只|隻)(?=月)"), "个"),
                   # 偶 (typed by sound) and Shaanxi 额 for 我, opening a clause before 叫/是/姓 ("偶叫马天宇")
-                  (re.compile(r"(?:^|(?<=[，。,!！?？\s]))(?:偶|额)(?=叫|是|姓)"), "我"))
+                  (re.compile(r"(?:^|(?<=[，。,!！?？\s]))(?:偶|额)(?=叫|是|姓)"), "我"),
+                  # Wu: 清爽 after a verb of knowing is 清楚 ("具体啥辰光记不清爽了"), 辰光 is 时候, 勿 before
+                  # a verb of knowing is 不 (勿晓得, 记勿清)
+                  (re.compile(r"(?<=[记讲说弄搞看])(?:不|勿)清爽"), "不清楚"), (re.compile("辰光"), "时候"),
+                  (re.compile(r"勿(?=晓得|记得|清楚|知道)|(?<=记)勿(?=清|得)"), "不"))
 
 
 def to_mandarin(text: str) -> str:

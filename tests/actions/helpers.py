@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import yaml
 from rasa_sdk import Tracker
@@ -97,3 +97,13 @@ def slot_events(events: List[Dict[str, Any]]) -> Dict[str, Any]:
 
 def responses(dispatcher: CollectingDispatcher) -> List[str]:
     return [m.get("response") for m in dispatcher.messages]
+
+
+async def run_validator(tracker: Tracker, form: Any = None) -> Tuple[List[Dict[str, Any]], CollectingDispatcher]:
+    """A form's validator run on ``tracker`` (the intake form's unless another is given): its
+    events and what it said."""
+    if form is None:
+        from actions.intake_form import ValidateIntakeForm as form
+    dispatcher = CollectingDispatcher()
+    events = await form().run(dispatcher, tracker, domain())
+    return events, dispatcher

@@ -5,23 +5,17 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions import parsing
 from actions.classify import detect_flags, flags_withdrawn
 from actions.confirm_form import ValidateConfirmForm
 from actions.corrections import fields_taken_back
-from actions.intake_form import ValidateIntakeForm
 from bot.escalation.detector import default_detector
-from tests.actions.helpers import domain, form_tracker, slot_events
+from tests.actions.helpers import run_validator as _validate, form_tracker, slot_events
 
 TODAY = date(2026, 12, 7)
 
 
-async def _validate(tracker, form=ValidateIntakeForm):
-    dispatcher = CollectingDispatcher()
-    events = await form().run(dispatcher, tracker, domain())
-    return events, dispatcher
 
 
 # -- a slip taken back inside one answer ------------------------------------------------------
