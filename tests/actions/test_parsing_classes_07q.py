@@ -147,3 +147,13 @@ def test_nothing_overcharged_is_no_sum_at_stake(text):
 
 def test_a_tellers_slip_into_another_account_stays_an_operating_error():
     assert classify("我去柜台存钱，柜员把钱存进别人的账户了")[2] == "normal"
+
+
+# -- a request put as a question asks what is to stop (the customer simulator's seed 883) ---------
+
+@pytest.mark.parametrize("text,expected", [
+    ("客户经理天天打电话推销，你们能不能管管他", "你们能不能管管他"),
+    ("能不能规范一下你们的外包催收，别再骚扰我家人", "能不能规范一下你们的外包催收；别再骚扰我家人"),
+])
+def test_a_request_put_as_a_question_is_the_demand(text, expected):
+    assert parsing.find_demand(text) == expected
