@@ -176,6 +176,17 @@ HERE = Path(__file__).parent
 # customers sent by word of mouth; learned: praise passed on, sarcasm about waiting as mild):
 # nineteenth 104/104 and 0/64 (mild 0/12); sixth 84/96 (up one), eighteenth mild 0/12 (down
 # one); the rest held, calm intake answers 2 of 10,414, the same two lines as before.
+# The twentieth round (written blind 2026-12-07 after the nineteenth round's work, scored once:
+# 91/104 threats, 16/20 requests for a person, 3/64 negatives, mild anger 0/12), then its classes
+# (one's own death prepared for: 安排自己的后事, a will or a policy's beneficiary with a farewell to
+# the bank; English threats at the branch's windows, "come down and break"; English "posted …
+# trending", a TV programme's hotline in title marks; the regulator's complaint receipt, a police
+# report filed over forged signatures, 人民银行征信中心 with 投诉 later in the sentence; 转一个客服,
+# zhuan rg, "real person", "someone real"; shaking with anger in other words, a demand shouted over
+# and over; calm: a suit against a friend who owes money, whether 12378 is the regulator's number,
+# strong words at a film's villains): twentieth 102/104 and 0/64 (mild 0/12; the two left are
+# 听不懂人话 and twelve exclamation marks, which five earlier rounds labelled mild); ninth 102/104
+# (up one); the rest held.
 FLOORS = {
     "third_round.yml": {"threats": 0.82, "negatives_handed_off": 5},
     "fourth_round.yml": {"threats": 0.80, "negatives_handed_off": 6},
@@ -194,6 +205,7 @@ FLOORS = {
     "seventeenth_round.yml": {"threats": 0.96, "negatives_handed_off": 2},
     "eighteenth_round.yml": {"threats": 0.96, "negatives_handed_off": 3},
     "nineteenth_round.yml": {"threats": 0.96, "negatives_handed_off": 2},
+    "twentieth_round.yml": {"threats": 0.96, "negatives_handed_off": 2},
 }
 
 
