@@ -26,6 +26,7 @@ DEFAULT_RASA_URL = "http://127.0.0.1:5005"
 RASA_KEYS = ("RASA_URL", "RASA_TOKEN", "TRACKER_DB_URL")
 # Rasa's SQL tracker store (endpoints.yml); the trainer pages read it, never write it
 DEFAULT_TRACKER_DB_URL = f"sqlite:///{REPO_ROOT / 'var' / 'tracker.db'}"
+SYNC_SOURCES = ("events", "tracker")
 # written by `make evaluate` (bot/trainer/evaluate.py); the trainer pages link the latest
 DEFAULT_REPORT_DIR = REPO_ROOT / "reports" / "evaluation"
 MAX_BODY_BYTES = 256 * 1024
@@ -306,6 +307,10 @@ class Settings:
     rasa_timeout_seconds: float = 5.0
     # how often customer messages of open handoffs are copied from Rasa; 0 turns the loop off
     handoff_sync_seconds: float = 0.5
+    # where the loop reads those messages: "events" = the rows Rasa's tracker store added since
+    # the last pass (one query however many handoffs are open; handoffs/event_feed.py), "tracker" =
+    # each open handoff's tracker from Rasa's HTTP API (a tracker store the desk cannot read)
+    handoff_sync_source: str = "events"
     # the expected wait told to a customer: place in the queue × this
     minutes_per_handoff: int = 3
     tracker_db_url: str = DEFAULT_TRACKER_DB_URL
@@ -339,6 +344,8 @@ class Settings:
             raise ValueError("CASEDESK_DB_SCHEMA must be a lower-case SQL identifier")
         if self.handoff_sync_seconds < 0 or self.minutes_per_handoff < 1:
             raise ValueError("CASEDESK_HANDOFF_SYNC_SECONDS must be ≥ 0, CASEDESK_MINUTES_PER_HANDOFF ≥ 1")
+        if self.handoff_sync_source not in SYNC_SOURCES:
+            raise ValueError("CASEDESK_HANDOFF_SYNC_SOURCE must be events or tracker")
         if self.login_failures_per_user < 1 or self.login_failures_per_address < 1:
             raise ValueError("CASEDESK_LOGIN_FAILURES_PER_USER / _PER_ADDRESS must be ≥ 1")
         for proxy in self.trusted_proxies:
@@ -407,6 +414,7 @@ def load_settings(
         rasa_url=values.get("RASA_URL") or DEFAULT_RASA_URL,
         rasa_token=values.get("RASA_TOKEN") or None,
         handoff_sync_seconds=float(values.get("CASEDESK_HANDOFF_SYNC_SECONDS") or 0.5),
+        handoff_sync_source=values.get("CASEDESK_HANDOFF_SYNC_SOURCE") or "events",
         minutes_per_handoff=int(values.get("CASEDESK_MINUTES_PER_HANDOFF") or 3),
         cookie_secure=values.get("CASEDESK_COOKIE_SECURE") == "1",
         login_failures_per_user=int(values.get("CASEDESK_LOGIN_FAILURES_PER_USER") or 5),

@@ -404,7 +404,9 @@ async def test_two_desks_sync_without_doubles(settings: Settings, rasa: FakeRasa
 
 
 async def test_sync_loop_runs_in_the_background(settings: Settings, rasa: FakeRasa, clock: Clock) -> None:
-    s = dataclasses.replace(settings, rasa_url=rasa.url, rasa_token=rasa.token, handoff_sync_seconds=0.05)
+    # the stand-in Rasa serves trackers, not an events table: the loop fetches them
+    s = dataclasses.replace(settings, rasa_url=rasa.url, rasa_token=rasa.token, handoff_sync_seconds=0.05,
+                            handoff_sync_source="tracker")
     async with await _client(s) as client:
         api = Api(client)
         opened = await open_one(api, conversation_id=CONV)
@@ -418,7 +420,8 @@ async def test_sync_loop_runs_in_the_background(settings: Settings, rasa: FakeRa
 
 
 async def test_sync_loop_warns_once_when_rasa_is_down(settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
-    s = dataclasses.replace(settings, rasa_url=f"http://127.0.0.1:{unused_port()}", handoff_sync_seconds=0.02)
+    s = dataclasses.replace(settings, rasa_url=f"http://127.0.0.1:{unused_port()}", handoff_sync_seconds=0.02,
+                            handoff_sync_source="tracker")
     caplog.set_level(logging.INFO, logger="bot.casedesk")
     async with await _client(s) as client:
         await open_one(Api(client), case={"description": "我叫王建国，电话13812345678"})
