@@ -40,6 +40,10 @@ def _reason(text: str) -> str:
     # anger: shaking with it; a demand shouted over and over
     ("气得我手直哆嗦，你们到底怎么办事的", "anger"),
     ("还钱！还钱！还钱！还钱！", "anger"),
+    # held in rules once calm pinyin stories and English joined the learned model's data (intake
+    # round 07r): suing in English, a knife taken to the branch in pinyin
+    ("I'm going to sue your bank for this, I have every record", "regulator"),
+    ("wo ming tian na dao qu ni men wang dian, ni men deng zhe", "violence"),
 ])
 def test_the_rounds_threats_hand_off(text, reason):
     assert _reason(text) == reason
