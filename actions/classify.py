@@ -22,6 +22,7 @@ from typing import Dict, Optional, Pattern, Tuple
 
 import yaml
 
+from bot.dialect import to_mandarin
 from bot.text import normalize_text
 
 logger = logging.getLogger(__name__)
@@ -347,7 +348,9 @@ def rule_decision(text: str) -> RuleDecision:
     """The keyword rules of taxonomy.yml alone (docs/taxonomy.md §1–§3)."""
     t = normalize_text(text or "")
     tax = taxonomy()
-    safety = tax.safety_class(t)
+    # a dialect's words read as Mandarin too (Hokkien 予人转走矣 = 被人转走了, Henan 俺嘞卡): the
+    # reading can only add a fund-safety class, never take one away
+    safety = tax.safety_class(t) or tax.safety_class(to_mandarin(t))
     rule = next((r for r in tax.rules if r.fires(t, tax.negation, safety)), None)
     vague = False
     if rule is not None:

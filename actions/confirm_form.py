@@ -119,11 +119,14 @@ class ValidateConfirmForm(FormValidationAction):
         stage = slots.get(STAGE) or "confirming"
         pending = slots.get(CORRECTING)
 
-        if more and not fields:
+        # "多收的是一千零八十，不是一千二，你给改一下": the figure on the read-back denied and another
+        # given is a correction of that field, however much it also tells
+        taken_back = [] if fields or pending else fields_taken_back(text, slots, today())
+        if more and not fields and not taken_back:
             description = f"{slots.get('description') or ''}；{message_words(tracker)}".strip("；")
             return self._apply(dispatcher, slots, {"description": description}, "utter_detail_added")
 
-        targets = fields or ([pending] if pending else []) or fields_taken_back(text, slots, today())
+        targets = fields or ([pending] if pending else []) or taken_back
         values = {f: v for f in targets if (v := read_correction(f, text, slots, today())) is not None}
         if not targets:
             values = typed_values(text, today())

@@ -132,6 +132,8 @@ _NAMES_A_CORRECTION = re.compile(
     # the name to file said as such ("投诉人应该写我爸的名字，他叫赵德厚", "登记的话写武晓霞")
     r"(?:投诉人|登记人|登记)(?:的话|时|的时候|上)?(?:就|应该|要)?(?:写|填|用|记)|"
     r"错了|不对|有误|改成|改为|改一下|改下|更正|应该是|写错|说错|讲错|搞错|记错|弄错|打错|错字|说反|颠倒|修改|"
+    # a character too few or too many ("我刚才名字少打了一个字，我叫欧阳文静")
+    r"(?:少|多|漏)(?:打|写|输|填)了?(?:一个|一|两个|个)字|"
     # said as someone else's ("我刚刚讲成我阿兄的名字了"), in Hokkien and Cantonese 讲 too
     r"(?:讲|说|写|打|填)成[^，,。]{0,8}了|"
     # the customer checked and gives the figure to file ("刚翻了对账单，是八百六十五，你按这个记")
@@ -202,6 +204,31 @@ def message_words(tracker: Tracker) -> str:
         if event.get("event") == "user":
             return parsing.readable(event.get("text") or "")
     return parsing.readable((tracker.latest_message or {}).get("text") or "")
+
+
+# a word that turns aside to something else in the same message ("…退给我。另外不好意思，我刚才名字
+# 少打了一个字"; "前天下午。对了我刚才电话打错了一位")
+_ASIDE = re.compile(r"[，,。.!！;；\s]\s*(?:另外|对了|哦对了?|还有就是|还有|顺便(?:说一下|说下|提一下)?|再就是|(?i:btw))")
+
+
+def before_aside(tracker: Tracker) -> Optional[Tracker]:
+    """The tracker as if the customer had sent only the words before such a turn, or None when
+    the message does not turn aside after some words of its own."""
+    words = message_words(tracker)
+    m = _ASIDE.search(words)
+    head = words[: m.start()].strip(" ，,。.!！;；") if m else ""
+    if not head:
+        return None
+    copy = tracker.copy()
+    # the NLU's entities belong to the whole message
+    copy.latest_message = {**(tracker.latest_message or {}), "text": parsing.normalize(head), "entities": []}
+    events = list(copy.events)
+    for i in range(len(events) - 1, -1, -1):
+        if events[i].get("event") == "user":
+            events[i] = {**events[i], "text": head}
+            break
+    copy.events = events
+    return copy
 
 
 def entity_values(tracker: Tracker, entity: str) -> List[str]:
@@ -538,10 +565,13 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
         if slot == requested == "branch" and tracker.get_slot(BRANCH_SUGGESTION):
             return {"branch": _answer_to_near_match(text, tracker)}
         if slot == requested:
+            if any(self._corrects(other, tracker) for other in FACT_SLOTS if other != slot):
+                # "刚才电话说错了，是177…" to the date question: its 刚才 is no date. The answer
+                # may come first, the correction after a word that turns aside ("前天下午。对了
+                # 刚才电话打错了一位…"): that answer is read alone
+                return self._answer_before_aside(slot, tracker)
             if slot == "demand" and not self._is_demand_answer(tracker):
                 return {}
-            if any(self._corrects(other, tracker) for other in FACT_SLOTS if other != slot):
-                return {}  # "刚才电话说错了，是177…" to the date question: its 刚才 is no date
             value = read_field(slot, tracker, lenient=True)
             return {slot: value} if value is not None else {}
         if slot == "amount" and requested == "demand" and self._is_demand_answer(tracker):
@@ -555,6 +585,15 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
             # "车贷三月份就全部还完了" told as the story: a rough time is a clue, as in the opening
             # (actions/script.py); the day is still asked
             return {OCCURRED_HINT: value} if not tracker.get_slot(OCCURRED_HINT) else {}
+        return {slot: value} if value is not None else {}
+
+    def _answer_before_aside(self, slot: str, tracker: Tracker) -> Dict[str, Any]:
+        head = before_aside(tracker)
+        if head is None or any(self._corrects(other, head) for other in FACT_SLOTS):
+            return {}
+        if slot == "demand" and not self._is_demand_answer(head):
+            return {}
+        value = read_field(slot, head, lenient=True)
         return {slot: value} if value is not None else {}
 
     @staticmethod

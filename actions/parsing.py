@@ -214,11 +214,17 @@ def _spoken_digits_to_arabic(text: str) -> str:
     return _CN_PHONE_RUN.sub(repl, text)
 
 
+# a landline's extension ("0731-8452 6610 转 306", "分机8021", "ext 12"): part of how to reach the
+# customer, never more digits of the number nor a sum
+_EXTENSION = re.compile(r"(?<=\d)\s*(?:转|分机|(?i:ext)\.?|(?i:x))\s*\d{1,5}(?![\d.]|\s*(?:元|块|万|千|百|蚊|(?i:[wk])))")
+
+
 def _phone_text(text: str) -> str:
     """Full-width → half-width, Traditional → Simplified and spoken digits → Arabic, but the
     spaces between digit groups kept: the phone matcher needs them to tell "13812345678 5000元"
-    from one long number."""
-    return _spoken_digits_to_arabic(to_simplified(unicodedata.normalize("NFKC", _capital_numerals(text or ""))))
+    from one long number. A landline's extension is left out."""
+    t = _spoken_digits_to_arabic(to_simplified(unicodedata.normalize("NFKC", _capital_numerals(text or ""))))
+    return _EXTENSION.sub("", t) if phones.phone_spans(t) else t
 
 
 def _phone_spans(text: str) -> List[Tuple[int, int, str]]:
@@ -875,6 +881,8 @@ def find_amount(text: str) -> Optional[float]:
     largest sum that is not background ("被转走5000元，手续费50元" → 5000); background figures
     (余额, 本金, 还了, 工资) only when nothing else is said.
     """
+    # a phone number's digits are no sum ("座机 0731-8452 6610 转 306")
+    text = without_phones(text) if find_phones(text) else text
     t = _prepare_amounts(normalize(_amounts_apart(text)))  # "一百一十九块六" is 119.6 to every reader below
     # (in a story a balance stays for the readers below: "你卡里还有十二万，确定只取一千？" disputes
     # no sum at all, where the withdrawal alone would read as one)
@@ -1147,6 +1155,7 @@ _CLOSING_DIFFERENCE = re.compile(
     r"(?:一年|每年|一个月|每个月|每月|算下来|这样)?(?:大概|大约|差不多|估计|起码|至少|就)?"
     r"(?:多扣|多收|多算|少给|少算|少了|差了|差|少到|少收到|少(?=\s*[\d一二两三四五六七八九十百千万]))了?(?:我|俺|咗)?\s*"
 )
+_RESULT_WORD = re.compile(r"^(?:所以|即系|即是|就是|那就是|也就是|等于|算下来(?:就是|是)?|合起来(?:就是|是)?)\s*")
 _WORKING = re.compile(r"[×xX*]|乘|千分之|百分之|个点|[%％]|应该(?:是|系)?")
 
 
@@ -1163,7 +1172,9 @@ def _closing_result(t: str) -> Optional[float]:
         rest = last[m.end():]
         sums = [(tm, v) for tm, v in _amount_tokens(rest) if not _COUNT_UNIT_AFTER.match(rest[tm.end():])]
         return sums[0][1] if sums and sums[0][0].start() <= 3 else None
-    # a bare figure closing a working with a rate or a product ("…收两个点，六十元")
+    # a bare figure closing a working with a rate or a product ("…收两个点，六十元"; "三十万存一年，
+    # 差了零点五个点，就是一千五")
+    last = _RESULT_WORD.sub("", last, count=1)
     tokens = list(_amount_tokens(last))
     if _WORKING.search(before) and len(tokens) == 1 and tokens[0][0].start() == 0 and rough_amount(last) is False \
             and len(last) - tokens[0][0].end() <= 2:
@@ -1194,9 +1205,18 @@ _ENGLISH_EXCESS = re.compile(
     r"(?i)(?:overcharged|over-charged|charged)(?:\s+me)?\s+(?:an\s+)?(?:extra\s+)?(?:rmb|¥|￥)?\s*(?P<a>\d+(?:\.\d+)?)"
     r"|(?:rmb|¥|￥)?\s*(?P<b>\d+(?:\.\d+)?)\s*(?:块|元|yuan|rmb)?\s*(?:extra|too\s+much|more\s+than)\b"
 )
+# the customer's own total in English ("30 each time, twice, so 60 in total"; "a total of 460"),
+# before any single charge named beside it
+_ENGLISH_TOTAL = re.compile(
+    r"(?i)(?:rmb|¥|￥)?\s*(?P<c>\d+(?:\.\d+)?)\s*(?:块|元|yuan|rmb)?\s*(?:in\s+total|altogether|all\s+together)\b"
+    r"|\b(?:a\s+)?total(?:\s+of|\s+is|\s+was)?\s*(?:rmb|¥|￥)?\s*(?P<d>\d+(?:\.\d+)?)(?!\s*(?:times|次|months|days))"
+)
 
 
 def _english_excess(t: str) -> Optional[float]:
+    total = _ENGLISH_TOTAL.search(t)
+    if total:
+        return float(total.group("c") or total.group("d"))
     m = _ENGLISH_EXCESS.search(t)
     return float(m.group("a") or m.group("b")) if m else None
 
@@ -1430,7 +1450,7 @@ def _rough_then_exact(t: str) -> Optional[float]:
         return None
     (first, rough), (second, exact) = accepted
     # (the token may hold its own 多: "一百多")
-    said_roughly = (_ROUGH_AFTER.match(prepared[first.end():]) or re.search(r"(?:大概|大约|差不多|估计)\s*$", prepared[: first.start()])
+    said_roughly = (_ROUGH_AFTER.match(prepared[first.end():]) or re.search(r"(?:大概|大约|差不多|估计|将近|接近|小)\s*$", prepared[: first.start()])
                     or re.search(r"[多来余]$", first.group(0)))
     if not said_roughly or _ROUGH_AFTER.match(prepared[second.end():]) or "不是" in prepared[first.end(): second.start()]:
         return None

@@ -8,10 +8,16 @@ like any complaint, and so does a message whose NLU candidates are complaint int
 (``nlu_leans_to_complaint``): the ``unclear_complaint`` slot tells the rule to start it
 (data/rules/intake.yml), and action_start_intake clears the slot again, so it never shapes a
 later turn. Anything else is asked again here.
+
+An out-of-scope message goes through here too, so that nobody is left repeating themselves: a
+message the bot could not read said again as it was (a customer writing in pinyin, say), or
+unread twice in a row, opens the intake when it is long enough to be a story, and otherwise
+the second reply says how to go on (put it another way, or ask for a person). The NLU's
+out-of-scope reading is trusted on its own: a question about fees is no complaint.
 """
 from __future__ import annotations
 
-from typing import List, Text
+from typing import List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -20,8 +26,14 @@ from rasa_sdk.types import DomainDict
 
 from actions.classify import names_a_problem
 from actions.intake_form import message_text
+from bot.text import normalize_text
 
 SLOT = "unclear_complaint"
+# our replies to a message we could not read; after one of them, the next unread message gets
+# the way forward instead of the same words
+UNREAD_REPLIES = ("utter_out_of_scope", "utter_default", "utter_not_understood_again")
+# a message this long, unread twice, is taken as the customer's story
+STORY_LENGTH = 12
 
 
 def reads_as_complaint(text: str) -> bool:
@@ -44,6 +56,27 @@ def nlu_leans_to_complaint(tracker: Tracker) -> bool:
     )
 
 
+def _before_this_message(tracker: Tracker) -> Tuple[Optional[str], Optional[str]]:
+    """The customer's previous message and our last reply before this one."""
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    if len(users) < 2:
+        return None, None
+    previous = users[-2]
+    reply = None
+    for event in tracker.events[tracker.events.index(previous) + 1:]:
+        if event.get("event") == "bot":
+            reply = (event.get("metadata") or {}).get("utter_action")
+    return previous.get("text") or "", reply
+
+
+def unread_again(tracker: Tracker) -> Tuple[bool, bool]:
+    """(unread twice in a row, said again word for word) for this message."""
+    previous, reply = _before_this_message(tracker)
+    if previous is None or reply not in UNREAD_REPLIES:
+        return False, False
+    return True, normalize_text(previous) == normalize_text(message_text(tracker))
+
+
 class ActionReadUnclear(Action):
     def name(self) -> Text:
         return "action_read_unclear"
@@ -51,7 +84,15 @@ class ActionReadUnclear(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        if reads_as_complaint(message_text(tracker)) or nlu_leans_to_complaint(tracker):
+        text = message_text(tracker)
+        out_of_scope = ((tracker.latest_message or {}).get("intent") or {}).get("name") == "out_of_scope"
+        twice, repeated = unread_again(tracker)
+        if not out_of_scope and (reads_as_complaint(text) or nlu_leans_to_complaint(tracker)):
             return [SlotSet(SLOT, True)]
-        dispatcher.utter_message(response="utter_default")
+        if (twice and len(text.strip()) >= STORY_LENGTH) or (repeated and len(text.strip()) >= 4):
+            return [SlotSet(SLOT, True)]
+        if twice:
+            dispatcher.utter_message(response="utter_not_understood_again")
+        else:
+            dispatcher.utter_message(response="utter_out_of_scope" if out_of_scope else "utter_default")
         return [SlotSet(SLOT, None)]  # the rules need the slot named either way

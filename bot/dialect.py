@@ -25,6 +25,9 @@ COMMON = (
     # Hunan 么子 (what); Shaanxi 额 for 我 where it opens a clause before a verb (额已经给省分行
     #写了信), never 金额/余额/额度
     (re.compile(r"么子"), "什么"),
+    # Hokkien 予人 = 被人 ("钱予人转走矣"), never 给予人/授予人; 矣 after a verb = 了
+    (re.compile(r"(?<![给授赋赐施寄赠])予人(?=[\u4e00-\u9fff])"), "被人"),
+    (re.compile(r"(?<=[走去掉了])矣"), "了"),
     # Cantonese (HK, Guangdong; Traditional already made Simplified): the pronouns, the negators,
     # the aspect and place particles and the verbs threats turn on, so "我要搵你哋经理倾，唔该叫
     # 佢出嚟" meets the rules written for "我要找你们经理谈，麻烦叫他出来". Only forms with no
