@@ -24,11 +24,18 @@ from bot.casedesk.settings import Settings
 from bot.rasa_tracker_store import CachingSQLTrackerStore
 from bot.trainer.tracker_store import EVENTS, encrypt_data, event_cipher
 from tests.trainer.rasa_trackers import action, bot, opening, save, user
-from tests.trainer.test_tracker_store import pg_database, secret_key, target  # noqa: F401 (fixtures)
 
+from tests.trainer.test_tracker_store import KEY
 from .helpers import Api, Clock
 from .rasa_fake import FakeRasa
 from .test_handoffs import open_one
+
+
+@pytest.fixture(autouse=True)
+def tracker_key(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Rasa's store and the desk share TRACKER_SECRET_KEY (scripts/env.sh reads it from .env)."""
+    monkeypatch.setenv("TRACKER_SECRET_KEY", KEY)
+    return KEY
 
 
 @pytest.fixture
