@@ -1208,8 +1208,10 @@ _ENGLISH_EXCESS = re.compile(
 # the customer's own total in English ("30 each time, twice, so 60 in total"; "a total of 460"),
 # before any single charge named beside it
 _ENGLISH_TOTAL = re.compile(
-    r"(?i)(?:rmb|¥|￥)?\s*(?P<c>\d+(?:\.\d+)?)\s*(?:块|元|yuan|rmb)?\s*(?:in\s+total|altogether|all\s+together)\b"
-    r"|\b(?:a\s+)?total(?:\s+of|\s+is|\s+was)?\s*(?:rmb|¥|￥)?\s*(?P<d>\d+(?:\.\d+)?)(?!\s*(?:times|次|months|days))"
+    # (a plain figure only: "total 18,500" or "total 2.5w" is left to the readers that know
+    # thousands separators and units)
+    r"(?i)(?:rmb|¥|￥)?\s*(?<![\d,.])(?P<c>\d+(?:\.\d+)?)\s*(?:块|元|yuan|rmb)?\s*(?:in\s+total|altogether|all\s+together)\b"
+    r"|\b(?:a\s+)?total(?:\s+of|\s+is|\s+was)?\s*(?:rmb|¥|￥)?\s*(?P<d>\d+(?:\.\d+)?)(?![\d,.]|\s*(?:times|次|months|days|[wk万千百]))"
 )
 
 

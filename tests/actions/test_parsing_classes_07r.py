@@ -66,6 +66,9 @@ def test_an_extension_is_neither_more_digits_nor_a_sum(text, phone):
     ("多收了小五百，短信上写的是¥468.50", 468.5),
     ("they took 45 three times, 135 in total", 135.0),
     ("charged me 20 each month, a total of 120", 120.0),
+    # thousands separators and units after "total" are left to the readers that know them
+    ("两笔 3,000 和 1,200，total 4,200", 4200.0),
+    ("一笔 1w，一笔 3k，total 1.3w", 13000.0),
 ])
 def test_the_figure_the_customer_settles_on(text, amount):
     assert parsing.parse_amount(text) == amount
