@@ -16,9 +16,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.casedesk.app import init_app
 from bot.casedesk.settings import Settings
 
-# Rasa's own tracker store and a reader on one empty database, SQLite or PostgreSQL (the trainer
-# tests' fixtures): the handoff sync reads that table too (test_event_feed.py)
-from tests.trainer.test_tracker_store import pg_database, target  # noqa: F401
+# Rasa's own tracker store and a reader on one empty database, SQLite or PostgreSQL, and the bot's
+# encrypted store on it (the trainer tests' fixtures): the handoff sync reads that table too
+# (test_event_feed.py)
+from tests.trainer.test_tracker_store import bots_store, pg_database, target  # noqa: F401
 
 from .helpers import BACKENDS, SECRET, TOKEN, Api, Clock, ThreadedServer, database_target
 from .rasa_fake import FakeRasa

@@ -11,7 +11,6 @@ from typing import Any, AsyncIterator, Dict
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from rasa.shared.core.domain import Domain
 from sqlalchemy import create_engine, func, insert, select
 
 from bot.casedesk.app import init_app
@@ -21,7 +20,6 @@ from bot.casedesk.handoffs.event_feed import FULL_READ_EVERY, EventFeed
 from bot.casedesk.handoffs.rasa_bridge import RASA_KEY
 from bot.casedesk.models import TranscriptTurn
 from bot.casedesk.settings import Settings
-from bot.rasa_tracker_store import CachingSQLTrackerStore
 from bot.trainer.tracker_store import EVENTS, encrypt_data, event_cipher
 from tests.trainer.rasa_trackers import action, bot, opening, save, user
 
@@ -49,14 +47,6 @@ async def desk(settings: Settings, rasa: FakeRasa, target: Dict[str, Any]) -> As
 
 
 @pytest.fixture
-def rasa_store(target: Dict[str, Any]) -> Any:
-    """The store endpoints.yml names (event data encrypted), on the target database."""
-    store = CachingSQLTrackerStore(Domain.empty(), host=target["url"])
-    yield store
-    store.engine.dispose()
-
-
-@pytest.fixture
 async def feed(target: Dict[str, Any]) -> AsyncIterator[EventFeed]:
     f = EventFeed(target["url"])
     yield f
@@ -79,7 +69,7 @@ def _conversation(at: float, *lines: str) -> list:
 
 
 async def test_messages_are_copied_from_the_events_table_without_a_tracker_fetch(
-    desk: Api, rasa: FakeRasa, rasa_store: Any, feed: EventFeed, clock: Clock
+    desk: Api, rasa: FakeRasa, bots_store: Any, feed: EventFeed, clock: Clock
 ) -> None:
     conversation = f"wx-{uuid.uuid4().hex[:10]}"
     others = [f"web-{uuid.uuid4().hex[:8]}" for _ in range(30)]
@@ -87,9 +77,9 @@ async def test_messages_are_copied_from_the_events_table_without_a_tracker_fetch
         await open_one(desk, conversation_id=other)
     await open_one(desk, conversation_id=conversation)
     start = clock.now.timestamp()
-    await save(rasa_store, conversation, _conversation(start, "人呢？", "我的电话是13812345678"))
+    await save(bots_store, conversation, _conversation(start, "人呢？", "我的电话是13812345678"))
     # another conversation's messages are not this handoff's
-    await save(rasa_store, "not-handed-off", _conversation(start, "随便问问"))
+    await save(bots_store, "not-handed-off", _conversation(start, "随便问问"))
     db, bridge = desk.app[DB_KEY], desk.app[RASA_KEY]
 
     assert await handoffs.sync_once(db, bridge, feed) == 2
@@ -97,18 +87,18 @@ async def test_messages_are_copied_from_the_events_table_without_a_tracker_fetch
     # masked in the transcript list, as with the tracker fetch; "我要投诉" predates the handoff
     assert await _customer_texts(desk) == ["人呢？", "我的电话是138****5678"]
 
-    await save(rasa_store, conversation, _conversation(start, "人呢？", "我的电话是13812345678", "快点"))
+    await save(bots_store, conversation, _conversation(start, "人呢？", "我的电话是13812345678", "快点"))
     assert await handoffs.sync_once(db, bridge, feed) == 1
     assert rasa.calls("/tracker") == []
 
 
 async def test_a_fresh_feed_copies_nothing_twice(
-    desk: Api, rasa: FakeRasa, rasa_store: Any, target: Dict[str, Any], clock: Clock
+    desk: Api, rasa: FakeRasa, bots_store: Any, target: Dict[str, Any], clock: Clock
 ) -> None:
     # a restarted desk (or a second desk) starts its cursor at 0 and reads the rows again
     conversation = f"wx-{uuid.uuid4().hex[:10]}"
     await open_one(desk, conversation_id=conversation)
-    await save(rasa_store, conversation, _conversation(clock.now.timestamp(), "第一句", "第二句"))
+    await save(bots_store, conversation, _conversation(clock.now.timestamp(), "第一句", "第二句"))
     db, bridge = desk.app[DB_KEY], desk.app[RASA_KEY]
     for expected in (2, 0, 0):
         fresh = EventFeed(target["url"])
@@ -120,12 +110,12 @@ async def test_a_fresh_feed_copies_nothing_twice(
 
 
 async def test_a_row_committed_after_a_higher_id_is_still_copied(
-    desk: Api, rasa: FakeRasa, rasa_store: Any, feed: EventFeed, target: Dict[str, Any], clock: Clock
+    desk: Api, rasa: FakeRasa, bots_store: Any, feed: EventFeed, target: Dict[str, Any], clock: Clock
 ) -> None:
     # two Rasa instances on one PostgreSQL: id 101 can become visible after id 102 was read
     conversation = f"wx-{uuid.uuid4().hex[:10]}"
     await open_one(desk, conversation_id=conversation)
-    await save(rasa_store, "someone-else", _conversation(clock.now.timestamp(), "你好"))
+    await save(bots_store, "someone-else", _conversation(clock.now.timestamp(), "你好"))
     engine = create_engine(target["url"])
     cipher = event_cipher()
     try:
@@ -158,12 +148,12 @@ async def test_a_row_committed_after_a_higher_id_is_still_copied(
 
 
 async def test_without_the_key_the_pass_fetches_trackers_and_loses_nothing(
-    desk: Api, rasa: FakeRasa, rasa_store: Any, feed: EventFeed, clock: Clock,
+    desk: Api, rasa: FakeRasa, bots_store: Any, feed: EventFeed, clock: Clock,
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
 ) -> None:
     conversation = f"wx-{uuid.uuid4().hex[:10]}"
     await open_one(desk, conversation_id=conversation)
-    await save(rasa_store, conversation, _conversation(clock.now.timestamp(), "还在吗"))
+    await save(bots_store, conversation, _conversation(clock.now.timestamp(), "还在吗"))
     rasa.add_user(conversation, "还在吗", clock.now.timestamp() + 1)
     monkeypatch.delenv("TRACKER_SECRET_KEY")
     caplog.set_level(logging.INFO, logger="bot.casedesk")
