@@ -10,10 +10,11 @@ like any complaint, and so does a message whose NLU candidates are complaint int
 later turn. Anything else is asked again here.
 
 An out-of-scope message goes through here too, so that nobody is left repeating themselves: a
-message the bot could not read said again as it was (a customer writing in pinyin, say), or
-unread twice in a row, opens the intake when it is long enough to be a story, and otherwise
-the second reply says how to go on (put it another way, or ask for a person). The NLU's
-out-of-scope reading is trusted on its own: a question about fees is no complaint.
+message the bot could not read said again as it was (a customer writing in pinyin, say) opens
+the intake; any other second unread message in a row gets a reply that says how to go on (put
+it another way, ask elsewhere, or ask for a person) instead of the same words. The NLU's
+out-of-scope reading is trusted on its own: a question about fees is no complaint, and two
+different questions are two questions.
 """
 from __future__ import annotations
 
@@ -31,9 +32,7 @@ from bot.text import normalize_text
 SLOT = "unclear_complaint"
 # our replies to a message we could not read; after one of them, the next unread message gets
 # the way forward instead of the same words
-UNREAD_REPLIES = ("utter_out_of_scope", "utter_default", "utter_not_understood_again")
-# a message this long, unread twice, is taken as the customer's story
-STORY_LENGTH = 12
+UNREAD_REPLIES = ("utter_out_of_scope", "utter_default", "utter_not_understood_again", "utter_out_of_scope_again")
 
 
 def reads_as_complaint(text: str) -> bool:
@@ -89,10 +88,12 @@ class ActionReadUnclear(Action):
         twice, repeated = unread_again(tracker)
         if not out_of_scope and (reads_as_complaint(text) or nlu_leans_to_complaint(tracker)):
             return [SlotSet(SLOT, True)]
-        if (twice and len(text.strip()) >= STORY_LENGTH) or (repeated and len(text.strip()) >= 4):
+        # said again as it was: the customer means it (a story in pinyin, say). Two different
+        # messages are not: a second question about parking is no complaint
+        if repeated and len(text.strip()) >= 4:
             return [SlotSet(SLOT, True)]
         if twice:
-            dispatcher.utter_message(response="utter_not_understood_again")
+            dispatcher.utter_message(response="utter_out_of_scope_again" if out_of_scope else "utter_not_understood_again")
         else:
             dispatcher.utter_message(response="utter_out_of_scope" if out_of_scope else "utter_default")
         return [SlotSet(SLOT, None)]  # the rules need the slot named either way

@@ -132,10 +132,11 @@ async def test_an_unread_story_said_again_opens_the_intake():
 
 
 @pytest.mark.asyncio
-async def test_a_second_unread_long_message_opens_the_intake():
+async def test_a_second_different_unread_message_gets_the_way_forward_not_an_intake():
     first = "ni hao, wo yao tou su yi xia"
     second = "yin hang ka shao le liang qian kuai, bu zhi dao shi shen me kou de"
-    assert await _read_unclear(second, "nlu_fallback", _unread_before(first, "utter_default")) == (True, [])
+    assert await _read_unclear(second, "nlu_fallback", _unread_before(first, "utter_default")) == (
+        None, ["utter_not_understood_again"])
 
 
 @pytest.mark.asyncio
@@ -162,3 +163,11 @@ async def test_the_read_back_takes_a_correction_told_as_more_of_the_story():
     got = slot_events(events)
     assert got["amount"] == 800.0
     assert "又算了一遍" not in (got.get("description") or "")
+
+
+@pytest.mark.asyncio
+async def test_two_different_questions_out_of_scope_open_nothing():
+    first = "你们周末营业吗，几点开门呀，我想去办张卡"
+    second = "那附近有没有停车的地方，我开车过去方便吗"
+    assert await _read_unclear(second, "out_of_scope", _unread_before(first)) == (None, ["utter_out_of_scope_again"])
+
