@@ -31,6 +31,8 @@ SETS_DIR = ROOT / "tests" / "intake_blind"
 HANDED_OFF = re.compile(r"转接?人工|人工客服|专人和您沟通|请同事马上来和您联系|回电会打到|给您回电|打电话给您")
 CANCELLED = re.compile(r"不提交了|就不登记了|不会登记")
 QUOTED_FIELD = re.compile(r"^(?:投诉内容|您的诉求)：.*$", re.M)
+# what the bot suggests the customer type (回复“转人工”找工作人员) is no handoff yet
+QUOTED_WORDS = re.compile(r"“[^”]{1,12}”")
 MAX_TURNS = 20
 # "what happened?" in any of its wordings (the greeting's variations included)
 # the bot inviting the story, in every wording of its responses (utter_out_of_scope has two: "如果您
@@ -63,7 +65,7 @@ def play(stack: Stack, conv: dict) -> dict:
     for _ in range(MAX_TURNS):
         # the read-back quotes the customer's words ("打客服电话转人工，等了四十分钟"): only the
         # bot's own lines tell a handoff or a cancel
-        joined = QUOTED_FIELD.sub("", "\n".join(replies))
+        joined = QUOTED_WORDS.sub("", QUOTED_FIELD.sub("", "\n".join(replies)))
         if CASE_NO.search(joined) and not HANDED_OFF.search(joined):
             outcome = "filed"
             break
