@@ -175,3 +175,20 @@ async def test_the_app_reads_the_events_table_unless_told_otherwise(settings: Se
     assert told.handoff_sync_source == "tracker"
     with pytest.raises(ValueError, match="CASEDESK_HANDOFF_SYNC_SOURCE"):
         dataclasses.replace(settings, handoff_sync_source="rabbitmq")
+
+
+async def test_a_store_rasa_does_not_write_to_is_no_silent_gap(
+    desk: Api, rasa: FakeRasa, clock: Clock, tmp_path: Any
+) -> None:
+    # TRACKER_DB_URL naming a file that does not exist (or an empty table) while handoffs are
+    # open: the desk reads the wrong store, so it fetches the trackers rather than copy nothing
+    conversation = f"wx-{uuid.uuid4().hex[:10]}"
+    await open_one(desk, conversation_id=conversation)
+    rasa.add_user(conversation, "人呢", clock.now.timestamp() + 1)
+    missing = EventFeed(f"sqlite:///{tmp_path / 'nowhere' / 'tracker.db'}")
+    try:
+        assert await handoffs.sync_once(desk.app[DB_KEY], desk.app[RASA_KEY], missing) == 1
+    finally:
+        await missing.dispose()
+    assert not (tmp_path / "nowhere").exists()
+    assert len(rasa.calls("/tracker")) == 1

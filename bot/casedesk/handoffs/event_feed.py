@@ -16,7 +16,8 @@ before its cursor. One conversation's events are written in order (Rasa's lock s
 a conversation), which is what the marks rely on.
 
 When the table cannot be read (no TRACKER_SECRET_KEY in the desk's environment, a tracker store
-that is not SQL, the database down), `customer_messages` returns None and the pass falls back to
+that is not SQL, the database down), or is plainly not the one Rasa writes to (no such file, or
+no rows while handoffs are open), `customer_messages` returns None and the pass falls back to
 fetching each open handoff's tracker: slower, nothing lost. The reason is logged once.
 """
 from __future__ import annotations
@@ -103,12 +104,14 @@ class EventFeed:
             cipher = event_cipher(self._secret_key)
             engine = self._connect()
             if self._sqlite_path and not os.path.exists(self._sqlite_path):
-                # Rasa has not stored anything yet; connecting would create its file empty
-                return self._working({})
+                # open handoffs, yet no store where the desk looks: not the one Rasa writes to
+                # (connecting would create the file empty)
+                raise FileNotFoundError("TRACKER_DB_URL names no existing file")
             async with engine.connect() as conn:
                 top = (await conn.execute(select(func.max(EVENTS.c.id)))).scalar()
                 if top is None:
-                    return self._working({})
+                    # open handoffs and an empty table: the same, a store Rasa does not write to
+                    raise LookupError("Rasa's events table is empty")
                 senders = sorted(marks)
                 rows: List[Any] = []
                 for start in range(0, len(senders), CHUNK):
@@ -135,12 +138,13 @@ class EventFeed:
             self._cursor = max(self._cursor, int(top))
             self._quiet_passes = 0
             return self._working(found)
-        except (TrackerKeyError, SQLAlchemyError, ArgumentError, OSError, ValueError) as exc:
+        except (TrackerKeyError, SQLAlchemyError, ArgumentError, OSError, LookupError, ValueError) as exc:
             kind = type(exc).__name__
             if self._failing != kind:
-                # the message says which key or table is missing; it never holds conversation text
+                # the message says which key, file or table is missing; never conversation text
+                said = isinstance(exc, (TrackerKeyError, FileNotFoundError, LookupError))
                 log.warning("handoff sync: Rasa's events table unreadable (%s: %s); fetching trackers instead",
-                            kind, str(exc).splitlines()[0][:200] if isinstance(exc, TrackerKeyError) else kind)
+                            kind, str(exc).splitlines()[0][:200] if said else kind)
                 self._failing = kind
             return None
 
