@@ -107,3 +107,12 @@ async def run_validator(tracker: Tracker, form: Any = None) -> Tuple[List[Dict[s
     dispatcher = CollectingDispatcher()
     events = await form().run(dispatcher, tracker, domain())
     return events, dispatcher
+
+def count_days_from(monkeypatch: Any, day: Any) -> None:
+    """The intake's relative days (前天, 大前天) counted from ``day``, the day a blind set was
+    written, whatever the day (or the hour in Beijing) the tests run."""
+    from actions import confirm_form, intake_form
+
+    monkeypatch.setattr(intake_form, "today", lambda: day)
+    monkeypatch.setattr(confirm_form, "today", lambda: day)
+

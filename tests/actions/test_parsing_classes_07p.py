@@ -11,9 +11,14 @@ from actions.classify import detect_flags, flags_withdrawn
 from actions.confirm_form import ValidateConfirmForm
 from actions.corrections import fields_taken_back
 from bot.escalation.detector import default_detector
-from tests.actions.helpers import run_validator as _validate, form_tracker, slot_events
+from tests.actions.helpers import count_days_from, form_tracker, run_validator as _validate, slot_events
 
 TODAY = date(2026, 12, 7)
+
+
+@pytest.fixture(autouse=True)
+def the_sets_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    count_days_from(monkeypatch, TODAY)
 
 
 

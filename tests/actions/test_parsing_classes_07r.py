@@ -2,18 +2,26 @@
 our own: none of these sentences is the set's."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from actions import parsing
 from actions.classify import detect_flags, fund_safety
 from bot.escalation.detector import default_detector
 from bot.text import normalize_text
-from tests.actions.helpers import (domain, form_tracker, plain_tracker, responses, run_validator as _validate,
+from tests.actions.helpers import (count_days_from, domain, form_tracker, plain_tracker, responses, run_validator as _validate,
                                    slot_events, user_event)
 
 FILLED = {"description": "信用卡年费多扣了", "category": "product_service", "business_line": "credit_card",
           "priority": "normal", "intake_id": "i-7r", "customer_name": "李红梅", "phone": "13812345678",
           "branch": "线上渠道", "occurred_at": "2026-12-05", "amount": 300.0}
+TODAY = date(2026, 12, 7)
+
+
+@pytest.fixture(autouse=True)
+def the_sets_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    count_days_from(monkeypatch, TODAY)
 
 
 # -- an answer first, then an earlier field put right after a word that turns aside ----------------
