@@ -211,13 +211,13 @@ class CachingSQLTrackerStore(SQLTrackerStore):
         return None
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Rasa's save: the events after those already stored, then a commit."""
+        """Rasa's save: the events after those already stored, then a commit, then the same
+        events to the event broker (if any)."""
         sender_id = tracker.sender_id
         check_sender_id(sender_id)
         kept = self._kept.pop(sender_id, None)
         if kept is not None and kept.tracker is not tracker:
             kept = None
-        await self.stream_events(tracker)
         with self.session_scope() as session:
             # handed out by retrieve() after the database was seen to hold exactly its first
             # kept.in_session events; under the conversation's lock nobody else wrote since
@@ -234,6 +234,10 @@ class CachingSQLTrackerStore(SQLTrackerStore):
         # keep it only if a read of the database would rebuild the same events
         if in_session == len(tracker.events):
             self._keep(_Kept(tracker, rows, in_session, self.domain))
+        if new and self.event_broker is not None:
+            # Rasa's stream_events, without its second read of the conversation (the new events
+            # are known), and after the commit: a consumer that hears of an event finds its row
+            await self._stream_new_events(self.event_broker, new, sender_id)
 
 
 def _row(sender_id: Text, event: Event, cipher: MultiFernet) -> Dict[Text, Any]:

@@ -31,6 +31,9 @@ export LOCK_STORE_TYPE="${LOCK_STORE_TYPE:-in_memory}"
 export REDIS_HOST="${REDIS_HOST:-127.0.0.1}"
 export REDIS_PORT="${REDIS_PORT:-6379}"
 export REDIS_LOCK_DB="${REDIS_LOCK_DB:-1}"
+# Rasa's event broker (endpoints.yml): empty = none; production: amqp://user:password@host:5672/
+export RABBITMQ_URL="${RABBITMQ_URL:-}"
+export RABBITMQ_QUEUE="${RABBITMQ_QUEUE:-rasa_events}"
 # WeChat 公众号 channel (docs/wechat.md): WECHAT_TOKEN, WECHAT_AES_KEY and WECHAT_SECRET are
 # generated into .env; the AppID is a placeholder until the real account's is set there.
 export WECHAT_APPID="${WECHAT_APPID:-wx0000000000000000}"

@@ -26,7 +26,11 @@ DEFAULT_RASA_URL = "http://127.0.0.1:5005"
 RASA_KEYS = ("RASA_URL", "RASA_TOKEN", "TRACKER_DB_URL")
 # Rasa's SQL tracker store (endpoints.yml); the trainer pages read it, never write it
 DEFAULT_TRACKER_DB_URL = f"sqlite:///{REPO_ROOT / 'var' / 'tracker.db'}"
-SYNC_SOURCES = ("events", "tracker")
+SYNC_SOURCES = ("events", "rabbitmq", "tracker")
+# Rasa's event broker (bot/event_broker.py, endpoints.yml): RABBITMQ_URL and RABBITMQ_QUEUE are
+# the broker's settings, read by Rasa and by the desk alike
+BROKER_KEYS = ("RABBITMQ_URL", "RABBITMQ_QUEUE")
+DEFAULT_RABBITMQ_QUEUE = "rasa_events"
 # written by `make evaluate` (bot/trainer/evaluate.py); the trainer pages link the latest
 DEFAULT_REPORT_DIR = REPO_ROOT / "reports" / "evaluation"
 MAX_BODY_BYTES = 256 * 1024
@@ -309,8 +313,11 @@ class Settings:
     handoff_sync_seconds: float = 0.5
     # where the loop reads those messages: "events" = the rows Rasa's tracker store added since
     # the last pass (one query however many handoffs are open; handoffs/event_feed.py), "tracker" =
-    # each open handoff's tracker from Rasa's HTTP API (a tracker store the desk cannot read)
+    # each open handoff's tracker from Rasa's HTTP API (a tracker store the desk cannot read),
+    # "rabbitmq" = the events Rasa's event broker publishes (production; handoffs/broker_feed.py)
     handoff_sync_source: str = "events"
+    rabbitmq_url: str = field(default="", repr=False)
+    rabbitmq_queue: str = DEFAULT_RABBITMQ_QUEUE
     # the expected wait told to a customer: place in the queue × this
     minutes_per_handoff: int = 3
     tracker_db_url: str = DEFAULT_TRACKER_DB_URL
@@ -345,7 +352,9 @@ class Settings:
         if self.handoff_sync_seconds < 0 or self.minutes_per_handoff < 1:
             raise ValueError("CASEDESK_HANDOFF_SYNC_SECONDS must be ≥ 0, CASEDESK_MINUTES_PER_HANDOFF ≥ 1")
         if self.handoff_sync_source not in SYNC_SOURCES:
-            raise ValueError("CASEDESK_HANDOFF_SYNC_SOURCE must be events or tracker")
+            raise ValueError("CASEDESK_HANDOFF_SYNC_SOURCE must be events, rabbitmq or tracker")
+        if self.handoff_sync_source == "rabbitmq" and not self.rabbitmq_url.startswith(("amqp://", "amqps://")):
+            raise ValueError("CASEDESK_HANDOFF_SYNC_SOURCE=rabbitmq needs RABBITMQ_URL (amqp://user:password@host:5672/)")
         if self.login_failures_per_user < 1 or self.login_failures_per_address < 1:
             raise ValueError("CASEDESK_LOGIN_FAILURES_PER_USER / _PER_ADDRESS must be ≥ 1")
         for proxy in self.trusted_proxies:
@@ -401,7 +410,7 @@ def load_settings(
         values.update(dotenv_values(env_file))
     # the process environment wins over the file, as with dotenv's override=False
     values.update(
-        {k: v for k, v in environ.items() if k.startswith("CASEDESK_") or k in RASA_KEYS or k in WECHAT_KEYS}
+        {k: v for k, v in environ.items() if k.startswith("CASEDESK_") or k in RASA_KEYS + BROKER_KEYS + WECHAT_KEYS}
     )
     _ensure_secrets(env_file, values)
     return Settings(
@@ -415,6 +424,8 @@ def load_settings(
         rasa_token=values.get("RASA_TOKEN") or None,
         handoff_sync_seconds=float(values.get("CASEDESK_HANDOFF_SYNC_SECONDS") or 0.5),
         handoff_sync_source=values.get("CASEDESK_HANDOFF_SYNC_SOURCE") or "events",
+        rabbitmq_url=(values.get("RABBITMQ_URL") or "").strip(),
+        rabbitmq_queue=(values.get("RABBITMQ_QUEUE") or "").strip() or DEFAULT_RABBITMQ_QUEUE,
         minutes_per_handoff=int(values.get("CASEDESK_MINUTES_PER_HANDOFF") or 3),
         cookie_secure=values.get("CASEDESK_COOKIE_SECURE") == "1",
         login_failures_per_user=int(values.get("CASEDESK_LOGIN_FAILURES_PER_USER") or 5),

@@ -174,7 +174,7 @@ async def test_the_app_reads_the_events_table_unless_told_otherwise(settings: Se
     told = load_settings(tmp_path / "none.env", environ={**secrets, "CASEDESK_HANDOFF_SYNC_SOURCE": "tracker"})
     assert told.handoff_sync_source == "tracker"
     with pytest.raises(ValueError, match="CASEDESK_HANDOFF_SYNC_SOURCE"):
-        dataclasses.replace(settings, handoff_sync_source="rabbitmq")
+        dataclasses.replace(settings, handoff_sync_source="kafka")
 
 
 async def test_a_store_rasa_does_not_write_to_is_no_silent_gap(

@@ -96,6 +96,8 @@ class EventFeed:
         """New customer messages of these open handoffs (rows with conversation_id, synced_until,
         created_at), as Rasa `user` event dicts by conversation id; None when the table cannot be
         read, so the caller fetches trackers instead."""
+        if not handoffs:
+            return {}
         marks: Dict[str, float] = {}
         for h in handoffs:
             mark = synced_mark(h)
@@ -147,6 +149,10 @@ class EventFeed:
                             kind, str(exc).splitlines()[0][:200] if said else kind)
                 self._failing = kind
             return None
+
+    async def copied(self) -> None:
+        """Nothing to acknowledge: the cursor moved when the rows were read, and a row read
+        again is copied once all the same."""
 
     def _working(self, found: Dict[str, List[Dict[str, Any]]]) -> Dict[str, List[Dict[str, Any]]]:
         if self._failing is not None:

@@ -40,12 +40,15 @@ from bot.crypto import PiiCipher
 from bot.casedesk.cases.case_rules import Category, Priority, Role
 from bot.casedesk.api.errors import BadRequest, Conflict, NotFound, ServiceUnavailable
 from bot.casedesk.models import Case, CaseEvent, Handoff, TranscriptTurn
+from bot.casedesk.handoffs.broker_feed import BrokerFeed
 from bot.casedesk.handoffs.event_feed import EventFeed, synced_mark
 from bot.casedesk.handoffs.rasa_bridge import RASA_KEY, RasaBridge, RasaUnavailable, user_events
 from bot.casedesk.settings import Settings
 from bot.vocabulary import OPEN_HANDOFF_STATUSES, HandoffStatus
 
 log = logging.getLogger(__name__)
+# where a sync pass reads new customer messages (Settings.handoff_sync_source)
+Feed = Union[EventFeed, BrokerFeed]
 
 WAITING, ACTIVE, CLOSED = (s.value for s in HandoffStatus)
 OPEN_STATUSES = OPEN_HANDOFF_STATUSES
@@ -835,12 +838,14 @@ async def sync_handoff(db: casedb.Database, bridge: RasaBridge, handoff_id: int)
     return 0 if row is None else await _sync_row(db, bridge, row)
 
 
-async def sync_once(db: casedb.Database, bridge: RasaBridge, feed: Optional[EventFeed] = None) -> int:
+async def sync_once(db: casedb.Database, bridge: RasaBridge, feed: Optional[Feed] = None) -> int:
     """One pass over every open handoff (the loop's body; tests call it directly).
 
     With a `feed` (event_feed.py: what Rasa stored since the last pass, one query for all open
-    handoffs) the pass costs the same however many handoffs are open. Without one, or while the
-    feed cannot be read, each open handoff's tracker is fetched from Rasa's HTTP API.
+    handoffs; broker_feed.py: what Rasa published to RabbitMQ) the pass costs the same however
+    many handoffs are open. Without one, or while the feed cannot be read, each open handoff's
+    tracker is fetched from Rasa's HTTP API. The feed hears `copied()` once the pass has copied
+    what it was given.
     Returns how many turns were added; raises RasaUnavailable when Rasa did not answer."""
     if feed is not None and await feed.quiet():
         return 0
@@ -852,8 +857,6 @@ async def sync_once(db: casedb.Database, bridge: RasaBridge, feed: Optional[Even
                 .order_by(Handoff.id)
             )
         ).all()
-    if not rows:
-        return 0
     if feed is not None:
         found = await feed.customer_messages(rows)
         if found is not None:
@@ -861,7 +864,18 @@ async def sync_once(db: casedb.Database, bridge: RasaBridge, feed: Optional[Even
             for row in rows:
                 if found.get(row.conversation_id):
                     added += await _copy_turns(db, row, found[row.conversation_id])
+            await feed.copied()
             return added
+    added = await _fetch_trackers(db, bridge, rows)
+    if feed is not None:
+        # the trackers held whatever the feed had taken for this pass
+        await feed.copied()
+    return added
+
+
+async def _fetch_trackers(db: casedb.Database, bridge: RasaBridge, rows: Sequence[Any]) -> int:
+    if not rows:
+        return 0
     gate = asyncio.Semaphore(SYNC_CONCURRENCY)
 
     async def one(row: Any) -> int:
@@ -893,7 +907,7 @@ LOOP_PASSES_KEY: web.AppKey[Sequence[LoopPass]] = web.AppKey("casedesk_handoff_l
 
 async def sync_loop(
     db: casedb.Database, bridge: RasaBridge, interval: float, stop: Optional[asyncio.Event] = None,
-    passes: Sequence[LoopPass] = (), feed: Optional[EventFeed] = None,
+    passes: Sequence[LoopPass] = (), feed: Optional[Feed] = None,
 ) -> None:
     """Runs for the app's life (rasa_context below) until `stop` is set. One warning when
     Rasa goes away and one line when it is back, not one per pass; no conversation text is
@@ -937,10 +951,13 @@ async def rasa_context(app: web.Application) -> AsyncIterator[None]:
     app[RASA_KEY] = bridge
     task: Optional[asyncio.Task] = None
     stop = asyncio.Event()
-    feed: Optional[EventFeed] = None
+    feed: Optional[Feed] = None
     if settings.handoff_sync_seconds > 0:
         if settings.handoff_sync_source == "events":
             feed = EventFeed(settings.tracker_db_url)
+        elif settings.handoff_sync_source == "rabbitmq":
+            feed = BrokerFeed(settings.rabbitmq_url, settings.rabbitmq_queue)
+            feed.start()
         task = asyncio.create_task(
             sync_loop(
                 app[casedb.DB_KEY], bridge, settings.handoff_sync_seconds, stop, app.get(LOOP_PASSES_KEY, ()), feed
