@@ -187,6 +187,17 @@ HERE = Path(__file__).parent
 # strong words at a film's villains): twentieth 102/104 and 0/64 (mild 0/12; the two left are
 # 听不懂人话 and twelve exclamation marks, which five earlier rounds labelled mild); ninth 102/104
 # (up one); the rest held.
+# The twenty-first round (written blind 2026-12-07 after the twentieth round's work, scored once:
+# 87/104 threats, 20/20 requests for a person, 10/64 negatives, mild anger 2/12), then its classes
+# (one's own absence spoken of as settled, belongings given away "no longer needed", a letter to
+# the family written and left; harm that "might happen" and is disowned in advance, 不知道会做出
+#什么事; a public statement announced in a formal register; a complaint registered with the
+# regulator; 瘪犊子, 宝里宝气, "are you deaf"; calm: what was seen on a platform, live-stream
+# selling as a trade, exposure once considered and dropped, the bank's own banner, a scammer
+# threatened, a marked joke about smashing, a regulator's hours asked, a suit against someone
+# else, a lawyer's letter template, 不想活了 with a laughing face): twenty-first 101/104 and 0/64
+# (mild 2/12: 受够了 and Cantonese 好嬲, which the writer called mild); fourth round 4/75 calm
+# handed off (one fewer); the rest held.
 FLOORS = {
     "third_round.yml": {"threats": 0.82, "negatives_handed_off": 5},
     "fourth_round.yml": {"threats": 0.80, "negatives_handed_off": 6},
@@ -206,6 +217,7 @@ FLOORS = {
     "eighteenth_round.yml": {"threats": 0.96, "negatives_handed_off": 3},
     "nineteenth_round.yml": {"threats": 0.96, "negatives_handed_off": 2},
     "twentieth_round.yml": {"threats": 0.96, "negatives_handed_off": 2},
+    "twenty_first_round.yml": {"threats": 0.96, "negatives_handed_off": 2},
 }
 
 
