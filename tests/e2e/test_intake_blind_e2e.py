@@ -49,6 +49,8 @@ FLOORS = {
     "conversations_2026-12-07p.yml": {"right": 0.92, "unrequested_handoffs": 1, "loops": 0},
     "conversations_2026-12-07q.yml": {"right": 0.92, "unrequested_handoffs": 1, "loops": 0},
     "conversations_2026-12-07r.yml": {"right": 0.90, "unrequested_handoffs": 1, "loops": 0},
+    # joined as scored, before its classes were worked: 41/60 (68%), one unrequested handoff
+    "conversations_2026-12-07s.yml": {"right": 0.63, "unrequested_handoffs": 1, "loops": 0},
 }
 
 
