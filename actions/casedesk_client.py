@@ -16,6 +16,8 @@ from typing import Any, Dict, Optional, Tuple, overload
 import aiohttp
 from dotenv import dotenv_values
 
+from bot.log_format import request_id
+
 ROOT = Path(__file__).resolve().parents[1]
 ENV_FILE = ROOT / ".env"
 DEFAULT_URL = "http://127.0.0.1:8000"
@@ -134,9 +136,15 @@ class CaseDeskClient:
         """POST ``payload``: the status and the JSON body (or the start of a text body); an
         unreachable desk raises a retryable CaseDeskError."""
         url = f"{self.base_url}{path}"
+        headers = self._headers()
+        # the intake's random id ties the desk's log lines for this call to the complaint
+        # (bot/log_format.py); never the conversation id, which is a WeChat customer's OpenID
+        correlation = payload.get("intake_id") or payload.get("request_id")
+        if isinstance(correlation, str):
+            headers["X-Request-Id"] = request_id(correlation)
         try:
             async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout)) as session:
-                async with session.post(url, json=payload, headers=self._headers()) as response:
+                async with session.post(url, json=payload, headers=headers) as response:
                     try:
                         return response.status, await response.json(content_type=None)
                     except ValueError:

@@ -1,19 +1,18 @@
 """The case desk application factory and its entry point (`python -m bot.casedesk`)."""
 from __future__ import annotations
 
-import logging
 from typing import Optional
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from bot import redact
+from bot import log_format, redact
 
 from bot.casedesk import console
 from bot.casedesk.appkeys import CIPHER_KEY, SETTINGS_KEY
 from bot.crypto import PiiCipher
 from bot.casedesk.db import db_context
-from bot.casedesk.api.middlewares import setup_middlewares
+from bot.casedesk.api.middlewares import REQUEST_ID_KEY, setup_middlewares
 from bot.casedesk.handoffs import assignment
 from bot.casedesk.handoffs.service import LOOP_PASSES_KEY, rasa_context
 from bot.casedesk.customer.notices import notices_context
@@ -47,18 +46,18 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         self.logger.info(
-            '%s "%s %s" %s %.3fs', request.remote, request.method, request.path, response.status, time
+            '%s "%s %s" %s %.3fs', request.remote, request.method, request.path, response.status, time,
+            extra={"request_id": request.get(REQUEST_ID_KEY)},
         )
 
 
 def main() -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    settings = load_settings()
+    # LOG_FORMAT=json in production: one JSON object a line, with the request's id
+    log_format.configure(settings.log_format)
     # safety net on every handler: whatever a library logs, no mobile, ID or card number leaves
     # the process whole. Our own code logs masked values only (tests check it).
     redact.install()
-    settings = load_settings()
     web.run_app(
         init_app(settings), host=settings.host, port=settings.port,
         access_log_class=PathOnlyAccessLogger,

@@ -15,6 +15,7 @@ from typing import Callable, Mapping, MutableMapping, Optional, Tuple
 
 from dotenv import dotenv_values
 
+from bot.log_format import FORMATS as LOG_FORMATS
 from bot.secrets import GENERATED
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -30,6 +31,8 @@ SYNC_SOURCES = ("events", "rabbitmq", "tracker")
 # Rasa's event broker (bot/event_broker.py, endpoints.yml): RABBITMQ_URL and RABBITMQ_QUEUE are
 # the broker's settings, read by Rasa and by the desk alike
 BROKER_KEYS = ("RABBITMQ_URL", "RABBITMQ_QUEUE")
+# settings every process reads alike
+SHARED_KEYS = ("LOG_FORMAT",)
 DEFAULT_RABBITMQ_QUEUE = "rasa_events"
 # written by `make evaluate` (bot/trainer/evaluate.py); the trainer pages link the latest
 DEFAULT_REPORT_DIR = REPO_ROOT / "reports" / "evaluation"
@@ -339,6 +342,9 @@ class Settings:
     notices: NoticeSettings = field(default_factory=NoticeSettings)
     # auto-assignment (issue 15): capacity per agent, when a silent console counts as away
     assignment: AssignmentSettings = field(default_factory=AssignmentSettings)
+    # LOG_FORMAT: "text" (make run) or "json" (production: one object a line with the request's
+    # id, bot/log_format.py); shared by every process, hence no CASEDESK_ prefix
+    log_format: str = "text"
     # injectable so SLA, repeat and group windows can be tested without waiting for days
     clock: Callable[[], datetime] = field(default=utc_now, repr=False, compare=False)
 
@@ -351,6 +357,8 @@ class Settings:
             raise ValueError("CASEDESK_DB_SCHEMA must be a lower-case SQL identifier")
         if self.handoff_sync_seconds < 0 or self.minutes_per_handoff < 1:
             raise ValueError("CASEDESK_HANDOFF_SYNC_SECONDS must be ≥ 0, CASEDESK_MINUTES_PER_HANDOFF ≥ 1")
+        if self.log_format not in LOG_FORMATS:
+            raise ValueError("LOG_FORMAT must be text or json")
         if self.handoff_sync_source not in SYNC_SOURCES:
             raise ValueError("CASEDESK_HANDOFF_SYNC_SOURCE must be events, rabbitmq or tracker")
         if self.handoff_sync_source == "rabbitmq" and not self.rabbitmq_url.startswith(("amqp://", "amqps://")):
@@ -410,7 +418,7 @@ def load_settings(
         values.update(dotenv_values(env_file))
     # the process environment wins over the file, as with dotenv's override=False
     values.update(
-        {k: v for k, v in environ.items() if k.startswith("CASEDESK_") or k in RASA_KEYS + BROKER_KEYS + WECHAT_KEYS}
+        {k: v for k, v in environ.items() if k.startswith("CASEDESK_") or k in RASA_KEYS + BROKER_KEYS + SHARED_KEYS + WECHAT_KEYS}
     )
     _ensure_secrets(env_file, values)
     return Settings(
@@ -426,6 +434,7 @@ def load_settings(
         handoff_sync_source=values.get("CASEDESK_HANDOFF_SYNC_SOURCE") or "events",
         rabbitmq_url=(values.get("RABBITMQ_URL") or "").strip(),
         rabbitmq_queue=(values.get("RABBITMQ_QUEUE") or "").strip() or DEFAULT_RABBITMQ_QUEUE,
+        log_format=(values.get("LOG_FORMAT") or "text").strip().lower(),
         minutes_per_handoff=int(values.get("CASEDESK_MINUTES_PER_HANDOFF") or 3),
         cookie_secure=values.get("CASEDESK_COOKIE_SECURE") == "1",
         login_failures_per_user=int(values.get("CASEDESK_LOGIN_FAILURES_PER_USER") or 5),

@@ -192,11 +192,13 @@ class FakeCaseDesk:
     def __init__(self):
         self.cases = {}
         self.headers = []
+        self.request_ids = []
         self.status = None
         self.slow = 0.0
 
     async def create(self, request):
         self.headers.append(request.headers.get("Authorization"))
+        self.request_ids.append(request.headers.get("X-Request-Id"))
         if self.slow:
             await asyncio.sleep(self.slow)
         if self.status:
@@ -230,6 +232,8 @@ async def test_client_files_a_case_with_the_bearer_token(casedesk, monkeypatch):
     body = await CaseDeskClient(base_url=casedesk.url).create_case(payload())
     assert body["case_no"] == "TS20261122000001"
     assert casedesk.headers == ["Bearer secret-token"]
+    # the intake's random id names the call in the desk's log lines (bot/log_format.py)
+    assert casedesk.request_ids == [payload()["intake_id"]]
 
 
 @pytest.mark.asyncio

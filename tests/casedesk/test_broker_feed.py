@@ -276,6 +276,11 @@ async def test_endpoints_yml_names_the_sealed_broker_only_with_a_url(
     from rasa.utils.endpoints import read_endpoint_config
 
     endpoints = str(Path(__file__).resolve().parents[2] / "endpoints.yml")
+    # the file's other variables, as scripts/env.sh sets them
+    for name, value in (("ACTION_ENDPOINT_URL", "http://127.0.0.1:5055/webhook"), ("TRACKER_DB_URL", "sqlite://"),
+                        ("LOCK_STORE_TYPE", "in_memory"), ("REDIS_HOST", "127.0.0.1"), ("REDIS_PORT", "6379"),
+                        ("REDIS_LOCK_DB", "1")):
+        monkeypatch.setenv(name, os.environ.get(name, value))
     monkeypatch.setenv("RABBITMQ_URL", "")
     monkeypatch.setenv("RABBITMQ_QUEUE", names["queue"])
     assert await EventBroker.create(read_endpoint_config(endpoints, "event_broker")) is None
@@ -286,3 +291,10 @@ async def test_endpoints_yml_names_the_sealed_broker_only_with_a_url(
     finally:
         assert made is not None
         await made.close()
+
+
+async def test_a_clean_shutdown_warns_of_nothing(names: Dict[str, str], caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="bot.casedesk.handoffs.broker_feed")
+    feed = await _started(BrokerFeed(URL, names["queue"], exchange=names["exchange"]))
+    await feed.dispose()
+    assert not [r for r in caplog.records if r.name.endswith("broker_feed")]

@@ -54,7 +54,7 @@ def test_main_installs_the_filter_on_its_handlers(monkeypatch: pytest.MonkeyPatc
     handler = logging.StreamHandler(stream)
     root.addHandler(handler)
     monkeypatch.setattr(web, "run_app", lambda *a, **k: None)
-    monkeypatch.setattr(entry, "load_settings", lambda: __import__("types").SimpleNamespace(host="127.0.0.1", port=0))
+    monkeypatch.setattr(entry, "load_settings", lambda: __import__("types").SimpleNamespace(host="127.0.0.1", port=0, log_format="text"))
     monkeypatch.setattr(entry, "init_app", lambda settings: None)
     try:
         entry.main()

@@ -3,7 +3,8 @@
 Starting Rasa loads the model (~50 s), so the end-to-end tests share one stack per backend;
 each test uses its own conversation id. The same tests run on the embedded SQLite defaults
 and on the production set-up (PostgreSQL for the case desk and Rasa's tracker store, Redis
-lock store). E2E_BACKENDS=sqlite limits a local run to one.
+lock store, Rasa's events through RabbitMQ to the desk). E2E_BACKENDS=sqlite limits a local run
+to one.
 """
 from __future__ import annotations
 
@@ -15,13 +16,20 @@ import pytest
 from tests.stack import Stack
 from tests.wechat.fake_wechat import FakeWeChat
 
+RABBITMQ_URL = os.environ.get("RABBITMQ_TEST_URL", "amqp://guest:guest@127.0.0.1:5672/")
 BACKENDS = {
     "sqlite": lambda: {},
+    # production: Rasa publishes every event through its event broker to a queue of this run's
+    # own, which the case desk consumes for the handoff sync (bot/event_broker.py,
+    # handoffs/broker_feed.py)
     "postgres": lambda: {
         "CASEDESK_DB_URL": "postgresql+asyncpg://postgres@127.0.0.1:5432/test",
         "CASEDESK_DB_SCHEMA": f"e2e_{uuid.uuid4().hex[:8]}",
         "TRACKER_DB_URL": "postgresql://postgres@127.0.0.1:5432/test",
         "LOCK_STORE_TYPE": "redis",
+        "RABBITMQ_URL": RABBITMQ_URL,
+        "RABBITMQ_QUEUE": f"e2e_events_{uuid.uuid4().hex[:8]}",
+        "CASEDESK_HANDOFF_SYNC_SOURCE": "rabbitmq",
     },
 }
 SELECTED = [b for b in os.environ.get("E2E_BACKENDS", "sqlite,postgres").split(",") if b]
@@ -56,6 +64,23 @@ def stack(request, tmp_path_factory, fake_wechat):
     yield s
     s.stop_all()
     s.drop_casedesk_schema()
+    if s.env.get("RABBITMQ_QUEUE", "").startswith("e2e_events_"):
+        _delete_queue(s.env["RABBITMQ_QUEUE"])
+
+
+def _delete_queue(name: str) -> None:
+    """This run's queue goes with its stack: left bound to Rasa's exchange, it would gather the
+    events of every later run."""
+    import asyncio
+
+    import aio_pika
+
+    async def delete() -> None:
+        connection = await aio_pika.connect(RABBITMQ_URL)
+        async with connection:
+            await (await connection.channel()).queue_delete(name)
+
+    asyncio.run(delete())
 
 
 def first_backend_only(stack) -> None:

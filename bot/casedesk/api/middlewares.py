@@ -13,6 +13,7 @@ from aiohttp.http_exceptions import ContentEncodingError, HttpProcessingError
 from aiohttp.web_protocol import RequestPayloadError
 
 from bot.casedesk.appkeys import SETTINGS_KEY
+from bot.log_format import REQUEST_ID, request_id
 from bot.crypto import DecryptionFailed
 from bot.casedesk.cases.case_rules import IllegalTransition
 from bot.casedesk.api.errors import ApiError, BadRequest, Unauthorized
@@ -36,6 +37,7 @@ HTTP_ERRORS: Dict[int, Tuple[str, str]] = {
 
 _ACTOR_RE = re.compile(r"^[\w.@:\-]{1,64}$")
 ACTOR_KEY = "casedesk_actor"
+REQUEST_ID_KEY = "casedesk_request_id"
 
 
 def _dumps(value: object) -> str:
@@ -127,8 +129,25 @@ async def plain_server_header(request: web.Request, response: web.StreamResponse
     response.headers["Server"] = SERVER_NAME
 
 
+@web.middleware
+async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every log line written while serving the request carries its id (bot/log_format.py); the
+    caller's X-Request-Id when it looks like an id, else a new one, sent back either way."""
+    rid = request_id(request.headers.get("X-Request-Id"))
+    request[REQUEST_ID_KEY] = rid
+    REQUEST_ID.set(rid)  # not reset: the access log line, written after the handler, carries it too
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        exc.headers["X-Request-Id"] = rid
+        raise
+    response.headers["X-Request-Id"] = rid
+    return response
+
+
 def setup_middlewares(app: web.Application) -> None:
     app.on_response_prepare.append(plain_server_header)
-    # errors outermost, so a 401 from auth is rendered like every other error
+    app.middlewares.append(request_id_middleware)
+    # errors outermost but for the request id, so a 401 from auth is rendered like every other error
     app.middlewares.append(error_middleware)
     app.middlewares.append(auth_middleware)

@@ -70,6 +70,7 @@ class BrokerFeed:
         self._catch_up = True        # the next pass fetches trackers
         self._last_catch_up = 0.0
         self._failing: Optional[str] = None
+        self._closing = False
 
     # -- connection ----------------------------------------------------------------------
 
@@ -117,7 +118,8 @@ class BrokerFeed:
         # delivered but unacknowledged messages go back to the queue with the channel
         self._arrived.clear()
         self._taken.clear()
-        self._trouble("ConnectionClosed", "RabbitMQ connection lost")
+        if not self._closing:
+            self._trouble("ConnectionClosed", "RabbitMQ connection lost")
 
     def _back(self, *_: Any) -> None:
         self._ready = True
@@ -191,6 +193,7 @@ class BrokerFeed:
                 pass
 
     async def dispose(self) -> None:
+        self._closing = True
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
