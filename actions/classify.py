@@ -520,14 +520,17 @@ def detect_flags(text: str) -> Dict[str, bool]:
     """{confidential, compensation_requested}: what the customer asks for besides the facts."""
     t = normalize_text(text or "")
     tax = taxonomy()
-    return {name: _flag(t, name, tax) for name in FLAG_NAMES}
+    # and read as Mandarin: "覅讲是吾投诉额" (Wu) asks what "不要讲是我投诉的" asks
+    mandarin = to_mandarin(t)
+    return {name: _flag(t, name, tax) or (mandarin != t and _flag(mandarin, name, tax)) for name in FLAG_NAMES}
 
 
 def flags_withdrawn(text: str) -> Dict[str, bool]:
     """The flags a later message takes back ("实名就实名吧"): the request is no longer made."""
     t = normalize_text(text or "")
     tax = taxonomy()
-    return {name: any(p.search(t) for p in tax.flag_withdrawn[name]) for name in FLAG_NAMES}
+    mandarin = to_mandarin(t)
+    return {name: any(p.search(t) or p.search(mandarin) for p in tax.flag_withdrawn[name]) for name in FLAG_NAMES}
 
 
 def category_label(code: Optional[str]) -> str:

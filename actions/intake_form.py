@@ -104,6 +104,26 @@ _DROPS_THE_COMPLAINT = re.compile(
 _CANCEL_TAKEN_BACK = re.compile(
     rf"(?:还是|继续|接着|照样|照常)(?:要)?(?:投|{_COMPLAINT}|登记|记|提交|反映|帮我记)|本来(?:想|打算|准备)(?:说)?(?:算了|不{_COMPLAINT}|不投|撤)"
 )
+# the customer's own question about a way of filing ("是不是该匿名投诉？", "要不要留座机"), then 算了
+_OWN_QUESTION_BEFORE = re.compile(r"(?:[？?]|吗|是不是|要不要|该不该|用不用|需不需要|能不能)\W*$")
+# ...or 算了 followed by how to file instead ("算了，就写我的名字", "算了还是实名吧")
+_FILE_THIS_WAY = re.compile(r"^\W*(?:不用|不要|不了|没必要)?\W*(?:就|还是|直接)?(?:写|用|登记|留|按|填|记|实名)")
+
+
+def _gives_up_an_option(text: str, cancels: "re.Pattern[str]") -> bool:
+    """A bare 算了 that answers the customer's own question about how to file gives up that way,
+    not the complaint: every cancel word in the message is such a 算了."""
+    found = list(cancels.finditer(text))
+    if not found or any(m.group(0).strip("，,。！!？? …") not in ("算了", "算啦") for m in found):
+        return False
+    for m in found:
+        at = m.start() + m.group(0).index("算")
+        before, after = text[:at], text[at + 2:]
+        if not (_OWN_QUESTION_BEFORE.search(before) or _FILE_THIS_WAY.match(after)):
+            return False
+    return True
+
+
 # asking after a complaint already made, in so many words
 _WANTS_LOOKUP = re.compile(
     r"查(?:一下|下|查)?(?:我的|一下)?(?:投诉)?(?:的)?进[度展]|不是(?:要|想)?(?:新的)?投诉|(?:之前|上次|上回|前几天|以前)[^，,。]{0,8}投诉的?[^，,。]{0,10}(?:怎么样|处理|进度|结果|到哪)|"
@@ -137,11 +157,12 @@ _NAMES_A_CORRECTION = re.compile(
     # said as someone else's ("我刚刚讲成我阿兄的名字了"), in Hokkien and Cantonese 讲 too
     r"(?:讲|说|写|打|填)成[^，,。]{0,8}了|"
     # the customer checked and gives the figure to file ("刚翻了对账单，是八百六十五，你按这个记")
-    r"(?:按|以)(?:这个|这|我说的|这次)(?:为准|记|算|写|登记)|(?:刚|刚才|重新|又|我)(?:翻|查|看|核对|对)(?:了)?(?:一?下)?(?:对账单|账单|短信|记录|流水|小票|收据|明细|水单|回单|凭条|单子)|"
+    r"(?:按|以)(?:这个|这|我说的|这次)(?:为准|记|算|写|登记)|(?:刚|刚才|重新|又|我)(?:翻|查|看|核对|对|找)(?:到|出)?(?:了)?(?:一?下)?(?:对账单|账单|短信|记录|流水|小票|收据|明细|水单|回单|凭条|单子)|"
     # counted or reckoned again ("我重新按了计算器，是三百二", "又数了一遍，不是两百是三百")
     r"(?:重新|又|再)(?:按|算|数|点|核)了?(?:一遍|一下|一次|下)?|(?:多|少)按了|(?:按|算|数|点)错了|"
     # "等下，昨天是我看短信的日子，取钱是大前天": the customer stops to put something right
-    r"^\W*(?:等下|等一下|等等|稍等)\W|"
+    # ("等下等下，我翻到小票了…": said twice)
+    r"^\W*(?:等下|等一下|等等|稍等)(?:等下|等一下|等等)*\W|"
     # the old value denied and the new one given, either way round ("哦不是前天，是大前天",
     # "是一千八，不是一千五")
     # ("不好意思，我翻了下水单，不是前天，是11月29号": after an opening clause too)
@@ -388,6 +409,9 @@ def _read_amount(text: str, entities: List[str], lenient: bool) -> Optional[floa
     if _MARKUP.search(text) or _DIGITS_IN_WORDS.search(_CURRENCY.sub("", text)):
         return None  # "<script>alert(1)</script>" or "1a2b" hold digits, not an amount
     text = parsing.without_phones(text)  # "座机是025-81489595" to the amount question
+    if parsing.says_family_spent_it(text):
+        # "…是我外孙买了游戏点卡，钱是自家人花的": a sum, but none asked of the bank
+        return parsing.NOT_KNOWN if lenient else None  # type: ignore[return-value]
     value = parsing.parse_amount(text) if lenient else parsing.find_amount(text)
     if value is None and lenient and (parsing.says_not_given("amount", text) or parsing.says_no_loss(text)):
         return parsing.NOT_KNOWN  # type: ignore[return-value]
@@ -801,6 +825,8 @@ class ValidateIntakeForm(ReaskingFormValidationAction):
                 return False  # "本来想说算了不投诉了……想想还是投吧，你继续记"
             if self._gives_up_a_wording(text, tracker):
                 return False  # "one five seven… 算了直接打数字 15757129038": the answer, typed again
+            if _gives_up_an_option(text, _CANCELS_COMPLAINT):
+                return False  # "是不是该匿名投诉？算了不用，就写俺的名儿": the option, not the complaint
             return bool(_CANCELS_COMPLAINT.search(text)) or self.drops_the_complaint(tracker)
         escalation = (tracker.latest_message or {}).get("escalation") or {}
         if intent == "request_human" or (intent == "escalate" and escalation.get("reason") == "human"):

@@ -590,7 +590,9 @@ def says_no_loss(text: str) -> bool:
 
 
 _FAMILY_SPENT_UNCLAIMED = re.compile(
-    f"{_FAMILY_SPENT}[^。!?！？]{{0,24}}?{_NOT_CLAIMED}|{_NOT_CLAIMED_FAMILY}[^。!?！？]{{0,16}}?{_FAMILY_SPENT}")
+    f"{_FAMILY_SPENT}[^。!?！？]{{0,24}}?{_NOT_CLAIMED}|{_NOT_CLAIMED_FAMILY}[^。!?！？]{{0,16}}?{_FAMILY_SPENT}"
+    # the money said to be the household's own spending ("钱是自家人花的", "那笔钱是家里人用掉的")
+    r"|(?:钱|这钱|那钱|这笔钱|那笔钱|这笔|那笔)(?:是|都是|全是|其实是)(?:我)?(?:自家人|家里人|家人|自己家里人|自家|屋企人)(?:花|用|买|刷|充)(?:掉|了)?的")
 
 
 def says_family_spent_it(text: str) -> bool:
@@ -617,6 +619,46 @@ _KUAI_DECIMAL = re.compile(
     r"(?<![一二两三四五六七八九](?=[次笔个天号张位下直起共定样般些切旦遍趟周条份年月季期星礼辈家只台部本套间对]))"
 )
 _DIGITS = {c: str(i) for i, c in enumerate("零一二三四五六七八九")}
+# yuan, jiao and fen said in full ("六千六百六十六块六毛六", "十二块三毛四分", "一百二十块零五分"): one
+# figure with two decimals (the single 角 after 块 is _KUAI_DECIMAL's)
+_KUAI_MAO_FEN = re.compile(
+    r"(\d+|[" + _CN_NUM_CHARS + r"]+)(?:块|元)(?:(?P<mao>[" + _CN_DIGIT + r"\d])(?:毛|角)(?P<fen>[" + _CN_DIGIT + r"\d])分?"
+    # ("零五分" is five fen, "零五毛" five jiao: _KUAI_DECIMAL's)
+    r"|零(?P<fen2>[" + _CN_DIGIT + r"\d])分)"
+    r"(?![\d" + _CN_NUM_CHARS + r"次笔个天号张位])")
+# English number words before a currency ("I paid two thousand yuan", "one hundred and fifty RMB")
+_EN_UNITS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen".split())}
+_EN_TENS = {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
+_EN_SCALES = {"hundred": 100, "thousand": 1000, "million": 1000000}
+_EN_NUMBER = re.compile(
+    r"\b(?:a|(?:" + "|".join(list(_EN_UNITS) + list(_EN_TENS)) + r"))(?:[\s-]+(?:and[\s-]+)?(?:"
+    + "|".join(list(_EN_UNITS) + list(_EN_TENS) + list(_EN_SCALES)) + r"))*(?=\s*(?:yuan|rmb|kuai|块|元|bucks)\b|\s*(?:块|元))",
+    re.I)
+
+
+def _english_number(words: str) -> Optional[int]:
+    total = current = 0
+    seen = False
+    for w in re.split(r"[\s-]+", words.lower()):
+        if w in ("and", ""):
+            continue
+        if w == "a":
+            current = current or 1
+        elif w in _EN_UNITS:
+            current += _EN_UNITS[w]
+        elif w in _EN_TENS:
+            current += _EN_TENS[w]
+        elif w == "hundred":
+            current = (current or 1) * 100
+        elif w in _EN_SCALES:
+            total += (current or 1) * _EN_SCALES[w]
+            current = 0
+        else:
+            return None
+        seen = True
+    return total + current if seen else None
 # "十几万", "一百多万": the vague word sits inside the numeral; moved behind the magnitude
 # ("十万几") it reads like "两万多": the base number (docs/taxonomy.md §4)
 _APPROX_INSIDE = re.compile(r"([十百千])(几|多|来|余)([万亿])")
@@ -647,6 +689,22 @@ def _prepare_amounts(t: str) -> str:
             return m.group(0)
         return f"{whole}.{tenth}元"
 
+    def yuan_jiao_fen(m: re.Match) -> str:
+        whole = int(m.group(1)) if m.group(1).isdigit() else _cn_small_int(m.group(1))
+        mao = m.group("mao") or "0"
+        mao = mao if mao.isdigit() else _DIGITS.get(mao, "")
+        fen = m.group("fen") or m.group("fen2")
+        fen = fen if fen.isdigit() else _DIGITS.get(fen, "")
+        if whole is None or not mao or not fen:
+            return m.group(0)
+        return f"{whole}.{mao}{fen}元"
+
+    def english(m: re.Match) -> str:
+        value = _english_number(m.group(0))
+        return str(value) if value else m.group(0)
+
+    t = _EN_NUMBER.sub(english, t)
+    t = _KUAI_MAO_FEN.sub(yuan_jiao_fen, t)
     t = _TOGETHER.sub("一起", t)
     # "次次扣我四蚊" is 每次; "第一比5k" is 第一笔 typed by sound
     t = _REDUPLICATED_UNIT.sub(r"每\1", _ORDINAL_BI.sub(r"第\1笔", t))
@@ -886,6 +944,8 @@ def find_amount(text: str) -> Optional[float]:
     t = _prepare_amounts(normalize(_amounts_apart(text)))  # "一百一十九块六" is 119.6 to every reader below
     # (in a story a balance stays for the readers below: "你卡里还有十二万，确定只取一千？" disputes
     # no sum at all, where the withdrawal alone would read as one)
+    if _FAMILY_SPENT_UNCLAIMED.search(t):
+        return None  # "…是我外孙买了游戏点卡，钱是自家人花的": no sum is asked of the bank
     rest = _without_conceded(t, balances=False)
     if rest is not None:
         return parse_amount(rest) if rest else None
@@ -1114,6 +1174,33 @@ _EXCHANGED_SHORT = re.compile(
     r"[^。!！？?]{0,30}?(?:只|才)(?:给|换|兑|赔|退)(?:了)?(?:我)?\s*(?P<got>[^，。,!！？?]{1,8})")
 
 
+# what was sent or put in, then the less that arrived or was left, a clause or two later ("汇了五千，
+# 俺娘去取，存折上就进了四千八"; "买了十万。到期一看，只剩九万一千"; "转了五千，只到了四千八"): the
+# difference is at stake
+_SENT = re.compile(
+    r"(?:汇|转|存|买|投|放|交|打|充)(?:了|过去|进去|入)?(?:款)?\s*(?P<asked>[\d.]+\s*[万千kKwW]?|[一二两三四五六七八九十百千万零点]+)"
+    r"\s*(?:块钱|块|元|蚊)?")
+_REACHED = re.compile(
+    r"(?:只|才|就)(?:剩下?了?|到了|到账了?|到帐了?|进了|进账了?|收到了?|入了|入账了?|拿回了?|回来了?)\s*"
+    r"(?P<got>[\d.]+\s*[万千kKwW]?|[一二两三四五六七八九十百千万零点]+)")
+_SPENT_BETWEEN = re.compile(r"(?:取|花|用|还|付|消费)(?:了|掉|出)?\s*[\d一二两三四五六七八九十百千万]")
+
+
+def _only_reached(t: str) -> Optional[float]:
+    for got_m in _REACHED.finditer(t):
+        before = t[max(0, got_m.start() - 40): got_m.start()]
+        sent = list(_SENT.finditer(before))
+        if not sent:
+            continue
+        between = before[sent[-1].end():]
+        if _SPENT_BETWEEN.search(between) or _INTEREST_GOT.search(between):
+            continue  # "存了五万，取了两万，只剩三万"; "存了五万，利息只到了八百"
+        asked, got = _sum_values(sent[-1].group(0)), _sum_values(got_m.group("got"))
+        if len(asked) == 1 and len(got) == 1 and 0 < got[0] < asked[0]:
+            return round(asked[0] - got[0], 2)
+    return None
+
+
 def _paid_short(t: str) -> Optional[float]:
     gap = _expected_against_actual(t)
     if gap is not None:
@@ -1131,7 +1218,8 @@ def _paid_short(t: str) -> Optional[float]:
             return round(asked[0] - got[0], 2)
     m = _PAID_SHORT.search(t) or _SHOWN_LESS.search(t)
     if not m or _INTEREST_GOT.search(m.group("got")) or _INTEREST_GOT.search(t, m.start(), m.start("got")):
-        return None  # "存了五万，利息只给了八百": the interest is no part of the sum put in
+        # ("存了五万，利息只给了八百": the interest is no part of the sum put in)
+        return None if m else _only_reached(t)
     asked = _sum_values(m.group("asked") or m.groupdict().get("asked2") or "")
     got = _sum_values(m.group("got"))
     if len(asked) == 1 and len(got) == 1 and 0 < got[0] < asked[0]:
@@ -1142,8 +1230,9 @@ def _paid_short(t: str) -> Optional[float]:
 # the result of the customer's own working, said as such ("我算了多收两百七", "孙子给我算了差两千四百
 # 块"): it wins over the figures it was worked out from, and over our own arithmetic on them
 _WORKED_OUT = re.compile(
-    r"(?:算了?一下|算了|算下来|算出来|一算|算过)(?:是|就是|一共)?[^，。,!！？?\d]{0,3}?"
-    r"(?:差了?|多收了?|多扣了?|多算了?|少给了?|少算了?|少了|亏了?)(?:我|俺)?\s*"
+    r"(?:算了?一下|算了|算下来|算出来|一算|算过|计过|计咗|计了)(?:是|就是|一共)?[^，。,!！？?\d]{0,3}?"
+    # (Cantonese 畀 = 给, 咗 = 了: "我计过少畀咗我八十六蚊")
+    r"(?:差了?|多收了?|多扣了?|多算了?|少给了?|少畀(?:咗|了)?|少算了?|少了|亏了?)(?:我|俺)?\s*"
 )
 
 
@@ -1157,6 +1246,11 @@ _CLOSING_DIFFERENCE = re.compile(
 )
 _RESULT_WORD = re.compile(r"^(?:所以|即系|即是|就是|那就是|也就是|等于|算下来(?:就是|是)?|合起来(?:就是|是)?)\s*")
 _WORKING = re.compile(r"[×xX*]|乘|千分之|百分之|个点|[%％]|应该(?:是|系)?")
+# the customer's own sum said as such ("我算了是二百五十八", "加起来一共…"): the result, whatever
+# the working before it
+_COMPUTED = re.compile(
+    r"^(?:我|俺)?(?:自己)?(?:算了|算过|计过|计咗|核算了|算了一下|算了算|算下来|加起来|合计|总共|一共)(?:一下)?\s*"
+    r"(?:就|总共|一共|共)?(?:是|系|有|为)?\s*")
 
 
 def _closing_result(t: str) -> Optional[float]:
@@ -1172,6 +1266,13 @@ def _closing_result(t: str) -> Optional[float]:
         rest = last[m.end():]
         sums = [(tm, v) for tm, v in _amount_tokens(rest) if not _COUNT_UNIT_AFTER.match(rest[tm.end():])]
         return sums[0][1] if sums and sums[0][0].start() <= 3 else None
+    computed = _COMPUTED.match(last)
+    if computed:
+        rest = last[computed.end():]
+        tokens = list(_amount_tokens(rest))
+        if len(tokens) == 1 and tokens[0][0].start() == 0 and len(rest) - tokens[0][0].end() <= 3 \
+                and not _COUNT_UNIT_AFTER.match(rest[tokens[0][0].end():]):  # "一共四次" counts
+            return tokens[0][1]
     # a bare figure closing a working with a rate or a product ("…收两个点，六十元"; "三十万存一年，
     # 差了零点五个点，就是一千五")
     last = _RESULT_WORD.sub("", last, count=1)
@@ -2059,7 +2160,10 @@ _RECENT_N = re.compile(
     rf"(?:最近|近|这|呢)\s*(?P<n>\d{{1,2}}|[{_CN_DIGIT}十]{{1,3}}|几|半)\s*\s*(?P<u>天|日|周|个?星期|个?礼拜|个多月|个月|年)"
 )
 # "几天前", "十几天前", "几个月前": "几" is a few, "十几" eleven to nineteen
-_FEW_AGO = re.compile(r"(?P<n>[二三四五]?十几|几)\s*(?P<u>个?(?:天|日|周|星期|礼拜|月))\s*(?:之|以)?前")
+# "四五天前", "两三个月前": two numbers in a row are a range, not forty-five
+_FEW_AGO = re.compile(
+    r"(?P<n>[二三四五]?十几|几|一两|两三|三四|四五|五六|六七|七八|八九)\s*(?P<u>个?(?:天|日|周|星期|礼拜|月))\s*(?:之|以)?前")
+_NUMBER_PAIR = re.compile(r"一两|两三|三四|四五|五六|六七|七八|八九")
 # fixed words, longest first: (days back at the start, days back at the end)
 _VAGUE_WINDOWS = [
     ("最近一段时间", (30, 0)), ("最近这段时间", (30, 0)), ("最近这阵子", (30, 0)), ("这段时间", (30, 0)),
@@ -2159,6 +2263,8 @@ def _few(n_txt: str) -> Tuple[int, int]:
     """"几" → 2–9 (a few); "十几" → 11–19; "二十几" → 21–29."""
     if n_txt == "几":
         return 2, 9
+    if _NUMBER_PAIR.fullmatch(n_txt):
+        return _cn_small_int(n_txt[0].replace("两", "二")) or 1, _cn_small_int(n_txt[1]) or 2
     tens = _cn_small_int(n_txt[:-1]) or 10  # "十" → 10, "二十" → 20
     return tens + 1, tens + 9
 
@@ -2206,7 +2312,7 @@ def _exact_spans(t: str, today: date, add, free) -> None:
                 continue
             add(m, _recent_year_date(today, int(m.group("m")), int(m.group("d")), None))
     for m in _AGO.finditer(t):
-        if free(m):
+        if free(m) and not _NUMBER_PAIR.fullmatch(m.group("n")):
             n = 0.5 if m.group("n") == "半" else _cn_small_int(m.group("n"))
             around = _units_back(today, n, m.group("u")) if n else None
             if around and n and "多" in m.group("u"):
@@ -2606,8 +2712,8 @@ _SURNAMES = set(
     "傅丘凤昌畅萧蔚贝缑蒯"  # 傅 is among the hundred commonest surnames
 )
 _NAME_CUE = re.compile(
-    # 俺/咱 are how many northern and rural customers say 我 ("俺叫马长贵"); 我系 is Cantonese
-    r"(?:(?:我|俺|咱)(?:的)?(?:名字|姓名)(?:是|叫)?|名字(?:是|叫)|姓名(?:是|叫)?|(?:我|俺|咱)(?:叫|是|系)|叫(?:我|俺)|本人(?:是|叫)?|"
+    # 俺/咱 are how many northern and rural customers say 我 ("俺叫马长贵"), 吾 Shanghai's; 我系 is Cantonese
+    r"(?:(?:我|俺|咱|吾)(?:的)?(?:名字|姓名)(?:是|叫)?|名字(?:是|叫)|姓名(?:是|叫)?|(?:我|俺|咱|吾)(?:叫|是|系)|叫(?:我|俺)|本人(?:是|叫)?|"
     r"这里是|这边是|免贵姓\S?叫|免贵|(?:名字|姓名)(?:就)?(?:写|填|记)(?:成|作|为)?)\s*[:：]?\s*"
 )
 # "我姓王", "免贵姓李", "姓王，叫王芳": the customer's own surname; not a third person's ("那个柜员
@@ -2781,6 +2887,8 @@ def _find_name(t: str) -> Optional[str]:
         ):
             continue  # "必须本人来刷脸", "要本人去网点": in person, not a name; "我本人成晚喺屋企": an alibi
         candidate = _cut_name(run.group(0))
+        if re.match(r"(?:的)?(?:客户|用户|会员|储户|持卡人|卡户|老用户)", rest[len(candidate):]):
+            continue  # "俺是金卡客户", "我是白金会员": what kind of customer, not who
         if m.group(0).strip().startswith(("叫我", "叫俺")) and (
                 _MADE_TO_DO.match(rest, len(candidate)) or _TOLD_TO.match(candidate)):
             continue  # "柜员叫我白跑了三十里地", "叫俺明天再来": what the customer was made or told to do
@@ -2816,7 +2924,7 @@ def _find_name(t: str) -> Optional[str]:
 
 # the number of characters said ("就这五个字", "一共四个字"): a name longer than Han names run, whole
 # (two or three too: "岩温，我是傣族，就两个字" — a surname no list holds, told by its length)
-_NAME_LENGTH_SAID = re.compile(r"(?:就这|一共|总共|共|是|就是|名字|就|只有)?(?P<n>[两二三四五六七八2-8])个字")
+_NAME_LENGTH_SAID = re.compile(r"(?:就这|一共|总共|共|是|就是|名字|就|只有)?(?P<n>[两二三四五六七八2-8])个字(?!的(?:复)?姓)")
 
 
 def _stated_length_name(t: str) -> Optional[str]:
@@ -2979,6 +3087,33 @@ def _unspelt(text: str) -> str:
         t = cut
 
 
+# a character explained by a word that holds it ("骑马的马"; Wu and Cantonese 个/嘅 for 的), or by
+# its radical ("女字旁个娟")
+def _explains(char: str, text: str) -> bool:
+    c = re.escape(char)
+    return bool(re.search(rf"[\u4e00-\u9fff]*{c}[\u4e00-\u9fff]*(?:的|个|嘅)\s*{c}(?![\u4e00-\u9fff])"
+                          rf"|(?:字旁|字头|字底|字边|偏旁|字框)[^，,。\s]{{0,4}}?(?:的|个|嘅)?\s*{c}(?![\u4e00-\u9fff])", text))
+
+
+_SPELT_CANDIDATE = re.compile(r"(?:^|(?<=叫)|(?<=是)|(?<=系)|(?<=[，,。\s]))([\u4e00-\u9fff]{2,4})(?=$|[，,。\s])")
+
+
+def _spelt_out_name(t: str) -> Optional[str]:
+    """A name the customer spelt out character by character ("马哈买，骑马的马，哈哈的哈，买东西的买";
+    "吾叫严美娟，严格个严，美丽个美，女字旁个娟"): a name, whatever its characters (哈 ends a name in
+    running text, as laughter), since nobody explains the characters of anything else."""
+    for m in _SPELT_CANDIDATE.finditer(t):
+        candidate = m.group(1)
+        if not (candidate[0] in _SURNAMES or any(candidate.startswith(c) for c in _COMPOUND_SURNAMES)):
+            continue
+        if candidate in _NOT_NAMES or _NOT_NAME_WORDS.search(candidate) or _THANKS.match(candidate):
+            continue
+        rest = t[m.end():]
+        if all(_explains(c, rest) for c in dict.fromkeys(candidate)):
+            return candidate
+    return None
+
+
 def _is_full_name(candidate: Optional[str]) -> bool:
     """A surname and a given name ("邓长林", "欧阳晓峰"), not a nickname (老邓, 小林) or a
     Latin name (Amy)."""
@@ -3023,10 +3158,16 @@ def _best_name(text: str, reader: Callable[[str], Optional[str]]) -> Optional[st
     nickname or an English name said first."""
     # a space between two words is a pause ("我叫雷鸣 打雷的雷 鸣叫的鸣"), between single
     # characters a voice input's gap ("张 伟"): only the first is kept, as a comma
+    # (nor after a cue: "我叫 司马德厚" is one clause)
     text = _WORD_GAP.sub(lambda m: m.group(0) if m.string[max(0, m.start() - 2):m.start()] in _COMPOUND_SURNAMES
+                         else "" if re.search(r"(?:叫|名字是|姓名是)$", m.string[:m.start()])
                          else "，", text or "")  # "欧阳 明轩" is one name
     # emoji and symbols are no part of a name ("胡晓燕😓")
-    t = _unspelt(re.sub(r"[^\w\s，,。.!！?？;；:：、…·'’-]", "", _dot_names(normalize(text))))
+    said = re.sub(r"[^\w\s，,。.!！?？;；:：、…·'’-]", "", _dot_names(normalize(text)))
+    spelt = _spelt_out_name(said)
+    if spelt:
+        return spelt
+    t = _unspelt(said)
     # Hokkien 阮 = 我 when it opens a self-introduction ("阮叫陈阿枝，耳东陈")
     t = re.sub(r"(?:^|(?<=[，,。\s]))阮(?=叫|是|名)", "我", t)
     # "我是公司财务章慧", "我是店里老板娘刘芳": the job said before the name is no part of it
@@ -3611,6 +3752,6 @@ def extract_all(text: str, today: date) -> Dict[str, Any]:
         found["customer_name"] = parse_name(body)
     if found["branch"] is None and len(body) <= 14 and not re.search(r"\d", body):
         found["branch"] = _lookup_branch(body, need_branch_word=False)
-    if found["amount"] is None:
+    if found["amount"] is None and not _FAMILY_SPENT_UNCLAIMED.search(t):
         found["amount"] = _amount_answer(t)
     return found

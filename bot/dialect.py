@@ -28,6 +28,13 @@ COMMON = (
     # Hokkien 予人 = 被人 ("钱予人转走矣"), never 给予人/授予人; 矣 after a verb = 了
     (re.compile(r"(?<![给授赋赐施寄赠])予人(?=[\u4e00-\u9fff])"), "被人"),
     (re.compile(r"(?<=[走去掉了])矣"), "了"),
+    # Hokkien 无 = 没 before a verb done or a loss ("我根本无去办过", "我的钱是无少"), 有无 = 有没有
+    # ("里面有无钱"); never 无法/无效/无关/无论
+    (re.compile(r"有无(?=[\u4e00-\u9fff])"), "有没有"),
+    (re.compile(r"无(?=去|少(?!年|量|许)|[办开签用收拿借]过)"), "没"),
+    # Wu 覅 = 不要 (one character with no Mandarin reading), 吾 = 我 ("吾叫严美娟", "覅讲是吾投诉额")
+    (re.compile(r"覅"), "不要"),
+    (re.compile(r"吾(?![辈等爱侪])"), "我"),
     # Cantonese (HK, Guangdong; Traditional already made Simplified): the pronouns, the negators,
     # the aspect and place particles and the verbs threats turn on, so "我要搵你哋经理倾，唔该叫
     # 佢出嚟" meets the rules written for "我要找你们经理谈，麻烦叫他出来". Only forms with no

@@ -19,7 +19,7 @@ import yaml
 from tests.e2e.blind_intake import SETS_DIR, play_set
 
 # Reached when each set joined the tests (README there): 81% / 2, 72% / 1, 96% / 0, 88% / 1,
-# 96% / 1, (2026-12-05) 96% / 1 and 97% / 0, (2026-12-06) 100% / 0, 92% / 0, 98% / 0, 83% / 0, 95% / 0, 87% / 0, 98% / 0, 87% / 1 and 98% / 0, (2026-12-07) 100% / 0, 98% / 0, 97% / 0, 98% / 0 and 95% / 0,
+# 96% / 1, (2026-12-05) 96% / 1 and 97% / 0, (2026-12-06) 100% / 0, 92% / 0, 98% / 0, 83% / 0, 95% / 0, 87% / 0, 98% / 0, 87% / 1 and 98% / 0, (2026-12-07) 100% / 0, 98% / 0, 97% / 0, 98% / 0, 95% / 0 and 93% / 0,
 # no loops. The
 # floors leave room for the two or three conversations a freshly trained model or a randomly
 # chosen response wording may tip; a loop is never allowed.
@@ -49,8 +49,7 @@ FLOORS = {
     "conversations_2026-12-07p.yml": {"right": 0.92, "unrequested_handoffs": 1, "loops": 0},
     "conversations_2026-12-07q.yml": {"right": 0.92, "unrequested_handoffs": 1, "loops": 0},
     "conversations_2026-12-07r.yml": {"right": 0.90, "unrequested_handoffs": 1, "loops": 0},
-    # joined as scored, before its classes were worked: 41/60 (68%), one unrequested handoff
-    "conversations_2026-12-07s.yml": {"right": 0.63, "unrequested_handoffs": 1, "loops": 0},
+    "conversations_2026-12-07s.yml": {"right": 0.88, "unrequested_handoffs": 1, "loops": 0},
 }
 
 
