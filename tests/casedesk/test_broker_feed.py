@@ -298,3 +298,26 @@ async def test_a_clean_shutdown_warns_of_nothing(names: Dict[str, str], caplog: 
     feed = await _started(BrokerFeed(URL, names["queue"], exchange=names["exchange"]))
     await feed.dispose()
     assert not [r for r in caplog.records if r.name.endswith("broker_feed")]
+
+
+async def test_a_handoff_that_reaches_the_desk_late_gets_what_was_written_before(
+    desk: Api, rasa: FakeRasa, store: Any, feed: BrokerFeed, clock: Clock
+) -> None:
+    # the bot files a handoff through its outbox: later than the customer's next message when
+    # the desk was down. The queue had that message before the desk knew the handoff.
+    db, bridge = desk.app[DB_KEY], desk.app[RASA_KEY]
+    await open_one(desk, conversation_id=f"web-{uuid.uuid4().hex[:8]}")
+    assert await handoffs.sync_once(db, bridge, feed) == 0  # the catch-up pass
+    conversation = f"wx-{uuid.uuid4().hex[:10]}"
+    since = clock.now.timestamp() - 60
+    await save(store, conversation, _conversation(since + 10, "你们人呢，我电话13812345678"))
+    rasa.add_user(conversation, "你们人呢，我电话13812345678", since + 11)
+    await _until(lambda: _arrived(feed))
+    assert await handoffs.sync_once(db, bridge, feed) == 0  # dropped: no such handoff yet
+    before = len(rasa.calls("/tracker"))
+    await open_one(desk, conversation_id=conversation, since=since)
+    assert await handoffs.sync_once(db, bridge, feed) == 1
+    # its tracker fetched once, not at every pass
+    assert await handoffs.sync_once(db, bridge, feed) == 0
+    assert len(rasa.calls("/tracker")) == before + 1
+    assert "你们人呢，我电话138****5678" in await _customer_texts(desk)

@@ -192,3 +192,27 @@ async def test_a_store_rasa_does_not_write_to_is_no_silent_gap(
         await missing.dispose()
     assert not (tmp_path / "nowhere").exists()
     assert len(rasa.calls("/tracker")) == 1
+
+
+async def test_a_handoff_that_reaches_the_desk_late_has_its_whole_conversation_read(
+    desk: Api, rasa: FakeRasa, bots_store: Any, target: Dict[str, Any], clock: Clock
+) -> None:
+    # the bot files a handoff through its outbox: after a desk outage, later than many rows
+    # stored since its customer wrote; the look-back of a few ids no longer reaches them
+    db, bridge = desk.app[DB_KEY], desk.app[RASA_KEY]
+    small = EventFeed(target["url"], lookback=5)
+    try:
+        await open_one(desk, conversation_id=f"web-{uuid.uuid4().hex[:8]}")
+        conversation = f"wx-{uuid.uuid4().hex[:10]}"
+        since = clock.now.timestamp() - 60
+        await save(bots_store, conversation, _conversation(since + 10, "有人吗，很急"))
+        for i in range(6):
+            await save(bots_store, f"someone-{i}", _conversation(since + 20, "随便问问"))
+        assert await handoffs.sync_once(db, bridge, small) == 0
+        await open_one(desk, conversation_id=conversation, since=since)
+        assert await handoffs.sync_once(db, bridge, small) == 1
+        assert await handoffs.sync_once(db, bridge, small) == 0
+        assert "有人吗，很急" in await _customer_texts(desk)
+        assert rasa.calls("/tracker") == []
+    finally:
+        await small.dispose()

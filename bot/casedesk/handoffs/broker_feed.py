@@ -12,11 +12,11 @@ Delivery is at least once, copying is idempotent:
 - Copying twice is harmless: the (case_id, turn_key) constraint and each handoff's
   `synced_until` mark (service.py). Several desks can share the queue; each copies what it
   receives.
-- Rasa publishes after its commit, and the handoff is opened before the message that follows
-  it is stored, so the pass, which takes the messages before it reads the open handoffs, sees
-  the handoff of every message it takes.
+- A message whose handoff the desk does not know yet is dropped: the handoff's tracker is
+  fetched when it arrives (below).
 
 What the queue cannot tell is filled from Rasa's HTTP API (each open handoff's tracker):
+- a handoff new to the feed, once: what its customer wrote before the desk heard of it;
 - while RabbitMQ cannot be reached;
 - on the first pass after each (re)connection: the queue holds what was published while the
   desk was away, but not what Rasa could not publish meanwhile;
@@ -29,7 +29,7 @@ import asyncio
 import json
 import logging
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
@@ -71,6 +71,13 @@ class BrokerFeed:
         self._last_catch_up = 0.0
         self._failing: Optional[str] = None
         self._closing = False
+        # the highest handoff id a pass has seen (service.sync_once), the open handoffs of the
+        # last pass, and those new to this one: the queue holds nothing from before a handoff
+        # reached the desk (the bot files it through its outbox, later if the desk was down), so
+        # a new handoff's tracker is fetched once
+        self.newest_handoff = 0
+        self._seen: Set[int] = set()
+        self.unseen: List[Any] = []
 
     # -- connection ----------------------------------------------------------------------
 
@@ -158,9 +165,12 @@ class BrokerFeed:
         if not self._ready or self._catch_up or self._due():
             self._catch_up = False
             self._last_catch_up = self._monotonic()
+            self._seen, self.unseen = {h.id for h in handoffs}, []
             # the messages already received stay for the next pass: they are copied twice at
             # worst, which copying allows
             return None
+        self.unseen = [h for h in handoffs if h.id not in self._seen]
+        self._seen = {h.id for h in handoffs}
         marks: Dict[str, float] = {}
         for h in handoffs:
             mark = synced_mark(h)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Set
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
@@ -65,6 +65,13 @@ class EventFeed:
         self._sqlite_path: Optional[str] = None
         self._failing: Optional[str] = None
         self._quiet_passes = 0
+        # the highest handoff id a pass has seen (service.sync_once), and the open handoffs of
+        # the last pass: a handoff new to the feed has its whole conversation read once, for
+        # what its customer wrote before the desk heard of it (further back than LOOKBACK)
+        self.newest_handoff = 0
+        self._seen: Set[int] = set()
+        # handoffs whose trackers the pass should fetch: none, this feed reads their history
+        self.unseen: List[Any] = []
 
     async def quiet(self) -> bool:
         """True when Rasa stored nothing since the last pass (and a full read is not due): the
@@ -114,21 +121,24 @@ class EventFeed:
                 if top is None:
                     # open handoffs and an empty table: the same, a store Rasa does not write to
                     raise LookupError("Rasa's events table is empty")
-                senders = sorted(marks)
+                new = {h.conversation_id for h in handoffs if h.id not in self._seen}
+                floor = max(self._cursor - self._lookback, 0)
                 rows: List[Any] = []
-                for start in range(0, len(senders), CHUNK):
-                    rows += (
-                        await conn.execute(
-                            select(EVENTS.c.sender_id, EVENTS.c.timestamp, EVENTS.c.data)
-                            .where(
-                                EVENTS.c.id > max(self._cursor - self._lookback, 0),
-                                EVENTS.c.id <= top,
-                                EVENTS.c.type_name == "user",
-                                EVENTS.c.sender_id.in_(senders[start:start + CHUNK]),
+                # (the conversations of handoffs new to the feed from their first row)
+                for senders, since in ((sorted(set(marks) - new), floor), (sorted(new), 0)):
+                    for start in range(0, len(senders), CHUNK):
+                        rows += (
+                            await conn.execute(
+                                select(EVENTS.c.sender_id, EVENTS.c.timestamp, EVENTS.c.data)
+                                .where(
+                                    EVENTS.c.id > since,
+                                    EVENTS.c.id <= top,
+                                    EVENTS.c.type_name == "user",
+                                    EVENTS.c.sender_id.in_(senders[start:start + CHUNK]),
+                                )
+                                .order_by(EVENTS.c.id)
                             )
-                            .order_by(EVENTS.c.id)
-                        )
-                    ).all()
+                        ).all()
             found: Dict[str, List[Dict[str, Any]]] = {}
             for sender_id, timestamp, data in rows:
                 # the plain timestamp column spares decrypting what was copied already
@@ -139,6 +149,7 @@ class EventFeed:
                     found.setdefault(sender_id, []).append(event)
             self._cursor = max(self._cursor, int(top))
             self._quiet_passes = 0
+            self._seen = {h.id for h in handoffs}
             return self._working(found)
         except (TrackerKeyError, SQLAlchemyError, ArgumentError, OSError, LookupError, ValueError) as exc:
             kind = type(exc).__name__

@@ -846,9 +846,18 @@ async def sync_once(db: casedb.Database, bridge: RasaBridge, feed: Optional[Feed
     many handoffs are open. Without one, or while the feed cannot be read, each open handoff's
     tracker is fetched from Rasa's HTTP API. The feed hears `copied()` once the pass has copied
     what it was given.
+    A handoff can reach the desk after what its customer wrote was stored and published: the
+    bot files it through its outbox, later when the desk was down. A pass therefore goes on
+    whenever a handoff is new to the feed (a higher handoff id than it has seen), and the feed
+    reads such a handoff's whole conversation: the event feed from the table, the broker feed by
+    a tracker fetch (`feed.unseen`), once.
     Returns how many turns were added; raises RasaUnavailable when Rasa did not answer."""
-    if feed is not None and await feed.quiet():
-        return 0
+    newest = None
+    if feed is not None:
+        async with db.reading() as s:
+            newest = (await s.execute(select(func.max(Handoff.id)))).scalar() or 0
+        if newest == feed.newest_handoff and await feed.quiet():
+            return 0
     async with db.reading() as s:
         rows = (
             await s.execute(
@@ -861,15 +870,19 @@ async def sync_once(db: casedb.Database, bridge: RasaBridge, feed: Optional[Feed
         found = await feed.customer_messages(rows)
         if found is not None:
             added = 0
+            for row in feed.unseen:
+                added += await _sync_row(db, bridge, row)
             for row in rows:
                 if found.get(row.conversation_id):
                     added += await _copy_turns(db, row, found[row.conversation_id])
             await feed.copied()
+            feed.newest_handoff = newest or 0
             return added
     added = await _fetch_trackers(db, bridge, rows)
     if feed is not None:
         # the trackers held whatever the feed had taken for this pass
         await feed.copied()
+        feed.newest_handoff = newest or 0
     return added
 
 
