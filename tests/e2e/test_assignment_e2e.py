@@ -56,7 +56,10 @@ def test_a_handoff_goes_by_itself_to_the_agent_who_is_online(stack, browser):
 
         # the workspace is the agent's: a reply reaches the customer without 接入, typed and sent
         # from the keyboard (Alt+N the note box, Alt+R the reply box, Ctrl+Enter sends)
-        page.click("#assigned-note a")
+        # (the link loads the workspace: keys pressed before it has loaded reach no page)
+        with page.expect_navigation():
+            page.click("#assigned-note a")
+        page.locator("#note-text").wait_for(timeout=15_000)
         page.keyboard.press("Alt+N")
         assert page.evaluate("document.activeElement.id") == "note-text"
         page.keyboard.press("Alt+R")
